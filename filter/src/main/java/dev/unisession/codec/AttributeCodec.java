@@ -1,0 +1,253 @@
+package dev.unisession.codec;
+
+import dev.unisession.config.UnisessionConfig;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InvalidClassException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * Turns session attribute values into bytes for the store and back, allowing only known classes.
+ *
+ * <p>Strings, ints, longs and booleans get a compact tagged form; everything else is Java serialization. The same
+ * allowlist is applied when writing (so a value that could not be read back fails {@code setAttribute} at once) and
+ * when reading (an {@link ObjectInputFilter}, merged with the JVM-wide filter). Allowed by default: JDK value types
+ * and collections, and the classes for which {@code appClass} is true (the webapp's own WEB-INF/classes). Anything
+ * else needs a pattern in {@code unisession.codec.allow}.
+ */
+public final class AttributeCodec {
+
+    /** JDK types that are safe to deserialize. Patterns in {@link ObjectInputFilter.Config#createFilter} syntax. */
+    static final String JDK_DEFAULTS = String.join(";",
+            "java.lang.String", "java.lang.Boolean", "java.lang.Byte", "java.lang.Character", "java.lang.Short",
+            "java.lang.Integer", "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.Number",
+            "java.lang.Enum", "java.lang.Object", "java.math.BigInteger", "java.math.BigDecimal", "java.net.URI",
+            "java.time.**", "java.util.*", "java.util.concurrent.*", "java.util.concurrent.atomic.*");
+
+    private static final byte TAG_SERIALIZED = 1;
+    private static final byte TAG_STRING = 2;
+    private static final byte TAG_INT = 3;
+    private static final byte TAG_LONG = 4;
+    private static final byte TAG_BOOLEAN = 5;
+
+    static final int MAX_DEPTH = 100;
+    static final long MAX_REFERENCES = 1_000_000;
+    static final long MAX_BYTES = 16L * 1024 * 1024;
+    static final long MAX_ARRAY = 10_000_000;
+
+    private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Boolean.class, Byte.class, Short.class,
+            Character.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class,
+            BigDecimal.class, UUID.class);
+
+    private final ClassLoader loader;
+    private final Predicate<String> appClass;
+    private final ObjectInputFilter allowPatterns;
+    private final Map<Class<?>, Boolean> decisions = new ConcurrentHashMap<>();
+    private final ObjectInputFilter readFilter;
+
+    /**
+     * @param loader   loads the classes named in serialized data (the webapp's class loader)
+     * @param appClass true for class names the webapp itself defines
+     * @param extra    extra allowed patterns ({@code com.acme.**}, {@code com.acme.*}, {@code com.acme.Foo}, {@code pre*})
+     */
+    public AttributeCodec(ClassLoader loader, Predicate<String> appClass, List<String> extra) {
+        this.loader = loader;
+        this.appClass = appClass;
+        List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
+        for (String p : extra) {
+            if (p.startsWith("!") || p.contains("=") || p.contains("/")) {
+                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.CODEC_ALLOW.key()
+                        + ": '" + p + "' (only class patterns such as com.acme.** are allowed)");
+            }
+            patterns.add(p);
+        }
+        this.allowPatterns = ObjectInputFilter.Config.createFilter(String.join(";", patterns));
+        ObjectInputFilter ours = this::check;
+        ObjectInputFilter jvm = ObjectInputFilter.Config.getSerialFilter();
+        this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
+    }
+
+    /** True when a value of this type cannot change in place, so it never needs re-serializing to detect changes. */
+    public static boolean isImmutable(Object value) {
+        return value == null || IMMUTABLE.contains(value.getClass()) || value instanceof Enum
+                || value.getClass().getName().startsWith("java.time.");
+    }
+
+    /**
+     * Encodes a value.
+     *
+     * @throws IllegalArgumentException naming the attribute, the class and the config key, when the value's object
+     *                                  graph contains a class that is not serializable or not allowed
+     */
+    public byte[] encode(String attribute, Object value) {
+        if (value instanceof String) {
+            byte[] s = ((String) value).getBytes(StandardCharsets.UTF_8);
+            return ByteBuffer.allocate(1 + s.length).put(TAG_STRING).put(s).array();
+        }
+        if (value instanceof Integer) return ByteBuffer.allocate(5).put(TAG_INT).putInt((Integer) value).array();
+        if (value instanceof Long) return ByteBuffer.allocate(9).put(TAG_LONG).putLong((Long) value).array();
+        if (value instanceof Boolean) return new byte[] {TAG_BOOLEAN, (byte) (((Boolean) value) ? 1 : 0)};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        bytes.write(TAG_SERIALIZED);
+        try (CheckingOutputStream out = new CheckingOutputStream(bytes)) {
+            out.writeObject(value);
+        } catch (RefusedClassException e) {
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
+                    + e.getMessage() + " is not allowed in sessions. Allow it with "
+                    + UnisessionConfig.Key.CODEC_ALLOW.key() + " (e.g. " + suggestPattern(e.getMessage()) + ")");
+        } catch (NotSerializableException e) {
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
+                    + e.getMessage() + " is not Serializable (value of type " + value.getClass().getName() + ")");
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
+                    + e, e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decodes bytes written by {@link #encode}.
+     *
+     * @throws AttributeDecodeException when the bytes are damaged or name a class that is refused or missing
+     */
+    public Object decode(byte[] data) {
+        if (data == null || data.length == 0) throw new AttributeDecodeException("empty value", null);
+        ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
+        try {
+            switch (data[0]) {
+                case TAG_STRING: return new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
+                case TAG_INT: return b.getInt();
+                case TAG_LONG: return b.getLong();
+                case TAG_BOOLEAN: return b.get() != 0;
+                case TAG_SERIALIZED:
+                    try (CheckingInputStream in = new CheckingInputStream(
+                            new ByteArrayInputStream(data, 1, data.length - 1))) {
+                        return in.readObject();
+                    }
+                default: throw new AttributeDecodeException("unknown value tag " + data[0], null);
+            }
+        } catch (AttributeDecodeException e) {
+            throw e;
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            throw new AttributeDecodeException(e.toString(), e);
+        }
+    }
+
+    /** Whether values of this class may be stored and read. */
+    public boolean isAllowed(Class<?> type) {
+        Class<?> c = type;
+        while (c.isArray()) c = c.getComponentType();
+        if (c.isPrimitive()) return true;
+        return decisions.computeIfAbsent(c, this::decide);
+    }
+
+    private boolean decide(Class<?> c) {
+        if (allowPatterns.checkInput(new ClassOnly(c)) == ObjectInputFilter.Status.ALLOWED) return true;
+        return c.getClassLoader() != null && appClass.test(c.getName());
+    }
+
+    private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
+        if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES || info.streamBytes() > MAX_BYTES
+                || info.arrayLength() > MAX_ARRAY) {
+            return ObjectInputFilter.Status.REJECTED;
+        }
+        Class<?> c = info.serialClass();
+        if (c == null) return ObjectInputFilter.Status.UNDECIDED;
+        return isAllowed(c) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
+    }
+
+    private static String suggestPattern(String className) {
+        int dot = className.lastIndexOf('.');
+        return dot < 0 ? className : className.substring(0, dot) + ".**";
+    }
+
+    /** A class-only FilterInfo, to ask the pattern filter about one class. */
+    private record ClassOnly(Class<?> serialClass) implements ObjectInputFilter.FilterInfo {
+        public long arrayLength() { return -1; }
+        public long depth() { return 1; }
+        public long references() { return 0; }
+        public long streamBytes() { return 0; }
+    }
+
+    private static final class RefusedClassException extends IOException {
+        RefusedClassException(String className) { super(className); }
+    }
+
+    /**
+     * Refuses a class the first time one is met. Once refused, everything else is let through: on failure
+     * ObjectOutputStream writes the exception itself into the (discarded) stream before rethrowing it.
+     */
+    private final class CheckingOutputStream extends ObjectOutputStream {
+        private boolean failed;
+
+        CheckingOutputStream(OutputStream out) throws IOException {
+            super(out);
+            enableReplaceObject(true);
+        }
+
+        @Override
+        protected Object replaceObject(Object obj) throws IOException {
+            if (!failed && !(obj instanceof java.io.Serializable)) {
+                failed = true;
+                throw new NotSerializableException(obj.getClass().getName());
+            }
+            return obj;
+        }
+
+        @Override
+        protected void annotateClass(Class<?> cl) throws IOException {
+            if (!failed && !isAllowed(cl)) {
+                failed = true;
+                throw new RefusedClassException(cl.getName());
+            }
+        }
+
+        @Override
+        protected void annotateProxyClass(Class<?> cl) throws IOException {
+            if (!failed) {
+                failed = true;
+                throw new RefusedClassException(cl.getName() + " (dynamic proxy)");
+            }
+        }
+    }
+
+    private final class CheckingInputStream extends ObjectInputStream {
+        CheckingInputStream(InputStream in) throws IOException {
+            super(in);
+            setObjectInputFilter(readFilter);
+        }
+
+        @Override
+        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+            try {
+                return Class.forName(desc.getName(), false, loader);
+            } catch (ClassNotFoundException e) {
+                return super.resolveClass(desc); // primitives
+            }
+        }
+
+        @Override
+        protected Class<?> resolveProxyClass(String[] interfaces) throws IOException {
+            throw new InvalidClassException("dynamic proxies are not accepted in session attributes");
+        }
+    }
+}

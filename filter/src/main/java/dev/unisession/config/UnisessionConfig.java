@@ -1,0 +1,360 @@
+package dev.unisession.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The one place that reads unisession settings.
+ *
+ * <p>Every key is spelled {@code unisession.<name>}. A key is looked up, first hit wins, in:
+ * <ol>
+ *   <li>the filter's init-params (or, for the self-registered filter, the context-params),</li>
+ *   <li>the JVM system property of the same name,</li>
+ *   <li>the environment variable {@code UNISESSION_<NAME>} (upper case, {@code .} and {@code -} become {@code _}),</li>
+ *   <li>{@code unisession.properties} on the webapp's class path.</li>
+ * </ol>
+ * Unknown {@code unisession.*} keys in any source, and bad values, fail start-up with an exception naming the key
+ * and the source. The object is immutable once built; {@link #toString()} masks secrets.
+ */
+public final class UnisessionConfig {
+
+    public static final String PREFIX = "unisession.";
+    public static final String PROPERTIES_FILE = "unisession.properties";
+
+    /** Where sessions are kept. */
+    public enum StoreType { MEMORY }
+
+    /** The cookie's SameSite attribute. */
+    public enum SameSite { STRICT("Strict"), LAX("Lax"), NONE("None");
+        private final String attribute;
+        SameSite(String attribute) { this.attribute = attribute; }
+        public String attribute() { return attribute; }
+    }
+
+    /** Every key this class knows, with its default (null = none) and whether its value is secret. */
+    public enum Key {
+        STORE("store", "memory", false),
+        SESSION_TIMEOUT("session.timeout", null, false),
+        COOKIE_NAME("cookie.name", "USESSION", false),
+        COOKIE_SECURE("cookie.secure", "true", false),
+        COOKIE_SAME_SITE("cookie.same-site", "Lax", false),
+        COOKIE_DOMAIN("cookie.domain", null, false),
+        COOKIE_PATH("cookie.path", null, false),
+        TOKEN_KEYS("token.keys", null, true),
+        TOKEN_TTL("token.ttl", "24h", false),
+        TOKEN_CLOCK_SKEW("token.clock-skew", "30s", false),
+        CODEC_ALLOW("codec.allow", "", false),
+        EXPIRY_INTERVAL("expiry.interval", "60s", false),
+        EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false);
+
+        private final String name;
+        private final String defaultValue;
+        private final boolean secret;
+
+        Key(String suffix, String defaultValue, boolean secret) {
+            this.name = PREFIX + suffix;
+            this.defaultValue = defaultValue;
+            this.secret = secret;
+        }
+
+        /** The full key, e.g. {@code unisession.cookie.name}. */
+        public String key() { return name; }
+
+        /** The environment variable that carries this key. */
+        public String envName() {
+            return name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        }
+
+        static Key byName(String name) {
+            for (Key k : values()) if (k.name.equals(name)) return k;
+            return null;
+        }
+
+        static Key byEnvName(String env) {
+            for (Key k : values()) if (k.envName().equals(env)) return k;
+            return null;
+        }
+    }
+
+    /** A source of raw settings; {@code names()} is used to detect unknown keys. */
+    public interface Source {
+        String describe();
+        Set<String> names();
+        String get(String name);
+
+        /** The key a raw name stands for, or null if it is unknown. */
+        default Key keyFor(String name) { return Key.byName(name); }
+
+        static Source of(String description, Map<String, String> map) {
+            Map<String, String> copy = Map.copyOf(map);
+            return new Source() {
+                public String describe() { return description; }
+                public Set<String> names() { return copy.keySet(); }
+                public String get(String name) { return copy.get(name); }
+            };
+        }
+
+        /** Environment variables named {@code UNISESSION_*}. */
+        static Source environment(Map<String, String> env) {
+            Source plain = of("environment variable", env);
+            return new Source() {
+                public String describe() { return plain.describe(); }
+                public Set<String> names() { return plain.names(); }
+                public String get(String name) { return plain.get(name); }
+                public Key keyFor(String name) { return Key.byEnvName(name); }
+            };
+        }
+    }
+
+    private final Map<Key, String> raw;
+    private final Map<Key, String> origin;
+
+    private final StoreType store;
+    private final Duration sessionTimeout;
+    private final String cookieName;
+    private final boolean cookieSecure;
+    private final SameSite cookieSameSite;
+    private final String cookieDomain;
+    private final String cookiePath;
+    private final String tokenKeys;
+    private final Duration tokenTtl;
+    private final Duration tokenClockSkew;
+    private final List<String> codecAllow;
+    private final Duration expiryInterval;
+    private final int expiryBatchSize;
+
+    private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
+        this.raw = raw;
+        this.origin = origin;
+        this.store = parseEnum(Key.STORE, StoreType.class);
+        this.sessionTimeout = raw.get(Key.SESSION_TIMEOUT) == null ? null : parseDuration(Key.SESSION_TIMEOUT, true);
+        this.cookieName = parseCookieName();
+        this.cookieSecure = parseBoolean(Key.COOKIE_SECURE);
+        this.cookieSameSite = parseEnum(Key.COOKIE_SAME_SITE, SameSite.class);
+        this.cookieDomain = optional(Key.COOKIE_DOMAIN);
+        this.cookiePath = optional(Key.COOKIE_PATH);
+        if (cookiePath != null && !cookiePath.startsWith("/")) {
+            throw invalid(Key.COOKIE_PATH, "a path starting with '/'");
+        }
+        this.tokenKeys = optional(Key.TOKEN_KEYS);
+        this.tokenTtl = parseDuration(Key.TOKEN_TTL, false);
+        this.tokenClockSkew = parseDuration(Key.TOKEN_CLOCK_SKEW, true);
+        this.codecAllow = parseList(Key.CODEC_ALLOW);
+        this.expiryInterval = parseDuration(Key.EXPIRY_INTERVAL, false);
+        this.expiryBatchSize = parseInt(Key.EXPIRY_BATCH_SIZE, 1, 100_000);
+        if (cookieSameSite == SameSite.NONE && !cookieSecure) {
+            throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires "
+                    + Key.COOKIE_SECURE.key() + "=true (browsers drop SameSite=None cookies without Secure)");
+        }
+    }
+
+    /**
+     * Builds the configuration from the given sources, highest precedence first.
+     *
+     * @throws IllegalArgumentException naming the key, for an unknown key or a bad value
+     */
+    public static UnisessionConfig from(List<Source> sources) {
+        Map<Key, String> raw = new LinkedHashMap<>();
+        Map<Key, String> origin = new LinkedHashMap<>();
+        for (Source source : sources) {
+            for (String name : source.names()) {
+                Key key = source.keyFor(name);
+                if (key == null) {
+                    throw new IllegalArgumentException("Unknown unisession setting '" + name + "' (from "
+                            + source.describe() + "); known keys: " + knownKeys());
+                }
+                String value = source.get(name);
+                if (value != null && !raw.containsKey(key)) {
+                    raw.put(key, value.trim());
+                    origin.put(key, source.describe());
+                }
+            }
+        }
+        for (Key key : Key.values()) {
+            if (!raw.containsKey(key) && key.defaultValue != null) {
+                raw.put(key, key.defaultValue);
+                origin.put(key, "default");
+            }
+        }
+        return new UnisessionConfig(Collections.unmodifiableMap(raw), Collections.unmodifiableMap(origin));
+    }
+
+    /**
+     * The standard sources: the given init-params, system properties, the environment and
+     * {@code unisession.properties} from {@code loader}.
+     */
+    public static UnisessionConfig load(String initParamDescription, Map<String, String> initParams, ClassLoader loader) {
+        List<Source> sources = new ArrayList<>();
+        sources.add(Source.of(initParamDescription, initParams));
+        Map<String, String> sys = new TreeMap<>();
+        System.getProperties().forEach((k, v) -> sys.put(String.valueOf(k), String.valueOf(v)));
+        sources.add(Source.of("system property", onlyPrefixed(sys)));
+        Map<String, String> env = new TreeMap<>();
+        System.getenv().forEach((k, v) -> { if (k.startsWith("UNISESSION_")) env.put(k, v); });
+        sources.add(Source.environment(env));
+        sources.add(Source.of("classpath " + PROPERTIES_FILE, readProperties(loader)));
+        return from(sources);
+    }
+
+    private static Map<String, String> onlyPrefixed(Map<String, String> in) {
+        Map<String, String> out = new TreeMap<>();
+        in.forEach((k, v) -> { if (k.startsWith(PREFIX)) out.put(k, v); });
+        return out;
+    }
+
+    private static Map<String, String> readProperties(ClassLoader loader) {
+        Map<String, String> out = new TreeMap<>();
+        if (loader == null) return out;
+        try (InputStream in = loader.getResourceAsStream(PROPERTIES_FILE)) {
+            if (in == null) return out;
+            Properties p = new Properties();
+            p.load(in);
+            p.stringPropertyNames().forEach(n -> out.put(n, p.getProperty(n)));
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + PROPERTIES_FILE, e);
+        }
+    }
+
+    private static String knownKeys() {
+        List<String> names = new ArrayList<>();
+        for (Key k : Key.values()) names.add(k.key());
+        return String.join(", ", names);
+    }
+
+    private IllegalArgumentException invalid(Key key, String expected) {
+        return new IllegalArgumentException("Invalid value for " + key.key() + " (from " + origin.get(key)
+                + "): expected " + expected + ", got '" + (key.secret ? "****" : raw.get(key)) + "'");
+    }
+
+    private String optional(Key key) {
+        String v = raw.get(key);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private boolean parseBoolean(Key key) {
+        String v = raw.get(key).toLowerCase(Locale.ROOT);
+        if (v.equals("true")) return true;
+        if (v.equals("false")) return false;
+        throw invalid(key, "true or false");
+    }
+
+    private int parseInt(Key key, int min, int max) {
+        try {
+            int v = Integer.parseInt(raw.get(key));
+            if (v < min || v > max) throw invalid(key, "a whole number from " + min + " to " + max);
+            return v;
+        } catch (NumberFormatException e) {
+            throw invalid(key, "a whole number from " + min + " to " + max);
+        }
+    }
+
+    private <E extends Enum<E>> E parseEnum(Key key, Class<E> type) {
+        String v = raw.get(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v.replace('-', '_'))) return e;
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) names.add(e.name().toLowerCase(Locale.ROOT));
+        throw invalid(key, "one of " + names);
+    }
+
+    private List<String> parseList(Key key) {
+        List<String> out = new ArrayList<>();
+        for (String part : raw.get(key).split("[,;\\s]+")) {
+            if (!part.isEmpty()) out.add(part);
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Durations: {@code 90} (seconds), {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2h}, {@code 7d}, or ISO-8601
+     * ({@code PT30M}).
+     */
+    private Duration parseDuration(Key key, boolean zeroAllowed) {
+        Duration d = parseDurationText(raw.get(key));
+        if (d == null || d.isNegative() || (!zeroAllowed && d.isZero())) {
+            throw invalid(key, (zeroAllowed ? "a duration >= 0" : "a duration > 0")
+                    + " such as 90, 500ms, 30s, 15m, 2h, 7d or PT30M");
+        }
+        return d;
+    }
+
+    static Duration parseDurationText(String text) {
+        String v = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (v.startsWith("p") || v.startsWith("-p")) return Duration.parse(text.trim());
+            if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            char unit = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+            String num = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
+            long n = Long.parseLong(num);
+            switch (unit) {
+                case 's': return Duration.ofSeconds(n);
+                case 'm': return Duration.ofMinutes(n);
+                case 'h': return Duration.ofHours(n);
+                case 'd': return Duration.ofDays(n);
+                default: return Character.isDigit(unit) ? Duration.ofSeconds(n) : null;
+            }
+        } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    private String parseCookieName() {
+        String v = raw.get(Key.COOKIE_NAME);
+        if (v.isEmpty() || !v.chars().allMatch(c -> c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw invalid(Key.COOKIE_NAME, "a cookie name (RFC 6265 token characters)");
+        }
+        return v;
+    }
+
+    public StoreType store() { return store; }
+    /** The configured max inactive interval for new sessions, or null to use the container's session-config. */
+    public Duration sessionTimeout() { return sessionTimeout; }
+    public String cookieName() { return cookieName; }
+    public boolean cookieSecure() { return cookieSecure; }
+    public SameSite cookieSameSite() { return cookieSameSite; }
+    public String cookieDomain() { return cookieDomain; }
+    /** The configured cookie path, or null for the context path. */
+    public String cookiePath() { return cookiePath; }
+    /** The raw signing key list {@code kid:base64,kid2:base64}, or null when none is configured. */
+    public String tokenKeys() { return tokenKeys; }
+    public Duration tokenTtl() { return tokenTtl; }
+    public Duration tokenClockSkew() { return tokenClockSkew; }
+    /** Extra class patterns allowed in session attributes (ObjectInputFilter syntax, without '!'). */
+    public List<String> codecAllow() { return codecAllow; }
+    public Duration expiryInterval() { return expiryInterval; }
+    public int expiryBatchSize() { return expiryBatchSize; }
+
+    /** The origin of a key's value: the source's description or "default". */
+    public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }
+
+    /** All settings with their origin; secrets masked. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("UnisessionConfig{");
+        boolean first = true;
+        for (Key key : Key.values()) {
+            if (!raw.containsKey(key)) continue;
+            if (!first) sb.append(", ");
+            first = false;
+            sb.append(key.key()).append('=').append(key.secret ? "****" : raw.get(key))
+              .append(" (").append(origin.get(key)).append(')');
+        }
+        return sb.append('}').toString();
+    }
+}

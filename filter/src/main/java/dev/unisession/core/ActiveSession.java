@@ -1,0 +1,212 @@
+package dev.unisession.core;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.codec.AttributeDecodeException;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A session as one request sees it: the stored record it started from plus the objects the app has read or set.
+ *
+ * <p>Values are decoded lazily on first read. Every value handed out or set is tracked; {@link #delta()} re-encodes
+ * the tracked mutable ones and keeps only those whose bytes differ from the stored ones, so a list changed in place
+ * is saved and a value that was only read is not written. Thread-safe.
+ */
+public final class ActiveSession {
+
+    private static final System.Logger LOG = System.getLogger(ActiveSession.class.getName());
+
+    private final AttributeCodec codec;
+    private String id;
+    private final boolean isNew;
+    private final long createdAt;
+    private final long previousAccess;
+    private final long thisAccess;
+    private int maxInactiveSeconds;
+    private String principal;
+    private String context;
+    private String fingerprint;
+    private long version;
+    private boolean persisted;
+    private boolean metadataChanged;
+
+    /** Attribute name to bytes as last stored. */
+    private final Map<String, byte[]> stored;
+    /** The current attribute names. */
+    private final Set<String> names;
+    /** Values decoded or set during this request. */
+    private final Map<String, Object> objects = new HashMap<>();
+    /** Bytes produced by setAttribute during this request (reused at commit for immutable values). */
+    private final Map<String, byte[]> setBytes = new HashMap<>();
+    /** Names whose stored bytes could not be decoded; never written back unless the app sets them. */
+    private final Set<String> unreadable = new HashSet<>();
+
+    private ActiveSession(AttributeCodec codec, String id, boolean isNew, long createdAt, long previousAccess,
+                          long thisAccess, int maxInactiveSeconds, String principal, String context,
+                          String fingerprint, long version, Map<String, byte[]> stored) {
+        this.codec = codec;
+        this.id = id;
+        this.isNew = isNew;
+        this.persisted = !isNew;
+        this.createdAt = createdAt;
+        this.previousAccess = previousAccess;
+        this.thisAccess = thisAccess;
+        this.maxInactiveSeconds = maxInactiveSeconds;
+        this.principal = principal;
+        this.context = context;
+        this.fingerprint = fingerprint;
+        this.version = version;
+        this.stored = new LinkedHashMap<>(stored);
+        this.names = new LinkedHashSet<>(stored.keySet());
+    }
+
+    /** A brand-new session, not yet stored. */
+    public static ActiveSession create(AttributeCodec codec, String id, long now, int maxInactiveSeconds) {
+        return new ActiveSession(codec, id, true, now, now, now, maxInactiveSeconds, null, null, null, 0, Map.of());
+    }
+
+    /** A stored session, accessed at {@code now}. */
+    public static ActiveSession of(AttributeCodec codec, SessionRecord r, long now) {
+        return new ActiveSession(codec, r.id(), false, r.createdAt(), r.lastAccessedAt(), now,
+                r.maxInactiveSeconds(), r.principal(), r.context(), r.fingerprint(), r.version(), r.attributes());
+    }
+
+    public synchronized String id() { return id; }
+    public boolean isNew() { return isNew; }
+    public long createdAt() { return createdAt; }
+    /** The time of the previous request (the creation time for a new session). */
+    public long lastAccessedAt() { return previousAccess; }
+    public synchronized int maxInactiveSeconds() { return maxInactiveSeconds; }
+    public synchronized String principal() { return principal; }
+    public synchronized String context() { return context; }
+    public synchronized String fingerprint() { return fingerprint; }
+    /** True once the session exists in the store. */
+    public synchronized boolean isPersisted() { return persisted; }
+
+    public synchronized void setMaxInactiveSeconds(int seconds) {
+        if (seconds != maxInactiveSeconds) {
+            maxInactiveSeconds = seconds;
+            metadataChanged = true;
+        }
+    }
+
+    public synchronized void setPrincipal(String principal) {
+        if (!java.util.Objects.equals(principal, this.principal)) {
+            this.principal = principal;
+            metadataChanged = true;
+        }
+    }
+
+    public synchronized void setContext(String context) {
+        if (!java.util.Objects.equals(context, this.context)) {
+            this.context = context;
+            metadataChanged = true;
+        }
+    }
+
+    public synchronized void setFingerprint(String fingerprint) {
+        if (!java.util.Objects.equals(fingerprint, this.fingerprint)) {
+            this.fingerprint = fingerprint;
+            metadataChanged = true;
+        }
+    }
+
+    synchronized void renamed(String newId) {
+        this.id = newId;
+    }
+
+    public synchronized List<String> attributeNames() {
+        return List.copyOf(names);
+    }
+
+    public synchronized boolean hasAttribute(String name) {
+        return names.contains(name);
+    }
+
+    /** The value, decoded on first access; null if absent or unreadable (logged once). */
+    public synchronized Object getAttribute(String name) {
+        if (objects.containsKey(name)) return objects.get(name);
+        if (!names.contains(name) || unreadable.contains(name)) return null;
+        byte[] bytes = stored.get(name);
+        try {
+            Object value = codec.decode(bytes);
+            objects.put(name, value);
+            return value;
+        } catch (AttributeDecodeException e) {
+            unreadable.add(name);
+            LOG.log(System.Logger.Level.WARNING, "Session attribute ''{0}'' cannot be read and is ignored "
+                    + "(it stays stored until the application sets or removes it): {1}", name, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Sets a value; null removes. Encodes at once so that a value which could not be stored fails here.
+     *
+     * @return the previous value (decoded), or null
+     * @throws IllegalArgumentException when the value cannot be stored (see {@link AttributeCodec#encode})
+     */
+    public synchronized Object setAttribute(String name, Object value) {
+        if (value == null) return removeAttribute(name);
+        byte[] bytes = codec.encode(name, value);
+        Object old = names.contains(name) ? getAttribute(name) : null;
+        objects.put(name, value);
+        setBytes.put(name, bytes);
+        unreadable.remove(name);
+        names.add(name);
+        return old;
+    }
+
+    /** Removes a value. @return the previous value (decoded), or null */
+    public synchronized Object removeAttribute(String name) {
+        if (!names.contains(name)) return null;
+        Object old = getAttribute(name);
+        names.remove(name);
+        objects.remove(name);
+        setBytes.remove(name);
+        unreadable.remove(name);
+        return old;
+    }
+
+    /** What changed since the last commit; empty of attributes when nothing but the access time moved. */
+    public synchronized SessionDelta delta() {
+        Map<String, byte[]> changed = new LinkedHashMap<>();
+        for (String name : names) {
+            if (!objects.containsKey(name)) continue;
+            Object value = objects.get(name);
+            byte[] bytes = setBytes.get(name);
+            if (bytes == null && AttributeCodec.isImmutable(value)) continue; // read only, cannot have changed
+            if (bytes == null || !AttributeCodec.isImmutable(value)) {
+                try {
+                    bytes = codec.encode(name, value);
+                } catch (IllegalArgumentException e) {
+                    LOG.log(System.Logger.Level.ERROR, "Session attribute ''{0}'' was changed in place into "
+                            + "something that cannot be stored; the stored value is kept: {1}", name, e.getMessage());
+                    continue;
+                }
+            }
+            if (!Arrays.equals(bytes, stored.get(name))) changed.put(name, bytes);
+        }
+        Set<String> removed = new LinkedHashSet<>(stored.keySet());
+        removed.removeAll(names);
+        return new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds, principal,
+                context, fingerprint, metadataChanged, changed, removed);
+    }
+
+    /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */
+    public synchronized void committed(SessionDelta delta) {
+        stored.keySet().removeAll(delta.removed());
+        stored.putAll(delta.changed());
+        setBytes.clear();
+        persisted = true;
+        metadataChanged = false;
+        version = delta.created() ? 1 : version + 1;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.unisession.core;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one request changed in a session: the attributes set (name to new bytes), the attributes removed, and the
+ * session's metadata as it now stands. Stores write only the changed and removed attributes, so two requests that
+ * change different attributes never overwrite each other.
+ *
+ * <p>{@link #created()} marks the first save of a new session (it then carries every attribute);
+ * {@link #metadataChanged()} is true when anything but {@code lastAccessedAt} changed.
+ */
+public final class SessionDelta {
+
+    private final String id;
+    private final boolean created;
+    private final long baseVersion;
+    private final long createdAt;
+    private final long lastAccessedAt;
+    private final int maxInactiveSeconds;
+    private final String principal;
+    private final String context;
+    private final String fingerprint;
+    private final boolean metadataChanged;
+    private final Map<String, byte[]> changed;
+    private final Set<String> removed;
+
+    public SessionDelta(String id, boolean created, long baseVersion, long createdAt, long lastAccessedAt,
+                        int maxInactiveSeconds, String principal, String context, String fingerprint,
+                        boolean metadataChanged, Map<String, byte[]> changed, Set<String> removed) {
+        this.id = id;
+        this.created = created;
+        this.baseVersion = baseVersion;
+        this.createdAt = createdAt;
+        this.lastAccessedAt = lastAccessedAt;
+        this.maxInactiveSeconds = maxInactiveSeconds;
+        this.principal = principal;
+        this.context = context;
+        this.fingerprint = fingerprint;
+        this.metadataChanged = metadataChanged;
+        this.changed = Collections.unmodifiableMap(new LinkedHashMap<>(changed));
+        this.removed = Collections.unmodifiableSet(new LinkedHashSet<>(removed));
+    }
+
+    public String id() { return id; }
+    public boolean created() { return created; }
+    /** The version of the record this delta was computed against (0 for a new session). */
+    public long baseVersion() { return baseVersion; }
+    public long createdAt() { return createdAt; }
+    public long lastAccessedAt() { return lastAccessedAt; }
+    public int maxInactiveSeconds() { return maxInactiveSeconds; }
+    public String principal() { return principal; }
+    public String context() { return context; }
+    public String fingerprint() { return fingerprint; }
+    public boolean metadataChanged() { return metadataChanged; }
+    public Map<String, byte[]> changed() { return changed; }
+    public Set<String> removed() { return removed; }
+
+    /** Epoch millis from which the session counts as expired after this delta. */
+    public long expiresAt() {
+        return SessionRecord.expiresAt(lastAccessedAt, maxInactiveSeconds);
+    }
+
+    /** True when the delta only moves {@code lastAccessedAt}. */
+    public boolean isTouchOnly() {
+        return !created && !metadataChanged && changed.isEmpty() && removed.isEmpty();
+    }
+
+    /** The full record a created delta describes. */
+    public SessionRecord toRecord() {
+        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds, 1,
+                fingerprint, changed);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionDelta{id=" + id + ", created=" + created + ", changed=" + changed.keySet()
+                + ", removed=" + removed + ", metadataChanged=" + metadataChanged + '}';
+    }
+}

@@ -1,0 +1,123 @@
+package dev.unisession.core;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.store.SessionStore;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The session lifecycle over one store: create, load, commit a request's delta, change id, invalidate, expire.
+ * The web layer talks to this class only; it never sees the store.
+ */
+public final class SessionEngine {
+
+    private static final System.Logger LOG = System.getLogger(SessionEngine.class.getName());
+    private static final int ID_BYTES = 20;
+
+    private final SessionStore store;
+    private final AttributeCodec codec;
+    private final Clock clock;
+    private final int defaultMaxInactiveSeconds;
+    private final SecureRandom random = new SecureRandom();
+
+    public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds) {
+        this.store = store;
+        this.codec = codec;
+        this.clock = clock;
+        this.defaultMaxInactiveSeconds = defaultMaxInactiveSeconds;
+    }
+
+    public long now() {
+        return clock.millis();
+    }
+
+    /** A fresh random session id (160 bits, base64url). */
+    public String newId() {
+        byte[] b = new byte[ID_BYTES];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** A new session; it is stored by the first {@link #commit}. */
+    public ActiveSession create(long now) {
+        return ActiveSession.create(codec, newId(), now, defaultMaxInactiveSeconds);
+    }
+
+    /** The stored session with this id as seen by a request starting at {@code now}, or null. */
+    public ActiveSession load(String id, long now) {
+        SessionRecord r;
+        try {
+            r = store.load(id);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Session store failed to load a session; treating it as absent", e);
+            return null;
+        }
+        if (r == null || r.isExpired(now)) return null;
+        return ActiveSession.of(codec, r, now);
+    }
+
+    /**
+     * Stores what the request changed.
+     *
+     * @return false when the session no longer exists in the store (invalidated or renamed meanwhile); the change
+     *         is then dropped rather than bringing the session back
+     */
+    public boolean commit(ActiveSession session) {
+        SessionDelta delta = session.delta();
+        boolean applied = store.save(delta);
+        if (applied) session.committed(delta);
+        return applied;
+    }
+
+    /**
+     * Moves the session to a new id. A session not yet stored just takes the new id.
+     *
+     * @return the old id
+     */
+    public String changeId(ActiveSession session) {
+        String oldId = session.id();
+        String newId = newId();
+        if (session.isPersisted() && !store.changeId(oldId, newId)) {
+            throw new IllegalStateException("Session no longer exists");
+        }
+        session.renamed(newId);
+        return oldId;
+    }
+
+    /** Removes the session from the store. */
+    public void delete(ActiveSession session) {
+        if (session.isPersisted()) store.delete(session.id());
+    }
+
+    /** Ids of the live sessions of a principal. */
+    public java.util.Set<String> findIdsByPrincipal(String principal) {
+        return store.findIdsByPrincipal(principal);
+    }
+
+    /**
+     * Claims expired sessions in batches of {@code batchSize} and hands each to {@code onExpired} exactly once,
+     * with its attributes readable.
+     *
+     * @return how many sessions were expired
+     */
+    public int expire(int batchSize, Consumer<ActiveSession> onExpired) {
+        int total = 0;
+        while (true) {
+            long now = now();
+            List<SessionRecord> batch = store.claimExpired(now, batchSize);
+            for (SessionRecord r : batch) {
+                try {
+                    onExpired.accept(ActiveSession.of(codec, r, r.lastAccessedAt()));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Listener failed while expiring a session", e);
+                }
+            }
+            total += batch.size();
+            if (batch.size() < batchSize) return total;
+        }
+    }
+}

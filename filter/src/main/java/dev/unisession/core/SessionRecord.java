@@ -1,0 +1,85 @@
+package dev.unisession.core;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One stored session: metadata plus attribute values as codec bytes. Immutable; stores hand out and keep their own
+ * copies. {@code maxInactiveSeconds <= 0} means the session never expires by inactivity.
+ */
+public final class SessionRecord {
+
+    private final String id;
+    private final String principal;
+    private final String context;
+    private final long createdAt;
+    private final long lastAccessedAt;
+    private final int maxInactiveSeconds;
+    private final long version;
+    private final String fingerprint;
+    private final Map<String, byte[]> attributes;
+
+    public SessionRecord(String id, String principal, String context, long createdAt, long lastAccessedAt,
+                         int maxInactiveSeconds, long version, String fingerprint, Map<String, byte[]> attributes) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.principal = principal;
+        this.context = context;
+        this.createdAt = createdAt;
+        this.lastAccessedAt = lastAccessedAt;
+        this.maxInactiveSeconds = maxInactiveSeconds;
+        this.version = version;
+        this.fingerprint = fingerprint;
+        this.attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+    }
+
+    public String id() { return id; }
+    /** The authenticated user this session belongs to, or null. */
+    public String principal() { return principal; }
+    /** The platform/context this session is currently bound to, or null. */
+    public String context() { return context; }
+    public long createdAt() { return createdAt; }
+    /** Epoch millis of the last request that used this session. */
+    public long lastAccessedAt() { return lastAccessedAt; }
+    public int maxInactiveSeconds() { return maxInactiveSeconds; }
+    /** Incremented by every stored change. */
+    public long version() { return version; }
+    public String fingerprint() { return fingerprint; }
+    /** Attribute name to codec bytes; unmodifiable. The arrays must not be changed. */
+    public Map<String, byte[]> attributes() { return attributes; }
+
+    /** Epoch millis from which the session counts as expired, or {@link Long#MAX_VALUE} if it never expires. */
+    public long expiresAt() {
+        return expiresAt(lastAccessedAt, maxInactiveSeconds);
+    }
+
+    static long expiresAt(long lastAccessedAt, int maxInactiveSeconds) {
+        return maxInactiveSeconds <= 0 ? Long.MAX_VALUE : lastAccessedAt + maxInactiveSeconds * 1000L;
+    }
+
+    public boolean isExpired(long now) {
+        return now >= expiresAt();
+    }
+
+    /** This record with the delta applied and the version incremented. */
+    public SessionRecord apply(SessionDelta delta) {
+        Map<String, byte[]> attrs = new LinkedHashMap<>(attributes);
+        attrs.keySet().removeAll(delta.removed());
+        attrs.putAll(delta.changed());
+        return new SessionRecord(id, delta.principal(), delta.context(), createdAt, delta.lastAccessedAt(),
+                delta.maxInactiveSeconds(), version + 1, delta.fingerprint(), attrs);
+    }
+
+    /** The same session under another id. */
+    public SessionRecord withId(String newId) {
+        return new SessionRecord(newId, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds,
+                version + 1, fingerprint, attributes);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord{id=" + id + ", principal=" + principal + ", version=" + version
+                + ", attributes=" + attributes.keySet() + '}';
+    }
+}

@@ -1,0 +1,123 @@
+package dev.unisession.store;
+
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Sessions in this JVM's heap. Shared by every filter that is handed the same instance (see
+ * {@link SessionStore#CONTEXT_ATTRIBUTE}); lost on restart.
+ */
+public final class MemoryStore implements SessionStore {
+
+    private final Map<String, SessionRecord> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    public MemoryStore() {
+        this(Clock.systemUTC());
+    }
+
+    public MemoryStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public SessionRecord load(String id) {
+        SessionRecord r = sessions.get(id);
+        return r == null || r.isExpired(clock.millis()) ? null : r;
+    }
+
+    @Override
+    public boolean save(SessionDelta delta) {
+        if (delta.created()) {
+            SessionRecord record = delta.toRecord();
+            if (sessions.putIfAbsent(delta.id(), record) != null) return false;
+            index(null, record);
+            return true;
+        }
+        SessionRecord[] before = new SessionRecord[1];
+        SessionRecord after = sessions.computeIfPresent(delta.id(), (id, old) -> {
+            before[0] = old;
+            return old.apply(delta);
+        });
+        if (after == null) return false;
+        index(before[0], after);
+        return true;
+    }
+
+    @Override
+    public boolean changeId(String oldId, String newId) {
+        SessionRecord old = sessions.remove(oldId);
+        if (old == null) return false;
+        SessionRecord moved = old.withId(newId);
+        sessions.put(newId, moved);
+        unindex(old);
+        index(null, moved);
+        return true;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        SessionRecord old = sessions.remove(id);
+        if (old == null) return false;
+        unindex(old);
+        return true;
+    }
+
+    @Override
+    public Set<String> findIdsByPrincipal(String principal) {
+        Set<String> ids = byPrincipal.get(principal);
+        if (ids == null) return Set.of();
+        long now = clock.millis();
+        Set<String> live = new HashSet<>();
+        for (String id : ids) {
+            SessionRecord r = sessions.get(id);
+            if (r != null && !r.isExpired(now)) live.add(id);
+        }
+        return live;
+    }
+
+    @Override
+    public List<SessionRecord> claimExpired(long now, int max) {
+        List<SessionRecord> claimed = new ArrayList<>();
+        for (SessionRecord r : sessions.values()) {
+            if (claimed.size() >= max) break;
+            // remove(key, value) succeeds for one caller only, and only if nobody touched the record meanwhile.
+            if (r.isExpired(now) && sessions.remove(r.id(), r)) {
+                unindex(r);
+                claimed.add(r);
+            }
+        }
+        return claimed;
+    }
+
+    /** How many sessions are held, expired or not. */
+    public int size() {
+        return sessions.size();
+    }
+
+    private void index(SessionRecord before, SessionRecord after) {
+        if (before != null && before.principal() != null && !before.principal().equals(after.principal())) {
+            unindex(before);
+        }
+        if (after.principal() != null) {
+            byPrincipal.computeIfAbsent(after.principal(), p -> ConcurrentHashMap.newKeySet()).add(after.id());
+        }
+    }
+
+    private void unindex(SessionRecord r) {
+        if (r.principal() == null) return;
+        byPrincipal.computeIfPresent(r.principal(), (p, ids) -> {
+            ids.remove(r.id());
+            return ids.isEmpty() ? null : ids;
+        });
+    }
+}

@@ -1,0 +1,54 @@
+package dev.unisession.store;
+
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where session records live. Implementations are thread-safe and keep attribute values as opaque bytes.
+ *
+ * <p>Every write that targets an existing session is conditional on the session still existing, so a session that
+ * was invalidated, expired or renamed is never brought back by a request that was already in flight.
+ */
+public interface SessionStore extends AutoCloseable {
+
+    /** The context attribute under which an application may hand the filter a ready store instance. */
+    String CONTEXT_ATTRIBUTE = SessionStore.class.getName();
+
+    /** The session, or null when it does not exist, has expired or cannot be read. */
+    SessionRecord load(String id);
+
+    /**
+     * Writes a delta. A {@linkplain SessionDelta#created() created} delta stores a new session; any other delta
+     * changes only the attributes it names, and only if the session still exists.
+     *
+     * @return false when the delta was not applied because the session no longer exists (or, for a created delta,
+     *         already exists)
+     */
+    boolean save(SessionDelta delta);
+
+    /**
+     * Moves a session to a new id, atomically: afterwards the old id finds nothing.
+     *
+     * @return false when no session has the old id
+     */
+    boolean changeId(String oldId, String newId);
+
+    /** Removes a session. @return true when it existed */
+    boolean delete(String id);
+
+    /** The ids of the live sessions that belong to the principal. */
+    Set<String> findIdsByPrincipal(String principal);
+
+    /**
+     * Claims and removes up to {@code max} sessions that are expired at {@code now}, and returns them with their
+     * attributes. Each expired session is returned to exactly one caller across every node sharing the store.
+     */
+    List<SessionRecord> claimExpired(long now, int max);
+
+    @Override
+    default void close() {
+    }
+}

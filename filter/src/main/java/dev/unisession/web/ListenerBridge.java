@@ -1,0 +1,178 @@
+package dev.unisession.web;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionAttributeListener;
+import jakarta.servlet.http.HttpSessionBindingEvent;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionIdListener;
+import jakarta.servlet.http.HttpSessionListener;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EventListener;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Delivers session events to the application's own listener instances (web.xml, {@code @WebListener} and
+ * programmatic ones) for unified sessions, which the container does not know about.
+ *
+ * <p>No portable API lists a context's listeners, so this reads them from the container on every event:
+ * Tomcat's {@code StandardContext} (reached through the facade's private fields) and Jetty's
+ * {@code ServletContextHandler.getEventListeners()} (reached reflectively, since Jetty hides its classes from
+ * webapps). Semantics follow Tomcat's {@code StandardSession}: created in list order, destroyed in reverse order,
+ * a listener's exception is logged and does not stop the others.
+ */
+final class ListenerBridge {
+
+    private static final System.Logger LOG = System.getLogger(ListenerBridge.class.getName());
+
+    private final Supplier<List<Object>> source;
+    private final String containerName;
+
+    private ListenerBridge(String containerName, Supplier<List<Object>> source) {
+        this.containerName = containerName;
+        this.source = source;
+    }
+
+    /** The bridge for this container, or one that delivers nothing (with a warning) if the container is unknown. */
+    static ListenerBridge forContext(ServletContext context) {
+        ListenerBridge b = tomcat(context);
+        if (b == null) b = jetty(context);
+        if (b == null) {
+            LOG.log(System.Logger.Level.WARNING, "unisession cannot find the application''s session listeners on "
+                    + "this container ({0}); HttpSession*Listener events will not be delivered",
+                    context.getServerInfo());
+            return new ListenerBridge("none", List::of);
+        }
+        try {
+            b.source.get();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "unisession cannot read session listeners from " + b.containerName
+                    + "; HttpSession*Listener events will not be delivered", e);
+            return new ListenerBridge("none", List::of);
+        }
+        return b;
+    }
+
+    String containerName() {
+        return containerName;
+    }
+
+    private static ListenerBridge tomcat(ServletContext context) {
+        try {
+            Object appContext = field(context.getClass(), "context").get(context);
+            Object standardContext = field(appContext.getClass(), "context").get(appContext);
+            Method events = standardContext.getClass().getMethod("getApplicationEventListeners");
+            Method lifecycle = standardContext.getClass().getMethod("getApplicationLifecycleListeners");
+            return new ListenerBridge("tomcat", () -> {
+                List<Object> all = new ArrayList<>();
+                Collections.addAll(all, (Object[]) invoke(lifecycle, standardContext));
+                Collections.addAll(all, (Object[]) invoke(events, standardContext));
+                return all;
+            });
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static ListenerBridge jetty(ServletContext context) {
+        try {
+            Object scoped = context.getClass().getMethod("getContext").invoke(context);
+            Object handler = scoped.getClass().getMethod("getServletContextHandler").invoke(scoped);
+            Method listeners = handler.getClass().getMethod("getEventListeners");
+            return new ListenerBridge("jetty", () -> new ArrayList<>((List<?>) invoke(listeners, handler)));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            }
+        }
+        throw new NoSuchFieldException(name);
+    }
+
+    private static Object invoke(Method m, Object target) {
+        try {
+            return m.invoke(target);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <T> List<T> listeners(Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (Object o : source.get()) {
+            if (type.isInstance(o) && !isOurs(o.getClass()) && !out.contains(o)) {
+                out.add(type.cast(o));
+            }
+        }
+        return out;
+    }
+
+    /** Listeners that ship in this jar serve the container's own sessions and must not hear ours. */
+    private static boolean isOurs(Class<?> type) {
+        if (type.getClassLoader() != ListenerBridge.class.getClassLoader()) return false;
+        java.security.CodeSource mine = ListenerBridge.class.getProtectionDomain().getCodeSource();
+        java.security.CodeSource theirs = type.getProtectionDomain().getCodeSource();
+        return mine != null && theirs != null && java.util.Objects.equals(mine.getLocation(), theirs.getLocation());
+    }
+
+    private interface Call<T> {
+        void on(T listener);
+    }
+
+    private static <T> void each(List<T> listeners, String event, Call<T> call) {
+        for (T l : listeners) {
+            try {
+                call.on(l);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Session listener " + l.getClass().getName()
+                        + " failed on " + event, e);
+            }
+        }
+    }
+
+    void sessionCreated(HttpSession session) {
+        HttpSessionEvent e = new HttpSessionEvent(session);
+        each(listeners(HttpSessionListener.class), "sessionCreated", l -> l.sessionCreated(e));
+    }
+
+    void sessionDestroyed(HttpSession session) {
+        List<HttpSessionListener> ls = listeners(HttpSessionListener.class);
+        Collections.reverse(ls);
+        HttpSessionEvent e = new HttpSessionEvent(session);
+        each(ls, "sessionDestroyed", l -> l.sessionDestroyed(e));
+    }
+
+    void sessionIdChanged(HttpSession session, String oldId) {
+        HttpSessionEvent e = new HttpSessionEvent(session);
+        each(listeners(HttpSessionIdListener.class), "sessionIdChanged", l -> l.sessionIdChanged(e, oldId));
+    }
+
+    void attributeAdded(HttpSession session, String name, Object value) {
+        HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, value);
+        each(listeners(HttpSessionAttributeListener.class), "attributeAdded", l -> l.attributeAdded(e));
+    }
+
+    void attributeReplaced(HttpSession session, String name, Object oldValue) {
+        HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, oldValue);
+        each(listeners(HttpSessionAttributeListener.class), "attributeReplaced", l -> l.attributeReplaced(e));
+    }
+
+    void attributeRemoved(HttpSession session, String name, Object oldValue) {
+        HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, oldValue);
+        each(listeners(HttpSessionAttributeListener.class), "attributeRemoved", l -> l.attributeRemoved(e));
+    }
+}

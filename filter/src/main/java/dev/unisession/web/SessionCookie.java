@@ -1,0 +1,64 @@
+package dev.unisession.web;
+
+import dev.unisession.config.UnisessionConfig;
+
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads and writes the session cookie: HttpOnly, Secure unless configured off, SameSite, path = context path. */
+final class SessionCookie {
+
+    private final String name;
+    private final boolean secure;
+    private final String sameSite;
+    private final String domain;
+    private final String path;
+
+    SessionCookie(UnisessionConfig config, String contextPath) {
+        this.name = config.cookieName();
+        this.secure = config.cookieSecure();
+        this.sameSite = config.cookieSameSite().attribute();
+        this.domain = config.cookieDomain();
+        this.path = config.cookiePath() != null ? config.cookiePath()
+                : (contextPath == null || contextPath.isEmpty() ? "/" : contextPath);
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Every value the client sent under our cookie name, in order. */
+    List<String> values(HttpServletRequest request) {
+        List<String> out = new ArrayList<>(1);
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) return out;
+        for (Cookie c : cookies) {
+            if (name.equals(c.getName()) && c.getValue() != null && !c.getValue().isEmpty()) out.add(c.getValue());
+        }
+        return out;
+    }
+
+    /** A Set-Cookie header value carrying the token. */
+    String issue(String token) {
+        return header(token, false);
+    }
+
+    /** A Set-Cookie header value that removes the cookie. */
+    String clear() {
+        return header("", true);
+    }
+
+    private String header(String value, boolean expire) {
+        StringBuilder sb = new StringBuilder(64 + value.length());
+        sb.append(name).append('=').append(value).append("; Path=").append(path);
+        if (domain != null) sb.append("; Domain=").append(domain);
+        if (expire) sb.append("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+        sb.append("; HttpOnly");
+        if (secure) sb.append("; Secure");
+        sb.append("; SameSite=").append(sameSite);
+        return sb.toString();
+    }
+}

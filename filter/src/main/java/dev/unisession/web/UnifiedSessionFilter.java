@@ -1,0 +1,228 @@
+package dev.unisession.web;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.config.UnisessionConfig;
+import dev.unisession.core.SessionEngine;
+import dev.unisession.store.MemoryStore;
+import dev.unisession.store.SessionStore;
+import dev.unisession.token.SessionTokenCodec;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Replaces the container's HttpSession with the unified session for everything behind it.
+ *
+ * <p>Declare it first in web.xml (name {@value #FILTER_NAME}, all dispatcher types, async-supported), or just drop
+ * the jar into WEB-INF/lib: {@link UnisessionInitializer} then registers it ahead of the application's own filters.
+ * Settings come from init-params, context-params named {@code unisession.*}, system properties, the environment and
+ * {@code unisession.properties} (see {@link UnisessionConfig}).
+ */
+public class UnifiedSessionFilter implements Filter {
+
+    /** The filter name used by the self-registration and recommended for web.xml. */
+    public static final String FILTER_NAME = "unisession";
+    static final String STATE_ATTRIBUTE = RequestSession.class.getName();
+    private static final System.Logger LOG = System.getLogger(UnifiedSessionFilter.class.getName());
+
+    private FilterRuntime runtime;
+    private SessionStore ownedStore;
+    private ScheduledExecutorService sweeper;
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        ServletContext ctx = filterConfig.getServletContext();
+        try {
+            UnisessionConfig config = UnisessionConfig.load("init-param of filter '" + filterConfig.getFilterName()
+                    + "' or context-param", params(filterConfig), ctx.getClassLoader());
+            LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'': {1}",
+                    ctx.getContextPath(), config);
+            SessionStore store = store(ctx, config);
+            AttributeCodec codec = new AttributeCodec(ctx.getClassLoader(), webappClasses(ctx), config.codecAllow());
+            int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
+                    : ctx.getSessionTimeout() * 60;
+            SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
+            SessionTokenCodec tokens = new SessionTokenCodec(signingKeys(config), config.tokenTtl(),
+                    config.tokenClockSkew(), Clock.systemUTC());
+            runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
+                    ListenerBridge.forContext(ctx));
+            startSweeper(ctx, engine, config);
+        } catch (IllegalArgumentException e) {
+            throw new ServletException("unisession configuration error: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> params(FilterConfig fc) {
+        Map<String, String> out = new LinkedHashMap<>();
+        ServletContext ctx = fc.getServletContext();
+        for (String n : Collections.list(ctx.getInitParameterNames())) {
+            if (n.startsWith(UnisessionConfig.PREFIX)) out.put(n, ctx.getInitParameter(n));
+        }
+        for (String n : Collections.list(fc.getInitParameterNames())) {
+            out.put(n, fc.getInitParameter(n));
+        }
+        return out;
+    }
+
+    private SessionStore store(ServletContext ctx, UnisessionConfig config) {
+        Object given = ctx.getAttribute(SessionStore.CONTEXT_ATTRIBUTE);
+        if (given instanceof SessionStore) {
+            LOG.log(System.Logger.Level.INFO, "unisession uses the store given in context attribute {0}: {1}",
+                    SessionStore.CONTEXT_ATTRIBUTE, given.getClass().getName());
+            return (SessionStore) given;
+        }
+        switch (config.store()) {
+            case MEMORY:
+                ownedStore = new MemoryStore();
+                return ownedStore;
+            default:
+                throw new IllegalArgumentException("unsupported store " + config.store());
+        }
+    }
+
+    private static List<SessionTokenCodec.SigningKey> signingKeys(UnisessionConfig config) {
+        if (config.tokenKeys() != null) {
+            try {
+                return SessionTokenCodec.parseKeys(config.tokenKeys());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key()
+                        + " (from " + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(), e);
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "No {0} configured: signing session cookies with a random key. "
+                + "Sessions will not survive a restart and cannot be shared with other nodes.",
+                UnisessionConfig.Key.TOKEN_KEYS.key());
+        return List.of(SessionTokenCodec.randomKey());
+    }
+
+    /** True for classes the webapp itself defines in WEB-INF/classes. */
+    private static Predicate<String> webappClasses(ServletContext ctx) {
+        return name -> {
+            try {
+                return ctx.getResource("/WEB-INF/classes/" + name.replace('.', '/') + ".class") != null;
+            } catch (MalformedURLException | RuntimeException e) {
+                return false;
+            }
+        };
+    }
+
+    private void startSweeper(ServletContext ctx, SessionEngine engine, UnisessionConfig config) {
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "unisession-expiry" + ctx.getContextPath().replace('/', '-'));
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.expiryInterval().toMillis();
+        int batch = config.expiryBatchSize();
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                engine.expire(batch, runtime::expired);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Session expiry sweep failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        Object existing = request.getAttribute(STATE_ATTRIBUTE);
+        if (existing instanceof RequestSession) {
+            nested(request, response, (RequestSession) existing, chain);
+            return;
+        }
+        RequestSession state = new RequestSession(runtime, request, response);
+        request.setAttribute(STATE_ATTRIBUTE, state);
+        SessionRequest wrappedRequest = new SessionRequest(request, state);
+        SessionResponse wrappedResponse = new SessionResponse(response, state::commit);
+        boolean async = false;
+        try {
+            chain.doFilter(wrappedRequest, wrappedResponse);
+            async = request.isAsyncStarted();
+        } finally {
+            if (async) {
+                request.getAsyncContext().addListener(new CommitOnComplete(state));
+            } else {
+                state.commit();
+            }
+        }
+    }
+
+    /** A FORWARD/INCLUDE/ERROR/ASYNC dispatch of a request we already wrap: same session state. */
+    private static void nested(HttpServletRequest request, HttpServletResponse response, RequestSession state,
+                               FilterChain chain) throws IOException, ServletException {
+        if (request instanceof SessionRequest) {
+            chain.doFilter(request, response);
+            return;
+        }
+        DispatcherType type = request.getDispatcherType();
+        try {
+            chain.doFilter(new SessionRequest(request, state), response);
+        } finally {
+            // FORWARD and INCLUDE run inside the outer request, which commits; ERROR and ASYNC run after it.
+            if (type == DispatcherType.ERROR || type == DispatcherType.ASYNC) state.commit();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (sweeper != null) sweeper.shutdownNow();
+        if (ownedStore != null) ownedStore.close();
+    }
+
+    private static final class CommitOnComplete implements AsyncListener {
+        private final RequestSession state;
+
+        CommitOnComplete(RequestSession state) {
+            this.state = state;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            state.commit();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            state.commit();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            state.commit();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.unisession.web;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Registers {@link UnifiedSessionFilter} when the jar sits in WEB-INF/lib, mapped to /* for every dispatcher type
+ * and <em>before</em> the application's own filter mappings ({@code isMatchAfter=false}). A web-fragment's filter
+ * cannot do that (descriptor filters always come first) and is dropped by {@code metadata-complete="true"}, while
+ * initializers still run. If the application already declares our filter (by name or by class), this steps aside.
+ * Set the context-param {@code unisession.enabled=false} to turn the self-registration off.
+ */
+public final class UnisessionInitializer implements ServletContainerInitializer {
+
+    public static final String ENABLED_PARAM = "unisession.enabled";
+    private static final System.Logger LOG = System.getLogger(UnisessionInitializer.class.getName());
+
+    @Override
+    public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
+        if ("false".equalsIgnoreCase(ctx.getInitParameter(ENABLED_PARAM))) {
+            LOG.log(System.Logger.Level.INFO, "unisession self-registration off ({0}=false)", ENABLED_PARAM);
+            return;
+        }
+        if (ctx.getFilterRegistration(UnifiedSessionFilter.FILTER_NAME) != null) return;
+        for (FilterRegistration r : ctx.getFilterRegistrations().values()) {
+            if (UnifiedSessionFilter.class.getName().equals(r.getClassName())) return;
+        }
+        FilterRegistration.Dynamic reg = ctx.addFilter(UnifiedSessionFilter.FILTER_NAME,
+                UnifiedSessionFilter.class.getName());
+        if (reg == null) return;
+        reg.setAsyncSupported(true);
+        reg.addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), false, "/*");
+        LOG.log(System.Logger.Level.INFO, "unisession filter registered for context ''{0}'' ahead of the "
+                + "application''s filters", ctx.getContextPath());
+    }
+}

@@ -1,0 +1,163 @@
+package dev.unisession.it.app;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** Drives HttpSession through GET /s?op=...; answers "key=value" lines. Declared in web.xml. */
+public class SessionServlet extends HttpServlet {
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/plain;charset=UTF-8");
+        String op = req.getParameter("op");
+        String name = req.getParameter("name");
+        String value = req.getParameter("value");
+        List<String> out = new ArrayList<>();
+        switch (op == null ? "info" : op) {
+            case "info":
+                break;
+            case "create":
+                req.getSession();
+                break;
+            case "set":
+                req.getSession().setAttribute(name, value);
+                break;
+            case "setnull":
+                req.getSession().setAttribute(name, null);
+                break;
+            case "remove":
+                req.getSession().removeAttribute(name);
+                break;
+            case "get":
+                out.add("value=" + req.getSession().getAttribute(name));
+                break;
+            case "list-add": {
+                HttpSession s = req.getSession();
+                List<String> list = (List<String>) s.getAttribute(name);
+                if (list == null) {
+                    list = new ArrayList<>();
+                    list.add(value);
+                    s.setAttribute(name, list);
+                } else {
+                    list.add(value); // in place, no setAttribute
+                }
+                break;
+            }
+            case "cart-add": {
+                HttpSession s = req.getSession();
+                Cart cart = (Cart) s.getAttribute("cart");
+                if (cart == null) {
+                    cart = new Cart();
+                    s.setAttribute("cart", cart);
+                }
+                cart.add(value);
+                break;
+            }
+            case "bound":
+                req.getSession().setAttribute(name, new Bound(value));
+                break;
+            case "max-inactive":
+                req.getSession().setMaxInactiveInterval(Integer.parseInt(value));
+                break;
+            case "unstorable":
+                try {
+                    req.getSession().setAttribute(name, new URL("http://example.invalid/"));
+                    out.add("stored=yes");
+                } catch (IllegalArgumentException e) {
+                    out.add("refused=" + e.getMessage());
+                }
+                break;
+            case "invalidate": {
+                HttpSession s = req.getSession(false);
+                if (s == null) {
+                    out.add("invalidated=none");
+                    break;
+                }
+                s.invalidate();
+                out.add("invalidated=" + s.getId());
+                out.add("after.getAttribute=" + throwsIse(() -> s.getAttribute("x")));
+                out.add("after.setAttribute=" + throwsIse(() -> { s.setAttribute("x", "y"); return null; }));
+                out.add("after.removeAttribute=" + throwsIse(() -> { s.removeAttribute("x"); return null; }));
+                out.add("after.getAttributeNames=" + throwsIse(s::getAttributeNames));
+                out.add("after.getCreationTime=" + throwsIse(s::getCreationTime));
+                out.add("after.getLastAccessedTime=" + throwsIse(s::getLastAccessedTime));
+                out.add("after.isNew=" + throwsIse(s::isNew));
+                out.add("after.invalidate=" + throwsIse(() -> { s.invalidate(); return null; }));
+                out.add("after.getSessionFalse=" + (req.getSession(false) == null ? "null" : "present"));
+                break;
+            }
+            case "change-id": {
+                String before = req.getSession().getId();
+                String after = req.changeSessionId();
+                out.add("before=" + before);
+                out.add("after=" + after);
+                break;
+            }
+            case "redirect":
+                req.getSession().setAttribute(name, value);
+                resp.sendRedirect(req.getContextPath() + "/s?op=info");
+                return;
+            case "big": {
+                req.getSession().setAttribute(name, value);
+                PrintWriter w = resp.getWriter();
+                char[] line = new char[1023];
+                java.util.Arrays.fill(line, 'x');
+                for (int i = 0; i < 256; i++) w.println(line); // 256 KiB: far past any response buffer
+                resp.flushBuffer();
+                w.println("end");
+                return;
+            }
+            case "big-stream": {
+                req.getSession().setAttribute(name, value);
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) 'y');
+                for (int i = 0; i < 4; i++) resp.getOutputStream().write(chunk);
+                resp.flushBuffer();
+                return;
+            }
+            default:
+                resp.sendError(400, "unknown op");
+                return;
+        }
+        HttpSession s = req.getSession(false);
+        PrintWriter w = resp.getWriter();
+        for (String line : out) w.println(line);
+        if (s == null) {
+            w.println("session=none");
+            return;
+        }
+        w.println("session=" + s.getId());
+        w.println("isNew=" + s.isNew());
+        w.println("creationTime=" + s.getCreationTime());
+        w.println("lastAccessedTime=" + s.getLastAccessedTime());
+        w.println("maxInactive=" + s.getMaxInactiveInterval());
+        w.println("class=" + s.getClass().getName());
+        TreeMap<String, Object> attrs = new TreeMap<>();
+        for (String n : Collections.list(s.getAttributeNames())) attrs.put(n, s.getAttribute(n));
+        w.println("names=" + String.join(",", attrs.keySet()));
+        for (var e : attrs.entrySet()) w.println("attr." + e.getKey() + "=" + e.getValue());
+    }
+
+    private static String throwsIse(Callable<?> call) {
+        try {
+            call.call();
+            return "no";
+        } catch (IllegalStateException e) {
+            return "ISE";
+        } catch (Exception e) {
+            return e.getClass().getSimpleName();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.unisession.it;
+
+import dev.unisession.store.SessionStore;
+
+import jakarta.servlet.ServletContainerInitializer;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.scan.StandardJarScanner;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The servlet containers the suite runs on, started embedded on a loopback port. */
+public enum Container {
+
+    JETTY {
+        @Override
+        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception {
+            Server server = new Server();
+            ServerConnector connector = new ServerConnector(server);
+            connector.setHost("127.0.0.1");
+            connector.setPort(0);
+            server.addConnector(connector);
+            WebAppContext context = new WebAppContext();
+            context.setContextPath("/");
+            context.setWar(webapp.toString());
+            context.setTempDirectory(Files.createTempDirectory("jetty-work").toFile());
+            contextParams.forEach(context::setInitParameter);
+            if (store != null) context.addServletContainerInitializer(storeInitializer(store));
+            server.setHandler(context);
+            server.start();
+            if (context.getUnavailableException() != null) {
+                server.stop();
+                throw new IllegalStateException("webapp failed to start", context.getUnavailableException());
+            }
+            URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+            return new RunningServer(this, base, server::stop);
+        }
+    },
+
+    TOMCAT {
+        @Override
+        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception {
+            Tomcat tomcat = new Tomcat();
+            tomcat.setBaseDir(Files.createTempDirectory("tomcat-base").toString());
+            tomcat.setPort(0);
+            tomcat.getConnector().setProperty("address", "127.0.0.1");
+            tomcat.setAddDefaultWebXmlToWebapp(false);
+            Context context = tomcat.addWebapp("", webapp.toAbsolutePath().toString());
+            ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
+            contextParams.forEach(context::addParameter);
+            if (store != null) context.addServletContainerInitializer(storeInitializer(store), null);
+            tomcat.start();
+            if (!context.getState().isAvailable()) {
+                tomcat.stop();
+                tomcat.destroy();
+                throw new IllegalStateException("webapp failed to start: " + context.getState());
+            }
+            URI base = URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
+            return new RunningServer(this, base, () -> {
+                try {
+                    tomcat.stop();
+                    tomcat.destroy();
+                } catch (LifecycleException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    };
+
+    /**
+     * Starts the webapp directory at context path "/".
+     *
+     * @param store when not null, handed to the filter through {@link SessionStore#CONTEXT_ATTRIBUTE}
+     */
+    abstract RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception;
+
+    private static ServletContainerInitializer storeInitializer(SessionStore store) {
+        return (classes, ctx) -> ctx.setAttribute(SessionStore.CONTEXT_ATTRIBUTE, store);
+    }
+}
