@@ -1,0 +1,9 @@
+package dev.unisession.it;
+
+/** {@link ClusterSuite} on embedded Tomcat. */
+class TomcatClusterTest extends ClusterSuite {
+    @Override
+    Container container() {
+        return Container.TOMCAT;
+    }
+}
