@@ -1,0 +1,132 @@
+package dev.unisession.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.config.UnisessionConfig.Source;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+class UnisessionConfigTest {
+
+    private static UnisessionConfig of(Map<String, String> init) {
+        return UnisessionConfig.from(List.of(Source.of("init-param", init)));
+    }
+
+    @Test
+    void defaultsAreSecure() {
+        UnisessionConfig c = of(Map.of());
+        assertEquals(UnisessionConfig.StoreType.MEMORY, c.store());
+        assertTrue(c.cookieSecure());
+        assertEquals(UnisessionConfig.SameSite.LAX, c.cookieSameSite());
+        assertEquals("USESSION", c.cookieName());
+        assertNull(c.tokenKeys());
+        assertNull(c.sessionTimeout(), "null: use the container's session-config");
+        assertEquals(Duration.ofHours(24), c.tokenTtl());
+    }
+
+    @Test
+    void firstSourceWins() {
+        UnisessionConfig c = UnisessionConfig.from(List.of(
+                Source.of("init-param", Map.of("unisession.cookie.name", "A")),
+                Source.of("system property", Map.of("unisession.cookie.name", "B", "unisession.token.ttl", "2h")),
+                Source.environment(Map.of("UNISESSION_TOKEN_TTL", "3h", "UNISESSION_COOKIE_SAME_SITE", "strict")),
+                Source.of("classpath unisession.properties", Map.of("unisession.expiry.batch-size", "7",
+                        "unisession.cookie.same-site", "none"))));
+        assertEquals("A", c.cookieName());
+        assertEquals(Duration.ofHours(2), c.tokenTtl());
+        assertEquals(UnisessionConfig.SameSite.STRICT, c.cookieSameSite());
+        assertEquals(7, c.expiryBatchSize());
+        assertEquals("environment variable", c.origin(UnisessionConfig.Key.COOKIE_SAME_SITE));
+    }
+
+    @Test
+    void unknownKeysFailNamingTheKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> of(Map.of("unisession.cookie.nmae", "x")));
+        assertTrue(e.getMessage().contains("unisession.cookie.nmae"), e.getMessage());
+        IllegalArgumentException env = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
+                List.of(Source.environment(Map.of("UNISESSION_COOKIE_NMAE", "x")))));
+        assertTrue(env.getMessage().contains("UNISESSION_COOKIE_NMAE"), env.getMessage());
+        IllegalArgumentException bare = assertThrows(IllegalArgumentException.class,
+                () -> of(Map.of("cookie.name", "x")));
+        assertTrue(bare.getMessage().contains("'cookie.name'"), bare.getMessage());
+    }
+
+    @Test
+    void badValuesFailNamingTheKey() {
+        Map<String, String> bad = Map.of(
+                "unisession.cookie.secure", "yes",
+                "unisession.cookie.same-site", "sometimes",
+                "unisession.token.ttl", "forever",
+                "unisession.expiry.batch-size", "0",
+                "unisession.store", "floppy",
+                "unisession.cookie.name", "a b",
+                "unisession.cookie.path", "relative",
+                "unisession.session.timeout", "-5s");
+        bad.forEach((k, v) -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> of(Map.of(k, v)), k);
+            assertTrue(e.getMessage().contains(k), e.getMessage());
+        });
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> of(Map.of(
+                "unisession.cookie.same-site", "None", "unisession.cookie.secure", "false")));
+        assertTrue(none.getMessage().contains("unisession.cookie.same-site"));
+    }
+
+    @Test
+    void durationsAcceptUnitsAndIso() {
+        assertEquals(Duration.ofSeconds(90), UnisessionConfig.parseDurationText("90"));
+        assertEquals(Duration.ofMillis(500), UnisessionConfig.parseDurationText("500ms"));
+        assertEquals(Duration.ofMinutes(15), UnisessionConfig.parseDurationText("15m"));
+        assertEquals(Duration.ofDays(7), UnisessionConfig.parseDurationText("7d"));
+        assertEquals(Duration.ofMinutes(30), UnisessionConfig.parseDurationText("PT30M"));
+        assertNull(UnisessionConfig.parseDurationText("soon"));
+    }
+
+    @Test
+    void toStringMasksSecrets() {
+        UnisessionConfig c = of(Map.of("unisession.token.keys", "k1:c2VjcmV0LXRoYXQtbXVzdC1ub3QtbGVhaw=="));
+        assertFalse(c.toString().contains("c2VjcmV0"), c.toString());
+        assertTrue(c.toString().contains("unisession.token.keys=****"), c.toString());
+    }
+
+    @Test
+    void readsThePropertiesFileAndRejectsUnknownKeysThere(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(UnisessionConfig.PROPERTIES_FILE), "unisession.cookie.name=FROMFILE\n");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            assertEquals("FROMFILE", UnisessionConfig.load("init-param", Map.of(), loader).cookieName());
+            assertEquals("INIT", UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), loader)
+                    .cookieName());
+        }
+        Files.writeString(dir.resolve(UnisessionConfig.PROPERTIES_FILE), "unisession.bogus=1\n");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> UnisessionConfig.load("init-param", Map.of(), loader));
+            assertTrue(e.getMessage().contains("unisession.bogus") && e.getMessage().contains("unisession.properties"));
+        }
+    }
+
+    @Test
+    void systemPropertiesCountBetweenInitParamsAndFile() {
+        System.setProperty("unisession.cookie.name", "FROMSYS");
+        try {
+            assertEquals("FROMSYS", UnisessionConfig.load("init-param", Map.of(), null).cookieName());
+            assertEquals("INIT", UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), null)
+                    .cookieName());
+        } finally {
+            System.clearProperty("unisession.cookie.name");
+        }
+    }
+}

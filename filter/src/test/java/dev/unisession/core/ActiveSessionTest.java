@@ -1,0 +1,79 @@
+package dev.unisession.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.codec.AttributeCodec;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+class ActiveSessionTest {
+
+    private final AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+
+    private SessionRecord stored(Map<String, Object> values) {
+        Map<String, byte[]> attrs = new java.util.LinkedHashMap<>();
+        values.forEach((k, v) -> attrs.put(k, codec.encode(k, v)));
+        return new SessionRecord("id", null, null, 1000, 2000, 600, 3, null, attrs);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void inPlaceChangesAreDetectedAndReadsAreNotWritten() {
+        ActiveSession s = ActiveSession.of(codec, stored(Map.of("list", new ArrayList<>(List.of("a")), "name", "n",
+                "other", new ArrayList<>(List.of("z")))), 5000);
+        assertEquals("n", s.getAttribute("name"));
+        s.getAttribute("other");
+        SessionDelta readOnly = s.delta();
+        assertTrue(readOnly.isTouchOnly(), readOnly.toString());
+        assertEquals(5000, readOnly.lastAccessedAt());
+        assertEquals(2000, s.lastAccessedAt(), "the app sees the previous request's time");
+
+        ((List<String>) s.getAttribute("list")).add("b");
+        SessionDelta d = s.delta();
+        assertEquals(Set.of("list"), d.changed().keySet());
+        assertEquals(List.of("a", "b"), codec.decode(d.changed().get("list")));
+        s.committed(d);
+        assertTrue(s.delta().isTouchOnly(), "nothing new after commit");
+    }
+
+    @Test
+    void setRemoveAndMetadata() {
+        ActiveSession s = ActiveSession.of(codec, stored(Map.of("a", "1", "b", "2")), 5000);
+        assertEquals("1", s.setAttribute("a", "1b"));
+        assertEquals("2", s.removeAttribute("b"));
+        s.setAttribute("c", 3);
+        s.setAttribute("c", null);
+        s.setMaxInactiveSeconds(60);
+        SessionDelta d = s.delta();
+        assertEquals(Set.of("a"), d.changed().keySet());
+        assertEquals(Set.of("b"), d.removed());
+        assertTrue(d.metadataChanged());
+        assertEquals(60, d.maxInactiveSeconds());
+        assertEquals(List.of("a"), s.attributeNames());
+    }
+
+    @Test
+    void settingAnUnstorableValueFailsAndChangesNothing() {
+        ActiveSession s = ActiveSession.of(codec, stored(Map.of("a", "1")), 5000);
+        assertThrows(IllegalArgumentException.class, () -> s.setAttribute("a", new Object()));
+        assertEquals("1", s.getAttribute("a"));
+        assertTrue(s.delta().isTouchOnly());
+    }
+
+    @Test
+    void newSessionCarriesEverythingInItsFirstDelta() {
+        ActiveSession s = ActiveSession.create(codec, "new", 7000, 1800);
+        s.setAttribute("x", "y");
+        SessionDelta d = s.delta();
+        assertTrue(d.created());
+        assertEquals(Set.of("x"), d.changed().keySet());
+        assertEquals(7000, d.toRecord().createdAt());
+    }
+}

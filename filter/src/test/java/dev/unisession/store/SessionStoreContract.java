@@ -1,0 +1,251 @@
+package dev.unisession.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.core.ActiveSession;
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+
+/**
+ * What every {@link SessionStore} must do. Each store's test extends this class and supplies a fresh store whose
+ * clock is {@link #now}.
+ */
+public abstract class SessionStoreContract {
+
+    /** The store's clock, settable by tests. */
+    protected final long[] now = {1_800_000_000_000L};
+    protected SessionStore store;
+
+    protected abstract SessionStore newStore();
+
+    @BeforeEach
+    void open() {
+        store = newStore();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    protected static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    protected static String id() {
+        return UUID.randomUUID().toString();
+    }
+
+    protected SessionDelta create(String id, String principal, int maxInactive, Map<String, byte[]> attrs) {
+        return new SessionDelta(id, true, 0, now[0], now[0], maxInactive, principal, null, null, true, attrs, Set.of());
+    }
+
+    protected SessionDelta update(String id, Map<String, byte[]> changed, Set<String> removed) {
+        SessionRecord r = store.load(id);
+        long created = r == null ? now[0] : r.createdAt();
+        int max = r == null ? 1800 : r.maxInactiveSeconds();
+        String principal = r == null ? null : r.principal();
+        return new SessionDelta(id, false, r == null ? 0 : r.version(), created, now[0], max, principal, null, null,
+                false, changed, removed);
+    }
+
+    @Test
+    void missingSessionLoadsAsNull() {
+        assertNull(store.load(id()));
+    }
+
+    @Test
+    void createdSessionLoadsWithEverything() {
+        String id = id();
+        assertTrue(store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))));
+        SessionRecord r = store.load(id);
+        assertNotNull(r);
+        assertEquals(id, r.id());
+        assertEquals("alice", r.principal());
+        assertEquals(600, r.maxInactiveSeconds());
+        assertEquals(now[0], r.createdAt());
+        assertArrayEquals(b("1"), r.attributes().get("a"));
+        assertEquals(Set.of("a", "b"), r.attributes().keySet());
+        assertFalse(store.save(create(id, null, 600, Map.of())), "a created delta never overwrites");
+    }
+
+    @Test
+    void deltasTouchOnlyTheirAttributes() {
+        String id = id();
+        store.save(create(id, null, 600, Map.of("a", b("1"), "b", b("2"), "c", b("3"))));
+        SessionDelta one = update(id, Map.of("a", b("10")), Set.of());
+        SessionDelta two = update(id, Map.of("b", b("20")), Set.of("c"));
+        assertTrue(store.save(one));
+        assertTrue(store.save(two));
+        SessionRecord r = store.load(id);
+        assertArrayEquals(b("10"), r.attributes().get("a"));
+        assertArrayEquals(b("20"), r.attributes().get("b"));
+        assertFalse(r.attributes().containsKey("c"));
+        assertTrue(r.version() > 1);
+    }
+
+    @Test
+    void concurrentDeltasOnDifferentAttributesAreAllKept() throws Exception {
+        String id = id();
+        store.save(create(id, null, 600, Map.of()));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> fs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String name = "attr" + i;
+                fs.add(pool.submit(() -> store.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null,
+                        null, false, Map.of(name, b(name)), Set.of()))));
+            }
+            for (Future<Boolean> f : fs) assertTrue(f.get());
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(100, store.load(id).attributes().size());
+    }
+
+    @Test
+    void writesNeverResurrectAnEndedSession() {
+        String id = id();
+        store.save(create(id, null, 600, Map.of("a", b("1"))));
+        SessionDelta late = update(id, Map.of("a", b("2")), Set.of());
+        assertTrue(store.delete(id));
+        assertFalse(store.delete(id));
+        assertFalse(store.save(late));
+        assertNull(store.load(id));
+    }
+
+    @Test
+    void changeIdMovesTheSession() {
+        String id = id();
+        String next = id();
+        store.save(create(id, "bob", 600, Map.of("a", b("1"))));
+        SessionDelta late = update(id, Map.of("a", b("2")), Set.of());
+        assertTrue(store.changeId(id, next));
+        assertNull(store.load(id));
+        assertArrayEquals(b("1"), store.load(next).attributes().get("a"));
+        assertEquals(Set.of(next), store.findIdsByPrincipal("bob"));
+        assertFalse(store.save(late), "the old id cannot be written back");
+        assertNull(store.load(id));
+        assertFalse(store.changeId(id, id()));
+    }
+
+    @Test
+    void principalIndex() {
+        String a1 = id();
+        String a2 = id();
+        String b1 = id();
+        store.save(create(a1, "alice", 600, Map.of()));
+        store.save(create(a2, "alice", 600, Map.of()));
+        store.save(create(b1, "bob", 600, Map.of()));
+        assertEquals(Set.of(a1, a2), store.findIdsByPrincipal("alice"));
+        store.delete(a1);
+        assertEquals(Set.of(a2), store.findIdsByPrincipal("alice"));
+        assertEquals(Set.of(), store.findIdsByPrincipal("nobody"));
+    }
+
+    @Test
+    void expiredSessionsAreInvisibleAndClaimedExactlyOnce() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String id = id();
+            ids.add(id);
+            store.save(create(id, null, 1, Map.of("n", b(Integer.toString(i)))));
+        }
+        String forever = id();
+        store.save(create(forever, null, 0, Map.of()));
+        String later = id();
+        store.save(create(later, null, 3600, Map.of()));
+        now[0] += 2000;
+        assertNull(store.load(ids.get(0)));
+        assertNotNull(store.load(forever));
+
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<String> claimed = Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                fs.add(pool.submit(() -> {
+                    List<SessionRecord> batch;
+                    while (!(batch = store.claimExpired(now[0], 7)).isEmpty()) {
+                        for (SessionRecord r : batch) {
+                            assertNotNull(r.attributes().get("n"), "claimed with attributes");
+                            claimed.add(r.id());
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(50, claimed.size());
+        assertEquals(Set.copyOf(ids), Set.copyOf(claimed));
+        assertNotNull(store.load(forever));
+        assertNotNull(store.load(later));
+    }
+
+    @Test
+    void attributesAreOpaqueBytesEvenForClassesOnlyTheWebappKnows(@TempDir Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/webapp"));
+        Files.writeString(src.resolve("Basket.java"), "package webapp; public class Basket implements "
+                + "java.io.Serializable { public java.util.List<String> items = new java.util.ArrayList<>(); "
+                + "public String toString() { return \"Basket\" + items; } }");
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.resolve("Basket.java").toString()));
+        try (URLClassLoader webapp = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader())) {
+            AttributeCodec codec = new AttributeCodec(webapp, n -> n.startsWith("webapp."), List.of());
+            Object basket = webapp.loadClass("webapp.Basket").getConstructor().newInstance();
+            @SuppressWarnings("unchecked")
+            List<String> items = (List<String>) basket.getClass().getField("items").get(basket);
+            items.add("pear");
+            String id = id();
+            store.save(create(id, null, 600, Map.of("basket", codec.encode("basket", basket))));
+            Object back = codec.decode(store.load(id).attributes().get("basket"));
+            assertEquals("Basket[pear]", back.toString());
+            assertEquals(webapp, back.getClass().getClassLoader());
+        }
+    }
+
+    @Test
+    void anUnreadableAttributeIsSkippedNotFatalAndNotLost() {
+        AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+        String id = id();
+        store.save(create(id, null, 600, Map.of("good", codec.encode("good", "fine"), "bad", new byte[] {1, 7, 7})));
+        ActiveSession s = ActiveSession.of(codec, store.load(id), now[0]);
+        assertNull(s.getAttribute("bad"));
+        assertEquals("fine", s.getAttribute("good"));
+        s.setAttribute("other", "x");
+        assertTrue(store.save(s.delta()));
+        assertArrayEquals(new byte[] {1, 7, 7}, store.load(id).attributes().get("bad"), "kept as stored");
+    }
+}
