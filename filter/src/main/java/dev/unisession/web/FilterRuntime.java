@@ -45,7 +45,7 @@ final class FilterRuntime {
     void expired(ActiveSession active) {
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
-        t.setContextClassLoader(servletContext.getClassLoader());
+        t.setContextClassLoader(UnifiedSessionFilter.webappLoader(servletContext));
         try {
             view(active).expired();
         } finally {

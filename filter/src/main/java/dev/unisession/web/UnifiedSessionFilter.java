@@ -54,13 +54,14 @@ public class UnifiedSessionFilter implements Filter {
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
         ServletContext ctx = filterConfig.getServletContext();
+        ClassLoader loader = webappLoader(ctx);
         try {
             UnisessionConfig config = UnisessionConfig.load("init-param of filter '" + filterConfig.getFilterName()
-                    + "' or context-param", params(filterConfig), ctx.getClassLoader());
+                    + "' or context-param", params(filterConfig), loader);
             LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'': {1}",
                     ctx.getContextPath(), config);
             SessionStore store = store(ctx, config);
-            AttributeCodec codec = new AttributeCodec(ctx.getClassLoader(), webappClasses(ctx), config.codecAllow());
+            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), config.codecAllow());
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
@@ -72,6 +73,13 @@ public class UnifiedSessionFilter implements Filter {
         } catch (IllegalArgumentException e) {
             throw new ServletException("unisession configuration error: " + e.getMessage(), e);
         }
+    }
+
+    /** The webapp's class loader; embedded contexts may report none, then the thread's or our own. */
+    static ClassLoader webappLoader(ServletContext ctx) {
+        ClassLoader l = ctx.getClassLoader();
+        if (l == null) l = Thread.currentThread().getContextClassLoader();
+        return l != null ? l : UnifiedSessionFilter.class.getClassLoader();
     }
 
     private static Map<String, String> params(FilterConfig fc) {
