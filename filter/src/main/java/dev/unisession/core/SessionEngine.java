@@ -88,9 +88,14 @@ public final class SessionEngine {
         return oldId;
     }
 
-    /** Removes the session from the store. */
-    public void delete(ActiveSession session) {
-        if (session.isPersisted()) store.delete(session.id());
+    /**
+     * Removes the session from the store.
+     *
+     * @return true when this call ended it (or it was never stored); false when another request or node already
+     *         had, in which case that one fires the end-of-life events
+     */
+    public boolean delete(ActiveSession session) {
+        return !session.isPersisted() || store.delete(session.id());
     }
 
     /** Ids of the live sessions of a principal. */

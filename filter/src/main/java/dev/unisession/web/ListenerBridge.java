@@ -33,7 +33,7 @@ final class ListenerBridge {
     private final Supplier<List<Object>> source;
     private final String containerName;
 
-    private ListenerBridge(String containerName, Supplier<List<Object>> source) {
+    ListenerBridge(String containerName, Supplier<List<Object>> source) {
         this.containerName = containerName;
         this.source = source;
     }

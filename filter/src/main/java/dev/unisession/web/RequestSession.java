@@ -24,6 +24,7 @@ final class RequestSession {
     private final HttpServletResponse response;
     private final long requestTime;
 
+    private boolean tokenRead;
     private boolean resolved;
     private VerifiedToken token;
     private boolean tokenRejected;
@@ -37,11 +38,15 @@ final class RequestSession {
         this.request = request;
         this.response = response;
         this.requestTime = runtime.engine().now();
-        readToken();
     }
 
-    /** Verifies the cookie (CPU only, no store call). */
+    /**
+     * Verifies the cookie (CPU only, no store call), once, on the first use of the session: a request that never
+     * touches the session costs nothing.
+     */
     private void readToken() {
+        if (tokenRead) return;
+        tokenRead = true;
         for (String value : runtime.cookie().values(request)) {
             Optional<VerifiedToken> t = runtime.tokens().verify(value);
             if (t.isPresent()) {
@@ -56,10 +61,12 @@ final class RequestSession {
 
     /** The session id the client sent in a valid token, or null. */
     synchronized String requestedSessionId() {
+        readToken();
         return token == null ? null : token.sessionId();
     }
 
     synchronized boolean hadCookie() {
+        readToken();
         return token != null || tokenRejected;
     }
 
@@ -70,6 +77,7 @@ final class RequestSession {
 
     synchronized UnifiedHttpSession getSession(boolean create) {
         if (session != null && session.isValid()) return session;
+        readToken();
         if (!resolved) {
             resolved = true;
             if (token != null) {
@@ -103,6 +111,7 @@ final class RequestSession {
      * Called before the response commits and again when the request ends; each call writes only new changes.
      */
     synchronized void commit() {
+        if (!tokenRead) return; // the session was never used
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {
             try {

@@ -133,10 +133,12 @@ final class UnifiedHttpSession implements HttpSession {
             if (invalidating) throw new IllegalStateException("invalidate: session is already being invalidated");
             invalidating = true;
         }
-        try {
+        // Remove first, atomically: of two requests invalidating the same session at once, only the one that
+        // removed it fires the events (from its own copy, so attributes stay readable in sessionDestroyed).
+        if (engine.delete(active)) {
             destroy();
-        } finally {
-            engine.delete(active);
+        } else {
+            valid = false;
         }
     }
 

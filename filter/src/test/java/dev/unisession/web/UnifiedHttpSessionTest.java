@@ -1,0 +1,55 @@
+package dev.unisession.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.mockito.Mockito.mock;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.core.ActiveSession;
+import dev.unisession.core.SessionEngine;
+import dev.unisession.store.MemoryStore;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+class UnifiedHttpSessionTest {
+
+    private final MemoryStore store = new MemoryStore();
+    private final AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+    private final SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), 1800);
+    private final List<String> destroyed = new ArrayList<>();
+    private final ListenerBridge bridge = new ListenerBridge("test", () -> List.of(new HttpSessionListener() {
+        @Override
+        public void sessionDestroyed(HttpSessionEvent se) {
+            destroyed.add(se.getSession().getId() + " " + se.getSession().getAttribute("user"));
+        }
+    }));
+
+    private UnifiedHttpSession view(ActiveSession a) {
+        return new UnifiedHttpSession(a, mock(ServletContext.class), bridge, engine);
+    }
+
+    @Test
+    void twoRequestsInvalidatingAtOnceFireSessionDestroyedOnce() {
+        ActiveSession created = engine.create(engine.now());
+        created.setAttribute("user", "alice");
+        engine.commit(created);
+        UnifiedHttpSession first = view(engine.load(created.id(), engine.now()));
+        UnifiedHttpSession second = view(engine.load(created.id(), engine.now()));
+
+        first.invalidate();
+        second.invalidate();
+
+        assertEquals(List.of(created.id() + " alice"), destroyed);
+        assertThrows(IllegalStateException.class, () -> second.getAttribute("user"));
+        assertNull(engine.load(created.id(), engine.now()));
+    }
+}
