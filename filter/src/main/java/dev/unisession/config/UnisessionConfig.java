@@ -36,7 +36,7 @@ public final class UnisessionConfig {
     public static final String PROPERTIES_FILE = "unisession.properties";
 
     /** Where sessions are kept. */
-    public enum StoreType { MEMORY }
+    public enum StoreType { MEMORY, REDIS }
 
     /** The cookie's SameSite attribute. */
     public enum SameSite { STRICT("Strict"), LAX("Lax"), NONE("None");
@@ -59,7 +59,17 @@ public final class UnisessionConfig {
         TOKEN_CLOCK_SKEW("token.clock-skew", "30s", false),
         CODEC_ALLOW("codec.allow", "", false),
         EXPIRY_INTERVAL("expiry.interval", "60s", false),
-        EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false);
+        EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false),
+        SESSION_TOUCH_FRACTION("session.touch-fraction", "0.1", false),
+        REDIS_URL("redis.url", "redis://127.0.0.1:6379", false),
+        REDIS_CONFIG("redis.config", null, false),
+        REDIS_PREFIX("redis.prefix", "us:", false),
+        REDIS_TIMEOUT("redis.timeout", "250ms", false),
+        REDIS_CONNECT_TIMEOUT("redis.connect-timeout", "250ms", false),
+        REDIS_RETRIES("redis.retries", "1", false),
+        NEAR_CACHE_ENABLED("near-cache.enabled", "true", false),
+        NEAR_CACHE_SIZE("near-cache.size", "10000", false),
+        NEAR_CACHE_IDLE("near-cache.idle", "5m", false);
 
         private final String name;
         private final String defaultValue;
@@ -136,6 +146,16 @@ public final class UnisessionConfig {
     private final List<String> codecAllow;
     private final Duration expiryInterval;
     private final int expiryBatchSize;
+    private final double touchFraction;
+    private final String redisUrl;
+    private final String redisConfig;
+    private final String redisPrefix;
+    private final Duration redisTimeout;
+    private final Duration redisConnectTimeout;
+    private final int redisRetries;
+    private final boolean nearCacheEnabled;
+    private final int nearCacheSize;
+    private final Duration nearCacheIdle;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -156,6 +176,23 @@ public final class UnisessionConfig {
         this.codecAllow = parseList(Key.CODEC_ALLOW);
         this.expiryInterval = parseDuration(Key.EXPIRY_INTERVAL, false);
         this.expiryBatchSize = parseInt(Key.EXPIRY_BATCH_SIZE, 1, 100_000);
+        this.touchFraction = parseFraction(Key.SESSION_TOUCH_FRACTION, 0.5);
+        this.redisUrl = raw.get(Key.REDIS_URL);
+        if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+            throw invalid(Key.REDIS_URL, "redis://host:port or rediss://host:port");
+        }
+        this.redisConfig = optional(Key.REDIS_CONFIG);
+        this.redisPrefix = raw.get(Key.REDIS_PREFIX);
+        if (redisPrefix.isEmpty() || redisPrefix.length() > 64 || redisPrefix.contains("{")
+                || redisPrefix.contains("}") || redisPrefix.chars().anyMatch(Character::isWhitespace)) {
+            throw invalid(Key.REDIS_PREFIX, "1 to 64 characters without spaces or braces");
+        }
+        this.redisTimeout = parseDuration(Key.REDIS_TIMEOUT, false);
+        this.redisConnectTimeout = parseDuration(Key.REDIS_CONNECT_TIMEOUT, false);
+        this.redisRetries = parseInt(Key.REDIS_RETRIES, 0, 5);
+        this.nearCacheEnabled = parseBoolean(Key.NEAR_CACHE_ENABLED);
+        this.nearCacheSize = parseInt(Key.NEAR_CACHE_SIZE, 1, 10_000_000);
+        this.nearCacheIdle = parseDuration(Key.NEAR_CACHE_IDLE, false);
         if (cookieSameSite == SameSite.NONE && !cookieSecure) {
             throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires "
                     + Key.COOKIE_SECURE.key() + "=true (browsers drop SameSite=None cookies without Secure)");
@@ -281,6 +318,16 @@ public final class UnisessionConfig {
         return List.copyOf(out);
     }
 
+    private double parseFraction(Key key, double max) {
+        try {
+            double v = Double.parseDouble(raw.get(key));
+            if (v >= 0 && v <= max) return v;
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw invalid(key, "a number from 0 to " + max);
+    }
+
     /**
      * Durations: {@code 90} (seconds), {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2h}, {@code 7d}, or ISO-8601
      * ({@code PT30M}).
@@ -340,8 +387,28 @@ public final class UnisessionConfig {
     public Duration expiryInterval() { return expiryInterval; }
     public int expiryBatchSize() { return expiryBatchSize; }
 
+    /** The share of maxInactive after which a request that changed nothing still writes its access time. */
+    public double touchFraction() { return touchFraction; }
+    public String redisUrl() { return redisUrl; }
+    /** Path of a Redisson YAML file (cluster, sentinel, replicated), or null to use {@link #redisUrl()}. */
+    public String redisConfig() { return redisConfig; }
+    public String redisPrefix() { return redisPrefix; }
+    public Duration redisTimeout() { return redisTimeout; }
+    public Duration redisConnectTimeout() { return redisConnectTimeout; }
+    public int redisRetries() { return redisRetries; }
+    public boolean nearCacheEnabled() { return nearCacheEnabled; }
+    public int nearCacheSize() { return nearCacheSize; }
+    public Duration nearCacheIdle() { return nearCacheIdle; }
+
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }
+
+    private String display(Key key) {
+        String v = raw.get(key);
+        if (key.secret) return "****";
+        if (key == Key.REDIS_URL) return v.replaceFirst("//[^@/]*@", "//****@"); // credentials in the URL
+        return v;
+    }
 
     /** All settings with their origin; secrets masked. */
     @Override
@@ -352,7 +419,7 @@ public final class UnisessionConfig {
             if (!raw.containsKey(key)) continue;
             if (!first) sb.append(", ");
             first = false;
-            sb.append(key.key()).append('=').append(key.secret ? "****" : raw.get(key))
+            sb.append(key.key()).append('=').append(display(key))
               .append(" (").append(origin.get(key)).append(')');
         }
         return sb.append('}').toString();

@@ -201,12 +201,12 @@ public final class ActiveSession {
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */
-    public synchronized void committed(SessionDelta delta) {
+    public synchronized void committed(SessionDelta delta, long newVersion) {
         stored.keySet().removeAll(delta.removed());
         stored.putAll(delta.changed());
         setBytes.clear();
         persisted = true;
         metadataChanged = false;
-        version = delta.created() ? 1 : version + 1;
+        version = newVersion;
     }
 }

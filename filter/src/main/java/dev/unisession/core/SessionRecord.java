@@ -71,6 +71,12 @@ public final class SessionRecord {
                 delta.maxInactiveSeconds(), version + 1, delta.fingerprint(), attrs);
     }
 
+    /** This record with only the access time moved (a change not yet stored anywhere: same version). */
+    public SessionRecord accessedAt(long time) {
+        return new SessionRecord(id, principal, context, createdAt, time, maxInactiveSeconds, version, fingerprint,
+                attributes);
+    }
+
     /** The same session under another id. */
     public SessionRecord withId(String newId) {
         return new SessionRecord(newId, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds,

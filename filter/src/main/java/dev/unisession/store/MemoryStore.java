@@ -36,21 +36,21 @@ public final class MemoryStore implements SessionStore {
     }
 
     @Override
-    public boolean save(SessionDelta delta) {
+    public long save(SessionDelta delta) {
         if (delta.created()) {
             SessionRecord record = delta.toRecord();
-            if (sessions.putIfAbsent(delta.id(), record) != null) return false;
+            if (sessions.putIfAbsent(delta.id(), record) != null) return 0;
             index(null, record);
-            return true;
+            return record.version();
         }
         SessionRecord[] before = new SessionRecord[1];
         SessionRecord after = sessions.computeIfPresent(delta.id(), (id, old) -> {
             before[0] = old;
             return old.apply(delta);
         });
-        if (after == null) return false;
+        if (after == null) return 0;
         index(before[0], after);
-        return true;
+        return after.version();
     }
 
     @Override

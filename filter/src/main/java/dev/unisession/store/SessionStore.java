@@ -24,10 +24,10 @@ public interface SessionStore extends AutoCloseable {
      * Writes a delta. A {@linkplain SessionDelta#created() created} delta stores a new session; any other delta
      * changes only the attributes it names, and only if the session still exists.
      *
-     * @return false when the delta was not applied because the session no longer exists (or, for a created delta,
-     *         already exists)
+     * @return the session's version after the write, or 0 when the delta was not applied because the session no
+     *         longer exists (or, for a created delta, already exists)
      */
-    boolean save(SessionDelta delta);
+    long save(SessionDelta delta);
 
     /**
      * Moves a session to a new id, atomically: afterwards the old id finds nothing.
@@ -48,7 +48,31 @@ public interface SessionStore extends AutoCloseable {
      */
     List<SessionRecord> claimExpired(long now, int max);
 
+    /**
+     * Registers a listener for changes made through <em>other</em> nodes (for caches in front of a shared store).
+     * Stores that live in this JVM only have none to report.
+     */
+    default void addChangeListener(ChangeListener listener) {
+    }
+
+    /**
+     * True while change notices from other nodes are being received, so a cache in front of this store may serve
+     * from memory. False for stores without a feed.
+     */
+    default boolean isChangeFeedLive() {
+        return false;
+    }
+
     @Override
     default void close() {
+    }
+
+    /** Hears about sessions that another node changed or ended. */
+    interface ChangeListener {
+        /** The session changed or ended elsewhere; drop any copy of it. */
+        void changed(String id);
+
+        /** Change notices may have been missed (reconnect): drop every copy. */
+        void reset();
     }
 }

@@ -4,6 +4,8 @@ import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.store.MemoryStore;
+import dev.unisession.store.NearCacheStore;
+import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
 import dev.unisession.token.SessionTokenCodec;
 
@@ -104,10 +106,22 @@ public class UnifiedSessionFilter implements Filter {
         switch (config.store()) {
             case MEMORY:
                 ownedStore = new MemoryStore();
-                return ownedStore;
+                break;
+            case REDIS:
+                if (config.tokenKeys() == null) {
+                    throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " must be set when "
+                            + UnisessionConfig.Key.STORE.key() + "=redis: every node must verify every node's cookies");
+                }
+                SessionStore redis = RedisStore.connect(config, Clock.systemUTC());
+                ownedStore = config.nearCacheEnabled()
+                        ? new NearCacheStore(redis, config.nearCacheSize(), config.nearCacheIdle(),
+                                config.touchFraction(), Clock.systemUTC())
+                        : redis;
+                break;
             default:
                 throw new IllegalArgumentException("unsupported store " + config.store());
         }
+        return ownedStore;
     }
 
     private static List<SessionTokenCodec.SigningKey> signingKeys(UnisessionConfig config) {

@@ -39,7 +39,7 @@ class ActiveSessionTest {
         SessionDelta d = s.delta();
         assertEquals(Set.of("list"), d.changed().keySet());
         assertEquals(List.of("a", "b"), codec.decode(d.changed().get("list")));
-        s.committed(d);
+        s.committed(d, 4);
         assertTrue(s.delta().isTouchOnly(), "nothing new after commit");
     }
 

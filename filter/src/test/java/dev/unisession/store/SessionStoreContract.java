@@ -85,7 +85,7 @@ public abstract class SessionStoreContract {
     @Test
     void createdSessionLoadsWithEverything() {
         String id = id();
-        assertTrue(store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))));
+        assertEquals(1, store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))));
         SessionRecord r = store.load(id);
         assertNotNull(r);
         assertEquals(id, r.id());
@@ -94,7 +94,7 @@ public abstract class SessionStoreContract {
         assertEquals(now[0], r.createdAt());
         assertArrayEquals(b("1"), r.attributes().get("a"));
         assertEquals(Set.of("a", "b"), r.attributes().keySet());
-        assertFalse(store.save(create(id, null, 600, Map.of())), "a created delta never overwrites");
+        assertEquals(0, store.save(create(id, null, 600, Map.of())), "a created delta never overwrites");
     }
 
     @Test
@@ -103,8 +103,8 @@ public abstract class SessionStoreContract {
         store.save(create(id, null, 600, Map.of("a", b("1"), "b", b("2"), "c", b("3"))));
         SessionDelta one = update(id, Map.of("a", b("10")), Set.of());
         SessionDelta two = update(id, Map.of("b", b("20")), Set.of("c"));
-        assertTrue(store.save(one));
-        assertTrue(store.save(two));
+        assertEquals(2, store.save(one));
+        assertEquals(3, store.save(two));
         SessionRecord r = store.load(id);
         assertArrayEquals(b("10"), r.attributes().get("a"));
         assertArrayEquals(b("20"), r.attributes().get("b"));
@@ -118,13 +118,16 @@ public abstract class SessionStoreContract {
         store.save(create(id, null, 600, Map.of()));
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<Boolean>> fs = new ArrayList<>();
+            List<Future<Long>> fs = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 String name = "attr" + i;
                 fs.add(pool.submit(() -> store.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null,
                         null, false, Map.of(name, b(name)), Set.of()))));
             }
-            for (Future<Boolean> f : fs) assertTrue(f.get());
+            Set<Long> versions = new java.util.HashSet<>();
+            for (Future<Long> f : fs) versions.add(f.get());
+            assertEquals(100, versions.size(), "each write got a version of its own");
+            assertTrue(versions.stream().allMatch(v -> v >= 2 && v <= 101), versions.toString());
         } finally {
             pool.shutdown();
         }
@@ -138,7 +141,7 @@ public abstract class SessionStoreContract {
         SessionDelta late = update(id, Map.of("a", b("2")), Set.of());
         assertTrue(store.delete(id));
         assertFalse(store.delete(id));
-        assertFalse(store.save(late));
+        assertEquals(0, store.save(late));
         assertNull(store.load(id));
     }
 
@@ -152,7 +155,7 @@ public abstract class SessionStoreContract {
         assertNull(store.load(id));
         assertArrayEquals(b("1"), store.load(next).attributes().get("a"));
         assertEquals(Set.of(next), store.findIdsByPrincipal("bob"));
-        assertFalse(store.save(late), "the old id cannot be written back");
+        assertEquals(0, store.save(late), "the old id cannot be written back");
         assertNull(store.load(id));
         assertFalse(store.changeId(id, id()));
     }
@@ -245,7 +248,7 @@ public abstract class SessionStoreContract {
         assertNull(s.getAttribute("bad"));
         assertEquals("fine", s.getAttribute("good"));
         s.setAttribute("other", "x");
-        assertTrue(store.save(s.delta()));
+        assertTrue(store.save(s.delta()) > 0);
         assertArrayEquals(new byte[] {1, 7, 7}, store.load(id).attributes().get("bad"), "kept as stored");
     }
 }

@@ -1,0 +1,211 @@
+package dev.unisession.store;
+
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The near cache (L1): session records in this JVM in front of a shared store, bounded by size and idle time.
+ *
+ * <p>A read of a cached session costs no network call. A request that changed nothing but the access time is
+ * written through only once {@code touchFraction × maxInactive} has passed since the last stored access (the
+ * shared store adds that much grace to every expiry, so no session ends early); until then only the cached copy
+ * moves. Entries are dropped when another node reports a change, all of them when notices may have been missed
+ * (reconnect), and the cache is bypassed entirely while the store's change feed is down.
+ */
+public final class NearCacheStore implements SessionStore {
+
+    private final SessionStore shared;
+    private final int maxEntries;
+    private final long idleMillis;
+    private final double touchFraction;
+    private final Clock clock;
+    /**
+     * Change counters by id stripe, plus one for resets: a load fills the cache only if no notice for its stripe
+     * (or reset) arrived while it ran, so a notice racing a load never leaves a stale copy behind.
+     */
+    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+    private final AtomicLong resets = new AtomicLong();
+    private static final int STRIPES = 1024;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final LinkedHashMap<String, Entry> entries;
+
+    private static final class Entry {
+        final SessionRecord record;
+        /** The access time last written to the shared store. */
+        final long storedAccess;
+        long lastUsed;
+
+        Entry(SessionRecord record, long storedAccess, long lastUsed) {
+            this.record = record;
+            this.storedAccess = storedAccess;
+            this.lastUsed = lastUsed;
+        }
+    }
+
+    public NearCacheStore(SessionStore shared, int maxEntries, Duration idle, double touchFraction, Clock clock) {
+        this.shared = shared;
+        this.maxEntries = maxEntries;
+        this.idleMillis = idle.toMillis();
+        this.touchFraction = touchFraction;
+        this.clock = clock;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                return size() > NearCacheStore.this.maxEntries;
+            }
+        };
+        shared.addChangeListener(new ChangeListener() {
+            @Override
+            public void changed(String id) {
+                stripes.incrementAndGet(stripe(id));
+                evict(id);
+            }
+
+            @Override
+            public void reset() {
+                resets.incrementAndGet();
+                clear();
+            }
+        });
+    }
+
+    private static int stripe(String id) {
+        return id.hashCode() & (STRIPES - 1);
+    }
+
+    private synchronized Entry get(String id, long now) {
+        Entry e = entries.get(id);
+        if (e == null) return null;
+        if (now - e.lastUsed > idleMillis || e.record.isExpired(now)) {
+            entries.remove(id);
+            return null;
+        }
+        e.lastUsed = now;
+        return e;
+    }
+
+    private synchronized void put(SessionRecord r, long storedAccess, long now) {
+        entries.put(r.id(), new Entry(r, storedAccess, now));
+    }
+
+    private synchronized void evict(String id) {
+        entries.remove(id);
+    }
+
+    private synchronized void clear() {
+        entries.clear();
+    }
+
+    /** How many sessions are cached. */
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    @Override
+    public SessionRecord load(String id) {
+        long now = clock.millis();
+        if (shared.isChangeFeedLive()) {
+            Entry e = get(id, now);
+            if (e != null) {
+                hits.incrementAndGet();
+                return e.record;
+            }
+        } else {
+            clear();
+        }
+        misses.incrementAndGet();
+        int stripe = stripe(id);
+        long changesBefore = stripes.get(stripe);
+        long resetsBefore = resets.get();
+        SessionRecord r = shared.load(id);
+        if (r != null && shared.isChangeFeedLive() && stripes.get(stripe) == changesBefore
+                && resets.get() == resetsBefore) {
+            put(r, r.lastAccessedAt(), now);
+        }
+        return r;
+    }
+
+    @Override
+    public long save(SessionDelta delta) {
+        long now = clock.millis();
+        boolean live = shared.isChangeFeedLive();
+        if (delta.isTouchOnly() && live) {
+            synchronized (this) {
+                Entry cached = get(delta.id(), now);
+                if (cached != null && !touchDue(cached, delta)) {
+                    entries.put(delta.id(), new Entry(cached.record.accessedAt(delta.lastAccessedAt()),
+                            cached.storedAccess, now));
+                    return cached.record.version();
+                }
+            }
+        }
+        long version = shared.save(delta);
+        synchronized (this) {
+            Entry cached = entries.get(delta.id());
+            if (version > 0 && live && delta.created()) {
+                put(delta.toRecord(), delta.lastAccessedAt(), now);
+            } else if (version > 0 && live && cached != null && cached.record.version() == version - 1) {
+                // Ours was the very next write after the cached copy: apply it. Otherwise a concurrent write
+                // came between, and only the store has the whole truth.
+                put(cached.record.apply(delta), delta.lastAccessedAt(), now);
+            } else {
+                entries.remove(delta.id());
+            }
+        }
+        return version;
+    }
+
+    private boolean touchDue(Entry cached, SessionDelta delta) {
+        int max = delta.maxInactiveSeconds();
+        if (max <= 0) return false; // never expires: the access time changes nothing stored
+        return delta.lastAccessedAt() - cached.storedAccess >= (long) (max * 1000L * touchFraction);
+    }
+
+    @Override
+    public boolean changeId(String oldId, String newId) {
+        evict(oldId);
+        return shared.changeId(oldId, newId);
+    }
+
+    @Override
+    public boolean delete(String id) {
+        evict(id);
+        return shared.delete(id);
+    }
+
+    @Override
+    public Set<String> findIdsByPrincipal(String principal) {
+        return shared.findIdsByPrincipal(principal);
+    }
+
+    @Override
+    public List<SessionRecord> claimExpired(long now, int max) {
+        List<SessionRecord> claimed = shared.claimExpired(now, max);
+        for (SessionRecord r : claimed) evict(r.id());
+        return claimed;
+    }
+
+    @Override
+    public void close() {
+        clear();
+        shared.close();
+    }
+}

@@ -1,0 +1,542 @@
+package dev.unisession.store;
+
+import dev.unisession.config.UnisessionConfig;
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import org.redisson.Redisson;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.BatchResult;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.BaseConfig;
+import org.redisson.config.BaseMasterSlaveServersConfig;
+import org.redisson.config.Config;
+import org.redisson.config.ConstantDelay;
+import org.redisson.config.ReadMode;
+import org.redisson.connection.ConnectionListener;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sessions in Redis through Redisson: one hash per session, an expiry index and a principal index.
+ *
+ * <p>Layout under the prefix {@code P} (default {@code us:}):
+ * <ul>
+ *   <li>{@code P{id}} — hash: {@code c} created, {@code a} last access, {@code m} max inactive, {@code v} version,
+ *       {@code p} principal, {@code x} context, {@code f} fingerprint, and {@code .name} per attribute holding the
+ *       codec's bytes. Its TTL is the expiry plus a margin, so Redis frees it even if no sweeper runs.</li>
+ *   <li>{@code Pexpiry} — sorted set of ids by expiry time (sessions that never expire are not in it).</li>
+ *   <li>{@code Pp:principal} — set of ids of a principal (stale ids are dropped when read).</li>
+ *   <li>{@code Pchanges} — pub/sub channel: {@code node:id} after every write, so near caches elsewhere drop it.</li>
+ * </ul>
+ * A write is one pipelined round trip; the hash is written by a Lua script that applies the delta only if the
+ * session still exists (or, for a new session, does not exist yet), so an ended session is never written back.
+ * Values cross the wire as bytes (ByteArrayCodec, StringCodec); no Redisson object codec is used. Every call has
+ * a short deadline and fails with {@link StoreUnavailableException} instead of blocking.
+ */
+public final class RedisStore implements SessionStore {
+
+    private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
+
+    static final String CREATED = "c";
+    static final String ACCESSED = "a";
+    static final String MAX_INACTIVE = "m";
+    static final String VERSION = "v";
+    static final String PRINCIPAL = "p";
+    static final String CONTEXT = "x";
+    static final String FINGERPRINT = "f";
+    static final char ATTRIBUTE = '.';
+
+    /** Keeps an expired hash this long past its expiry for the sweepers before Redis drops it. */
+    static final long HASH_TTL_MARGIN_MS = TimeUnit.HOURS.toMillis(1);
+
+    /**
+     * KEYS[1] hash. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then n field/value pairs,
+     * then fields to delete. Returns the new version when applied, 0 when the session does (not) exist as required.
+     */
+    private static final String WRITE = String.join("\n",
+            "local exists = redis.call('EXISTS', KEYS[1])",
+            "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
+            "local n = tonumber(ARGV[3])",
+            "local i = 4",
+            "if n > 0 then",
+            "  local kv = {}",
+            "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
+            "  redis.call('HSET', KEYS[1], unpack(kv))",
+            "end",
+            "i = i + 2 * n",
+            "if #ARGV >= i then",
+            "  local del = {}",
+            "  for j = i, #ARGV do del[#del + 1] = ARGV[j] end",
+            "  redis.call('HDEL', KEYS[1], unpack(del))",
+            "end",
+            "local v = redis.call('HINCRBY', KEYS[1], 'v', 1)",
+            "local exp = tonumber(ARGV[2])",
+            "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) else redis.call('PERSIST', KEYS[1]) end",
+            "return v");
+
+    /** KEYS[1] hash: returns its fields and values and deletes it, atomically (empty if it did not exist). */
+    private static final String TAKE = String.join("\n",
+            "local h = redis.call('HGETALL', KEYS[1])",
+            "if #h > 0 then redis.call('DEL', KEYS[1]) end",
+            "return h");
+
+    /** KEYS[1] expiry index, ARGV[1] id, ARGV[2] now: removes the id only if it is still due; 1 if it did. */
+    private static final String CLAIM = String.join("\n",
+            "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])",
+            "if s and tonumber(s) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) return 1 end",
+            "return 0");
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final String prefix;
+    private final String expiryKey;
+    private final String channel;
+    private final long timeoutMs;
+    private final int retries;
+    private final double touchFraction;
+    private final Clock clock;
+    private final String nodeId;
+    private final AtomicLong roundTrips = new AtomicLong();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean subscribed;
+    private volatile boolean feedLive;
+    private volatile long nextSubscribeAttempt;
+
+    /**
+     * @param touchFraction the grace, as a share of maxInactive, added to every expiry: a cache in front may skip
+     *                      writing access times for that long, and no session may expire early because of it
+     */
+    public RedisStore(RedissonClient redis, boolean ownsClient, String prefix, Duration timeout, int retries,
+                      double touchFraction, Clock clock) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        this.prefix = prefix;
+        this.expiryKey = prefix + "expiry";
+        this.channel = prefix + "changes";
+        this.timeoutMs = timeout.toMillis();
+        this.retries = retries;
+        this.touchFraction = touchFraction;
+        this.clock = clock;
+        byte[] id = new byte[6];
+        new SecureRandom().nextBytes(id);
+        this.nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    }
+
+    /** Connects as configured: {@code unisession.redis.config} (YAML) or else {@code unisession.redis.url}. */
+    public static RedisStore connect(UnisessionConfig cfg, Clock clock) {
+        Config config = redissonConfig(cfg);
+        ReconnectRelay relay = new ReconnectRelay();
+        config.setConnectionListener(relay);
+        RedissonClient client = Redisson.create(config);
+        RedisStore store = new RedisStore(client, true, cfg.redisPrefix(), cfg.redisTimeout(), cfg.redisRetries(),
+                cfg.touchFraction(), clock);
+        relay.store = store;
+        return store;
+    }
+
+    /** The Redisson configuration: YAML if configured, else a single server; fail-fast timeouts; reads from master. */
+    public static Config redissonConfig(UnisessionConfig cfg) {
+        int timeout = (int) cfg.redisTimeout().toMillis();
+        int connect = (int) cfg.redisConnectTimeout().toMillis();
+        Config config;
+        if (cfg.redisConfig() != null) {
+            try {
+                config = Config.fromYAML(new File(cfg.redisConfig()));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.REDIS_CONFIG.key()
+                        + ": cannot read Redisson YAML '" + cfg.redisConfig() + "': " + e.getMessage(), e);
+            }
+            ServerSettings servers = new ServerSettings(config);
+            BaseConfig<?> base = servers.base();
+            if (base == null) {
+                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.REDIS_CONFIG.key()
+                        + ": the YAML names no servers (singleServerConfig, clusterServersConfig, ...)");
+            }
+            // Redisson's own defaults block for seconds on a dead server; replace those (not explicit values).
+            if (base.getTimeout() == 3000) base.setTimeout(timeout);
+            if (base.getConnectTimeout() == 10000) base.setConnectTimeout(connect);
+            if (base.getRetryAttempts() == 4) {
+                base.setRetryAttempts(cfg.redisRetries());
+                base.setRetryDelay(new ConstantDelay(Duration.ofMillis(50)));
+            }
+            if (base instanceof BaseMasterSlaveServersConfig) {
+                BaseMasterSlaveServersConfig<?> ms = (BaseMasterSlaveServersConfig<?>) base;
+                if (ms.getReadMode() != ReadMode.MASTER) {
+                    LOG.log(System.Logger.Level.INFO, "Redis readMode {0} replaced by MASTER: a session must be read "
+                            + "where it was just written", ms.getReadMode());
+                    ms.setReadMode(ReadMode.MASTER);
+                }
+            }
+            config = servers.copy();
+        } else {
+            config = new Config();
+            config.useSingleServer()
+                    .setAddress(cfg.redisUrl())
+                    .setTimeout(timeout)
+                    .setConnectTimeout(connect)
+                    .setRetryAttempts(cfg.redisRetries())
+                    .setRetryDelay(new ConstantDelay(Duration.ofMillis(50)));
+        }
+        config.setLazyInitialization(true); // start even while Redis is down; calls fail fast until it is back
+        return config;
+    }
+
+    /** Reads the server section of a Redisson config (its getters are protected). */
+    static final class ServerSettings extends Config {
+        ServerSettings(Config config) {
+            super(config);
+        }
+
+        BaseConfig<?> base() {
+            if (getClusterServersConfig() != null) return getClusterServersConfig();
+            if (getSentinelServersConfig() != null) return getSentinelServersConfig();
+            if (getReplicatedServersConfig() != null) return getReplicatedServersConfig();
+            if (getMasterSlaveServersConfig() != null) return getMasterSlaveServersConfig();
+            return getSingleServerConfig();
+        }
+
+        Config copy() {
+            return this;
+        }
+    }
+
+    /** Tells the store when a connection comes back: change notices may have been missed. */
+    private static final class ReconnectRelay implements ConnectionListener {
+        volatile RedisStore store;
+
+        @Override
+        public void onConnect(InetSocketAddress addr) {
+            RedisStore s = store;
+            if (s != null) s.resetListeners();
+        }
+
+        @Override
+        public void onDisconnect(InetSocketAddress addr) {
+            RedisStore s = store;
+            if (s != null) {
+                s.feedLive = false;
+                s.resetListeners();
+            }
+        }
+    }
+
+    String hashKey(String id) {
+        return prefix + "{" + id + "}";
+    }
+
+    private String principalKey(String principal) {
+        return prefix + "p:" + principal;
+    }
+
+    /** Pipelined batches and single commands sent so far (each one network round trip). */
+    public long roundTrips() {
+        return roundTrips.get();
+    }
+
+    private long expiresAt(long lastAccessed, int maxInactive) {
+        if (maxInactive <= 0) return Long.MAX_VALUE;
+        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
+    }
+
+    private <T> T await(RFuture<T> future, String what) {
+        roundTrips.incrementAndGet();
+        long deadline = timeoutMs * (retries + 1) + 100;
+        try {
+            return future.toCompletableFuture().orTimeout(deadline, TimeUnit.MILLISECONDS).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() instanceof TimeoutException
+                    ? new TimeoutException("no answer within " + deadline + " ms") : e.getCause();
+            throw new StoreUnavailableException("Redis " + what + " failed: " + cause, cause);
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException("Redis " + what + " failed: " + e, e);
+        }
+    }
+
+    private RBatch batch() {
+        return redis.createBatch(BatchOptions.defaults()
+                .responseTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .retryAttempts(retries));
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public SessionRecord load(String id) {
+        if (!subscribed && !listeners.isEmpty()) trySubscribe();
+        Map<Object, Object> hash = await(redis.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync(), "load");
+        if (hash.isEmpty()) return null;
+        SessionRecord r = parse(id, hash);
+        if (r == null) return null;
+        return clock.millis() >= expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()) ? null : r;
+    }
+
+    /** A record from the hash's fields; null (logged) when the metadata is damaged. */
+    private static SessionRecord parse(String id, Map<?, ?> hash) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Map<String, byte[]> attrs = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : hash.entrySet()) {
+            String field = new String((byte[]) e.getKey(), StandardCharsets.UTF_8);
+            byte[] value = (byte[]) e.getValue();
+            if (!field.isEmpty() && field.charAt(0) == ATTRIBUTE) {
+                attrs.put(field.substring(1), value);
+            } else {
+                meta.put(field, new String(value, StandardCharsets.UTF_8));
+            }
+        }
+        try {
+            return new SessionRecord(id, meta.get(PRINCIPAL), meta.get(CONTEXT), Long.parseLong(meta.get(CREATED)),
+                    Long.parseLong(meta.get(ACCESSED)), Integer.parseInt(meta.get(MAX_INACTIVE)),
+                    Long.parseLong(meta.getOrDefault(VERSION, "0")), meta.get(FINGERPRINT), attrs);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Session record in Redis has damaged metadata and is ignored: {0}",
+                    e.toString());
+            return null;
+        }
+    }
+
+    private static SessionRecord parse(String id, List<?> flat) {
+        Map<Object, Object> hash = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) hash.put(flat.get(i), flat.get(i + 1));
+        return parse(id, hash);
+    }
+
+    @Override
+    public long save(SessionDelta d) {
+        List<Object> set = new ArrayList<>();
+        List<Object> del = new ArrayList<>();
+        set.add(utf8(ACCESSED));
+        set.add(utf8(Long.toString(d.lastAccessedAt())));
+        set.add(utf8(MAX_INACTIVE));
+        set.add(utf8(Integer.toString(d.maxInactiveSeconds())));
+        if (d.created()) {
+            set.add(utf8(CREATED));
+            set.add(utf8(Long.toString(d.createdAt())));
+        }
+        if (d.created() || d.metadataChanged()) {
+            meta(set, del, PRINCIPAL, d.principal());
+            meta(set, del, CONTEXT, d.context());
+            meta(set, del, FINGERPRINT, d.fingerprint());
+        }
+        d.changed().forEach((name, bytes) -> {
+            set.add(utf8(ATTRIBUTE + name));
+            set.add(bytes);
+        });
+        for (String name : d.removed()) del.add(utf8(ATTRIBUTE + name));
+
+        long expires = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
+        RBatch batch = batch();
+        RFuture<Long> applied = writeHash(batch, d.id(), d.created(), expires, set, del);
+        if (expires == Long.MAX_VALUE) {
+            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
+        } else {
+            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
+        }
+        if (d.principal() != null && (d.created() || d.metadataChanged())) {
+            batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
+        }
+        publish(batch, d.id());
+        await(batch.executeAsync(), "save");
+        return applied.toCompletableFuture().join();
+    }
+
+    private static void meta(List<Object> set, List<Object> del, String field, String value) {
+        if (value == null) {
+            del.add(utf8(field));
+        } else {
+            set.add(utf8(field));
+            set.add(utf8(value));
+        }
+    }
+
+    private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, List<Object> set,
+                                    List<Object> del) {
+        List<Object> args = new ArrayList<>(3 + set.size() + del.size());
+        args.add(utf8(create ? "c" : "u"));
+        args.add(utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS)));
+        args.add(utf8(Integer.toString(set.size() / 2)));
+        args.addAll(set);
+        args.addAll(del);
+        String key = hashKey(id);
+        return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
+                RScript.ReturnType.LONG, List.of(key), args.toArray());
+    }
+
+    private void publish(RBatch batch, String id) {
+        batch.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id);
+    }
+
+    @Override
+    public boolean changeId(String oldId, String newId) {
+        List<Object> flat = await(redis.getScript(ByteArrayCodec.INSTANCE).evalAsync(hashKey(oldId),
+                RScript.Mode.READ_WRITE, TAKE, RScript.ReturnType.LIST, List.of(hashKey(oldId))), "changeId");
+        if (flat == null || flat.isEmpty()) return false;
+        SessionRecord r = parse(oldId, flat);
+        List<Object> set = new ArrayList<>(flat.size());
+        for (Object o : flat) set.add(o);
+        long expires = r == null ? Long.MAX_VALUE : expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
+        RBatch batch = batch();
+        RFuture<Long> applied = writeHash(batch, newId, true, expires, set, List.of());
+        var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
+        expiry.removeAsync(oldId);
+        if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);
+        if (r != null && r.principal() != null) {
+            batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).removeAsync(oldId);
+            batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).addAsync(newId);
+        }
+        publish(batch, oldId);
+        await(batch.executeAsync(), "changeId");
+        return applied.toCompletableFuture().join() > 0;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        RBatch batch = batch();
+        RFuture<Long> deleted = batch.getKeys().deleteAsync(hashKey(id));
+        batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+        publish(batch, id);
+        await(batch.executeAsync(), "delete");
+        return deleted.toCompletableFuture().join() == 1L;
+    }
+
+    @Override
+    public Set<String> findIdsByPrincipal(String principal) {
+        String key = principalKey(principal);
+        Set<Object> ids = await(redis.getSet(key, StringCodec.INSTANCE).readAllAsync(), "findIdsByPrincipal");
+        if (ids.isEmpty()) return Set.of();
+        List<String> list = new ArrayList<>();
+        for (Object o : ids) list.add((String) o);
+        RBatch batch = batch();
+        List<RFuture<Long>> exists = new ArrayList<>();
+        for (String id : list) exists.add(batch.getKeys().countExistsAsync(hashKey(id)));
+        await(batch.executeAsync(), "findIdsByPrincipal");
+        Set<String> live = new HashSet<>();
+        List<Object> stale = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (exists.get(i).toCompletableFuture().join() == 1L) live.add(list.get(i));
+            else stale.add(list.get(i));
+        }
+        if (!stale.isEmpty()) redis.getSet(key, StringCodec.INSTANCE).removeAllAsync(stale);
+        return live;
+    }
+
+    @Override
+    public List<SessionRecord> claimExpired(long now, int max) {
+        Collection<Object> due = await(redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
+                .valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max), "claimExpired");
+        if (due.isEmpty()) return List.of();
+        List<String> ids = new ArrayList<>();
+        for (Object o : due) ids.add((String) o);
+        RBatch claims = batch();
+        List<RFuture<Long>> won = new ArrayList<>();
+        for (String id : ids) {
+            won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(expiryKey, RScript.Mode.READ_WRITE, CLAIM,
+                    RScript.ReturnType.LONG, List.of(expiryKey), id, Long.toString(now)));
+        }
+        await(claims.executeAsync(), "claimExpired");
+        RBatch takes = batch();
+        Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (won.get(i).toCompletableFuture().join() != 1L) continue;
+            String id = ids.get(i);
+            String key = hashKey(id);
+            taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, TAKE,
+                    RScript.ReturnType.LIST, List.of(key)));
+            publish(takes, id);
+        }
+        if (taken.isEmpty()) return List.of();
+        await(takes.executeAsync(), "claimExpired");
+        List<SessionRecord> out = new ArrayList<>();
+        taken.forEach((id, f) -> {
+            List<Object> flat = f.toCompletableFuture().join();
+            SessionRecord r = flat == null || flat.isEmpty() ? null : parse(id, flat);
+            if (r != null) {
+                if (r.principal() != null) redis.getSet(principalKey(r.principal()), StringCodec.INSTANCE)
+                        .removeAsync(id);
+                out.add(r);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void addChangeListener(ChangeListener listener) {
+        listeners.add(listener);
+        trySubscribe();
+    }
+
+    @Override
+    public boolean isChangeFeedLive() {
+        return feedLive;
+    }
+
+    /** Subscribes to the change channel; while Redis is down, retried at most every few seconds. */
+    private synchronized void trySubscribe() {
+        long now = System.nanoTime();
+        if (subscribed || now < nextSubscribeAttempt) return;
+        nextSubscribeAttempt = now + TimeUnit.SECONDS.toNanos(5);
+        try {
+            var topic = redis.getTopic(channel, StringCodec.INSTANCE);
+            topic.addListener(new StatusListener() {
+                @Override
+                public void onSubscribe(String ch) {
+                    feedLive = true;
+                    resetListeners(); // first subscription and every re-subscription after a reconnect
+                }
+
+                @Override
+                public void onUnsubscribe(String ch) {
+                    feedLive = false;
+                    resetListeners();
+                }
+            });
+            topic.addListener(String.class, (ch, msg) -> {
+                int colon = msg.indexOf(':');
+                if (colon < 0 || msg.substring(0, colon).equals(nodeId)) return;
+                String id = msg.substring(colon + 1);
+                for (ChangeListener l : listeners) l.changed(id);
+            });
+            subscribed = true;
+            feedLive = true;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Cannot subscribe to Redis channel {0} yet (near caches stay "
+                    + "bypassed until it works): {1}", channel, e.toString());
+        }
+    }
+
+    private void resetListeners() {
+        for (ChangeListener l : listeners) l.reset();
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) redis.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

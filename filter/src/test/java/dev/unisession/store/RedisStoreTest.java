@@ -1,0 +1,117 @@
+package dev.unisession.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.core.SessionRecord;
+import dev.unisession.testing.Resp;
+import dev.unisession.testing.Services;
+import dev.unisession.testing.TestStores;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The store contract on the real local Redis, plus the Redis layout. */
+class RedisStoreTest extends SessionStoreContract {
+
+    private final String prefix = TestStores.uniquePrefix();
+    private final Resp resp = new Resp(Services.REDIS_PORT);
+
+    Clock testClock() {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now[0]);
+            }
+        };
+    }
+
+    @Override
+    protected SessionStore newStore() {
+        return TestStores.redis(Services.redisUrl(), prefix, testClock());
+    }
+
+    @AfterEach
+    void cleanUp() {
+        resp.deleteAll(prefix + "*");
+    }
+
+    @Test
+    void layoutIsOneHashPlusIndexes() {
+        String id = id();
+        store.save(create(id, "carol", 600, Map.of("a", b("1"))));
+        Map<String, byte[]> hash = resp.hgetall(prefix + "{" + id + "}");
+        assertEquals(Set.of("a", "m", "c", "p", "v", ".a"), hash.keySet());
+        assertEquals("carol", new String(hash.get("p")));
+        assertNotNull(resp.call("ZSCORE", prefix + "expiry", id));
+        assertEquals(1L, resp.call("SISMEMBER", prefix + "p:carol", id));
+        long ttl = (Long) resp.call("PTTL", prefix + "{" + id + "}");
+        assertTrue(ttl > 0, "the hash carries a TTL so Redis frees it even without sweepers: " + ttl);
+    }
+
+    @Test
+    void neverExpiringSessionsHaveNoTtlAndNoIndexEntry() {
+        String id = id();
+        store.save(create(id, null, 0, Map.of()));
+        assertEquals(-1L, resp.call("PTTL", prefix + "{" + id + "}"));
+        assertNull(resp.call("ZSCORE", prefix + "expiry", id));
+    }
+
+    @Test
+    void expiryIncludesTheTouchGraceSoNoSessionEndsEarly() {
+        String id = id();
+        store.save(create(id, null, 100, Map.of()));
+        now[0] += 100_000 + 5_000; // past maxInactive, within the 10 % grace
+        assertNotNull(store.load(id));
+        assertTrue(store.claimExpired(now[0], 10).isEmpty());
+        now[0] += 6_000;
+        assertNull(store.load(id));
+        List<SessionRecord> claimed = store.claimExpired(now[0], 10);
+        assertEquals(1, claimed.size());
+    }
+
+    @Test
+    void damagedMetadataReadsAsNoSession() {
+        String id = id();
+        store.save(create(id, null, 600, Map.of("a", b("1"))));
+        resp.call("HSET", prefix + "{" + id + "}", "a", "not-a-number");
+        assertNull(store.load(id));
+    }
+
+    @Test
+    void eachCallIsOneRoundTrip() {
+        RedisStore redis = (RedisStore) store;
+        String id = id();
+        long before = redis.roundTrips();
+        store.save(create(id, "dave", 600, Map.of("a", b("1"), "b", b("2"), "c", b("3"))));
+        assertEquals(1, redis.roundTrips() - before, "a write is one pipelined batch");
+        before = redis.roundTrips();
+        store.load(id);
+        assertEquals(1, redis.roundTrips() - before);
+        before = redis.roundTrips();
+        assertTrue(store.delete(id));
+        assertEquals(1, redis.roundTrips() - before);
+        assertFalse(store.delete(id));
+    }
+}
