@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 public final class SessionEngine {
 
     private static final System.Logger LOG = System.getLogger(SessionEngine.class.getName());
-    private static final int ID_BYTES = 20;
+    private static final int ID_BYTES = 16;
 
     private final SessionStore store;
     private final AttributeCodec codec;
@@ -35,7 +35,7 @@ public final class SessionEngine {
         return clock.millis();
     }
 
-    /** A fresh random session id (160 bits, base64url). */
+    /** A fresh random session id (128 bits, base64url: 22 characters). */
     public String newId() {
         byte[] b = new byte[ID_BYTES];
         random.nextBytes(b);

@@ -100,6 +100,45 @@ class RedisStoreTest extends SessionStoreContract {
     }
 
     @Test
+    void bytesPerSessionInRedis() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+             RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
+            Resp r = privateRedis.resp();
+            dev.unisession.codec.AttributeCodec codec = new dev.unisession.codec.AttributeCodec(
+                    getClass().getClassLoader(), n -> false, List.of());
+            int warmUp = 500; // opens the client's connections (their buffers are not per-session memory)
+            int n = 5000;
+            long before = 0;
+            for (int i = 0; i < warmUp + n; i++) {
+                if (i == warmUp) {
+                    Thread.sleep(200);
+                    before = usedMemory(r);
+                }
+                String sid = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        java.nio.ByteBuffer.allocate(16).putLong(System.nanoTime()).putLong(i).array());
+                s.save(new dev.unisession.core.SessionDelta(sid, true, 0, System.currentTimeMillis(),
+                        System.currentTimeMillis(), 1800, null, null, null, true, Map.of(
+                        "user", codec.encode("user", "alice" + i), "role", codec.encode("role", "admin"),
+                        "visits", codec.encode("visits", i)), Set.of()));
+            }
+            Thread.sleep(200);
+            long per = (usedMemory(r) - before) / n;
+            System.out.println("[redis] bytes per session with 3 short attributes, indexes included: " + per
+                    + " (expiry index " + ((Long) r.call("MEMORY", "USAGE", "us:expiry", "SAMPLES", "0")) / n
+                    + " per session; one hash " + r.call("MEMORY", "USAGE", r.keys("us:{*").get(0)) + ")");
+            assertTrue(per <= 350, "bytes per session: " + per);
+        }
+    }
+
+    private static long usedMemory(Resp r) {
+        String info = new String((byte[]) r.call("INFO", "memory"), java.nio.charset.StandardCharsets.UTF_8);
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("used_memory:")) return Long.parseLong(line.substring(12));
+        }
+        throw new IllegalStateException(info);
+    }
+
+    @Test
     void eachCallIsOneRoundTrip() {
         RedisStore redis = (RedisStore) store;
         String id = id();

@@ -26,7 +26,7 @@ final class CountingStore implements SessionStore {
     }
 
     @Override
-    public boolean save(SessionDelta delta) {
+    public long save(SessionDelta delta) {
         calls.incrementAndGet();
         synchronized (saves) {
             saves.add(delta);

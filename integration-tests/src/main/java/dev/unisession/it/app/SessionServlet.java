@@ -65,6 +65,34 @@ public class SessionServlet extends HttpServlet {
                 cart.add(value);
                 break;
             }
+            case "set3": {
+                HttpSession s = req.getSession();
+                s.setAttribute("a", value + "-a");
+                s.setAttribute("b", value + "-b");
+                s.setAttribute("c", value + "-c");
+                break;
+            }
+            case "slow-set": {
+                HttpSession s = req.getSession();
+                try {
+                    Thread.sleep(Long.parseLong(req.getParameter("ms")));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
+                    s.setAttribute(name, value);
+                    out.add("slow=set");
+                } catch (IllegalStateException e) {
+                    out.add("slow=invalidated");
+                }
+                break;
+            }
+            case "expiring": {
+                HttpSession s = req.getSession();
+                s.setAttribute(name, value);
+                s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("secs")));
+                break;
+            }
             case "bound":
                 req.getSession().setAttribute(name, new Bound(value));
                 break;
