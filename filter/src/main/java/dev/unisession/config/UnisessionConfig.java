@@ -36,7 +36,28 @@ public final class UnisessionConfig {
     public static final String PROPERTIES_FILE = "unisession.properties";
 
     /** Where sessions are kept. */
-    public enum StoreType { MEMORY, REDIS }
+    public enum StoreType {
+        /** This JVM only. */
+        MEMORY,
+        /** Redis, with a near cache per JVM. */
+        REDIS,
+        /** The database only; every change is written at once. */
+        JPA,
+        /** One node: memory in front of the database, written behind. */
+        MEMORY_JPA,
+        /** Near cache, Redis, and the database written behind; Redis outages fall back to the database. */
+        TIERED;
+
+        /** Whether this store needs the database settings. */
+        public boolean usesDatabase() {
+            return this == JPA || this == MEMORY_JPA || this == TIERED;
+        }
+
+        /** Whether this store is shared by several nodes (so they need the same signing keys). */
+        public boolean isShared() {
+            return this == REDIS || this == JPA || this == TIERED;
+        }
+    }
 
     /** The cookie's SameSite attribute. */
     public enum SameSite { STRICT("Strict"), LAX("Lax"), NONE("None");
@@ -69,7 +90,16 @@ public final class UnisessionConfig {
         REDIS_RETRIES("redis.retries", "1", false),
         NEAR_CACHE_ENABLED("near-cache.enabled", "true", false),
         NEAR_CACHE_SIZE("near-cache.size", "10000", false),
-        NEAR_CACHE_IDLE("near-cache.idle", "5m", false);
+        NEAR_CACHE_IDLE("near-cache.idle", "5m", false),
+        JPA_URL("jpa.url", null, false),
+        JPA_USER("jpa.user", null, false),
+        JPA_PASSWORD("jpa.password", null, true),
+        JPA_DATASOURCE("jpa.datasource", null, false),
+        JPA_POOL_SIZE("jpa.pool-size", "8", false),
+        JPA_SCHEMA("jpa.schema", "create", false),
+        JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
+        JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),
+        BREAKER_OPEN_FOR("breaker.open-for", "5s", false);
 
         private final String name;
         private final String defaultValue;
@@ -156,6 +186,15 @@ public final class UnisessionConfig {
     private final boolean nearCacheEnabled;
     private final int nearCacheSize;
     private final Duration nearCacheIdle;
+    private final String jpaUrl;
+    private final String jpaUser;
+    private final String jpaPassword;
+    private final String jpaDataSource;
+    private final int jpaPoolSize;
+    private final boolean jpaCreateSchema;
+    private final Duration jpaFlushInterval;
+    private final int jpaBacklogMax;
+    private final Duration breakerOpenFor;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -193,6 +232,22 @@ public final class UnisessionConfig {
         this.nearCacheEnabled = parseBoolean(Key.NEAR_CACHE_ENABLED);
         this.nearCacheSize = parseInt(Key.NEAR_CACHE_SIZE, 1, 10_000_000);
         this.nearCacheIdle = parseDuration(Key.NEAR_CACHE_IDLE, false);
+        this.jpaUrl = optional(Key.JPA_URL);
+        if (jpaUrl != null && !jpaUrl.startsWith("jdbc:")) throw invalid(Key.JPA_URL, "a JDBC URL (jdbc:...)");
+        this.jpaUser = optional(Key.JPA_USER);
+        this.jpaPassword = optional(Key.JPA_PASSWORD);
+        this.jpaDataSource = optional(Key.JPA_DATASOURCE);
+        this.jpaPoolSize = parseInt(Key.JPA_POOL_SIZE, 1, 1000);
+        String schema = raw.get(Key.JPA_SCHEMA).toLowerCase(Locale.ROOT);
+        if (!schema.equals("create") && !schema.equals("none")) throw invalid(Key.JPA_SCHEMA, "create or none");
+        this.jpaCreateSchema = schema.equals("create");
+        this.jpaFlushInterval = parseDuration(Key.JPA_FLUSH_INTERVAL, false);
+        this.jpaBacklogMax = parseInt(Key.JPA_BACKLOG_MAX, 1, 100_000_000);
+        this.breakerOpenFor = parseDuration(Key.BREAKER_OPEN_FOR, false);
+        if (store.usesDatabase() && jpaUrl == null && jpaDataSource == null) {
+            throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
+                    + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
+        }
         if (cookieSameSite == SameSite.NONE && !cookieSecure) {
             throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires "
                     + Key.COOKIE_SECURE.key() + "=true (browsers drop SameSite=None cookies without Secure)");
@@ -400,6 +455,18 @@ public final class UnisessionConfig {
     public int nearCacheSize() { return nearCacheSize; }
     public Duration nearCacheIdle() { return nearCacheIdle; }
 
+    /** JDBC URL of the session database, or null when a JNDI data source is used. */
+    public String jpaUrl() { return jpaUrl; }
+    public String jpaUser() { return jpaUser; }
+    public String jpaPassword() { return jpaPassword; }
+    /** JNDI name of a non-JTA DataSource (e.g. java:comp/env/jdbc/sessions), or null. */
+    public String jpaDataSource() { return jpaDataSource; }
+    public int jpaPoolSize() { return jpaPoolSize; }
+    public boolean jpaCreateSchema() { return jpaCreateSchema; }
+    public Duration jpaFlushInterval() { return jpaFlushInterval; }
+    public int jpaBacklogMax() { return jpaBacklogMax; }
+    public Duration breakerOpenFor() { return breakerOpenFor; }
+
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }
 
@@ -407,6 +474,7 @@ public final class UnisessionConfig {
         String v = raw.get(key);
         if (key.secret) return "****";
         if (key == Key.REDIS_URL) return v.replaceFirst("//[^@/]*@", "//****@"); // credentials in the URL
+        if (key == Key.JPA_URL) return v.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=****");
         return v;
     }
 

@@ -26,6 +26,32 @@ public final class Services {
         return "redis://127.0.0.1:" + REDIS_PORT;
     }
 
+    public static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    public static final String MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/test";
+
+    /** The local PostgreSQL's JDBC URL (database test, trust auth), or a skip/failure. */
+    public static String postgresUrl() {
+        if (!listening(5432)) unavailable("PostgreSQL at 127.0.0.1:5432",
+                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start");
+        return POSTGRES_URL;
+    }
+
+    /** The local MariaDB's JDBC URL (database test, root without password), or a skip/failure. */
+    public static String mariadbUrl() {
+        if (!listening(3306)) unavailable("MariaDB at 127.0.0.1:3306",
+                "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd");
+        return MARIADB_URL;
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** The redis-server binary for private servers, or a skip/failure. */
     public static String redisServerBinary() {
         for (String p : new String[] {"/usr/bin/redis-server", "/usr/local/bin/redis-server"}) {

@@ -23,6 +23,25 @@ public final class TestStores {
                 "unisession.store", "redis", "unisession.redis.url", url, "unisession.redis.prefix", prefix))));
     }
 
+    /** A JPA store's settings for a JDBC URL: user postgres for PostgreSQL, root for MariaDB, sa for H2. */
+    public static UnisessionConfig jpaConfig(String jdbcUrl, Map<String, String> extra) {
+        Map<String, String> m = new java.util.HashMap<>(extra);
+        m.putIfAbsent("unisession.store", "jpa");
+        m.put("unisession.jpa.url", jdbcUrl);
+        m.put("unisession.jpa.user", jdbcUrl.startsWith("jdbc:postgresql") ? "postgres"
+                : jdbcUrl.startsWith("jdbc:mariadb") ? "root" : "sa");
+        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m)));
+    }
+
+    public static dev.unisession.store.JpaStore jpa(String jdbcUrl, double grace, Clock clock) {
+        return dev.unisession.store.JpaStore.connect(jpaConfig(jdbcUrl, Map.of()), grace, clock,
+                TestStores.class.getClassLoader());
+    }
+
+    public static String h2Url() {
+        return "jdbc:h2:mem:us" + UUID.randomUUID().toString().substring(0, 8) + ";DB_CLOSE_DELAY=-1";
+    }
+
     public static RedisStore redis(String url, String prefix, Clock clock) {
         return RedisStore.connect(redisConfig(url, prefix), clock);
     }

@@ -1,0 +1,344 @@
+package dev.unisession.store;
+
+import dev.unisession.config.UnisessionConfig;
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceConfiguration;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.PersistenceUnitTransactionType;
+
+import org.eclipse.persistence.jpa.PersistenceProvider;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Sessions in a relational database through JPA (EclipseLink): one {@code us_session} row per session and one
+ * {@code us_attribute} row per attribute, so a delta touches only the rows it changes. Tested on PostgreSQL,
+ * MariaDB and H2; DDL for each ships under {@code META-INF/unisession/sql/}.
+ *
+ * <p>Writes to an existing session lock its row first ({@code SELECT ... FOR UPDATE}), so concurrent deltas apply
+ * one after the other and a deleted session is never written back. Expired sessions are claimed by a conditional
+ * row delete: exactly one caller wins each. EclipseLink's shared cache is off: the database is the truth.
+ */
+public final class JpaStore implements SessionStore {
+
+    private static final System.Logger LOG = System.getLogger(JpaStore.class.getName());
+    static final int MAX_NAME = 255;
+
+    private final EntityManagerFactory emf;
+    private final Clock clock;
+    private final double graceFraction;
+    private final AtomicLong transactions = new AtomicLong();
+
+    public JpaStore(EntityManagerFactory emf, double graceFraction, Clock clock) {
+        this.emf = emf;
+        this.graceFraction = graceFraction;
+        this.clock = clock;
+    }
+
+    /** Opens the database as configured: {@code unisession.jpa.datasource} (JNDI) or the JDBC URL and pool. */
+    public static JpaStore connect(UnisessionConfig cfg, double graceFraction, Clock clock, ClassLoader loader) {
+        PersistenceConfiguration pc = new PersistenceConfiguration("unisession")
+                .provider(PersistenceProvider.class.getName())
+                .transactionType(PersistenceUnitTransactionType.RESOURCE_LOCAL)
+                .managedClass(SessionRow.class)
+                .managedClass(AttributeRow.class)
+                .property("eclipselink.weaving", "false")
+                .property("eclipselink.cache.shared.default", "false")
+                .property("eclipselink.jdbc.batch-writing", "JDBC")
+                .property("eclipselink.logging.level", "WARNING")
+                .property("eclipselink.logging.logger", "JavaLogger")
+                .property("eclipselink.classloader", loader)
+                .property("eclipselink.ddl-generation", cfg.jpaCreateSchema() ? "create-or-extend-tables" : "none")
+                .property("eclipselink.ddl-generation.output-mode", "database");
+        if (cfg.jpaDataSource() != null) {
+            pc.nonJtaDataSource(cfg.jpaDataSource());
+        } else {
+            pc.property(PersistenceConfiguration.JDBC_URL, cfg.jpaUrl());
+            if (cfg.jpaUser() != null) pc.property(PersistenceConfiguration.JDBC_USER, cfg.jpaUser());
+            if (cfg.jpaPassword() != null) pc.property(PersistenceConfiguration.JDBC_PASSWORD, cfg.jpaPassword());
+            String size = Integer.toString(cfg.jpaPoolSize());
+            pc.property("eclipselink.connection-pool.default.initial", "1")
+                    .property("eclipselink.connection-pool.default.min", "1")
+                    .property("eclipselink.connection-pool.default.max", size)
+                    .property("eclipselink.connection-pool.read.initial", "1")
+                    .property("eclipselink.connection-pool.read.min", "1")
+                    .property("eclipselink.connection-pool.read.max", size)
+                    .property("eclipselink.connection-pool.default.wait", "2000")
+                    .property("eclipselink.connection-pool.read.wait", "2000");
+        }
+        try {
+            EntityManagerFactory emf = new PersistenceProvider().createEntityManagerFactory(pc);
+            emf.createEntityManager().close(); // connect (and create the schema) now: bad settings fail start-up
+            return new JpaStore(emf, graceFraction, clock);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Cannot open the session database ("
+                    + (cfg.jpaDataSource() != null ? UnisessionConfig.Key.JPA_DATASOURCE.key() + "="
+                    + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + cfg.jpaUrl()) + "): "
+                    + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.toString();
+    }
+
+    /** Committed transactions so far. */
+    public long transactions() {
+        return transactions.get();
+    }
+
+    private long expiresAt(long lastAccessed, int maxInactive) {
+        if (maxInactive <= 0) return Long.MAX_VALUE;
+        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * graceFraction);
+    }
+
+    private <T> T inTransaction(Function<EntityManager, T> work) {
+        EntityManager em = emf.createEntityManager();
+        try {
+            em.getTransaction().begin();
+            T result = work.apply(em);
+            em.getTransaction().commit();
+            transactions.incrementAndGet();
+            return result;
+        } catch (RuntimeException e) {
+            if (em.getTransaction().isActive()) {
+                try {
+                    em.getTransaction().rollback();
+                } catch (RuntimeException rollback) {
+                    e.addSuppressed(rollback);
+                }
+            }
+            throw e instanceof StoreUnavailableException ? e
+                    : new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
+        } finally {
+            em.close();
+        }
+    }
+
+    @Override
+    public SessionRecord load(String id) {
+        EntityManager em = emf.createEntityManager();
+        try {
+            SessionRow row = em.find(SessionRow.class, id);
+            if (row == null || clock.millis() >= row.expiresAt) return null;
+            return toRecord(row, attributes(em, List.of(id)).getOrDefault(id, Map.of()));
+        } catch (PersistenceException e) {
+            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
+        } finally {
+            em.close();
+        }
+    }
+
+    private static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
+        Map<String, Map<String, byte[]>> out = new HashMap<>();
+        if (ids.isEmpty()) return out;
+        List<AttributeRow> rows = em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
+                AttributeRow.class).setParameter("ids", ids).getResultList();
+        for (AttributeRow a : rows) out.computeIfAbsent(a.sessionId, k -> new LinkedHashMap<>()).put(a.name, a.data);
+        return out;
+    }
+
+    private static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
+        return new SessionRecord(r.id, r.principal, r.context, r.createdAt, r.lastAccessed, r.maxInactive, r.version,
+                r.fingerprint, attrs);
+    }
+
+    @Override
+    public long save(SessionDelta delta) {
+        checkNames(delta);
+        return inTransaction(em -> apply(em, delta));
+    }
+
+    /**
+     * Writes many deltas in one transaction (JDBC batching). Deltas whose session is gone are skipped.
+     *
+     * @return the version each delta produced (0 where it was not applied), in order
+     */
+    public long[] saveAll(List<SessionDelta> deltas) {
+        for (SessionDelta d : deltas) checkNames(d);
+        return inTransaction(em -> {
+            long[] versions = new long[deltas.size()];
+            for (int i = 0; i < deltas.size(); i++) versions[i] = apply(em, deltas.get(i));
+            return versions;
+        });
+    }
+
+    private static void checkNames(SessionDelta delta) {
+        for (String n : delta.changed().keySet()) {
+            if (n.length() > MAX_NAME) {
+                throw new IllegalArgumentException("Session attribute name longer than " + MAX_NAME
+                        + " characters cannot be kept in the database: " + n.substring(0, 40) + "...");
+            }
+        }
+    }
+
+    /** Applies one delta inside a transaction; 0 if it does not apply (never throws for that). */
+    private long apply(EntityManager em, SessionDelta d) {
+        SessionRow row;
+        if (d.created()) {
+            if (em.find(SessionRow.class, d.id()) != null) return 0;
+            row = new SessionRow(d.id());
+            row.createdAt = d.createdAt();
+            row.version = 0;
+            em.persist(row);
+        } else {
+            row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
+            if (row == null) return 0;
+        }
+        row.lastAccessed = d.lastAccessedAt();
+        row.maxInactive = d.maxInactiveSeconds();
+        row.expiresAt = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
+        row.principal = d.principal();
+        row.context = d.context();
+        row.fingerprint = d.fingerprint();
+        row.version++;
+        if (!d.removed().isEmpty()) {
+            em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
+                    .setParameter("id", d.id()).setParameter("names", new ArrayList<>(d.removed())).executeUpdate();
+        }
+        for (Map.Entry<String, byte[]> e : d.changed().entrySet()) {
+            AttributeRow a = d.created() ? null
+                    : em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
+            if (a == null) {
+                em.persist(new AttributeRow(d.id(), e.getKey(), e.getValue()));
+            } else {
+                a.data = e.getValue();
+            }
+        }
+        return row.version;
+    }
+
+    /**
+     * Writes a whole record, replacing whatever the database holds for its id (used to copy a session from
+     * another tier).
+     */
+    public void restore(SessionRecord r) {
+        inTransaction(em -> {
+            deleteRows(em, r.id());
+            em.flush();
+            SessionRow row = new SessionRow(r.id());
+            row.createdAt = r.createdAt();
+            row.lastAccessed = r.lastAccessedAt();
+            row.maxInactive = r.maxInactiveSeconds();
+            row.expiresAt = expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
+            row.principal = r.principal();
+            row.context = r.context();
+            row.fingerprint = r.fingerprint();
+            row.version = r.version();
+            em.persist(row);
+            r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
+            return null;
+        });
+    }
+
+    private static int deleteRows(EntityManager em, String id) {
+        em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id").setParameter("id", id).executeUpdate();
+        return em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id").setParameter("id", id).executeUpdate();
+    }
+
+    @Override
+    public boolean changeId(String oldId, String newId) {
+        return inTransaction(em -> {
+            SessionRow old = em.find(SessionRow.class, oldId, LockModeType.PESSIMISTIC_WRITE);
+            if (old == null) return false;
+            SessionRow row = new SessionRow(newId);
+            row.principal = old.principal;
+            row.context = old.context;
+            row.createdAt = old.createdAt;
+            row.lastAccessed = old.lastAccessed;
+            row.expiresAt = old.expiresAt;
+            row.maxInactive = old.maxInactive;
+            row.version = old.version + 1;
+            row.fingerprint = old.fingerprint;
+            em.persist(row);
+            em.flush();
+            em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")
+                    .setParameter("newId", newId).setParameter("oldId", oldId).executeUpdate();
+            em.remove(old);
+            return true;
+        });
+    }
+
+    @Override
+    public boolean delete(String id) {
+        return inTransaction(em -> deleteRows(em, id) == 1);
+    }
+
+    @Override
+    public Set<String> findIdsByPrincipal(String principal) {
+        EntityManager em = emf.createEntityManager();
+        try {
+            return new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
+                    + "AND s.expiresAt > :now", String.class).setParameter("p", principal)
+                    .setParameter("now", clock.millis()).getResultList());
+        } catch (PersistenceException e) {
+            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
+        } finally {
+            em.close();
+        }
+    }
+
+    @Override
+    public List<SessionRecord> claimExpired(long now, int max) {
+        return claimExpired(now, max, id -> true);
+    }
+
+    /**
+     * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees, in one transaction: each is
+     * deleted by a conditional delete, which exactly one caller wins, and returned with its attributes.
+     */
+    public List<SessionRecord> claimExpired(long now, int max, Predicate<String> mayClaim) {
+        return inTransaction(em -> {
+            List<SessionRow> due = em.createQuery("SELECT s FROM SessionRow s WHERE s.expiresAt <= :now "
+                    + "ORDER BY s.expiresAt", SessionRow.class).setParameter("now", now).setMaxResults(max)
+                    .getResultList();
+            List<SessionRow> won = new ArrayList<>();
+            for (SessionRow r : due) {
+                if (!mayClaim.test(r.id)) continue;
+                int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
+                        .setParameter("id", r.id).setParameter("now", now).executeUpdate();
+                if (n == 1) won.add(r);
+            }
+            List<String> ids = new ArrayList<>();
+            for (SessionRow r : won) ids.add(r.id);
+            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
+            if (!ids.isEmpty()) {
+                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
+                        .executeUpdate();
+            }
+            List<SessionRecord> out = new ArrayList<>();
+            for (SessionRow r : won) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+            return out;
+        });
+    }
+
+    /** Removes every row (tests only). */
+    void deleteAll() {
+        inTransaction(em -> {
+            em.createQuery("DELETE FROM AttributeRow a").executeUpdate();
+            return em.createQuery("DELETE FROM SessionRow s").executeUpdate();
+        });
+    }
+
+    @Override
+    public void close() {
+        if (emf.isOpen()) emf.close();
+    }
+}
