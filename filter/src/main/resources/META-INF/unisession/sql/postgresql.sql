@@ -1,0 +1,20 @@
+-- unisession session tables for PostgreSQL (what unisession.jpa.schema=create makes; use with schema=none).
+CREATE TABLE IF NOT EXISTS us_session (
+    id            VARCHAR(64)  NOT NULL PRIMARY KEY,
+    principal     VARCHAR(255),
+    context       VARCHAR(255),
+    created_at    BIGINT       NOT NULL,
+    last_accessed BIGINT       NOT NULL,
+    expires_at    BIGINT       NOT NULL,
+    max_inactive  INTEGER      NOT NULL,
+    version       BIGINT       NOT NULL,
+    fingerprint   VARCHAR(255)
+);
+CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal);
+CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
+CREATE TABLE IF NOT EXISTS us_attribute (
+    session_id VARCHAR(64)  NOT NULL,
+    name       VARCHAR(255) NOT NULL,
+    data       BYTEA        NOT NULL,
+    PRIMARY KEY (session_id, name)
+);
