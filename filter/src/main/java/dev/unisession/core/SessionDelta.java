@@ -76,6 +76,29 @@ public final class SessionDelta {
                 fingerprint, changed);
     }
 
+    /** A created delta that writes the whole record (to copy a session into another tier). */
+    public static SessionDelta recreate(SessionRecord r) {
+        return new SessionDelta(r.id(), true, 0, r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
+                r.principal(), r.context(), r.fingerprint(), true, r.attributes(), Set.of());
+    }
+
+    /**
+     * This delta followed by a later one, as one delta: the later one's metadata and values win, an attribute
+     * removed later is no longer set, one set later is no longer removed.
+     */
+    public SessionDelta then(SessionDelta later) {
+        if (!later.id.equals(id)) throw new IllegalArgumentException("deltas of different sessions");
+        Map<String, byte[]> set = new LinkedHashMap<>(changed);
+        set.keySet().removeAll(later.removed);
+        set.putAll(later.changed);
+        Set<String> gone = new LinkedHashSet<>(removed);
+        gone.removeAll(later.changed.keySet());
+        if (!created) gone.addAll(later.removed); // a created session never had what it removed
+        return new SessionDelta(id, created || later.created, baseVersion, created ? createdAt : later.createdAt,
+                later.lastAccessedAt, later.maxInactiveSeconds, later.principal, later.context, later.fingerprint,
+                metadataChanged || later.metadataChanged, set, gone);
+    }
+
     @Override
     public String toString() {
         return "SessionDelta{id=" + id + ", created=" + created + ", changed=" + changed.keySet()

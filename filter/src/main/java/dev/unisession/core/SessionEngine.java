@@ -95,7 +95,14 @@ public final class SessionEngine {
      *         had, in which case that one fires the end-of-life events
      */
     public boolean delete(ActiveSession session) {
-        return !session.isPersisted() || store.delete(session.id());
+        if (!session.isPersisted()) return true;
+        try {
+            return store.delete(session.id());
+        } catch (RuntimeException e) {
+            // The client's cookie is cleared all the same; the stored copy ends by expiry if it cannot be reached.
+            LOG.log(System.Logger.Level.ERROR, "Session store failed to delete an invalidated session", e);
+            return true;
+        }
     }
 
     /** Ids of the live sessions of a principal. */

@@ -3,7 +3,9 @@ package dev.unisession.web;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.store.JpaStore;
 import dev.unisession.store.MemoryStore;
+import dev.unisession.store.TieredStore;
 import dev.unisession.store.NearCacheStore;
 import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
@@ -62,17 +64,19 @@ public class UnifiedSessionFilter implements Filter {
                     + "' or context-param", params(filterConfig), loader);
             LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'': {1}",
                     ctx.getContextPath(), config);
+            List<SessionTokenCodec.SigningKey> keys = signingKeys(config);
             SessionStore store = store(ctx, config);
             AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), config.codecAllow());
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
-            SessionTokenCodec tokens = new SessionTokenCodec(signingKeys(config), config.tokenTtl(),
+            SessionTokenCodec tokens = new SessionTokenCodec(keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx));
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
+            destroy();
             throw new ServletException("unisession configuration error: " + e.getMessage(), e);
         }
     }
@@ -103,25 +107,44 @@ public class UnifiedSessionFilter implements Filter {
                     SessionStore.CONTEXT_ATTRIBUTE, given.getClass().getName());
             return (SessionStore) given;
         }
+        ClassLoader loader = webappLoader(ctx);
+        Clock clock = Clock.systemUTC();
         switch (config.store()) {
             case MEMORY:
                 ownedStore = new MemoryStore();
                 break;
             case REDIS:
-                if (config.tokenKeys() == null) {
-                    throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " must be set when "
-                            + UnisessionConfig.Key.STORE.key() + "=redis: every node must verify every node's cookies");
-                }
-                SessionStore redis = RedisStore.connect(config, Clock.systemUTC());
-                ownedStore = config.nearCacheEnabled()
-                        ? new NearCacheStore(redis, config.nearCacheSize(), config.nearCacheIdle(),
-                                config.touchFraction(), Clock.systemUTC())
-                        : redis;
+                ownedStore = nearCache(RedisStore.connect(config, clock), config);
                 break;
+            case JPA:
+                ownedStore = JpaStore.connect(config, 0, clock, loader);
+                break;
+            case MEMORY_JPA:
+                ownedStore = new TieredStore(new MemoryStore(), JpaStore.connect(config, 0, clock, loader),
+                        config.jpaFlushInterval(), config.jpaBacklogMax(), config.breakerOpenFor());
+                break;
+            case TIERED: {
+                RedisStore redis = RedisStore.connect(config, clock);
+                JpaStore db;
+                try {
+                    db = JpaStore.connect(config, config.touchFraction(), clock, loader);
+                } catch (RuntimeException e) {
+                    redis.close();
+                    throw e;
+                }
+                ownedStore = nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
+                        config.breakerOpenFor()), config);
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unsupported store " + config.store());
         }
         return ownedStore;
+    }
+
+    private static SessionStore nearCache(SessionStore shared, UnisessionConfig config) {
+        return config.nearCacheEnabled() ? new NearCacheStore(shared, config.nearCacheSize(), config.nearCacheIdle(),
+                config.touchFraction(), Clock.systemUTC()) : shared;
     }
 
     private static List<SessionTokenCodec.SigningKey> signingKeys(UnisessionConfig config) {
@@ -132,6 +155,11 @@ public class UnifiedSessionFilter implements Filter {
                 throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key()
                         + " (from " + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(), e);
             }
+        }
+        if (config.store().isShared()) {
+            throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " must be set when "
+                    + UnisessionConfig.Key.STORE.key() + "=" + config.store().name().toLowerCase(java.util.Locale.ROOT)
+                    + ": every node must verify every node's cookies");
         }
         LOG.log(System.Logger.Level.WARNING, "No {0} configured: signing session cookies with a random key. "
                 + "Sessions will not survive a restart and cannot be shared with other nodes.",

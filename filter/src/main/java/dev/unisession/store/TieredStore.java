@@ -1,0 +1,425 @@
+package dev.unisession.store;
+
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A fast shared tier (Redis, or memory on a single node) in front of the durable database tier.
+ *
+ * <p>Reads go to the cache tier; a session it lacks is read from the database and copied back up. Writes go to
+ * the cache tier at once and to the database through a write-behind queue that coalesces each session's deltas
+ * and is flushed every {@code flushInterval} in one batched transaction. A circuit breaker guards the cache tier:
+ * after a few failed calls it opens and every read and write goes to the database synchronously (nobody is
+ * logged out, no write is lost); when it closes again, the sessions written during the outage are copied back
+ * into the cache tier and near caches are told to drop everything. While the database is down the queue keeps
+ * growing up to its bound and is flushed when the database returns. Closing flushes the queue.
+ */
+public final class TieredStore implements SessionStore {
+
+    private static final System.Logger LOG = System.getLogger(TieredStore.class.getName());
+    private static final long CLOSE_FLUSH_MILLIS = 10_000;
+
+    private final SessionStore cache;
+    private final JpaStore db;
+    private final WriteBehind backlog;
+    private final CircuitBreaker breaker;
+    private final Set<String> writtenDuringOutage = ConcurrentHashMap.newKeySet();
+    /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
+    private final Set<String> dbDeletes = ConcurrentHashMap.newKeySet();
+    private final Set<String> dbCopies = ConcurrentHashMap.newKeySet();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService worker;
+    private final Thread shutdownHook;
+    private volatile boolean closed;
+
+    /** The cache tier could not be asked (breaker open) or failed. */
+    private static final class CacheDown extends RuntimeException {
+        CacheDown(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    public TieredStore(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax, Duration openFor) {
+        this.cache = cache;
+        this.db = db;
+        this.backlog = new WriteBehind(backlogMax);
+        this.breaker = CircuitBreaker.of("unisession-cache", CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(10)
+                .minimumNumberOfCalls(3)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(openFor)
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .recordException(e -> e instanceof StoreUnavailableException)
+                .build());
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "unisession-write-behind");
+            t.setDaemon(true);
+            return t;
+        });
+        breaker.getEventPublisher().onStateTransition(e -> {
+            CircuitBreaker.State to = e.getStateTransition().getToState();
+            LOG.log(System.Logger.Level.WARNING, "Session cache tier circuit breaker: {0}", e.getStateTransition());
+            if (to == CircuitBreaker.State.OPEN) {
+                worker.execute(this::flush); // the database becomes the truth: give it everything we hold
+            } else if (to == CircuitBreaker.State.CLOSED) {
+                worker.execute(this::resync);
+            }
+        });
+        cache.addChangeListener(new ChangeListener() {
+            @Override
+            public void changed(String id) {
+                for (ChangeListener l : listeners) l.changed(id);
+            }
+
+            @Override
+            public void reset() {
+                for (ChangeListener l : listeners) l.reset();
+            }
+        });
+        long every = flushInterval.toMillis();
+        worker.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.MILLISECONDS);
+        shutdownHook = new Thread(this::close, "unisession-flush-on-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Sessions waiting to be written to the database. */
+    public int backlog() {
+        return backlog.size();
+    }
+
+    /** Deltas not queued because the backlog was full. */
+    public long backlogDropped() {
+        return backlog.dropped();
+    }
+
+    /** The cache tier's circuit breaker state: CLOSED, OPEN or HALF_OPEN. */
+    public String breakerState() {
+        return breaker.getState().name();
+    }
+
+    public JpaStore database() {
+        return db;
+    }
+
+    private <T> T cacheCall(Supplier<T> call) {
+        if (!breaker.tryAcquirePermission()) throw new CacheDown(null);
+        long start = System.nanoTime();
+        try {
+            T result = call.get();
+            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            return result;
+        } catch (StoreUnavailableException e) {
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            throw new CacheDown(e);
+        } catch (RuntimeException e) {
+            breaker.releasePermission();
+            throw e;
+        }
+    }
+
+    /** Writes what this node still holds for the session, so the database is current for it. */
+    private void flushOne(String id) {
+        SessionDelta d = backlog.take(id);
+        if (d == null) return;
+        try {
+            db.save(d);
+        } catch (RuntimeException e) {
+            backlog.putBack(List.of(d));
+            throw e;
+        }
+    }
+
+    @Override
+    public SessionRecord load(String id) {
+        try {
+            SessionRecord r = cacheCall(() -> cache.load(id));
+            if (r != null) return r;
+        } catch (CacheDown e) {
+            flushOne(id);
+            return db.load(id);
+        }
+        // Not in the cache tier: lost there (restart) or older than it. The database may have it.
+        flushOne(id);
+        SessionRecord r = db.load(id);
+        if (r != null) {
+            try {
+                cacheCall(() -> cache.save(SessionDelta.recreate(r)));
+            } catch (CacheDown e) {
+                writtenDuringOutage.add(id);
+            }
+        }
+        return r;
+    }
+
+    @Override
+    public long save(SessionDelta delta) {
+        try {
+            long v = cacheCall(() -> cache.save(delta));
+            if (v > 0) {
+                backlog.add(delta);
+                return v;
+            }
+            if (delta.created()) return 0;
+            // The cache tier lacks the session; if the database has it, the database decides.
+            flushOne(delta.id());
+            long dv = db.save(delta);
+            if (dv > 0) {
+                SessionRecord r = db.load(delta.id());
+                if (r != null) cacheCall(() -> cache.save(SessionDelta.recreate(r)));
+            }
+            return dv;
+        } catch (CacheDown e) {
+            flushOne(delta.id());
+            long v = db.save(delta);
+            if (v > 0) writtenDuringOutage.add(delta.id());
+            return v;
+        }
+    }
+
+    @Override
+    public boolean changeId(String oldId, String newId) {
+        boolean inDb;
+        try {
+            flushOne(oldId);
+            inDb = db.changeId(oldId, newId);
+        } catch (StoreUnavailableException e) {
+            inDb = false;
+            dbDeletes.add(oldId);
+            dbCopies.add(newId);
+        }
+        boolean inCache;
+        try {
+            inCache = cacheCall(() -> cache.changeId(oldId, newId));
+            if (!inCache && inDb) {
+                SessionRecord r = db.load(newId);
+                if (r != null) cacheCall(() -> cache.save(SessionDelta.recreate(r)));
+            }
+        } catch (CacheDown e) {
+            writtenDuringOutage.add(oldId);
+            writtenDuringOutage.add(newId);
+            inCache = false;
+        }
+        return inCache || inDb;
+    }
+
+    @Override
+    public boolean delete(String id) {
+        backlog.discard(id);
+        boolean inCache;
+        try {
+            inCache = cacheCall(() -> cache.delete(id));
+        } catch (CacheDown e) {
+            writtenDuringOutage.add(id);
+            inCache = false;
+        }
+        boolean inDb;
+        try {
+            inDb = db.delete(id);
+        } catch (StoreUnavailableException e) {
+            if (!inCache) throw e;
+            dbDeletes.add(id);
+            inDb = false;
+        }
+        return inCache || inDb;
+    }
+
+    @Override
+    public Set<String> findIdsByPrincipal(String principal) {
+        Set<String> ids = new LinkedHashSet<>(db.findIdsByPrincipal(principal));
+        try {
+            ids.addAll(cacheCall(() -> cache.findIdsByPrincipal(principal)));
+        } catch (CacheDown e) {
+            // the database answer stands
+        }
+        return ids;
+    }
+
+    @Override
+    public List<SessionRecord> claimExpired(long now, int max) {
+        List<SessionRecord> out = new ArrayList<>();
+        boolean cacheUp = true;
+        try {
+            for (SessionRecord r : cacheCall(() -> cache.claimExpired(now, max))) {
+                backlog.discard(r.id());
+                try {
+                    db.delete(r.id());
+                } catch (StoreUnavailableException e) {
+                    dbDeletes.add(r.id());
+                }
+                out.add(r);
+            }
+        } catch (CacheDown e) {
+            cacheUp = false;
+        }
+        // Sessions only the database still has (the cache tier lost them, or never had them).
+        boolean askCache = cacheUp;
+        try {
+            for (SessionRecord r : db.claimExpired(now, max, id -> !askCache || !inCache(id))) {
+                backlog.discard(r.id());
+                out.add(r);
+            }
+        } catch (StoreUnavailableException e) {
+            if (out.isEmpty()) throw e;
+        }
+        return out;
+    }
+
+    private boolean inCache(String id) {
+        try {
+            return cacheCall(() -> cache.load(id)) != null;
+        } catch (CacheDown e) {
+            return true; // unsure: leave it for a later sweep
+        }
+    }
+
+    @Override
+    public void addChangeListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public boolean isChangeFeedLive() {
+        return breaker.getState() == CircuitBreaker.State.CLOSED && cache.isChangeFeedLive();
+    }
+
+    /** Writes the queued deltas to the database in one transaction; keeps them if the database is down. */
+    void flush() {
+        for (String id : List.copyOf(dbDeletes)) {
+            try {
+                db.delete(id);
+                dbDeletes.remove(id);
+            } catch (RuntimeException e) {
+                return; // still down
+            }
+        }
+        for (String id : List.copyOf(dbCopies)) {
+            repair(id);
+            dbCopies.remove(id);
+        }
+        List<SessionDelta> batch = backlog.drain();
+        if (batch.isEmpty()) return;
+        long[] versions;
+        try {
+            versions = db.saveAll(batch);
+        } catch (RuntimeException e) {
+            versions = saveOneByOne(batch, e);
+            if (versions == null) return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (versions[i] == 0 && !batch.get(i).created()) repair(batch.get(i).id());
+        }
+    }
+
+    /**
+     * After a failed batch: writes each delta alone. If none can be written the database is down and all are
+     * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
+     */
+    private long[] saveOneByOne(List<SessionDelta> batch, RuntimeException batchError) {
+        long[] versions = new long[batch.size()];
+        List<SessionDelta> failed = new ArrayList<>();
+        RuntimeException last = batchError;
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                versions[i] = db.save(batch.get(i));
+            } catch (RuntimeException e) {
+                failed.add(batch.get(i));
+                last = e;
+            }
+        }
+        if (failed.size() == batch.size()) {
+            backlog.putBack(batch);
+            LOG.log(System.Logger.Level.WARNING, "Session database unavailable; {0} sessions wait to be written: {1}",
+                    backlog.size(), last.getMessage());
+            return null;
+        }
+        for (SessionDelta d : failed) {
+            LOG.log(System.Logger.Level.ERROR, "Session {0}'s changes cannot be written to the database and are "
+                    + "dropped there (the cache tier keeps them): {1}", d.id(), last.getMessage());
+        }
+        return versions;
+    }
+
+    /** The database lacks a session the cache tier has: copy it down whole. */
+    private void repair(String id) {
+        try {
+            SessionRecord r = cacheCall(() -> cache.load(id));
+            if (r != null) db.restore(r);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Cannot repair session in the database yet: {0}", e.toString());
+        }
+    }
+
+    /** After an outage: the database is the truth for what was written meanwhile; copy it up, then reset caches. */
+    private void resync() {
+        List<String> ids = new ArrayList<>(writtenDuringOutage);
+        int copied = 0;
+        for (String id : ids) {
+            try {
+                SessionRecord r = db.load(id);
+                cache.delete(id);
+                if (r != null) {
+                    cache.save(SessionDelta.recreate(r));
+                    copied++;
+                }
+                writtenDuringOutage.remove(id);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Resync of the cache tier stopped early: {0}", e.toString());
+                break;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage copied up",
+                copied);
+        for (ChangeListener l : listeners) l.reset();
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // already shutting down: this is the hook
+        }
+        worker.shutdown();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long deadline = System.currentTimeMillis() + CLOSE_FLUSH_MILLIS;
+        while (backlog.size() > 0 && System.currentTimeMillis() < deadline) {
+            flush();
+            if (backlog.size() > 0) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (backlog.size() > 0) {
+            LOG.log(System.Logger.Level.ERROR, "{0} sessions could not be written to the database before shutdown",
+                    backlog.size());
+        }
+        cache.close();
+        db.close();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.unisession.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionEngine;
+import dev.unisession.core.SessionRecord;
+import dev.unisession.testing.PrivateRedis;
+import dev.unisession.testing.TestStores;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The tiered store over real tiers: memory or a private Redis in front of H2. */
+class TieredStoreTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static SessionDelta create(String id, Map<String, byte[]> attrs) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, attrs, Set.of());
+    }
+
+    private static SessionDelta set(String id, String name, String value) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
+                Set.of());
+    }
+
+    private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!c.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out: " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aThousandWritesToOneSessionInOneIntervalAreAtMostTwoTransactions() throws Exception {
+        JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+        try (TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofSeconds(2), 1000,
+                Duration.ofSeconds(5))) {
+            String id = UUID.randomUUID().toString();
+            long before = db.transactions();
+            tiered.save(create(id, Map.of()));
+            for (int i = 0; i < 1000; i++) assertTrue(tiered.save(set(id, "n" + (i % 10), "v" + i)) > 0);
+            await(() -> tiered.backlog() == 0, "flush");
+            long txs = db.transactions() - before;
+            System.out.println("[tiered] DB transactions for 1 create + 1000 writes to one session: " + txs);
+            assertTrue(txs <= 2, "transactions: " + txs);
+            SessionRecord r = db.load(id);
+            assertEquals(10, r.attributes().size());
+            assertArrayEquals(b("v999"), r.attributes().get("n9"));
+        }
+    }
+
+    @Test
+    void closingFlushesTheBacklog() {
+        String url = TestStores.h2Url();
+        JpaStore db = TestStores.jpa(url, 0.1, Clock.systemUTC());
+        List<String> ids = new ArrayList<>();
+        TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofHours(1), 10_000, Duration.ofSeconds(5));
+        for (int i = 0; i < 300; i++) {
+            String id = UUID.randomUUID().toString();
+            ids.add(id);
+            tiered.save(create(id, Map.of("i", b(Integer.toString(i)))));
+            tiered.save(set(id, "late", "x" + i));
+        }
+        assertEquals(300, tiered.backlog());
+        tiered.close();
+        try (JpaStore check = TestStores.jpa(url, 0.1, Clock.systemUTC())) {
+            for (int i = 0; i < ids.size(); i++) {
+                SessionRecord r = check.load(ids.get(i));
+                assertNotNull(r, "session " + i + " reached the database before stop");
+                assertArrayEquals(b("x" + i), r.attributes().get("late"));
+            }
+        }
+    }
+
+    @Test
+    void beyondTheBoundWritesAreCountedAndRepairedLater() throws Exception {
+        JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+        try (TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofHours(1), 5,
+                Duration.ofSeconds(5))) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String id = UUID.randomUUID().toString();
+                ids.add(id);
+                tiered.save(create(id, Map.of("i", b("" + i))));
+            }
+            assertEquals(5, tiered.backlog());
+            assertEquals(3, tiered.backlogDropped());
+            tiered.flush();
+            assertEquals(null, db.load(ids.get(7)), "a dropped session is not in the database yet");
+            tiered.save(set(ids.get(7), "next", "write"));
+            tiered.flush(); // the database lacks it: the whole record is copied down from the cache tier
+            SessionRecord r = db.load(ids.get(7));
+            assertNotNull(r);
+            assertArrayEquals(b("7"), r.attributes().get("i"));
+            assertArrayEquals(b("write"), r.attributes().get("next"));
+        }
+    }
+
+    @Test
+    void aDeadRedisFallsBackToTheDatabaseAndIsRefilledWhenBack() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore cache = TestStores.redis(redis.url(), "t:", Clock.systemUTC());
+            JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(200), 1000,
+                    Duration.ofMillis(500))) {
+                String before = UUID.randomUUID().toString();
+                tiered.save(create(before, Map.of("a", b("1"))));
+                await(() -> tiered.backlog() == 0, "flush");
+
+                redis.kill();
+                String during = UUID.randomUUID().toString();
+                for (int i = 0; i < 5; i++) tiered.load(before); // trips the breaker
+                assertEquals("OPEN", tiered.breakerState());
+                assertArrayEquals(b("1"), tiered.load(before).attributes().get("a"), "served by the database");
+                assertEquals(1, tiered.save(create(during, Map.of("d", b("x")))));
+                tiered.save(set(before, "b", "2"));
+                assertArrayEquals(b("x"), db.load(during).attributes().get("d"), "written synchronously");
+
+                redis.start(); // empty
+                Thread.sleep(600);
+                await(() -> {
+                    tiered.load(before);
+                    return tiered.breakerState().equals("CLOSED");
+                }, "breaker closes");
+                await(() -> cache.load(during) != null, "written during the outage: copied back up");
+                SessionRecord r = tiered.load(before);
+                assertArrayEquals(b("2"), r.attributes().get("b"));
+                assertNotNull(cache.load(before), "read through: refilled");
+            }
+        }
+    }
+
+    @Test
+    void expiredSessionsInTheDatabaseAreDestroyedOnceInBoundedBatches() throws Exception {
+        JpaStore db = TestStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
+        AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
+        int n = 10_000;
+        List<SessionDelta> all = new ArrayList<>();
+        long old = System.currentTimeMillis() - 3_600_000;
+        for (int i = 0; i < n; i++) {
+            all.add(new SessionDelta("x" + i, true, 0, old, old, 60, null, null, null, true,
+                    Map.of("n", codec.encode("n", Integer.toString(i))), Set.of()));
+            if (all.size() == 1000) {
+                db.saveAll(all);
+                all.clear();
+            }
+        }
+        int batch = 500;
+        AtomicInteger largestBatch = new AtomicInteger();
+        JpaStore counting = db;
+        SessionStore measured = new SessionStore() {
+            public SessionRecord load(String id) { return counting.load(id); }
+            public long save(SessionDelta d) { return counting.save(d); }
+            public boolean changeId(String a, String b) { return counting.changeId(a, b); }
+            public boolean delete(String id) { return counting.delete(id); }
+            public Set<String> findIdsByPrincipal(String p) { return counting.findIdsByPrincipal(p); }
+            public List<SessionRecord> claimExpired(long now, int max) {
+                List<SessionRecord> r = counting.claimExpired(now, max);
+                largestBatch.accumulateAndGet(r.size(), Math::max);
+                return r;
+            }
+        };
+        Map<String, Integer> destroyed = new ConcurrentHashMap<>();
+        SessionEngine one = new SessionEngine(measured, codec, Clock.systemUTC(), 1800);
+        SessionEngine two = new SessionEngine(measured, codec, Clock.systemUTC(), 1800);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> a = pool.submit(() -> one.expire(batch, s -> destroyed.merge(s.id() + "="
+                    + s.getAttribute("n"), 1, Integer::sum)));
+            Future<Integer> c = pool.submit(() -> two.expire(batch, s -> destroyed.merge(s.id() + "="
+                    + s.getAttribute("n"), 1, Integer::sum)));
+            assertEquals(n, a.get() + c.get());
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(n, destroyed.size());
+        assertTrue(destroyed.values().stream().allMatch(v -> v == 1), "each exactly once");
+        assertTrue(destroyed.containsKey("x1234=1234"), "attributes readable");
+        assertTrue(largestBatch.get() <= batch, "bounded batches: " + largestBatch.get());
+        db.close();
+    }
+}
