@@ -10,13 +10,26 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real MemoryStore that counts every call and keeps the deltas it was given. */
+/** A real store that counts every call and keeps the deltas it was given. */
 final class CountingStore implements SessionStore {
 
-    private final MemoryStore delegate = new MemoryStore();
+    private final SessionStore delegate;
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger loads = new AtomicInteger();
     private final List<SessionDelta> saves = new ArrayList<>();
+
+    CountingStore() {
+        this(new MemoryStore());
+    }
+
+    CountingStore(SessionStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
 
     @Override
     public SessionRecord load(String id) {

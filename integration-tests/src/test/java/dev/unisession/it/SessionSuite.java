@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.core.SessionDelta;
+import dev.unisession.store.MemoryStore;
+import dev.unisession.store.SessionStore;
 
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.Keys;
@@ -37,6 +39,11 @@ abstract class SessionSuite {
 
     abstract Container container();
 
+    /** The store behind the filter (counted); memory unless a subclass names another. */
+    SessionStore backing() {
+        return new MemoryStore();
+    }
+
     private final byte[] secret = dev.unisession.it.Keys.secret();
     private final String keys = dev.unisession.it.Keys.entry("k1", secret);
     private CountingStore store;
@@ -44,13 +51,14 @@ abstract class SessionSuite {
 
     @BeforeAll
     void start() throws Exception {
-        store = new CountingStore();
+        store = new CountingStore(backing());
         server = container().start(TestWebapp.declared(), params(keys), store);
     }
 
     @AfterAll
     void stop() throws Exception {
         server.close();
+        store.close();
     }
 
     static Map<String, String> params(String keys) {
