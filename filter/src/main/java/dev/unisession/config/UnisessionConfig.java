@@ -95,7 +95,7 @@ public final class UnisessionConfig {
         JPA_USER("jpa.user", null, false),
         JPA_PASSWORD("jpa.password", null, true),
         JPA_DATASOURCE("jpa.datasource", null, false),
-        JPA_POOL_SIZE("jpa.pool-size", "8", false),
+        JPA_POOL_SIZE("jpa.pool-size", "16", false),
         JPA_SCHEMA("jpa.schema", "create", false),
         JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
         JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),

@@ -72,11 +72,12 @@ public final class JpaStore implements SessionStore {
             if (cfg.jpaUser() != null) pc.property(PersistenceConfiguration.JDBC_USER, cfg.jpaUser());
             if (cfg.jpaPassword() != null) pc.property(PersistenceConfiguration.JDBC_PASSWORD, cfg.jpaPassword());
             String size = Integer.toString(cfg.jpaPoolSize());
+            // EclipseLink closes connections above "min" when they are released: keep them all open.
             pc.property("eclipselink.connection-pool.default.initial", "1")
-                    .property("eclipselink.connection-pool.default.min", "1")
+                    .property("eclipselink.connection-pool.default.min", size)
                     .property("eclipselink.connection-pool.default.max", size)
                     .property("eclipselink.connection-pool.read.initial", "1")
-                    .property("eclipselink.connection-pool.read.min", "1")
+                    .property("eclipselink.connection-pool.read.min", size)
                     .property("eclipselink.connection-pool.read.max", size)
                     .property("eclipselink.connection-pool.default.wait", "2000")
                     .property("eclipselink.connection-pool.read.wait", "2000");

@@ -46,6 +46,9 @@ public final class TieredStore implements SessionStore {
     private final ScheduledExecutorService worker;
     private final Thread shutdownHook;
     private volatile boolean closed;
+    /** While sessions written during an outage are copied back up, requests keep using the database. */
+    private volatile boolean resyncing;
+    private static final int RESYNC_PASSES = 10;
 
     /** The cache tier could not be asked (breaker open) or failed. */
     private static final class CacheDown extends RuntimeException {
@@ -118,7 +121,7 @@ public final class TieredStore implements SessionStore {
     }
 
     private <T> T cacheCall(Supplier<T> call) {
-        if (!breaker.tryAcquirePermission()) throw new CacheDown(null);
+        if (resyncing || !breaker.tryAcquirePermission()) throw new CacheDown(null);
         long start = System.nanoTime();
         try {
             T result = call.get();
@@ -295,7 +298,7 @@ public final class TieredStore implements SessionStore {
 
     @Override
     public boolean isChangeFeedLive() {
-        return breaker.getState() == CircuitBreaker.State.CLOSED && cache.isChangeFeedLive();
+        return !resyncing && breaker.getState() == CircuitBreaker.State.CLOSED && cache.isChangeFeedLive();
     }
 
     /** Writes the queued deltas to the database in one transaction; keeps them if the database is down. */
@@ -367,21 +370,30 @@ public final class TieredStore implements SessionStore {
 
     /** After an outage: the database is the truth for what was written meanwhile; copy it up, then reset caches. */
     private void resync() {
-        List<String> ids = new ArrayList<>(writtenDuringOutage);
+        resyncing = true;
         int copied = 0;
-        for (String id : ids) {
-            try {
-                SessionRecord r = db.load(id);
-                cache.delete(id);
-                if (r != null) {
-                    cache.save(SessionDelta.recreate(r));
-                    copied++;
+        try {
+            // Requests meanwhile write to the database and add to the set; a few passes catch up with them.
+            for (int pass = 0; pass < RESYNC_PASSES && !writtenDuringOutage.isEmpty(); pass++) {
+                for (String id : new ArrayList<>(writtenDuringOutage)) {
+                    writtenDuringOutage.remove(id);
+                    try {
+                        SessionRecord r = db.load(id);
+                        cache.delete(id);
+                        if (r != null) {
+                            cache.save(SessionDelta.recreate(r));
+                            copied++;
+                        }
+                    } catch (RuntimeException e) {
+                        writtenDuringOutage.add(id);
+                        throw e;
+                    }
                 }
-                writtenDuringOutage.remove(id);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Resync of the cache tier stopped early: {0}", e.toString());
-                break;
             }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Resync of the cache tier stopped early: {0}", e.toString());
+        } finally {
+            resyncing = false;
         }
         LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage copied up",
                 copied);

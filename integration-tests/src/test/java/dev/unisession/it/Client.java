@@ -28,11 +28,13 @@ final class Client {
         return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(), http);
     }
 
+    private static final HttpClient NO_JAR = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
     /** A GET with exactly this Cookie header and no cookie jar. */
     static Reply getWithCookie(URI uri, String cookieHeader) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
         if (cookieHeader != null) b.header("Cookie", cookieHeader);
-        return send(b.build(), HttpClient.newHttpClient());
+        return send(b.build(), NO_JAR);
     }
 
     /** The value of our cookie in the jar, or null. */
