@@ -9,12 +9,24 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.EnumSet;
+import java.util.Locale;
 
 /**
- * Runs the sample shop on embedded Jetty with the unisession filter in front of it, on the embedded default store.
- * Port from {@code PORT} (default 8080), address from {@code HOST} (default 127.0.0.1). Sample settings live in
- * {@code unisession.properties}; system properties and {@code UNISESSION_*} variables override them.
+ * Runs the sample shop on embedded Jetty with the unisession filter in front of it.
+ *
+ * <p>Embedded default: sessions in memory, written behind to an H2 file under {@code DATA_DIR} (default
+ * {@code ./data}), so they survive a restart with no server to install. With {@code REDIS_URL} set the store is
+ * tiered (Redis + the database); {@code DATABASE_URL} (a JDBC URL) replaces H2. The cookie signing key is read
+ * from {@code DATA_DIR/token.key}, made on first start. Port from {@code PORT} (default 8080), address from
+ * {@code HOST} (default 127.0.0.1). Any {@code unisession.*} system property or {@code UNISESSION_*} variable
+ * overrides these defaults; the rest of the sample's settings are in {@code unisession.properties}.
  */
 public final class SampleMain {
 
@@ -24,9 +36,48 @@ public final class SampleMain {
     }
 
     public static void main(String[] args) throws Exception {
+        embeddedDefaults(Path.of(System.getenv().getOrDefault("DATA_DIR", "data")));
         Server server = start(System.getenv().getOrDefault("HOST", "127.0.0.1"), port());
         LOG.log(System.Logger.Level.INFO, "unisession sample shop on {0}", server.getURI());
         server.join();
+    }
+
+    /** Sets the sample's defaults as system properties, unless the user set the key already. */
+    static void embeddedDefaults(Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        String redis = System.getenv("REDIS_URL");
+        String database = System.getenv("DATABASE_URL");
+        setDefault("unisession.store", redis != null ? "tiered" : "memory-jpa");
+        if (redis != null) setDefault("unisession.redis.url", redis);
+        setDefault("unisession.jpa.url", database != null ? database
+                : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("sessions"));
+        if (!isSet("unisession.token.keys")) {
+            System.setProperty("unisession.token.keys", "sample:" + tokenKey(dataDir.resolve("token.key")));
+        }
+    }
+
+    private static boolean isSet(String key) {
+        return System.getProperty(key) != null
+                || System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_')) != null;
+    }
+
+    private static void setDefault(String key, String value) {
+        if (!isSet(key)) System.setProperty(key, value);
+    }
+
+    /** The sample's signing key: random, made once, kept readable by the owner only. */
+    private static String tokenKey(Path file) throws IOException {
+        if (Files.exists(file)) return Files.readString(file).trim();
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        String encoded = Base64.getEncoder().encodeToString(secret);
+        Files.writeString(file, encoded + "\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+        return encoded;
     }
 
     private static int port() {
