@@ -87,6 +87,9 @@ public final class ActiveSession {
     public synchronized String principal() { return principal; }
     public synchronized String context() { return context; }
     public synchronized String fingerprint() { return fingerprint; }
+    /** The stored version this copy is based on. */
+    public synchronized long version() { return version; }
+
     /** True once the session exists in the store. */
     public synchronized boolean isPersisted() { return persisted; }
 

@@ -49,9 +49,14 @@ public final class SessionEngine {
 
     /** The stored session with this id as seen by a request starting at {@code now}, or null (also if expired). */
     public ActiveSession load(String id, long now) {
+        return load(id, now, 0);
+    }
+
+    /** As {@link #load(String, long)}, skipping cached copies older than the version the client last saw. */
+    public ActiveSession load(String id, long now, long minVersion) {
         SessionRecord r;
         try {
-            r = store.load(id);
+            r = store.load(id, minVersion);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Session store failed to load a session; treating it as absent", e);
             return null;
@@ -63,14 +68,14 @@ public final class SessionEngine {
     /**
      * Stores what the request changed.
      *
-     * @return false when the session no longer exists in the store (invalidated or renamed meanwhile); the change
-     *         is then dropped rather than bringing the session back
+     * @return the session's version after the write, or 0 when the session no longer exists in the store
+     *         (invalidated or renamed meanwhile); the change is then dropped rather than bringing the session back
      */
-    public boolean commit(ActiveSession session) {
+    public long commit(ActiveSession session) {
         SessionDelta delta = session.delta();
         long version = store.save(delta);
         if (version > 0) session.committed(delta, version);
-        return version > 0;
+        return version;
     }
 
     /**

@@ -121,10 +121,20 @@ public final class NearCacheStore implements SessionStore {
 
     @Override
     public SessionRecord load(String id) {
+        return load(id, 0);
+    }
+
+    @Override
+    public boolean cachesLocally() {
+        return true;
+    }
+
+    @Override
+    public SessionRecord load(String id, long minVersion) {
         long now = clock.millis();
         if (shared.isChangeFeedLive()) {
             Entry e = get(id, now);
-            if (e != null) {
+            if (e != null && e.record.version() >= minVersion) {
                 hits.incrementAndGet();
                 return e.record;
             }

@@ -21,6 +21,19 @@ public interface SessionStore extends AutoCloseable {
     SessionRecord load(String id);
 
     /**
+     * The session, skipping any local copy older than {@code minVersion}: the version the client last saw
+     * written, so that a client moving between nodes reads its own writes even before a change notice arrives.
+     */
+    default SessionRecord load(String id, long minVersion) {
+        return load(id);
+    }
+
+    /** True for stores that keep copies in this JVM, for which clients carry a version hint (see above). */
+    default boolean cachesLocally() {
+        return false;
+    }
+
+    /**
      * Writes a delta. A {@linkplain SessionDelta#created() created} delta stores a new session; any other delta
      * changes only the attributes it names, and only if the session still exists.
      *

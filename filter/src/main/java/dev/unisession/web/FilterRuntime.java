@@ -17,14 +17,21 @@ final class FilterRuntime {
     private final SessionTokenCodec tokens;
     private final SessionCookie cookie;
     private final ListenerBridge listeners;
+    private final boolean versionHints;
 
     FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
-                  ListenerBridge listeners) {
+                  ListenerBridge listeners, boolean versionHints) {
         this.servletContext = servletContext;
         this.engine = engine;
         this.tokens = tokens;
         this.cookie = cookie;
         this.listeners = listeners;
+        this.versionHints = versionHints;
+    }
+
+    /** Whether clients carry the version hint cookie (only useful in front of a near cache). */
+    boolean versionHints() {
+        return versionHints;
     }
 
     SessionEngine engine() { return engine; }

@@ -29,6 +29,8 @@ final class RequestSession {
     private VerifiedToken token;
     private boolean tokenRejected;
     private boolean refreshed;
+    /** The version hint the client holds (as sent, then as we set it). */
+    private long clientVersion;
     /** The session id the client holds a cookie for (after our Set-Cookie headers), or null. */
     private String clientId;
     private UnifiedHttpSession session;
@@ -81,7 +83,8 @@ final class RequestSession {
         if (!resolved) {
             resolved = true;
             if (token != null) {
-                ActiveSession loaded = runtime.engine().load(token.sessionId(), requestTime);
+                if (runtime.versionHints()) clientVersion = runtime.cookie().version(request, token.sessionId());
+                ActiveSession loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
                 if (loaded != null) {
                     session = runtime.view(loaded);
                     return session;
@@ -114,14 +117,20 @@ final class RequestSession {
         if (!tokenRead) return; // the session was never used
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {
+            long version = 0;
             try {
-                if (!runtime.engine().commit(s.active())) {
+                version = runtime.engine().commit(s.active());
+                if (version == 0) {
                     LOG.log(System.Logger.Level.DEBUG, "Session ended by another request; changes dropped");
                 }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "Session store failed to save a session", e);
             }
             String id = s.getId();
+            if (runtime.versionHints() && version > 0 && version != clientVersion && !response.isCommitted()) {
+                response.addHeader("Set-Cookie", runtime.cookie().issueVersion(id, version));
+                clientVersion = version;
+            }
             boolean refresh = !refreshed && token != null && id.equals(clientId)
                     && id.equals(token.sessionId()) && runtime.tokens().needsRefresh(token);
             if ((!id.equals(clientId) || refresh) && !response.isCommitted()) {

@@ -12,6 +12,7 @@ import java.util.List;
 final class SessionCookie {
 
     private final String name;
+    private final String versionName;
     private final boolean secure;
     private final String sameSite;
     private final String domain;
@@ -19,6 +20,7 @@ final class SessionCookie {
 
     SessionCookie(UnisessionConfig config, String contextPath) {
         this.name = config.cookieName();
+        this.versionName = name + "_V";
         this.secure = config.cookieSecure();
         this.sameSite = config.cookieSameSite().attribute();
         this.domain = config.cookieDomain();
@@ -43,17 +45,43 @@ final class SessionCookie {
 
     /** A Set-Cookie header value carrying the token. */
     String issue(String token) {
-        return header(token, false);
+        return header(name, token, false);
+    }
+
+    /**
+     * The version hint the client sent for this session: the session's version as of the client's last write,
+     * so any node can tell that its cached copy is older. Not a secret and not trusted beyond that: a wrong value
+     * only costs a reload. 0 when absent or for another session.
+     */
+    long version(HttpServletRequest request, String sessionId) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) return 0;
+        String prefix = sessionId.substring(0, Math.min(6, sessionId.length())) + ".";
+        for (Cookie c : cookies) {
+            if (versionName.equals(c.getName()) && c.getValue() != null && c.getValue().startsWith(prefix)) {
+                try {
+                    return Math.max(0, Long.parseLong(c.getValue().substring(prefix.length())));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** A Set-Cookie header value carrying the version hint. */
+    String issueVersion(String sessionId, long version) {
+        return header(versionName, sessionId.substring(0, Math.min(6, sessionId.length())) + "." + version, false);
     }
 
     /** A Set-Cookie header value that removes the cookie. */
     String clear() {
-        return header("", true);
+        return header(name, "", true);
     }
 
-    private String header(String value, boolean expire) {
+    private String header(String cookieName, String value, boolean expire) {
         StringBuilder sb = new StringBuilder(64 + value.length());
-        sb.append(name).append('=').append(value).append("; Path=").append(path);
+        sb.append(cookieName).append('=').append(value).append("; Path=").append(path);
         if (domain != null) sb.append("; Domain=").append(domain);
         if (expire) sb.append("; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
         sb.append("; HttpOnly");

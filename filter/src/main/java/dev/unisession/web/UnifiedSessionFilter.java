@@ -73,7 +73,7 @@ public class UnifiedSessionFilter implements Filter {
             SessionTokenCodec tokens = new SessionTokenCodec(keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
-                    ListenerBridge.forContext(ctx));
+                    ListenerBridge.forContext(ctx), store.cachesLocally());
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
             destroy();

@@ -10,9 +10,6 @@ import dev.unisession.testing.TestStores;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,24 +19,6 @@ abstract class JpaStoreContract extends SessionStoreContract {
 
     abstract String jdbcUrl();
 
-    Clock testClock() {
-        return new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now[0]);
-            }
-        };
-    }
 
     @Override
     protected SessionStore newStore() {

@@ -33,24 +33,6 @@ class NearCacheStoreTest extends SessionStoreContract {
         return new NearCacheStore(redis, 1000, Duration.ofMinutes(5), 0.1, testClock());
     }
 
-    private Clock testClock() {
-        return new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return java.time.Instant.ofEpochMilli(now[0]);
-            }
-        };
-    }
 
     @Override
     protected SessionStore newStore() {
@@ -116,6 +98,24 @@ class NearCacheStoreTest extends SessionStoreContract {
             one.delete(id);
             await(() -> two.size() == 0, "node two drops the ended session");
             assertNull(two.load(id));
+        }
+    }
+
+    @Test
+    void aClientsVersionHintBypassesAnOlderCachedCopy() throws Exception {
+        NearCacheStore s = (NearCacheStore) store;
+        await(redisOf(s)::isChangeFeedLive, "subscription");
+        String id = id();
+        s.save(create(id, null, 600, Map.of("a", b("1"))));
+        assertEquals(1, s.load(id).version());
+        try (RedisStore other = TestStores.redis(Services.redisUrl(), prefix, testClock())) {
+            long v = other.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null, null, false,
+                    Map.of("a", b("2")), Set.of()));
+            assertEquals(2, v);
+            // Whether or not the change notice has arrived yet, the hint forces the newer copy.
+            SessionRecord r = s.load(id, v);
+            assertEquals(2, r.version());
+            assertArrayEquals(b("2"), r.attributes().get("a"));
         }
     }
 

@@ -1,30 +1,16 @@
 package dev.unisession.it;
 
-import dev.unisession.store.SessionStore;
 import dev.unisession.testing.TestDatabase;
-import dev.unisession.testing.TestStores;
 
-import org.junit.jupiter.api.AfterAll;
-
-import java.time.Clock;
-
-/** {@link SessionSuite} on embedded Jetty with store=jpa on MariaDb (a database of its own). */
-class JettyJpaMariaDbSessionTest extends SessionSuite {
-    private TestDatabase db;
-
+/** {@link SessionSuite} on embedded Jetty with store=jpa on MariaDb. */
+class JettyJpaMariaDbSessionTest extends JpaSessionSuite {
     @Override
     Container container() {
         return Container.JETTY;
     }
 
     @Override
-    SessionStore backing() {
-        db = TestDatabase.create(TestDatabase.Kind.MARIADB);
-        return TestStores.jpa(db.url(), 0, Clock.systemUTC());
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
+    TestDatabase.Kind database() {
+        return TestDatabase.Kind.MARIADB;
     }
 }

@@ -1,30 +1,16 @@
 package dev.unisession.it;
 
-import dev.unisession.store.SessionStore;
 import dev.unisession.testing.TestDatabase;
-import dev.unisession.testing.TestStores;
 
-import org.junit.jupiter.api.AfterAll;
-
-import java.time.Clock;
-
-/** {@link SessionSuite} on embedded Tomcat with store=jpa on Postgres (a database of its own). */
-class TomcatJpaPostgresSessionTest extends SessionSuite {
-    private TestDatabase db;
-
+/** {@link SessionSuite} on embedded Tomcat with store=jpa on Postgres. */
+class TomcatJpaPostgresSessionTest extends JpaSessionSuite {
     @Override
     Container container() {
         return Container.TOMCAT;
     }
 
     @Override
-    SessionStore backing() {
-        db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
-        return TestStores.jpa(db.url(), 0, Clock.systemUTC());
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        db.close();
+    TestDatabase.Kind database() {
+        return TestDatabase.Kind.POSTGRES;
     }
 }
