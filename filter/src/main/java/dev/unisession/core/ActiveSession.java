@@ -45,6 +45,23 @@ public final class ActiveSession {
     private final Map<String, Object> objects = new HashMap<>();
     /** Bytes produced by setAttribute during this request (reused at commit for immutable values). */
     private final Map<String, byte[]> setBytes = new HashMap<>();
+    /** Told when values are read back from the store and about to be written to it. */
+    public interface ValueHooks {
+        ValueHooks NONE = new ValueHooks() {
+            public void didLoad(Object value) {
+            }
+
+            public void willStore(Object value) {
+            }
+        };
+
+        void didLoad(Object value);
+
+        void willStore(Object value);
+    }
+
+    private ValueHooks hooks = ValueHooks.NONE;
+
     /** Names whose stored bytes could not be decoded; never written back unless the app sets them. */
     private final Set<String> unreadable = new HashSet<>();
 
@@ -125,6 +142,10 @@ public final class ActiveSession {
         this.id = newId;
     }
 
+    public synchronized void hooks(ValueHooks hooks) {
+        this.hooks = hooks;
+    }
+
     public synchronized List<String> attributeNames() {
         return List.copyOf(names);
     }
@@ -141,6 +162,7 @@ public final class ActiveSession {
         try {
             Object value = codec.decode(bytes);
             objects.put(name, value);
+            hooks.didLoad(value);
             return value;
         } catch (AttributeDecodeException e) {
             unreadable.add(name);
@@ -187,6 +209,7 @@ public final class ActiveSession {
             byte[] bytes = setBytes.get(name);
             if (bytes == null && AttributeCodec.isImmutable(value)) continue; // read only, cannot have changed
             if (bytes == null || !AttributeCodec.isImmutable(value)) {
+                hooks.willStore(value);
                 try {
                     bytes = codec.encode(name, value);
                 } catch (IllegalArgumentException e) {

@@ -5,6 +5,8 @@ import dev.unisession.core.SessionEngine;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionActivationListener;
+import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionBindingListener;
 
@@ -30,6 +32,25 @@ final class UnifiedHttpSession implements HttpSession {
         this.servletContext = servletContext;
         this.listeners = listeners;
         this.engine = engine;
+        active.hooks(new ActiveSession.ValueHooks() {
+            @Override
+            public void didLoad(Object value) {
+                if (value instanceof HttpSessionActivationListener) {
+                    ((HttpSessionActivationListener) value).sessionDidActivate(new HttpSessionEvent(self()));
+                }
+            }
+
+            @Override
+            public void willStore(Object value) {
+                if (value instanceof HttpSessionActivationListener) {
+                    ((HttpSessionActivationListener) value).sessionWillPassivate(new HttpSessionEvent(self()));
+                }
+            }
+        });
+    }
+
+    private UnifiedHttpSession self() {
+        return this;
     }
 
     ActiveSession active() {

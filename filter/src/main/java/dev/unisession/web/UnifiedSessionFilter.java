@@ -229,16 +229,14 @@ public class UnifiedSessionFilter implements Filter {
     /** A FORWARD/INCLUDE/ERROR/ASYNC dispatch of a request we already wrap: same session state. */
     private static void nested(HttpServletRequest request, HttpServletResponse response, RequestSession state,
                                FilterChain chain) throws IOException, ServletException {
-        if (request instanceof SessionRequest) {
-            chain.doFilter(request, response);
-            return;
-        }
         DispatcherType type = request.getDispatcherType();
         try {
-            chain.doFilter(new SessionRequest(request, state), response);
+            chain.doFilter(request instanceof SessionRequest ? request : new SessionRequest(request, state), response);
         } finally {
-            // FORWARD and INCLUDE run inside the outer request, which commits; ERROR and ASYNC run after it.
-            if (type == DispatcherType.ERROR || type == DispatcherType.ASYNC) state.commit();
+            // A container may complete the response as soon as a FORWARD returns (Tomcat does), and ERROR and
+            // ASYNC dispatches run after the outer request: save (and set the cookie) now. An INCLUDE cannot set
+            // headers; the outer request saves its changes.
+            if (type != DispatcherType.INCLUDE) state.commit();
         }
     }
 

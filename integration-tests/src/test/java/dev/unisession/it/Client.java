@@ -37,6 +37,11 @@ final class Client {
         return send(b.build(), NO_JAR);
     }
 
+    /** Every cookie in the jar. */
+    List<java.net.HttpCookie> cookies() {
+        return cookies.getCookieStore().getCookies();
+    }
+
     /** The value of our cookie in the jar, or null. */
     String cookie(String name) {
         return cookies.getCookieStore().getCookies().stream()

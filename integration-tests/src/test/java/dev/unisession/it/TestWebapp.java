@@ -24,6 +24,17 @@ final class TestWebapp {
         return dir;
     }
 
+    /** The same app without unisession: the container's own sessions. */
+    static Path nativeSessions() {
+        Path dir = base();
+        try (InputStream in = TestWebapp.class.getResourceAsStream("/web-native.xml")) {
+            Files.copy(in, dir.resolve("WEB-INF/web.xml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
     /** An unmodified metadata-complete app with unisession-filter.jar and its dependencies in WEB-INF/lib. */
     static Path dropIn() {
         Path dir = base();

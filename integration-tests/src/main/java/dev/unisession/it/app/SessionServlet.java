@@ -19,7 +19,8 @@ public class SessionServlet extends HttpServlet {
 
     @Override
     @SuppressWarnings("unchecked")
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp)
+            throws IOException, jakarta.servlet.ServletException {
         resp.setContentType("text/plain;charset=UTF-8");
         String op = req.getParameter("op");
         String name = req.getParameter("name");
@@ -93,6 +94,75 @@ public class SessionServlet extends HttpServlet {
                 s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("secs")));
                 break;
             }
+            case "requested":
+                out.add("requestedId=" + req.getRequestedSessionId());
+                out.add("requestedValid=" + req.isRequestedSessionIdValid());
+                out.add("fromCookie=" + req.isRequestedSessionIdFromCookie());
+                out.add("fromUrl=" + req.isRequestedSessionIdFromURL());
+                break;
+            case "null-name":
+                try {
+                    req.getSession().setAttribute(null, "x");
+                    out.add("nullName=accepted");
+                } catch (RuntimeException e) {
+                    out.add("nullName=" + e.getClass().getSimpleName());
+                }
+                break;
+            case "change-id-no-session":
+                try {
+                    req.changeSessionId();
+                    out.add("changeId=no exception");
+                } catch (IllegalStateException e) {
+                    out.add("changeId=ISE");
+                }
+                break;
+            case "same-context":
+                out.add("sameContext=" + (req.getSession().getServletContext() == getServletContext()));
+                break;
+            case "invalidate-create": {
+                HttpSession old = req.getSession();
+                String oldId = old.getId();
+                old.invalidate();
+                HttpSession fresh = req.getSession(true);
+                out.add("oldId=" + oldId);
+                out.add("newDiffers=" + !fresh.getId().equals(oldId));
+                out.add("freshIsNew=" + fresh.isNew());
+                if (name != null) fresh.setAttribute(name, value);
+                break;
+            }
+            case "forward":
+                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value).forward(req, resp);
+                return;
+            case "include": {
+                resp.getWriter().println("before-include");
+                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value).include(req, resp);
+                return;
+            }
+            case "async": {
+                HttpSession s = req.getSession();
+                jakarta.servlet.AsyncContext ctx = req.startAsync();
+                new Thread(() -> {
+                    try {
+                        Thread.sleep(50);
+                        s.setAttribute(name, value);
+                        ctx.getResponse().getWriter().println("async=done");
+                    } catch (Exception e) {
+                        EventLog.add("async failed " + e);
+                    } finally {
+                        ctx.complete();
+                    }
+                }, "test-async").start();
+                return;
+            }
+            case "set-get": {
+                HttpSession s = req.getSession();
+                s.setAttribute(name, value);
+                out.add("sameRequest=" + s.getAttribute(name));
+                break;
+            }
+            case "activation":
+                req.getSession().setAttribute(name, new Activated(value));
+                break;
             case "bound":
                 req.getSession().setAttribute(name, new Bound(value));
                 break;
