@@ -99,7 +99,8 @@ public final class UnisessionConfig {
         JPA_SCHEMA("jpa.schema", "create", false),
         JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
         JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),
-        BREAKER_OPEN_FOR("breaker.open-for", "5s", false);
+        BREAKER_OPEN_FOR("breaker.open-for", "5s", false),
+        ADOPT_NATIVE("adopt-native", "true", false);
 
         private final String name;
         private final String defaultValue;
@@ -195,6 +196,7 @@ public final class UnisessionConfig {
     private final Duration jpaFlushInterval;
     private final int jpaBacklogMax;
     private final Duration breakerOpenFor;
+    private final boolean adoptNative;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -244,6 +246,7 @@ public final class UnisessionConfig {
         this.jpaFlushInterval = parseDuration(Key.JPA_FLUSH_INTERVAL, false);
         this.jpaBacklogMax = parseInt(Key.JPA_BACKLOG_MAX, 1, 100_000_000);
         this.breakerOpenFor = parseDuration(Key.BREAKER_OPEN_FOR, false);
+        this.adoptNative = parseBoolean(Key.ADOPT_NATIVE);
         if (store.usesDatabase() && jpaUrl == null && jpaDataSource == null) {
             throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
@@ -466,6 +469,11 @@ public final class UnisessionConfig {
     public Duration jpaFlushInterval() { return jpaFlushInterval; }
     public int jpaBacklogMax() { return jpaBacklogMax; }
     public Duration breakerOpenFor() { return breakerOpenFor; }
+    /**
+     * Whether a request with the container's own session cookie and no unified cookie takes over that container
+     * session (zero-logout rollout).
+     */
+    public boolean adoptNative() { return adoptNative; }
 
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }

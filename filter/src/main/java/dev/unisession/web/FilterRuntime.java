@@ -18,15 +18,21 @@ final class FilterRuntime {
     private final SessionCookie cookie;
     private final ListenerBridge listeners;
     private final boolean versionHints;
+    private final boolean adoptNative;
 
     FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
-                  ListenerBridge listeners, boolean versionHints) {
+                  ListenerBridge listeners, boolean versionHints, boolean adoptNative) {
         this.servletContext = servletContext;
         this.engine = engine;
         this.tokens = tokens;
         this.cookie = cookie;
         this.listeners = listeners;
         this.versionHints = versionHints;
+        this.adoptNative = adoptNative;
+    }
+
+    boolean adoptNative() {
+        return adoptNative;
     }
 
     /** Whether clients carry the version hint cookie (only useful in front of a near cache). */

@@ -7,6 +7,9 @@ import dev.unisession.token.SessionTokenCodec.VerifiedToken;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.util.Collections;
 
 import java.util.Optional;
 
@@ -91,6 +94,11 @@ final class RequestSession {
                 }
             }
         }
+        if (token == null && !tokenRejected && runtime.adoptNative() && !adoptionTried) {
+            adoptionTried = true;
+            UnifiedHttpSession adopted = adoptNative();
+            if (adopted != null) return adopted;
+        }
         if (!create) return null;
         if (response.isCommitted()) {
             throw new IllegalStateException("Cannot create a session after the response has been committed");
@@ -98,6 +106,39 @@ final class RequestSession {
         SessionEngine engine = runtime.engine();
         session = runtime.view(engine.create(requestTime));
         runtime.listeners().sessionCreated(session);
+        return session;
+    }
+
+    private boolean adoptionTried;
+
+    /**
+     * Zero-logout rollout: a client that still holds only the container's session cookie gets a unified session
+     * with that session's attributes, and the container's session is invalidated. Values that cannot be stored
+     * are left behind (logged).
+     */
+    private UnifiedHttpSession adoptNative() {
+        if (request.getRequestedSessionId() == null || response.isCommitted()) return null;
+        HttpSession nativeSession = request.getSession(false);
+        if (nativeSession == null) return null;
+        ActiveSession active = runtime.engine().create(requestTime);
+        try {
+            active.setMaxInactiveSeconds(nativeSession.getMaxInactiveInterval());
+            for (String name : Collections.list(nativeSession.getAttributeNames())) {
+                try {
+                    active.setAttribute(name, nativeSession.getAttribute(name));
+                } catch (IllegalArgumentException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Container session attribute not taken over: {0}",
+                            e.getMessage());
+                }
+            }
+            nativeSession.invalidate();
+        } catch (IllegalStateException e) {
+            return null; // it ended meanwhile
+        }
+        session = runtime.view(active);
+        runtime.listeners().sessionCreated(session);
+        LOG.log(System.Logger.Level.INFO, "Container session taken over by a unified session ({0} attributes)",
+                active.attributeNames().size());
         return session;
     }
 

@@ -73,7 +73,7 @@ public class UnifiedSessionFilter implements Filter {
             SessionTokenCodec tokens = new SessionTokenCodec(keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
-                    ListenerBridge.forContext(ctx), store.cachesLocally());
+                    ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative());
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
             destroy();

@@ -22,7 +22,8 @@ public enum Container {
 
     JETTY {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception {
+        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+                throws Exception {
             Server server = new Server();
             ServerConnector connector = new ServerConnector(server);
             connector.setHost("127.0.0.1");
@@ -34,6 +35,14 @@ public enum Container {
             context.setTempDirectory(Files.createTempDirectory("jetty-work").toFile());
             contextParams.forEach(context::setInitParameter);
             if (store != null) context.addServletContainerInitializer(storeInitializer(store));
+            if (home != null) { // the container's own sessions persist in files there, across restarts
+                org.eclipse.jetty.session.DefaultSessionCache cache =
+                        new org.eclipse.jetty.session.DefaultSessionCache(context.getSessionHandler());
+                org.eclipse.jetty.session.FileSessionDataStore files = new org.eclipse.jetty.session.FileSessionDataStore();
+                files.setStoreDir(Files.createDirectories(home.resolve("sessions")).toFile());
+                cache.setSessionDataStore(files);
+                context.getSessionHandler().setSessionCache(cache);
+            }
             server.setHandler(context);
             server.start();
             if (context.getUnavailableException() != null) {
@@ -47,14 +56,21 @@ public enum Container {
 
     TOMCAT {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception {
+        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+                throws Exception {
             Tomcat tomcat = new Tomcat();
-            tomcat.setBaseDir(Files.createTempDirectory("tomcat-base").toString());
+            // The container's own sessions persist (StandardManager's SESSIONS.ser) in the work directory there.
+            tomcat.setBaseDir((home != null ? home : Files.createTempDirectory("tomcat-base")).toString());
             tomcat.setPort(0);
             tomcat.getConnector().setProperty("address", "127.0.0.1");
             tomcat.setAddDefaultWebXmlToWebapp(false);
             Context context = tomcat.addWebapp("", webapp.toAbsolutePath().toString());
             ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
+            if (home != null) {
+                org.apache.catalina.session.StandardManager manager = new org.apache.catalina.session.StandardManager();
+                manager.setPathname("SESSIONS.ser");
+                context.setManager(manager);
+            }
             contextParams.forEach(context::addParameter);
             if (store != null) context.addServletContainerInitializer(storeInitializer(store), null);
             tomcat.start();
@@ -80,7 +96,13 @@ public enum Container {
      *
      * @param store when not null, handed to the filter through {@link SessionStore#CONTEXT_ATTRIBUTE}
      */
-    abstract RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception;
+    RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store) throws Exception {
+        return start(webapp, contextParams, store, null);
+    }
+
+    /** As above; with {@code home}, the container keeps its own sessions there across a restart. */
+    abstract RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+            throws Exception;
 
     private static ServletContainerInitializer storeInitializer(SessionStore store) {
         return (classes, ctx) -> ctx.setAttribute(SessionStore.CONTEXT_ATTRIBUTE, store);

@@ -168,13 +168,22 @@ abstract class RedisSuite {
                 + destroyed.size());
         assertEquals(200, destroyed.size(), "exactly once each, in total");
         assertEquals(ids, Set.copyOf(destroyed), "every session, with its attributes readable");
+        List<String> annotated = destroyedEvents(nodes, "ann");
+        assertEquals(200, annotated.size(), "the other listener too");
+        assertEquals(ids, Set.copyOf(annotated));
     }
 
     private static List<String> destroyedEvents(RunningServer[] nodes) {
+        return destroyedEvents(nodes, "xml");
+    }
+
+    /** The sessionDestroyed events one of the app's listeners heard, over every node. */
+    private static List<String> destroyedEvents(RunningServer[] nodes, String listener) {
         List<String> out = new ArrayList<>();
+        String start = listener + " destroyed ";
         for (RunningServer n : nodes) {
             for (String line : new Client().get(n.uri("/events")).body().split("\n")) {
-                if (line.startsWith("xml destroyed ") && line.contains("{n=v")) out.add(line.substring(14).trim());
+                if (line.startsWith(start) && line.contains("{n=v")) out.add(line.substring(start.length()).trim());
             }
         }
         return out;
