@@ -278,6 +278,32 @@ abstract class SessionSuite {
         assertEquals("v", c.get(s("op=get&name=r")).value("value"));
     }
 
+    @Test
+    void activationListenersHearStoreWritesAndReads() {
+        String v = Long.toString(System.nanoTime(), 36);
+        Client c = new Client();
+        String id = c.get(s("op=activation&name=act&value=" + v)).value("session");
+        c.get(s("op=get&name=act"));
+        List<String> ev = events(server, id);
+        assertTrue(count(ev, "activation willPassivate " + id + " " + v) >= 1, ev.toString());
+        assertEquals(1, count(ev, "activation didActivate " + id + " " + v), ev.toString());
+    }
+
+    @Test
+    void amongSeveralCookiesTheValidOneWins() {
+        Client c = new Client();
+        String id = c.get(s("op=create")).value("session");
+        String good = c.cookie(COOKIE);
+        Client.Reply r = Client.getWithCookie(s("op=info"), COOKIE + "=garbage; " + COOKIE + "=" + good + "; "
+                + COOKIE + "=a.b.c");
+        assertEquals(id, r.value("session"));
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 50; i++) many.append(COOKIE).append("=bad").append(i).append("; ");
+        Client.Reply none = Client.getWithCookie(s("op=info"), many.toString());
+        assertEquals(200, none.status());
+        assertEquals("none", none.value("session"));
+    }
+
     // 8
     @Test
     void cookieHasTheSecurityAttributes() {
