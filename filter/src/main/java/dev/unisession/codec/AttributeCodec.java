@@ -63,6 +63,8 @@ public final class AttributeCodec {
     private final ObjectInputFilter allowPatterns;
     private final Map<Class<?>, Boolean> decisions = new ConcurrentHashMap<>();
     private final ObjectInputFilter readFilter;
+    private final int maxAttributeBytes;
+    private final int maxSessionBytes;
 
     /**
      * @param loader   loads the classes named in serialized data (the webapp's class loader)
@@ -70,6 +72,14 @@ public final class AttributeCodec {
      * @param extra    extra allowed patterns ({@code com.acme.**}, {@code com.acme.*}, {@code com.acme.Foo}, {@code pre*})
      */
     public AttributeCodec(ClassLoader loader, Predicate<String> appClass, List<String> extra) {
+        this(loader, appClass, extra, 1024 * 1024, 4 * 1024 * 1024);
+    }
+
+    /** As above, with the largest encoded attribute and the largest sum of a session's attributes, in bytes. */
+    public AttributeCodec(ClassLoader loader, Predicate<String> appClass, List<String> extra, int maxAttributeBytes,
+                          int maxSessionBytes) {
+        this.maxAttributeBytes = maxAttributeBytes;
+        this.maxSessionBytes = maxSessionBytes;
         this.loader = loader;
         this.appClass = appClass;
         List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
@@ -84,6 +94,11 @@ public final class AttributeCodec {
         ObjectInputFilter ours = this::check;
         ObjectInputFilter jvm = ObjectInputFilter.Config.getSerialFilter();
         this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
+    }
+
+    /** The largest sum of one session's encoded attributes, in bytes. */
+    public int maxSessionBytes() {
+        return maxSessionBytes;
     }
 
     /** True when a value of this type cannot change in place, so it never needs re-serializing to detect changes. */
@@ -120,6 +135,11 @@ public final class AttributeCodec {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
                     + e, e);
+        }
+        if (bytes.size() > maxAttributeBytes) {
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' is " + bytes.size()
+                    + " bytes stored; the limit is " + maxAttributeBytes + " ("
+                    + UnisessionConfig.Key.CODEC_MAX_ATTRIBUTE_BYTES.key() + ")");
         }
         return bytes.toByteArray();
     }

@@ -100,7 +100,16 @@ public final class UnisessionConfig {
         JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
         JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),
         BREAKER_OPEN_FOR("breaker.open-for", "5s", false),
-        ADOPT_NATIVE("adopt-native", "true", false);
+        ADOPT_NATIVE("adopt-native", "true", false),
+        TOKEN_MODE("token.mode", "hs256", false),
+        TOKEN_KEYS_FILE("token.keys-file", null, false),
+        FINGERPRINT("fingerprint", "off", false),
+        FINGERPRINT_ON_MISMATCH("fingerprint.on-mismatch", "new-session", false),
+        MAX_SESSIONS_PER_USER("max-sessions-per-user", "0", false),
+        MAX_SESSIONS_POLICY("max-sessions-policy", "evict-oldest", false),
+        AUDIT_SINK("audit.sink", "log", false),
+        CODEC_MAX_ATTRIBUTE_BYTES("codec.max-attribute-bytes", "1048576", false),
+        CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false);
 
         private final String name;
         private final String defaultValue;
@@ -197,6 +206,15 @@ public final class UnisessionConfig {
     private final int jpaBacklogMax;
     private final Duration breakerOpenFor;
     private final boolean adoptNative;
+    private final dev.unisession.token.SessionTokenCodec.Mode tokenMode;
+    private final String tokenKeysFile;
+    private final dev.unisession.security.Fingerprint.Policy fingerprint;
+    private final dev.unisession.security.Fingerprint.OnMismatch fingerprintOnMismatch;
+    private final int maxSessionsPerUser;
+    private final boolean evictOldest;
+    private final String auditSink;
+    private final int maxAttributeBytes;
+    private final int maxSessionBytes;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -247,6 +265,29 @@ public final class UnisessionConfig {
         this.jpaBacklogMax = parseInt(Key.JPA_BACKLOG_MAX, 1, 100_000_000);
         this.breakerOpenFor = parseDuration(Key.BREAKER_OPEN_FOR, false);
         this.adoptNative = parseBoolean(Key.ADOPT_NATIVE);
+        this.tokenMode = parseEnum(Key.TOKEN_MODE, dev.unisession.token.SessionTokenCodec.Mode.class);
+        this.tokenKeysFile = optional(Key.TOKEN_KEYS_FILE);
+        if (tokenKeysFile != null && tokenKeys != null) {
+            throw new IllegalArgumentException("Set " + Key.TOKEN_KEYS.key() + " or " + Key.TOKEN_KEYS_FILE.key()
+                    + ", not both");
+        }
+        String fp = raw.get(Key.FINGERPRINT).toLowerCase(Locale.ROOT).replace("+", "-");
+        this.fingerprint = fp.equals("off") ? dev.unisession.security.Fingerprint.Policy.OFF
+                : fp.equals("user-agent") ? dev.unisession.security.Fingerprint.Policy.USER_AGENT
+                : fp.equals("user-agent-ip-prefix") ? dev.unisession.security.Fingerprint.Policy.USER_AGENT_IP_PREFIX
+                : null;
+        if (fingerprint == null) throw invalid(Key.FINGERPRINT, "off, user-agent or user-agent+ip-prefix");
+        this.fingerprintOnMismatch = parseEnum(Key.FINGERPRINT_ON_MISMATCH,
+                dev.unisession.security.Fingerprint.OnMismatch.class);
+        this.maxSessionsPerUser = parseInt(Key.MAX_SESSIONS_PER_USER, 0, 1_000_000);
+        String policy = raw.get(Key.MAX_SESSIONS_POLICY).toLowerCase(Locale.ROOT);
+        if (!policy.equals("evict-oldest") && !policy.equals("refuse-new")) {
+            throw invalid(Key.MAX_SESSIONS_POLICY, "evict-oldest or refuse-new");
+        }
+        this.evictOldest = policy.equals("evict-oldest");
+        this.auditSink = raw.get(Key.AUDIT_SINK);
+        this.maxAttributeBytes = parseInt(Key.CODEC_MAX_ATTRIBUTE_BYTES, 1, Integer.MAX_VALUE);
+        this.maxSessionBytes = parseInt(Key.CODEC_MAX_SESSION_BYTES, 1, Integer.MAX_VALUE);
         if (store.usesDatabase() && jpaUrl == null && jpaDataSource == null) {
             throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
@@ -474,6 +515,19 @@ public final class UnisessionConfig {
      * session (zero-logout rollout).
      */
     public boolean adoptNative() { return adoptNative; }
+    public dev.unisession.token.SessionTokenCodec.Mode tokenMode() { return tokenMode; }
+    /** A key file read again when it changes, or null. */
+    public String tokenKeysFile() { return tokenKeysFile; }
+    public dev.unisession.security.Fingerprint.Policy fingerprint() { return fingerprint; }
+    public dev.unisession.security.Fingerprint.OnMismatch fingerprintOnMismatch() { return fingerprintOnMismatch; }
+    /** 0 for no limit. */
+    public int maxSessionsPerUser() { return maxSessionsPerUser; }
+    /** True: evict the oldest sessions past the limit; false: refuse new ones. */
+    public boolean evictOldest() { return evictOldest; }
+    /** {@code log}, {@code none} or a class name. */
+    public String auditSink() { return auditSink; }
+    public int maxAttributeBytes() { return maxAttributeBytes; }
+    public int maxSessionBytes() { return maxSessionBytes; }
 
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }

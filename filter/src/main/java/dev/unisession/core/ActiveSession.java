@@ -53,11 +53,17 @@ public final class ActiveSession {
 
             public void willStore(Object value) {
             }
+
+            public void unreadable(String name, String reason) {
+            }
         };
 
         void didLoad(Object value);
 
         void willStore(Object value);
+
+        /** A stored value could not be read (damaged, or a class that is refused or gone). */
+        void unreadable(String name, String reason);
     }
 
     private ValueHooks hooks = ValueHooks.NONE;
@@ -166,6 +172,7 @@ public final class ActiveSession {
             return value;
         } catch (AttributeDecodeException e) {
             unreadable.add(name);
+            hooks.unreadable(name, e.getMessage());
             LOG.log(System.Logger.Level.WARNING, "Session attribute ''{0}'' cannot be read and is ignored "
                     + "(it stays stored until the application sets or removes it): {1}", name, e.getMessage());
             return null;
@@ -181,6 +188,16 @@ public final class ActiveSession {
     public synchronized Object setAttribute(String name, Object value) {
         if (value == null) return removeAttribute(name);
         byte[] bytes = codec.encode(name, value);
+        long total = bytes.length;
+        for (String n : names) {
+            if (n.equals(name)) continue;
+            byte[] b = setBytes.containsKey(n) ? setBytes.get(n) : stored.get(n);
+            total += b == null ? 0 : b.length;
+        }
+        if (total > codec.maxSessionBytes()) {
+            throw new IllegalArgumentException("Session attribute '" + name + "' would make the session " + total
+                    + " bytes stored; the limit is " + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
+        }
         Object old = names.contains(name) ? getAttribute(name) : null;
         objects.put(name, value);
         setBytes.put(name, bytes);

@@ -1,6 +1,9 @@
 package dev.unisession.token;
 
+import dev.unisession.token.TokenKeys.TokenKey;
+
 import io.jsonwebtoken.Claims;
+import io.jsonwebtoken.ExpiredJwtException;
 import io.jsonwebtoken.Header;
 import io.jsonwebtoken.JweHeader;
 import io.jsonwebtoken.JwsHeader;
@@ -8,88 +11,95 @@ import io.jsonwebtoken.JwtParser;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.LocatorAdapter;
 import io.jsonwebtoken.UnsupportedJwtException;
-import io.jsonwebtoken.security.Keys;
-import io.jsonwebtoken.security.WeakKeyException;
+import io.jsonwebtoken.security.SignatureException;
 
 import java.security.Key;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Pattern;
-import javax.crypto.SecretKey;
 
 /**
- * Signs and verifies the session cookie: a compact JWS (HS256) whose {@code sid} claim is the session id, with
- * {@code kid} in the header for key rotation.
+ * Issues and checks the session cookie: a compact JWT whose {@code sid} claim is the session id, with the key id
+ * ({@code kid}, required) in the header for rotation. Three modes: signed with HS256 (default) or ES256, or
+ * encrypted (JWE {@code dir} + A256GCM) so that the session id cannot be read from the cookie.
  *
- * <p>New tokens are signed with the first key of the list; tokens signed with any listed key verify. A token with
- * {@code alg=none}, a different algorithm, an unknown kid, a bad signature, an expired {@code exp} or any other
- * defect verifies to {@link Optional#empty()} (never an exception). Verification is local CPU work only.
+ * <p>{@link #verify} never throws: anything that is not a valid, current token of this mode comes back as a
+ * {@link Rejection} naming why. Verification is local CPU work only.
  */
 public final class SessionTokenCodec {
 
     /** Tokens longer than this are refused before any parsing. */
     public static final int MAX_TOKEN_LENGTH = 4096;
-    static final String ALGORITHM = "HS256";
     static final String SESSION_ID_CLAIM = "sid";
-    private static final Pattern KID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-    /** A named signing key. */
-    public record SigningKey(String kid, SecretKey key) {
-        public SigningKey {
-            if (kid == null || !KID.matcher(kid).matches()) {
-                throw new IllegalArgumentException("key id must match " + KID.pattern() + ": '" + kid + "'");
-            }
-        }
-    }
+    /** How tokens are protected. */
+    public enum Mode { HS256, ES256, ENCRYPTED }
+
+    /** Why a token was not accepted. */
+    public enum Rejection { TOO_LONG, MALFORMED, WRONG_ALGORITHM, UNKNOWN_KEY, BAD_SIGNATURE, UNDECRYPTABLE, EXPIRED,
+        NO_SESSION_ID }
 
     /** What a verified token says. */
     public record VerifiedToken(String sessionId, String kid, Instant issuedAt, Instant expiresAt) {}
 
-    private final List<SigningKey> keys;
-    private final Map<String, SecretKey> byKid;
+    /** The outcome of {@link #verify}: a token, or the reason there is none. */
+    public record Verification(VerifiedToken token, Rejection rejection) {
+        public boolean ok() {
+            return token != null;
+        }
+    }
+
+    /** Thrown from the key locator to carry our reason through jjwt. */
+    private static final class Rejected extends io.jsonwebtoken.security.SecurityException {
+        final Rejection reason;
+
+        Rejected(Rejection reason) {
+            super(reason.name());
+            this.reason = reason;
+        }
+    }
+
+    private final Mode mode;
+    private final TokenKeys keys;
     private final Duration ttl;
     private final Clock clock;
     private final JwtParser parser;
 
-    public SessionTokenCodec(List<SigningKey> keys, Duration ttl, Duration clockSkew, Clock clock) {
-        if (keys.isEmpty()) throw new IllegalArgumentException("at least one signing key is required");
-        this.keys = List.copyOf(keys);
-        this.byKid = new LinkedHashMap<>();
-        for (SigningKey k : keys) {
-            if (byKid.putIfAbsent(k.kid(), k.key()) != null) {
-                throw new IllegalArgumentException("duplicate key id '" + k.kid() + "'");
-            }
-        }
+    public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock) {
+        this.mode = mode;
+        this.keys = keys;
         this.ttl = ttl;
         this.clock = clock;
+        String expectedAlg = mode == Mode.ES256 ? "ES256" : "HS256";
         this.parser = Jwts.parser()
                 .keyLocator(new LocatorAdapter<Key>() {
                     @Override
                     protected Key locate(JwsHeader header) {
-                        if (!ALGORITHM.equals(header.getAlgorithm())) {
-                            throw new UnsupportedJwtException("algorithm not accepted: " + header.getAlgorithm());
+                        if (mode == Mode.ENCRYPTED || !expectedAlg.equals(header.getAlgorithm())) {
+                            throw new Rejected(Rejection.WRONG_ALGORITHM);
                         }
-                        SecretKey key = header.getKeyId() == null ? null : byKid.get(header.getKeyId());
-                        if (key == null) throw new UnsupportedJwtException("unknown key id");
-                        return key;
+                        return key(header).verify();
                     }
 
                     @Override
                     protected Key locate(JweHeader header) {
-                        throw new UnsupportedJwtException("encrypted tokens are not accepted");
+                        if (mode != Mode.ENCRYPTED || !"dir".equals(header.getAlgorithm())
+                                || !"A256GCM".equals(header.getEncryptionAlgorithm())) {
+                            throw new Rejected(Rejection.WRONG_ALGORITHM);
+                        }
+                        return key(header).verify();
                     }
 
                     @Override
                     protected Key doLocate(Header header) {
-                        throw new UnsupportedJwtException("unsupported token type");
+                        throw new Rejected(Rejection.WRONG_ALGORITHM);
+                    }
+
+                    private TokenKey key(io.jsonwebtoken.ProtectedHeader header) {
+                        TokenKey k = keys.current().byKid(header.getKeyId());
+                        if (k == null) throw new Rejected(Rejection.UNKNOWN_KEY);
+                        return k;
                     }
                 })
                 .clockSkewSeconds(clockSkew.toSeconds())
@@ -97,81 +107,84 @@ public final class SessionTokenCodec {
                 .build();
     }
 
+    public Mode mode() {
+        return mode;
+    }
+
     /**
-     * Parses a key list {@code kid1:base64secret,kid2:base64secret} (standard or URL-safe base64, each secret at
-     * least 256 bits).
-     *
-     * @throws IllegalArgumentException describing the entry that is wrong, never echoing a secret
+     * A token for the session, signed (or encrypted) with the current first key. Its lifetime is the configured
+     * ttl, capped by the session's own max inactive interval when that is shorter.
      */
-    public static List<SigningKey> parseKeys(String spec) {
-        List<SigningKey> out = new ArrayList<>();
-        int index = 0;
-        for (String entry : spec.split(",")) {
-            index++;
-            String e = entry.trim();
-            int colon = e.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("entry " + index + " must be kid:base64secret");
-            }
-            String kid = e.substring(0, colon).trim();
-            byte[] secret;
-            try {
-                String b64 = e.substring(colon + 1).trim();
-                secret = (b64.indexOf('-') >= 0 || b64.indexOf('_') >= 0)
-                        ? Base64.getUrlDecoder().decode(b64) : Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException("entry " + index + " (kid '" + kid + "'): secret is not base64");
-            }
-            try {
-                out.add(new SigningKey(kid, Keys.hmacShaKeyFor(secret)));
-            } catch (WeakKeyException ex) {
-                throw new IllegalArgumentException("entry " + index + " (kid '" + kid + "'): secret has "
-                        + secret.length * 8 + " bits, HS256 needs at least 256");
-            }
-        }
-        return out;
-    }
-
-    /** A fresh random key, for memory-only set-ups without configured keys. */
-    public static SigningKey randomKey() {
-        return new SigningKey("r" + Long.toHexString(System.nanoTime() & 0xffffff), Jwts.SIG.HS256.key().build());
-    }
-
-    /** Signs a token for the session id, valid for the configured ttl, with the first key. */
-    public String issue(String sessionId) {
-        SigningKey k = keys.get(0);
+    public String issue(String sessionId, int maxInactiveSeconds) {
+        TokenKey k = keys.current().current();
         Instant now = clock.instant();
-        return Jwts.builder()
+        Duration life = maxInactiveSeconds > 0 && Duration.ofSeconds(maxInactiveSeconds).compareTo(ttl) < 0
+                ? Duration.ofSeconds(maxInactiveSeconds) : ttl;
+        var builder = Jwts.builder()
                 .header().keyId(k.kid()).and()
                 .claim(SESSION_ID_CLAIM, sessionId)
                 .issuedAt(Date.from(now))
-                .expiration(Date.from(now.plus(ttl)))
-                .signWith(k.key(), Jwts.SIG.HS256)
-                .compact();
-    }
-
-    /** Verifies a token; empty for anything that is not a valid, current token of ours. */
-    public Optional<VerifiedToken> verify(String token) {
-        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) return Optional.empty();
-        try {
-            var jws = parser.parseSignedClaims(token);
-            Claims claims = jws.getPayload();
-            Object sid = claims.get(SESSION_ID_CLAIM);
-            if (!(sid instanceof String) || ((String) sid).isEmpty() || claims.getExpiration() == null) {
-                return Optional.empty();
-            }
-            Date iat = claims.getIssuedAt();
-            return Optional.of(new VerifiedToken((String) sid, jws.getHeader().getKeyId(),
-                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant()));
-        } catch (RuntimeException e) {
-            // JwtException, IllegalArgumentException and anything a hostile input provokes: "no session".
-            return Optional.empty();
+                .expiration(Date.from(now.plus(life)));
+        switch (mode) {
+            case ENCRYPTED:
+                return builder.encryptWith((javax.crypto.SecretKey) k.sign(), Jwts.KEY.DIRECT, Jwts.ENC.A256GCM)
+                        .compact();
+            case ES256:
+                return builder.signWith((java.security.PrivateKey) k.sign(), Jwts.SIG.ES256).compact();
+            default:
+                return builder.signWith((javax.crypto.SecretKey) k.sign(), Jwts.SIG.HS256).compact();
         }
     }
 
-    /** True when the token is past half its lifetime and should be re-issued. */
+    /** Checks a token; never throws. */
+    public Verification verify(String token) {
+        if (token == null || token.isEmpty()) return new Verification(null, Rejection.MALFORMED);
+        if (token.length() > MAX_TOKEN_LENGTH) return new Verification(null, Rejection.TOO_LONG);
+        try {
+            Claims claims = mode == Mode.ENCRYPTED ? parser.parseEncryptedClaims(token).getPayload()
+                    : parser.parseSignedClaims(token).getPayload();
+            Object sid = claims.get(SESSION_ID_CLAIM);
+            if (!(sid instanceof String) || ((String) sid).isEmpty() || claims.getExpiration() == null) {
+                return new Verification(null, Rejection.NO_SESSION_ID);
+            }
+            Date iat = claims.getIssuedAt();
+            return new Verification(new VerifiedToken((String) sid, headerKid(token),
+                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant()), null);
+        } catch (RuntimeException e) {
+            return new Verification(null, reason(e));
+        }
+    }
+
+    private static String headerKid(String token) {
+        try {
+            String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            int i = header.indexOf("\"kid\":\"");
+            return i < 0 ? null : header.substring(i + 7, header.indexOf('"', i + 7));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Rejection reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof Rejected) return ((Rejected) t).reason;
+            if (t instanceof ExpiredJwtException) return Rejection.EXPIRED;
+            if (t instanceof SignatureException) return Rejection.BAD_SIGNATURE;
+            if (t instanceof UnsupportedJwtException) return Rejection.WRONG_ALGORITHM;
+            if (t instanceof io.jsonwebtoken.security.SecurityException) {
+                return mode == Mode.ENCRYPTED ? Rejection.UNDECRYPTABLE : Rejection.BAD_SIGNATURE;
+            }
+            if (t.getCause() == t) break;
+        }
+        return Rejection.MALFORMED;
+    }
+
+    /** True when the token is past half its lifetime, or was made with a key that is no longer first. */
     public boolean needsRefresh(VerifiedToken token) {
         Instant now = clock.instant();
-        return now.isAfter(token.expiresAt().minus(ttl.dividedBy(2))) || !keys.get(0).kid().equals(token.kid());
+        Duration life = Duration.between(token.issuedAt(), token.expiresAt());
+        return now.isAfter(token.issuedAt().plus(life.dividedBy(2)))
+                || !keys.current().current().kid().equals(token.kid());
     }
 }

@@ -2,7 +2,12 @@ package dev.unisession.web;
 
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.security.AuditEvent;
+import dev.unisession.security.AuditSink;
+import dev.unisession.security.Fingerprint;
 import dev.unisession.token.SessionTokenCodec;
+
+import java.time.Instant;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,9 +24,15 @@ final class FilterRuntime {
     private final ListenerBridge listeners;
     private final boolean versionHints;
     private final boolean adoptNative;
+    private final Security security;
+
+    /** The security settings a request needs. */
+    record Security(AuditSink audit, Fingerprint.Policy fingerprint, Fingerprint.OnMismatch onMismatch,
+                    int maxSessionsPerUser, boolean evictOldest) {
+    }
 
     FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
-                  ListenerBridge listeners, boolean versionHints, boolean adoptNative) {
+                  ListenerBridge listeners, boolean versionHints, boolean adoptNative, Security security) {
         this.servletContext = servletContext;
         this.engine = engine;
         this.tokens = tokens;
@@ -29,6 +40,20 @@ final class FilterRuntime {
         this.listeners = listeners;
         this.versionHints = versionHints;
         this.adoptNative = adoptNative;
+        this.security = security;
+    }
+
+    Security security() {
+        return security;
+    }
+
+    void audit(AuditEvent.Type type, String sessionId, String principal, String detail, HttpServletRequest request) {
+        try {
+            security.audit().record(new AuditEvent(type, Instant.now(), sessionId, principal, detail,
+                    request == null ? null : request.getRemoteAddr()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Audit sink failed", e);
+        }
     }
 
     boolean adoptNative() {
@@ -47,11 +72,11 @@ final class FilterRuntime {
     ServletContext servletContext() { return servletContext; }
 
     UnifiedHttpSession view(ActiveSession active) {
-        return new UnifiedHttpSession(active, servletContext, listeners, engine);
+        return new UnifiedHttpSession(active, this);
     }
 
-    void tokenRejected(HttpServletRequest request) {
-        LOG.log(System.Logger.Level.DEBUG, "Rejected session cookie from {0}", request.getRemoteAddr());
+    void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason) {
+        audit(AuditEvent.Type.TOKEN_REJECTED, null, null, reason.name(), request);
     }
 
     /** Fires sessionDestroyed and unbinding events for a session the store expired, on a background thread. */
@@ -61,6 +86,7 @@ final class FilterRuntime {
         t.setContextClassLoader(UnifiedSessionFilter.webappLoader(servletContext));
         try {
             view(active).expired();
+            audit(AuditEvent.Type.EXPIRED, active.id(), active.principal(), null, null);
         } finally {
             t.setContextClassLoader(previous);
         }

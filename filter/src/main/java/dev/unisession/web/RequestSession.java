@@ -4,6 +4,10 @@ import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.SessionTokenCodec.VerifiedToken;
+import dev.unisession.api.SessionLimitException;
+import dev.unisession.api.UnifiedSession;
+import dev.unisession.security.AuditEvent;
+import dev.unisession.security.Fingerprint;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,7 +15,6 @@ import jakarta.servlet.http.HttpSession;
 
 import java.util.Collections;
 
-import java.util.Optional;
 
 /**
  * The session state of one request, shared by every wrapper of that request (nested FORWARD, INCLUDE, ERROR and
@@ -53,15 +56,15 @@ final class RequestSession {
         if (tokenRead) return;
         tokenRead = true;
         for (String value : runtime.cookie().values(request)) {
-            Optional<VerifiedToken> t = runtime.tokens().verify(value);
-            if (t.isPresent()) {
-                token = t.get();
+            SessionTokenCodec.Verification v = runtime.tokens().verify(value);
+            if (v.ok()) {
+                token = v.token();
                 clientId = token.sessionId();
                 return;
             }
             tokenRejected = true;
+            runtime.tokenRejected(request, v.rejection());
         }
-        if (tokenRejected) runtime.tokenRejected(request);
     }
 
     /** The session id the client sent in a valid token, or null. */
@@ -88,7 +91,7 @@ final class RequestSession {
             if (token != null) {
                 if (runtime.versionHints()) clientVersion = runtime.cookie().version(request, token.sessionId());
                 ActiveSession loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
-                if (loaded != null) {
+                if (loaded != null && fingerprintAccepts(loaded)) {
                     session = runtime.view(loaded);
                     return session;
                 }
@@ -104,7 +107,10 @@ final class RequestSession {
             throw new IllegalStateException("Cannot create a session after the response has been committed");
         }
         SessionEngine engine = runtime.engine();
-        session = runtime.view(engine.create(requestTime));
+        ActiveSession created = engine.create(requestTime);
+        created.setFingerprint(fingerprint());
+        session = runtime.view(created);
+        runtime.audit(AuditEvent.Type.CREATED, created.id(), null, null, request);
         runtime.listeners().sessionCreated(session);
         return session;
     }
@@ -135,11 +141,110 @@ final class RequestSession {
         } catch (IllegalStateException e) {
             return null; // it ended meanwhile
         }
+        active.setFingerprint(fingerprint());
         session = runtime.view(active);
+        runtime.audit(AuditEvent.Type.ADOPTED, active.id(), null, null, request);
         runtime.listeners().sessionCreated(session);
         LOG.log(System.Logger.Level.INFO, "Container session taken over by a unified session ({0} attributes)",
                 active.attributeNames().size());
         return session;
+    }
+
+    private String fingerprint() {
+        return Fingerprint.of(runtime.security().fingerprint(), request.getHeader("User-Agent"),
+                request.getRemoteAddr());
+    }
+
+    /** False when the session is bound to another client and the policy is to start a new session then. */
+    private boolean fingerprintAccepts(ActiveSession loaded) {
+        String now = fingerprint();
+        if (now == null) return true;
+        String bound = loaded.fingerprint();
+        if (bound == null) {
+            loaded.setFingerprint(now); // sessions from before the policy was switched on
+            return true;
+        }
+        if (bound.equals(now)) return true;
+        runtime.audit(AuditEvent.Type.FINGERPRINT_MISMATCH, loaded.id(), loaded.principal(),
+                runtime.security().onMismatch().name(), request);
+        return runtime.security().onMismatch() == Fingerprint.OnMismatch.KEEP;
+    }
+
+    /**
+     * Binds the session (created if needed) to a principal: a new id against fixation, the per-user limit, an
+     * audit entry.
+     */
+    synchronized void authenticate(String principal) {
+        if (principal == null || principal.isEmpty()) throw new IllegalArgumentException("principal is empty");
+        UnifiedHttpSession s = getSession(true);
+        FilterRuntime.Security sec = runtime.security();
+        if (sec.maxSessionsPerUser() > 0 && !principal.equals(s.active().principal())) {
+            java.util.Set<String> others = new java.util.HashSet<>(runtime.engine().findIdsByPrincipal(principal));
+            others.remove(s.getId());
+            int excess = others.size() - sec.maxSessionsPerUser() + 1;
+            if (excess > 0) {
+                if (!sec.evictOldest()) {
+                    runtime.audit(AuditEvent.Type.LIMIT_REFUSED, s.getId(), principal, null, request);
+                    throw new SessionLimitException(principal, sec.maxSessionsPerUser());
+                }
+                evictOldest(principal, others, excess);
+            }
+        }
+        String oldId = runtime.engine().changeId(s.active());
+        runtime.listeners().sessionIdChanged(s, oldId);
+        s.active().setPrincipal(principal);
+        runtime.audit(AuditEvent.Type.AUTHENTICATED, s.getId(), principal, null, request);
+    }
+
+    private void evictOldest(String principal, java.util.Set<String> ids, int count) {
+        java.util.List<ActiveSession> sessions = new java.util.ArrayList<>();
+        for (String id : ids) {
+            ActiveSession a = runtime.engine().load(id, requestTime);
+            if (a != null) sessions.add(a);
+        }
+        sessions.sort(java.util.Comparator.comparingLong(ActiveSession::createdAt));
+        for (ActiveSession victim : sessions.subList(0, Math.min(count, sessions.size()))) {
+            if (runtime.engine().delete(victim)) {
+                runtime.audit(AuditEvent.Type.LIMIT_EVICTED, victim.id(), principal, null, request);
+                runtime.expired(victim);
+            }
+        }
+    }
+
+    /** The principal the container authenticated, once it differs from the session's: fixation defence. */
+    private void followContainerPrincipal() {
+        UnifiedHttpSession s = session;
+        if (s == null || !s.isValid() || response.isCommitted()) return;
+        java.security.Principal p = request.getUserPrincipal();
+        if (p != null && p.getName() != null && !p.getName().equals(s.active().principal())) {
+            try {
+                authenticate(p.getName());
+            } catch (SessionLimitException e) {
+                LOG.log(System.Logger.Level.WARNING, "Container login over the session limit: {0}", e.getMessage());
+            }
+        }
+    }
+
+    /** The {@link UnifiedSession} view of this request. */
+    UnifiedSession api() {
+        return new UnifiedSession() {
+            @Override
+            public String principal() {
+                UnifiedHttpSession s = getSession(false);
+                return s == null ? null : s.active().principal();
+            }
+
+            @Override
+            public void authenticate(String principal) {
+                RequestSession.this.authenticate(principal);
+            }
+
+            @Override
+            public void logout() {
+                UnifiedHttpSession s = getSession(false);
+                if (s != null) s.invalidate();
+            }
+        };
     }
 
     synchronized String changeSessionId() {
@@ -156,6 +261,7 @@ final class RequestSession {
      */
     synchronized void commit() {
         if (!tokenRead) return; // the session was never used
+        followContainerPrincipal();
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {
             long version = 0;
@@ -175,7 +281,8 @@ final class RequestSession {
             boolean refresh = !refreshed && token != null && id.equals(clientId)
                     && id.equals(token.sessionId()) && runtime.tokens().needsRefresh(token);
             if ((!id.equals(clientId) || refresh) && !response.isCommitted()) {
-                response.addHeader("Set-Cookie", runtime.cookie().issue(runtime.tokens().issue(id)));
+                response.addHeader("Set-Cookie", runtime.cookie().issue(runtime.tokens().issue(id,
+                        s.getMaxInactiveInterval())));
                 clientId = id;
                 refreshed = true;
             }

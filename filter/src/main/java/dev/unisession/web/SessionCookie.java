@@ -19,7 +19,13 @@ final class SessionCookie {
     private final String path;
 
     SessionCookie(UnisessionConfig config, String contextPath) {
-        this.name = config.cookieName();
+        // A Secure cookie for the whole host without Domain gets the __Host- prefix: browsers then refuse it from
+        // subdomains and insecure origins.
+        boolean hostOnly = config.cookieSecure() && config.cookieDomain() == null
+                && (config.cookiePath() != null ? config.cookiePath()
+                        : (contextPath == null || contextPath.isEmpty() ? "/" : contextPath)).equals("/");
+        this.name = hostOnly && !config.cookieName().startsWith("__") ? "__Host-" + config.cookieName()
+                : config.cookieName();
         this.versionName = name + "_V";
         this.secure = config.cookieSecure();
         this.sameSite = config.cookieSameSite().attribute();

@@ -20,24 +20,31 @@ import java.util.Enumeration;
 final class UnifiedHttpSession implements HttpSession {
 
     private final ActiveSession active;
+    private final FilterRuntime runtime;
     private final ServletContext servletContext;
     private final ListenerBridge listeners;
     private final SessionEngine engine;
     private volatile boolean valid = true;
     private volatile boolean invalidating;
 
-    UnifiedHttpSession(ActiveSession active, ServletContext servletContext, ListenerBridge listeners,
-                       SessionEngine engine) {
+    UnifiedHttpSession(ActiveSession active, FilterRuntime runtime) {
         this.active = active;
-        this.servletContext = servletContext;
-        this.listeners = listeners;
-        this.engine = engine;
+        this.runtime = runtime;
+        this.servletContext = runtime.servletContext();
+        this.listeners = runtime.listeners();
+        this.engine = runtime.engine();
         active.hooks(new ActiveSession.ValueHooks() {
             @Override
             public void didLoad(Object value) {
                 if (value instanceof HttpSessionActivationListener) {
                     ((HttpSessionActivationListener) value).sessionDidActivate(new HttpSessionEvent(self()));
                 }
+            }
+
+            @Override
+            public void unreadable(String name, String reason) {
+                runtime.audit(dev.unisession.security.AuditEvent.Type.ATTRIBUTE_REFUSED, active.id(),
+                        active.principal(), name + ": " + reason, null);
             }
 
             @Override
@@ -157,6 +164,8 @@ final class UnifiedHttpSession implements HttpSession {
         // Remove first, atomically: of two requests invalidating the same session at once, only the one that
         // removed it fires the events (from its own copy, so attributes stay readable in sessionDestroyed).
         if (engine.delete(active)) {
+            runtime.audit(dev.unisession.security.AuditEvent.Type.INVALIDATED, active.id(), active.principal(), null,
+                    null);
             destroy();
         } else {
             valid = false;

@@ -9,7 +9,10 @@ import dev.unisession.store.TieredStore;
 import dev.unisession.store.NearCacheStore;
 import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
+import dev.unisession.api.UnifiedSession;
+import dev.unisession.security.AuditSink;
 import dev.unisession.token.SessionTokenCodec;
+import dev.unisession.token.TokenKeys;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -64,16 +67,19 @@ public class UnifiedSessionFilter implements Filter {
                     + "' or context-param", params(filterConfig), loader);
             LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'': {1}",
                     ctx.getContextPath(), config);
-            List<SessionTokenCodec.SigningKey> keys = signingKeys(config);
+            TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
-            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), config.codecAllow());
+            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), config.codecAllow(),
+                    config.maxAttributeBytes(), config.maxSessionBytes());
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
-            SessionTokenCodec tokens = new SessionTokenCodec(keys, config.tokenTtl(),
+            SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
-                    ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative());
+                    ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative(),
+                    new FilterRuntime.Security(auditSink(ctx, config, loader), config.fingerprint(),
+                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()));
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
             destroy();
@@ -147,24 +153,52 @@ public class UnifiedSessionFilter implements Filter {
                 config.touchFraction(), Clock.systemUTC()) : shared;
     }
 
-    private static List<SessionTokenCodec.SigningKey> signingKeys(UnisessionConfig config) {
+    private static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, ClassLoader loader) {
+        Object given = ctx.getAttribute(AuditSink.CONTEXT_ATTRIBUTE);
+        if (given instanceof AuditSink) return (AuditSink) given;
+        switch (config.auditSink()) {
+            case "log":
+                return AuditSink.LOG;
+            case "none":
+                return AuditSink.NONE;
+            default:
+                try {
+                    return (AuditSink) Class.forName(config.auditSink(), true, loader).getConstructor().newInstance();
+                } catch (ReflectiveOperationException | ClassCastException e) {
+                    throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.AUDIT_SINK.key()
+                            + ": log, none, or the name of an AuditSink class with a public no-argument constructor ("
+                            + e + ")");
+                }
+        }
+    }
+
+    private static TokenKeys signingKeys(UnisessionConfig config) {
         if (config.tokenKeys() != null) {
             try {
-                return SessionTokenCodec.parseKeys(config.tokenKeys());
+                return TokenKeys.of(config.tokenMode(), config.tokenKeys());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key()
                         + " (from " + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(), e);
             }
         }
+        if (config.tokenKeysFile() != null) {
+            try {
+                return TokenKeys.fromFile(config.tokenMode(), java.nio.file.Path.of(config.tokenKeysFile()));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS_FILE.key()
+                        + ": " + e.getMessage(), e);
+            }
+        }
         if (config.store().isShared()) {
-            throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " must be set when "
+            throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " or "
+                    + UnisessionConfig.Key.TOKEN_KEYS_FILE.key() + " must be set when "
                     + UnisessionConfig.Key.STORE.key() + "=" + config.store().name().toLowerCase(java.util.Locale.ROOT)
                     + ": every node must verify every node's cookies");
         }
         LOG.log(System.Logger.Level.WARNING, "No {0} configured: signing session cookies with a random key. "
                 + "Sessions will not survive a restart and cannot be shared with other nodes.",
                 UnisessionConfig.Key.TOKEN_KEYS.key());
-        return List.of(SessionTokenCodec.randomKey());
+        return TokenKeys.random(config.tokenMode());
     }
 
     /** True for classes the webapp itself defines in WEB-INF/classes. */
@@ -211,6 +245,7 @@ public class UnifiedSessionFilter implements Filter {
         }
         RequestSession state = new RequestSession(runtime, request, response);
         request.setAttribute(STATE_ATTRIBUTE, state);
+        request.setAttribute(UnifiedSession.class.getName(), state.api());
         SessionRequest wrappedRequest = new SessionRequest(request, state);
         SessionResponse wrappedResponse = new SessionResponse(response, state::commit);
         boolean async = false;

@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.token.SessionTokenCodec.SigningKey;
+import dev.unisession.token.SessionTokenCodec.Mode;
+import dev.unisession.token.SessionTokenCodec.Rejection;
 
 import io.jsonwebtoken.Jwts;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,87 +27,116 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 
 class SessionTokenCodecTest {
 
     private static final Duration TTL = Duration.ofHours(1);
     private static final Duration SKEW = Duration.ofSeconds(5);
 
-    private static String keySpec(String kid) {
+    static String keySpec(Mode mode, String kid) {
+        if (mode == Mode.ES256) {
+            KeyPair p = Jwts.SIG.ES256.keyPair().build();
+            return kid + ":" + Base64.getEncoder().encodeToString(p.getPrivate().getEncoded()) + ":"
+                    + Base64.getEncoder().encodeToString(p.getPublic().getEncoded());
+        }
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
         return kid + ":" + Base64.getEncoder().encodeToString(b);
     }
 
-    private static SessionTokenCodec codec(String spec, Clock clock) {
-        return new SessionTokenCodec(SessionTokenCodec.parseKeys(spec), TTL, SKEW, clock);
+    private static SessionTokenCodec codec(Mode mode, String spec, Clock clock) {
+        return new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, clock);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void roundTrip(Mode mode) {
+        SessionTokenCodec c = codec(mode, keySpec(mode, "a"), Clock.systemUTC());
+        String t = c.issue("sid-1", 0);
+        SessionTokenCodec.Verification v = c.verify(t);
+        assertTrue(v.ok(), String.valueOf(v.rejection()));
+        assertEquals("sid-1", v.token().sessionId());
+        assertEquals("a", v.token().kid());
+        String payload = t.split("\\.")[1];
+        assertFalse(new String(Base64.getUrlDecoder().decode(payload + "=".repeat((4 - payload.length() % 4) % 4)),
+                StandardCharsets.ISO_8859_1).contains("sid-1") && mode == Mode.ENCRYPTED, "encrypted: id unreadable");
     }
 
     @Test
-    void roundTrip() {
-        SessionTokenCodec c = codec(keySpec("a"), Clock.systemUTC());
-        String t = c.issue("sid-1");
-        Optional<SessionTokenCodec.VerifiedToken> v = c.verify(t);
-        assertTrue(v.isPresent());
-        assertEquals("sid-1", v.get().sessionId());
-        assertEquals("a", v.get().kid());
-        assertFalse(t.contains("sid-1"), "payload is base64, not the raw id");
-    }
-
-    @Test
-    void rejectsEverythingThatIsNotOurCurrentToken() {
-        String spec = keySpec("a");
-        SessionTokenCodec c = codec(spec, Clock.systemUTC());
-        String good = c.issue("sid");
+    void rejectionsNameTheirReason() {
+        String spec = keySpec(Mode.HS256, "a");
+        SessionTokenCodec c = codec(Mode.HS256, spec, Clock.systemUTC());
+        String good = c.issue("sid", 0);
         String[] p = good.split("\\.");
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String otherPayload = b64.encodeToString("{\"sid\":\"other\",\"exp\":9999999999}".getBytes(StandardCharsets.UTF_8));
-        List<String> bad = List.of(
-                p[0] + "." + otherPayload + "." + p[2],
-                b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + p[1] + ".",
-                b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}".getBytes(StandardCharsets.UTF_8)) + "." + p[1] + ".",
-                codec(keySpec("zz"), Clock.systemUTC()).issue("sid"),
-                codec(keySpec("a"), Clock.systemUTC()).issue("sid"),
-                Jwts.builder().header().keyId("a").and().claim("sid", "sid").signWith(
-                        Jwts.SIG.HS384.key().build()).compact(),
-                "", "garbage", "a.b.c", "...", "x".repeat(SessionTokenCodec.MAX_TOKEN_LENGTH + 1));
-        for (String t : bad) assertTrue(c.verify(t).isEmpty(), t);
-        assertTrue(c.verify(null).isEmpty());
+        String other = b64.encodeToString("{\"sid\":\"other\",\"exp\":9999999999}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Rejection.BAD_SIGNATURE, c.verify(p[0] + "." + other + "." + p[2]).rejection());
+        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}"
+                .getBytes(StandardCharsets.UTF_8)) + "." + p[1] + ".").rejection());
+        assertEquals(Rejection.UNKNOWN_KEY, c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "zz"),
+                Clock.systemUTC()).issue("sid", 0)).rejection());
+        assertEquals(Rejection.BAD_SIGNATURE, c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "a"),
+                Clock.systemUTC()).issue("sid", 0)).rejection());
+        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(codec(Mode.ES256, keySpec(Mode.ES256, "a"),
+                Clock.systemUTC()).issue("sid", 0)).rejection(), "ES256 token to an HS256 codec");
+        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "a"),
+                Clock.systemUTC()).issue("sid", 0)).rejection(), "JWE to a signing codec");
+        assertEquals(Rejection.TOO_LONG, c.verify("x".repeat(SessionTokenCodec.MAX_TOKEN_LENGTH + 1)).rejection());
+        for (String t : List.of("", "garbage", "a.b.c", "...")) {
+            assertEquals(Rejection.MALFORMED, c.verify(t).rejection(), t);
+        }
+        assertEquals(Rejection.NO_SESSION_ID, c.verify(Jwts.builder().header().keyId("a").and()
+                .expiration(new java.util.Date(System.currentTimeMillis() + 60_000))
+                .signWith(io.jsonwebtoken.security.Keys.hmacShaKeyFor(Base64.getDecoder().decode(spec.substring(2))),
+                        Jwts.SIG.HS256).compact()).rejection());
     }
 
     @Test
-    void expiredTokensAreRejected() {
+    void encryptedTokensWithAnotherKeyAreUndecryptable() {
+        SessionTokenCodec mine = codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "k"), Clock.systemUTC());
+        String theirs = codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "k"), Clock.systemUTC()).issue("sid", 0);
+        assertEquals(Rejection.UNDECRYPTABLE, mine.verify(theirs).rejection());
+    }
+
+    @Test
+    void expiredTokensAreRejectedAndLifetimeIsCappedBySessionExpiry() {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        String spec = keySpec("a");
-        String token = codec(spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid");
-        assertTrue(codec(spec, Clock.fixed(t0.plus(TTL).minusSeconds(1), ZoneOffset.UTC)).verify(token).isPresent());
-        assertTrue(codec(spec, Clock.fixed(t0.plus(TTL).plus(SKEW).plusSeconds(1), ZoneOffset.UTC))
-                .verify(token).isEmpty());
+        String spec = keySpec(Mode.HS256, "a");
+        String token = codec(Mode.HS256, spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid", 0);
+        assertTrue(codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).minusSeconds(1), ZoneOffset.UTC)).verify(token).ok());
+        assertEquals(Rejection.EXPIRED, codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).plus(SKEW).plusSeconds(1),
+                ZoneOffset.UTC)).verify(token).rejection());
+        String shortLived = codec(Mode.HS256, spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid", 600);
+        assertEquals(Rejection.EXPIRED, codec(Mode.HS256, spec, Clock.fixed(t0.plusSeconds(600 + 6), ZoneOffset.UTC))
+                .verify(shortLived).rejection(), "a 10-minute session's token lives 10 minutes");
     }
 
     @Test
     void rotation() {
-        String oldKey = keySpec("old");
-        String newKey = keySpec("new");
-        String oldToken = codec(oldKey, Clock.systemUTC()).issue("sid");
-        SessionTokenCodec rotating = codec(newKey + "," + oldKey, Clock.systemUTC());
-        SessionTokenCodec.VerifiedToken v = rotating.verify(oldToken).orElseThrow();
+        String oldKey = keySpec(Mode.HS256, "old");
+        String newKey = keySpec(Mode.HS256, "new");
+        String oldToken = codec(Mode.HS256, oldKey, Clock.systemUTC()).issue("sid", 0);
+        SessionTokenCodec rotating = codec(Mode.HS256, newKey + "," + oldKey, Clock.systemUTC());
+        SessionTokenCodec.VerifiedToken v = rotating.verify(oldToken).token();
         assertTrue(rotating.needsRefresh(v), "tokens of an old key are re-signed");
-        assertEquals("new", rotating.verify(rotating.issue("sid")).orElseThrow().kid());
-        assertFalse(rotating.needsRefresh(rotating.verify(rotating.issue("sid")).orElseThrow()));
-        assertTrue(codec(newKey, Clock.systemUTC()).verify(oldToken).isEmpty(), "removed key");
+        assertEquals("new", rotating.verify(rotating.issue("sid", 0)).token().kid());
+        assertFalse(rotating.needsRefresh(rotating.verify(rotating.issue("sid", 0)).token()));
+        assertEquals(Rejection.UNKNOWN_KEY, codec(Mode.HS256, newKey, Clock.systemUTC()).verify(oldToken).rejection());
     }
 
     @Test
-    void refreshAfterHalfTheLifetime() {
-        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-        String spec = keySpec("a");
-        String token = codec(spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid");
-        SessionTokenCodec early = codec(spec, Clock.fixed(t0.plusSeconds(60), ZoneOffset.UTC));
-        assertFalse(early.needsRefresh(early.verify(token).orElseThrow()));
-        SessionTokenCodec late = codec(spec, Clock.fixed(t0.plus(TTL.dividedBy(2)).plusSeconds(1), ZoneOffset.UTC));
-        assertTrue(late.needsRefresh(late.verify(token).orElseThrow()));
+    void aKeyFileIsReadAgainWhenItChanges(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("keys");
+        String oldKey = keySpec(Mode.HS256, "old");
+        Files.writeString(file, "# cookie keys\n" + oldKey + "\n");
+        SessionTokenCodec c = new SessionTokenCodec(Mode.HS256, TokenKeys.fromFile(Mode.HS256, file), TTL, SKEW,
+                Clock.systemUTC());
+        String oldToken = c.issue("sid", 0);
+        Files.writeString(file, keySpec(Mode.HS256, "new") + "\n" + oldKey + "\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        Thread.sleep(1100);
+        assertEquals("new", c.verify(c.issue("sid", 0)).token().kid());
+        assertTrue(c.verify(oldToken).ok(), "still listed");
     }
 
     @Test
@@ -107,15 +144,13 @@ class SessionTokenCodecTest {
         for (String spec : List.of("nocolon", "k:not*base64", "k:" + Base64.getEncoder().encodeToString(new byte[16]),
                 "bad kid!:" + Base64.getEncoder().encodeToString(new byte[32]))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SessionTokenCodec.parseKeys(spec), spec);
+                    () -> TokenKeys.parse(Mode.HS256, spec), spec);
             assertFalse(e.getMessage().contains("AAAAAAAAAAAAAAAA"), e.getMessage());
         }
-        String k = keySpec("same");
-        assertThrows(IllegalArgumentException.class, () -> new SessionTokenCodec(
-                SessionTokenCodec.parseKeys(k + "," + k), TTL, SKEW, Clock.systemUTC()));
-        List<SigningKey> urlSafe = SessionTokenCodec.parseKeys("u:" + Base64.getUrlEncoder().encodeToString(
-                new byte[] {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -20,
-                        -21, -22, -23, -24, -25, -26, -27, -28, -29, -30, -31, -32}));
-        assertEquals("u", urlSafe.get(0).kid());
+        String k = keySpec(Mode.HS256, "same");
+        assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.HS256, k + "," + k));
+        assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.ENCRYPTED,
+                "e:" + Base64.getEncoder().encodeToString(new byte[48])));
+        assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.ES256, "e:abc"));
     }
 }

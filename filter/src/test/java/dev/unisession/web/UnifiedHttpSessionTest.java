@@ -33,8 +33,13 @@ class UnifiedHttpSessionTest {
         }
     }));
 
+    private final FilterRuntime runtime = new FilterRuntime(mock(ServletContext.class), engine, null, null, bridge,
+            false, false, new FilterRuntime.Security(dev.unisession.security.AuditSink.NONE,
+            dev.unisession.security.Fingerprint.Policy.OFF, dev.unisession.security.Fingerprint.OnMismatch.KEEP, 0,
+            true));
+
     private UnifiedHttpSession view(ActiveSession a) {
-        return new UnifiedHttpSession(a, mock(ServletContext.class), bridge, engine);
+        return runtime.view(a);
     }
 
     @Test

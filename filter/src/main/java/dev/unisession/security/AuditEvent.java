@@ -1,0 +1,23 @@
+package dev.unisession.security;
+
+import java.time.Instant;
+
+/**
+ * One security-relevant happening. {@code detail} carries the reason (e.g. the token rejection reason); no token,
+ * secret or attribute value is ever put in an event.
+ */
+public record AuditEvent(Type type, Instant at, String sessionId, String principal, String detail,
+                         String remoteAddress) {
+
+    /** What happened. */
+    public enum Type {
+        CREATED, ADOPTED, AUTHENTICATED, TOKEN_REJECTED, FINGERPRINT_MISMATCH, INVALIDATED, EXPIRED,
+        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED
+    }
+
+    @Override
+    public String toString() {
+        return "audit type=" + type + " at=" + at + " session=" + sessionId + " principal=" + principal
+                + " detail=" + detail + " remote=" + remoteAddress;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.unisession.security;
+
+/**
+ * Where audit events go. The default writes them to the {@code dev.unisession.audit} logger; an application may
+ * hand the filter its own sink in the context attribute {@link #CONTEXT_ATTRIBUTE}, or name a class with a public
+ * no-argument constructor in {@code unisession.audit.sink}. A sink must be fast and must not throw.
+ */
+public interface AuditSink {
+
+    String CONTEXT_ATTRIBUTE = AuditSink.class.getName();
+
+    /** Drops everything ({@code unisession.audit.sink=none}). */
+    AuditSink NONE = e -> { };
+
+    /** Logs each event as one key=value line at INFO on the {@code dev.unisession.audit} logger. */
+    AuditSink LOG = new AuditSink() {
+        private final System.Logger log = System.getLogger("dev.unisession.audit");
+
+        @Override
+        public void record(AuditEvent e) {
+            log.log(System.Logger.Level.INFO, e.toString());
+        }
+    };
+
+    void record(AuditEvent event);
+}
