@@ -42,6 +42,13 @@ final class Client {
         return cookies.getCookieStore().getCookies();
     }
 
+    /** A GET with these headers and no cookie jar. */
+    static Reply getWith(URI uri, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+        headers.forEach(b::header);
+        return send(b.build(), NO_JAR);
+    }
+
     /** The value of our cookie in the jar, or null. */
     String cookie(String name) {
         return cookies.getCookieStore().getCookies().stream()

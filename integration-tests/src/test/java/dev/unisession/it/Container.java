@@ -22,7 +22,7 @@ public enum Container {
 
     JETTY {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home)
                 throws Exception {
             Server server = new Server();
             ServerConnector connector = new ServerConnector(server);
@@ -34,7 +34,7 @@ public enum Container {
             context.setWar(webapp.toString());
             context.setTempDirectory(Files.createTempDirectory("jetty-work").toFile());
             contextParams.forEach(context::setInitParameter);
-            if (store != null) context.addServletContainerInitializer(storeInitializer(store));
+            if (!attributes.isEmpty()) context.addServletContainerInitializer(initializer(attributes));
             if (home != null) { // the container's own sessions persist in files there, across restarts
                 org.eclipse.jetty.session.DefaultSessionCache cache =
                         new org.eclipse.jetty.session.DefaultSessionCache(context.getSessionHandler());
@@ -56,7 +56,7 @@ public enum Container {
 
     TOMCAT {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home)
                 throws Exception {
             Tomcat tomcat = new Tomcat();
             // The container's own sessions persist (StandardManager's SESSIONS.ser) in the work directory there.
@@ -72,7 +72,7 @@ public enum Container {
                 context.setManager(manager);
             }
             contextParams.forEach(context::addParameter);
-            if (store != null) context.addServletContainerInitializer(storeInitializer(store), null);
+            if (!attributes.isEmpty()) context.addServletContainerInitializer(initializer(attributes), null);
             tomcat.start();
             if (!context.getState().isAvailable()) {
                 tomcat.stop();
@@ -101,10 +101,17 @@ public enum Container {
     }
 
     /** As above; with {@code home}, the container keeps its own sessions there across a restart. */
-    abstract RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
-            throws Exception;
+    RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
+            throws Exception {
+        return start(webapp, contextParams, store == null ? Map.of()
+                : Map.of(SessionStore.CONTEXT_ATTRIBUTE, store), home);
+    }
 
-    private static ServletContainerInitializer storeInitializer(SessionStore store) {
-        return (classes, ctx) -> ctx.setAttribute(SessionStore.CONTEXT_ATTRIBUTE, store);
+    /** As above, with context attributes set before anything starts (a store, an audit sink). */
+    abstract RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes,
+                                 Path home) throws Exception;
+
+    private static ServletContainerInitializer initializer(Map<String, Object> attributes) {
+        return (classes, ctx) -> attributes.forEach(ctx::setAttribute);
     }
 }

@@ -23,14 +23,15 @@ abstract class DropInSuite {
             Client c = new Client();
             Client.Reply created = c.get(server.uri("/s?op=set&name=a&value=1"));
             assertEquals("dev.unisession.web.UnifiedHttpSession", created.value("class"));
-            String cookie = created.setCookies().stream().filter(h -> h.startsWith(SessionSuite.COOKIE + "="))
+            String name = "__Host-" + SessionSuite.COOKIE; // Secure, Path=/, no Domain: the host-only prefix
+            String cookie = created.setCookies().stream().filter(h -> h.startsWith(name + "="))
                     .findFirst().orElseThrow();
             assertTrue(cookie.contains("; Secure"), "Secure by default: " + cookie);
             assertTrue(cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Lax"), cookie);
 
             // java.net's cookie jar will not send a Secure cookie over http, so send it by hand.
-            String token = cookie.substring(SessionSuite.COOKIE.length() + 1, cookie.indexOf(';'));
-            Client.Reply next = Client.getWithCookie(server.uri("/s?op=info"), SessionSuite.COOKIE + "=" + token);
+            String token = cookie.substring(name.length() + 1, cookie.indexOf(';'));
+            Client.Reply next = Client.getWithCookie(server.uri("/s?op=info"), name + "=" + token);
             assertEquals(created.value("session"), next.value("session"));
             assertEquals("1", next.value("attr.a"));
             assertEquals("dev.unisession.web.UnifiedHttpSession", next.header("X-App-Filter-Session"),

@@ -25,14 +25,14 @@ abstract class RolloutSuite {
         Path home = Files.createTempDirectory("rollout");
         Client browser = new Client();
         String nativeId;
-        try (RunningServer before = container().start(TestWebapp.nativeSessions(), Map.of(), null, home)) {
+        try (RunningServer before = container().start(TestWebapp.nativeSessions(), Map.of(), Map.of(), home)) {
             nativeId = browser.get(before.uri("/s?op=set&name=user&value=alice")).value("session");
             browser.get(before.uri("/s?op=cart-add&value=plum"));
             Client.Reply r = browser.get(before.uri("/s?op=info"));
             assertTrue(!r.value("class").startsWith("dev.unisession"), "the container's own session: " + r.value("class"));
         }
         Map<String, String> params = Map.of("unisession.token.keys", Keys.entry("k1", Keys.secret()));
-        try (RunningServer after = container().start(TestWebapp.declared(), params, null, home)) {
+        try (RunningServer after = container().start(TestWebapp.declared(), params, Map.of(), home)) {
             Client.Reply first = browser.get(after.uri("/s?op=info"));
             assertEquals("dev.unisession.web.UnifiedHttpSession", first.value("class"));
             assertEquals("alice", first.value("attr.user"), "still logged in");

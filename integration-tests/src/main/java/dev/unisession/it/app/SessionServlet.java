@@ -94,6 +94,17 @@ public class SessionServlet extends HttpServlet {
                 s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("secs")));
                 break;
             }
+            case "login":
+                try {
+                    dev.unisession.api.UnifiedSession.of(req).authenticate(req.getParameter("user"));
+                    out.add("login=ok");
+                } catch (dev.unisession.api.SessionLimitException e) {
+                    out.add("login=refused");
+                }
+                break;
+            case "whoami":
+                out.add("principal=" + dev.unisession.api.UnifiedSession.of(req).principal());
+                break;
             case "requested":
                 out.add("requestedId=" + req.getRequestedSessionId());
                 out.add("requestedValid=" + req.isRequestedSessionIdValid());
