@@ -48,6 +48,8 @@ public final class TieredStore implements SessionStore {
     private volatile boolean closed;
     /** While sessions written during an outage are copied back up, requests keep using the database. */
     private volatile boolean resyncing;
+    /** Deltas taken from the queue by the flush under way. */
+    private volatile int flushing;
     private static final int RESYNC_PASSES = 10;
 
     /** The cache tier could not be asked (breaker open) or failed. */
@@ -101,9 +103,9 @@ public final class TieredStore implements SessionStore {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** Sessions waiting to be written to the database. */
+    /** Sessions waiting to be written to the database, including those being written right now. */
     public int backlog() {
-        return backlog.size();
+        return backlog.size() + flushing;
     }
 
     /** Deltas not queued because the backlog was full. */
@@ -302,7 +304,7 @@ public final class TieredStore implements SessionStore {
     }
 
     /** Writes the queued deltas to the database in one transaction; keeps them if the database is down. */
-    void flush() {
+    synchronized void flush() {
         for (String id : List.copyOf(dbDeletes)) {
             try {
                 db.delete(id);
@@ -316,16 +318,21 @@ public final class TieredStore implements SessionStore {
             dbCopies.remove(id);
         }
         List<SessionDelta> batch = backlog.drain();
+        flushing = batch.size();
         if (batch.isEmpty()) return;
-        long[] versions;
         try {
-            versions = db.saveAll(batch);
-        } catch (RuntimeException e) {
-            versions = saveOneByOne(batch, e);
-            if (versions == null) return;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            if (versions[i] == 0 && !batch.get(i).created()) repair(batch.get(i).id());
+            long[] versions;
+            try {
+                versions = db.saveAll(batch);
+            } catch (RuntimeException e) {
+                versions = saveOneByOne(batch, e);
+                if (versions == null) return;
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                if (versions[i] == 0 && !batch.get(i).created()) repair(batch.get(i).id());
+            }
+        } finally {
+            flushing = 0;
         }
     }
 
