@@ -65,6 +65,14 @@ public final class SessionTokenCodec {
     private final Duration ttl;
     private final Clock clock;
     private final JwtParser parser;
+    /**
+     * Tokens verified recently, so a busy session costs one MAC check per token rather than per request. Bounded
+     * (emptied when full) and dropped whenever the key list changes, so a removed key's tokens stop working at once.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> verified =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile TokenKeys.KeySet verifiedWith;
+    static final int VERIFIED_CACHE_SIZE = 10_000;
 
     public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock) {
         this.mode = mode;
@@ -140,6 +148,16 @@ public final class SessionTokenCodec {
     public Verification verify(String token) {
         if (token == null || token.isEmpty()) return new Verification(null, Rejection.MALFORMED);
         if (token.length() > MAX_TOKEN_LENGTH) return new Verification(null, Rejection.TOO_LONG);
+        TokenKeys.KeySet current = keys.current();
+        if (current != verifiedWith) {
+            verified.clear();
+            verifiedWith = current;
+        }
+        VerifiedToken known = verified.get(token);
+        if (known != null) {
+            if (clock.instant().isBefore(known.expiresAt())) return new Verification(known, null);
+            verified.remove(token);
+        }
         try {
             Claims claims = mode == Mode.ENCRYPTED ? parser.parseEncryptedClaims(token).getPayload()
                     : parser.parseSignedClaims(token).getPayload();
@@ -148,8 +166,11 @@ public final class SessionTokenCodec {
                 return new Verification(null, Rejection.NO_SESSION_ID);
             }
             Date iat = claims.getIssuedAt();
-            return new Verification(new VerifiedToken((String) sid, headerKid(token),
-                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant()), null);
+            VerifiedToken ok = new VerifiedToken((String) sid, headerKid(token),
+                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant());
+            if (verified.size() >= VERIFIED_CACHE_SIZE) verified.clear();
+            verified.put(token, ok);
+            return new Verification(ok, null);
         } catch (RuntimeException e) {
             return new Verification(null, reason(e));
         }

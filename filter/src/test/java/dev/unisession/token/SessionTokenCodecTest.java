@@ -137,6 +137,34 @@ class SessionTokenCodecTest {
         Thread.sleep(1100);
         assertEquals("new", c.verify(c.issue("sid", 0)).token().kid());
         assertTrue(c.verify(oldToken).ok(), "still listed");
+        Files.writeString(file, Files.readString(file).replace(oldKey, ""));
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 9000));
+        Thread.sleep(1100);
+        assertEquals(Rejection.UNKNOWN_KEY, c.verify(oldToken).rejection(), "removed: not served from the cache");
+    }
+
+    @Test
+    void aCachedVerificationStillExpires() {
+        Instant[] now = {Instant.parse("2026-01-01T00:00:00Z")};
+        Clock clock = new Clock() {
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        SessionTokenCodec c = codec(Mode.HS256, keySpec(Mode.HS256, "a"), clock);
+        String t = c.issue("sid", 0);
+        assertTrue(c.verify(t).ok());
+        assertTrue(c.verify(t).ok(), "from the cache");
+        now[0] = now[0].plus(TTL).plusSeconds(60);
+        assertEquals(Rejection.EXPIRED, c.verify(t).rejection());
     }
 
     @Test
