@@ -1,0 +1,45 @@
+package dev.unisession.bench;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The one servlet every setup serves, plain HttpSession only: {@code seed} makes a session with three short
+ * attributes, {@code read} reads them (90 % of the load), {@code write} changes one (10 %), {@code noop} touches
+ * no session (the load client's own ceiling).
+ */
+public final class BenchServlet extends HttpServlet {
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String op = req.getParameter("op");
+        resp.setContentType("text/plain");
+        if ("noop".equals(op)) {
+            resp.getWriter().write("ok");
+            return;
+        }
+        if ("seed".equals(op)) {
+            HttpSession s = req.getSession();
+            s.setAttribute("user", "user" + ThreadLocalRandom.current().nextInt(1_000_000));
+            s.setAttribute("role", "member");
+            s.setAttribute("visits", 1);
+            resp.getWriter().write("seeded");
+            return;
+        }
+        HttpSession s = req.getSession(false);
+        if (s == null) {
+            resp.setStatus(404);
+            resp.getWriter().write("no session");
+            return;
+        }
+        if ("write".equals(op)) {
+            s.setAttribute("visits", ThreadLocalRandom.current().nextInt(1_000_000));
+        }
+        resp.getWriter().write(s.getAttribute("user") + " " + s.getAttribute("role") + " " + s.getAttribute("visits"));
+    }
+}

@@ -1,0 +1,111 @@
+package dev.unisession.bench;
+
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.core.ActiveSession;
+import dev.unisession.core.SessionEngine;
+import dev.unisession.store.MemoryStore;
+import dev.unisession.token.SessionTokenCodec;
+import dev.unisession.token.TokenKeys;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The per-request work of the filter's core on the memory store, and its parts. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class FilterBenchmark {
+
+    private SessionEngine engine;
+    private AttributeCodec codec;
+    private SessionTokenCodec tokens;
+    private String token;
+    private String sessionId;
+    private byte[] listBytes;
+    private final List<String> list = new ArrayList<>(List.of("apple", "pear", "plum"));
+
+    @Setup
+    public void setUp() {
+        codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+        engine = new SessionEngine(new MemoryStore(), codec, Clock.systemUTC(), 1800);
+        tokens = new SessionTokenCodec(SessionTokenCodec.Mode.HS256, TokenKeys.random(SessionTokenCodec.Mode.HS256),
+                Duration.ofHours(24), Duration.ofSeconds(30), Clock.systemUTC());
+        ActiveSession s = engine.create(engine.now());
+        s.setAttribute("user", "alice");
+        s.setAttribute("role", "member");
+        s.setAttribute("visits", 1);
+        engine.commit(s);
+        sessionId = s.id();
+        token = tokens.issue(sessionId, 1800);
+        listBytes = codec.encode("list", list);
+    }
+
+    /** A read-only request: verify the cookie, load, read three attributes, commit (touch). */
+    @Benchmark
+    public Object readRequest() {
+        String sid = tokens.verify(token).token().sessionId();
+        ActiveSession s = engine.load(sid, engine.now());
+        Object a = s.getAttribute("user");
+        s.getAttribute("role");
+        s.getAttribute("visits");
+        engine.commit(s);
+        return a;
+    }
+
+    /** A request that changes one attribute. */
+    @Benchmark
+    public long writeRequest() {
+        ActiveSession s = engine.load(sessionId, engine.now());
+        s.setAttribute("visits", (int) System.nanoTime());
+        return engine.commit(s);
+    }
+
+    /** A request that creates a session with one attribute. */
+    @Benchmark
+    public long createRequest() {
+        ActiveSession s = engine.create(engine.now());
+        s.setAttribute("user", "bob");
+        long v = engine.commit(s);
+        engine.delete(s);
+        return v;
+    }
+
+    @Benchmark
+    public String tokenSign() {
+        return tokens.issue(sessionId, 1800);
+    }
+
+    @Benchmark
+    public Object tokenVerifyCached() {
+        return tokens.verify(token);
+    }
+
+    @Benchmark
+    public byte[] codecEncodeList() {
+        return codec.encode("list", list);
+    }
+
+    @Benchmark
+    public Object codecDecodeList() {
+        return codec.decode(listBytes);
+    }
+
+    /** Change detection: re-encoding a value that was read and comparing. */
+    @Benchmark
+    public Object deltaOfReadSession() {
+        ActiveSession s = engine.load(sessionId, engine.now());
+        s.getAttribute("user");
+        return s.delta();
+    }
+}
