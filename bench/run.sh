@@ -11,10 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-full}
 case "$mode" in
-  --quick) duration=5s; warmup=3s; sessions=2000; setups="client native memory tiered spring tomcat-tiered"
+  --quick) duration=5s; warmup=3s; sessions=2000; setups="client native memory tiered spring tomcat-tiered redisson-tomcat"
            jmh="-f 1 -wi 2 -w 1s -i 3 -r 1s" ;;
   --smoke) duration=1s; warmup=1s; sessions=100; setups="native memory"; jmh="" ;;
-  *)       duration=30s; warmup=10s; sessions=10000; setups="client native memory tiered spring tomcat-tiered"
+  *)       duration=30s; warmup=10s; sessions=10000; setups="client native memory tiered spring tomcat-tiered redisson-tomcat"
            jmh="-f 1 -wi 3 -w 2s -i 5 -r 2s" ;;
 esac
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
@@ -44,7 +44,12 @@ db_tx() { psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT xact_commit FROM pg
 for setup in $setups; do
   port=$((port + 1))
   server=$setup; [ "$setup" = client ] && server=native
-  java $jvm -jar "$jar" serve "$server" "$port" >"$work/$setup.log" 2>&1 &
+  if [ "$setup" = redisson-tomcat ]; then
+    java $jvm -cp "$(ls bench/target/unisession-bench-[0-9]*.jar | head -1):bench/target/peer-redisson/*" \
+      dev.unisession.bench.Bench serve redisson-tomcat "$port" >"$work/$setup.log" 2>&1 &
+  else
+    java $jvm -jar "$jar" serve "$server" "$port" >"$work/$setup.log" 2>&1 &
+  fi
   pid=$!
   for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/bench?op=noop" && break; sleep 0.2; done
   if [ "$setup" = client ]; then
@@ -55,7 +60,8 @@ for setup in $setups; do
     to_ms() { case "$1" in *us) echo "${1%us}/1000" | bc -l;; *ms) echo "${1%ms}";; *s) echo "${1%s}*1000" | bc -l;; esac; }
     printf "client\t%s\t%s\t%s\t0\t0\n" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" >> "$tsv"
   else
-    java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$work/cookies.txt"
+    java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$work/cookies.txt" \
+      || { echo "[bench] $setup failed to start or seed:"; tail -20 "$work/$setup.log"; exit 1; }
     wrk -t2 -c64 -d"$warmup" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >/dev/null
     sleep 1
     r0=$(redis_calls); d0=$(db_tx)
@@ -70,6 +76,7 @@ for setup in $setups; do
 done
 redis-cli -p 6379 --scan --pattern "bench$$:*" | xargs -r redis-cli -p 6379 DEL >/dev/null || true
 redis-cli -p 6379 --scan --pattern "bench:spring*" | xargs -r redis-cli -p 6379 DEL >/dev/null || true
+redis-cli -p 6379 --scan --pattern "redisson:tomcat_session:*" | xargs -r redis-cli -p 6379 DEL >/dev/null || true
 
 echo "## HTTP load ($mode; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(java -version 2>&1 | head -1))"
 java -jar "$jar" report "$tsv" "$out/latest.md" "$out/latest.png"

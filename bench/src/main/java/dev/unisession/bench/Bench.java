@@ -31,7 +31,9 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("serve")) {
+        if (args.length > 0 && args[0].equals("serve") && args[1].equals("redisson-tomcat")) {
+            RedissonTomcatSetup.serve(Integer.parseInt(args[2]));
+        } else if (args.length > 0 && args[0].equals("serve")) {
             Setups.serve(args[1], Integer.parseInt(args[2]), Map.of());
         } else if (args.length > 0 && args[0].equals("seed")) {
             seed(URI.create(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
@@ -89,5 +91,6 @@ public final class Bench {
             "memory", "Jetty 12 + unisession memory",
             "tiered", "Jetty 12 + unisession tiered (Redis + PostgreSQL)",
             "spring", "Jetty 12 + Spring Session Data Redis 4.0.4",
-            "tomcat-tiered", "Tomcat 11 + unisession tiered"));
+            "tomcat-tiered", "Tomcat 11 + unisession tiered",
+            "redisson-tomcat", "Tomcat 10.1 + Redisson Tomcat manager 3.37.0"));
 }
