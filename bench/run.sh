@@ -80,6 +80,7 @@ redis-cli -p 6379 --scan --pattern "bench:spring*" | xargs -r redis-cli -p 6379 
 redis-cli -p 6379 --scan --pattern "redisson:tomcat_session:*" | xargs -r redis-cli -p 6379 DEL >/dev/null || true
 
 echo "## HTTP load ($mode; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(java -version 2>&1 | head -1))"
+cp "$tsv" "$out/latest.tsv"
 java -jar "$jar" report "$tsv" "$out/latest.md" "$out/latest.png"
 if [ -n "$jmh" ]; then
   echo "## JMH (µs per operation)"

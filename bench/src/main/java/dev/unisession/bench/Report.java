@@ -54,7 +54,7 @@ final class Report {
         int y = 50;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (Bench.Row r : rows.values()) {
-            int len = (int) ((w - 360) * r.rps() / max);
+            int len = (int) ((w - 420) * r.rps() / max);
             g.setColor(r.setup().contains("tiered") || r.setup().equals("memory") ? new Color(0x2E7D32)
                     : new Color(0x9E9E9E));
             g.fillRect(330, y, Math.max(len, 1), barH);
