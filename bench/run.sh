@@ -17,7 +17,7 @@ case "$mode" in
   *)       duration=30s; warmup=10s; sessions=10000; setups="client native memory tiered spring tomcat-tiered redisson-tomcat"
            jmh="-f 1 -wi 3 -w 2s -i 5 -r 2s" ;;
 esac
-command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 jar=bench/target/unisession-bench.jar
 # Build what is measured (the smoke run in CI uses the jar the CI build just made).
 if [ "$mode" != --smoke ] || [ ! -f "$jar" ]; then mvn -B -q -DskipTests -pl bench -am package; fi

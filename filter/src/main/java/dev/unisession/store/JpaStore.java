@@ -203,12 +203,8 @@ public final class JpaStore implements SessionStore {
             row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
             if (row == null) return 0;
         }
-        row.lastAccessed = d.lastAccessedAt();
-        row.maxInactive = d.maxInactiveSeconds();
-        row.expiresAt = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
-        row.principal = d.principal();
-        row.context = d.context();
-        row.fingerprint = d.fingerprint();
+        row.describe(d.lastAccessedAt(), d.maxInactiveSeconds(), expiresAt(d.lastAccessedAt(),
+                d.maxInactiveSeconds()), d.principal(), d.context(), d.fingerprint());
         row.version++;
         if (!d.removed().isEmpty()) {
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
@@ -236,12 +232,8 @@ public final class JpaStore implements SessionStore {
             em.flush();
             SessionRow row = new SessionRow(r.id());
             row.createdAt = r.createdAt();
-            row.lastAccessed = r.lastAccessedAt();
-            row.maxInactive = r.maxInactiveSeconds();
-            row.expiresAt = expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
-            row.principal = r.principal();
-            row.context = r.context();
-            row.fingerprint = r.fingerprint();
+            row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
+                    r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
             row.version = r.version();
             em.persist(row);
             r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
@@ -260,14 +252,10 @@ public final class JpaStore implements SessionStore {
             SessionRow old = em.find(SessionRow.class, oldId, LockModeType.PESSIMISTIC_WRITE);
             if (old == null) return false;
             SessionRow row = new SessionRow(newId);
-            row.principal = old.principal;
-            row.context = old.context;
             row.createdAt = old.createdAt;
-            row.lastAccessed = old.lastAccessed;
-            row.expiresAt = old.expiresAt;
-            row.maxInactive = old.maxInactive;
+            row.describe(old.lastAccessed, old.maxInactive, old.expiresAt, old.principal, old.context,
+                    old.fingerprint);
             row.version = old.version + 1;
-            row.fingerprint = old.fingerprint;
             em.persist(row);
             em.flush();
             em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")

@@ -48,4 +48,15 @@ public class SessionRow {
     SessionRow(String id) {
         this.id = id;
     }
+
+    /** Sets everything a write may change but the version. */
+    void describe(long lastAccessed, int maxInactive, long expiresAt, String principal, String context,
+                  String fingerprint) {
+        this.lastAccessed = lastAccessed;
+        this.maxInactive = maxInactive;
+        this.expiresAt = expiresAt;
+        this.principal = principal;
+        this.context = context;
+        this.fingerprint = fingerprint;
+    }
 }
