@@ -106,6 +106,11 @@ public final class NearCacheStore implements SessionStore {
         entries.clear();
     }
 
+    /** The shared store behind this cache. */
+    public SessionStore shared() {
+        return shared;
+    }
+
     /** How many sessions are cached. */
     public synchronized int size() {
         return entries.size();

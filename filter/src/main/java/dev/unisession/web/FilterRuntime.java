@@ -25,6 +25,7 @@ final class FilterRuntime {
     private final boolean versionHints;
     private final boolean adoptNative;
     private final Security security;
+    private final dev.unisession.api.SessionMetrics metrics;
 
     /** The security settings a request needs. */
     record Security(AuditSink audit, Fingerprint.Policy fingerprint, Fingerprint.OnMismatch onMismatch,
@@ -32,7 +33,8 @@ final class FilterRuntime {
     }
 
     FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
-                  ListenerBridge listeners, boolean versionHints, boolean adoptNative, Security security) {
+                  ListenerBridge listeners, boolean versionHints, boolean adoptNative, Security security,
+                  dev.unisession.api.SessionMetrics metrics) {
         this.servletContext = servletContext;
         this.engine = engine;
         this.tokens = tokens;
@@ -41,6 +43,7 @@ final class FilterRuntime {
         this.versionHints = versionHints;
         this.adoptNative = adoptNative;
         this.security = security;
+        this.metrics = metrics;
     }
 
     Security security() {
@@ -48,9 +51,11 @@ final class FilterRuntime {
     }
 
     void audit(AuditEvent.Type type, String sessionId, String principal, String detail, HttpServletRequest request) {
+        AuditEvent event = new AuditEvent(type, Instant.now(), sessionId, principal, detail,
+                request == null ? null : request.getRemoteAddr());
+        metrics.record(event);
         try {
-            security.audit().record(new AuditEvent(type, Instant.now(), sessionId, principal, detail,
-                    request == null ? null : request.getRemoteAddr()));
+            security.audit().record(event);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Audit sink failed", e);
         }

@@ -9,6 +9,7 @@ import dev.unisession.store.TieredStore;
 import dev.unisession.store.NearCacheStore;
 import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
+import dev.unisession.api.SessionMetrics;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.security.AuditSink;
 import dev.unisession.token.SessionTokenCodec;
@@ -55,6 +56,7 @@ public class UnifiedSessionFilter implements Filter {
     private static final System.Logger LOG = System.getLogger(UnifiedSessionFilter.class.getName());
 
     private FilterRuntime runtime;
+    private SessionMetrics metrics;
     private SessionStore ownedStore;
     private ScheduledExecutorService sweeper;
 
@@ -76,10 +78,16 @@ public class UnifiedSessionFilter implements Filter {
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
             SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
+            metrics = metrics(store);
+            metrics.registerJmx(ctx.getContextPath());
+            Object registry = ctx.getAttribute("io.micrometer.core.instrument.MeterRegistry");
+            metrics.bindMicrometer(registry, ctx.getContextPath());
+            ctx.setAttribute(SessionMetrics.class.getName(), metrics);
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative(),
                     new FilterRuntime.Security(auditSink(ctx, config, loader), config.fingerprint(),
-                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()));
+                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()),
+                    metrics);
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
             destroy();
@@ -146,6 +154,15 @@ public class UnifiedSessionFilter implements Filter {
                 throw new IllegalArgumentException("unsupported store " + config.store());
         }
         return ownedStore;
+    }
+
+    /** The metrics with the gauges this store chain can feed. */
+    private static SessionMetrics metrics(SessionStore store) {
+        NearCacheStore near = store instanceof NearCacheStore ? (NearCacheStore) store : null;
+        SessionStore behind = near != null ? near.shared() : store;
+        TieredStore tiered = behind instanceof TieredStore ? (TieredStore) behind : null;
+        return new SessionMetrics(near == null ? () -> 0 : near::hits, near == null ? () -> 0 : near::misses,
+                tiered == null ? () -> 0 : tiered::backlog, tiered == null ? () -> "NONE" : tiered::breakerState);
     }
 
     private static SessionStore nearCache(SessionStore shared, UnisessionConfig config) {
@@ -277,6 +294,7 @@ public class UnifiedSessionFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (metrics != null) metrics.unregisterJmx();
         if (sweeper != null) sweeper.shutdownNow();
         if (ownedStore != null) ownedStore.close();
     }
