@@ -19,33 +19,29 @@ final class MicrometerBinding {
     static void bind(SessionMetrics m, Object registryObject, String context) {
         MeterRegistry r = (MeterRegistry) registryObject;
         Tags tags = Tags.of("context", context == null || context.isEmpty() ? "/" : context);
-        FunctionCounter.builder("unisession.sessions.created", m, SessionMetrics::getSessionsCreated).tags(tags)
-                .register(r);
-        FunctionCounter.builder("unisession.sessions.invalidated", m, SessionMetrics::getSessionsInvalidated)
-                .tags(tags).register(r);
-        FunctionCounter.builder("unisession.sessions.expired", m, SessionMetrics::getSessionsExpired).tags(tags)
-                .register(r);
-        FunctionCounter.builder("unisession.sessions.authenticated", m, SessionMetrics::getSessionsAuthenticated)
-                .tags(tags).register(r);
+        counter(r, "unisession.sessions.created", tags, m, SessionMetrics::getSessionsCreated);
+        counter(r, "unisession.sessions.invalidated", tags, m, SessionMetrics::getSessionsInvalidated);
+        counter(r, "unisession.sessions.expired", tags, m, SessionMetrics::getSessionsExpired);
+        counter(r, "unisession.sessions.authenticated", tags, m, SessionMetrics::getSessionsAuthenticated);
         for (SessionTokenCodec.Rejection reason : SessionTokenCodec.Rejection.values()) {
-            FunctionCounter.builder("unisession.tokens.rejected", m,
-                    x -> x.getTokensRejectedByReason().getOrDefault(reason.name(), 0L))
-                    .tags(tags.and("reason", reason.name())).register(r);
+            counter(r, "unisession.tokens.rejected", tags.and("reason", reason.name()), m,
+                    x -> x.getTokensRejectedByReason().getOrDefault(reason.name(), 0L));
         }
-        FunctionCounter.builder("unisession.fingerprint.mismatches", m, SessionMetrics::getFingerprintMismatches)
-                .tags(tags).register(r);
-        FunctionCounter.builder("unisession.limit.evictions", m, SessionMetrics::getLimitEvictions).tags(tags)
-                .register(r);
-        FunctionCounter.builder("unisession.attributes.refused", m, SessionMetrics::getAttributesRefused)
-                .tags(tags).register(r);
-        FunctionCounter.builder("unisession.near_cache.requests", m, SessionMetrics::getNearCacheHits)
-                .tags(tags.and("result", "hit")).register(r);
-        FunctionCounter.builder("unisession.near_cache.requests", m, SessionMetrics::getNearCacheMisses)
-                .tags(tags.and("result", "miss")).register(r);
+        counter(r, "unisession.fingerprint.mismatches", tags, m, SessionMetrics::getFingerprintMismatches);
+        counter(r, "unisession.limit.evictions", tags, m, SessionMetrics::getLimitEvictions);
+        counter(r, "unisession.attributes.refused", tags, m, SessionMetrics::getAttributesRefused);
+        counter(r, "unisession.near_cache.requests", tags.and("result", "hit"), m, SessionMetrics::getNearCacheHits);
+        counter(r, "unisession.near_cache.requests", tags.and("result", "miss"), m,
+                SessionMetrics::getNearCacheMisses);
         Gauge.builder("unisession.write_behind.backlog", m, SessionMetrics::getWriteBehindBacklog).tags(tags)
                 .register(r);
         Gauge.builder("unisession.breaker.open", m, x -> "OPEN".equals(x.getBreakerState()) ? 1 : 0).tags(tags)
                 .register(r);
+    }
+
+    private static void counter(MeterRegistry r, String name, Tags tags, SessionMetrics m,
+                                java.util.function.ToDoubleFunction<SessionMetrics> count) {
+        FunctionCounter.builder(name, m, count).tags(tags).register(r);
     }
 
     /** Binds to the given registry, or to Micrometer's global one. Call only when Micrometer is present. */
