@@ -159,31 +159,21 @@ public final class SessionTokenCodec {
             verified.remove(token);
         }
         try {
-            Claims claims = mode == Mode.ENCRYPTED ? parser.parseEncryptedClaims(token).getPayload()
-                    : parser.parseSignedClaims(token).getPayload();
+            io.jsonwebtoken.Jwt<? extends io.jsonwebtoken.ProtectedHeader, Claims> jwt = mode == Mode.ENCRYPTED
+                    ? parser.parseEncryptedClaims(token) : parser.parseSignedClaims(token);
+            Claims claims = jwt.getPayload();
             Object sid = claims.get(SESSION_ID_CLAIM);
             if (!(sid instanceof String) || ((String) sid).isEmpty() || claims.getExpiration() == null) {
                 return new Verification(null, Rejection.NO_SESSION_ID);
             }
             Date iat = claims.getIssuedAt();
-            VerifiedToken ok = new VerifiedToken((String) sid, headerKid(token),
+            VerifiedToken ok = new VerifiedToken((String) sid, jwt.getHeader().getKeyId(),
                     iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant());
             if (verified.size() >= VERIFIED_CACHE_SIZE) verified.clear();
             verified.put(token, ok);
             return new Verification(ok, null);
         } catch (RuntimeException e) {
             return new Verification(null, reason(e));
-        }
-    }
-
-    private static String headerKid(String token) {
-        try {
-            String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
-                    java.nio.charset.StandardCharsets.UTF_8);
-            int i = header.indexOf("\"kid\":\"");
-            return i < 0 ? null : header.substring(i + 7, header.indexOf('"', i + 7));
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 

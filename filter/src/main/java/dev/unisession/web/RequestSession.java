@@ -21,7 +21,7 @@ import java.util.Collections;
  * ASYNC dispatches see the same session). Resolves the cookie lazily, creates on demand, and commits the delta plus
  * the cookie before the response is committed.
  */
-final class RequestSession {
+final class RequestSession implements UnifiedSession {
 
     private static final System.Logger LOG = System.getLogger(RequestSession.class.getName());
 
@@ -174,7 +174,8 @@ final class RequestSession {
      * Binds the session (created if needed) to a principal: a new id against fixation, the per-user limit, an
      * audit entry.
      */
-    synchronized void authenticate(String principal) {
+    @Override
+    public synchronized void authenticate(String principal) {
         if (principal == null || principal.isEmpty()) throw new IllegalArgumentException("principal is empty");
         UnifiedHttpSession s = getSession(true);
         FilterRuntime.Security sec = runtime.security();
@@ -225,26 +226,16 @@ final class RequestSession {
         }
     }
 
-    /** The {@link UnifiedSession} view of this request. */
-    UnifiedSession api() {
-        return new UnifiedSession() {
-            @Override
-            public String principal() {
-                UnifiedHttpSession s = getSession(false);
-                return s == null ? null : s.active().principal();
-            }
+    @Override
+    public String principal() {
+        UnifiedHttpSession s = getSession(false);
+        return s == null ? null : s.active().principal();
+    }
 
-            @Override
-            public void authenticate(String principal) {
-                RequestSession.this.authenticate(principal);
-            }
-
-            @Override
-            public void logout() {
-                UnifiedHttpSession s = getSession(false);
-                if (s != null) s.invalidate();
-            }
-        };
+    @Override
+    public void logout() {
+        UnifiedHttpSession s = getSession(false);
+        if (s != null) s.invalidate();
     }
 
     synchronized String changeSessionId() {

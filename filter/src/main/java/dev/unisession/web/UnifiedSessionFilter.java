@@ -52,7 +52,8 @@ public class UnifiedSessionFilter implements Filter {
 
     /** The filter name used by the self-registration and recommended for web.xml. */
     public static final String FILTER_NAME = "unisession";
-    static final String STATE_ATTRIBUTE = RequestSession.class.getName();
+    /** The request attribute that holds the request's session state, which is also its {@link UnifiedSession}. */
+    static final String STATE_ATTRIBUTE = UnifiedSession.class.getName();
     private static final System.Logger LOG = System.getLogger(UnifiedSessionFilter.class.getName());
 
     private FilterRuntime runtime;
@@ -262,7 +263,6 @@ public class UnifiedSessionFilter implements Filter {
         }
         RequestSession state = new RequestSession(runtime, request, response);
         request.setAttribute(STATE_ATTRIBUTE, state);
-        request.setAttribute(UnifiedSession.class.getName(), state.api());
         SessionRequest wrappedRequest = new SessionRequest(request, state);
         SessionResponse wrappedResponse = new SessionResponse(response, state::commit);
         boolean async = false;
