@@ -157,6 +157,14 @@ public final class RedisStore implements SessionStore {
         RedisStore store = new RedisStore(client, true, cfg.redisPrefix(), cfg.redisTimeout(), cfg.redisRetries(),
                 cfg.touchFraction(), clock);
         relay.store = store;
+        // Open a command connection now, without waiting: the first request should not pay for it (and, on a
+        // busy host, see it exceed the short timeout). A dead Redis at start-up only logs here.
+        client.getKeys().countExistsAsync(store.hashKey("warm-up")).whenComplete((n, e) -> {
+            if (e != null) {
+                LOG.log(System.Logger.Level.WARNING, "Redis not reachable at start-up (calls fail fast until it is): {0}",
+                        e.toString());
+            }
+        });
         return store;
     }
 

@@ -210,6 +210,8 @@ abstract class RedisSuite {
             while (!(storeA.isChangeFeedLive() && storeB.isChangeFeedLive()) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
             }
+            storeA.load("warm-up"); // connections are made lazily; measure requests, not connecting
+            storeB.load("warm-up");
             Resp resp = redis.resp();
             Client c = new Client();
 
