@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * Binds {@link SessionMetrics} to a Micrometer registry. Loaded only when Micrometer is on the class path (the
@@ -35,6 +38,20 @@ final class MicrometerBinding {
                 SessionMetrics::getNearCacheMisses);
         Gauge.builder("unisession.write_behind.backlog", m, SessionMetrics::getWriteBehindBacklog).tags(tags)
                 .register(r);
+        Gauge.builder("unisession.write_behind.flush_lag", m, SessionMetrics::getWriteBehindFlushLagMillis)
+                .baseUnit("milliseconds").tags(tags).register(r);
+        Gauge.builder("unisession.sessions.active", m, SessionMetrics::getActiveSessions).tags(tags).register(r);
+        m.latencies().forEach((tier, latency) -> {
+            Timer timer = Timer.builder("unisession.store.latency").tags(tags.and("tier", tier))
+                    .publishPercentileHistogram().register(r);
+            latency.mirror = nanos -> timer.record(nanos, TimeUnit.NANOSECONDS);
+            Gauge.builder("unisession.sessions.active.tier", m,
+                    x -> x.getActiveSessionsByTier().getOrDefault(tier, -1L)).tags(tags.and("tier", tier)).register(r);
+            for (String kind : new String[] {"timeout", "connection", "error"}) {
+                counter(r, "unisession.store.errors", tags.and("tier", tier).and("kind", kind), m,
+                        x -> x.getErrorsByKind().getOrDefault(tier + "." + kind, 0L));
+            }
+        });
         Gauge.builder("unisession.breaker.open", m, x -> "OPEN".equals(x.getBreakerState()) ? 1 : 0).tags(tags)
                 .register(r);
     }

@@ -1,8 +1,14 @@
 package dev.unisession.api;
 
 import dev.unisession.security.AuditEvent;
+import dev.unisession.store.NearCacheStore;
+import dev.unisession.store.SessionStore;
+import dev.unisession.store.TierHealth;
+import dev.unisession.store.TierTimer;
+import dev.unisession.store.TieredStore;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,8 +21,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * The one metrics type of a unisession filter: counts of what happened to sessions and cookies, and the state of
- * the store tiers. Exposed as a JMX MXBean always, and bound to Micrometer when the application has it. The filter
+ * The one metrics type of a unisession filter: counts of what happened to sessions and cookies, the latency and
+ * errors of each store tier, active sessions per tier, and the state of the breaker and the write-behind queue. Exposed as a JMX MXBean always, and bound to Micrometer when the application has it. The filter
  * puts its instance in the context attribute {@code dev.unisession.api.SessionMetrics}.
  *
  * <pre>{@code
@@ -37,24 +43,54 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private final LongAdder limitEvictions = new LongAdder();
     private final LongAdder attributesRefused = new LongAdder();
     private final Map<String, LongAdder> rejectedByReason = new ConcurrentHashMap<>();
+    private final Map<String, Latency> latency = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
+    private final SessionStore store;
     private final LongSupplier nearCacheHits;
     private final LongSupplier nearCacheMisses;
     private final LongSupplier backlog;
+    private final LongSupplier flushLag;
     private final Supplier<String> breakerState;
+    private volatile TierSnapshot tiers;
     private ObjectName jmxName;
 
+    /** The probe results last taken, kept a few seconds so that scrapes do not hammer the tiers. */
+    private record TierSnapshot(long takenAt, List<TierHealth> tiers) {
+    }
+
+    private static final long TIER_SNAPSHOT_MILLIS = 5_000;
+
     /**
-     * @param nearCacheHits   near-cache hits so far (or {@code () -> 0})
-     * @param nearCacheMisses near-cache misses so far
-     * @param backlog         sessions waiting for the database
-     * @param breakerState    the cache tier's breaker state, or NONE
+     * Metrics for a store chain: the near cache, breaker and write-behind gauges come from the store's tiers,
+     * and each tier is handed its latency timer.
      */
-    public SessionMetrics(LongSupplier nearCacheHits, LongSupplier nearCacheMisses, LongSupplier backlog,
-                          Supplier<String> breakerState) {
-        this.nearCacheHits = nearCacheHits;
-        this.nearCacheMisses = nearCacheMisses;
-        this.backlog = backlog;
-        this.breakerState = breakerState;
+    public SessionMetrics(SessionStore store) {
+        this.store = store;
+        NearCacheStore near = store instanceof NearCacheStore ? (NearCacheStore) store : null;
+        SessionStore behind = near != null ? near.shared() : store;
+        TieredStore tiered = behind instanceof TieredStore ? (TieredStore) behind : null;
+        this.nearCacheHits = near == null ? () -> 0 : near::hits;
+        this.nearCacheMisses = near == null ? () -> 0 : near::misses;
+        this.backlog = tiered == null ? () -> 0 : tiered::backlog;
+        this.flushLag = tiered == null ? () -> 0 : tiered::flushLagMillis;
+        this.breakerState = tiered == null ? () -> "NONE" : tiered::breakerState;
+        store.timeTiers(this::timer);
+    }
+
+    /** The latency timer of a store tier, made on first use. */
+    public TierTimer timer(String tier) {
+        return latency.computeIfAbsent(tier, t -> new Latency(t, errorsByKind));
+    }
+
+    /** The tiers' probe results, at most a few seconds old. */
+    public List<TierHealth> tiers() {
+        TierSnapshot s = tiers;
+        long now = System.currentTimeMillis();
+        if (s == null || now - s.takenAt() > TIER_SNAPSHOT_MILLIS) {
+            s = new TierSnapshot(now, store.probe());
+            tiers = s;
+        }
+        return s.tiers();
     }
 
     /** Counts an audit event: every security-relevant happening passes through here once. */
@@ -103,6 +139,55 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     @Override public long getNearCacheMisses() { return nearCacheMisses.getAsLong(); }
     @Override public long getWriteBehindBacklog() { return backlog.getAsLong(); }
     @Override public String getBreakerState() { return breakerState.get(); }
+    @Override public long getWriteBehindFlushLagMillis() { return flushLag.getAsLong(); }
+
+    @Override
+    public long getActiveSessions() {
+        for (TierHealth t : tiers()) {
+            if (t.up() && t.role() != TierHealth.Role.CACHE) return t.sessions();
+        }
+        return -1;
+    }
+
+    @Override
+    public Map<String, Long> getActiveSessionsByTier() {
+        Map<String, Long> out = new TreeMap<>();
+        for (TierHealth t : tiers()) out.put(t.name(), t.sessions());
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getTierCalls() {
+        Map<String, Long> out = new TreeMap<>();
+        latency.forEach((k, v) -> out.put(k, v.count()));
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getTierLatencyMeanMicros() {
+        Map<String, Long> out = new TreeMap<>();
+        latency.forEach((k, v) -> out.put(k, v.meanMicros()));
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getTierLatencyP99Micros() {
+        Map<String, Long> out = new TreeMap<>();
+        latency.forEach((k, v) -> out.put(k, v.percentileMicros(0.99)));
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getErrorsByKind() {
+        Map<String, Long> out = new TreeMap<>();
+        errorsByKind.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** The tiers that have timers so far. */
+    Map<String, Latency> latencies() {
+        return latency;
+    }
 
     @Override
     public Map<String, Long> getTokensRejectedByReason() {
@@ -153,5 +238,72 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             // already gone
         }
         jmxName = null;
+    }
+
+    /**
+     * One tier's call latencies in fixed buckets (10 us to 2.5 s), its failures counted by kind, and an optional
+     * mirror (Micrometer's timer, once bound).
+     */
+    static final class Latency implements TierTimer {
+        private static final long[] BOUNDS_MICROS = {10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000,
+                50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, Long.MAX_VALUE};
+        private final String tier;
+        private final Map<String, LongAdder> errors;
+        private final LongAdder[] buckets = new LongAdder[BOUNDS_MICROS.length];
+        private final LongAdder totalNanos = new LongAdder();
+        volatile java.util.function.LongConsumer mirror = n -> { };
+
+        Latency(String tier, Map<String, LongAdder> errors) {
+            this.tier = tier;
+            this.errors = errors;
+            for (int i = 0; i < buckets.length; i++) buckets[i] = new LongAdder();
+        }
+
+        @Override
+        public void record(long nanos, Throwable error) {
+            long micros = nanos / 1000;
+            int i = 0;
+            while (micros > BOUNDS_MICROS[i]) i++;
+            buckets[i].increment();
+            totalNanos.add(nanos);
+            mirror.accept(nanos);
+            if (error != null) {
+                errors.computeIfAbsent(tier + "." + kind(error), k -> new LongAdder()).increment();
+            }
+        }
+
+        private static String kind(Throwable error) {
+            for (Throwable t = error; t != null; t = t.getCause()) {
+                if (t instanceof java.util.concurrent.TimeoutException
+                        || t.getClass().getSimpleName().contains("Timeout")) return "timeout";
+                if (t instanceof java.net.ConnectException
+                        || t.getClass().getSimpleName().contains("Connection")) return "connection";
+            }
+            return "error";
+        }
+
+        long count() {
+            long n = 0;
+            for (LongAdder b : buckets) n += b.sum();
+            return n;
+        }
+
+        long meanMicros() {
+            long n = count();
+            return n == 0 ? 0 : totalNanos.sum() / n / 1000;
+        }
+
+        /** The upper bound of the bucket that holds the given quantile (0 when nothing was recorded). */
+        long percentileMicros(double q) {
+            long n = count();
+            if (n == 0) return 0;
+            long rank = (long) Math.ceil(q * n);
+            long seen = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                seen += buckets[i].sum();
+                if (seen >= rank) return i == buckets.length - 1 ? BOUNDS_MICROS[i - 1] : BOUNDS_MICROS[i];
+            }
+            return BOUNDS_MICROS[BOUNDS_MICROS.length - 2];
+        }
     }
 }

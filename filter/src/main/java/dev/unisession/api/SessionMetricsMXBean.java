@@ -33,4 +33,25 @@ public interface SessionMetricsMXBean {
 
     /** CLOSED, OPEN or HALF_OPEN for tiered stores; NONE otherwise. */
     String getBreakerState();
+
+    /** Milliseconds the oldest change waiting for the database has waited (tiered stores); 0 otherwise. */
+    long getWriteBehindFlushLagMillis();
+
+    /** Live sessions in the store (from the first serving tier that answers), or -1 when unknown. */
+    long getActiveSessions();
+
+    /** Live sessions per tier (near-cache, memory, redis, database); -1 where unknown or down. */
+    Map<String, Long> getActiveSessionsByTier();
+
+    /** Calls per store tier (redis, database) so far. */
+    Map<String, Long> getTierCalls();
+
+    /** Mean call latency per store tier, in microseconds. */
+    Map<String, Long> getTierLatencyMeanMicros();
+
+    /** 99th percentile call latency per store tier, in microseconds (bucket upper bound). */
+    Map<String, Long> getTierLatencyP99Micros();
+
+    /** Failed store calls by tier and kind, e.g. {@code redis.timeout}, {@code database.connection}. */
+    Map<String, Long> getErrorsByKind();
 }

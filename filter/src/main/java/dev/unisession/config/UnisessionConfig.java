@@ -109,7 +109,10 @@ public final class UnisessionConfig {
         MAX_SESSIONS_POLICY("max-sessions-policy", "evict-oldest", false),
         AUDIT_SINK("audit.sink", "log", false),
         CODEC_MAX_ATTRIBUTE_BYTES("codec.max-attribute-bytes", "1048576", false),
-        CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false);
+        CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false),
+        HEALTH_ENABLED("health.enabled", "false", false),
+        HEALTH_PATH("health.path", "/unisession/health", false),
+        HEALTH_ROLE("health.role", null, false);
 
         private final String name;
         private final String defaultValue;
@@ -215,6 +218,9 @@ public final class UnisessionConfig {
     private final String auditSink;
     private final int maxAttributeBytes;
     private final int maxSessionBytes;
+    private final boolean healthEnabled;
+    private final String healthPath;
+    private final String healthRole;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -288,6 +294,12 @@ public final class UnisessionConfig {
         this.auditSink = raw.get(Key.AUDIT_SINK);
         this.maxAttributeBytes = parseInt(Key.CODEC_MAX_ATTRIBUTE_BYTES, 1, Integer.MAX_VALUE);
         this.maxSessionBytes = parseInt(Key.CODEC_MAX_SESSION_BYTES, 1, Integer.MAX_VALUE);
+        this.healthEnabled = parseBoolean(Key.HEALTH_ENABLED);
+        this.healthPath = raw.get(Key.HEALTH_PATH);
+        if (!healthPath.startsWith("/") || healthPath.length() < 2 || healthPath.contains("*")) {
+            throw invalid(Key.HEALTH_PATH, "a path such as /unisession/health");
+        }
+        this.healthRole = optional(Key.HEALTH_ROLE);
         if (store.usesDatabase() && jpaUrl == null && jpaDataSource == null) {
             throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
@@ -527,6 +539,15 @@ public final class UnisessionConfig {
     /** {@code log}, {@code none} or a class name. */
     public String auditSink() { return auditSink; }
     public int maxAttributeBytes() { return maxAttributeBytes; }
+    /** Whether the health endpoint answers. */
+    public boolean healthEnabled() { return healthEnabled; }
+
+    /** The health endpoint's path inside the web application. */
+    public String healthPath() { return healthPath; }
+
+    /** A role that may read the health endpoint from anywhere (loopback always may), or null. */
+    public String healthRole() { return healthRole; }
+
     public int maxSessionBytes() { return maxSessionBytes; }
 
     /** The origin of a key's value: the source's description or "default". */

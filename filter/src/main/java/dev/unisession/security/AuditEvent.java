@@ -12,7 +12,7 @@ public record AuditEvent(Type type, Instant at, String sessionId, String princip
     /** What happened. */
     public enum Type {
         CREATED, ADOPTED, AUTHENTICATED, TOKEN_REJECTED, FINGERPRINT_MISMATCH, INVALIDATED, EXPIRED,
-        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED
+        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED, EXPORTED, ERASED
     }
 
     @Override

@@ -23,4 +23,15 @@ public interface AuditSink {
     };
 
     void record(AuditEvent event);
+
+    /**
+     * Removes the entries that name a principal (GDPR erasure), where this sink keeps entries it can remove.
+     * The log sink cannot: log files are kept and rotated by the logging set-up, which must honour erasure
+     * requests on its own.
+     *
+     * @return how many entries were removed
+     */
+    default int erase(String principal) {
+        return 0;
+    }
 }

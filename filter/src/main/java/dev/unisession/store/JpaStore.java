@@ -43,6 +43,7 @@ public final class JpaStore implements SessionStore {
     private final Clock clock;
     private final double graceFraction;
     private final AtomicLong transactions = new AtomicLong();
+    private volatile TierTimer timer = TierTimer.NONE;
 
     public JpaStore(EntityManagerFactory emf, double graceFraction, Clock clock) {
         this.emf = emf;
@@ -111,6 +112,8 @@ public final class JpaStore implements SessionStore {
     }
 
     private <T> T inTransaction(Function<EntityManager, T> work) {
+        long start = System.nanoTime();
+        Throwable failure = null;
         EntityManager em = emf.createEntityManager();
         try {
             em.getTransaction().begin();
@@ -119,6 +122,7 @@ public final class JpaStore implements SessionStore {
             transactions.incrementAndGet();
             return result;
         } catch (RuntimeException e) {
+            failure = e;
             if (em.getTransaction().isActive()) {
                 try {
                     em.getTransaction().rollback();
@@ -130,21 +134,78 @@ public final class JpaStore implements SessionStore {
                     : new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
         } finally {
             em.close();
+            timer.record(System.nanoTime() - start, failure);
+        }
+    }
+
+    /** Runs a read without a transaction. */
+    private <T> T read(Function<EntityManager, T> work) {
+        long start = System.nanoTime();
+        Throwable failure = null;
+        EntityManager em = emf.createEntityManager();
+        try {
+            return work.apply(em);
+        } catch (PersistenceException e) {
+            failure = e;
+            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
+        } finally {
+            em.close();
+            timer.record(System.nanoTime() - start, failure);
         }
     }
 
     @Override
+    public void timeTiers(Function<String, TierTimer> timers) {
+        timer = timers.apply("database");
+    }
+
+    @Override
+    public Page list(String cursor, int max) {
+        return read(em -> {
+            List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id > :cursor "
+                    + "AND s.expiresAt > :now ORDER BY s.id", SessionRow.class)
+                    .setParameter("cursor", cursor == null ? "" : cursor).setParameter("now", clock.millis())
+                    .setMaxResults(max).getResultList();
+            List<String> ids = new ArrayList<>();
+            for (SessionRow r : rows) ids.add(r.id);
+            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
+            List<SessionRecord> out = new ArrayList<>();
+            for (SessionRow r : rows) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+            return new Page(out, rows.size() < max ? null : rows.get(rows.size() - 1).id);
+        });
+    }
+
+    @Override
+    public long count() {
+        return read(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s WHERE s.expiresAt > :now", Long.class)
+                .setParameter("now", clock.millis()).getSingleResult());
+    }
+
+    @Override
+    public int deleteAllOf(String principal) {
+        return inTransaction(em -> {
+            List<String> ids = em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p", String.class)
+                    .setParameter("p", principal).getResultList();
+            if (ids.isEmpty()) return 0;
+            em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
+                    .executeUpdate();
+            return em.createQuery("DELETE FROM SessionRow s WHERE s.principal = :p").setParameter("p", principal)
+                    .executeUpdate();
+        });
+    }
+
+    @Override
+    public List<TierHealth> probe() {
+        return List.of(TierHealth.measure("database", TierHealth.Role.PRIMARY, this::count));
+    }
+
+    @Override
     public SessionRecord load(String id) {
-        EntityManager em = emf.createEntityManager();
-        try {
+        return read(em -> {
             SessionRow row = em.find(SessionRow.class, id);
             if (row == null || clock.millis() >= row.expiresAt) return null;
             return toRecord(row, attributes(em, List.of(id)).getOrDefault(id, Map.of()));
-        } catch (PersistenceException e) {
-            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
-        } finally {
-            em.close();
-        }
+        });
     }
 
     private static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
@@ -272,16 +333,9 @@ public final class JpaStore implements SessionStore {
 
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
-        EntityManager em = emf.createEntityManager();
-        try {
-            return new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
-                    + "AND s.expiresAt > :now", String.class).setParameter("p", principal)
-                    .setParameter("now", clock.millis()).getResultList());
-        } catch (PersistenceException e) {
-            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
-        } finally {
-            em.close();
-        }
+        return read(em -> new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
+                + "AND s.expiresAt > :now", String.class).setParameter("p", principal)
+                .setParameter("now", clock.millis()).getResultList()));
     }
 
     @Override

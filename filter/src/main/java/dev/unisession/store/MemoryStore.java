@@ -99,6 +99,47 @@ public final class MemoryStore implements SessionStore {
         return claimed;
     }
 
+    @Override
+    public Page list(String cursor, int max) {
+        long now = clock.millis();
+        List<String> ids = new ArrayList<>(sessions.keySet());
+        java.util.Collections.sort(ids);
+        List<SessionRecord> page = new ArrayList<>();
+        String last = null;
+        for (String id : ids) {
+            if (cursor != null && id.compareTo(cursor) <= 0) continue;
+            if (page.size() >= max) return new Page(page, last);
+            SessionRecord r = sessions.get(id);
+            if (r != null && !r.isExpired(now)) page.add(r);
+            last = id;
+        }
+        return new Page(page, null);
+    }
+
+    @Override
+    public long count() {
+        long now = clock.millis();
+        return sessions.values().stream().filter(r -> !r.isExpired(now)).count();
+    }
+
+    @Override
+    public int deleteAllOf(String principal) {
+        Set<String> ids = byPrincipal.get(principal);
+        int n = 0;
+        if (ids != null) {
+            for (String id : List.copyOf(ids)) {
+                if (delete(id)) n++;
+            }
+        }
+        byPrincipal.remove(principal);
+        return n;
+    }
+
+    @Override
+    public List<TierHealth> probe() {
+        return List.of(TierHealth.measure("memory", TierHealth.Role.PRIMARY, this::count));
+    }
+
     /** How many sessions are held, expired or not. */
     public int size() {
         return sessions.size();

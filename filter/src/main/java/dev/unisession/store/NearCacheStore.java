@@ -219,6 +219,38 @@ public final class NearCacheStore implements SessionStore {
     }
 
     @Override
+    public Page list(String cursor, int max) {
+        return shared.list(cursor, max);
+    }
+
+    @Override
+    public long count() {
+        return shared.count();
+    }
+
+    @Override
+    public int deleteAllOf(String principal) {
+        try {
+            return shared.deleteAllOf(principal);
+        } finally {
+            clear();
+        }
+    }
+
+    @Override
+    public List<TierHealth> probe() {
+        List<TierHealth> out = new java.util.ArrayList<>();
+        out.add(TierHealth.measure("near-cache", TierHealth.Role.CACHE, this::size));
+        out.addAll(shared.probe());
+        return out;
+    }
+
+    @Override
+    public void timeTiers(java.util.function.Function<String, TierTimer> timers) {
+        shared.timeTiers(timers);
+    }
+
+    @Override
     public void close() {
         clear();
         shared.close();

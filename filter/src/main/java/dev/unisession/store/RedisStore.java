@@ -112,8 +112,16 @@ public final class RedisStore implements SessionStore {
             "if s and tonumber(s) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) return 1 end",
             "return 0");
 
+    /** ARGV: cursor, MATCH pattern, COUNT. Returns the next cursor, then the keys found. */
+    private static final String SCAN = String.join("\n",
+            "local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])",
+            "local out = {r[1]}",
+            "for _, k in ipairs(r[2]) do out[#out + 1] = k end",
+            "return out");
+
     private final RedissonClient redis;
     private final boolean ownsClient;
+    private volatile TierTimer timer = TierTimer.NONE;
     private final String prefix;
     private final String expiryKey;
     private final String channel;
@@ -275,15 +283,84 @@ public final class RedisStore implements SessionStore {
     private <T> T await(RFuture<T> future, String what) {
         roundTrips.incrementAndGet();
         long deadline = timeoutMs * (retries + 1) + 100;
+        long start = System.nanoTime();
+        Throwable failure = null;
         try {
             return future.toCompletableFuture().orTimeout(deadline, TimeUnit.MILLISECONDS).join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause() instanceof TimeoutException
                     ? new TimeoutException("no answer within " + deadline + " ms") : e.getCause();
+            failure = cause;
             throw new StoreUnavailableException("Redis " + what + " failed: " + cause, cause);
         } catch (RuntimeException e) {
+            failure = e;
             throw new StoreUnavailableException("Redis " + what + " failed: " + e, e);
+        } finally {
+            timer.record(System.nanoTime() - start, failure);
         }
+    }
+
+    @Override
+    public void timeTiers(java.util.function.Function<String, TierTimer> timers) {
+        timer = timers.apply("redis");
+    }
+
+    @Override
+    public Page list(String cursor, int max) {
+        String match = prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + "{*}";
+        String next = cursor == null ? "0" : cursor;
+        List<String> ids = new ArrayList<>();
+        do {
+            List<Object> flat = await(redis.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_ONLY, SCAN,
+                    RScript.ReturnType.LIST, List.of(), next, match, Integer.toString(Math.max(10, max))), "list");
+            next = (String) flat.get(0);
+            for (int i = 1; i < flat.size(); i++) {
+                String key = (String) flat.get(i);
+                ids.add(key.substring(prefix.length() + 1, key.length() - 1));
+            }
+        } while (ids.size() < max && !next.equals("0"));
+        RBatch batch = batch();
+        List<RFuture<Map<Object, Object>>> hashes = new ArrayList<>();
+        for (String id : ids) hashes.add(batch.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
+        if (!ids.isEmpty()) await(batch.executeAsync(), "list");
+        long now = clock.millis();
+        List<SessionRecord> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            Map<Object, Object> hash = hashes.get(i).toCompletableFuture().join();
+            SessionRecord r = hash.isEmpty() ? null : parse(ids.get(i), hash);
+            if (r != null && now < expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds())) out.add(r);
+        }
+        return new Page(out, next.equals("0") ? null : next);
+    }
+
+    @Override
+    public long count() {
+        return await(redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
+                .countAsync(clock.millis(), false, Double.POSITIVE_INFINITY, true), "count");
+    }
+
+    @Override
+    public int deleteAllOf(String principal) {
+        String key = principalKey(principal);
+        Set<Object> ids = await(redis.getSet(key, StringCodec.INSTANCE).readAllAsync(), "deleteAllOf");
+        RBatch batch = batch();
+        List<RFuture<Long>> deleted = new ArrayList<>();
+        for (Object o : ids) {
+            String id = (String) o;
+            deleted.add(batch.getKeys().deleteAsync(hashKey(id)));
+            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+            publish(batch, id);
+        }
+        batch.getKeys().deleteAsync(key);
+        await(batch.executeAsync(), "deleteAllOf");
+        int n = 0;
+        for (RFuture<Long> f : deleted) n += f.toCompletableFuture().join().intValue();
+        return n;
+    }
+
+    @Override
+    public List<TierHealth> probe() {
+        return List.of(TierHealth.measure("redis", TierHealth.Role.PRIMARY, this::count));
     }
 
     private RBatch batch() {

@@ -76,8 +76,53 @@ public interface SessionStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * One page of sessions, in an order of the store's choosing that stays stable while nothing changes.
+     *
+     * @param cursor null for the first page, else the {@link Page#next()} of the page before
+     * @param max    at most this many sessions
+     * @throws UnsupportedOperationException for stores that cannot list their sessions
+     */
+    default Page list(String cursor, int max) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its sessions");
+    }
+
+    /** How many sessions are live (not yet expired), or -1 when this store cannot tell cheaply. */
+    default long count() {
+        return -1;
+    }
+
+    /**
+     * Removes every session of the principal, expired or not, and every index entry that names the principal.
+     *
+     * @return how many sessions were removed
+     */
+    default int deleteAllOf(String principal) {
+        int n = 0;
+        for (String id : findIdsByPrincipal(principal)) {
+            if (delete(id)) n++;
+        }
+        return n;
+    }
+
+    /** Asks each tier whether it answers now, and how fast; the tiers in the order a read visits them. */
+    default List<TierHealth> probe() {
+        return List.of();
+    }
+
+    /**
+     * Hands each tier of this store its latency timer: {@code timers} gives the timer for a tier name
+     * ({@code redis}, {@code database}). Composite stores pass it on to their tiers.
+     */
+    default void timeTiers(java.util.function.Function<String, TierTimer> timers) {
+    }
+
     @Override
     default void close() {
+    }
+
+    /** One page of {@link #list}: the sessions and the cursor of the next page (null after the last). */
+    record Page(List<SessionRecord> sessions, String next) {
     }
 
     /** Hears about sessions that another node changed or ended. */

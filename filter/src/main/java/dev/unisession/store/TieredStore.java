@@ -50,6 +50,8 @@ public final class TieredStore implements SessionStore {
     private volatile boolean resyncing;
     /** Deltas taken from the queue by the flush under way. */
     private volatile int flushing;
+    /** When the queue was last written out completely. */
+    private volatile long lastCompleteFlush = System.currentTimeMillis();
     private static final int RESYNC_PASSES = 10;
 
     /** The cache tier could not be asked (breaker open) or failed. */
@@ -120,6 +122,11 @@ public final class TieredStore implements SessionStore {
 
     public JpaStore database() {
         return db;
+    }
+
+    /** How long the oldest change waiting for the database has waited since the last complete flush, in ms. */
+    public long flushLagMillis() {
+        return backlog() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastCompleteFlush);
     }
 
     private <T> T cacheCall(Supplier<T> call) {
@@ -298,6 +305,60 @@ public final class TieredStore implements SessionStore {
         listeners.add(listener);
     }
 
+    /** Lists from the database, the tier that holds every session, after writing out what waits for it. */
+    @Override
+    public Page list(String cursor, int max) {
+        flush();
+        return db.list(cursor, max);
+    }
+
+    @Override
+    public long count() {
+        try {
+            return cacheCall(cache::count);
+        } catch (CacheDown e) {
+            return db.count();
+        }
+    }
+
+    /** Erases in both tiers; fails when either cannot be reached, as the erasure would be incomplete. */
+    @Override
+    public int deleteAllOf(String principal) {
+        Set<String> ids = new LinkedHashSet<>();
+        try {
+            ids.addAll(cacheCall(() -> cache.findIdsByPrincipal(principal)));
+            for (String id : ids) backlog.discard(id);
+            int n = cacheCall(() -> cache.deleteAllOf(principal));
+            for (String id : ids) backlog.discard(id);
+            return Math.max(n, db.deleteAllOf(principal));
+        } catch (CacheDown e) {
+            throw new StoreUnavailableException("The cache tier is down: cannot erase the sessions of a principal "
+                    + "there", e.getCause());
+        }
+    }
+
+    @Override
+    public List<TierHealth> probe() {
+        List<TierHealth> out = new ArrayList<>();
+        for (TierHealth t : cache.probe()) {
+            boolean up = t.up() && breaker.getState() != CircuitBreaker.State.OPEN;
+            out.add(new TierHealth(t.name(), t.role() == TierHealth.Role.CACHE ? t.role() : TierHealth.Role.PRIMARY,
+                    up, t.latencyMicros(), t.sessions(), up ? null : t.detail() != null ? t.detail()
+                    : "circuit breaker open"));
+        }
+        for (TierHealth t : db.probe()) {
+            out.add(new TierHealth(t.name(), TierHealth.Role.FALLBACK, t.up(), t.latencyMicros(), t.sessions(),
+                    t.detail()));
+        }
+        return out;
+    }
+
+    @Override
+    public void timeTiers(java.util.function.Function<String, TierTimer> timers) {
+        cache.timeTiers(timers);
+        db.timeTiers(timers);
+    }
+
     @Override
     public boolean isChangeFeedLive() {
         return !resyncing && breaker.getState() == CircuitBreaker.State.CLOSED && cache.isChangeFeedLive();
@@ -319,7 +380,10 @@ public final class TieredStore implements SessionStore {
         }
         List<SessionDelta> batch = backlog.drain();
         flushing = batch.size();
-        if (batch.isEmpty()) return;
+        if (batch.isEmpty()) {
+            lastCompleteFlush = System.currentTimeMillis();
+            return;
+        }
         try {
             long[] versions;
             try {
@@ -331,6 +395,7 @@ public final class TieredStore implements SessionStore {
             for (int i = 0; i < batch.size(); i++) {
                 if (versions[i] == 0 && !batch.get(i).created()) repair(batch.get(i).id());
             }
+            if (backlog.size() == 0) lastCompleteFlush = System.currentTimeMillis();
         } finally {
             flushing = 0;
         }

@@ -86,12 +86,17 @@ final class FilterRuntime {
 
     /** Fires sessionDestroyed and unbinding events for a session the store expired, on a background thread. */
     void expired(ActiveSession active) {
+        ended(active);
+        audit(AuditEvent.Type.EXPIRED, active.id(), active.principal(), null, null);
+    }
+
+    /** Fires sessionDestroyed and unbinding events for a session already removed from the store. */
+    void ended(ActiveSession active) {
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
         t.setContextClassLoader(UnifiedSessionFilter.webappLoader(servletContext));
         try {
             view(active).expired();
-            audit(AuditEvent.Type.EXPIRED, active.id(), active.principal(), null, null);
         } finally {
             t.setContextClassLoader(previous);
         }

@@ -3,13 +3,11 @@ package dev.unisession.web;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
-import dev.unisession.store.JpaStore;
-import dev.unisession.store.MemoryStore;
-import dev.unisession.store.TieredStore;
-import dev.unisession.store.NearCacheStore;
-import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
+import dev.unisession.store.Stores;
+import dev.unisession.api.SessionManager;
 import dev.unisession.api.SessionMetrics;
+import dev.unisession.core.StoreSessionManager;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.security.AuditSink;
 import dev.unisession.token.SessionTokenCodec;
@@ -58,6 +56,9 @@ public class UnifiedSessionFilter implements Filter {
 
     private FilterRuntime runtime;
     private SessionMetrics metrics;
+    private SessionManager manager;
+    /** Null when the health endpoint is off: then it costs nothing. */
+    private HealthEndpoint health;
     private SessionStore ownedStore;
     private ScheduledExecutorService sweeper;
 
@@ -79,16 +80,25 @@ public class UnifiedSessionFilter implements Filter {
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
             SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
-            metrics = metrics(store);
+            metrics = new SessionMetrics(store);
+            AuditSink audit = auditSink(ctx, config, loader);
             metrics.registerJmx(ctx.getContextPath());
             Object registry = ctx.getAttribute("io.micrometer.core.instrument.MeterRegistry");
             metrics.bindMicrometer(registry, ctx.getContextPath());
             ctx.setAttribute(SessionMetrics.class.getName(), metrics);
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative(),
-                    new FilterRuntime.Security(auditSink(ctx, config, loader), config.fingerprint(),
+                    new FilterRuntime.Security(audit, config.fingerprint(),
                             config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()),
                     metrics);
+            FilterRuntime rt = runtime;
+            manager = new StoreSessionManager(engine, store, codec, metrics, audit,
+                    config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                    config.expiryBatchSize(), rt::ended);
+            ctx.setAttribute(SessionManager.CONTEXT_ATTRIBUTE, manager);
+            health = config.healthEnabled() ? new HealthEndpoint(config.healthPath(), config.healthRole(),
+                    () -> manager)
+                    : null;
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
             destroy();
@@ -122,53 +132,8 @@ public class UnifiedSessionFilter implements Filter {
                     SessionStore.CONTEXT_ATTRIBUTE, given.getClass().getName());
             return (SessionStore) given;
         }
-        ClassLoader loader = webappLoader(ctx);
-        Clock clock = Clock.systemUTC();
-        switch (config.store()) {
-            case MEMORY:
-                ownedStore = new MemoryStore();
-                break;
-            case REDIS:
-                ownedStore = nearCache(RedisStore.connect(config, clock), config);
-                break;
-            case JPA:
-                ownedStore = JpaStore.connect(config, 0, clock, loader);
-                break;
-            case MEMORY_JPA:
-                ownedStore = new TieredStore(new MemoryStore(), JpaStore.connect(config, 0, clock, loader),
-                        config.jpaFlushInterval(), config.jpaBacklogMax(), config.breakerOpenFor());
-                break;
-            case TIERED: {
-                RedisStore redis = RedisStore.connect(config, clock);
-                JpaStore db;
-                try {
-                    db = JpaStore.connect(config, config.touchFraction(), clock, loader);
-                } catch (RuntimeException e) {
-                    redis.close();
-                    throw e;
-                }
-                ownedStore = nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
-                        config.breakerOpenFor()), config);
-                break;
-            }
-            default:
-                throw new IllegalArgumentException("unsupported store " + config.store());
-        }
+        ownedStore = Stores.open(config, webappLoader(ctx), Clock.systemUTC());
         return ownedStore;
-    }
-
-    /** The metrics with the gauges this store chain can feed. */
-    private static SessionMetrics metrics(SessionStore store) {
-        NearCacheStore near = store instanceof NearCacheStore ? (NearCacheStore) store : null;
-        SessionStore behind = near != null ? near.shared() : store;
-        TieredStore tiered = behind instanceof TieredStore ? (TieredStore) behind : null;
-        return new SessionMetrics(near == null ? () -> 0 : near::hits, near == null ? () -> 0 : near::misses,
-                tiered == null ? () -> 0 : tiered::backlog, tiered == null ? () -> "NONE" : tiered::breakerState);
-    }
-
-    private static SessionStore nearCache(SessionStore shared, UnisessionConfig config) {
-        return config.nearCacheEnabled() ? new NearCacheStore(shared, config.nearCacheSize(), config.nearCacheIdle(),
-                config.touchFraction(), Clock.systemUTC()) : shared;
     }
 
     private static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, ClassLoader loader) {
@@ -256,6 +221,10 @@ public class UnifiedSessionFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        if (health != null && health.handles(request)) {
+            health.serve(request, response);
+            return;
+        }
         Object existing = request.getAttribute(STATE_ATTRIBUTE);
         if (existing instanceof RequestSession) {
             nested(request, response, (RequestSession) existing, chain);
@@ -294,6 +263,12 @@ public class UnifiedSessionFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (manager != null && runtime != null) {
+            ServletContext ctx = runtime.servletContext();
+            if (ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE) == manager) {
+                ctx.removeAttribute(SessionManager.CONTEXT_ATTRIBUTE);
+            }
+        }
         if (metrics != null) metrics.unregisterJmx();
         if (sweeper != null) sweeper.shutdownNow();
         if (ownedStore != null) ownedStore.close();

@@ -1,11 +1,18 @@
 package dev.unisession.web;
 
+import dev.unisession.api.SessionManager;
+import dev.unisession.config.UnisessionConfig;
+
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,6 +33,7 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
             LOG.log(System.Logger.Level.INFO, "unisession self-registration off ({0}=false)", ENABLED_PARAM);
             return;
         }
+        registerHealth(ctx);
         if (ctx.getFilterRegistration(UnifiedSessionFilter.FILTER_NAME) != null) return;
         for (FilterRegistration r : ctx.getFilterRegistrations().values()) {
             if (UnifiedSessionFilter.class.getName().equals(r.getClassName())) return;
@@ -37,5 +45,29 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
         reg.addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), false, "/*");
         LOG.log(System.Logger.Level.INFO, "unisession filter registered for context ''{0}'' ahead of the "
                 + "application''s filters", ctx.getContextPath());
+    }
+
+    /**
+     * Maps the health endpoint when the settings visible here (context-params, system properties, environment,
+     * unisession.properties) enable it, so that the path exists even where no default servlet would map it.
+     */
+    private static void registerHealth(ServletContext ctx) {
+        UnisessionConfig config;
+        try {
+            Map<String, String> params = new LinkedHashMap<>();
+            for (String n : Collections.list(ctx.getInitParameterNames())) {
+                if (n.startsWith(UnisessionConfig.PREFIX) && !n.equals(ENABLED_PARAM)) {
+                    params.put(n, ctx.getInitParameter(n));
+                }
+            }
+            config = UnisessionConfig.load("context-param", params, UnifiedSessionFilter.webappLoader(ctx));
+        } catch (RuntimeException e) {
+            return; // the filter reports bad settings when it starts
+        }
+        if (!config.healthEnabled()) return;
+        ServletRegistration.Dynamic reg = ctx.addServlet("unisession-health", new HealthEndpoint(
+                config.healthPath(), config.healthRole(),
+                () -> (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
+        if (reg != null) reg.addMapping(config.healthPath());
     }
 }

@@ -102,6 +102,16 @@ public class SessionServlet extends HttpServlet {
                     out.add("login=refused");
                 }
                 break;
+            case "logout-others": {
+                var manager = dev.unisession.api.SessionManager.of(getServletContext());
+                var me = dev.unisession.api.UnifiedSession.of(req);
+                out.add("ended=" + manager.invalidateAllOf(me.principal(), req.getSession().getId()));
+                break;
+            }
+            case "sessions-of":
+                out.add("count=" + dev.unisession.api.SessionManager.of(getServletContext())
+                        .sessionsOf(req.getParameter("user")).size());
+                break;
             case "whoami":
                 out.add("principal=" + dev.unisession.api.UnifiedSession.of(req).principal());
                 break;

@@ -1,0 +1,229 @@
+package dev.unisession.core;
+
+import dev.unisession.api.SessionHealth;
+import dev.unisession.api.SessionInfo;
+import dev.unisession.api.SessionManager;
+import dev.unisession.api.SessionMetrics;
+import dev.unisession.api.SessionPage;
+import dev.unisession.codec.AttributeCodec;
+import dev.unisession.security.AuditEvent;
+import dev.unisession.security.AuditSink;
+import dev.unisession.store.SessionStore;
+import dev.unisession.store.TierHealth;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** The {@link SessionManager} over a session engine and its store. */
+public final class StoreSessionManager implements SessionManager {
+
+    private static final System.Logger LOG = System.getLogger(StoreSessionManager.class.getName());
+    private static final int MAX_PAGE = 10_000;
+    private static final int EXPORT_TEXT_MAX = 10_000;
+
+    private final SessionEngine engine;
+    private final SessionStore store;
+    private final AttributeCodec codec;
+    private final SessionMetrics metrics;
+    private final AuditSink audit;
+    private final String storeName;
+    private final int expiryBatch;
+    private final Consumer<ActiveSession> onEnded;
+
+    /**
+     * @param onEnded fires the application's end-of-life events for a session ended here (the filter's listener
+     *                bridge), or does nothing outside a web application
+     */
+    public StoreSessionManager(SessionEngine engine, SessionStore store, AttributeCodec codec, SessionMetrics metrics,
+                               AuditSink audit, String storeName, int expiryBatch, Consumer<ActiveSession> onEnded) {
+        this.engine = engine;
+        this.store = store;
+        this.codec = codec;
+        this.metrics = metrics;
+        this.audit = audit;
+        this.storeName = storeName;
+        this.expiryBatch = expiryBatch;
+        this.onEnded = onEnded;
+    }
+
+    private void audit(AuditEvent.Type type, String id, String principal, String detail) {
+        AuditEvent e = new AuditEvent(type, Instant.now(), id, principal, detail, null);
+        metrics.record(e);
+        try {
+            audit.record(e);
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "Audit sink failed", ex);
+        }
+    }
+
+    static SessionInfo info(SessionRecord r) {
+        long bytes = 0;
+        for (byte[] v : r.attributes().values()) bytes += v.length;
+        long expires = r.expiresAt();
+        return new SessionInfo(r.id(), r.principal(), r.context(), Instant.ofEpochMilli(r.createdAt()),
+                Instant.ofEpochMilli(r.lastAccessedAt()), expires == Long.MAX_VALUE ? null : Instant.ofEpochMilli(expires),
+                r.maxInactiveSeconds(), new LinkedHashSet<>(r.attributes().keySet()), bytes);
+    }
+
+    @Override
+    public Optional<SessionInfo> find(String id) {
+        SessionRecord r = store.load(id);
+        return r == null ? Optional.empty() : Optional.of(info(r));
+    }
+
+    private List<SessionRecord> recordsOf(String principal) {
+        List<SessionRecord> out = new ArrayList<>();
+        for (String id : store.findIdsByPrincipal(principal)) {
+            SessionRecord r = store.load(id);
+            if (r != null && principal.equals(r.principal())) out.add(r);
+        }
+        out.sort(Comparator.comparingLong(SessionRecord::lastAccessedAt).reversed());
+        return out;
+    }
+
+    @Override
+    public List<SessionInfo> sessionsOf(String principal) {
+        List<SessionInfo> out = new ArrayList<>();
+        for (SessionRecord r : recordsOf(principal)) out.add(info(r));
+        return out;
+    }
+
+    @Override
+    public SessionPage list(String cursor, int max, Duration idleAtLeast) {
+        if (max < 1 || max > MAX_PAGE) throw new IllegalArgumentException("page size must be 1 to " + MAX_PAGE);
+        long idleBefore = engine.now() - idleAtLeast.toMillis();
+        SessionStore.Page page = store.list(cursor, max);
+        List<SessionInfo> out = new ArrayList<>();
+        for (SessionRecord r : page.sessions()) {
+            if (r.lastAccessedAt() <= idleBefore) out.add(info(r));
+        }
+        return new SessionPage(out, page.next());
+    }
+
+    @Override
+    public boolean invalidate(String id) {
+        SessionRecord r = store.load(id);
+        if (r == null || !store.delete(id)) return false;
+        ended(r, "admin");
+        return true;
+    }
+
+    private void ended(SessionRecord r, String detail) {
+        audit(AuditEvent.Type.INVALIDATED, r.id(), r.principal(), detail);
+        try {
+            onEnded.accept(ActiveSession.of(codec, r, engine.now()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Listener failed for an ended session", e);
+        }
+    }
+
+    @Override
+    public int invalidateAllOf(String principal, String keepId) {
+        int n = 0;
+        for (SessionRecord r : recordsOf(principal)) {
+            if (r.id().equals(keepId)) continue;
+            if (store.delete(r.id())) {
+                ended(r, keepId == null ? "admin:all" : "admin:others");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public String exportOf(String principal) {
+        StringBuilder b = new StringBuilder(512);
+        b.append("{\"principal\":").append(json(principal)).append(",\"exportedAt\":\"").append(Instant.now())
+                .append("\",\"sessions\":[");
+        boolean first = true;
+        for (SessionRecord r : recordsOf(principal)) {
+            if (!first) b.append(',');
+            first = false;
+            SessionInfo i = info(r);
+            b.append("{\"id\":").append(json(r.id())).append(",\"context\":").append(json(r.context()))
+                    .append(",\"createdAt\":\"").append(i.createdAt()).append('"')
+                    .append(",\"lastAccessedAt\":\"").append(i.lastAccessedAt()).append('"')
+                    .append(",\"expiresAt\":").append(i.expiresAt() == null ? "null" : "\"" + i.expiresAt() + "\"")
+                    .append(",\"fingerprint\":").append(json(r.fingerprint()))
+                    .append(",\"attributes\":{");
+            boolean firstAttr = true;
+            for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                if (!firstAttr) b.append(',');
+                firstAttr = false;
+                b.append(json(a.getKey())).append(':').append(attributeJson(a.getValue()));
+            }
+            b.append("}}");
+        }
+        audit(AuditEvent.Type.EXPORTED, null, principal, null);
+        return b.append("]}").toString();
+    }
+
+    private String attributeJson(byte[] data) {
+        try {
+            Object v = codec.decode(data);
+            String text = String.valueOf(v);
+            if (text.length() > EXPORT_TEXT_MAX) text = text.substring(0, EXPORT_TEXT_MAX) + "...";
+            return "{\"type\":" + json(v == null ? null : v.getClass().getName()) + ",\"value\":" + json(text) + "}";
+        } catch (RuntimeException e) {
+            return "{\"bytes\":" + data.length + ",\"base64\":\"" + Base64.getEncoder().encodeToString(data)
+                    + "\",\"unreadable\":" + json(e.getMessage()) + "}";
+        }
+    }
+
+    private static String json(String s) {
+        return dev.unisession.api.SessionHealth.jsonString(s);
+    }
+
+    @Override
+    public int erase(String principal) {
+        int n = invalidateAllOf(principal, null);
+        n = Math.max(n, store.deleteAllOf(principal));
+        int auditRows = audit.erase(principal);
+        // The record of the erasure must not name whom it erased.
+        audit(AuditEvent.Type.ERASED, null, null, "sessions=" + n + " auditEntries=" + auditRows);
+        return n;
+    }
+
+    @Override
+    public int cleanupExpired() {
+        return engine.expire(expiryBatch, a -> {
+            audit(AuditEvent.Type.EXPIRED, a.id(), a.principal(), null);
+            onEnded.accept(a);
+        });
+    }
+
+    @Override
+    public SessionMetrics stats() {
+        return metrics;
+    }
+
+    @Override
+    public SessionHealth health() {
+        List<SessionHealth.Tier> tiers = new ArrayList<>();
+        boolean allUp = true;
+        boolean serving = false;
+        long active = -1;
+        for (TierHealth t : store.probe()) {
+            allUp &= t.up();
+            if (t.up() && t.role() != TierHealth.Role.CACHE) {
+                serving = true;
+                if (active < 0) active = t.sessions();
+            }
+            tiers.add(new SessionHealth.Tier(t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT),
+                    t.up() ? SessionHealth.Status.UP : SessionHealth.Status.DOWN, t.latencyMicros() / 1000.0,
+                    t.sessions(), t.detail()));
+        }
+        SessionHealth.Status status = allUp ? SessionHealth.Status.UP
+                : serving ? SessionHealth.Status.DEGRADED : SessionHealth.Status.DOWN;
+        return new SessionHealth(status, storeName, active, metrics.getBreakerState(),
+                metrics.getWriteBehindBacklog(), metrics.getWriteBehindFlushLagMillis(), List.copyOf(tiers));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.unisession.store;
+
+import dev.unisession.config.UnisessionConfig;
+
+import java.time.Clock;
+
+/** Opens the store chain a configuration names; used by the filter and the admin tool alike. */
+public final class Stores {
+
+    private Stores() {
+    }
+
+    /**
+     * Opens {@code unisession.store}: memory, redis (near cache in front), jpa, memory-jpa, or tiered (near cache,
+     * Redis, database written behind).
+     *
+     * @param loader the class loader that sees the application's classes (for the persistence unit)
+     * @throws IllegalArgumentException naming the key when the store cannot be opened as configured
+     */
+    public static SessionStore open(UnisessionConfig config, ClassLoader loader, Clock clock) {
+        switch (config.store()) {
+            case MEMORY:
+                return new MemoryStore(clock);
+            case REDIS:
+                return nearCache(RedisStore.connect(config, clock), config, clock);
+            case JPA:
+                return JpaStore.connect(config, 0, clock, loader);
+            case MEMORY_JPA:
+                return new TieredStore(new MemoryStore(clock), JpaStore.connect(config, 0, clock, loader),
+                        config.jpaFlushInterval(), config.jpaBacklogMax(), config.breakerOpenFor());
+            case TIERED: {
+                RedisStore redis = RedisStore.connect(config, clock);
+                JpaStore db;
+                try {
+                    db = JpaStore.connect(config, config.touchFraction(), clock, loader);
+                } catch (RuntimeException e) {
+                    redis.close();
+                    throw e;
+                }
+                return nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
+                        config.breakerOpenFor()), config, clock);
+            }
+            default:
+                throw new IllegalArgumentException("unsupported store " + config.store());
+        }
+    }
+
+    private static SessionStore nearCache(SessionStore shared, UnisessionConfig config, Clock clock) {
+        return config.nearCacheEnabled() ? new NearCacheStore(shared, config.nearCacheSize(), config.nearCacheIdle(),
+                config.touchFraction(), clock) : shared;
+    }
+}
