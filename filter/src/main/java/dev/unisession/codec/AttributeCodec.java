@@ -172,6 +172,14 @@ public final class AttributeCodec {
         }
     }
 
+    /**
+     * An object stream over serialized data written by another session library (for importers), with the same
+     * class allowlist and limits as {@link #decode}.
+     */
+    public java.io.ObjectInputStream openForeign(InputStream in) throws IOException {
+        return new CheckingInputStream(in);
+    }
+
     /** Whether values of this class may be stored and read. */
     public boolean isAllowed(Class<?> type) {
         Class<?> c = type;

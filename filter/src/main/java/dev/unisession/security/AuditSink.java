@@ -3,7 +3,7 @@ package dev.unisession.security;
 /**
  * Where audit events go. The default writes them to the {@code dev.unisession.audit} logger; an application may
  * hand the filter its own sink in the context attribute {@link #CONTEXT_ATTRIBUTE}, or name a class with a public
- * no-argument constructor in {@code unisession.audit.sink}. A sink must be fast and must not throw.
+ * no-argument constructor in {@code unisession.audit.sink}; {@code database} keeps them in the session database. A sink must be fast and must not throw.
  */
 public interface AuditSink {
 
@@ -23,6 +23,28 @@ public interface AuditSink {
     };
 
     void record(AuditEvent event);
+
+    /**
+     * The sink a {@code unisession.audit.sink} value names: {@code log}, {@code none}, or the name of an AuditSink
+     * class with a public no-argument constructor, loaded through {@code loader}.
+     *
+     * @throws IllegalArgumentException naming the key when the value names no usable class
+     */
+    static AuditSink named(String value, ClassLoader loader) {
+        switch (value) {
+            case "log":
+                return LOG;
+            case "none":
+                return NONE;
+            default:
+                try {
+                    return (AuditSink) Class.forName(value, true, loader).getConstructor().newInstance();
+                } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+                    throw new IllegalArgumentException("Invalid value for unisession.audit.sink: log, none, database, or the "
+                            + "name of an AuditSink class with a public no-argument constructor (" + e + ")");
+                }
+        }
+    }
 
     /**
      * Removes the entries that name a principal (GDPR erasure), where this sink keeps entries it can remove.

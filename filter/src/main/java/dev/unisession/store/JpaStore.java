@@ -58,6 +58,7 @@ public final class JpaStore implements SessionStore {
                 .transactionType(PersistenceUnitTransactionType.RESOURCE_LOCAL)
                 .managedClass(SessionRow.class)
                 .managedClass(AttributeRow.class)
+                .managedClass(AuditRow.class)
                 .property("eclipselink.weaving", "false")
                 .property("eclipselink.cache.shared.default", "false")
                 .property("eclipselink.jdbc.batch-writing", "JDBC")
@@ -370,6 +371,20 @@ public final class JpaStore implements SessionStore {
             for (SessionRow r : won) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
             return out;
         });
+    }
+
+    /** Writes audit entries in one transaction. */
+    void insertAudit(List<AuditRow> rows) {
+        inTransaction(em -> {
+            for (AuditRow r : rows) em.persist(r);
+            return null;
+        });
+    }
+
+    /** Removes the audit entries that name a principal. @return how many */
+    int deleteAuditOf(String principal) {
+        return inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
+                .setParameter("p", principal).executeUpdate());
     }
 
     /** Removes every row (tests only). */

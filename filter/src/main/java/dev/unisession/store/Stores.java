@@ -1,6 +1,7 @@
 package dev.unisession.store;
 
 import dev.unisession.config.UnisessionConfig;
+import dev.unisession.security.AuditSink;
 
 import java.time.Clock;
 
@@ -43,6 +44,27 @@ public final class Stores {
             default:
                 throw new IllegalArgumentException("unsupported store " + config.store());
         }
+    }
+
+    /**
+     * The audit sink {@code unisession.audit.sink} names: {@code log}, {@code none}, {@code database} (table
+     * {@code us_audit} of the store's database) or an AuditSink class name.
+     */
+    public static AuditSink auditSink(UnisessionConfig config, SessionStore store, ClassLoader loader) {
+        if (!"database".equals(config.auditSink())) return AuditSink.named(config.auditSink(), loader);
+        JpaStore db = database(store);
+        if (db == null) {
+            throw new IllegalArgumentException(UnisessionConfig.Key.AUDIT_SINK.key() + "=database needs a store "
+                    + "with a database (" + UnisessionConfig.Key.STORE.key() + "=jpa, memory-jpa or tiered)");
+        }
+        return new DatabaseAuditSink(db);
+    }
+
+    /** The database tier of a store chain, or null. */
+    static JpaStore database(SessionStore store) {
+        SessionStore s = store instanceof NearCacheStore ? ((NearCacheStore) store).shared() : store;
+        if (s instanceof TieredStore) return ((TieredStore) s).database();
+        return s instanceof JpaStore ? (JpaStore) s : null;
     }
 
     private static SessionStore nearCache(SessionStore shared, UnisessionConfig config, Clock clock) {

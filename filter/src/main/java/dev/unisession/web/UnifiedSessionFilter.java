@@ -60,6 +60,7 @@ public class UnifiedSessionFilter implements Filter {
     /** Null when the health endpoint is off: then it costs nothing. */
     private HealthEndpoint health;
     private SessionStore ownedStore;
+    private AutoCloseable ownedAudit;
     private ScheduledExecutorService sweeper;
 
     @Override
@@ -81,7 +82,8 @@ public class UnifiedSessionFilter implements Filter {
             SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
                     config.tokenClockSkew(), Clock.systemUTC());
             metrics = new SessionMetrics(store);
-            AuditSink audit = auditSink(ctx, config, loader);
+            AuditSink audit = auditSink(ctx, config, store, loader);
+            if (audit instanceof AutoCloseable) ownedAudit = (AutoCloseable) audit;
             metrics.registerJmx(ctx.getContextPath());
             Object registry = ctx.getAttribute("io.micrometer.core.instrument.MeterRegistry");
             metrics.bindMicrometer(registry, ctx.getContextPath());
@@ -136,23 +138,11 @@ public class UnifiedSessionFilter implements Filter {
         return ownedStore;
     }
 
-    private static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, ClassLoader loader) {
+    private static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, SessionStore store,
+                                       ClassLoader loader) {
         Object given = ctx.getAttribute(AuditSink.CONTEXT_ATTRIBUTE);
         if (given instanceof AuditSink) return (AuditSink) given;
-        switch (config.auditSink()) {
-            case "log":
-                return AuditSink.LOG;
-            case "none":
-                return AuditSink.NONE;
-            default:
-                try {
-                    return (AuditSink) Class.forName(config.auditSink(), true, loader).getConstructor().newInstance();
-                } catch (ReflectiveOperationException | ClassCastException e) {
-                    throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.AUDIT_SINK.key()
-                            + ": log, none, or the name of an AuditSink class with a public no-argument constructor ("
-                            + e + ")");
-                }
-        }
+        return Stores.auditSink(config, store, loader);
     }
 
     private static TokenKeys signingKeys(UnisessionConfig config) {
@@ -271,6 +261,13 @@ public class UnifiedSessionFilter implements Filter {
         }
         if (metrics != null) metrics.unregisterJmx();
         if (sweeper != null) sweeper.shutdownNow();
+        if (ownedAudit != null) {
+            try {
+                ownedAudit.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "Audit sink did not close cleanly", e);
+            }
+        }
         if (ownedStore != null) ownedStore.close();
     }
 

@@ -18,3 +18,14 @@ CREATE TABLE IF NOT EXISTS us_attribute (
     data       LONGBLOB     NOT NULL,
     PRIMARY KEY (session_id, name)
 );
+CREATE TABLE IF NOT EXISTS us_audit (
+    id         VARCHAR(32)  NOT NULL PRIMARY KEY,
+    happened_at BIGINT      NOT NULL,
+    type       VARCHAR(32)  NOT NULL,
+    session_id VARCHAR(64),
+    principal  VARCHAR(255),
+    detail     VARCHAR(255),
+    remote     VARCHAR(64)
+);
+CREATE INDEX IF NOT EXISTS us_audit_principal ON us_audit (principal);
+CREATE INDEX IF NOT EXISTS us_audit_at ON us_audit (happened_at);

@@ -199,6 +199,41 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void listsInPagesCountsAndErasesAPrincipalEverywhere() {
+        Map<String, String> live = new java.util.HashMap<>();
+        for (int i = 0; i < 25; i++) {
+            String id = id();
+            live.put(id, "v" + i);
+            store.save(create(id, i < 5 ? "carol" : null, 600, Map.of("a", b("v" + i))));
+        }
+        String expired = id();
+        store.save(create(expired, "carol", 1, Map.of("a", b("old"))));
+        now[0] += 2_000;
+        assertEquals(25, store.count());
+        Map<String, String> listed = new java.util.HashMap<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            SessionStore.Page page = store.list(cursor, 10);
+            for (SessionRecord r : page.sessions()) {
+                assertNull(listed.put(r.id(), new String(r.attributes().get("a"), StandardCharsets.UTF_8)),
+                        "listed twice: " + r.id());
+            }
+            cursor = page.next();
+            pages++;
+        } while (cursor != null && pages < 100);
+        assertEquals(live, listed, "every live session once, with its attributes; the expired one not");
+        assertTrue(pages >= 2, "paged");
+
+        int erased = store.deleteAllOf("carol");
+        assertTrue(erased >= 5, "erased " + erased);
+        assertEquals(Set.of(), store.findIdsByPrincipal("carol"));
+        assertEquals(20, store.count());
+        for (TierHealth t : store.probe()) assertTrue(t.up(), t.toString());
+        assertFalse(store.probe().isEmpty());
+    }
+
+    @Test
     void expiredSessionsAreInvisibleAndClaimedExactlyOnce() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

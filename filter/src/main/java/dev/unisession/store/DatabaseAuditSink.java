@@ -1,0 +1,105 @@
+package dev.unisession.store;
+
+import dev.unisession.security.AuditEvent;
+import dev.unisession.security.AuditSink;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Audit entries in the session database ({@code unisession.audit.sink=database}, table {@code us_audit}). Requests
+ * only queue an entry; a background thread writes the queue in one transaction every second. The queue is
+ * bounded: past 10,000 waiting entries, new ones are dropped and counted, never blocking a request. Entries
+ * naming a principal can be erased (GDPR).
+ */
+public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(DatabaseAuditSink.class.getName());
+    private static final int QUEUE = 10_000;
+    private static final int MAX_TEXT = 255;
+
+    private final JpaStore db;
+    private final BlockingQueue<AuditRow> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong dropped = new AtomicLong();
+    private final ScheduledExecutorService writer;
+    private final SecureRandom random = new SecureRandom();
+
+    public DatabaseAuditSink(JpaStore db) {
+        this.db = db;
+        this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "unisession-audit-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        writer.scheduleWithFixedDelay(this::flushQuietly, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private static String clip(String s) {
+        return s == null || s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT);
+    }
+
+    @Override
+    public void record(AuditEvent e) {
+        byte[] id = new byte[16];
+        random.nextBytes(id);
+        AuditRow row = new AuditRow(Base64.getUrlEncoder().withoutPadding().encodeToString(id), e.at().toEpochMilli(),
+                e.type().name(), e.sessionId(), clip(e.principal()), clip(e.detail()), clip(e.remoteAddress()));
+        if (!queue.offer(row)) dropped.incrementAndGet();
+    }
+
+    /** Entries not written because the queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Writes what is queued now. */
+    public synchronized void flush() {
+        List<AuditRow> batch = new ArrayList<>();
+        queue.drainTo(batch);
+        if (batch.isEmpty()) return;
+        try {
+            db.insertAudit(batch);
+        } catch (RuntimeException e) {
+            for (AuditRow r : batch) {
+                if (!queue.offer(r)) dropped.incrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Audit entries wait for the database: {0}", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized int erase(String principal) {
+        int queued = 0;
+        for (AuditRow r : new ArrayList<>(queue)) {
+            if (principal.equals(r.principal) && queue.remove(r)) queued++;
+        }
+        return queued + db.deleteAuditOf(principal);
+    }
+
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flushQuietly();
+    }
+}
