@@ -1,18 +1,15 @@
 package dev.unisession.admin;
 
+import dev.unisession.core.LegacyIds;
 import dev.unisession.core.SessionDelta;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -137,18 +134,9 @@ final class Migrate extends AdminCli.StoreCommand {
         else skip("already imported");
     }
 
-    /**
-     * The unified session id of an imported session: derived from the source and its id there, shaped like
-     * every other id (22 base64url characters), so that a second run recognises it.
-     */
+    /** The unified session id of a session imported from this source (see {@link LegacyIds}). */
     static String importedId(From from, String legacyId) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest((from.name() + ":" + legacyId)
-                    .getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(h).substring(0, 22);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return LegacyIds.unifiedId(from.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), legacyId);
     }
 
     private Connection connect() throws java.sql.SQLException {

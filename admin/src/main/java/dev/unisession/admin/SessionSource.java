@@ -35,6 +35,18 @@ abstract class SessionSource {
     /** Reads every session, handing each to the consumer; a session that cannot be decoded comes with a reason. */
     abstract void read(java.util.function.Consumer<Item> each) throws SQLException, IOException;
 
+    /** Rows of a table, all or those whose {@code column} equals {@code value} (when value is not null). */
+    static int countRows(Connection db, String table, String column, String value) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("SELECT COUNT(*) FROM " + table
+                + (value == null ? "" : " WHERE " + column + " = ?"))) {
+            if (value != null) st.setString(1, value);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     static String reason(Exception e) {
         String m = e.getMessage();
         if (e instanceof java.io.InvalidClassException || e instanceof ClassNotFoundException) {
@@ -95,13 +107,7 @@ abstract class SessionSource {
 
         @Override
         int count() throws SQLException {
-            try (PreparedStatement st = db.prepareStatement("SELECT COUNT(*) FROM " + table + where())) {
-                if (app != null) st.setString(1, app);
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
+            return countRows(db, table, col.get("app"), app);
         }
 
         @Override
@@ -205,13 +211,7 @@ abstract class SessionSource {
 
         @Override
         int count() throws SQLException {
-            try (PreparedStatement st = db.prepareStatement("SELECT COUNT(*) FROM " + table + where())) {
-                if (context != null) st.setString(1, context);
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
+            return countRows(db, table, "contextPath", context);
         }
 
         @Override
@@ -256,11 +256,7 @@ abstract class SessionSource {
 
         @Override
         int count() throws SQLException {
-            try (PreparedStatement st = db.prepareStatement("SELECT COUNT(*) FROM " + table);
-                 ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
+            return countRows(db, table, null, null);
         }
 
         @Override

@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Sessions written by the real libraries (Tomcat's PersistentManager with DataSourceStore, its StandardManager
@@ -102,6 +103,29 @@ class MigrateTest {
         assertTrue(again.out().contains("skipped count=1000 reason=\"already imported\""), again.toString());
     }
 
+    private static Tomcat tomcat(Path dir) {
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(dir.resolve("tc").toString());
+        tomcat.setPort(0);
+        return tomcat;
+    }
+
+    /** Starts Tomcat, creates the sessions through its manager, and stops it (the manager persists them). */
+    private static Map<String, Integer> createAndStop(Tomcat tomcat, org.apache.catalina.Manager manager)
+            throws Exception {
+        tomcat.getConnector();
+        tomcat.start();
+        Map<String, Integer> ids = new HashMap<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            Session s = manager.createSession(null);
+            attributesOf(i).forEach(s.getSession()::setAttribute);
+            ids.put(s.getId(), i);
+        }
+        tomcat.stop();
+        tomcat.destroy();
+        return ids;
+    }
+
     @Test
     void tomcatPersistentManagerDataSourceStore(@TempDir Path dir) throws Exception {
         String url = "jdbc:h2:" + dir.resolve("tomcat");
@@ -111,9 +135,7 @@ class MigrateTest {
                     + "valid_session char(1) not null, max_inactive int not null, last_access bigint not null, "
                     + "app_name varchar(255), session_data blob)");
         }
-        Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(dir.resolve("tc").toString());
-        tomcat.setPort(0);
+        Tomcat tomcat = tomcat(dir);
         tomcat.enableNaming();
         Context ctx = tomcat.addContext("/shop", Files.createDirectories(dir.resolve("docs")).toString());
         ContextResource res = new ContextResource();
@@ -139,16 +161,7 @@ class MigrateTest {
         PersistentManager manager = new PersistentManager();
         manager.setStore(store);
         ctx.setManager(manager);
-        tomcat.getConnector();
-        tomcat.start();
-        Map<String, Integer> ids = new HashMap<>();
-        for (int i = 0; i < SESSIONS; i++) {
-            Session s = manager.createSession(null);
-            attributesOf(i).forEach(s.getSession()::setAttribute);
-            ids.put(s.getId(), i);
-        }
-        tomcat.stop(); // the PersistentManager writes every session to the table on stop
-        tomcat.destroy();
+        Map<String, Integer> ids = createAndStop(tomcat, manager); // PersistentManager writes them on stop
         String app;
         try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select count(*), max(app_name) from tomcat_sessions")) {
@@ -162,23 +175,12 @@ class MigrateTest {
 
     @Test
     void tomcatStandardManagerSessionsSer(@TempDir Path dir) throws Exception {
-        Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(dir.resolve("tc").toString());
-        tomcat.setPort(0);
+        Tomcat tomcat = tomcat(dir);
         Context ctx = tomcat.addContext("/shop", Files.createDirectories(dir.resolve("docs")).toString());
         StandardManager manager = new StandardManager();
         manager.setPathname(dir.resolve("SESSIONS.ser").toString());
         ctx.setManager(manager);
-        tomcat.getConnector();
-        tomcat.start();
-        Map<String, Integer> ids = new HashMap<>();
-        for (int i = 0; i < SESSIONS; i++) {
-            Session s = manager.createSession(null);
-            attributesOf(i).forEach(s.getSession()::setAttribute);
-            ids.put(s.getId(), i);
-        }
-        tomcat.stop(); // StandardManager writes its live sessions to SESSIONS.ser
-        tomcat.destroy();
+        Map<String, Integer> ids = createAndStop(tomcat, manager); // StandardManager writes SESSIONS.ser on stop
         assertTrue(Files.size(dir.resolve("SESSIONS.ser")) > 10_000, "Tomcat wrote the file");
         migrateThreeTimes(dir, List.of("migrate", "--from", "tomcat-file", "--path",
                 dir.resolve("SESSIONS.ser").toString()), Migrate.From.TOMCAT_FILE, ids, false);
@@ -214,6 +216,38 @@ class MigrateTest {
             ids.put(s.getId(), i);
         }
         return ids;
+    }
+
+    @Test
+    void jettyJdbcSessionDataStore(@TempDir Path dir) throws Exception {
+        String url = "jdbc:h2:" + dir.resolve("jetty");
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        ds.setUser("sa");
+        org.eclipse.jetty.session.DatabaseAdaptor adaptor = new org.eclipse.jetty.session.DatabaseAdaptor();
+        adaptor.setDatasource(ds);
+        org.eclipse.jetty.session.JDBCSessionDataStore store = new org.eclipse.jetty.session.JDBCSessionDataStore();
+        store.setDatabaseAdaptor(adaptor);
+        store.initialize(new org.eclipse.jetty.session.SessionContext() {
+            {
+                _workerName = "node0";
+                _canonicalContextPath = "shop";
+                _vhost = "0.0.0.0";
+            }
+        });
+        store.start(); // creates the JettySessions table
+        Map<String, Integer> ids = new HashMap<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < SESSIONS; i++) {
+            String id = "node0" + UUID.randomUUID().toString().replace("-", "");
+            org.eclipse.jetty.session.SessionData data = store.newSessionData(id, now, now, now, 1_800_000);
+            attributesOf(i).forEach(data::setAttribute);
+            store.store(id, data);
+            ids.put(id, i);
+        }
+        store.stop();
+        migrateThreeTimes(dir, List.of("migrate", "--from", "jetty-jdbc", "--jdbc-url", url, "--jdbc-user", "sa",
+                "--app", "shop"), Migrate.From.JETTY_JDBC, ids, false);
     }
 
     @Test

@@ -112,7 +112,9 @@ public final class UnisessionConfig {
         CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false),
         HEALTH_ENABLED("health.enabled", "false", false),
         HEALTH_PATH("health.path", "/unisession/health", false),
-        HEALTH_ROLE("health.role", null, false);
+        HEALTH_ROLE("health.role", null, false),
+        MIGRATE_FROM("migrate.from", null, false),
+        MIGRATE_COOKIE("migrate.cookie", null, false);
 
         private final String name;
         private final String defaultValue;
@@ -221,6 +223,8 @@ public final class UnisessionConfig {
     private final boolean healthEnabled;
     private final String healthPath;
     private final String healthRole;
+    private final String migrateFrom;
+    private final String migrateCookie;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -300,6 +304,21 @@ public final class UnisessionConfig {
             throw invalid(Key.HEALTH_PATH, "a path such as /unisession/health");
         }
         this.healthRole = optional(Key.HEALTH_ROLE);
+        String from = optional(Key.MIGRATE_FROM);
+        if (from != null && !dev.unisession.core.LegacyIds.SOURCES.contains(from.toLowerCase(Locale.ROOT))) {
+            throw invalid(Key.MIGRATE_FROM, "one of " + dev.unisession.core.LegacyIds.SOURCES);
+        }
+        this.migrateFrom = from == null ? null : from.toLowerCase(Locale.ROOT);
+        String legacyCookie = optional(Key.MIGRATE_COOKIE);
+        if (legacyCookie != null && !legacyCookie.matches("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+")) {
+            throw invalid(Key.MIGRATE_COOKIE, "a cookie name such as JSESSIONID or SESSION");
+        }
+        this.migrateCookie = legacyCookie;
+        if ((migrateFrom == null) != (migrateCookie == null)) {
+            throw new IllegalArgumentException("Set both " + Key.MIGRATE_FROM.key() + " and "
+                    + Key.MIGRATE_COOKIE.key() + " (the source the sessions were imported from and its cookie), "
+                    + "or neither");
+        }
         if (store.usesDatabase() && jpaUrl == null && jpaDataSource == null) {
             throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
@@ -549,6 +568,12 @@ public final class UnisessionConfig {
     public String healthRole() { return healthRole; }
 
     public int maxSessionBytes() { return maxSessionBytes; }
+
+    /** The library sessions were imported from ({@code unisession-admin migrate}), or null. */
+    public String migrateFrom() { return migrateFrom; }
+
+    /** That library's session cookie, whose holders get their imported session, or null. */
+    public String migrateCookie() { return migrateCookie; }
 
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }

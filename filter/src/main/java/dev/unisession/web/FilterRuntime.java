@@ -32,6 +32,26 @@ final class FilterRuntime {
                     int maxSessionsPerUser, boolean evictOldest) {
     }
 
+    /** Sessions imported from another library, found through its cookie; null fields when off. */
+    record Imported(String source, String cookie) {
+        static final Imported OFF = new Imported(null, null);
+
+        boolean on() {
+            return cookie != null;
+        }
+    }
+
+    private Imported imported = Imported.OFF;
+
+    FilterRuntime imported(Imported value) {
+        this.imported = value;
+        return this;
+    }
+
+    Imported imported() {
+        return imported;
+    }
+
     FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
                   ListenerBridge listeners, boolean versionHints, boolean adoptNative, Security security,
                   dev.unisession.api.SessionMetrics metrics) {

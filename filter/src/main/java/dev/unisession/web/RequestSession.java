@@ -97,9 +97,10 @@ final class RequestSession implements UnifiedSession {
                 }
             }
         }
-        if (token == null && !tokenRejected && runtime.adoptNative() && !adoptionTried) {
+        if (token == null && !tokenRejected && !adoptionTried) {
             adoptionTried = true;
-            UnifiedHttpSession adopted = adoptNative();
+            UnifiedHttpSession adopted = runtime.imported().on() ? takeOverImported() : null;
+            if (adopted == null && runtime.adoptNative()) adopted = adoptNative();
             if (adopted != null) return adopted;
         }
         if (!create) return null;
@@ -148,6 +149,34 @@ final class RequestSession implements UnifiedSession {
         LOG.log(System.Logger.Level.INFO, "Container session taken over by a unified session ({0} attributes)",
                 active.attributeNames().size());
         return session;
+    }
+
+    /**
+     * A client that still holds the old library's cookie of a session imported by {@code unisession-admin migrate}
+     * continues that session. Its id changes at once, so the old cookie works once only and the imported id
+     * never reaches the client.
+     */
+    private UnifiedHttpSession takeOverImported() {
+        if (response.isCommitted() || request.getCookies() == null) return null;
+        FilterRuntime.Imported imported = runtime.imported();
+        for (jakarta.servlet.http.Cookie c : request.getCookies()) {
+            if (!imported.cookie().equals(c.getName())) continue;
+            String legacyId = dev.unisession.core.LegacyIds.fromCookie(imported.source(), c.getValue());
+            if (legacyId == null) continue;
+            ActiveSession found = runtime.engine().load(dev.unisession.core.LegacyIds.unifiedId(imported.source(),
+                    legacyId), requestTime);
+            if (found == null) continue;
+            try {
+                runtime.engine().changeId(found);
+            } catch (IllegalStateException e) {
+                continue; // another request took it over first
+            }
+            found.setFingerprint(fingerprint());
+            session = runtime.view(found);
+            runtime.audit(AuditEvent.Type.ADOPTED, found.id(), found.principal(), "imported", request);
+            return session;
+        }
+        return null;
     }
 
     private String fingerprint() {

@@ -93,6 +93,7 @@ public class UnifiedSessionFilter implements Filter {
                     new FilterRuntime.Security(audit, config.fingerprint(),
                             config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()),
                     metrics);
+            runtime.imported(new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie()));
             FilterRuntime rt = runtime;
             manager = new StoreSessionManager(engine, store, codec, metrics, audit,
                     config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),

@@ -47,4 +47,36 @@ abstract class RolloutSuite {
                     "the container's session was invalidated: " + events);
         }
     }
+
+    /**
+     * Sessions imported by {@code unisession-admin migrate} from Spring Session: a browser that still holds the
+     * old SESSION cookie continues its session once, under a new id and the unified cookie.
+     */
+    @Test
+    void importedSessionsContinueFromTheOldLibrarysCookie() throws Exception {
+        dev.unisession.store.MemoryStore store = new dev.unisession.store.MemoryStore();
+        dev.unisession.codec.AttributeCodec codec = new dev.unisession.codec.AttributeCodec(
+                getClass().getClassLoader(), n -> false, List.of());
+        String springId = java.util.UUID.randomUUID().toString();
+        String imported = dev.unisession.core.LegacyIds.unifiedId("spring-session-jdbc", springId);
+        long now = System.currentTimeMillis();
+        store.save(new dev.unisession.core.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "alice",
+                null, null, true, Map.of("user", codec.encode("user", "alice")), java.util.Set.of()));
+        Map<String, String> params = Map.of("unisession.token.keys", Keys.entry("k1", Keys.secret()),
+                "unisession.migrate.from", "spring-session-jdbc", "unisession.migrate.cookie", "SESSION");
+        try (RunningServer server = container().start(TestWebapp.declared(), params, store)) {
+            String springCookie = "SESSION=" + java.util.Base64.getEncoder().encodeToString(
+                    springId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Client.Reply first = Client.getWithCookie(server.uri("/s?op=whoami"), springCookie);
+            assertEquals("alice", first.value("principal"), first.body());
+            assertEquals("alice", first.value("attr.user"), first.body());
+            String unifiedId = first.value("session");
+            assertNotEquals(imported, unifiedId, "a new id at once");
+            assertTrue(first.setCookies().stream().anyMatch(c -> c.startsWith(SessionSuite.COOKIE + "=")),
+                    "the unified cookie is issued");
+            Client.Reply replay = Client.getWithCookie(server.uri("/s?op=whoami"), springCookie);
+            assertEquals("null", replay.value("principal"), "the old cookie works once only: " + replay.body());
+            assertEquals("none", replay.value("session"));
+        }
+    }
 }
