@@ -54,7 +54,8 @@ final class AdminContext implements AutoCloseable {
         this.audit = Stores.auditSink(config, store, loader);
         this.manager = new StoreSessionManager(engine, store, codec, metrics, audit,
                 config.store().name().toLowerCase(Locale.ROOT).replace('_', '-'), config.expiryBatchSize(),
-                session -> { });
+                session -> { }, new dev.unisession.core.SessionEvents(),
+                new java.util.concurrent.CopyOnWriteArrayList<>());
     }
 
     /**

@@ -1,6 +1,17 @@
 package dev.unisession.api;
 
-/** A principal already has as many sessions as allowed and the policy is to refuse new ones. */
+/**
+ * A principal already has as many sessions as allowed and the policy is to refuse new ones
+ * ({@code unisession.max-sessions-policy=refuse-new}).
+ *
+ * <pre>{@code
+ * try {
+ *     UnifiedSession.of(request).authenticate(user);
+ * } catch (SessionLimitException e) {
+ *     response.sendRedirect("/sessions?full=" + e.limit()); // let the user end another session first
+ * }
+ * }</pre>
+ */
 public final class SessionLimitException extends IllegalStateException {
     private final String principal;
     private final int limit;

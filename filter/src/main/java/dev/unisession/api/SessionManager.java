@@ -35,6 +35,29 @@ public interface SessionManager {
         return (SessionManager) o;
     }
 
+    /**
+     * Creates a session outside any request (for example for a service login), stored at once.
+     *
+     * @param principal its principal, or null
+     * @param context   its platform context, or null
+     * @return the new session; a client uses it once it holds a cookie for it
+     */
+    SessionInfo create(String principal, String context);
+
+    /**
+     * Lets a session live at least {@code duration} from now without being used, by raising its max inactive
+     * interval as needed.
+     *
+     * @return false when the session does not exist
+     */
+    boolean extend(String id, Duration duration);
+
+    /** Adds a listener for the events of every session of this store (see {@link SessionEventListener}). */
+    void addEventListener(SessionEventListener listener);
+
+    /** Adds a validator, run after those already registered (see {@link SessionValidator}). */
+    void addValidator(SessionValidator validator);
+
     /** The live session with this id. */
     Optional<SessionInfo> find(String id);
 

@@ -2,7 +2,16 @@ package dev.unisession.api;
 
 import java.util.Map;
 
-/** What {@link SessionMetrics} shows over JMX ({@code dev.unisession:type=SessionMetrics,...}). */
+/**
+ * What {@link SessionMetrics} shows over JMX ({@code dev.unisession:type=SessionMetrics,...}).
+ *
+ * <pre>{@code
+ * MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+ * for (ObjectName n : jmx.queryNames(new ObjectName("dev.unisession:type=SessionMetrics,*"), null)) {
+ *     System.out.println(n + " active=" + jmx.getAttribute(n, "ActiveSessions"));
+ * }
+ * }</pre>
+ */
 public interface SessionMetricsMXBean {
     long getSessionsCreated();
 

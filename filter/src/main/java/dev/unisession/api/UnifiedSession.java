@@ -7,8 +7,13 @@ import jakarta.servlet.ServletRequest;
  *
  * <pre>{@code
  * UnifiedSession session = UnifiedSession.of(request);
- * session.authenticate(user.getName()); // new session id (fixation), per-user limit, audit entry
+ * session.authenticate(user.getName());          // new session id (fixation), per-user limit, audit entry
+ * session.metadata().put(SessionMetadata.AUTH_METHOD, "password");
+ * session.switchContext("acme-eu");              // same session and id, another connected account
  * }</pre>
+ *
+ * Every method acts on the request's session as {@code request.getSession(false)} sees it; those that need one
+ * say so.
  */
 public interface UnifiedSession {
 
@@ -38,4 +43,32 @@ public interface UnifiedSession {
 
     /** Ends the current session, if any. */
     void logout();
+
+    /** The current session's id, or null when there is none. */
+    String id();
+
+    /** The platform context (connected account, tenant, ...) the session is in, or null. */
+    String context();
+
+    /**
+     * Moves the session to another platform context: the session and its id stay, the context changes, a
+     * {@link SessionEvent.Type#CONTEXT_SWITCHED} event and an audit entry are written. Switching to the current
+     * context does nothing.
+     *
+     * @param context the new context (1 to 255 characters), or null to leave every context
+     * @throws IllegalStateException when the request has no session
+     */
+    void switchContext(String context);
+
+    /** The session's security metadata; writing to it creates the session if needed. */
+    SessionMetadata metadata();
+
+    /**
+     * Stores the access time now, even if nothing else changed (by default a request that changes nothing writes
+     * it only now and then); for long pages that keep a session alive from a background call.
+     */
+    void touch();
+
+    /** When the current session expires unless used again; null when there is none or it never expires. */
+    java.time.Instant expiresAt();
 }

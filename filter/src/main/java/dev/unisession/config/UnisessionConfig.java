@@ -114,7 +114,10 @@ public final class UnisessionConfig {
         HEALTH_PATH("health.path", "/unisession/health", false),
         HEALTH_ROLE("health.role", null, false),
         MIGRATE_FROM("migrate.from", null, false),
-        MIGRATE_COOKIE("migrate.cookie", null, false);
+        MIGRATE_COOKIE("migrate.cookie", null, false),
+        VALIDATORS("validators", "", false),
+        VALIDATE_INTERVAL("validate.interval", "5m", false),
+        EVENT_LISTENERS("event-listeners", "", false);
 
         private final String name;
         private final String defaultValue;
@@ -225,6 +228,9 @@ public final class UnisessionConfig {
     private final String healthRole;
     private final String migrateFrom;
     private final String migrateCookie;
+    private final List<String> validators;
+    private final Duration validateInterval;
+    private final List<String> eventListeners;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
         this.raw = raw;
@@ -314,6 +320,9 @@ public final class UnisessionConfig {
             throw invalid(Key.MIGRATE_COOKIE, "a cookie name such as JSESSIONID or SESSION");
         }
         this.migrateCookie = legacyCookie;
+        this.validators = parseList(Key.VALIDATORS);
+        this.validateInterval = parseDuration(Key.VALIDATE_INTERVAL, true);
+        this.eventListeners = parseList(Key.EVENT_LISTENERS);
         if ((migrateFrom == null) != (migrateCookie == null)) {
             throw new IllegalArgumentException("Set both " + Key.MIGRATE_FROM.key() + " and "
                     + Key.MIGRATE_COOKIE.key() + " (the source the sessions were imported from and its cookie), "
@@ -568,6 +577,15 @@ public final class UnisessionConfig {
     public String healthRole() { return healthRole; }
 
     public int maxSessionBytes() { return maxSessionBytes; }
+
+    /** Class names of SessionValidators to run (besides those found through ServiceLoader). */
+    public List<String> validators() { return validators; }
+
+    /** How often each session is validated at most (0: on every request that loads it). */
+    public Duration validateInterval() { return validateInterval; }
+
+    /** Class names of SessionEventListeners (besides those found through ServiceLoader). */
+    public List<String> eventListeners() { return eventListeners; }
 
     /** The library sessions were imported from ({@code unisession-admin migrate}), or null. */
     public String migrateFrom() { return migrateFrom; }

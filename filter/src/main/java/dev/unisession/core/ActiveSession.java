@@ -152,16 +152,30 @@ public final class ActiveSession {
         this.hooks = hooks;
     }
 
+    /** The application's attribute names (session metadata is kept apart). */
     public synchronized List<String> attributeNames() {
-        return List.copyOf(names);
+        List<String> out = new java.util.ArrayList<>(names.size());
+        for (String n : names) if (!SessionRecord.isReserved(n)) out.add(n);
+        return out;
     }
 
     public synchronized boolean hasAttribute(String name) {
-        return names.contains(name);
+        return !SessionRecord.isReserved(name) && names.contains(name);
+    }
+
+    private static void checkName(String name) {
+        if (SessionRecord.isReserved(name)) {
+            throw new IllegalArgumentException("Session attribute names starting with '"
+                    + name.substring(0, 4) + "' are reserved for unisession's session metadata");
+        }
     }
 
     /** The value, decoded on first access; null if absent or unreadable (logged once). */
     public synchronized Object getAttribute(String name) {
+        return SessionRecord.isReserved(name) ? null : value(name);
+    }
+
+    private Object value(String name) {
         if (objects.containsKey(name)) return objects.get(name);
         if (!names.contains(name) || unreadable.contains(name)) return null;
         byte[] bytes = stored.get(name);
@@ -186,7 +200,12 @@ public final class ActiveSession {
      * @throws IllegalArgumentException when the value cannot be stored (see {@link AttributeCodec#encode})
      */
     public synchronized Object setAttribute(String name, Object value) {
-        if (value == null) return removeAttribute(name);
+        checkName(name);
+        return put(name, value);
+    }
+
+    private Object put(String name, Object value) {
+        if (value == null) return drop(name);
         byte[] bytes = codec.encode(name, value);
         long total = bytes.length;
         for (String n : names) {
@@ -198,7 +217,7 @@ public final class ActiveSession {
             throw new IllegalArgumentException("Session attribute '" + name + "' would make the session " + total
                     + " bytes stored; the limit is " + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
         }
-        Object old = names.contains(name) ? getAttribute(name) : null;
+        Object old = names.contains(name) ? value(name) : null;
         objects.put(name, value);
         setBytes.put(name, bytes);
         unreadable.remove(name);
@@ -208,13 +227,47 @@ public final class ActiveSession {
 
     /** Removes a value. @return the previous value (decoded), or null */
     public synchronized Object removeAttribute(String name) {
+        checkName(name);
+        return drop(name);
+    }
+
+    private Object drop(String name) {
         if (!names.contains(name)) return null;
-        Object old = getAttribute(name);
+        Object old = value(name);
         names.remove(name);
         objects.remove(name);
         setBytes.remove(name);
         unreadable.remove(name);
         return old;
+    }
+
+    /** A metadata value (under {@link SessionRecord#METADATA_PREFIX} or {@link SessionRecord#INTERNAL_PREFIX}). */
+    public synchronized String reserved(String name) {
+        Object v = value(name);
+        return v instanceof String ? (String) v : null;
+    }
+
+    /** Sets or (null) removes a metadata value. */
+    public synchronized void putReserved(String name, String value) {
+        if (!SessionRecord.isReserved(name)) throw new IllegalArgumentException("not a reserved name: " + name);
+        put(name, value);
+    }
+
+    /** The names under a reserved prefix, without the prefix. */
+    public synchronized java.util.Set<String> reservedKeys(String prefix) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String n : names) if (n.startsWith(prefix)) out.add(n.substring(prefix.length()));
+        return out;
+    }
+
+    /** Makes the next commit store the access time even if nothing else changed. */
+    public synchronized void touch() {
+        metadataChanged = true;
+    }
+
+    /** Epoch millis from which this session expires unless used again (Long.MAX_VALUE: never). */
+    public synchronized long expiresAt() {
+        return SessionRecord.expiresAt(thisAccess, maxInactiveSeconds);
     }
 
     /** What changed since the last commit; empty of attributes when nothing but the access time moved. */

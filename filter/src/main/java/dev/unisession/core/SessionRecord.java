@@ -11,6 +11,19 @@ import java.util.Objects;
  */
 public final class SessionRecord {
 
+    /**
+     * Names of the attributes that hold session metadata ({@code dev.unisession.api.SessionMetadata}), kept with
+     * the attributes so that every store, delta and tier carries them, and hidden from the application.
+     */
+    public static final String METADATA_PREFIX = "\u00a7us.";
+    /** Names of the attributes unisession keeps for itself (e.g. when the session was last validated). */
+    public static final String INTERNAL_PREFIX = "\u00a7us~";
+
+    /** True for the attribute names that are not the application's. */
+    public static boolean isReserved(String name) {
+        return name.startsWith(METADATA_PREFIX) || name.startsWith(INTERNAL_PREFIX);
+    }
+
     private final String id;
     private final String principal;
     private final String context;

@@ -1,10 +1,13 @@
 package dev.unisession.core;
 
+import dev.unisession.api.SessionEvent;
+import dev.unisession.api.SessionEventListener;
 import dev.unisession.api.SessionHealth;
 import dev.unisession.api.SessionInfo;
 import dev.unisession.api.SessionManager;
 import dev.unisession.api.SessionMetrics;
 import dev.unisession.api.SessionPage;
+import dev.unisession.api.SessionValidator;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
@@ -20,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /** The {@link SessionManager} over a session engine and its store. */
@@ -37,13 +41,16 @@ public final class StoreSessionManager implements SessionManager {
     private final String storeName;
     private final int expiryBatch;
     private final Consumer<ActiveSession> onEnded;
+    private final SessionEvents events;
+    private final List<SessionValidator> validators;
 
     /**
      * @param onEnded fires the application's end-of-life events for a session ended here (the filter's listener
      *                bridge), or does nothing outside a web application
      */
     public StoreSessionManager(SessionEngine engine, SessionStore store, AttributeCodec codec, SessionMetrics metrics,
-                               AuditSink audit, String storeName, int expiryBatch, Consumer<ActiveSession> onEnded) {
+                               AuditSink audit, String storeName, int expiryBatch, Consumer<ActiveSession> onEnded,
+                               SessionEvents events, List<SessionValidator> validators) {
         this.engine = engine;
         this.store = store;
         this.codec = codec;
@@ -52,6 +59,8 @@ public final class StoreSessionManager implements SessionManager {
         this.storeName = storeName;
         this.expiryBatch = expiryBatch;
         this.onEnded = onEnded;
+        this.events = events;
+        this.validators = validators;
     }
 
     private void audit(AuditEvent.Type type, String id, String principal, String detail) {
@@ -68,9 +77,46 @@ public final class StoreSessionManager implements SessionManager {
         long bytes = 0;
         for (byte[] v : r.attributes().values()) bytes += v.length;
         long expires = r.expiresAt();
+        Set<String> names = new LinkedHashSet<>();
+        for (String n : r.attributes().keySet()) if (!SessionRecord.isReserved(n)) names.add(n);
         return new SessionInfo(r.id(), r.principal(), r.context(), Instant.ofEpochMilli(r.createdAt()),
                 Instant.ofEpochMilli(r.lastAccessedAt()), expires == Long.MAX_VALUE ? null : Instant.ofEpochMilli(expires),
-                r.maxInactiveSeconds(), new LinkedHashSet<>(r.attributes().keySet()), bytes);
+                r.maxInactiveSeconds(), names, bytes);
+    }
+
+    @Override
+    public SessionInfo create(String principal, String context) {
+        ActiveSession a = engine.create(engine.now());
+        a.setPrincipal(principal);
+        a.setContext(context);
+        if (engine.commit(a) == 0) throw new IllegalStateException("session id collision; try again");
+        audit(AuditEvent.Type.CREATED, a.id(), principal, "admin");
+        events.publish(SessionEvent.Type.CREATED, a.id(), principal, context, null, null);
+        return find(a.id()).orElseThrow(() -> new IllegalStateException("created session not readable"));
+    }
+
+    @Override
+    public boolean extend(String id, Duration duration) {
+        if (duration.isNegative() || duration.isZero() || duration.toSeconds() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("duration must be positive and below 68 years");
+        }
+        SessionRecord r = store.load(id);
+        if (r == null) return false;
+        ActiveSession a = ActiveSession.of(codec, r, engine.now());
+        int seconds = (int) Math.max(1, duration.toSeconds());
+        if (a.maxInactiveSeconds() > 0 && a.maxInactiveSeconds() < seconds) a.setMaxInactiveSeconds(seconds);
+        a.touch();
+        return engine.commit(a) > 0;
+    }
+
+    @Override
+    public void addEventListener(SessionEventListener listener) {
+        events.add(listener);
+    }
+
+    @Override
+    public void addValidator(SessionValidator validator) {
+        validators.add(java.util.Objects.requireNonNull(validator, "validator"));
     }
 
     @Override
@@ -155,12 +201,19 @@ public final class StoreSessionManager implements SessionManager {
                     .append(",\"fingerprint\":").append(json(r.fingerprint()))
                     .append(",\"attributes\":{");
             boolean firstAttr = true;
+            StringBuilder meta = new StringBuilder();
             for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                if (a.getKey().startsWith(SessionRecord.METADATA_PREFIX)) {
+                    meta.append(meta.length() == 0 ? "" : ",")
+                            .append(json(a.getKey().substring(SessionRecord.METADATA_PREFIX.length()))).append(':')
+                            .append(attributeJson(a.getValue()));
+                }
+                if (SessionRecord.isReserved(a.getKey())) continue;
                 if (!firstAttr) b.append(',');
                 firstAttr = false;
                 b.append(json(a.getKey())).append(':').append(attributeJson(a.getValue()));
             }
-            b.append("}}");
+            b.append("},\"metadata\":{").append(meta).append("}}");
         }
         audit(AuditEvent.Type.EXPORTED, null, principal, null);
         return b.append("]}").toString();

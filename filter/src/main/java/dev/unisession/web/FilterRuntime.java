@@ -43,6 +43,22 @@ final class FilterRuntime {
 
     private Imported imported = Imported.OFF;
 
+    /** Validators (shared with the SessionManager, which may add more) and how often each session is checked. */
+    record Validation(java.util.List<dev.unisession.api.SessionValidator> validators, long everyMillis) {
+        static final Validation NONE = new Validation(java.util.List.of(), 0);
+    }
+
+    private Validation validation = Validation.NONE;
+
+    FilterRuntime validation(Validation value) {
+        this.validation = value;
+        return this;
+    }
+
+    Validation validation() {
+        return validation;
+    }
+
     FilterRuntime imported(Imported value) {
         this.imported = value;
         return this;

@@ -1,5 +1,9 @@
 package dev.unisession.web;
 
+import dev.unisession.api.SessionEvent;
+import dev.unisession.core.ActiveSession;
+import dev.unisession.core.SessionEvents;
+
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -32,6 +36,30 @@ final class ListenerBridge {
 
     private final Supplier<List<Object>> source;
     private final String containerName;
+    /** unisession's own listeners (SessionEventListener), told after the application's. */
+    private volatile SessionEvents events = new SessionEvents();
+
+    ListenerBridge events(SessionEvents events) {
+        this.events = events;
+        return this;
+    }
+
+    SessionEvents events() {
+        return events;
+    }
+
+    private void publish(SessionEvent.Type type, HttpSession session, String attribute, String previous) {
+        SessionEvents ev = events;
+        if (ev.isEmpty()) return;
+        String principal = null;
+        String context = null;
+        if (session instanceof UnifiedHttpSession) {
+            ActiveSession a = ((UnifiedHttpSession) session).active();
+            principal = a.principal();
+            context = a.context();
+        }
+        ev.publish(type, session.getId(), principal, context, attribute, previous);
+    }
 
     ListenerBridge(String containerName, Supplier<List<Object>> source) {
         this.containerName = containerName;
@@ -147,6 +175,7 @@ final class ListenerBridge {
     void sessionCreated(HttpSession session) {
         HttpSessionEvent e = new HttpSessionEvent(session);
         each(listeners(HttpSessionListener.class), "sessionCreated", l -> l.sessionCreated(e));
+        publish(SessionEvent.Type.CREATED, session, null, null);
     }
 
     void sessionDestroyed(HttpSession session) {
@@ -154,25 +183,30 @@ final class ListenerBridge {
         Collections.reverse(ls);
         HttpSessionEvent e = new HttpSessionEvent(session);
         each(ls, "sessionDestroyed", l -> l.sessionDestroyed(e));
+        publish(SessionEvent.Type.DESTROYED, session, null, null);
     }
 
     void sessionIdChanged(HttpSession session, String oldId) {
         HttpSessionEvent e = new HttpSessionEvent(session);
         each(listeners(HttpSessionIdListener.class), "sessionIdChanged", l -> l.sessionIdChanged(e, oldId));
+        publish(SessionEvent.Type.ID_CHANGED, session, null, oldId);
     }
 
     void attributeAdded(HttpSession session, String name, Object value) {
         HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, value);
         each(listeners(HttpSessionAttributeListener.class), "attributeAdded", l -> l.attributeAdded(e));
+        publish(SessionEvent.Type.ATTRIBUTE_CHANGED, session, name, null);
     }
 
     void attributeReplaced(HttpSession session, String name, Object oldValue) {
         HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, oldValue);
         each(listeners(HttpSessionAttributeListener.class), "attributeReplaced", l -> l.attributeReplaced(e));
+        publish(SessionEvent.Type.ATTRIBUTE_CHANGED, session, name, null);
     }
 
     void attributeRemoved(HttpSession session, String name, Object oldValue) {
         HttpSessionBindingEvent e = new HttpSessionBindingEvent(session, name, oldValue);
         each(listeners(HttpSessionAttributeListener.class), "attributeRemoved", l -> l.attributeRemoved(e));
+        publish(SessionEvent.Type.ATTRIBUTE_CHANGED, session, name, null);
     }
 }

@@ -5,6 +5,8 @@ import dev.unisession.core.SessionEngine;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.SessionTokenCodec.VerifiedToken;
 import dev.unisession.api.SessionLimitException;
+import dev.unisession.api.SessionMetadata;
+import dev.unisession.api.SessionValidator;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.Fingerprint;
@@ -93,7 +95,8 @@ final class RequestSession implements UnifiedSession {
                 ActiveSession loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
                 if (loaded != null && fingerprintAccepts(loaded)) {
                     session = runtime.view(loaded);
-                    return session;
+                    if (validate(session)) return session;
+                    session = null;
                 }
             }
         }
@@ -179,6 +182,152 @@ final class RequestSession implements UnifiedSession {
         return null;
     }
 
+    private static final String VALIDATED_AT = dev.unisession.core.SessionRecord.INTERNAL_PREFIX + "validatedAt";
+    private static final String REAUTH = dev.unisession.core.SessionRecord.METADATA_PREFIX
+            + SessionMetadata.REAUTH_REQUIRED;
+
+    /**
+     * Runs the application's validators when the session is due (see {@link SessionValidator}).
+     *
+     * @return false when a validator ended the session
+     */
+    private boolean validate(UnifiedHttpSession s) {
+        ActiveSession a = s.active();
+        FilterRuntime.Validation v = runtime.validation();
+        if (!v.validators().isEmpty()) {
+            String last = a.reserved(VALIDATED_AT);
+            long lastAt = last == null ? Long.MIN_VALUE : parseLong(last);
+            if (lastAt == Long.MIN_VALUE || requestTime - lastAt >= v.everyMillis() || requestTime < lastAt) {
+                SessionValidator.Candidate c = new SessionValidator.Candidate(a.id(), a.principal(), a.context(),
+                        new Metadata(a, false), java.time.Instant.ofEpochMilli(a.createdAt()),
+                        java.time.Instant.ofEpochMilli(a.lastAccessedAt()), pathOf(request));
+                for (SessionValidator validator : v.validators()) {
+                    SessionValidator.Outcome o;
+                    try {
+                        o = validator.validate(c);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "Session validator " + validator.getClass().getName()
+                                + " failed; the session counts as valid", e);
+                        o = SessionValidator.Outcome.VALID;
+                    }
+                    if (o == SessionValidator.Outcome.INVALIDATE) {
+                        runtime.audit(AuditEvent.Type.VALIDATION_FAILED, a.id(), a.principal(),
+                                validator.getClass().getName(), request);
+                        s.invalidate();
+                        return false;
+                    }
+                    if (o == SessionValidator.Outcome.REQUIRE_REAUTH) {
+                        a.putReserved(REAUTH, validator.getClass().getName());
+                        break;
+                    }
+                }
+                a.putReserved(VALIDATED_AT, Long.toString(requestTime));
+            }
+        }
+        String reauth = a.reserved(REAUTH);
+        if (reauth != null) request.setAttribute(SessionValidator.REAUTH_ATTRIBUTE, reauth);
+        return true;
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    private static String pathOf(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String ctx = request.getContextPath();
+        return uri != null && ctx != null && uri.startsWith(ctx) ? uri.substring(ctx.length()) : uri;
+    }
+
+    /** The session's metadata: the request's session, or (read only, for validators) one loaded session. */
+    private final class Metadata implements SessionMetadata {
+        private final ActiveSession fixed;
+        private final boolean writable;
+
+        Metadata(ActiveSession fixed, boolean writable) {
+            this.fixed = fixed;
+            this.writable = writable;
+        }
+
+        private ActiveSession current(boolean create) {
+            if (fixed != null) return fixed;
+            UnifiedHttpSession s = getSession(create);
+            return s == null ? null : s.active();
+        }
+
+        @Override
+        public String get(String key) {
+            ActiveSession a = current(false);
+            return a == null ? null : a.reserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + key);
+        }
+
+        @Override
+        public void put(String key, String value) {
+            if (!writable) throw new UnsupportedOperationException("session metadata is read-only here");
+            SessionMetadata.check(key, value);
+            ActiveSession a = current(value != null);
+            if (a != null) a.putReserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + key, value);
+        }
+
+        @Override
+        public java.util.Set<String> keys() {
+            ActiveSession a = current(false);
+            return a == null ? java.util.Set.of() : a.reservedKeys(dev.unisession.core.SessionRecord.METADATA_PREFIX);
+        }
+    }
+
+    @Override
+    public synchronized String id() {
+        UnifiedHttpSession s = getSession(false);
+        return s == null ? null : s.getId();
+    }
+
+    @Override
+    public synchronized String context() {
+        UnifiedHttpSession s = getSession(false);
+        return s == null ? null : s.active().context();
+    }
+
+    @Override
+    public synchronized void switchContext(String context) {
+        if (context != null && (context.isEmpty() || context.length() > 255)) {
+            throw new IllegalArgumentException("context must be 1 to 255 characters, or null");
+        }
+        UnifiedHttpSession s = getSession(false);
+        if (s == null) throw new IllegalStateException("switchContext: the request has no session");
+        ActiveSession a = s.active();
+        String previous = a.context();
+        if (java.util.Objects.equals(previous, context)) return;
+        a.setContext(context);
+        runtime.audit(AuditEvent.Type.CONTEXT_SWITCHED, a.id(), a.principal(), "from=" + previous + " to=" + context,
+                request);
+        runtime.listeners().events().publish(dev.unisession.api.SessionEvent.Type.CONTEXT_SWITCHED, a.id(),
+                a.principal(), context, null, previous);
+    }
+
+    @Override
+    public SessionMetadata metadata() {
+        return new Metadata(null, true);
+    }
+
+    @Override
+    public synchronized void touch() {
+        UnifiedHttpSession s = getSession(false);
+        if (s != null) s.active().touch();
+    }
+
+    @Override
+    public synchronized java.time.Instant expiresAt() {
+        UnifiedHttpSession s = getSession(false);
+        if (s == null) return null;
+        long at = s.active().expiresAt();
+        return at == Long.MAX_VALUE ? null : java.time.Instant.ofEpochMilli(at);
+    }
+
     private String fingerprint() {
         return Fingerprint.of(runtime.security().fingerprint(), request.getHeader("User-Agent"),
                 request.getRemoteAddr());
@@ -222,8 +371,13 @@ final class RequestSession implements UnifiedSession {
         }
         String oldId = runtime.engine().changeId(s.active());
         runtime.listeners().sessionIdChanged(s, oldId);
+        String previous = s.active().principal();
         s.active().setPrincipal(principal);
+        s.active().putReserved(REAUTH, null);
+        request.removeAttribute(SessionValidator.REAUTH_ATTRIBUTE);
         runtime.audit(AuditEvent.Type.AUTHENTICATED, s.getId(), principal, null, request);
+        runtime.listeners().events().publish(dev.unisession.api.SessionEvent.Type.PRINCIPAL_CHANGED, s.getId(),
+                principal, s.active().context(), null, previous);
     }
 
     private void evictOldest(String principal, java.util.Set<String> ids, int count) {

@@ -5,7 +5,10 @@ import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.Stores;
+import dev.unisession.api.SessionEventListener;
 import dev.unisession.api.SessionManager;
+import dev.unisession.api.SessionValidator;
+import dev.unisession.core.SessionEvents;
 import dev.unisession.api.SessionMetrics;
 import dev.unisession.core.StoreSessionManager;
 import dev.unisession.api.UnifiedSession;
@@ -33,6 +36,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -94,10 +98,19 @@ public class UnifiedSessionFilter implements Filter {
                             config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()),
                     metrics);
             runtime.imported(new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie()));
+            SessionEvents events = new SessionEvents();
+            for (SessionEventListener l : extensions(SessionEventListener.class, config.eventListeners(), loader,
+                    UnisessionConfig.Key.EVENT_LISTENERS)) {
+                events.add(l);
+            }
+            runtime.listeners().events(events);
+            List<SessionValidator> validators = new CopyOnWriteArrayList<>(extensions(SessionValidator.class,
+                    config.validators(), loader, UnisessionConfig.Key.VALIDATORS));
+            runtime.validation(new FilterRuntime.Validation(validators, config.validateInterval().toMillis()));
             FilterRuntime rt = runtime;
             manager = new StoreSessionManager(engine, store, codec, metrics, audit,
                     config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                    config.expiryBatchSize(), rt::ended);
+                    config.expiryBatchSize(), rt::ended, events, validators);
             ctx.setAttribute(SessionManager.CONTEXT_ATTRIBUTE, manager);
             health = config.healthEnabled() ? new HealthEndpoint(config.healthPath(), config.healthRole(),
                     () -> manager)
@@ -144,6 +157,25 @@ public class UnifiedSessionFilter implements Filter {
         Object given = ctx.getAttribute(AuditSink.CONTEXT_ATTRIBUTE);
         if (given instanceof AuditSink) return (AuditSink) given;
         return Stores.auditSink(config, store, loader);
+    }
+
+    /**
+     * The application's implementations of an extension type: those its {@code META-INF/services} names, then
+     * the classes the setting names (public no-argument constructors).
+     */
+    private static <T> List<T> extensions(Class<T> type, List<String> classNames, ClassLoader loader,
+                                          UnisessionConfig.Key key) {
+        List<T> out = new java.util.ArrayList<>();
+        for (T t : java.util.ServiceLoader.load(type, loader)) out.add(t);
+        for (String name : classNames) {
+            try {
+                out.add(type.cast(Class.forName(name, true, loader).getConstructor().newInstance()));
+            } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
+                throw new IllegalArgumentException("Invalid value for " + key.key() + ": '" + name + "' is not a "
+                        + type.getSimpleName() + " with a public no-argument constructor (" + e + ")");
+            }
+        }
+        return out;
     }
 
     private static TokenKeys signingKeys(UnisessionConfig config) {

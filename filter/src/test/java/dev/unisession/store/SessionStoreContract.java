@@ -199,6 +199,25 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void metadataRoundTripsApartFromAttributes() {
+        AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+        ActiveSession a = ActiveSession.create(codec, id(), now[0], 600);
+        a.setAttribute("cart", "3 items");
+        a.putReserved(SessionRecord.METADATA_PREFIX + "mfaVerifiedAt", "2026-11-30T10:00:00Z");
+        a.putReserved(SessionRecord.METADATA_PREFIX + "riskScore", "0.25");
+        assertTrue(store.save(a.delta()) > 0);
+        ActiveSession loaded = ActiveSession.of(codec, store.load(a.id()), now[0]);
+        assertEquals(List.of("cart"), loaded.attributeNames(), "metadata is not an application attribute");
+        assertNull(loaded.getAttribute(SessionRecord.METADATA_PREFIX + "riskScore"));
+        assertEquals("2026-11-30T10:00:00Z", loaded.reserved(SessionRecord.METADATA_PREFIX + "mfaVerifiedAt"));
+        assertEquals(Set.of("mfaVerifiedAt", "riskScore"), loaded.reservedKeys(SessionRecord.METADATA_PREFIX));
+        loaded.putReserved(SessionRecord.METADATA_PREFIX + "riskScore", null);
+        assertTrue(store.save(loaded.delta()) > 0);
+        assertEquals(Set.of("mfaVerifiedAt"), ActiveSession.of(codec, store.load(a.id()), now[0])
+                .reservedKeys(SessionRecord.METADATA_PREFIX));
+    }
+
+    @Test
     void listsInPagesCountsAndErasesAPrincipalEverywhere() {
         Map<String, String> live = new java.util.HashMap<>();
         for (int i = 0; i < 25; i++) {

@@ -156,6 +156,30 @@ class TieredStoreTest {
     }
 
     @Test
+    void metadataSurvivesARedisRestartEmpty() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore cache = TestStores.redis(redis.url(), "m:", Clock.systemUTC());
+            JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+            AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
+            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(100), 1000,
+                    Duration.ofMillis(500))) {
+                dev.unisession.core.ActiveSession a = dev.unisession.core.ActiveSession.create(codec,
+                        UUID.randomUUID().toString(), System.currentTimeMillis(), 600);
+                a.putReserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + "authMethod", "webauthn");
+                tiered.save(a.delta());
+                await(() -> tiered.backlog() == 0, "flush");
+                redis.kill();
+                redis.start(); // empty
+                assertEquals(0, redis.resp().keys("m:*").size(), "Redis lost everything");
+                SessionRecord r = tiered.load(a.id());
+                assertTrue(r != null, "read back from the database");
+                assertEquals("webauthn", dev.unisession.core.ActiveSession.of(codec, r, System.currentTimeMillis())
+                        .reserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + "authMethod"));
+            }
+        }
+    }
+
+    @Test
     void expiredSessionsInTheDatabaseAreDestroyedOnceInBoundedBatches() throws Exception {
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
         AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());

@@ -102,6 +102,38 @@ public class SessionServlet extends HttpServlet {
                     out.add("login=refused");
                 }
                 break;
+            case "switch":
+                dev.unisession.api.UnifiedSession.of(req).switchContext(value);
+                out.add("context=" + dev.unisession.api.UnifiedSession.of(req).context());
+                break;
+            case "meta-set":
+                dev.unisession.api.UnifiedSession.of(req).metadata().put(name, value);
+                break;
+            case "meta-get": {
+                var u = dev.unisession.api.UnifiedSession.of(req);
+                out.add("meta=" + u.metadata().get(name));
+                out.add("metaKeys=" + u.metadata().keys());
+                out.add("expiresAt=" + u.expiresAt());
+                break;
+            }
+            case "mfa-now":
+                dev.unisession.api.UnifiedSession.of(req).metadata().put(
+                        dev.unisession.api.SessionMetadata.MFA_VERIFIED_AT, java.time.Instant.now());
+                break;
+            case "reauth":
+                out.add("reauth=" + req.getAttribute(dev.unisession.api.SessionValidator.REAUTH_ATTRIBUTE));
+                break;
+            case "disable":
+                DisabledAccounts.DISABLED.add(req.getParameter("user"));
+                break;
+            case "stale-mfa":
+                DisabledAccounts.STALE_MFA.add(req.getParameter("user"));
+                break;
+            case "validator-calls": {
+                var n = DisabledAccounts.CALLS.get(req.getParameter("user"));
+                out.add("calls=" + (n == null ? 0 : n.get()));
+                break;
+            }
             case "logout-others": {
                 var manager = dev.unisession.api.SessionManager.of(getServletContext());
                 var me = dev.unisession.api.UnifiedSession.of(req);
