@@ -344,27 +344,51 @@ public final class JpaStore implements SessionStore {
         return claimExpired(now, max, id -> true);
     }
 
+    /** Sessions claimed per transaction: short transactions keep concurrent sweepers from waiting on each other. */
+    private static final int CLAIM_CHUNK = 50;
+
     /**
-     * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees, in one transaction: each is
-     * deleted by a conditional delete, which exactly one caller wins, and returned with its attributes.
+     * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees: each is removed by a conditional
+     * delete, which exactly one caller wins, and returned with its attributes. The work is done in short
+     * transactions of a few dozen sessions, so that sweepers on several nodes never hold each other up for long;
+     * a chunk that another sweeper holds locked is left to it.
      */
     public List<SessionRecord> claimExpired(long now, int max, Predicate<String> mayClaim) {
+        List<String> due = read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now "
+                + "ORDER BY s.expiresAt", String.class).setParameter("now", now).setMaxResults(max).getResultList());
+        List<String> candidates = new ArrayList<>();
+        for (String id : due) if (mayClaim.test(id)) candidates.add(id);
+        List<SessionRecord> out = new ArrayList<>();
+        StoreUnavailableException failure = null;
+        for (int i = 0; i < candidates.size(); i += CLAIM_CHUNK) {
+            List<String> chunk = candidates.subList(i, Math.min(candidates.size(), i + CLAIM_CHUNK));
+            try {
+                out.addAll(claimChunk(chunk, now));
+            } catch (StoreUnavailableException e) {
+                failure = e;
+                LOG.log(System.Logger.Level.DEBUG, "Expiry claim of {0} sessions skipped: {1}", chunk.size(),
+                        e.getMessage());
+            }
+        }
+        if (out.isEmpty() && failure != null) throw failure;
+        return out;
+    }
+
+    private List<SessionRecord> claimChunk(List<String> ids, long now) {
         return inTransaction(em -> {
-            List<SessionRow> due = em.createQuery("SELECT s FROM SessionRow s WHERE s.expiresAt <= :now "
-                    + "ORDER BY s.expiresAt", SessionRow.class).setParameter("now", now).setMaxResults(max)
-                    .getResultList();
+            List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
+                    .setParameter("ids", ids).getResultList();
+            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
             List<SessionRow> won = new ArrayList<>();
-            for (SessionRow r : due) {
-                if (!mayClaim.test(r.id)) continue;
+            for (SessionRow r : rows) {
                 int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
                         .setParameter("id", r.id).setParameter("now", now).executeUpdate();
                 if (n == 1) won.add(r);
             }
-            List<String> ids = new ArrayList<>();
-            for (SessionRow r : won) ids.add(r.id);
-            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
-            if (!ids.isEmpty()) {
-                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
+            List<String> wonIds = new ArrayList<>();
+            for (SessionRow r : won) wonIds.add(r.id);
+            if (!wonIds.isEmpty()) {
+                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", wonIds)
                         .executeUpdate();
             }
             List<SessionRecord> out = new ArrayList<>();
