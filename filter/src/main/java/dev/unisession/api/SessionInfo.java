@@ -14,7 +14,9 @@ import java.util.Set;
  *
  * @param expiresAt null when the session never expires by inactivity
  * @param bytes     the stored size of its attribute values
+ * @param metadata  its {@link SessionMetadata} (security facts such as the device or the MFA time)
  */
 public record SessionInfo(String id, String principal, String context, Instant createdAt, Instant lastAccessedAt,
-                          Instant expiresAt, int maxInactiveSeconds, Set<String> attributeNames, long bytes) {
+                          Instant expiresAt, int maxInactiveSeconds, Set<String> attributeNames, long bytes,
+                          java.util.Map<String, String> metadata) {
 }

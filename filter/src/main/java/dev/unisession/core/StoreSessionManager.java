@@ -73,15 +73,28 @@ public final class StoreSessionManager implements SessionManager {
         }
     }
 
-    static SessionInfo info(SessionRecord r) {
+    SessionInfo info(SessionRecord r) {
         long bytes = 0;
         for (byte[] v : r.attributes().values()) bytes += v.length;
         long expires = r.expiresAt();
         Set<String> names = new LinkedHashSet<>();
-        for (String n : r.attributes().keySet()) if (!SessionRecord.isReserved(n)) names.add(n);
+        Map<String, String> metadata = new java.util.TreeMap<>();
+        for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+            String n = a.getKey();
+            if (!SessionRecord.isReserved(n)) {
+                names.add(n);
+            } else if (n.startsWith(SessionRecord.METADATA_PREFIX)) {
+                try {
+                    metadata.put(n.substring(SessionRecord.METADATA_PREFIX.length()), String.valueOf(
+                            codec.decode(a.getValue())));
+                } catch (RuntimeException e) {
+                    // damaged: left out
+                }
+            }
+        }
         return new SessionInfo(r.id(), r.principal(), r.context(), Instant.ofEpochMilli(r.createdAt()),
                 Instant.ofEpochMilli(r.lastAccessedAt()), expires == Long.MAX_VALUE ? null : Instant.ofEpochMilli(expires),
-                r.maxInactiveSeconds(), names, bytes);
+                r.maxInactiveSeconds(), names, bytes, java.util.Collections.unmodifiableMap(metadata));
     }
 
     @Override

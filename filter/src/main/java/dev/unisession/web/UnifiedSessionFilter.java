@@ -65,6 +65,7 @@ public class UnifiedSessionFilter implements Filter {
     private HealthEndpoint health;
     private SessionStore ownedStore;
     private AutoCloseable ownedAudit;
+    private List<FilterExtension> extensions = List.of();
     private ScheduledExecutorService sweeper;
 
     @Override
@@ -78,7 +79,10 @@ public class UnifiedSessionFilter implements Filter {
                     ctx.getContextPath(), config);
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
-            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), config.codecAllow(),
+            extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
+            List<String> allow = new java.util.ArrayList<>(config.codecAllow());
+            for (FilterExtension e : extensions) allow.addAll(e.allowedClasses());
+            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), allow,
                     config.maxAttributeBytes(), config.maxSessionBytes());
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
@@ -166,12 +170,23 @@ public class UnifiedSessionFilter implements Filter {
     private static <T> List<T> extensions(Class<T> type, List<String> classNames, ClassLoader loader,
                                           UnisessionConfig.Key key) {
         List<T> out = new java.util.ArrayList<>();
-        for (T t : java.util.ServiceLoader.load(type, loader)) out.add(t);
+        java.util.Iterator<T> found = java.util.ServiceLoader.load(type, loader).iterator();
+        while (true) {
+            try {
+                if (!found.hasNext()) break;
+                out.add(found.next());
+            } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                // e.g. the CDI module's listener where no CDI API is present: not for this application
+                LOG.log(System.Logger.Level.INFO, "Skipping a {0} that cannot load here: {1}", type.getSimpleName(),
+                        e.toString());
+            }
+        }
         for (String name : classNames) {
             try {
                 out.add(type.cast(Class.forName(name, true, loader).getConstructor().newInstance()));
             } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-                throw new IllegalArgumentException("Invalid value for " + key.key() + ": '" + name + "' is not a "
+                throw new IllegalArgumentException("Invalid value for " + (key == null ? "?" : key.key()) + ": '"
+                        + name + "' is not a "
                         + type.getSimpleName() + " with a public no-argument constructor (" + e + ")");
             }
         }
@@ -257,6 +272,13 @@ public class UnifiedSessionFilter implements Filter {
         request.setAttribute(STATE_ATTRIBUTE, state);
         SessionRequest wrappedRequest = new SessionRequest(request, state);
         SessionResponse wrappedResponse = new SessionResponse(response, state::commit);
+        for (FilterExtension e : extensions) {
+            try {
+                e.requestWrapped(request, wrappedRequest);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "Filter extension " + e.getClass().getName() + " failed", ex);
+            }
+        }
         boolean async = false;
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);

@@ -2,7 +2,7 @@ package dev.unisession.sample;
 
 import java.io.Serializable;
 
-/** The state of a multi-step checkout: address, then payment, then confirmation. */
+/** The state of the multi-step checkout, kept with plain {@code HttpSession.setAttribute}. */
 public final class Checkout implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,45 +1,54 @@
-package dev.unisession.sample;
+package dev.unisession.sample.launch;
 
-import dev.unisession.web.UnifiedSessionFilter;
-
-import jakarta.servlet.DispatcherType;
-
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.Locale;
 
 /**
- * Runs the sample shop on embedded Jetty with the unisession filter in front of it.
+ * Runs the sample shop: deploys {@code unisession-sample-webapp.war} (built next to this jar) on embedded Jetty 12, exactly
+ * as it would run on any server.
  *
  * <p>Embedded default: sessions in memory, written behind to an H2 file under {@code DATA_DIR} (default
  * {@code ./data}), so they survive a restart with no server to install. With {@code REDIS_URL} set the store is
  * tiered (Redis + the database); {@code DATABASE_URL} (a JDBC URL) replaces H2. The cookie signing key is read
  * from {@code DATA_DIR/token.key}, made on first start. Port from {@code PORT} (default 8080), address from
  * {@code HOST} (default 127.0.0.1). Any {@code unisession.*} system property or {@code UNISESSION_*} variable
- * overrides these defaults; the rest of the sample's settings are in {@code unisession.properties}.
+ * overrides these defaults.
  */
 public final class SampleMain {
 
     private static final System.Logger LOG = System.getLogger(SampleMain.class.getName());
+    static final String WAR = "unisession-sample-webapp.war";
 
     private SampleMain() {
     }
 
     public static void main(String[] args) throws Exception {
         embeddedDefaults(Path.of(System.getenv().getOrDefault("DATA_DIR", "data")));
-        Server server = start(System.getenv().getOrDefault("HOST", "127.0.0.1"), port());
+        Server server = start(System.getenv().getOrDefault("HOST", "127.0.0.1"), port(), war());
         LOG.log(System.Logger.Level.INFO, "unisession sample shop on {0}", server.getURI());
         server.join();
+    }
+
+    /** The WAR next to this jar (or WAR_FILE). */
+    static Path war() throws URISyntaxException {
+        String given = System.getenv("WAR_FILE");
+        if (given != null) return Path.of(given);
+        Path jar = Path.of(SampleMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path war = (Files.isDirectory(jar) ? jar.getParent() : jar.resolveSibling(".")).resolve(WAR).normalize();
+        if (!Files.isRegularFile(war)) {
+            throw new IllegalStateException("The sample WAR is missing: " + war + " (build it with mvn package)");
+        }
+        return war;
     }
 
     /** Sets the sample's defaults as system properties, unless the user set the key already. */
@@ -51,6 +60,7 @@ public final class SampleMain {
         if (redis != null) setDefault("unisession.redis.url", redis);
         setDefault("unisession.jpa.url", database != null ? database
                 : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("sessions"));
+        setDefault("unisession.health.enabled", "true");
         if (!isSet("unisession.token.keys")) {
             System.setProperty("unisession.token.keys", "sample:" + tokenKey(dataDir.resolve("token.key")));
         }
@@ -91,28 +101,24 @@ public final class SampleMain {
         }
     }
 
-    /** Starts the shop; port 0 picks a free port. */
-    public static Server start(String host, int port) throws Exception {
+    /** Starts the shop from the WAR; port 0 picks a free port. */
+    public static Server start(String host, int port, Path war) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
-
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        FilterHolder unisession = new FilterHolder(UnifiedSessionFilter.class);
-        unisession.setName(UnifiedSessionFilter.FILTER_NAME);
-        unisession.setAsyncSupported(true);
-        context.addFilter(unisession, "/*", EnumSet.allOf(DispatcherType.class));
-        context.addServlet(Shop.Home.class, "");
-        context.addServlet(Shop.Login.class, "/login");
-        context.addServlet(Shop.Logout.class, "/logout");
-        context.addServlet(Shop.CartPage.class, "/cart");
-        context.addServlet(Shop.CheckoutPage.class, "/checkout");
-        server.setHandler(context);
+        WebAppContext app = new WebAppContext();
+        app.setContextPath("/");
+        app.setWar(war.toAbsolutePath().toString());
+        app.setTempDirectory(Files.createTempDirectory("unisession-sample").toFile());
+        server.setHandler(app);
         server.setStopAtShutdown(true);
         server.start();
+        if (!app.isAvailable()) {
+            server.stop();
+            throw new IllegalStateException("The sample did not deploy; see the log above", app.getUnavailableException());
+        }
         return server;
     }
 }
