@@ -61,7 +61,8 @@ public final class Services {
         return null;
     }
 
-    private static void unavailable(String what, String howToStart) {
+    /** Fails the test in CI (CI set), skips it elsewhere, saying how to get what is missing. */
+    public static void unavailable(String what, String howToStart) {
         String msg = what + " is not available; start it with: " + howToStart;
         if (inCi()) Assertions.fail("CI needs " + msg);
         Assumptions.abort(msg + " (skipped outside CI)");

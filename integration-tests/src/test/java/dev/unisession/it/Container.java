@@ -34,6 +34,12 @@ public enum Container {
             context.setWar(webapp.toString());
             context.setTempDirectory(Files.createTempDirectory("jetty-work").toFile());
             contextParams.forEach(context::setInitParameter);
+            if (webapp.toString().endsWith(".war")) {
+                // Tomcat is on this test JVM's class path too; a real WAR must not see it (Weld would take Jetty
+                // for Tomcat).
+                context.addHiddenClassMatcher(new org.eclipse.jetty.util.ClassMatcher("org.apache.catalina.",
+                        "org.apache.tomcat.", "org.apache.coyote.", "org.apache.naming.", "org.apache.juli."));
+            }
             if (!attributes.isEmpty()) context.addServletContainerInitializer(initializer(attributes));
             if (home != null) { // the container's own sessions persist in files there, across restarts
                 org.eclipse.jetty.session.DefaultSessionCache cache =
@@ -63,8 +69,11 @@ public enum Container {
             tomcat.setBaseDir((home != null ? home : Files.createTempDirectory("tomcat-base")).toString());
             tomcat.setPort(0);
             tomcat.getConnector().setProperty("address", "127.0.0.1");
-            tomcat.setAddDefaultWebXmlToWebapp(false);
-            Context context = tomcat.addWebapp("", webapp.toAbsolutePath().toString());
+            // The test app runs without the default servlet (and its JSP servlet); a real WAR gets Tomcat's defaults,
+            // unpacked first as a Host with unpackWARs does (classes read from jars inside a packed WAR load slowly).
+            boolean war = webapp.toString().endsWith(".war");
+            tomcat.setAddDefaultWebXmlToWebapp(war);
+            Context context = tomcat.addWebapp("", (war ? unpack(webapp) : webapp).toAbsolutePath().toString());
             ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
             if (home != null) {
                 org.apache.catalina.session.StandardManager manager = new org.apache.catalina.session.StandardManager();
@@ -110,6 +119,24 @@ public enum Container {
     /** As above, with context attributes set before anything starts (a store, an audit sink). */
     abstract RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes,
                                  Path home) throws Exception;
+
+    /** Unpacks a WAR next to it. */
+    static Path unpack(Path war) throws java.io.IOException {
+        Path dir = Files.createTempDirectory(war.getParent(), "unpacked");
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(war))) {
+            for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                Path to = dir.resolve(e.getName()).normalize();
+                if (!to.startsWith(dir)) throw new java.io.IOException("entry outside the WAR: " + e.getName());
+                if (e.isDirectory()) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.createDirectories(to.getParent());
+                    Files.copy(in, to);
+                }
+            }
+        }
+        return dir;
+    }
 
     private static ServletContainerInitializer initializer(Map<String, Object> attributes) {
         return (classes, ctx) -> attributes.forEach(ctx::setAttribute);

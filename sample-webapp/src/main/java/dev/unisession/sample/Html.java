@@ -61,7 +61,7 @@ final class Html {
     }
 
     static void end(PrintWriter w) {
-        w.println("</main><footer>Sessions by <a href='https://github.com/'>unisession</a>: one unified session "
+        w.println("</main><footer>Sessions by unisession: one unified session "
                 + "behind a signed cookie.</footer></body></html>");
     }
 
