@@ -53,6 +53,20 @@ abstract class CdiSuite {
             assertEquals("1", count(events, "sync PRINCIPAL_CHANGED"), events);
             assertEquals("1", count(events, "async PRINCIPAL_CHANGED"), events);
             assertEquals("1", count(events, "sync ID_CHANGED"), events);
+
+            b.post(node.uri("/logout"));
+            String ops = "";
+            deadline = System.currentTimeMillis() + 10_000;
+            while (System.currentTimeMillis() < deadline) {
+                ops = b.get(node.uri("/ops"));
+                if (ops.contains("<td>async DESTROYED</td><td>1</td>")) break;
+                Thread.sleep(50);
+            }
+            for (String kind : new String[] {"sync", "async"}) {
+                assertTrue(ops.contains("<td>" + kind + " CREATED</td><td>1</td>"), kind + " CREATED once: " + ops);
+                assertTrue(ops.contains("<td>" + kind + " DESTROYED</td><td>1</td>"), kind + " DESTROYED once: "
+                        + ops);
+            }
         }
     }
 
