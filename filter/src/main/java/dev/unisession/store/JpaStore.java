@@ -56,9 +56,7 @@ public final class JpaStore implements SessionStore {
         PersistenceConfiguration pc = new PersistenceConfiguration("unisession")
                 .provider(PersistenceProvider.class.getName())
                 .transactionType(PersistenceUnitTransactionType.RESOURCE_LOCAL)
-                .managedClass(SessionRow.class)
-                .managedClass(AttributeRow.class)
-                .managedClass(AuditRow.class)
+                .mappingFile("META-INF/unisession-orm.xml")
                 .property("eclipselink.weaving", "false")
                 .property("eclipselink.cache.shared.default", "false")
                 .property("eclipselink.jdbc.batch-writing", "JDBC")
@@ -67,6 +65,10 @@ public final class JpaStore implements SessionStore {
                 .property("eclipselink.classloader", loader)
                 .property("eclipselink.ddl-generation", cfg.jpaCreateSchema() ? "create-or-extend-tables" : "none")
                 .property("eclipselink.ddl-generation.output-mode", "database");
+        String platform = platformFor(cfg.jpaUrl());
+        // Named by class literal rather than left to EclipseLink's detection, whose table of platform class names is
+        // a properties file that relocation in the drop-in -all jar cannot rewrite.
+        if (platform != null) pc.property("eclipselink.target-database", platform);
         if (cfg.jpaDataSource() != null) {
             pc.nonJtaDataSource(cfg.jpaDataSource());
         } else {
@@ -94,6 +96,22 @@ public final class JpaStore implements SessionStore {
                     + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + cfg.jpaUrl()) + "): "
                     + rootMessage(e), e);
         }
+    }
+
+    /** The EclipseLink platform of the databases unisession ships DDL for, from the JDBC URL; null: detect. */
+    static String platformFor(String jdbcUrl) {
+        if (jdbcUrl == null) return null;
+        if (jdbcUrl.startsWith("jdbc:h2:")) return org.eclipse.persistence.platform.database.H2Platform.class.getName();
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return org.eclipse.persistence.platform.database.PostgreSQLPlatform.class.getName();
+        }
+        if (jdbcUrl.startsWith("jdbc:mariadb:")) {
+            return org.eclipse.persistence.platform.database.MariaDBPlatform.class.getName();
+        }
+        if (jdbcUrl.startsWith("jdbc:mysql:")) {
+            return org.eclipse.persistence.platform.database.MySQLPlatform.class.getName();
+        }
+        return null;
     }
 
     private static String rootMessage(Throwable e) {

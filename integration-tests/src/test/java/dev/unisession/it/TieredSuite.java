@@ -71,6 +71,13 @@ abstract class TieredSuite {
         }
     }
 
+    /**
+     * Not a speed goal (those live in bench/): a request held this long means calls wait on the dead Redis the way
+     * Redisson's defaults do (3 s timeout, 4 retries), instead of failing over. The bound leaves room for a busy CI
+     * host; the configured timeouts keep a healthy run far below it.
+     */
+    private static final long STUCK_MS = 5_000;
+
     private static final class Load {
         final AtomicInteger requests = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
@@ -105,7 +112,7 @@ abstract class TieredSuite {
                     }
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     load.requests.incrementAndGet();
-                    if (ms > 1000) {
+                    if (ms > STUCK_MS) {
                         load.slow.incrementAndGet();
                         load.problems.add("slow " + ms + " ms at " + java.time.Instant.now() + " " + uri);
                     }
@@ -178,9 +185,10 @@ abstract class TieredSuite {
                 pool.shutdown();
             }
             System.out.printf("[tiered] %s: Redis killed -9 and restarted empty under 16 clients: %d requests, "
-                    + "%d failed, %d over 1 s%n", container(), load.requests.get(), load.failures.get(), load.slow.get());
+                    + "%d failed, %d over %d ms%n", container(), load.requests.get(), load.failures.get(), load.slow.get(),
+                    STUCK_MS);
             assertEquals(0, load.failures.get(), load.problems.toString());
-            assertEquals(0, load.slow.get(), "requests over 1 s: " + load.problems);
+            assertEquals(0, load.slow.get(), "requests stuck on the dead Redis: " + load.problems);
             assertTrue(load.requests.get() > 1000, "the load ran: " + load.requests.get());
             verifyAll(node, sessions);
         }
