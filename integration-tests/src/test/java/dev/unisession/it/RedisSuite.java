@@ -285,11 +285,13 @@ abstract class RedisSuite {
                 Client.Reply r = client.get(n.uri("/s?op=set&name=b&value=" + i));
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 times.add(ms);
-                if (ms > 1000) slow++;
+                // A load and a save that both time out take about 2 x 600 ms with our settings; Redisson's
+                // defaults (3 s timeout, 4 retries) would hold each call over 12 s. Not a speed goal (see bench/).
+                if (ms > 3000) slow++;
                 if (r.status() >= 500) serverErrors++;
             }
             System.out.println("[redis] " + container() + ": request times with Redis dead (ms): " + times);
-            assertEquals(0, slow, "requests over 1 s: " + times);
+            assertEquals(0, slow, "requests stuck on the dead Redis: " + times);
             assertEquals(0, serverErrors);
         }
     }
