@@ -46,6 +46,7 @@ public final class TieredStore implements SessionStore {
     private final ScheduledExecutorService worker;
     private final Thread shutdownHook;
     private volatile boolean closed;
+    private final Object closeLock = new Object();
     /** While sessions written during an outage are copied back up, requests keep using the database. */
     private volatile boolean resyncing;
     /** Deltas taken from the queue by the flush under way. */
@@ -472,10 +473,21 @@ public final class TieredStore implements SessionStore {
         for (ChangeListener l : listeners) l.reset();
     }
 
+    /**
+     * Writes out the queue, then closes both tiers. Callers wait for a close already under way (the shutdown hook
+     * and a container stopping the application can both arrive): returning early would let the container close
+     * the application's class loader under a flush that is still writing.
+     */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
+        synchronized (closeLock) {
+            if (closed) return;
+            closed = true;
+            closeNow();
+        }
+    }
+
+    private void closeNow() {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
