@@ -134,7 +134,8 @@ public final class SessionEngine {
                 }
             }
             total += batch.size();
-            if (batch.size() < batchSize) return total;
+            // A short batch need not mean "no more": a sweeper on another node may hold some rows. Stop at nothing.
+            if (batch.isEmpty()) return total;
         }
     }
 }

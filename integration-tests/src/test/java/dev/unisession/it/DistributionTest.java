@@ -162,6 +162,16 @@ class DistributionTest {
         }
     }
 
+    /** The README's server-wide declaration (route 2's XML). */
+    private static final String FILTER_XML = String.join("\n",
+            "  <filter><filter-name>unisession</filter-name>",
+            "    <filter-class>dev.unisession.web.UnifiedSessionFilter</filter-class>",
+            "    <async-supported>true</async-supported></filter>",
+            "  <filter-mapping><filter-name>unisession</filter-name><url-pattern>/*</url-pattern>",
+            "    <dispatcher>REQUEST</dispatcher><dispatcher>FORWARD</dispatcher>",
+            "    <dispatcher>INCLUDE</dispatcher><dispatcher>ERROR</dispatcher>",
+            "    <dispatcher>ASYNC</dispatcher></filter-mapping>");
+
     private Server tomcat(Path webapp, boolean sharedLib) throws Exception {
         Path home = dir("it.unisession.tomcatDist");
         Path base = Files.createTempDirectory("catalina-base");
@@ -177,25 +187,28 @@ class DistributionTest {
         if (sharedLib) {
             Files.copy(AllJarTest.allJar(), base.resolve("lib/unisession-filter-all.jar"));
             Path webXml = base.resolve("conf/web.xml");
-            Files.writeString(webXml, Files.readString(webXml).replace("</web-app>", String.join("\n",
-                    "  <filter><filter-name>unisession</filter-name>",
-                    "    <filter-class>dev.unisession.web.UnifiedSessionFilter</filter-class>",
-                    "    <async-supported>true</async-supported></filter>",
-                    "  <filter-mapping><filter-name>unisession</filter-name><url-pattern>/*</url-pattern>",
-                    "    <dispatcher>REQUEST</dispatcher><dispatcher>FORWARD</dispatcher>",
-                    "    <dispatcher>INCLUDE</dispatcher><dispatcher>ERROR</dispatcher>",
-                    "    <dispatcher>ASYNC</dispatcher></filter-mapping>",
-                    "</web-app>")));
+            Files.writeString(webXml, Files.readString(webXml).replace("</web-app>", FILTER_XML + "\n</web-app>"));
         }
         return s;
     }
 
-    private Server jetty(Path webapp) throws Exception {
+    private Server jetty(Path webapp, boolean sharedLib) throws Exception {
         Path home = dir("it.unisession.jettyDist");
         Path base = Files.createTempDirectory("jetty-base");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        if (sharedLib) {
+            // Jetty 12 keeps each EE environment's jars apart: a module of the ee10 environment puts ours beside
+            // the servlet API (the core server's lib/ext cannot see it).
+            Files.writeString(Files.createDirectories(base.resolve("modules")).resolve("unisession.mod"),
+                    String.join("\n", "[description]", "unisession for every ee10 web application", "",
+                            "[environment]", "ee10", "", "[depend]", "ee10-webapp", "", "[lib]",
+                            "lib/unisession/*.jar", ""));
+            Files.copy(AllJarTest.allJar(), Files.createDirectories(base.resolve("lib/unisession"))
+                    .resolve("unisession-filter-all.jar"));
+        }
         Process setup = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(),
-                "--add-modules=http,ee10-deploy,ee10-annotations").directory(base.toFile()).redirectErrorStream(true)
+                "--add-modules=http,ee10-deploy,ee10-annotations" + (sharedLib ? ",unisession" : ""))
+                .directory(base.toFile()).redirectErrorStream(true)
                 .start();
         String out = new String(setup.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(setup.waitFor(60, TimeUnit.SECONDS) && setup.exitValue() == 0, out);
@@ -205,6 +218,12 @@ class DistributionTest {
         Server s = new Server(cmd, base, Map.of());
         cmd.addAll(List.of("-jar", home.resolve("start.jar").toString(), "jetty.http.port=" + s.port,
                 "jetty.http.host=127.0.0.1"));
+        if (sharedLib) {
+            Path webdefault = Files.createDirectories(base.resolve("etc")).resolve("webdefault-ee10.xml");
+            Files.writeString(webdefault, Files.readString(home.resolve("etc/webdefault-ee10.xml"))
+                    .replace("</web-app>", FILTER_XML + "\n</web-app>"));
+            cmd.add("jetty.deploy.defaultsDescriptorPath=" + webdefault);
+        }
         return s;
     }
 
@@ -248,7 +267,13 @@ class DistributionTest {
     @Test
     void jettyWithTheJarInWebInfLib() throws Exception {
         Path war = plainWar(Files.createTempDirectory("war").resolve("app"), List.of(AllJarTest.allJar()));
-        unifiedAcrossARestart(jetty(war));
+        unifiedAcrossARestart(jetty(war, false));
+    }
+
+    @Test
+    void jettyWithTheJarInAnEe10ModuleAndTheFilterInWebdefault() throws Exception {
+        Path war = plainWar(Files.createTempDirectory("war").resolve("app"), List.of());
+        unifiedAcrossARestart(jetty(war, true));
     }
 
     @Test
