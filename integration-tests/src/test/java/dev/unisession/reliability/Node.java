@@ -1,0 +1,123 @@
+package dev.unisession.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One sample-webapp node: a JVM of its own (the README's runnable jar deploying the sample WAR) on a loopback port,
+ * started, stopped with SIGTERM, or killed with SIGKILL.
+ */
+final class Node implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    final String name;
+    final int port;
+    private final Map<String, String> env;
+    private final List<String> settings;
+    private final Path log;
+    private Process process;
+
+    Node(String name, Map<String, String> env, List<String> settings) {
+        this.name = name;
+        this.port = freePort();
+        this.env = env;
+        this.settings = settings;
+        try {
+            this.log = Files.createTempFile("node-" + name, ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    Node start() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(settings);
+        cmd.addAll(List.of("-jar", System.getProperty("it.unisession.sampleJar")));
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(env);
+        b.environment().put("PORT", Integer.toString(port));
+        b.environment().put("WAR_FILE", System.getProperty("it.unisession.sampleWar"));
+        b.environment().remove("REDIS_URL");
+        b.environment().remove("DATABASE_URL");
+        b.environment().putAll(env);
+        process = b.start();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("node " + name + " exited:\n" + log());
+            try {
+                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(uri("/")).timeout(Duration.ofSeconds(5))
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) return this;
+            } catch (IOException e) {
+                // not up yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("node " + name + " did not come up:\n" + log());
+    }
+
+    /** SIGTERM: the node shuts down cleanly (and writes out what waits for the database). */
+    void stop() throws InterruptedException {
+        if (process == null) return;
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        process = null;
+    }
+
+    /** SIGKILL. @return the exit code the killed process reported (137 on Linux) */
+    int kill() throws InterruptedException {
+        Process p = process;
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        process = null;
+        return p.exitValue();
+    }
+
+    String log() {
+        try {
+            String s = Files.readString(log);
+            return s.length() > 5000 ? s.substring(s.length() - 5000) : s;
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+}

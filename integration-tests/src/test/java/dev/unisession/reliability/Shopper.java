@@ -1,0 +1,119 @@
+package dev.unisession.reliability;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One user of the shop with a session of its own, sent to whichever node the load balancer picks. It counts the
+ * items whose add it saw acknowledged (a redirect), and on every cart page checks that none of them is missing.
+ */
+final class Shopper {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final List<String> FRUIT = List.of("apple", "pear", "plum", "cherry");
+
+    final String user;
+    /** The cookies a browser would hold for the shop: the session token and its version hint. */
+    private final java.util.Map<String, String> cookies = new java.util.TreeMap<>();
+    /** Items acknowledged so far. */
+    int acknowledged;
+
+    Shopper(String user) {
+        this.user = user;
+    }
+
+    /** The outcome of one request: its HTTP status (0 when the node could not be reached) and how long it took. */
+    record Call(int status, long micros, String body, String location) {
+        boolean reached() {
+            return status > 0;
+        }
+    }
+
+    private Call send(HttpRequest.Builder b) {
+        if (!cookies.isEmpty()) {
+            StringBuilder h = new StringBuilder();
+            cookies.forEach((n, v) -> h.append(h.length() == 0 ? "" : "; ").append(n).append('=').append(v));
+            b.header("Cookie", h.toString());
+        }
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            synchronized (cookies) {
+                for (String c : r.headers().allValues("Set-Cookie")) {
+                    int eq = c.indexOf('=');
+                    int semi = c.indexOf(';');
+                    String name = c.substring(0, eq);
+                    String value = c.substring(eq + 1, semi < 0 ? c.length() : semi);
+                    if (value.isEmpty() || c.contains("Max-Age=0")) cookies.remove(name);
+                    else cookies.put(name, value);
+                }
+            }
+            return new Call(r.statusCode(), (System.nanoTime() - t0) / 1000, r.body(),
+                    r.headers().firstValue("Location").orElse(""));
+        } catch (IOException e) {
+            return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Call(0, 0, "interrupted", "");
+        }
+    }
+
+    private static HttpRequest.Builder form(URI uri, String... kv) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (b.length() > 0) b.append('&');
+            b.append(kv[i]).append('=').append(URLEncoder.encode(kv[i + 1], StandardCharsets.UTF_8));
+        }
+        return HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(b.toString()));
+    }
+
+    Call login(Node on) {
+        return send(form(on.uri("/login"), "user", user));
+    }
+
+    Call logout(Node on) {
+        return send(form(on.uri("/logout")));
+    }
+
+    /** Adds an item; a redirect (303/302) means the add was acknowledged. */
+    Call add(Node on) {
+        Call c = send(form(on.uri("/cart"), "item", FRUIT.get(acknowledged % FRUIT.size())));
+        if ((c.status() == 302 || c.status() == 303) && c.location().endsWith("/cart")) acknowledged++;
+        return c;
+    }
+
+    Call cart(Node on) {
+        return send(HttpRequest.newBuilder(on.uri("/cart")).GET());
+    }
+
+    /** Another client holding this one's cookie as it is now (to check a session after a race). */
+    Shopper sameCookie() {
+        Shopper s = new Shopper(user);
+        synchronized (cookies) {
+            s.cookies.putAll(cookies);
+        }
+        return s;
+    }
+
+    boolean hasCookie() {
+        return cookies.containsKey("USESSION");
+    }
+
+    /** Items on a cart page, or -1 when it sent us to log in (the session is gone). */
+    static int items(Call c) {
+        if (c.status() == 302 || c.status() == 303) return c.location().contains("/login") ? -1 : -2;
+        if (c.status() != 200) return -2;
+        int n = 0;
+        for (int i = c.body().indexOf("<li class='item'>"); i >= 0; i = c.body().indexOf("<li class='item'>", i + 1)) n++;
+        return n;
+    }
+}
