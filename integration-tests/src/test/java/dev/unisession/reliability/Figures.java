@@ -34,6 +34,10 @@ final class Figures {
         }
     }
 
+    synchronized void checked() {
+        sessionsChecked++;
+    }
+
     synchronized void note(String s) {
         notes.add(s);
     }
