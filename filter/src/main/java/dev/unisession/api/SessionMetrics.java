@@ -77,6 +77,19 @@ public final class SessionMetrics implements SessionMetricsMXBean {
         store.timeTiers(this::timer);
     }
 
+    /**
+     * Counts an audit event here, then hands it to the sink; a failing sink is logged, never thrown to the caller.
+     * The filter and the SessionManager both audit through this one funnel.
+     */
+    public void audit(AuditEvent event, dev.unisession.security.AuditSink sink) {
+        record(event);
+        try {
+            sink.record(event);
+        } catch (RuntimeException e) {
+            System.getLogger(SessionMetrics.class.getName()).log(System.Logger.Level.WARNING, "Audit sink failed", e);
+        }
+    }
+
     /** The latency timer of a store tier, made on first use. */
     public TierTimer timer(String tier) {
         return latency.computeIfAbsent(tier, t -> new Latency(t, errorsByKind));
@@ -143,10 +156,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
 
     @Override
     public long getActiveSessions() {
-        for (TierHealth t : tiers()) {
-            if (t.up() && t.role() != TierHealth.Role.CACHE) return t.sessions();
-        }
-        return -1;
+        TierHealth serving = TierHealth.serving(tiers());
+        return serving == null ? -1 : serving.sessions();
     }
 
     @Override

@@ -64,13 +64,7 @@ public final class StoreSessionManager implements SessionManager {
     }
 
     private void audit(AuditEvent.Type type, String id, String principal, String detail) {
-        AuditEvent e = new AuditEvent(type, Instant.now(), id, principal, detail, null);
-        metrics.record(e);
-        try {
-            audit.record(e);
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "Audit sink failed", ex);
-        }
+        metrics.audit(new AuditEvent(type, Instant.now(), id, principal, detail, null), audit);
     }
 
     SessionInfo info(SessionRecord r) {
@@ -274,22 +268,18 @@ public final class StoreSessionManager implements SessionManager {
     @Override
     public SessionHealth health() {
         List<SessionHealth.Tier> tiers = new ArrayList<>();
+        List<TierHealth> probed = store.probe();
         boolean allUp = true;
-        boolean serving = false;
-        long active = -1;
-        for (TierHealth t : store.probe()) {
+        for (TierHealth t : probed) {
             allUp &= t.up();
-            if (t.up() && t.role() != TierHealth.Role.CACHE) {
-                serving = true;
-                if (active < 0) active = t.sessions();
-            }
             tiers.add(new SessionHealth.Tier(t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT),
                     t.up() ? SessionHealth.Status.UP : SessionHealth.Status.DOWN, t.latencyMicros() / 1000.0,
                     t.sessions(), t.detail()));
         }
+        TierHealth serving = TierHealth.serving(probed);
         SessionHealth.Status status = allUp ? SessionHealth.Status.UP
-                : serving ? SessionHealth.Status.DEGRADED : SessionHealth.Status.DOWN;
-        return new SessionHealth(status, storeName, active, metrics.getBreakerState(),
+                : serving != null ? SessionHealth.Status.DEGRADED : SessionHealth.Status.DOWN;
+        return new SessionHealth(status, storeName, serving == null ? -1 : serving.sessions(), metrics.getBreakerState(),
                 metrics.getWriteBehindBacklog(), metrics.getWriteBehindFlushLagMillis(), List.copyOf(tiers));
     }
 }

@@ -22,6 +22,14 @@ public record TierHealth(String name, Role role, boolean up, long latencyMicros,
         FALLBACK
     }
 
+    /** The first tier, in read order, that serves sessions (not a cache) and answered; null when none did. */
+    public static TierHealth serving(java.util.List<TierHealth> tiers) {
+        for (TierHealth t : tiers) {
+            if (t.up() && t.role() != Role.CACHE) return t;
+        }
+        return null;
+    }
+
     /** Times a probe: runs it, and reports the tier down with the failure when it throws. */
     public static TierHealth measure(String name, Role role, java.util.function.LongSupplier countSessions) {
         long start = System.nanoTime();

@@ -15,8 +15,6 @@ import jakarta.servlet.http.HttpServletRequest;
 /** What every request of one filter instance shares: engine, token codec, cookie, listener bridge. */
 final class FilterRuntime {
 
-    private static final System.Logger LOG = System.getLogger(FilterRuntime.class.getName());
-
     private final ServletContext servletContext;
     private final SessionEngine engine;
     private final SessionTokenCodec tokens;
@@ -89,12 +87,7 @@ final class FilterRuntime {
     void audit(AuditEvent.Type type, String sessionId, String principal, String detail, HttpServletRequest request) {
         AuditEvent event = new AuditEvent(type, Instant.now(), sessionId, principal, detail,
                 request == null ? null : request.getRemoteAddr());
-        metrics.record(event);
-        try {
-            security.audit().record(event);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Audit sink failed", e);
-        }
+        metrics.audit(event, security.audit());
     }
 
     boolean adoptNative() {

@@ -133,12 +133,17 @@ public class UnifiedSessionFilter implements Filter {
         return l != null ? l : UnifiedSessionFilter.class.getClassLoader();
     }
 
-    private static Map<String, String> params(FilterConfig fc) {
+    /** The context-params named {@code unisession.*}. */
+    static Map<String, String> contextParams(ServletContext ctx) {
         Map<String, String> out = new LinkedHashMap<>();
-        ServletContext ctx = fc.getServletContext();
         for (String n : Collections.list(ctx.getInitParameterNames())) {
             if (n.startsWith(UnisessionConfig.PREFIX)) out.put(n, ctx.getInitParameter(n));
         }
+        return out;
+    }
+
+    private static Map<String, String> params(FilterConfig fc) {
+        Map<String, String> out = contextParams(fc.getServletContext());
         for (String n : Collections.list(fc.getInitParameterNames())) {
             out.put(n, fc.getInitParameter(n));
         }

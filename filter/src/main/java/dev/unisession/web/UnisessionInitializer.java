@@ -9,9 +9,7 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 
-import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -54,12 +52,8 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
     private static void registerHealth(ServletContext ctx) {
         UnisessionConfig config;
         try {
-            Map<String, String> params = new LinkedHashMap<>();
-            for (String n : Collections.list(ctx.getInitParameterNames())) {
-                if (n.startsWith(UnisessionConfig.PREFIX) && !n.equals(ENABLED_PARAM)) {
-                    params.put(n, ctx.getInitParameter(n));
-                }
-            }
+            Map<String, String> params = UnifiedSessionFilter.contextParams(ctx);
+            params.remove(ENABLED_PARAM);
             config = UnisessionConfig.load("context-param", params, UnifiedSessionFilter.webappLoader(ctx));
         } catch (RuntimeException e) {
             return; // the filter reports bad settings when it starts
