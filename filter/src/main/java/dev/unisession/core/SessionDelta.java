@@ -48,7 +48,11 @@ public final class SessionDelta {
 
     public String id() { return id; }
     public boolean created() { return created; }
-    /** The version of the record this delta was computed against (0 for a new session). */
+    /**
+     * The version of the record this delta was computed against. For a {@linkplain #created() created} delta, the
+     * version the session had before (0 for a new session; a session copied between tiers keeps counting from its
+     * version, so versions never go back).
+     */
     public long baseVersion() { return baseVersion; }
     public long createdAt() { return createdAt; }
     public long lastAccessedAt() { return lastAccessedAt; }
@@ -70,15 +74,19 @@ public final class SessionDelta {
         return !created && !metadataChanged && changed.isEmpty() && removed.isEmpty();
     }
 
-    /** The full record a created delta describes. */
+    /** The full record a created delta describes, at the version its store gives it. */
     public SessionRecord toRecord() {
-        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds, 1,
+        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds,
+                baseVersion + 1,
                 fingerprint, changed);
     }
 
-    /** A created delta that writes the whole record (to copy a session into another tier). */
+    /**
+     * A created delta that writes the whole record (to copy a session into another tier), continuing from the
+     * record's version.
+     */
     public static SessionDelta recreate(SessionRecord r) {
-        return new SessionDelta(r.id(), true, 0, r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
+        return new SessionDelta(r.id(), true, r.version(), r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
                 r.principal(), r.context(), r.fingerprint(), true, r.attributes(), Set.of());
     }
 

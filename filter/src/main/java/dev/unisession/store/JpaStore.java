@@ -253,10 +253,28 @@ public final class JpaStore implements SessionStore {
      * @return the version each delta produced (0 where it was not applied), in order
      */
     public long[] saveAll(List<SessionDelta> deltas) {
+        return saveAll(deltas, Map.of());
+    }
+
+    /**
+     * Writes many sessions in one transaction (JDBC batching): each session with a record in {@code current} (its
+     * state in the tier in front, read just before) is written as that whole record, the others as their delta.
+     * A whole record is written only if its version is newer than the row's: nodes flushing their write-behind
+     * queues in any order then leave the database with the newest state any of them read, never an older one
+     * (writing deltas, the node that flushed last won, even with an older change). Deltas whose session is gone
+     * are skipped.
+     *
+     * @return the row's version after each write (0 where the session is gone), in order
+     */
+    public long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current) {
         for (SessionDelta d : deltas) checkNames(d);
         return inTransaction(em -> {
             long[] versions = new long[deltas.size()];
-            for (int i = 0; i < deltas.size(); i++) versions[i] = apply(em, deltas.get(i));
+            for (int i = 0; i < deltas.size(); i++) {
+                SessionDelta d = deltas.get(i);
+                SessionRecord r = current.get(d.id());
+                versions[i] = r == null ? apply(em, d) : write(em, d.created(), r);
+            }
             return versions;
         });
     }
@@ -277,7 +295,7 @@ public final class JpaStore implements SessionStore {
             if (em.find(SessionRow.class, d.id()) != null) return 0;
             row = new SessionRow(d.id());
             row.createdAt = d.createdAt();
-            row.version = 0;
+            row.version = d.baseVersion();
             em.persist(row);
         } else {
             row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
@@ -303,6 +321,38 @@ public final class JpaStore implements SessionStore {
     }
 
     /**
+     * Writes a whole record over the session's row if the record is newer; inserts it if the row is missing and
+     * {@code create}. Only attribute rows whose bytes differ are written.
+     */
+    private long write(EntityManager em, boolean create, SessionRecord r) {
+        SessionRow row = em.find(SessionRow.class, r.id(), LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            if (!create) return 0;
+            row = new SessionRow(r.id());
+            row.createdAt = r.createdAt();
+            row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
+                    r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
+            row.version = r.version();
+            em.persist(row);
+            r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
+            return row.version;
+        }
+        if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
+        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
+                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
+        row.version = r.version();
+        Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
+        for (AttributeRow a : em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId = :id",
+                AttributeRow.class).setParameter("id", r.id()).getResultList()) {
+            byte[] v = wanted.remove(a.name);
+            if (v == null) em.remove(a);
+            else if (!java.util.Arrays.equals(v, a.data)) a.data = v;
+        }
+        wanted.forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
+        return row.version;
+    }
+
+    /**
      * Writes a whole record, replacing whatever the database holds for its id (used to copy a session from
      * another tier).
      */
@@ -310,14 +360,7 @@ public final class JpaStore implements SessionStore {
         inTransaction(em -> {
             deleteRows(em, r.id());
             em.flush();
-            SessionRow row = new SessionRow(r.id());
-            row.createdAt = r.createdAt();
-            row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                    r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
-            row.version = r.version();
-            em.persist(row);
-            r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
-            return null;
+            return write(em, true, r);
         });
     }
 

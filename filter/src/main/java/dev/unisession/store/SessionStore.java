@@ -20,6 +20,16 @@ public interface SessionStore extends AutoCloseable {
     /** The session, or null when it does not exist, has expired or cannot be read. */
     SessionRecord load(String id);
 
+    /** The sessions with these ids that exist (absent ones are left out); stores may fetch them in one go. */
+    default java.util.Map<String, SessionRecord> loadAll(java.util.Collection<String> ids) {
+        java.util.Map<String, SessionRecord> out = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+            SessionRecord r = load(id);
+            if (r != null) out.put(id, r);
+        }
+        return out;
+    }
+
     /**
      * The session, skipping any local copy older than {@code minVersion}: the version the client last saw
      * written, so that a client moving between nodes reads its own writes even before a change notice arrives.

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -407,11 +408,12 @@ public final class TieredStore implements SessionStore {
             return;
         }
         try {
+            Map<String, SessionRecord> current = current(batch);
             long[] versions;
             try {
-                versions = db.saveAll(batch);
+                versions = db.saveAll(batch, current);
             } catch (RuntimeException e) {
-                versions = saveOneByOne(batch, e);
+                versions = saveOneByOne(batch, current, e);
                 if (versions == null) return;
             }
             for (int i = 0; i < batch.size(); i++) {
@@ -424,16 +426,32 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
+     * The cache tier's current records of the batch's sessions, read in one round trip: the flush writes those
+     * (whichever node flushes last, the database gets the newest state). Empty while the cache tier is down; the
+     * deltas themselves are written then.
+     */
+    private Map<String, SessionRecord> current(List<SessionDelta> batch) {
+        List<String> ids = new ArrayList<>(batch.size());
+        for (SessionDelta d : batch) ids.add(d.id());
+        try {
+            return cacheCall(() -> cache.loadAll(ids));
+        } catch (CacheDown e) {
+            return Map.of();
+        }
+    }
+
+    /**
      * After a failed batch: writes each delta alone. If none can be written the database is down and all are
      * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
      */
-    private long[] saveOneByOne(List<SessionDelta> batch, RuntimeException batchError) {
+    private long[] saveOneByOne(List<SessionDelta> batch, Map<String, SessionRecord> current,
+                                RuntimeException batchError) {
         long[] versions = new long[batch.size()];
         List<SessionDelta> failed = new ArrayList<>();
         RuntimeException last = batchError;
         for (int i = 0; i < batch.size(); i++) {
             try {
-                versions[i] = db.save(batch.get(i));
+                versions[i] = db.saveAll(List.of(batch.get(i)), current)[0];
             } catch (RuntimeException e) {
                 failed.add(batch.get(i));
                 last = e;

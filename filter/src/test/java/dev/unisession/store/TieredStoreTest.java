@@ -155,6 +155,57 @@ class TieredStoreTest {
         }
     }
 
+    /**
+     * Two nodes (two tiered stores on one Redis and one database) write the same attribute in turn and flush their
+     * queues in the opposite order: the database must end with the last write, not with the last flush. Then Redis
+     * restarts empty: the session comes back from the database with the last write and its version does not go
+     * back (version hints and the flush's newer-wins rule rely on that).
+     */
+    @Test
+    void nodesFlushingInAnyOrderLeaveTheNewestStateInTheDatabase() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "o:", Clock.systemUTC()), db1,
+                    Duration.ofHours(1), 1000, Duration.ofSeconds(5));
+                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "o:", Clock.systemUTC()), db2,
+                         Duration.ofHours(1), 1000, Duration.ofSeconds(5))) {
+                String id = UUID.randomUUID().toString();
+                n1.save(create(id, Map.of("cart", b("[]"))));
+                n1.flush();
+                long v = 0;
+                for (int round = 1; round <= 10; round++) {
+                    n1.save(set(id, "cart", "n1-" + round));
+                    v = n2.save(set(id, "cart", "n2-" + round)); // the newer write
+                    if (round % 2 == 0) {
+                        n2.flush();
+                        n1.flush(); // the older write flushed last
+                    } else {
+                        n1.flush();
+                        n2.flush();
+                    }
+                    assertArrayEquals(b("n2-" + round), db1.load(id).attributes().get("cart"), "round " + round);
+                }
+                assertEquals(v, db1.load(id).version(), "the database row carries the cache tier's version");
+
+                redis.kill();
+                redis.start(); // empty
+                SessionRecord back = n1.load(id);
+                assertArrayEquals(b("n2-10"), back.attributes().get("cart"));
+                assertTrue(back.version() >= v, "version " + back.version() + " went back below " + v);
+                long next = n2.save(set(id, "cart", "after"));
+                assertTrue(next > v, "version " + next + " after the restart, " + v + " before");
+                n1.save(set(id, "other", "x"));
+                n2.flush();
+                n1.flush();
+                SessionRecord finalRow = db1.load(id);
+                assertArrayEquals(b("after"), finalRow.attributes().get("cart"));
+                assertArrayEquals(b("x"), finalRow.attributes().get("other"));
+            }
+        }
+    }
+
     @Test
     void metadataSurvivesARedisRestartEmpty() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
