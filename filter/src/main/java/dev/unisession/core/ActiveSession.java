@@ -292,8 +292,11 @@ public final class ActiveSession {
         }
         Set<String> removed = new LinkedHashSet<>(stored.keySet());
         removed.removeAll(names);
+        Map<String, byte[]> state = new LinkedHashMap<>(stored);
+        state.keySet().removeAll(removed);
+        state.putAll(changed);
         return new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds, principal,
-                context, fingerprint, metadataChanged, changed, removed);
+                context, fingerprint, metadataChanged, changed, removed).withState(state);
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */

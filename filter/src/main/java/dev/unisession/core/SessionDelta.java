@@ -28,6 +28,8 @@ public final class SessionDelta {
     private final boolean metadataChanged;
     private final Map<String, byte[]> changed;
     private final Set<String> removed;
+    /** Every attribute the session has after this delta, when the delta's maker knew them all; else null. */
+    private final Map<String, byte[]> state;
 
     public SessionDelta(String id, boolean created, long baseVersion, long createdAt, long lastAccessedAt,
                         int maxInactiveSeconds, String principal, String context, String fingerprint,
@@ -44,6 +46,43 @@ public final class SessionDelta {
         this.metadataChanged = metadataChanged;
         this.changed = Collections.unmodifiableMap(new LinkedHashMap<>(changed));
         this.removed = Collections.unmodifiableSet(new LinkedHashSet<>(removed));
+        this.state = null;
+    }
+
+    private SessionDelta(SessionDelta d, Map<String, byte[]> state) {
+        this.id = d.id;
+        this.created = d.created;
+        this.baseVersion = d.baseVersion;
+        this.createdAt = d.createdAt;
+        this.lastAccessedAt = d.lastAccessedAt;
+        this.maxInactiveSeconds = d.maxInactiveSeconds;
+        this.principal = d.principal;
+        this.context = d.context;
+        this.fingerprint = d.fingerprint;
+        this.metadataChanged = d.metadataChanged;
+        this.changed = d.changed;
+        this.removed = d.removed;
+        this.state = state == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(state));
+    }
+
+    /**
+     * This delta, also carrying every attribute the session has once it is applied (its maker knew the whole
+     * session). A store that applies it as the very next version after {@link #baseVersion()} then knows the
+     * session's whole record at that version without reading it back: see {@link #after(long)}.
+     */
+    public SessionDelta withState(Map<String, byte[]> attributes) {
+        return new SessionDelta(this, attributes);
+    }
+
+    /**
+     * The session's whole record once this delta has been stored as {@code version}, or null when that is not
+     * known: the delta does not carry every attribute, or another write came between its base version and
+     * {@code version}.
+     */
+    public SessionRecord after(long version) {
+        if (state == null || version != baseVersion + 1) return null;
+        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds, version,
+                fingerprint, state);
     }
 
     public String id() { return id; }

@@ -55,6 +55,19 @@ public final class TieredStore implements SessionStore {
     /** When the queue was last written out completely. */
     private volatile long lastCompleteFlush = System.currentTimeMillis();
     private static final int RESYNC_PASSES = 10;
+    /**
+     * How long after this node first saw the cache tier fail it waits before it reads from the database: long
+     * enough for every node to write out its queue (each flush gives up on the cache tier within its deadline and
+     * writes what it holds), so that no node reads a session from the database while another still holds its
+     * latest acknowledged change.
+     */
+    private final long settleMillis;
+    /** When this node first saw the cache tier fail in the current outage; 0 while it works. */
+    private volatile long outageSince;
+    private volatile long lastFailure;
+    /** Drops cache-tier copies of sessions written to the database alone (best effort, never waited for). */
+    private final java.util.concurrent.ThreadPoolExecutor invalidator;
+    private static final long INVALIDATE_WITHIN_MILLIS = 250;
 
     /** The cache tier could not be asked (breaker open) or failed. */
     private static final class CacheDown extends RuntimeException {
@@ -67,6 +80,13 @@ public final class TieredStore implements SessionStore {
         this.cache = cache;
         this.db = db;
         this.backlog = new WriteBehind(backlogMax);
+        this.settleMillis = flushInterval.toMillis() + 500;
+        this.invalidator = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(10_000), r -> {
+                    Thread t = new Thread(r, "unisession-cache-invalidator");
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
         this.breaker = CircuitBreaker.of("unisession-cache", CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(10)
@@ -137,9 +157,15 @@ public final class TieredStore implements SessionStore {
         try {
             T result = call.get();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            if (outageSince != 0 && breaker.getState() == CircuitBreaker.State.CLOSED
+                    && System.currentTimeMillis() - lastFailure > settleMillis) {
+                outageSince = 0;
+            }
             return result;
         } catch (StoreUnavailableException e) {
             breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            lastFailure = System.currentTimeMillis();
+            if (outageSince == 0) outageSince = lastFailure;
             throw new CacheDown(e);
         } catch (RuntimeException e) {
             breaker.releasePermission();
@@ -149,14 +175,47 @@ public final class TieredStore implements SessionStore {
 
     /** Writes what this node still holds for the session, so the database is current for it. */
     private void flushOne(String id) {
-        SessionDelta d = backlog.take(id);
-        if (d == null) return;
+        WriteBehind.Pending p = backlog.take(id);
+        if (p == null) return;
         try {
-            db.save(d);
+            db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()));
         } catch (RuntimeException e) {
-            backlog.putBack(List.of(d));
+            backlog.putBack(List.of(p));
             throw e;
         }
+    }
+
+    /**
+     * Before the first database read of an outage: waits until every node has had time to write out its queue
+     * (see {@link #settleMillis}); at most once per outage for any request.
+     */
+    private void awaitPeersFlushed() {
+        long since = outageSince;
+        if (since == 0) return;
+        long wait = since + settleMillis - System.currentTimeMillis();
+        if (wait <= 0) return;
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A session was written to the database alone: drop the cache tier's copy, without waiting, so that nodes that
+     * already reach the cache tier again read it from the database rather than the older copy. Skipped when it
+     * cannot run at once (a later drop could remove a newer copy).
+     */
+    private void invalidateCacheCopy(String id) {
+        long queued = System.currentTimeMillis();
+        invalidator.execute(() -> {
+            if (System.currentTimeMillis() - queued > INVALIDATE_WITHIN_MILLIS) return;
+            try {
+                cache.delete(id);
+            } catch (RuntimeException e) {
+                // the cache tier is down for everyone: nothing to drop
+            }
+        });
     }
 
     @Override
@@ -165,6 +224,7 @@ public final class TieredStore implements SessionStore {
             SessionRecord r = cacheCall(() -> cache.load(id));
             if (r != null) return r;
         } catch (CacheDown e) {
+            awaitPeersFlushed();
             flushOne(id);
             return db.load(id);
         }
@@ -186,7 +246,7 @@ public final class TieredStore implements SessionStore {
         try {
             long v = cacheCall(() -> cache.save(delta));
             if (v > 0) {
-                backlog.add(delta);
+                backlog.add(delta, delta.after(v));
                 return v;
             }
             if (delta.created()) return 0;
@@ -199,9 +259,13 @@ public final class TieredStore implements SessionStore {
             }
             return dv;
         } catch (CacheDown e) {
+            awaitPeersFlushed();
             flushOne(delta.id());
             long v = db.save(delta);
-            if (v > 0) writtenDuringOutage.add(delta.id());
+            if (v > 0) {
+                writtenDuringOutage.add(delta.id());
+                invalidateCacheCopy(delta.id());
+            }
             return v;
         }
     }
@@ -229,6 +293,7 @@ public final class TieredStore implements SessionStore {
         } catch (CacheDown e) {
             writtenDuringOutage.add(oldId);
             writtenDuringOutage.add(newId);
+            invalidateCacheCopy(oldId);
             inCache = false;
         }
         return inCache || inDb;
@@ -260,6 +325,7 @@ public final class TieredStore implements SessionStore {
             inCache = cacheCall(() -> cache.delete(id));
         } catch (CacheDown e) {
             writtenDuringOutage.add(id);
+            invalidateCacheCopy(id);
             inCache = false;
         }
         if (dbDown != null) {
@@ -397,23 +463,25 @@ public final class TieredStore implements SessionStore {
             repair(id);
             dbCopies.remove(id);
         }
-        List<SessionDelta> batch = backlog.drain();
+        List<WriteBehind.Pending> pending = backlog.drain();
         // Every node writes its batch in session id order, so that two nodes flushing the same sessions lock their
         // rows in the same order: in any other order their transactions deadlock (PostgreSQL then aborts one, seen
         // under non-sticky load by the reliability suite).
-        batch.sort(java.util.Comparator.comparing(SessionDelta::id));
-        flushing = batch.size();
-        if (batch.isEmpty()) {
+        pending.sort(java.util.Comparator.comparing(WriteBehind.Pending::id));
+        flushing = pending.size();
+        if (pending.isEmpty()) {
             lastCompleteFlush = System.currentTimeMillis();
             return;
         }
         try {
-            Map<String, SessionRecord> current = current(batch);
+            List<SessionDelta> batch = new ArrayList<>(pending.size());
+            for (WriteBehind.Pending p : pending) batch.add(p.delta());
+            Map<String, SessionRecord> current = current(pending);
             long[] versions;
             try {
                 versions = db.saveAll(batch, current);
             } catch (RuntimeException e) {
-                versions = saveOneByOne(batch, current, e);
+                versions = saveOneByOne(pending, current, e);
                 if (versions == null) return;
             }
             for (int i = 0; i < batch.size(); i++) {
@@ -426,32 +494,38 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
-     * The cache tier's current records of the batch's sessions, read in one round trip: the flush writes those
-     * (whichever node flushes last, the database gets the newest state). Empty while the cache tier is down; the
-     * deltas themselves are written then.
+     * The whole records to write for the batch's sessions: as the cache tier holds them now, read in one round
+     * trip, so that whichever node flushes last the database gets the newest state. Where the cache tier cannot be
+     * read (down) or lacks the session, the record this node's latest write knew stands in; where there is none
+     * either, the delta itself is written.
      */
-    private Map<String, SessionRecord> current(List<SessionDelta> batch) {
-        List<String> ids = new ArrayList<>(batch.size());
-        for (SessionDelta d : batch) ids.add(d.id());
+    private Map<String, SessionRecord> current(List<WriteBehind.Pending> pending) {
+        List<String> ids = new ArrayList<>(pending.size());
+        for (WriteBehind.Pending p : pending) ids.add(p.id());
+        Map<String, SessionRecord> out = new java.util.HashMap<>();
         try {
-            return cacheCall(() -> cache.loadAll(ids));
+            out.putAll(cacheCall(() -> cache.loadAll(ids)));
         } catch (CacheDown e) {
-            return Map.of();
+            // the records known from the writes stand in
         }
+        for (WriteBehind.Pending p : pending) {
+            if (p.known() != null) out.putIfAbsent(p.id(), p.known());
+        }
+        return out;
     }
 
     /**
-     * After a failed batch: writes each delta alone. If none can be written the database is down and all are
+     * After a failed batch: writes each session alone. If none can be written the database is down and all are
      * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
      */
-    private long[] saveOneByOne(List<SessionDelta> batch, Map<String, SessionRecord> current,
+    private long[] saveOneByOne(List<WriteBehind.Pending> batch, Map<String, SessionRecord> current,
                                 RuntimeException batchError) {
         long[] versions = new long[batch.size()];
-        List<SessionDelta> failed = new ArrayList<>();
+        List<WriteBehind.Pending> failed = new ArrayList<>();
         RuntimeException last = batchError;
         for (int i = 0; i < batch.size(); i++) {
             try {
-                versions[i] = db.saveAll(List.of(batch.get(i)), current)[0];
+                versions[i] = db.saveAll(List.of(batch.get(i).delta()), current)[0];
             } catch (RuntimeException e) {
                 failed.add(batch.get(i));
                 last = e;
@@ -463,9 +537,9 @@ public final class TieredStore implements SessionStore {
                     backlog.size(), last.getMessage());
             return null;
         }
-        for (SessionDelta d : failed) {
+        for (WriteBehind.Pending p : failed) {
             LOG.log(System.Logger.Level.ERROR, "Session {0}''s changes cannot be written to the database and are "
-                    + "dropped there (the cache tier keeps them): {1}", d.id(), last.getMessage());
+                    + "dropped there (the cache tier keeps them): {1}", p.id(), last.getMessage());
         }
         return versions;
     }
@@ -491,6 +565,10 @@ public final class TieredStore implements SessionStore {
                     writtenDuringOutage.remove(id);
                     try {
                         SessionRecord r = db.load(id);
+                        SessionRecord cached = r == null ? null : cache.load(id);
+                        // A newer copy up there was written by a node that reached the cache tier again first
+                        // (after reading this session from the database): it stays.
+                        if (cached != null && cached.version() > r.version()) continue;
                         cache.delete(id);
                         if (r != null) {
                             cache.save(SessionDelta.recreate(r));
@@ -533,6 +611,7 @@ public final class TieredStore implements SessionStore {
             // already shutting down: this is the hook
         }
         worker.shutdown();
+        invalidator.shutdown();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

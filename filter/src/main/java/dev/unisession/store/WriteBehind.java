@@ -1,6 +1,7 @@
 package dev.unisession.store;
 
 import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,25 +17,35 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WriteBehind {
 
+    /**
+     * What waits for one session: its coalesced delta, and the session's whole record as of the latest write when
+     * that write knew it (null otherwise), to write when the cache tier cannot be read.
+     */
+    record Pending(SessionDelta delta, SessionRecord known) {
+        String id() {
+            return delta.id();
+        }
+    }
+
     private final int max;
     private final AtomicLong dropped = new AtomicLong();
-    private Map<String, SessionDelta> pending = new LinkedHashMap<>();
+    private Map<String, Pending> pending = new LinkedHashMap<>();
 
     WriteBehind(int max) {
         this.max = max;
     }
 
-    synchronized void add(SessionDelta d) {
-        SessionDelta earlier = pending.get(d.id());
+    synchronized void add(SessionDelta d, SessionRecord known) {
+        Pending earlier = pending.get(d.id());
         if (earlier == null && pending.size() >= max) {
             dropped.incrementAndGet();
             return;
         }
-        pending.put(d.id(), earlier == null ? d : earlier.then(d));
+        pending.put(d.id(), new Pending(earlier == null ? d : earlier.delta().then(d), known));
     }
 
     /** Removes and returns what waits for one session, or null. */
-    synchronized SessionDelta take(String id) {
+    synchronized Pending take(String id) {
         return pending.remove(id);
     }
 
@@ -43,17 +54,18 @@ final class WriteBehind {
     }
 
     /** Removes and returns everything waiting, oldest first. */
-    synchronized List<SessionDelta> drain() {
-        List<SessionDelta> all = new ArrayList<>(pending.values());
+    synchronized List<Pending> drain() {
+        List<Pending> all = new ArrayList<>(pending.values());
         pending = new LinkedHashMap<>();
         return all;
     }
 
-    /** Puts back deltas that could not be written, ahead of anything queued since. */
-    synchronized void putBack(List<SessionDelta> failed) {
-        Map<String, SessionDelta> merged = new LinkedHashMap<>();
-        for (SessionDelta d : failed) merged.put(d.id(), d);
-        pending.forEach((id, newer) -> merged.merge(id, newer, SessionDelta::then));
+    /** Puts back what could not be written, ahead of anything queued since. */
+    synchronized void putBack(List<Pending> failed) {
+        Map<String, Pending> merged = new LinkedHashMap<>();
+        for (Pending p : failed) merged.put(p.id(), p);
+        pending.forEach((id, newer) -> merged.merge(id, newer,
+                (older, later) -> new Pending(older.delta().then(later.delta()), later.known())));
         pending = merged;
     }
 

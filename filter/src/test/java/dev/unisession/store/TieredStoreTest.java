@@ -206,6 +206,43 @@ class TieredStoreTest {
         }
     }
 
+    /**
+     * As above, but Redis dies before the nodes flush, so the flush cannot read the current records: each node
+     * writes the whole record its latest write knew, and the database still ends with the newest one.
+     */
+    @Test
+    void withRedisDeadTheWritesOwnRecordsKeepTheNewestStateInTheDatabase() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "d:", Clock.systemUTC()), db1,
+                    Duration.ofHours(1), 1000, Duration.ofSeconds(5));
+                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "d:", Clock.systemUTC()), db2,
+                         Duration.ofHours(1), 1000, Duration.ofSeconds(5))) {
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                n1.save(create(id, Map.of("cart", b("[]"), "user", b("ann"))));
+                n1.flush();
+                long v = 1;
+                for (int i = 1; i <= 4; i++) {
+                    TieredStore on = i % 2 == 1 ? n1 : n2;
+                    SessionDelta d = new SessionDelta(id, false, v, now, now + i, 1800, null, null, null, false,
+                            Map.of("cart", b("[" + i + "]")), Set.of())
+                            .withState(Map.of("cart", b("[" + i + "]"), "user", b("ann")));
+                    v = on.save(d);
+                }
+                redis.kill();
+                n2.flush(); // holds the last write
+                n1.flush(); // holds an older one, flushed last
+                SessionRecord r = db1.load(id);
+                assertArrayEquals(b("[4]"), r.attributes().get("cart"));
+                assertArrayEquals(b("ann"), r.attributes().get("user"));
+                assertEquals(v, r.version());
+            }
+        }
+    }
+
     @Test
     void metadataSurvivesARedisRestartEmpty() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {

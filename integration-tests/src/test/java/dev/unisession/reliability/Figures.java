@@ -17,6 +17,9 @@ final class Figures {
     int sessionsLost;
     int itemsLost;
     int serverErrors;
+    /** How the failure showed on the nodes: circuit breaker openings logged, Redis call errors counted. */
+    long breakerOpenings;
+    long redisErrors;
     final List<String> notes = new ArrayList<>();
 
     Figures(String scenario) {
@@ -32,6 +35,13 @@ final class Figures {
             serverErrors++;
             failures.merge(Integer.toString(c.status()), 1, Integer::sum);
         }
+    }
+
+    /** A cart page that lacked an item whose add had been acknowledged before the page was asked for. */
+    int staleReads;
+
+    synchronized void staleRead(String what) {
+        if (staleReads++ < 3) notes.add(what);
     }
 
     synchronized void checked() {
@@ -57,6 +67,7 @@ final class Figures {
     synchronized String row() {
         return "| " + scenario + " | " + requests + " | " + (failures.isEmpty() ? "none" : failures) + " | "
                 + sessionsChecked + " | " + sessionsLost + " | " + itemsLost + " | " + p99Millis() + " | "
+                + staleReads + " | " + breakerOpenings + " | " + redisErrors + " | "
                 + String.join("; ", notes) + " |";
     }
 
@@ -64,6 +75,6 @@ final class Figures {
     public synchronized String toString() {
         return "[reliability] " + scenario + ": requests=" + requests + " failures=" + failures + " sessionsChecked="
                 + sessionsChecked + " sessionsLost=" + sessionsLost + " itemsLost=" + itemsLost + " p99Ms="
-                + p99Millis() + " " + notes;
+                + p99Millis() + " staleReads=" + staleReads + " breakerOpenings=" + breakerOpenings + " redisErrors=" + redisErrors + " " + notes;
     }
 }

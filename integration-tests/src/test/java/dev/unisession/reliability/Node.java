@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Node implements AutoCloseable {
 
+    /** On every node's command line, so that a stray node can be found by its port ({@code pgrep -f}). */
+    static final String MARKER = "-Dreliability.node.port=";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     final String name;
@@ -60,7 +62,7 @@ final class Node implements AutoCloseable {
 
     Node start() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", MARKER + port));
         cmd.addAll(settings);
         cmd.addAll(List.of("-jar", System.getProperty("it.unisession.sampleJar")));
         ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -102,6 +104,15 @@ final class Node implements AutoCloseable {
         p.waitFor(30, TimeUnit.SECONDS);
         process = null;
         return p.exitValue();
+    }
+
+    /** How often a line of the node's whole log contains {@code text}. */
+    long logCount(String text) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(text)).count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
     }
 
     String log() {

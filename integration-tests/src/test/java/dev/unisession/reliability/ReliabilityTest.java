@@ -41,6 +41,8 @@ class ReliabilityTest {
     private static final int CLIENTS = 32;
     private final List<Figures> report = new ArrayList<>();
     private final List<AutoCloseable> started = new ArrayList<>();
+    /** Every port a process this test started listens on: none may still be served once the test is over. */
+    private final java.util.Set<Integer> ports = new java.util.TreeSet<>();
     private final String keys;
 
     ReliabilityTest() {
@@ -55,36 +57,76 @@ class ReliabilityTest {
         started.clear();
     }
 
+    /** No redis-server and no node this test started is left running (found by its port on the command line). */
+    @AfterAll
+    void nothingStartedIsLeftRunning() throws Exception {
+        List<String> strays = new ArrayList<>();
+        for (int port : ports) {
+            for (String pattern : List.of("127\\.0\\.0\\.1:" + port + "( |$)", "--port " + port + "( |$)",
+                    java.util.regex.Pattern.quote(Node.MARKER + port) + "( |$)")) {
+                Process p = new ProcessBuilder("pgrep", "-a", "-f", "--", pattern).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes()).trim();
+                p.waitFor();
+                for (String line : out.lines().toList()) {
+                    if (!line.isBlank() && !line.contains("pgrep")) strays.add(line);
+                }
+            }
+        }
+        assertTrue(ports.size() > 0, "the test recorded the ports it used");
+        assertEquals(List.of(), strays, "processes the reliability test started are still running");
+    }
+
     @AfterAll
     void writeReport() throws Exception {
         List<String> lines = new ArrayList<>(List.of("# Reliability figures", "",
-                "Written by `mvn -P reliability verify` (integration-tests, `ReliabilityTest`): sample-webapp nodes "
-                        + "as separate JVMs, store=tiered on a private redis-server and a PostgreSQL database of the "
-                        + "test's own, " + CLIENTS + " non-sticky clients. Items lost = acknowledged adds missing "
-                        + "from a cart afterwards.", "",
+                "Written by `mvn -P reliability verify` (integration-tests, `ReliabilityTest`; `.ci/run` runs it): "
+                        + "sample-webapp nodes as separate JVMs, store=tiered on Redis servers and a PostgreSQL "
+                        + "database of the test's own, " + CLIENTS + " non-sticky clients adding to and reading "
+                        + "their carts. Items lost = acknowledged adds missing from a cart at the end; stale reads = "
+                        + "cart pages during the load that lacked an add acknowledged before they were asked for; "
+                        + "breaker openings and Redis errors = what the nodes logged and counted (how the failure "
+                        + "was observed).", "",
                 "| scenario | requests | failures by status | sessions checked | sessions lost | items lost | p99 ms "
-                        + "| notes |", "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |"));
+                        + "| stale reads | breaker openings | Redis errors | notes |",
+                "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"));
         for (Figures f : report) lines.add(f.row());
         Files.write(Path.of(System.getProperty("it.unisession.reliabilityReport", "reliability.md")), lines);
     }
 
-    /** A private Redis and an own database, and nodes configured for them. */
+    /**
+     * Nodes of the sample on an own database and a Redis of the test's own: a single private redis-server, or the
+     * given topology (cluster, sentinel) reached through a Redisson YAML file.
+     */
     private final class Cluster {
-        final PrivateRedis redis = new PrivateRedis();
+        final PrivateRedis redis;
         final TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
         final List<Node> nodes = new ArrayList<>();
 
         Cluster(int n) throws Exception {
-            started.add(redis);
+            this(n, null);
+        }
+
+        Cluster(int n, RedisTopology topology) throws Exception {
             started.add(db);
+            String redisSetting;
+            if (topology == null) {
+                redis = new PrivateRedis();
+                started.add(redis);
+                ports.add(redis.port());
+                redisSetting = "-Dunisession.redis.url=" + redis.url();
+            } else {
+                redis = null;
+                redisSetting = "-Dunisession.redis.config=" + topology.redissonYaml();
+            }
             for (int i = 0; i < n; i++) {
                 Node node = new Node("n" + (i + 1), Map.of("DATA_DIR", Files.createTempDirectory("node").toString()),
-                        List.of("-Dunisession.store=tiered", "-Dunisession.redis.url=" + redis.url(),
+                        List.of("-Dunisession.store=tiered", redisSetting,
                                 "-Dunisession.jpa.url=" + db.url(), "-Dunisession.jpa.user=" + db.user(),
                                 "-Dunisession.jpa.flush-interval=200ms", "-Dunisession.breaker.open-for=1s",
                                 "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
                 nodes.add(node);
                 started.add(node);
+                ports.add(node.port);
             }
             ExecutorService pool = Executors.newFixedThreadPool(n);
             try {
@@ -94,6 +136,23 @@ class ReliabilityTest {
             } finally {
                 pool.shutdown();
             }
+        }
+
+        /** Breaker openings the nodes logged, and Redis call errors they counted, so far. */
+        String observedFailures(Figures f) {
+            long opened = 0;
+            long errors = 0;
+            for (Node n : nodes) {
+                opened += n.logCount("circuit breaker: State transition from CLOSED to OPEN");
+                if (!n.alive()) continue;
+                Shopper.Call ops = new Shopper("ops").send(java.net.http.HttpRequest.newBuilder(n.uri("/ops")));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("redis\\.[a-z]+=(\\d+)")
+                        .matcher(ops.body());
+                while (m.find()) errors += Long.parseLong(m.group(1));
+            }
+            f.breakerOpenings += opened;
+            f.redisErrors += errors;
+            return "breaker opened " + opened + "x, " + errors + " Redis call errors";
         }
 
         /** The node a round-robin balancer that does not know which nodes are up sends request {@code i} to. */
@@ -151,9 +210,8 @@ class ReliabilityTest {
                             f.note("logged out: " + s.user);
                             return null;
                         }
-                        if (items >= 0 && items < s.acknowledged) {
-                            f.note(s.user + " saw " + items + " of " + s.acknowledged);
-                        }
+                        if (items >= 0 && items < s.acknowledged) f.staleRead(s.user + " saw " + items + " of "
+                                + s.acknowledged);
                     }
                 }
                 return null;
@@ -244,9 +302,68 @@ class ReliabilityTest {
         f.note(restarts.get() + " nodes restarted");
         finish(f);
         assertEquals(3, restarts.get(), f.toString());
+        assertTrue(f.failures("unreachable") > 0, "clients saw the nodes go down: " + f);
         assertEquals(0, f.sessionsLost, f.toString());
         assertEquals(0, f.itemsLost, f.toString());
         assertEquals(0, f.serverErrors, "no 5xx: " + f);
+    }
+
+    @Test
+    @Order(3)
+    void redisClusterMasterKilledUnderLoad() throws Exception {
+        failoverUnderLoad(new Figures("3. Redis Cluster 3 masters + 3 replicas: a master killed under load"),
+                RedisTopology.cluster(3), "c");
+    }
+
+    @Test
+    @Order(4)
+    void redisSentinelMasterKilledUnderLoad() throws Exception {
+        failoverUnderLoad(new Figures("4. Redis Sentinel (master, replica, 3 sentinels): the master killed under "
+                + "load"), RedisTopology.sentinel(), "s");
+    }
+
+    /**
+     * Two nodes on the topology under load; one Redis master is killed (SIGKILL) and a replica takes over. Sessions
+     * stay readable throughout (a request whose Redis call fails is served by the database), every acknowledged
+     * item is there afterwards, and the nodes saw the failure (breaker openings or Redis call errors).
+     */
+    private void failoverUnderLoad(Figures f, RedisTopology topology, String tag) throws Exception {
+        started.add(topology);
+        ports.addAll(topology.ports());
+        Cluster c = new Cluster(2, topology);
+        List<Shopper> shoppers = loggedIn(c, f, tag);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger killed = new AtomicInteger();
+        Thread killer = new Thread(() -> {
+            try {
+                Thread.sleep(4_000);
+                int master = topology.master();
+                long keys = topology.keys(master);
+                topology.kill(master);
+                killed.set(master);
+                long t0 = System.currentTimeMillis();
+                int now = topology.awaitFailover(master, 30_000);
+                f.note("master :" + master + " (" + keys + " keys) killed, :" + now + " took over within "
+                        + (System.currentTimeMillis() - t0) + " ms");
+                Thread.sleep(5_000);
+            } catch (Exception e) {
+                f.note("failover failed: " + e);
+            } finally {
+                stop.set(true);
+            }
+        });
+        killer.start();
+        load(c, shoppers, f, stop);
+        killer.join();
+        verify(c, shoppers, f);
+        f.note(c.observedFailures(f));
+        f.note(f.serverErrors + " responses >= 500");
+        finish(f);
+        assertTrue(killed.get() > 0, "a master was killed: " + f);
+        assertTrue(f.breakerOpenings + f.redisErrors > 0, "the nodes saw the master die: " + f);
+        assertEquals(0, f.sessionsLost, f.toString());
+        assertEquals(0, f.itemsLost, f.toString());
+        assertEquals(0, f.serverErrors, "no 5xx: the database serves while Redis fails over: " + f);
     }
 
     @Test
@@ -267,6 +384,9 @@ class ReliabilityTest {
         timer.start();
         load(c, shoppers, f, stop);
         for (Node n : c.nodes) n.stop();
+        long keysBefore = c.redis.resp().keys("us:{*").size();
+        f.note("Redis killed holding " + keysBefore + " sessions");
+        assertTrue(keysBefore >= CLIENTS, "Redis held the sessions before it was killed: " + keysBefore);
         c.redis.kill();
         c.redis.start();
         assertEquals(0, c.redis.resp().keys("*").size(), "Redis is empty");

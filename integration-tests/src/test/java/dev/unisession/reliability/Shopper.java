@@ -36,7 +36,7 @@ final class Shopper {
         }
     }
 
-    private Call send(HttpRequest.Builder b) {
+    Call send(HttpRequest.Builder b) {
         if (!cookies.isEmpty()) {
             StringBuilder h = new StringBuilder();
             cookies.forEach((n, v) -> h.append(h.length() == 0 ? "" : "; ").append(n).append('=').append(v));

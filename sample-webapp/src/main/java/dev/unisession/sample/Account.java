@@ -134,7 +134,8 @@ public final class Account {
                     + row("Sessions created", m.getSessionsCreated()) + row("Invalidated", m.getSessionsInvalidated())
                     + row("Expired", m.getSessionsExpired()) + row("Logins", m.getSessionsAuthenticated())
                     + row("Rejected cookies", m.getTokensRejected()) + row("Near-cache hits", m.getNearCacheHits())
-                    + row("Near-cache misses", m.getNearCacheMisses()) + "</tbody></table>");
+                    + row("Near-cache misses", m.getNearCacheMisses()) + "<tr><td>Store errors</td><td id='errors'>"
+                    + Html.esc(m.getErrorsByKind()) + "</td></tr></tbody></table>");
             w.println("<h2>Session events observed (CDI)</h2><table id='events'><tbody>");
             Html.bean(EventCounter.class).snapshot().forEach((k, v) -> {
                 if (k.chars().filter(c -> c == ' ').count() == 1) {
