@@ -194,6 +194,12 @@ public final class JpaStore implements SessionStore {
         });
     }
 
+    /** The ids of the sessions last accessed at or after {@code since} (epoch ms): those written since then. */
+    public List<String> idsAccessedSince(long since) {
+        return read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.lastAccessed >= :since",
+                String.class).setParameter("since", since).getResultList());
+    }
+
     @Override
     public long count() {
         return read(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s WHERE s.expiresAt > :now", Long.class)

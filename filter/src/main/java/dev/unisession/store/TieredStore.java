@@ -24,11 +24,17 @@ import java.util.function.Supplier;
  *
  * <p>Reads go to the cache tier; a session it lacks is read from the database and copied back up. Writes go to
  * the cache tier at once and to the database through a write-behind queue that coalesces each session's deltas
- * and is flushed every {@code flushInterval} in one batched transaction. A circuit breaker guards the cache tier:
- * after a few failed calls it opens and every read and write goes to the database synchronously (nobody is
- * logged out, no write is lost); when it closes again, the sessions written during the outage are copied back
- * into the cache tier and near caches are told to drop everything. While the database is down the queue keeps
- * growing up to its bound and is flushed when the database returns. Closing flushes the queue.
+ * and is flushed every {@code flushInterval} in one batched transaction; the flush writes each session's current
+ * record (newest version wins), so nodes flushing in any order leave the newest state in the database.
+ *
+ * <p>A circuit breaker guards the cache tier. It opens at the first failed call: from then on this node serves
+ * every read and write from the database synchronously (nobody is logged out, no write is lost). Its first
+ * database read waits until every node has had time to write out its queue, and each write that goes to the
+ * database alone drops the cache tier's copy, so nodes that reach Redis again read it from the database. Once the
+ * cache tier has answered again for a while, the sessions written during the outage (by any node: the database
+ * rows accessed since) are copied back up, near caches are told to drop everything, and the breaker closes. While
+ * the database is down the queue keeps growing up to its bound and is flushed when the database returns. Closing
+ * flushes the queue.
  */
 public final class TieredStore implements SessionStore {
 
@@ -55,6 +61,7 @@ public final class TieredStore implements SessionStore {
     /** When the queue was last written out completely. */
     private volatile long lastCompleteFlush = System.currentTimeMillis();
     private static final int RESYNC_PASSES = 10;
+    private static final String PROBE_ID = "unisession-resync-probe";
     /**
      * How long after this node first saw the cache tier fail it waits before it reads from the database: long
      * enough for every node to write out its queue (each flush gives up on the cache tier within its deadline and
@@ -65,6 +72,7 @@ public final class TieredStore implements SessionStore {
     /** When this node first saw the cache tier fail in the current outage; 0 while it works. */
     private volatile long outageSince;
     private volatile long lastFailure;
+    private final Object outageLock = new Object();
     /** Drops cache-tier copies of sessions written to the database alone (best effort, never waited for). */
     private final java.util.concurrent.ThreadPoolExecutor invalidator;
     private static final long INVALIDATE_WITHIN_MILLIS = 250;
@@ -106,8 +114,6 @@ public final class TieredStore implements SessionStore {
             LOG.log(System.Logger.Level.WARNING, "Session cache tier circuit breaker: {0}", e.getStateTransition());
             if (to == CircuitBreaker.State.OPEN) {
                 worker.execute(this::flush); // the database becomes the truth: give it everything we hold
-            } else if (to == CircuitBreaker.State.CLOSED) {
-                worker.execute(this::resync);
             }
         });
         cache.addChangeListener(new ChangeListener() {
@@ -122,7 +128,10 @@ public final class TieredStore implements SessionStore {
             }
         });
         long every = flushInterval.toMillis();
-        worker.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.MILLISECONDS);
+        worker.scheduleWithFixedDelay(() -> {
+            flush();
+            maybeResync();
+        }, every, every, TimeUnit.MILLISECONDS);
         shutdownHook = new Thread(this::close, "unisession-flush-on-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -152,25 +161,46 @@ public final class TieredStore implements SessionStore {
     }
 
     private <T> T cacheCall(Supplier<T> call) {
-        if (resyncing || !breaker.tryAcquirePermission()) throw new CacheDown(null);
+        if (resyncing || outageSince != 0 || !breaker.tryAcquirePermission()) throw new CacheDown(null);
         long start = System.nanoTime();
         try {
             T result = call.get();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            if (outageSince != 0 && breaker.getState() == CircuitBreaker.State.CLOSED
-                    && System.currentTimeMillis() - lastFailure > settleMillis) {
-                outageSince = 0;
-            }
             return result;
         } catch (StoreUnavailableException e) {
             breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            lastFailure = System.currentTimeMillis();
-            if (outageSince == 0) outageSince = lastFailure;
+            outage();
             throw new CacheDown(e);
         } catch (RuntimeException e) {
             breaker.releasePermission();
             throw e;
         }
+    }
+
+    /**
+     * A cache-tier call failed: from now on this node serves every session from the database, until a resync has
+     * brought the cache tier up to date with what was written meanwhile (by any node). Opening at the first
+     * failure, not after a share of failures, is deliberate: a node that kept using the cache tier while others had
+     * moved to the database would read copies older than their writes, and its writes would be lost when they
+     * resync.
+     */
+    private void outage() {
+        lastFailure = System.currentTimeMillis();
+        synchronized (outageLock) {
+            if (outageSince == 0) {
+                outageSince = lastFailure;
+                if (breaker.getState() != CircuitBreaker.State.OPEN) breaker.transitionToOpenState();
+            }
+        }
+    }
+
+    /**
+     * Called by the worker: once the cache tier has not failed for {@link #settleMillis} (every node has written
+     * out its queue by then), tries the resync that ends the outage.
+     */
+    private void maybeResync() {
+        if (outageSince == 0 || closed || System.currentTimeMillis() - lastFailure < settleMillis) return;
+        resync();
     }
 
     /** Writes what this node still holds for the session, so the database is current for it. */
@@ -446,7 +476,8 @@ public final class TieredStore implements SessionStore {
 
     @Override
     public boolean isChangeFeedLive() {
-        return !resyncing && breaker.getState() == CircuitBreaker.State.CLOSED && cache.isChangeFeedLive();
+        return !resyncing && outageSince == 0 && breaker.getState() == CircuitBreaker.State.CLOSED
+                && cache.isChangeFeedLive();
     }
 
     /** Writes the queued deltas to the database in one transaction; keeps them if the database is down. */
@@ -554,40 +585,64 @@ public final class TieredStore implements SessionStore {
         }
     }
 
-    /** After an outage: the database is the truth for what was written meanwhile; copy it up, then reset caches. */
+    /**
+     * Ends an outage: the database is the truth for every session written while the cache tier failed, by this
+     * node (it knows which) or by another (the database rows accessed since the outage began). Each is copied up
+     * unless the cache tier holds a newer version (written by a node that got back first, after reading the
+     * session from the database); then near caches are reset and the cache tier is used again. If the cache tier
+     * fails meanwhile, the outage goes on and a later attempt starts over.
+     */
     private void resync() {
+        long started = System.currentTimeMillis();
         resyncing = true;
         int copied = 0;
+        boolean done = false;
         try {
-            // Requests meanwhile write to the database and add to the set; a few passes catch up with them.
-            for (int pass = 0; pass < RESYNC_PASSES && !writtenDuringOutage.isEmpty(); pass++) {
-                for (String id : new ArrayList<>(writtenDuringOutage)) {
+            cache.load(PROBE_ID); // answers again? (throws if not)
+            Set<String> ids = new LinkedHashSet<>(writtenDuringOutage);
+            ids.addAll(db.idsAccessedSince(outageSince - settleMillis));
+            for (int pass = 0; pass < RESYNC_PASSES && !ids.isEmpty(); pass++) {
+                for (String id : ids) {
                     writtenDuringOutage.remove(id);
                     try {
-                        SessionRecord r = db.load(id);
-                        SessionRecord cached = r == null ? null : cache.load(id);
-                        // A newer copy up there was written by a node that reached the cache tier again first
-                        // (after reading this session from the database): it stays.
-                        if (cached != null && cached.version() > r.version()) continue;
-                        cache.delete(id);
-                        if (r != null) {
-                            cache.save(SessionDelta.recreate(r));
-                            copied++;
-                        }
+                        if (copyUp(id)) copied++;
                     } catch (RuntimeException e) {
                         writtenDuringOutage.add(id);
                         throw e;
                     }
                 }
+                // Requests meanwhile write to the database and add to the set; a few passes catch up with them.
+                ids = new LinkedHashSet<>(writtenDuringOutage);
             }
+            done = writtenDuringOutage.isEmpty();
         } catch (RuntimeException e) {
+            lastFailure = System.currentTimeMillis();
             LOG.log(System.Logger.Level.WARNING, "Resync of the cache tier stopped early: {0}", e.toString());
         } finally {
+            synchronized (outageLock) {
+                if (done && lastFailure < started) {
+                    outageSince = 0;
+                    breaker.transitionToClosedState();
+                }
+            }
             resyncing = false;
         }
-        LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage copied up",
-                copied);
-        for (ChangeListener l : listeners) l.reset();
+        if (outageSince == 0) {
+            LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage copied up",
+                    copied);
+            for (ChangeListener l : listeners) l.reset();
+        }
+    }
+
+    /** Copies one session from the database to the cache tier, unless the cache tier's copy is newer. */
+    private boolean copyUp(String id) {
+        SessionRecord r = db.load(id);
+        SessionRecord cached = cache.load(id);
+        if (cached != null && r != null && cached.version() > r.version()) return false;
+        if (cached != null) cache.delete(id);
+        if (r == null) return false;
+        cache.save(SessionDelta.recreate(r));
+        return true;
     }
 
     /**
