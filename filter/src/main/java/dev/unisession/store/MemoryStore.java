@@ -19,6 +19,8 @@ public final class MemoryStore implements SessionStore {
 
     private final Map<String, SessionRecord> sessions = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
+    /** Ids deleted recently, until when: a copy coming back from another tier meanwhile is refused. */
+    private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public MemoryStore() {
@@ -38,6 +40,8 @@ public final class MemoryStore implements SessionStore {
     @Override
     public long save(SessionDelta delta) {
         if (delta.created()) {
+            Long until = tombstones.get(delta.id());
+            if (until != null && until > clock.millis()) return 0;
             SessionRecord record = delta.toRecord();
             if (sessions.putIfAbsent(delta.id(), record) != null) return 0;
             index(null, record);
@@ -66,6 +70,9 @@ public final class MemoryStore implements SessionStore {
 
     @Override
     public boolean delete(String id) {
+        long now = clock.millis();
+        if (tombstones.size() > 10_000) tombstones.values().removeIf(until -> until <= now);
+        tombstones.put(id, now + RedisStore.TOMBSTONE_MS);
         SessionRecord old = sessions.remove(id);
         if (old == null) return false;
         unindex(old);

@@ -76,12 +76,20 @@ public final class RedisStore implements SessionStore {
     static final long HASH_TTL_MARGIN_MS = TimeUnit.HOURS.toMillis(1);
 
     /**
-     * KEYS[1] hash. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then n field/value pairs,
-     * then fields to delete. Returns the new version when applied, 0 when the session does (not) exist as required.
+     * How long a deleted session's id is remembered ({@code P{id}!}): a copy of it coming back from the database
+     * within that time (a node that read it just before the delete) is refused.
+     */
+    static final long TOMBSTONE_MS = TimeUnit.SECONDS.toMillis(30);
+
+    /**
+     * KEYS[1] hash, KEYS[2] its tombstone. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then
+     * n field/value pairs, then fields to delete. Returns the new version when applied, 0 when the session does
+     * (not) exist as required or, for a create, was deleted moments ago.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
+            "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
             "local n = tonumber(ARGV[3])",
             "local i = 4",
             "if n > 0 then",
@@ -99,6 +107,18 @@ public final class RedisStore implements SessionStore {
             "local exp = tonumber(ARGV[2])",
             "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) else redis.call('PERSIST', KEYS[1]) end",
             "return v");
+
+    /** KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: deletes the hash, leaves the tombstone. */
+    private static final String DELETE = String.join("\n",
+            "local n = redis.call('DEL', KEYS[1])",
+            "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
+            "return n");
+
+    /** KEYS[1] hash, ARGV[1] version: deletes the hash if its version is at most that; 1 if it did. */
+    private static final String DROP_STALE = String.join("\n",
+            "local v = redis.call('HGET', KEYS[1], 'v')",
+            "if v and tonumber(v) <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) return 1 end",
+            "return 0");
 
     /** KEYS[1] hash: returns its fields and values and deletes it, atomically (empty if it did not exist). */
     private static final String TAKE = String.join("\n",
@@ -264,6 +284,11 @@ public final class RedisStore implements SessionStore {
 
     String hashKey(String id) {
         return prefix + "{" + id + "}";
+    }
+
+    /** Same hash slot as the session's hash (a script may touch both in a cluster). */
+    private String tombstoneKey(String id) {
+        return hashKey(id) + "!";
     }
 
     private String principalKey(String principal) {
@@ -483,7 +508,7 @@ public final class RedisStore implements SessionStore {
         args.addAll(del);
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
-                RScript.ReturnType.LONG, List.of(key), args.toArray());
+                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), args.toArray());
     }
 
     private void publish(RBatch batch, String id) {
@@ -516,11 +541,23 @@ public final class RedisStore implements SessionStore {
     @Override
     public boolean delete(String id) {
         RBatch batch = batch();
-        RFuture<Long> deleted = batch.getKeys().deleteAsync(hashKey(id));
+        String key = hashKey(id);
+        RFuture<Long> deleted = batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DELETE,
+                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), Long.toString(TOMBSTONE_MS));
         batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
         publish(batch, id);
         await(batch.executeAsync(), "delete");
         return deleted.toCompletableFuture().join() == 1L;
+    }
+
+    @Override
+    public void dropStale(String id, long version) {
+        RBatch batch = batch();
+        String key = hashKey(id);
+        batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DROP_STALE,
+                RScript.ReturnType.LONG, List.of(key), Long.toString(version));
+        publish(batch, id);
+        await(batch.executeAsync(), "dropStale");
     }
 
     @Override

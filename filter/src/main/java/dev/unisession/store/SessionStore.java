@@ -59,6 +59,16 @@ public interface SessionStore extends AutoCloseable {
      */
     boolean changeId(String oldId, String newId);
 
+    /**
+     * Drops this store's copy of a session if its version is at most {@code version}: a copy older than a write
+     * that went to another tier. Unlike {@link #delete}, the session may be stored again at once (a newer copy is
+     * left alone), so a drop that arrives late does no harm.
+     */
+    default void dropStale(String id, long version) {
+        SessionRecord r = load(id);
+        if (r != null && r.version() <= version) delete(id);
+    }
+
     /** Removes a session. @return true when it existed */
     boolean delete(String id);
 

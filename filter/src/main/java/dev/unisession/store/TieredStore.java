@@ -161,16 +161,37 @@ public final class TieredStore implements SessionStore {
     }
 
     private <T> T cacheCall(Supplier<T> call) {
+        return cacheCall(call, true);
+    }
+
+    /**
+     * Calls the cache tier. One failed call is not yet an outage (a busy host or a fresh connection can miss the
+     * short deadline): the call is made again, or, for a call that must not run twice ({@code retryable} false),
+     * the tier is asked whether it answers at all; only a second failure starts an outage. A call that must not
+     * run twice and failed while the tier answers throws {@link CacheDown} for itself alone.
+     */
+    private <T> T cacheCall(Supplier<T> call, boolean retryable) {
         if (resyncing || outageSince != 0 || !breaker.tryAcquirePermission()) throw new CacheDown(null);
         long start = System.nanoTime();
         try {
             T result = call.get();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return result;
-        } catch (StoreUnavailableException e) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
-            outage();
-            throw new CacheDown(e);
+        } catch (StoreUnavailableException first) {
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, first);
+            long again = System.nanoTime();
+            T result;
+            try {
+                result = retryable ? call.get() : null;
+                if (!retryable) cache.load(PROBE_ID);
+            } catch (StoreUnavailableException second) {
+                breaker.onError(System.nanoTime() - again, TimeUnit.NANOSECONDS, second);
+                outage();
+                throw new CacheDown(second);
+            }
+            breaker.onSuccess(System.nanoTime() - again, TimeUnit.NANOSECONDS);
+            if (!retryable) throw new CacheDown(first);
+            return result;
         } catch (RuntimeException e) {
             breaker.releasePermission();
             throw e;
@@ -232,16 +253,17 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
-     * A session was written to the database alone: drop the cache tier's copy, without waiting, so that nodes that
-     * already reach the cache tier again read it from the database rather than the older copy. Skipped when it
-     * cannot run at once (a later drop could remove a newer copy).
+     * A session was written to the database alone, as {@code version}: drop the cache tier's copy if it is not
+     * newer, without waiting, so that nodes that already reach the cache tier again read the session from the
+     * database rather than the older copy. Skipped when it cannot run soon; a drop that the cache tier carries out
+     * late leaves newer copies alone.
      */
-    private void invalidateCacheCopy(String id) {
+    private void invalidateCacheCopy(String id, long version) {
         long queued = System.currentTimeMillis();
         invalidator.execute(() -> {
             if (System.currentTimeMillis() - queued > INVALIDATE_WITHIN_MILLIS) return;
             try {
-                cache.delete(id);
+                cache.dropStale(id, version);
             } catch (RuntimeException e) {
                 // the cache tier is down for everyone: nothing to drop
             }
@@ -274,7 +296,7 @@ public final class TieredStore implements SessionStore {
     @Override
     public long save(SessionDelta delta) {
         try {
-            long v = cacheCall(() -> cache.save(delta));
+            long v = cacheCall(() -> cache.save(delta), !delta.created());
             if (v > 0) {
                 backlog.add(delta, delta.after(v));
                 return v;
@@ -294,7 +316,7 @@ public final class TieredStore implements SessionStore {
             long v = db.save(delta);
             if (v > 0) {
                 writtenDuringOutage.add(delta.id());
-                invalidateCacheCopy(delta.id());
+                invalidateCacheCopy(delta.id(), v);
             }
             return v;
         }
@@ -315,7 +337,7 @@ public final class TieredStore implements SessionStore {
         }
         boolean inCache;
         try {
-            inCache = cacheCall(() -> cache.changeId(oldId, newId));
+            inCache = cacheCall(() -> cache.changeId(oldId, newId), false);
             if (!inCache && inDb) {
                 SessionRecord r = db.load(newId);
                 if (r != null) cacheCall(() -> cache.save(SessionDelta.recreate(r)));
@@ -323,43 +345,40 @@ public final class TieredStore implements SessionStore {
         } catch (CacheDown e) {
             writtenDuringOutage.add(oldId);
             writtenDuringOutage.add(newId);
-            invalidateCacheCopy(oldId);
+            invalidateCacheCopy(oldId, Long.MAX_VALUE);
             inCache = false;
         }
         return inCache || inDb;
     }
 
     /**
-     * Deletes in the database first, then in the cache tier. The other order let a write racing the delete on
-     * another node resurrect the session: finding it gone from the cache tier but still in the database, that write
-     * is applied there and copied back up, after which the database delete leaves it alive in Redis alone (seen by
-     * the reliability suite's invalidate-vs-write rounds). Deleted in this order, a racing write either lands in
-     * the cache tier before its delete (and its queued database write finds no row) or finds the session gone in
-     * both. The database delete also waits for a flush under way, which could otherwise insert the session
+     * Deletes in the cache tier first, then in the database. The cache tier keeps a tombstone of the id for a while
+     * and refuses to take the session back from the database meanwhile, so a node racing the delete (a write that
+     * finds the session gone and lets the database decide, a read-through, a repair of the database copy) cannot
+     * resurrect it: whatever it writes to the database before the database delete is deleted with it, and what it
+     * copies up is refused (seen by the reliability suite's invalidate-vs-write rounds across two node JVMs). The
+     * database delete also waits for a flush under way on this node, which could otherwise insert the session
      * again from a batch it took before the delete.
      */
     @Override
     public boolean delete(String id) {
         backlog.discard(id);
-        boolean inDb = false;
-        StoreUnavailableException dbDown = null;
-        try {
-            synchronized (this) { // after a flush under way, which might otherwise write the session back
-                inDb = db.delete(id);
-            }
-        } catch (StoreUnavailableException e) {
-            dbDown = e;
-        }
         boolean inCache;
         try {
             inCache = cacheCall(() -> cache.delete(id));
         } catch (CacheDown e) {
             writtenDuringOutage.add(id);
-            invalidateCacheCopy(id);
+            invalidateCacheCopy(id, Long.MAX_VALUE);
             inCache = false;
         }
-        if (dbDown != null) {
-            if (!inCache) throw dbDown;
+        boolean inDb = false;
+        try {
+            synchronized (this) { // after a flush under way, which might otherwise write the session back
+                backlog.discard(id);
+                inDb = db.delete(id);
+            }
+        } catch (StoreUnavailableException e) {
+            if (!inCache) throw e;
             dbDeletes.add(id);
         }
         backlog.discard(id); // a write that slipped in meanwhile
@@ -382,7 +401,7 @@ public final class TieredStore implements SessionStore {
         List<SessionRecord> out = new ArrayList<>();
         boolean cacheUp = true;
         try {
-            for (SessionRecord r : cacheCall(() -> cache.claimExpired(now, max))) {
+            for (SessionRecord r : cacheCall(() -> cache.claimExpired(now, max), false)) {
                 backlog.discard(r.id());
                 try {
                     db.delete(r.id());
