@@ -69,6 +69,8 @@ public final class TieredStore implements SessionStore {
      * latest acknowledged change.
      */
     private final long settleMillis;
+    /** How long the cache tier must have gone without failing before a resync ends the outage. */
+    private final long quietMillis;
     /** When this node first saw the cache tier fail in the current outage; 0 while it works. */
     private volatile long outageSince;
     private volatile long lastFailure;
@@ -89,6 +91,7 @@ public final class TieredStore implements SessionStore {
         this.db = db;
         this.backlog = new WriteBehind(backlogMax);
         this.settleMillis = flushInterval.toMillis() + 500;
+        this.quietMillis = Math.max(settleMillis, openFor.toMillis());
         this.invalidator = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(10_000), r -> {
                     Thread t = new Thread(r, "unisession-cache-invalidator");
@@ -216,11 +219,11 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
-     * Called by the worker: once the cache tier has not failed for {@link #settleMillis} (every node has written
-     * out its queue by then), tries the resync that ends the outage.
+     * Called by the worker: once the cache tier has not failed for {@link #quietMillis} (the breaker's open time,
+     * and at least until every node has written out its queue), tries the resync that ends the outage.
      */
     private void maybeResync() {
-        if (outageSince == 0 || closed || System.currentTimeMillis() - lastFailure < settleMillis) return;
+        if (outageSince == 0 || closed || System.currentTimeMillis() - lastFailure < quietMillis) return;
         resync();
     }
 
