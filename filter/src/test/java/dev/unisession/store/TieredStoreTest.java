@@ -155,6 +155,12 @@ class TieredStoreTest {
         }
     }
 
+    /** One node of several: its own Redis client and database pool, flushed only when the test says so. */
+    private static TieredStore node(PrivateRedis redis, String prefix, JpaStore db) {
+        return new TieredStore(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1), 1000,
+                Duration.ofSeconds(5));
+    }
+
     /**
      * Two nodes (two tiered stores on one Redis and one database) write the same attribute in turn and flush their
      * queues in the opposite order: the database must end with the last write, not with the last flush. Then Redis
@@ -166,11 +172,8 @@ class TieredStoreTest {
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = TestStores.h2Url();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "o:", Clock.systemUTC()), db1,
-                    Duration.ofHours(1), 1000, Duration.ofSeconds(5));
-                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "o:", Clock.systemUTC()), db2,
-                         Duration.ofHours(1), 1000, Duration.ofSeconds(5))) {
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC()); // the second node's own connection pool
+            try (TieredStore n1 = node(redis, "o:", db1); TieredStore n2 = node(redis, "o:", db2)) {
                 String id = UUID.randomUUID().toString();
                 n1.save(create(id, Map.of("cart", b("[]"))));
                 n1.flush();
@@ -215,11 +218,8 @@ class TieredStoreTest {
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = TestStores.h2Url();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "d:", Clock.systemUTC()), db1,
-                    Duration.ofHours(1), 1000, Duration.ofSeconds(5));
-                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "d:", Clock.systemUTC()), db2,
-                         Duration.ofHours(1), 1000, Duration.ofSeconds(5))) {
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC()); // the second node's own connection pool
+            try (TieredStore n1 = node(redis, "d:", db1); TieredStore n2 = node(redis, "d:", db2)) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
                 n1.save(create(id, Map.of("cart", b("[]"), "user", b("ann"))));

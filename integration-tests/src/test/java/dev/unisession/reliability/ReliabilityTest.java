@@ -237,6 +237,34 @@ class ReliabilityTest {
         }
     }
 
+    /** What a scenario does to the system while the load runs (the load stops when it returns). */
+    private interface Disruption {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs the shoppers' load while the disruption runs in a thread of its own, then checks every cart once and
+     * notes how the nodes saw the failure.
+     */
+    private static void underLoad(Cluster c, List<Shopper> shoppers, Figures f, Disruption disruption)
+            throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                disruption.run();
+            } catch (Exception e) {
+                f.note("disruption failed: " + e);
+            } finally {
+                stop.set(true);
+            }
+        });
+        t.start();
+        load(c, shoppers, f, stop);
+        t.join();
+        verify(c, shoppers, f);
+        f.note(c.observedFailures(f));
+    }
+
     private void finish(Figures f) {
         System.out.println(f);
         report.add(f);
@@ -248,24 +276,12 @@ class ReliabilityTest {
         Figures f = new Figures("1. kill -9 one of 2 nodes under " + CLIENTS + "-client load");
         Cluster c = new Cluster(2);
         List<Shopper> shoppers = loggedIn(c, f, "k");
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread killer = new Thread(() -> {
-            try {
-                Thread.sleep(4_000);
-                int exit = c.nodes.get(0).kill();
-                f.note("n1 killed, exit " + exit);
-                Thread.sleep(8_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                stop.set(true);
-            }
+        underLoad(c, shoppers, f, () -> {
+            Thread.sleep(4_000);
+            int exit = c.nodes.get(0).kill();
+            f.note("n1 killed, exit " + exit);
+            Thread.sleep(8_000);
         });
-        killer.start();
-        load(c, shoppers, f, stop);
-        killer.join();
-        verify(c, shoppers, f);
-        f.note(c.observedFailures(f));
         finish(f);
         assertTrue(f.notes.stream().anyMatch(n -> n.startsWith("n1 killed, exit 137")), "the kill happened: " + f);
         assertTrue(f.failures("unreachable") > 0, "clients saw the dead node: " + f);
@@ -279,29 +295,17 @@ class ReliabilityTest {
         Figures f = new Figures("2. rolling restart of 3 nodes under load");
         Cluster c = new Cluster(3);
         List<Shopper> shoppers = loggedIn(c, f, "r");
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger restarts = new AtomicInteger();
-        Thread roller = new Thread(() -> {
-            try {
-                for (Node n : c.nodes) {
-                    Thread.sleep(1_500);
-                    n.stop();
-                    n.start();
-                    restarts.incrementAndGet();
-                }
+        underLoad(c, shoppers, f, () -> {
+            for (Node n : c.nodes) {
                 Thread.sleep(1_500);
-            } catch (Exception e) {
-                f.note("restart failed: " + e);
-            } finally {
-                stop.set(true);
+                n.stop();
+                n.start();
+                restarts.incrementAndGet();
             }
+            Thread.sleep(1_500);
         });
-        roller.start();
-        load(c, shoppers, f, stop);
-        roller.join();
-        verify(c, shoppers, f);
         f.note(restarts.get() + " nodes restarted");
-        f.note(c.observedFailures(f));
         finish(f);
         assertEquals(3, restarts.get(), f.toString());
         assertTrue(f.failures("unreachable") > 0, "clients saw the nodes go down: " + f);
@@ -334,31 +338,19 @@ class ReliabilityTest {
         ports.addAll(topology.ports());
         Cluster c = new Cluster(2, topology);
         List<Shopper> shoppers = loggedIn(c, f, tag);
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger killed = new AtomicInteger();
-        Thread killer = new Thread(() -> {
-            try {
-                Thread.sleep(4_000);
-                int master = topology.master();
-                long keys = topology.keys(master);
-                topology.kill(master);
-                killed.set(master);
-                long t0 = System.currentTimeMillis();
-                int now = topology.awaitFailover(master, 30_000);
-                f.note("master :" + master + " (" + keys + " keys) killed, :" + now + " took over within "
-                        + (System.currentTimeMillis() - t0) + " ms");
-                Thread.sleep(5_000);
-            } catch (Exception e) {
-                f.note("failover failed: " + e);
-            } finally {
-                stop.set(true);
-            }
+        underLoad(c, shoppers, f, () -> {
+            Thread.sleep(4_000);
+            int master = topology.master();
+            long keys = topology.keys(master);
+            topology.kill(master);
+            killed.set(master);
+            long t0 = System.currentTimeMillis();
+            int now = topology.awaitFailover(master, 30_000);
+            f.note("master :" + master + " (" + keys + " keys) killed, :" + now + " took over within "
+                    + (System.currentTimeMillis() - t0) + " ms");
+            Thread.sleep(5_000);
         });
-        killer.start();
-        load(c, shoppers, f, stop);
-        killer.join();
-        verify(c, shoppers, f);
-        f.note(c.observedFailures(f));
         f.note(f.serverErrors + " responses >= 500");
         finish(f);
         assertTrue(killed.get() > 0, "a master was killed: " + f);
