@@ -194,16 +194,33 @@ public final class NearCacheStore implements SessionStore {
         return delta.lastAccessedAt() - cached.storedAccess >= (long) (max * 1000L * touchFraction);
     }
 
+    /**
+     * This node ends or renames a session: drops the copy, and counts it as a change so that a load of it already
+     * under way (which read the shared store before) does not put the old copy back.
+     */
+    private void ended(String id) {
+        stripes.incrementAndGet(stripe(id));
+        evict(id);
+    }
+
     @Override
     public boolean changeId(String oldId, String newId) {
-        evict(oldId);
-        return shared.changeId(oldId, newId);
+        ended(oldId);
+        try {
+            return shared.changeId(oldId, newId);
+        } finally {
+            ended(oldId);
+        }
     }
 
     @Override
     public boolean delete(String id) {
-        evict(id);
-        return shared.delete(id);
+        ended(id);
+        try {
+            return shared.delete(id);
+        } finally {
+            ended(id);
+        }
     }
 
     @Override

@@ -286,14 +286,22 @@ public final class TieredStore implements SessionStore {
         // Not in the cache tier: lost there (restart) or older than it. The database may have it.
         flushOne(id);
         SessionRecord r = db.load(id);
-        if (r != null) {
-            try {
-                cacheCall(() -> cache.save(SessionDelta.recreate(r)));
-            } catch (CacheDown e) {
-                writtenDuringOutage.add(id);
-            }
+        if (r == null) return null;
+        try {
+            return copyUp(r) ? r : null;
+        } catch (CacheDown e) {
+            writtenDuringOutage.add(id);
+            return r;
         }
-        return r;
+    }
+
+    /**
+     * Copies a session read from the database up into the cache tier. False when the cache tier refuses it and
+     * does not hold it either: the session was deleted moments ago (its tombstone), and the delete wins.
+     */
+    private boolean copyUp(SessionRecord r) {
+        if (cacheCall(() -> cache.save(SessionDelta.recreate(r)), false) > 0) return true;
+        return cacheCall(() -> cache.load(r.id())) != null; // or another node copied it up first
     }
 
     @Override
@@ -310,7 +318,11 @@ public final class TieredStore implements SessionStore {
             long dv = db.save(delta);
             if (dv > 0) {
                 SessionRecord r = db.load(delta.id());
-                if (r != null) cacheCall(() -> cache.save(SessionDelta.recreate(r)));
+                try {
+                    if (r == null || !copyUp(r)) return 0; // deleted meanwhile: the delete wins
+                } catch (CacheDown e) {
+                    writtenDuringOutage.add(delta.id());
+                }
             }
             return dv;
         } catch (CacheDown e) {
@@ -627,7 +639,7 @@ public final class TieredStore implements SessionStore {
                 for (String id : ids) {
                     writtenDuringOutage.remove(id);
                     try {
-                        if (copyUp(id)) copied++;
+                        if (resyncOne(id)) copied++;
                     } catch (RuntimeException e) {
                         writtenDuringOutage.add(id);
                         throw e;
@@ -657,7 +669,7 @@ public final class TieredStore implements SessionStore {
     }
 
     /** Copies one session from the database to the cache tier, unless the cache tier's copy is newer. */
-    private boolean copyUp(String id) {
+    private boolean resyncOne(String id) {
         SessionRecord r = db.load(id);
         SessionRecord cached = cache.load(id);
         if (cached != null && r != null && cached.version() > r.version()) return false;
