@@ -69,6 +69,17 @@ public final class MemoryStore implements SessionStore {
     }
 
     @Override
+    public void dropStale(String id, long version) {
+        SessionRecord[] dropped = new SessionRecord[1];
+        sessions.computeIfPresent(id, (k, r) -> {
+            if (r.version() > version) return r;
+            dropped[0] = r;
+            return null;
+        });
+        if (dropped[0] != null) unindex(dropped[0]);
+    }
+
+    @Override
     public boolean delete(String id) {
         long now = clock.millis();
         if (tombstones.size() > 10_000) tombstones.values().removeIf(until -> until <= now);

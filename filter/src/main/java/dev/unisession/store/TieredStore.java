@@ -673,8 +673,12 @@ public final class TieredStore implements SessionStore {
         SessionRecord r = db.load(id);
         SessionRecord cached = cache.load(id);
         if (cached != null && r != null && cached.version() > r.version()) return false;
-        if (cached != null) cache.delete(id);
-        if (r == null) return false;
+        if (r == null) {
+            if (cached != null) cache.delete(id); // ended during the outage: ended up there too
+            return false;
+        }
+        // Not delete(): that leaves a tombstone, which would refuse the copy written next.
+        if (cached != null) cache.dropStale(id, Long.MAX_VALUE);
         cache.save(SessionDelta.recreate(r));
         return true;
     }

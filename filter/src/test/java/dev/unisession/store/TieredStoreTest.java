@@ -243,6 +243,39 @@ class TieredStoreTest {
         }
     }
 
+    /**
+     * Redis hangs (keeping its data) and comes back: a session another node wrote to the database alone meanwhile
+     * is copied over Redis's older copy when the outage ends, and stays readable (the copy must not be refused as
+     * if the session had been deleted).
+     */
+    @Test
+    void aHungRedisComesBackWithTheSessionsWrittenMeanwhile() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore cache = TestStores.redis(redis.url(), "h:", Clock.systemUTC());
+            JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(100), 1000,
+                    Duration.ofMillis(300))) {
+                String id = UUID.randomUUID().toString();
+                tiered.save(create(id, Map.of("a", b("1"))));
+                await(() -> tiered.backlog() == 0, "flush");
+                redis.pause();
+                try {
+                    tiered.load(UUID.randomUUID().toString()); // two failed calls: the outage begins
+                    assertEquals("OPEN", tiered.breakerState());
+                    SessionDelta elsewhere = set(id, "a", "2");
+                    assertTrue(db.save(elsewhere) > 0, "another node's write, to the database alone");
+                } finally {
+                    redis.resume();
+                }
+                await(() -> tiered.breakerState().equals("CLOSED"), "outage over");
+                SessionRecord r = tiered.load(id);
+                assertNotNull(r, "still there after the outage");
+                assertArrayEquals(b("2"), r.attributes().get("a"));
+                assertArrayEquals(b("2"), cache.load(id).attributes().get("a"), "Redis got the newer copy");
+            }
+        }
+    }
+
     @Test
     void metadataSurvivesARedisRestartEmpty() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {

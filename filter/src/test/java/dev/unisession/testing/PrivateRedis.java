@@ -70,6 +70,27 @@ public final class PrivateRedis implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the server keeps its data but answers nothing (a hung or partitioned Redis) until resumed. */
+    public synchronized void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+            if (p.waitFor() != 0) throw new IllegalStateException("kill -" + sig + " failed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public int port() {
         return port;
     }
