@@ -82,14 +82,15 @@ public final class RedisStore implements SessionStore {
     static final long TOMBSTONE_MS = TimeUnit.SECONDS.toMillis(30);
 
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then
+     * KEYS[1] hash, KEYS[2] its tombstone, KEYS[3] its hold marker. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then
      * n field/value pairs, then fields to delete. Returns the new version when applied, 0 when the session does
-     * (not) exist as required or, for a create, was deleted moments ago.
+     * (not) exist as required or, for a create, was deleted moments ago; -1 for a create of a held session.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
+            "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[3]) == 1 then return -1 end",
             "local n = tonumber(ARGV[3])",
             "local i = 4",
             "if n > 0 then",
@@ -114,11 +115,11 @@ public final class RedisStore implements SessionStore {
             "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
             "return n");
 
-    /** KEYS[1] hash, ARGV[1] version: deletes the hash if its version is at most that; 1 if it did. */
-    private static final String DROP_STALE = String.join("\n",
-            "local v = redis.call('HGET', KEYS[1], 'v')",
-            "if v and tonumber(v) <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) return 1 end",
-            "return 0");
+    /** KEYS[1] hash, KEYS[2] its hold marker, ARGV[1] ms: deletes the hash, marks the session held. */
+    private static final String HOLD = String.join("\n",
+            "redis.call('DEL', KEYS[1])",
+            "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
+            "return 1");
 
     /** KEYS[1] hash: returns its fields and values and deletes it, atomically (empty if it did not exist). */
     private static final String TAKE = String.join("\n",
@@ -289,6 +290,10 @@ public final class RedisStore implements SessionStore {
     /** Same hash slot as the session's hash (a script may touch both in a cluster). */
     private String tombstoneKey(String id) {
         return hashKey(id) + "!";
+    }
+
+    private String holdKey(String id) {
+        return hashKey(id) + "#";
     }
 
     private String principalKey(String principal) {
@@ -508,7 +513,7 @@ public final class RedisStore implements SessionStore {
         args.addAll(del);
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
-                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), args.toArray());
+                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id), holdKey(id)), args.toArray());
     }
 
     private void publish(RBatch batch, String id) {
@@ -551,13 +556,13 @@ public final class RedisStore implements SessionStore {
     }
 
     @Override
-    public void dropStale(String id, long version) {
+    public void hold(String id, long millis) {
         RBatch batch = batch();
         String key = hashKey(id);
-        batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DROP_STALE,
-                RScript.ReturnType.LONG, List.of(key), Long.toString(version));
+        batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, HOLD,
+                RScript.ReturnType.LONG, List.of(key, holdKey(id)), Long.toString(millis));
         publish(batch, id);
-        await(batch.executeAsync(), "dropStale");
+        await(batch.executeAsync(), "hold");
     }
 
     @Override

@@ -48,7 +48,8 @@ public interface SessionStore extends AutoCloseable {
      * changes only the attributes it names, and only if the session still exists.
      *
      * @return the session's version after the write, or 0 when the delta was not applied because the session no
-     *         longer exists (or, for a created delta, already exists)
+     *         longer exists (or, for a created delta, already exists or was deleted moments ago), or -1 for a
+     *         created delta of a session {@linkplain #hold held} by the tier behind
      */
     long save(SessionDelta delta);
 
@@ -60,13 +61,12 @@ public interface SessionStore extends AutoCloseable {
     boolean changeId(String oldId, String newId);
 
     /**
-     * Drops this store's copy of a session if its version is at most {@code version}: a copy older than a write
-     * that went to another tier. Unlike {@link #delete}, the session may be stored again at once (a newer copy is
-     * left alone), so a drop that arrives late does no harm.
+     * Hands a session to the tier behind this one for {@code millis}: removes this store's copy and, meanwhile,
+     * refuses to take it back ({@link #save} of a created delta answers -1). Used after a write went to the
+     * database alone, so that every node reads and writes the session there until no node can still be doing so.
      */
-    default void dropStale(String id, long version) {
-        SessionRecord r = load(id);
-        if (r != null && r.version() <= version) delete(id);
+    default void hold(String id, long millis) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is never a cache tier");
     }
 
     /** Removes a session. @return true when it existed */

@@ -27,14 +27,15 @@ import java.util.function.Supplier;
  * and is flushed every {@code flushInterval} in one batched transaction; the flush writes each session's current
  * record (newest version wins), so nodes flushing in any order leave the newest state in the database.
  *
- * <p>A circuit breaker guards the cache tier. It opens at the first failed call: from then on this node serves
- * every read and write from the database synchronously (nobody is logged out, no write is lost). Its first
- * database read waits until every node has had time to write out its queue, and each write that goes to the
- * database alone drops the cache tier's copy, so nodes that reach Redis again read it from the database. Once the
- * cache tier has answered again for a while, the sessions written during the outage (by any node: the database
- * rows accessed since) are copied back up, near caches are told to drop everything, and the breaker closes. While
- * the database is down the queue keeps growing up to its bound and is flushed when the database returns. Closing
- * flushes the queue.
+ * <p>A circuit breaker guards the cache tier. A failed call is made once more; a second failure opens it, and from
+ * then on this node serves every read and write from the database synchronously (nobody is logged out, no write is
+ * lost). Its first database read waits until every node has had time to write out its queue, and each write that
+ * goes to the database alone holds the session there: the cache tier's copy is removed and refused for a while, so
+ * nodes that already reach the cache tier read and write that session in the database too. Once the cache tier
+ * has answered again for a while, every session written during the outage (by any node: the database rows
+ * accessed since) is held the same way, near caches are told to drop everything, and the breaker closes; a held
+ * session is copied back up on its first read after the hold. While the database is down the queue keeps growing
+ * up to its bound and is flushed when the database returns. Closing flushes the queue.
  */
 public final class TieredStore implements SessionStore {
 
@@ -71,6 +72,12 @@ public final class TieredStore implements SessionStore {
     private final long settleMillis;
     /** How long the cache tier must have gone without failing before a resync ends the outage. */
     private final long quietMillis;
+    /**
+     * How long a session written to the database during an outage stays there, held away from the cache tier: long
+     * enough for every other node to have ended its own outage, so that no node reads or writes a copy up there
+     * while another still writes the database (their changes would part ways).
+     */
+    private final long holdMillis;
     /** When this node first saw the cache tier fail in the current outage; 0 while it works. */
     private volatile long outageSince;
     private volatile long lastFailure;
@@ -92,6 +99,7 @@ public final class TieredStore implements SessionStore {
         this.backlog = new WriteBehind(backlogMax);
         this.settleMillis = flushInterval.toMillis() + 500;
         this.quietMillis = Math.max(settleMillis, openFor.toMillis());
+        this.holdMillis = 4 * quietMillis + 2_000;
         this.invalidator = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(10_000), r -> {
                     Thread t = new Thread(r, "unisession-cache-invalidator");
@@ -256,19 +264,18 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
-     * A session was written to the database alone, as {@code version}: drop the cache tier's copy if it is not
-     * newer, without waiting, so that nodes that already reach the cache tier again read the session from the
-     * database rather than the older copy. Skipped when it cannot run soon; a drop that the cache tier carries out
-     * late leaves newer copies alone.
+     * A session was written to the database alone: hold it there (see {@link #holdMillis}), removing the cache
+     * tier's copy without waiting, so that nodes that already reach the cache tier again read and write it in the
+     * database too. Skipped when it cannot run soon.
      */
-    private void invalidateCacheCopy(String id, long version) {
+    private void holdInDatabase(String id) {
         long queued = System.currentTimeMillis();
         invalidator.execute(() -> {
             if (System.currentTimeMillis() - queued > INVALIDATE_WITHIN_MILLIS) return;
             try {
-                cache.dropStale(id, version);
+                cache.hold(id, holdMillis);
             } catch (RuntimeException e) {
-                // the cache tier is down for everyone: nothing to drop
+                // the cache tier is down for everyone: nothing to hold; the resync will
             }
         });
     }
@@ -296,11 +303,13 @@ public final class TieredStore implements SessionStore {
     }
 
     /**
-     * Copies a session read from the database up into the cache tier. False when the cache tier refuses it and
-     * does not hold it either: the session was deleted moments ago (its tombstone), and the delete wins.
+     * Copies a session read from the database up into the cache tier, unless it is held in the database (then it
+     * is served from there). False when the cache tier refuses it and does not have it either: the session was
+     * deleted moments ago (its tombstone), and the delete wins.
      */
     private boolean copyUp(SessionRecord r) {
-        if (cacheCall(() -> cache.save(SessionDelta.recreate(r)), false) > 0) return true;
+        long v = cacheCall(() -> cache.save(SessionDelta.recreate(r)), false);
+        if (v != 0) return true;
         return cacheCall(() -> cache.load(r.id())) != null; // or another node copied it up first
     }
 
@@ -331,7 +340,7 @@ public final class TieredStore implements SessionStore {
             long v = db.save(delta);
             if (v > 0) {
                 writtenDuringOutage.add(delta.id());
-                invalidateCacheCopy(delta.id(), v);
+                holdInDatabase(delta.id());
             }
             return v;
         }
@@ -360,7 +369,7 @@ public final class TieredStore implements SessionStore {
         } catch (CacheDown e) {
             writtenDuringOutage.add(oldId);
             writtenDuringOutage.add(newId);
-            invalidateCacheCopy(oldId, Long.MAX_VALUE);
+            holdInDatabase(oldId);
             inCache = false;
         }
         return inCache || inDb;
@@ -383,7 +392,7 @@ public final class TieredStore implements SessionStore {
             inCache = cacheCall(() -> cache.delete(id));
         } catch (CacheDown e) {
             writtenDuringOutage.add(id);
-            invalidateCacheCopy(id, Long.MAX_VALUE);
+            holdInDatabase(id);
             inCache = false;
         }
         boolean inDb = false;
@@ -621,9 +630,9 @@ public final class TieredStore implements SessionStore {
 
     /**
      * Ends an outage: the database is the truth for every session written while the cache tier failed, by this
-     * node (it knows which) or by another (the database rows accessed since the outage began). Each is copied up
-     * unless the cache tier holds a newer version (written by a node that got back first, after reading the
-     * session from the database); then near caches are reset and the cache tier is used again. If the cache tier
+     * node (it knows which) or by another (the database rows accessed since the outage began). Each is held in the
+     * database for a while unless the cache tier has a newer version; then near caches are reset and the cache tier
+     * is used again. If the cache tier
      * fails meanwhile, the outage goes on and a later attempt starts over.
      */
     private void resync() {
@@ -662,13 +671,16 @@ public final class TieredStore implements SessionStore {
             resyncing = false;
         }
         if (outageSince == 0) {
-            LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage copied up",
-                    copied);
+            LOG.log(System.Logger.Level.INFO, "Cache tier back: {0} sessions written during the outage are served "
+                    + "from the database for {1} ms more", copied, holdMillis);
             for (ChangeListener l : listeners) l.reset();
         }
     }
 
-    /** Copies one session from the database to the cache tier, unless the cache tier's copy is newer. */
+    /**
+     * Holds one session written during the outage in the database for a while (the first read after that copies it
+     * up), unless the cache tier's copy is newer.
+     */
     private boolean resyncOne(String id) {
         SessionRecord r = db.load(id);
         SessionRecord cached = cache.load(id);
@@ -677,9 +689,7 @@ public final class TieredStore implements SessionStore {
             if (cached != null) cache.delete(id); // ended during the outage: ended up there too
             return false;
         }
-        // Not delete(): that leaves a tombstone, which would refuse the copy written next.
-        if (cached != null) cache.dropStale(id, Long.MAX_VALUE);
-        cache.save(SessionDelta.recreate(r));
+        cache.hold(id, holdMillis); // served from the database until no node can still be in its outage
         return true;
     }
 
