@@ -556,6 +556,11 @@ public final class RedisStore implements SessionStore {
     }
 
     @Override
+    public void announce(String id) {
+        await(redis.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id), "announce");
+    }
+
+    @Override
     public void hold(String id, long millis) {
         RBatch batch = batch();
         String key = hashKey(id);

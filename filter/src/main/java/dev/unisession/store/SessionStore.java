@@ -69,6 +69,13 @@ public interface SessionStore extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " is never a cache tier");
     }
 
+    /**
+     * Tells near caches on other nodes that the session changed elsewhere (in the tier behind this one), as a write
+     * here would. Stores without a change feed do nothing.
+     */
+    default void announce(String id) {
+    }
+
     /** Removes a session. @return true when it existed */
     boolean delete(String id);
 

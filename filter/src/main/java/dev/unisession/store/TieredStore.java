@@ -308,7 +308,18 @@ public final class TieredStore implements SessionStore {
      * deleted moments ago (its tombstone), and the delete wins.
      */
     private boolean copyUp(SessionRecord r) {
+        return copyUp(r, false);
+    }
+
+    /** As above; {@code changed}: the database copy was just written, which near caches elsewhere must hear of. */
+    private boolean copyUp(SessionRecord r, boolean changed) {
         long v = cacheCall(() -> cache.save(SessionDelta.recreate(r)), false);
+        if (v < 0 && changed) {
+            cacheCall(() -> {
+                cache.announce(r.id()); // held in the database: no write up there tells the other nodes
+                return null;
+            });
+        }
         if (v != 0) return true;
         return cacheCall(() -> cache.load(r.id())) != null; // or another node copied it up first
     }
@@ -328,7 +339,7 @@ public final class TieredStore implements SessionStore {
             if (dv > 0) {
                 SessionRecord r = db.load(delta.id());
                 try {
-                    if (r == null || !copyUp(r)) return 0; // deleted meanwhile: the delete wins
+                    if (r == null || !copyUp(r, true)) return 0; // deleted meanwhile: the delete wins
                 } catch (CacheDown e) {
                     writtenDuringOutage.add(delta.id());
                 }
