@@ -396,7 +396,12 @@ public final class JpaStore implements SessionStore {
 
     @Override
     public boolean delete(String id) {
-        return inTransaction(em -> deleteRows(em, id) == 1);
+        return inTransaction(em -> {
+            // The session row first, as every write locks it before its attribute rows: in the other order a delete
+            // and a write of the same session deadlock (PostgreSQL aborted one, seen by the reliability suite).
+            em.find(SessionRow.class, id, LockModeType.PESSIMISTIC_WRITE);
+            return deleteRows(em, id) == 1;
+        });
     }
 
     @Override
