@@ -143,7 +143,7 @@ public final class TieredStore implements SessionStore {
             flush();
             maybeResync();
         }, every, every, TimeUnit.MILLISECONDS);
-        shutdownHook = new Thread(this::flushBeforeExit, "unisession-flush-on-exit");
+        shutdownHook = new Thread(this::close, "unisession-flush-on-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -722,7 +722,7 @@ public final class TieredStore implements SessionStore {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
-            // the JVM is exiting: the hook has run or runs on its own
+            // already shutting down: this is the hook
         }
         worker.shutdown();
         invalidator.shutdown();
@@ -734,15 +734,6 @@ public final class TieredStore implements SessionStore {
         writeOut();
         cache.close();
         db.close();
-    }
-
-    /**
-     * At JVM exit: writes out the queue but leaves both tiers open, as the container may still be finishing
-     * requests when the hook runs (closing them here failed those requests); the container closes the store when it
-     * stops the application.
-     */
-    private void flushBeforeExit() {
-        if (!closed) writeOut();
     }
 
     /** Flushes until the queue is empty or {@link #CLOSE_FLUSH_MILLIS} have passed. */
