@@ -143,7 +143,7 @@ public final class TieredStore implements SessionStore {
             flush();
             maybeResync();
         }, every, every, TimeUnit.MILLISECONDS);
-        shutdownHook = new Thread(this::close, "unisession-flush-on-exit");
+        shutdownHook = new Thread(this::flushBeforeExit, "unisession-flush-on-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -736,10 +736,27 @@ public final class TieredStore implements SessionStore {
         db.close();
     }
 
-    /** Flushes until the queue is empty or {@link #CLOSE_FLUSH_MILLIS} have passed. */
+    /**
+     * At JVM exit: writes out the queue but leaves both tiers open, as the container may still be finishing
+     * requests (a graceful stop); the container closes the store when it stops the application, and that close
+     * waits for a flush this hook has under way.
+     */
+    private void flushBeforeExit() {
+        if (closed) return;
+        try {
+            writeOut();
+        } catch (RuntimeException | LinkageError e) {
+            // the container closed the store (and its class loader) meanwhile, after writing out the queue itself
+        }
+    }
+
+    /**
+     * Flushes until nothing waits, counting what a flush under way (the exit hook's) has taken, or until
+     * {@link #CLOSE_FLUSH_MILLIS} have passed.
+     */
     private void writeOut() {
         long deadline = System.currentTimeMillis() + CLOSE_FLUSH_MILLIS;
-        while (backlog.size() > 0 && System.currentTimeMillis() < deadline) {
+        while (backlog() > 0 && System.currentTimeMillis() < deadline) {
             flush();
             if (backlog.size() > 0) {
                 try {

@@ -29,7 +29,9 @@ final class Figures {
     synchronized void count(Shopper.Call c) {
         requests++;
         micros.add(c.micros());
-        if (!c.reached()) {
+        if (c.status() == 503) {
+            failures.merge("503 draining, retried", 1, Integer::sum);
+        } else if (!c.reached()) {
             failures.merge("unreachable", 1, Integer::sum);
         } else if (c.status() >= 500) {
             serverErrors++;

@@ -31,8 +31,9 @@ final class Shopper {
 
     /** The outcome of one request: its HTTP status (0 when the node could not be reached) and how long it took. */
     record Call(int status, long micros, String body, String location) {
+        /** False for a node that could not be reached, or that is draining for shutdown (503, retried elsewhere). */
         boolean reached() {
-            return status > 0;
+            return status > 0 && status != 503;
         }
     }
 

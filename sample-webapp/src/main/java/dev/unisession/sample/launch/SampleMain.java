@@ -112,7 +112,12 @@ public final class SampleMain {
         app.setContextPath("/");
         app.setWar(war.toAbsolutePath().toString());
         app.setTempDirectory(Files.createTempDirectory("unisession-sample").toFile());
-        server.setHandler(app);
+        // On SIGTERM, requests under way finish before the application stops (late ones get 503, which balancers
+        // retry elsewhere), instead of failing when the application is torn down under them.
+        org.eclipse.jetty.server.handler.GracefulHandler graceful = new org.eclipse.jetty.server.handler.GracefulHandler();
+        graceful.setHandler(app);
+        server.setHandler(graceful);
+        server.setStopTimeout(10_000);
         server.setStopAtShutdown(true);
         server.start();
         if (!app.isAvailable()) {
