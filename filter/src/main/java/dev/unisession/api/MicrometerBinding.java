@@ -52,6 +52,10 @@ final class MicrometerBinding {
                         x -> x.getErrorsByKind().getOrDefault(tier + "." + kind, 0L));
             }
         });
+        for (String op : new String[] {"load", "save", "save-after-commit", "delete", "change-id"}) {
+            counter(r, "unisession.store.unavailable", tags.and("operation", op), m,
+                    x -> x.getStoreUnavailableByOperation().getOrDefault(op, 0L));
+        }
         Gauge.builder("unisession.breaker.open", m, x -> "OPEN".equals(x.getBreakerState()) ? 1 : 0).tags(tags)
                 .register(r);
     }

@@ -43,6 +43,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private final LongAdder limitEvictions = new LongAdder();
     private final LongAdder attributesRefused = new LongAdder();
     private final Map<String, LongAdder> rejectedByReason = new ConcurrentHashMap<>();
+    /** Requests answered 503 (or changes lost after the commit) because the store failed, by operation. */
+    private final Map<String, LongAdder> storeUnavailable = new ConcurrentHashMap<>();
     private final Map<String, Latency> latency = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
     private final SessionStore store;
@@ -135,6 +137,13 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             case ATTRIBUTE_REFUSED:
                 attributesRefused.increment();
                 break;
+            case STORE_UNAVAILABLE: {
+                String d = String.valueOf(e.detail());
+                int space = d.indexOf(' ');
+                storeUnavailable.computeIfAbsent(space < 0 ? d : d.substring(0, space), k -> new LongAdder())
+                        .increment();
+                break;
+            }
             default:
                 break;
         }
@@ -198,6 +207,13 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     /** The tiers that have timers so far. */
     Map<String, Latency> latencies() {
         return latency;
+    }
+
+    @Override
+    public Map<String, Long> getStoreUnavailableByOperation() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        storeUnavailable.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     @Override

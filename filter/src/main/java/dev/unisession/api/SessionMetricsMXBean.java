@@ -63,4 +63,10 @@ public interface SessionMetricsMXBean {
 
     /** Failed store calls by tier and kind, e.g. {@code redis.timeout}, {@code database.connection}. */
     Map<String, Long> getErrorsByKind();
+
+    /**
+     * Requests the store failed, by operation: {@code load}, {@code save}, {@code delete}, {@code change-id} (each
+     * answered 503 with Retry-After) and {@code save-after-commit} (the response had gone out: the change is lost).
+     */
+    Map<String, Long> getStoreUnavailableByOperation();
 }

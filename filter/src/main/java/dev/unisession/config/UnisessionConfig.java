@@ -85,7 +85,9 @@ public final class UnisessionConfig {
         REDIS_URL("redis.url", "redis://127.0.0.1:6379", false),
         REDIS_CONFIG("redis.config", null, false),
         REDIS_PREFIX("redis.prefix", "us:", false),
-        REDIS_TIMEOUT("redis.timeout", "250ms", false),
+        REDIS_TIMEOUT("redis.timeout", "1s", false),
+        REDIS_DEADLINE("redis.deadline", "2s", false),
+        REDIS_MAX_IN_FLIGHT("redis.max-in-flight", "64", false),
         REDIS_CONNECT_TIMEOUT("redis.connect-timeout", "250ms", false),
         REDIS_RETRIES("redis.retries", "1", false),
         NEAR_CACHE_ENABLED("near-cache.enabled", "true", false),
@@ -201,6 +203,8 @@ public final class UnisessionConfig {
     private final Duration redisTimeout;
     private final Duration redisConnectTimeout;
     private final int redisRetries;
+    private final Duration redisDeadline;
+    private final int redisMaxInFlight;
     private final boolean nearCacheEnabled;
     private final int nearCacheSize;
     private final Duration nearCacheIdle;
@@ -265,6 +269,12 @@ public final class UnisessionConfig {
         this.redisTimeout = parseDuration(Key.REDIS_TIMEOUT, false);
         this.redisConnectTimeout = parseDuration(Key.REDIS_CONNECT_TIMEOUT, false);
         this.redisRetries = parseInt(Key.REDIS_RETRIES, 0, 5);
+        this.redisDeadline = parseDuration(Key.REDIS_DEADLINE, false);
+        if (redisDeadline.compareTo(redisTimeout) < 0) {
+            throw invalid(Key.REDIS_DEADLINE, "at least " + Key.REDIS_TIMEOUT.key() + " (" + redisTimeout.toMillis()
+                    + " ms)");
+        }
+        this.redisMaxInFlight = parseInt(Key.REDIS_MAX_IN_FLIGHT, 1, 100_000);
         this.nearCacheEnabled = parseBoolean(Key.NEAR_CACHE_ENABLED);
         this.nearCacheSize = parseInt(Key.NEAR_CACHE_SIZE, 1, 10_000_000);
         this.nearCacheIdle = parseDuration(Key.NEAR_CACHE_IDLE, false);
@@ -535,6 +545,12 @@ public final class UnisessionConfig {
     public Duration redisTimeout() { return redisTimeout; }
     public Duration redisConnectTimeout() { return redisConnectTimeout; }
     public int redisRetries() { return redisRetries; }
+
+    /** The longest a request waits for Redis in all: a free slot, the call, and retries. */
+    public Duration redisDeadline() { return redisDeadline; }
+
+    /** At most this many Redis calls of this node are under way at once; further calls queue (within the deadline). */
+    public int redisMaxInFlight() { return redisMaxInFlight; }
     public boolean nearCacheEnabled() { return nearCacheEnabled; }
     public int nearCacheSize() { return nearCacheSize; }
     public Duration nearCacheIdle() { return nearCacheIdle; }

@@ -2,6 +2,7 @@ package dev.unisession.core;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.SessionStore;
+import dev.unisession.store.StoreUnavailableException;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -47,7 +48,12 @@ public final class SessionEngine {
         return ActiveSession.create(codec, newId(), now, defaultMaxInactiveSeconds);
     }
 
-    /** The stored session with this id as seen by a request starting at {@code now}, or null (also if expired). */
+    /**
+     * The stored session with this id as seen by a request starting at {@code now}, or null (also if expired).
+     *
+     * @throws StoreUnavailableException when the store cannot tell (it failed or its deadline passed): never "absent",
+     *                                   which would hand the client a new, empty session in place of its own
+     */
     public ActiveSession load(String id, long now) {
         return load(id, now, 0);
     }
@@ -58,8 +64,7 @@ public final class SessionEngine {
         try {
             r = store.load(id, minVersion);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Session store failed to load a session; treating it as absent", e);
-            return null;
+            throw unavailable("load", e);
         }
         // The store decides expiry: a shared store adds grace for access times a near cache has not written yet.
         return r == null ? null : ActiveSession.of(codec, r, now);
@@ -70,10 +75,16 @@ public final class SessionEngine {
      *
      * @return the session's version after the write, or 0 when the session no longer exists in the store
      *         (invalidated or renamed meanwhile); the change is then dropped rather than bringing the session back
+     * @throws StoreUnavailableException when the change could not be saved (the session keeps it as unsaved)
      */
     public long commit(ActiveSession session) {
         SessionDelta delta = session.delta();
-        long version = store.save(delta);
+        long version;
+        try {
+            version = store.save(delta);
+        } catch (RuntimeException e) {
+            throw unavailable("save", e);
+        }
         if (version > 0) session.committed(delta, version);
         return version;
     }
@@ -86,9 +97,13 @@ public final class SessionEngine {
     public String changeId(ActiveSession session) {
         String oldId = session.id();
         String newId = newId();
-        if (session.isPersisted() && !store.changeId(oldId, newId)) {
-            throw new IllegalStateException("Session no longer exists");
+        boolean moved;
+        try {
+            moved = !session.isPersisted() || store.changeId(oldId, newId);
+        } catch (RuntimeException e) {
+            throw unavailable("change the id of", e);
         }
+        if (!moved) throw new IllegalStateException("Session no longer exists");
         session.renamed(newId);
         return oldId;
     }
@@ -98,16 +113,22 @@ public final class SessionEngine {
      *
      * @return true when this call ended it (or it was never stored); false when another request or node already
      *         had, in which case that one fires the end-of-life events
+     * @throws StoreUnavailableException when the store could not delete it: a logout that did not happen must not
+     *                                   look as if it had (the session would live on behind a cleared cookie)
      */
     public boolean delete(ActiveSession session) {
         if (!session.isPersisted()) return true;
         try {
             return store.delete(session.id());
         } catch (RuntimeException e) {
-            // The client's cookie is cleared all the same; the stored copy ends by expiry if it cannot be reached.
-            LOG.log(System.Logger.Level.ERROR, "Session store failed to delete an invalidated session", e);
-            return true;
+            throw unavailable("delete", e);
         }
+    }
+
+    /** A store failure as the one exception the web layer answers with 503 (other runtime failures wrapped). */
+    private static StoreUnavailableException unavailable(String what, RuntimeException e) {
+        if (e instanceof StoreUnavailableException) return (StoreUnavailableException) e;
+        return new StoreUnavailableException("Session store failed to " + what + " a session: " + e, e);
     }
 
     /** Ids of the live sessions of a principal. */

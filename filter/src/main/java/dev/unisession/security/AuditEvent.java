@@ -12,7 +12,9 @@ public record AuditEvent(Type type, Instant at, String sessionId, String princip
     /** What happened. */
     public enum Type {
         CREATED, ADOPTED, AUTHENTICATED, TOKEN_REJECTED, FINGERPRINT_MISMATCH, INVALIDATED, EXPIRED,
-        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED, EXPORTED, ERASED, CONTEXT_SWITCHED, VALIDATION_FAILED
+        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED, EXPORTED, ERASED, CONTEXT_SWITCHED, VALIDATION_FAILED,
+        /** A request was answered 503 (or, after its response committed, lost its changes): the store failed. */
+        STORE_UNAVAILABLE
     }
 
     @Override

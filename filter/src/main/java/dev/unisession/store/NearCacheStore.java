@@ -172,7 +172,13 @@ public final class NearCacheStore implements SessionStore {
                 }
             }
         }
-        long version = shared.save(delta);
+        long version;
+        try {
+            version = shared.save(delta);
+        } catch (RuntimeException e) {
+            ended(delta.id()); // the write may or may not have landed: only the store can tell now
+            throw e;
+        }
         synchronized (this) {
             Entry cached = entries.get(delta.id());
             if (version > 0 && live && delta.created()) {

@@ -70,6 +70,8 @@ public final class RedisStore implements SessionStore {
     static final String PRINCIPAL = "p";
     static final String CONTEXT = "x";
     static final String FINGERPRINT = "f";
+    /** The id of the write applied last (see {@link #WRITE}). */
+    static final String OPERATION = "o";
     static final char ATTRIBUTE = '.';
 
     /** Keeps an expired hash this long past its expiry for the sweepers before Redis drops it. */
@@ -82,17 +84,23 @@ public final class RedisStore implements SessionStore {
     static final long TOMBSTONE_MS = TimeUnit.SECONDS.toMillis(30);
 
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone, KEYS[3] its hold marker. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), n, then
-     * n field/value pairs, then fields to delete. Returns the new version when applied, 0 when the session does
-     * (not) exist as required or, for a create, was deleted moments ago; -1 for a create of a held session.
+     * KEYS[1] hash, KEYS[2] its tombstone, KEYS[3] its hold marker. ARGV: mode ('c' create, 'u' update), pexpireat
+     * (0 = persist), operation id, n, then n field/value pairs, then fields to delete. Returns the new version when
+     * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago; -1 for a
+     * create of a held session. The operation id is kept in the hash ({@code o}): a resend of the write that was
+     * applied last (its reply was lost) returns that write's version instead of applying it again, so a version
+     * rises by exactly one per write.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
+            "if exists == 1 and redis.call('HGET', KEYS[1], 'o') == ARGV[3] then",
+            "  return tonumber(redis.call('HGET', KEYS[1], 'v'))",
+            "end",
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[3]) == 1 then return -1 end",
-            "local n = tonumber(ARGV[3])",
-            "local i = 4",
+            "local n = tonumber(ARGV[4])",
+            "local i = 5",
             "if n > 0 then",
             "  local kv = {}",
             "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
@@ -105,14 +113,19 @@ public final class RedisStore implements SessionStore {
             "  redis.call('HDEL', KEYS[1], unpack(del))",
             "end",
             "local v = redis.call('HINCRBY', KEYS[1], 'v', 1)",
+            "redis.call('HSET', KEYS[1], 'o', ARGV[3])",
             "local exp = tonumber(ARGV[2])",
             "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) else redis.call('PERSIST', KEYS[1]) end",
             "return v");
 
-    /** KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: deletes the hash, leaves the tombstone. */
+    /**
+     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id: deletes the hash, leaves the
+     * tombstone (holding the operation id, so that a resend of this delete still answers that it deleted).
+     */
     private static final String DELETE = String.join("\n",
             "local n = redis.call('DEL', KEYS[1])",
-            "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
+            "if n == 0 and redis.call('GET', KEYS[2]) == ARGV[2] then n = 1 end",
+            "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])",
             "return n");
 
     /** KEYS[1] hash, KEYS[2] its hold marker, ARGV[1] ms: deletes the hash, marks the session held. */
@@ -148,6 +161,10 @@ public final class RedisStore implements SessionStore {
     private final String channel;
     private final long timeoutMs;
     private final int retries;
+    private final long deadlineNanos;
+    /** Bounds this node's Redis calls under way; a call waits for a slot within its deadline. */
+    private final java.util.concurrent.Semaphore inFlight;
+    private final RedisProbe probe;
     private final double touchFraction;
     private final Clock clock;
     private final String nodeId;
@@ -161,8 +178,16 @@ public final class RedisStore implements SessionStore {
      * @param touchFraction the grace, as a share of maxInactive, added to every expiry: a cache in front may skip
      *                      writing access times for that long, and no session may expire early because of it
      */
+    /**
+     * @param timeout     how long one attempt waits for Redis's reply
+     * @param retries     further attempts of a call that failed without evidence that Redis is gone (reads, and
+     *                    writes, which are idempotent); Redisson itself never resends
+     * @param deadline    how long a call may take in all, waiting for a slot among {@code maxInFlight} included
+     * @param probe       tells a gone Redis from a slow one after a call ran out of time, or null to take every
+     *                    timeout as "slow"
+     */
     public RedisStore(RedissonClient redis, boolean ownsClient, String prefix, Duration timeout, int retries,
-                      double touchFraction, Clock clock) {
+                      Duration deadline, int maxInFlight, RedisProbe probe, double touchFraction, Clock clock) {
         this.redis = redis;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
@@ -170,6 +195,9 @@ public final class RedisStore implements SessionStore {
         this.channel = prefix + "changes";
         this.timeoutMs = timeout.toMillis();
         this.retries = retries;
+        this.deadlineNanos = deadline.toNanos();
+        this.inFlight = new java.util.concurrent.Semaphore(maxInFlight);
+        this.probe = probe;
         this.touchFraction = touchFraction;
         this.clock = clock;
         byte[] id = new byte[6];
@@ -184,7 +212,7 @@ public final class RedisStore implements SessionStore {
         config.setConnectionListener(relay);
         RedissonClient client = Redisson.create(config);
         RedisStore store = new RedisStore(client, true, cfg.redisPrefix(), cfg.redisTimeout(), cfg.redisRetries(),
-                cfg.touchFraction(), clock);
+                cfg.redisDeadline(), cfg.redisMaxInFlight(), RedisProbe.of(cfg), cfg.touchFraction(), clock);
         relay.store = store;
         // Open a command connection now, without waiting: the first request should not pay for it (and, on a
         // busy host, see it exceed the short timeout). A dead Redis at start-up only logs here.
@@ -218,10 +246,8 @@ public final class RedisStore implements SessionStore {
             // Redisson's own defaults block for seconds on a dead server; replace those (not explicit values).
             if (base.getTimeout() == 3000) base.setTimeout(timeout);
             if (base.getConnectTimeout() == 10000) base.setConnectTimeout(connect);
-            if (base.getRetryAttempts() == 4) {
-                base.setRetryAttempts(cfg.redisRetries());
-                base.setRetryDelay(new ConstantDelay(Duration.ofMillis(50)));
-            }
+            // One layer of retries, ours: Redisson would resend a script whose reply timed out (it may have run).
+            base.setRetryAttempts(0);
             if (base instanceof BaseMasterSlaveServersConfig) {
                 BaseMasterSlaveServersConfig<?> ms = (BaseMasterSlaveServersConfig<?>) base;
                 if (ms.getReadMode() != ReadMode.MASTER) {
@@ -237,8 +263,12 @@ public final class RedisStore implements SessionStore {
                     .setAddress(cfg.redisUrl())
                     .setTimeout(timeout)
                     .setConnectTimeout(connect)
-                    .setRetryAttempts(cfg.redisRetries())
-                    .setRetryDelay(new ConstantDelay(Duration.ofMillis(50)));
+                    .setRetryAttempts(0); // one layer of retries, ours (see above)
+            // Sized for the host: Redisson's defaults (32 Netty threads, 64 + 24 connections) starve a small
+            // machine's request threads, and a command that waits for the CPU to be written times out unsent.
+            int cores = Runtime.getRuntime().availableProcessors();
+            config.setNettyThreads(Math.max(4, 2 * cores));
+            config.useSingleServer().setConnectionPoolSize(Math.max(24, Math.min(64, cfg.redisMaxInFlight())));
         }
         config.setLazyInitialization(true); // start even while Redis is down; calls fail fast until it is back
         return config;
@@ -310,24 +340,95 @@ public final class RedisStore implements SessionStore {
         return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
     }
 
-    private <T> T await(RFuture<T> future, String what) {
+    /**
+     * Makes one Redis call and waits for it within the deadline. {@code send} starts the call afresh at each
+     * attempt. A failure that is evidence of a gone Redis (connection refused or closed, no such node, a failover
+     * under way) ends the call at once as {@link StoreUnavailableException.Kind#GONE}; a timeout — the reply was late,
+     * or our side could not even send the command — is retried while the deadline allows, if {@code resendable} (a
+     * command that was sent may have run: only idempotent ones are resent; one that was never sent always may be).
+     * A call that ran out of time is {@link StoreUnavailableException.Kind#SLOW} or {@code OVERLOADED}, unless the
+     * probe finds Redis not answering at all, which makes it GONE.
+     */
+    private <T> T call(String what, boolean resendable, java.util.function.Supplier<RFuture<T>> send) {
         roundTrips.incrementAndGet();
-        long deadline = timeoutMs * (retries + 1) + 100;
         long start = System.nanoTime();
+        long deadline = start + deadlineNanos;
         Throwable failure = null;
+        boolean acquired = false;
         try {
-            return future.toCompletableFuture().orTimeout(deadline, TimeUnit.MILLISECONDS).join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() instanceof TimeoutException
-                    ? new TimeoutException("no answer within " + deadline + " ms") : e.getCause();
-            failure = cause;
-            throw new StoreUnavailableException("Redis " + what + " failed: " + cause, cause);
-        } catch (RuntimeException e) {
-            failure = e;
-            throw new StoreUnavailableException("Redis " + what + " failed: " + e, e);
+            try {
+                acquired = inFlight.tryAcquire(deadlineNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!acquired) {
+                StoreUnavailableException busy = new StoreUnavailableException(StoreUnavailableException.Kind.OVERLOADED,
+                        "Redis " + what + " failed: no free slot among the calls in flight within "
+                        + deadlineNanos / 1_000_000 + " ms", null);
+                failure = busy;
+                throw busy;
+            }
+            for (int attempt = 0; ; attempt++) {
+                long left = deadline - System.nanoTime();
+                Throwable cause;
+                try {
+                    RFuture<T> future = send.get();
+                    // Redisson ends the attempt after its response timeout; the margin lets its own error arrive.
+                    return future.toCompletableFuture().get(Math.max(1, Math.min(left,
+                            TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.ExecutionException | CompletionException e) {
+                    cause = e.getCause() == null ? e : e.getCause();
+                } catch (TimeoutException e) {
+                    cause = new TimeoutException("no answer within " + timeoutMs + " ms");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    cause = e;
+                } catch (RuntimeException e) {
+                    cause = e;
+                }
+                failure = cause;
+                StoreUnavailableException.Kind kind = kind(cause);
+                boolean sent = kind != StoreUnavailableException.Kind.OVERLOADED;
+                boolean again = !(cause instanceof InterruptedException) && attempt < retries
+                        && (resendable || !sent) && System.nanoTime() < deadline
+                        && (kind != StoreUnavailableException.Kind.GONE || failingOver(cause));
+                if (again) continue;
+                if (kind != StoreUnavailableException.Kind.GONE && probe != null && probe.gone()) {
+                    kind = StoreUnavailableException.Kind.GONE;
+                }
+                throw new StoreUnavailableException(kind, "Redis " + what + " failed (" + kind + "): " + cause, cause);
+            }
         } finally {
+            if (acquired) inFlight.release();
             timer.record(System.nanoTime() - start, failure);
         }
+    }
+
+    /** Waits for a call whose reply is only an acknowledgement (resendable). */
+    private void run(String what, java.util.function.Supplier<RFuture<?>> send) {
+        call(what, true, send::get);
+    }
+
+    /**
+     * Gone: a connection-level fact, or a failover under way (the master is down). Slow: the command was sent and
+     * its reply is late. Overloaded: our side could not send it in time (no free connection, a starved event loop).
+     */
+    static StoreUnavailableException.Kind kind(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.redisson.client.RedisResponseTimeoutException || c instanceof TimeoutException
+                    || c instanceof java.util.concurrent.CancellationException) {
+                return StoreUnavailableException.Kind.SLOW;
+            }
+            if (c instanceof org.redisson.client.RedisTimeoutException) return StoreUnavailableException.Kind.OVERLOADED;
+        }
+        return StoreUnavailableException.Kind.GONE;
+    }
+
+    /** A failover under way answers soon: worth another attempt within the deadline. */
+    private static boolean failingOver(Throwable t) {
+        return t instanceof org.redisson.client.RedisRetryException
+                || t instanceof org.redisson.client.RedisReadonlyException
+                || t instanceof org.redisson.client.RedisReconnectedException;
     }
 
     @Override
@@ -341,8 +442,10 @@ public final class RedisStore implements SessionStore {
         String next = cursor == null ? "0" : cursor;
         List<String> ids = new ArrayList<>();
         do {
-            List<Object> flat = await(redis.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_ONLY, SCAN,
-                    RScript.ReturnType.LIST, List.of(), next, match, Integer.toString(Math.max(10, max))), "list");
+            String from = next;
+            List<Object> flat = call("list", true, () -> redis.getScript(StringCodec.INSTANCE).<List<Object>>evalAsync(
+                    RScript.Mode.READ_ONLY, SCAN, RScript.ReturnType.LIST, List.of(), from, match,
+                    Integer.toString(Math.max(10, max))));
             next = (String) flat.get(0);
             for (int i = 1; i < flat.size(); i++) {
                 String key = (String) flat.get(i);
@@ -355,24 +458,25 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public long count() {
-        return await(redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
-                .countAsync(clock.millis(), false, Double.POSITIVE_INFINITY, true), "count");
+        return call("count", true, () -> redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
+                .countAsync(clock.millis(), false, Double.POSITIVE_INFINITY, true));
     }
 
     @Override
     public int deleteAllOf(String principal) {
         String key = principalKey(principal);
-        Set<Object> ids = await(redis.getSet(key, StringCodec.INSTANCE).readAllAsync(), "deleteAllOf");
-        RBatch batch = batch();
+        Set<Object> ids = call("deleteAllOf", true, () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         List<RFuture<Long>> deleted = new ArrayList<>();
-        for (Object o : ids) {
-            String id = (String) o;
-            deleted.add(batch.getKeys().deleteAsync(hashKey(id)));
-            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
-            publish(batch, id);
-        }
-        batch.getKeys().deleteAsync(key);
-        await(batch.executeAsync(), "deleteAllOf");
+        execute("deleteAllOf", true, batch -> {
+            deleted.clear();
+            for (Object o : ids) {
+                String id = (String) o;
+                deleted.add(batch.getKeys().deleteAsync(hashKey(id)));
+                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+                publish(batch, id);
+            }
+            batch.getKeys().deleteAsync(key);
+        });
         int n = 0;
         for (RFuture<Long> f : deleted) n += f.toCompletableFuture().join().intValue();
         return n;
@@ -386,7 +490,16 @@ public final class RedisStore implements SessionStore {
     private RBatch batch() {
         return redis.createBatch(BatchOptions.defaults()
                 .responseTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .retryAttempts(retries));
+                .retryAttempts(0));
+    }
+
+    /** One pipelined batch as a {@link #call}: {@code fill} queues its commands afresh at each attempt. */
+    private void execute(String what, boolean resendable, java.util.function.Consumer<RBatch> fill) {
+        call(what, resendable, () -> {
+            RBatch batch = batch();
+            fill.accept(batch);
+            return batch.executeAsync();
+        });
     }
 
     private static byte[] utf8(String s) {
@@ -396,7 +509,8 @@ public final class RedisStore implements SessionStore {
     @Override
     public SessionRecord load(String id) {
         if (!subscribed && !listeners.isEmpty()) trySubscribe();
-        Map<Object, Object> hash = await(redis.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync(), "load");
+        Map<Object, Object> hash = call("load", true,
+                () -> redis.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
         if (hash.isEmpty()) return null;
         SessionRecord r = parse(id, hash);
         if (r == null) return null;
@@ -407,10 +521,10 @@ public final class RedisStore implements SessionStore {
     @Override
     public Map<String, SessionRecord> loadAll(Collection<String> ids) {
         if (ids.isEmpty()) return Map.of();
-        RBatch batch = batch();
         Map<String, RFuture<Map<Object, Object>>> hashes = new LinkedHashMap<>();
-        for (String id : ids) hashes.put(id, batch.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
-        await(batch.executeAsync(), "loadAll");
+        execute("loadAll", true, batch -> {
+            for (String id : ids) hashes.put(id, batch.getMap(hashKey(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
+        });
         long now = clock.millis();
         Map<String, SessionRecord> out = new LinkedHashMap<>();
         hashes.forEach((id, f) -> {
@@ -453,6 +567,11 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public long save(SessionDelta d) {
+        return save(d, operationId());
+    }
+
+    /** As {@link #save(SessionDelta)} with the write's operation id: the same id twice applies the delta once. */
+    long save(SessionDelta d, String operation) {
         List<Object> set = new ArrayList<>();
         List<Object> del = new ArrayList<>();
         set.add(utf8(ACCESSED));
@@ -479,19 +598,22 @@ public final class RedisStore implements SessionStore {
         for (String name : d.removed()) del.add(utf8(ATTRIBUTE + name));
 
         long expires = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
-        RBatch batch = batch();
-        RFuture<Long> applied = writeHash(batch, d.id(), d.created(), expires, set, del);
-        if (expires == Long.MAX_VALUE) {
-            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
-        } else {
-            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
-        }
-        if (d.principal() != null && (d.created() || d.metadataChanged())) {
-            batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
-        }
-        publish(batch, d.id());
-        await(batch.executeAsync(), "save");
-        return applied.toCompletableFuture().join();
+        List<RFuture<Long>> applied = new ArrayList<>(1);
+        // Resendable: the script recognises its own operation id, and the other commands are idempotent.
+        execute("save", true, batch -> {
+            applied.clear();
+            applied.add(writeHash(batch, d.id(), d.created(), expires, operation, set, del));
+            if (expires == Long.MAX_VALUE) {
+                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
+            } else {
+                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
+            }
+            if (d.principal() != null && (d.created() || d.metadataChanged())) {
+                batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
+            }
+            publish(batch, d.id());
+        });
+        return applied.get(0).toCompletableFuture().join();
     }
 
     private static void meta(List<Object> set, List<Object> del, String field, String value) {
@@ -503,11 +625,20 @@ public final class RedisStore implements SessionStore {
         }
     }
 
-    private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, List<Object> set,
-                                    List<Object> del) {
-        List<Object> args = new ArrayList<>(3 + set.size() + del.size());
+    /** A fresh id for one write (see {@link #WRITE}); unique enough among a session's writes, not a secret. */
+    private static String operationId() {
+        // 42 random bits in 7 characters: two writes of one session never share an id in practice, and the hash
+        // stays within its memory size class (each byte counts: every session carries one).
+        return Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 36, 1L << 42), 36)
+                .substring(0, 7);
+    }
+
+    private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, String operation,
+                                    List<Object> set, List<Object> del) {
+        List<Object> args = new ArrayList<>(4 + set.size() + del.size());
         args.add(utf8(create ? "c" : "u"));
         args.add(utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS)));
+        args.add(utf8(operation));
         args.add(utf8(Integer.toString(set.size() / 2)));
         args.addAll(set);
         args.addAll(del);
@@ -522,65 +653,74 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public boolean changeId(String oldId, String newId) {
-        List<Object> flat = await(redis.getScript(ByteArrayCodec.INSTANCE).evalAsync(hashKey(oldId),
-                RScript.Mode.READ_WRITE, TAKE, RScript.ReturnType.LIST, List.of(hashKey(oldId))), "changeId");
+        // Not resendable: a resent TAKE would find nothing (the first one took the hash).
+        List<Object> flat = call("changeId", false, () -> redis.getScript(ByteArrayCodec.INSTANCE).<List<Object>>evalAsync(
+                hashKey(oldId), RScript.Mode.READ_WRITE, TAKE, RScript.ReturnType.LIST, List.of(hashKey(oldId))));
         if (flat == null || flat.isEmpty()) return false;
         SessionRecord r = parse(oldId, flat);
         List<Object> set = new ArrayList<>(flat.size());
         for (Object o : flat) set.add(o);
         long expires = r == null ? Long.MAX_VALUE : expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
-        RBatch batch = batch();
-        RFuture<Long> applied = writeHash(batch, newId, true, expires, set, List.of());
-        var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
-        expiry.removeAsync(oldId);
-        if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);
-        if (r != null && r.principal() != null) {
-            batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).removeAsync(oldId);
-            batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).addAsync(newId);
-        }
-        publish(batch, oldId);
-        await(batch.executeAsync(), "changeId");
-        return applied.toCompletableFuture().join() > 0;
+        String operation = operationId();
+        List<RFuture<Long>> applied = new ArrayList<>(1);
+        execute("changeId", true, batch -> {
+            applied.clear();
+            applied.add(writeHash(batch, newId, true, expires, operation, set, List.of()));
+            var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
+            expiry.removeAsync(oldId);
+            if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);
+            if (r != null && r.principal() != null) {
+                batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).removeAsync(oldId);
+                batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).addAsync(newId);
+            }
+            publish(batch, oldId);
+        });
+        return applied.get(0).toCompletableFuture().join() > 0;
     }
 
     @Override
     public boolean delete(String id) {
-        RBatch batch = batch();
         String key = hashKey(id);
-        RFuture<Long> deleted = batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DELETE,
-                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), Long.toString(TOMBSTONE_MS));
-        batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
-        publish(batch, id);
-        await(batch.executeAsync(), "delete");
-        return deleted.toCompletableFuture().join() == 1L;
+        String operation = operationId();
+        List<RFuture<Long>> deleted = new ArrayList<>(1);
+        execute("delete", true, batch -> {
+            deleted.clear();
+            deleted.add(batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DELETE,
+                    RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), Long.toString(TOMBSTONE_MS), operation));
+            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+            publish(batch, id);
+        });
+        return deleted.get(0).toCompletableFuture().join() == 1L;
     }
 
     @Override
     public void announce(String id) {
-        await(redis.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id), "announce");
+        run("announce", () -> redis.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id));
     }
 
     @Override
     public void hold(String id, long millis) {
-        RBatch batch = batch();
         String key = hashKey(id);
-        batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, HOLD,
-                RScript.ReturnType.LONG, List.of(key, holdKey(id)), Long.toString(millis));
-        publish(batch, id);
-        await(batch.executeAsync(), "hold");
+        execute("hold", true, batch -> {
+            batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, HOLD,
+                    RScript.ReturnType.LONG, List.of(key, holdKey(id)), Long.toString(millis));
+            publish(batch, id);
+        });
     }
 
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
         String key = principalKey(principal);
-        Set<Object> ids = await(redis.getSet(key, StringCodec.INSTANCE).readAllAsync(), "findIdsByPrincipal");
+        Set<Object> ids = call("findIdsByPrincipal", true,
+                () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         if (ids.isEmpty()) return Set.of();
         List<String> list = new ArrayList<>();
         for (Object o : ids) list.add((String) o);
-        RBatch batch = batch();
         List<RFuture<Long>> exists = new ArrayList<>();
-        for (String id : list) exists.add(batch.getKeys().countExistsAsync(hashKey(id)));
-        await(batch.executeAsync(), "findIdsByPrincipal");
+        execute("findIdsByPrincipal", true, batch -> {
+            exists.clear();
+            for (String id : list) exists.add(batch.getKeys().countExistsAsync(hashKey(id)));
+        });
         Set<String> live = new HashSet<>();
         List<Object> stale = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -593,30 +733,35 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public List<SessionRecord> claimExpired(long now, int max) {
-        Collection<Object> due = await(redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
-                .valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max), "claimExpired");
+        Collection<Object> due = call("claimExpired", true, () -> redis.getScoredSortedSet(expiryKey,
+                StringCodec.INSTANCE).valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max));
         if (due.isEmpty()) return List.of();
         List<String> ids = new ArrayList<>();
         for (Object o : due) ids.add((String) o);
-        RBatch claims = batch();
+        // Claims and takes are not resent: a resent claim or take would find its work done and answer "not mine".
         List<RFuture<Long>> won = new ArrayList<>();
-        for (String id : ids) {
-            won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(expiryKey, RScript.Mode.READ_WRITE, CLAIM,
-                    RScript.ReturnType.LONG, List.of(expiryKey), id, Long.toString(now)));
-        }
-        await(claims.executeAsync(), "claimExpired");
-        RBatch takes = batch();
-        Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
+        execute("claimExpired", false, claims -> {
+            won.clear();
+            for (String id : ids) {
+                won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(expiryKey, RScript.Mode.READ_WRITE, CLAIM,
+                        RScript.ReturnType.LONG, List.of(expiryKey), id, Long.toString(now)));
+            }
+        });
+        List<String> claimed = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
-            if (won.get(i).toCompletableFuture().join() != 1L) continue;
-            String id = ids.get(i);
-            String key = hashKey(id);
-            taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, TAKE,
-                    RScript.ReturnType.LIST, List.of(key)));
-            publish(takes, id);
+            if (won.get(i).toCompletableFuture().join() == 1L) claimed.add(ids.get(i));
         }
-        if (taken.isEmpty()) return List.of();
-        await(takes.executeAsync(), "claimExpired");
+        if (claimed.isEmpty()) return List.of();
+        Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
+        execute("claimExpired", false, takes -> {
+            taken.clear();
+            for (String id : claimed) {
+                String key = hashKey(id);
+                taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, TAKE,
+                        RScript.ReturnType.LIST, List.of(key)));
+                publish(takes, id);
+            }
+        });
         List<SessionRecord> out = new ArrayList<>();
         taken.forEach((id, f) -> {
             List<Object> flat = f.toCompletableFuture().join();

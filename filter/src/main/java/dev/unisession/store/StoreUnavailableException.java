@@ -1,8 +1,42 @@
 package dev.unisession.store;
 
-/** A store could not answer in time or at all (connection lost, timeout). Never means "no such session". */
+/**
+ * A store could not answer in time or at all. Never means "no such session": a request whose session cannot be
+ * loaded, or whose changes cannot be saved, is answered 503 with {@code Retry-After} (see the README, "When the store
+ * is unavailable"); the application sees this exception from {@code getSession()}, {@code invalidate()} or a flush.
+ */
 public final class StoreUnavailableException extends RuntimeException {
+
+    /** What kind of failure: only {@link #GONE} is evidence that the tier is down. */
+    public enum Kind {
+        /** The server did not answer within the deadline; the command may or may not have run. */
+        SLOW,
+        /** Our side could not send the command in time (too many calls in flight, no free connection). */
+        OVERLOADED,
+        /** A connection-level fact: refused, closed, reset, no route; or no answer to repeated probes. */
+        GONE
+    }
+
+    private final Kind kind;
+
     public StoreUnavailableException(String message, Throwable cause) {
+        this(Kind.GONE, message, cause);
+    }
+
+    public StoreUnavailableException(Kind kind, String message, Throwable cause) {
         super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The store exception in a chain of causes (containers wrap what a servlet throws), or null. */
+    public static StoreUnavailableException in(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof StoreUnavailableException) return (StoreUnavailableException) t;
+        }
+        return null;
     }
 }

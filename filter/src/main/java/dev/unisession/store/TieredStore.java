@@ -171,38 +171,26 @@ public final class TieredStore implements SessionStore {
         return backlog() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastCompleteFlush);
     }
 
-    private <T> T cacheCall(Supplier<T> call) {
-        return cacheCall(call, true);
-    }
-
     /**
-     * Calls the cache tier. One failed call is not yet an outage (a busy host or a fresh connection can miss the
-     * short deadline): the call is made again, or, for a call that must not run twice ({@code retryable} false),
-     * the tier is asked whether it answers at all; only a second failure starts an outage. A call that must not
-     * run twice and failed while the tier answers throws {@link CacheDown} for itself alone.
+     * Calls the cache tier. Only a failure that is evidence of a gone tier ({@link StoreUnavailableException.Kind#GONE}:
+     * the cache tier's own retries and probe decide) starts an outage. A slow or overloaded tier is not gone: its
+     * failure goes to the request, which the filter answers 503, and nothing moves to the database.
      */
-    private <T> T cacheCall(Supplier<T> call, boolean retryable) {
+    private <T> T cacheCall(Supplier<T> call) {
         if (resyncing || outageSince != 0 || !breaker.tryAcquirePermission()) throw new CacheDown(null);
         long start = System.nanoTime();
         try {
             T result = call.get();
             breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return result;
-        } catch (StoreUnavailableException first) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, first);
-            long again = System.nanoTime();
-            T result;
-            try {
-                result = retryable ? call.get() : null;
-                if (!retryable) cache.load(PROBE_ID);
-            } catch (StoreUnavailableException second) {
-                breaker.onError(System.nanoTime() - again, TimeUnit.NANOSECONDS, second);
-                outage();
-                throw new CacheDown(second);
+        } catch (StoreUnavailableException e) {
+            if (e.kind() != StoreUnavailableException.Kind.GONE) {
+                breaker.releasePermission();
+                throw e;
             }
-            breaker.onSuccess(System.nanoTime() - again, TimeUnit.NANOSECONDS);
-            if (!retryable) throw new CacheDown(first);
-            return result;
+            outage(); // before the breaker hears of it, so that no request finds it open without an outage
+            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            throw new CacheDown(e);
         } catch (RuntimeException e) {
             breaker.releasePermission();
             throw e;
@@ -313,7 +301,7 @@ public final class TieredStore implements SessionStore {
 
     /** As above; {@code changed}: the database copy was just written, which near caches elsewhere must hear of. */
     private boolean copyUp(SessionRecord r, boolean changed) {
-        long v = cacheCall(() -> cache.save(SessionDelta.recreate(r)), false);
+        long v = cacheCall(() -> cache.save(SessionDelta.recreate(r)));
         if (v < 0 && changed) {
             cacheCall(() -> {
                 cache.announce(r.id()); // held in the database: no write up there tells the other nodes
@@ -327,7 +315,7 @@ public final class TieredStore implements SessionStore {
     @Override
     public long save(SessionDelta delta) {
         try {
-            long v = cacheCall(() -> cache.save(delta), !delta.created());
+            long v = cacheCall(() -> cache.save(delta));
             if (v > 0) {
                 backlog.add(delta, delta.after(v));
                 return v;
@@ -372,7 +360,7 @@ public final class TieredStore implements SessionStore {
         }
         boolean inCache;
         try {
-            inCache = cacheCall(() -> cache.changeId(oldId, newId), false);
+            inCache = cacheCall(() -> cache.changeId(oldId, newId));
             if (!inCache && inDb) {
                 SessionRecord r = db.load(newId);
                 if (r != null) cacheCall(() -> cache.save(SessionDelta.recreate(r)));
@@ -397,7 +385,6 @@ public final class TieredStore implements SessionStore {
      */
     @Override
     public boolean delete(String id) {
-        backlog.discard(id);
         boolean inCache;
         try {
             inCache = cacheCall(() -> cache.delete(id));
@@ -406,6 +393,7 @@ public final class TieredStore implements SessionStore {
             holdInDatabase(id);
             inCache = false;
         }
+        backlog.discard(id); // only now: a slow cache tier fails the delete, and the session keeps its changes
         boolean inDb = false;
         try {
             synchronized (this) { // after a flush under way, which might otherwise write the session back
@@ -436,7 +424,7 @@ public final class TieredStore implements SessionStore {
         List<SessionRecord> out = new ArrayList<>();
         boolean cacheUp = true;
         try {
-            for (SessionRecord r : cacheCall(() -> cache.claimExpired(now, max), false)) {
+            for (SessionRecord r : cacheCall(() -> cache.claimExpired(now, max))) {
                 backlog.discard(r.id());
                 try {
                     db.delete(r.id());
@@ -464,7 +452,7 @@ public final class TieredStore implements SessionStore {
     private boolean inCache(String id) {
         try {
             return cacheCall(() -> cache.load(id)) != null;
-        } catch (CacheDown e) {
+        } catch (CacheDown | StoreUnavailableException e) {
             return true; // unsure: leave it for a later sweep
         }
     }
@@ -590,8 +578,8 @@ public final class TieredStore implements SessionStore {
         Map<String, SessionRecord> out = new java.util.HashMap<>();
         try {
             out.putAll(cacheCall(() -> cache.loadAll(ids)));
-        } catch (CacheDown e) {
-            // the records known from the writes stand in
+        } catch (CacheDown | StoreUnavailableException e) {
+            // down or slow: the records known from the writes stand in
         }
         for (WriteBehind.Pending p : pending) {
             if (p.known() != null) out.putIfAbsent(p.id(), p.known());

@@ -15,6 +15,8 @@ import jakarta.servlet.http.HttpServletRequest;
 /** What every request of one filter instance shares: engine, token codec, cookie, listener bridge. */
 final class FilterRuntime {
 
+    private static final System.Logger LOG = System.getLogger(FilterRuntime.class.getName());
+
     private final ServletContext servletContext;
     private final SessionEngine engine;
     private final SessionTokenCodec tokens;
@@ -107,6 +109,16 @@ final class FilterRuntime {
 
     UnifiedHttpSession view(ActiveSession active) {
         return new UnifiedHttpSession(active, this);
+    }
+
+    /**
+     * A store failure decided a request's answer: counted and audited ({@code operation}: load, save,
+     * save-after-commit, delete, change-id), logged without the stack (the store logs its own detail).
+     */
+    void storeUnavailable(String operation, String sessionId, dev.unisession.store.StoreUnavailableException e,
+                          HttpServletRequest request) {
+        audit(AuditEvent.Type.STORE_UNAVAILABLE, sessionId, null, operation + " " + e.kind(), request);
+        LOG.log(System.Logger.Level.WARNING, "Session store unavailable ({0}): {1}", operation, e.getMessage());
     }
 
     void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason) {

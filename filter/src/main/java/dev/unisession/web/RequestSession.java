@@ -10,6 +10,7 @@ import dev.unisession.api.SessionValidator;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.Fingerprint;
+import dev.unisession.store.StoreUnavailableException;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -42,6 +43,12 @@ final class RequestSession implements UnifiedSession {
     /** The session id the client holds a cookie for (after our Set-Cookie headers), or null. */
     private String clientId;
     private UnifiedHttpSession session;
+    /**
+     * The store failure that decided this request's answer (503): its session could not be loaded, or a change of it
+     * could not be saved before the response committed. Once set, the request never gets a new session in place of
+     * its own and its cookies are left alone.
+     */
+    private StoreUnavailableException failure;
 
     RequestSession(FilterRuntime runtime, HttpServletRequest request, HttpServletResponse response) {
         this.runtime = runtime;
@@ -85,16 +92,60 @@ final class RequestSession implements UnifiedSession {
         return s != null && token != null && s.getId().equals(token.sessionId());
     }
 
+    /** A view of the session for this request, which tells this request of store failures it meets. */
+    private UnifiedHttpSession view(ActiveSession active) {
+        UnifiedHttpSession v = runtime.view(active);
+        v.servedBy(this);
+        return v;
+    }
+
+    private String changeId(ActiveSession active) {
+        try {
+            return runtime.engine().changeId(active);
+        } catch (StoreUnavailableException e) {
+            throw failed("change-id", active.id(), e);
+        }
+    }
+
+    /** The store failure this request is answered 503 for, or null. */
+    synchronized StoreUnavailableException failure() {
+        return failure;
+    }
+
+    /**
+     * Records a store failure that ends this request with 503, counted and audited once per request.
+     *
+     * @return the failure, for the caller to throw
+     */
+    synchronized StoreUnavailableException failed(String operation, String sessionId, StoreUnavailableException e) {
+        if (failure == null) {
+            failure = e;
+            runtime.storeUnavailable(operation, sessionId, e, request);
+        }
+        return e;
+    }
+
+    /**
+     * The request's session. A valid cookie whose session cannot be loaded (the store failed or its deadline passed)
+     * throws {@link StoreUnavailableException}, on this and every later call, instead of answering "no session":
+     * the filter turns it into 503 with {@code Retry-After}, without a new session or a cookie.
+     */
     synchronized UnifiedHttpSession getSession(boolean create) {
         if (session != null && session.isValid()) return session;
+        if (failure != null) throw failure;
         readToken();
         if (!resolved) {
             resolved = true;
             if (token != null) {
                 if (runtime.versionHints()) clientVersion = runtime.cookie().version(request, token.sessionId());
-                ActiveSession loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
+                ActiveSession loaded;
+                try {
+                    loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
+                } catch (StoreUnavailableException e) {
+                    throw failed("load", token.sessionId(), e);
+                }
                 if (loaded != null && fingerprintAccepts(loaded)) {
-                    session = runtime.view(loaded);
+                    session = view(loaded);
                     if (validate(session)) return session;
                     session = null;
                 }
@@ -113,7 +164,7 @@ final class RequestSession implements UnifiedSession {
         SessionEngine engine = runtime.engine();
         ActiveSession created = engine.create(requestTime);
         created.setFingerprint(fingerprint());
-        session = runtime.view(created);
+        session = view(created);
         runtime.audit(AuditEvent.Type.CREATED, created.id(), null, null, request);
         runtime.listeners().sessionCreated(session);
         return session;
@@ -146,7 +197,7 @@ final class RequestSession implements UnifiedSession {
             return null; // it ended meanwhile
         }
         active.setFingerprint(fingerprint());
-        session = runtime.view(active);
+        session = view(active);
         runtime.audit(AuditEvent.Type.ADOPTED, active.id(), null, null, request);
         runtime.listeners().sessionCreated(session);
         LOG.log(System.Logger.Level.INFO, "Container session taken over by a unified session ({0} attributes)",
@@ -170,12 +221,12 @@ final class RequestSession implements UnifiedSession {
                     legacyId), requestTime);
             if (found == null) continue;
             try {
-                runtime.engine().changeId(found);
+                changeId(found);
             } catch (IllegalStateException e) {
                 continue; // another request took it over first
             }
             found.setFingerprint(fingerprint());
-            session = runtime.view(found);
+            session = view(found);
             runtime.audit(AuditEvent.Type.ADOPTED, found.id(), found.principal(), "imported", request);
             return session;
         }
@@ -369,7 +420,7 @@ final class RequestSession implements UnifiedSession {
                 evictOldest(principal, others, excess);
             }
         }
-        String oldId = runtime.engine().changeId(s.active());
+        String oldId = changeId(s.active());
         runtime.listeners().sessionIdChanged(s, oldId);
         String previous = s.active().principal();
         s.active().setPrincipal(principal);
@@ -424,7 +475,7 @@ final class RequestSession implements UnifiedSession {
     synchronized String changeSessionId() {
         UnifiedHttpSession s = getSession(false);
         if (s == null) throw new IllegalStateException("changeSessionId: the request has no session");
-        String oldId = runtime.engine().changeId(s.active());
+        String oldId = changeId(s.active());
         runtime.listeners().sessionIdChanged(s, oldId);
         return s.getId();
     }
@@ -432,20 +483,30 @@ final class RequestSession implements UnifiedSession {
     /**
      * Stores the session's changes and sets or clears the cookie while the response can still take headers.
      * Called before the response commits and again when the request ends; each call writes only new changes.
+     *
+     * @throws StoreUnavailableException when the changes cannot be saved and the response is not yet committed: the
+     *                                   filter answers 503 instead of the application's response. After the commit
+     *                                   the failure is counted and audited, the cached copy dropped and the client's
+     *                                   version hint left as it was.
      */
     synchronized void commit() {
-        if (!tokenRead) return; // the session was never used
+        if (!tokenRead || failure != null) return; // the session was never used, or this request already failed
         followContainerPrincipal();
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {
-            long version = 0;
+            long version;
             try {
                 version = runtime.engine().commit(s.active());
                 if (version == 0) {
                     LOG.log(System.Logger.Level.DEBUG, "Session ended by another request; changes dropped");
                 }
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "Session store failed to save a session", e);
+            } catch (StoreUnavailableException e) {
+                boolean committed = response.isCommitted();
+                failed(committed ? "save-after-commit" : "save", s.getId(), e);
+                if (!committed) throw e;
+                LOG.log(System.Logger.Level.ERROR, "Session changes could not be saved and the response was already "
+                        + "committed: the client was told success for a change that is lost: {0}", e.getMessage());
+                return;
             }
             String id = s.getId();
             if (runtime.versionHints() && version > 0 && version != clientVersion && !response.isCommitted()) {

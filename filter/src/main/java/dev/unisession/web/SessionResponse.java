@@ -21,6 +21,11 @@ final class SessionResponse extends HttpServletResponseWrapper {
 
     private final Runnable beforeCommit;
     private boolean fired;
+    /**
+     * The hook failed (the session's changes could not be saved): the application's response is discarded from now
+     * on — output, status, headers, errors, redirects — so that the filter can answer 503 in its place.
+     */
+    private boolean failed;
     private long written;
     private long contentLength = -1;
     private GuardedOutputStream stream;
@@ -31,12 +36,25 @@ final class SessionResponse extends HttpServletResponseWrapper {
         this.beforeCommit = beforeCommit;
     }
 
-    /** Runs the hook if it has not run yet. */
+    /**
+     * Runs the hook if it has not run yet. A store failure in the hook is thrown to the application (from the flush,
+     * redirect or write that triggered it), and the response is discarded from then on.
+     */
     void fire() {
         if (!fired) {
             fired = true;
-            beforeCommit.run();
+            try {
+                beforeCommit.run();
+            } catch (dev.unisession.store.StoreUnavailableException e) {
+                failed = true;
+                throw e;
+            }
         }
+    }
+
+    /** True when nothing the application does may reach the client (see {@link #failed}). */
+    boolean discarding() {
+        return failed;
     }
 
     private void beforeWrite(long bytes) {
@@ -50,43 +68,53 @@ final class SessionResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         fire();
-        super.flushBuffer();
+        if (!failed) super.flushBuffer();
     }
 
     @Override
     public void sendRedirect(String location) throws IOException {
         fire();
-        super.sendRedirect(location);
+        if (!failed) super.sendRedirect(location);
     }
 
     @Override
     public void sendRedirect(String location, int sc) throws IOException {
         fire();
-        super.sendRedirect(location, sc);
+        if (!failed) super.sendRedirect(location, sc);
     }
 
     @Override
     public void sendRedirect(String location, boolean clearBuffer) throws IOException {
         fire();
-        super.sendRedirect(location, clearBuffer);
+        if (!failed) super.sendRedirect(location, clearBuffer);
     }
 
     @Override
     public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
         fire();
-        super.sendRedirect(location, sc, clearBuffer);
+        if (!failed) super.sendRedirect(location, sc, clearBuffer);
     }
 
     @Override
     public void sendError(int sc, String msg) throws IOException {
         fire();
-        super.sendError(sc, msg);
+        if (!failed) super.sendError(sc, msg);
     }
 
     @Override
     public void sendError(int sc) throws IOException {
         fire();
-        super.sendError(sc);
+        if (!failed) super.sendError(sc);
+    }
+
+    @Override
+    public void addCookie(jakarta.servlet.http.Cookie cookie) {
+        if (!failed) super.addCookie(cookie);
+    }
+
+    @Override
+    public void setStatus(int sc) {
+        if (!failed) super.setStatus(sc);
     }
 
     @Override
@@ -103,18 +131,21 @@ final class SessionResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setHeader(String name, String value) {
+        if (failed) return;
         super.setHeader(name, value);
         trackContentLength(name, value);
     }
 
     @Override
     public void addHeader(String name, String value) {
+        if (failed) return;
         super.addHeader(name, value);
         trackContentLength(name, value);
     }
 
     @Override
     public void setIntHeader(String name, int value) {
+        if (failed) return;
         super.setIntHeader(name, value);
         trackContentLength(name, String.valueOf(value));
     }
@@ -164,25 +195,25 @@ final class SessionResponse extends HttpServletResponseWrapper {
         @Override
         public void write(int b) throws IOException {
             beforeWrite(1);
-            delegate.write(b);
+            if (!failed) delegate.write(b);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             beforeWrite(len);
-            delegate.write(b, off, len);
+            if (!failed) delegate.write(b, off, len);
         }
 
         @Override
         public void flush() throws IOException {
             fire();
-            delegate.flush();
+            if (!failed) delegate.flush();
         }
 
         @Override
         public void close() throws IOException {
             fire();
-            delegate.close();
+            if (!failed) delegate.close();
         }
 
         @Override
@@ -206,31 +237,31 @@ final class SessionResponse extends HttpServletResponseWrapper {
         @Override
         public void write(int c) {
             beforeWrite(MAX_BYTES_PER_CHAR);
-            delegate.write(c);
+            if (!failed) delegate.write(c);
         }
 
         @Override
         public void write(char[] cbuf, int off, int len) {
             beforeWrite((long) len * MAX_BYTES_PER_CHAR);
-            delegate.write(cbuf, off, len);
+            if (!failed) delegate.write(cbuf, off, len);
         }
 
         @Override
         public void write(String str, int off, int len) {
             beforeWrite((long) len * MAX_BYTES_PER_CHAR);
-            delegate.write(str, off, len);
+            if (!failed) delegate.write(str, off, len);
         }
 
         @Override
         public void flush() {
             fire();
-            delegate.flush();
+            if (!failed) delegate.flush();
         }
 
         @Override
         public void close() {
             fire();
-            delegate.close();
+            if (!failed) delegate.close();
         }
     }
 }

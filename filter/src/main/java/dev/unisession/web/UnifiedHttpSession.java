@@ -26,6 +26,8 @@ final class UnifiedHttpSession implements HttpSession {
     private final SessionEngine engine;
     private volatile boolean valid = true;
     private volatile boolean invalidating;
+    /** The request this view serves (told of a store failure, so that it answers 503), or null (expiry). */
+    private volatile RequestSession request;
 
     UnifiedHttpSession(ActiveSession active, FilterRuntime runtime) {
         this.active = active;
@@ -62,6 +64,10 @@ final class UnifiedHttpSession implements HttpSession {
 
     ActiveSession active() {
         return active;
+    }
+
+    void servedBy(RequestSession request) {
+        this.request = request;
     }
 
     boolean isValid() {
@@ -163,7 +169,18 @@ final class UnifiedHttpSession implements HttpSession {
         }
         // Remove first, atomically: of two requests invalidating the same session at once, only the one that
         // removed it fires the events (from its own copy, so attributes stay readable in sessionDestroyed).
-        if (engine.delete(active)) {
+        boolean ended;
+        try {
+            ended = engine.delete(active);
+        } catch (dev.unisession.store.StoreUnavailableException e) {
+            // The logout did not happen: the session stays valid, and the request is answered 503, not success.
+            invalidating = false;
+            RequestSession r = request;
+            if (r != null) throw r.failed("delete", active.id(), e);
+            runtime.storeUnavailable("delete", active.id(), e, null);
+            throw e;
+        }
+        if (ended) {
             runtime.audit(dev.unisession.security.AuditEvent.Type.INVALIDATED, active.id(), active.principal(), null,
                     null);
             destroy();

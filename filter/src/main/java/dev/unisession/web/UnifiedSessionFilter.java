@@ -4,6 +4,7 @@ import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.store.SessionStore;
+import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.store.Stores;
 import dev.unisession.api.SessionEventListener;
 import dev.unisession.api.SessionManager;
@@ -284,18 +285,60 @@ public class UnifiedSessionFilter implements Filter {
                 LOG.log(System.Logger.Level.WARNING, "Filter extension " + e.getClass().getName() + " failed", ex);
             }
         }
-        boolean async = false;
+        Throwable thrown = null;
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
-            async = request.isAsyncStarted();
-        } finally {
-            if (async) {
+            if (request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(new CommitOnComplete(state));
-            } else {
-                state.commit();
+                return;
             }
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            thrown = e;
+        }
+        try {
+            state.commit();
+        } catch (StoreUnavailableException e) {
+            // recorded by the state; answered below
+        }
+        StoreUnavailableException failure = state.failure();
+        if (failure == null && thrown != null) {
+            // A store failure the state has not seen (e.g. thrown through a session this request did not load).
+            failure = StoreUnavailableException.in(thrown);
+            if (failure != null) state.failed("request", null, failure);
+        }
+        if (failure != null && !response.isCommitted()) {
+            unavailable(response);
+            return;
+        }
+        if (thrown instanceof IOException) throw (IOException) thrown;
+        if (thrown instanceof ServletException) throw (ServletException) thrown;
+        if (thrown instanceof RuntimeException) throw (RuntimeException) thrown;
+        if (thrown instanceof Error) throw (Error) thrown;
+    }
+
+    /**
+     * The answer to a request whose session could not be loaded or whose changes could not be saved: 503 with
+     * {@code Retry-After}, nothing of the application's response (its output, headers and cookies, including a new
+     * session's cookie), and no change to the client's cookies.
+     */
+    static void unavailable(HttpServletResponse response) throws IOException {
+        response.reset();
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentType("text/plain;charset=UTF-8");
+        byte[] body = "The session store is unavailable. Please retry in a moment.\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        try {
+            response.getOutputStream().write(body);
+        } catch (IllegalStateException e) {
+            response.getWriter().write(new String(body, java.nio.charset.StandardCharsets.UTF_8)); // writer in use
         }
     }
+
+    /** What a client is told to wait before it retries a request answered 503 for a store failure. */
+    private static final String RETRY_AFTER_SECONDS = "1";
 
     /** A FORWARD/INCLUDE/ERROR/ASYNC dispatch of a request we already wrap: same session state. */
     private static void nested(HttpServletRequest request, HttpServletResponse response, RequestSession state,
@@ -340,17 +383,27 @@ public class UnifiedSessionFilter implements Filter {
 
         @Override
         public void onComplete(AsyncEvent event) {
-            state.commit();
+            commit();
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            state.commit();
+            commit();
         }
 
         @Override
         public void onError(AsyncEvent event) {
-            state.commit();
+            commit();
+        }
+
+        /** Async completion: the response is on its way; a failed save is counted and audited by the state. */
+        private void commit() {
+            try {
+                state.commit();
+            } catch (StoreUnavailableException e) {
+                LOG.log(System.Logger.Level.ERROR, "Session changes of an async request could not be saved: {0}",
+                        e.getMessage());
+            }
         }
 
         @Override

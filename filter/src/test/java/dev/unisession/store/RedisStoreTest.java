@@ -1,5 +1,9 @@
 package dev.unisession.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.unisession.core.SessionDelta;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -41,12 +45,60 @@ class RedisStoreTest extends SessionStoreContract {
         String id = id();
         store.save(create(id, "carol", 600, Map.of("a", b("1"))));
         Map<String, byte[]> hash = resp.hgetall(prefix + "{" + id + "}");
-        assertEquals(Set.of("a", "m", "c", "p", "v", ".a"), hash.keySet());
+        assertEquals(Set.of("a", "m", "c", "p", "v", "o", ".a"), hash.keySet());
         assertEquals("carol", new String(hash.get("p")));
         assertNotNull(resp.call("ZSCORE", prefix + "expiry", id));
         assertEquals(1L, resp.call("SISMEMBER", prefix + "p:carol", id));
         long ttl = (Long) resp.call("PTTL", prefix + "{" + id + "}");
         assertTrue(ttl > 0, "the hash carries a TTL so Redis frees it even without sweepers: " + ttl);
+    }
+
+    private static SessionDelta set(String id, String name, String value) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, false, 0, now, now, 600, null, null, null, false, Map.of(name, b(value)),
+                Set.of());
+    }
+
+    /**
+     * A write whose reply was lost is sent again with the same operation id: it is applied once, and the resend
+     * answers the version the first one produced (Redisson itself never resends; our one layer of retries does).
+     */
+    @Test
+    void aResentWriteIsAppliedOnce() {
+        String id = id();
+        RedisStore redis = (RedisStore) store;
+        long created = redis.save(create(id, "carol", 600, Map.of("a", b("1"))), "op-1");
+        SessionDelta change = update(id, Map.of("a", b("2")), Set.of());
+        long first = redis.save(change, "op-2");
+        assertEquals(created + 1, first);
+        assertEquals(first, redis.save(change, "op-2"), "the resend answers the first write's version");
+        assertEquals(first, redis.load(id).version(), "and the version rose by exactly one");
+        assertEquals(0, redis.save(create(id, "carol", 600, Map.of("a", b("1"))), "op-1"),
+                "an older operation id is not mistaken for the last one: the create finds the session there");
+        assertEquals(first + 1, redis.save(update(id, Map.of("a", b("3")), Set.of()), "op-3"));
+    }
+
+    /** A Redis that stops answering for a moment (a busy host, a GC pause) is waited for, not taken for gone. */
+    @Test
+    void aBrieflyStalledRedisIsWaitedFor() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+             RedisStore s = TestStores.redis(privateRedis.url(), "stall:", java.time.Clock.systemUTC())) {
+            String id = id();
+            s.save(create(id, "carol", 600, Map.of("a", b("1"))));
+            privateRedis.pause();
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                privateRedis.resume();
+            });
+            t.start();
+            assertEquals(2, s.save(set(id, "a", "2")), "the write waited for the stalled server and went through");
+            t.join();
+            assertArrayEquals(b("2"), s.load(id).attributes().get("a"));
+        }
     }
 
     @Test

@@ -4,16 +4,22 @@ import dev.unisession.core.SessionDelta;
 import dev.unisession.core.SessionRecord;
 import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
+import dev.unisession.store.StoreUnavailableException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real store that counts every call and keeps the deltas it was given. */
+/**
+ * A real store that counts every call and keeps the deltas it was given; it fails on demand, as a store that is
+ * down or past its deadline does: the operations named in {@link #failing} ({@code load}, {@code save},
+ * {@code changeId}, {@code delete}; {@code save:NAME} for saves that change attribute NAME) throw {@link StoreUnavailableException} without reaching the store.
+ */
 final class CountingStore implements SessionStore {
 
     private final SessionStore delegate;
+    final Set<String> failing = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final AtomicInteger calls = new AtomicInteger();
     final AtomicInteger loads = new AtomicInteger();
     private final List<SessionDelta> saves = new ArrayList<>();
@@ -35,12 +41,15 @@ final class CountingStore implements SessionStore {
     public SessionRecord load(String id) {
         calls.incrementAndGet();
         loads.incrementAndGet();
+        fail("load");
         return delegate.load(id);
     }
 
     @Override
     public long save(SessionDelta delta) {
         calls.incrementAndGet();
+        fail("save");
+        for (String name : delta.changed().keySet()) fail("save:" + name);
         synchronized (saves) {
             saves.add(delta);
         }
@@ -50,12 +59,14 @@ final class CountingStore implements SessionStore {
     @Override
     public boolean changeId(String oldId, String newId) {
         calls.incrementAndGet();
+        fail("changeId");
         return delegate.changeId(oldId, newId);
     }
 
     @Override
     public boolean delete(String id) {
         calls.incrementAndGet();
+        fail("delete");
         return delegate.delete(id);
     }
 
@@ -69,6 +80,13 @@ final class CountingStore implements SessionStore {
     public List<SessionRecord> claimExpired(long now, int max) {
         // The background sweeper calls this; it is not a request-path call.
         return delegate.claimExpired(now, max);
+    }
+
+    private void fail(String operation) {
+        if (failing.contains(operation)) {
+            throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "test store: " + operation
+                    + " fails on purpose", null);
+        }
     }
 
     /** The deltas saved so far for one session id. */

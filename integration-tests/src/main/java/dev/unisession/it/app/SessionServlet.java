@@ -270,6 +270,23 @@ public class SessionServlet extends HttpServlet {
                 w.println("end");
                 return;
             }
+            case "set-after-flush": { // the change comes after the response has gone out
+                HttpSession s = req.getSession();
+                resp.getWriter().println("flushed");
+                resp.flushBuffer();
+                s.setAttribute(name, value);
+                return;
+            }
+            case "set-catch": { // an application that catches whatever its flush throws and carries on
+                req.getSession().setAttribute(name, value);
+                try {
+                    resp.flushBuffer();
+                } catch (RuntimeException e) {
+                    resp.getWriter().println("caught=" + e.getClass().getSimpleName());
+                }
+                resp.getWriter().println("app-output");
+                return;
+            }
             case "big-stream": {
                 req.getSession().setAttribute(name, value);
                 byte[] chunk = new byte[64 * 1024];
