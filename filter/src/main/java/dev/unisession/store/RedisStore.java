@@ -134,10 +134,17 @@ public final class RedisStore implements SessionStore {
             "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
             "return 1");
 
-    /** KEYS[1] hash: returns its fields and values and deletes it, atomically (empty if it did not exist). */
+    /**
+     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: returns the hash's fields and values and deletes it,
+     * atomically (empty if it did not exist), leaving a tombstone like a delete: the id has ended (expired, or moved
+     * to a new id), and a tier behind must neither claim it again nor copy it back.
+     */
     private static final String TAKE = String.join("\n",
             "local h = redis.call('HGETALL', KEYS[1])",
-            "if #h > 0 then redis.call('DEL', KEYS[1]) end",
+            "if #h > 0 then",
+            "  redis.call('DEL', KEYS[1])",
+            "  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
+            "end",
             "return h");
 
     /** KEYS[1] expiry index, ARGV[1] id, ARGV[2] now: removes the id only if it is still due; 1 if it did. */
@@ -655,7 +662,8 @@ public final class RedisStore implements SessionStore {
     public boolean changeId(String oldId, String newId) {
         // Not resendable: a resent TAKE would find nothing (the first one took the hash).
         List<Object> flat = call("changeId", false, () -> redis.getScript(ByteArrayCodec.INSTANCE).<List<Object>>evalAsync(
-                hashKey(oldId), RScript.Mode.READ_WRITE, TAKE, RScript.ReturnType.LIST, List.of(hashKey(oldId))));
+                hashKey(oldId), RScript.Mode.READ_WRITE, TAKE, RScript.ReturnType.LIST,
+                List.of(hashKey(oldId), tombstoneKey(oldId)), (Object) utf8(Long.toString(TOMBSTONE_MS))));
         if (flat == null || flat.isEmpty()) return false;
         SessionRecord r = parse(oldId, flat);
         List<Object> set = new ArrayList<>(flat.size());
@@ -691,6 +699,11 @@ public final class RedisStore implements SessionStore {
             publish(batch, id);
         });
         return deleted.get(0).toCompletableFuture().join() == 1L;
+    }
+
+    @Override
+    public boolean knows(String id) {
+        return call("knows", true, () -> redis.getKeys().countExistsAsync(hashKey(id), tombstoneKey(id))) > 0;
     }
 
     @Override
@@ -758,7 +771,8 @@ public final class RedisStore implements SessionStore {
             for (String id : claimed) {
                 String key = hashKey(id);
                 taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, TAKE,
-                        RScript.ReturnType.LIST, List.of(key)));
+                        RScript.ReturnType.LIST, List.of(key, tombstoneKey(id)),
+                        (Object) utf8(Long.toString(TOMBSTONE_MS))));
                 publish(takes, id);
             }
         });

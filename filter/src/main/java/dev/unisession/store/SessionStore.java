@@ -76,6 +76,14 @@ public interface SessionStore extends AutoCloseable {
     default void announce(String id) {
     }
 
+    /**
+     * True when this store has the session, or ended it moments ago (deleted, expired, renamed: its tombstone). A
+     * tier behind this one must then neither claim the session as expired nor copy it back.
+     */
+    default boolean knows(String id) {
+        return load(id) != null;
+    }
+
     /** Removes a session. @return true when it existed */
     boolean delete(String id);
 

@@ -451,7 +451,9 @@ public final class TieredStore implements SessionStore {
 
     private boolean inCache(String id) {
         try {
-            return cacheCall(() -> cache.load(id)) != null;
+            // Also a session the cache tier claimed or deleted moments ago (its tombstone): another sweeper may be
+            // about to delete its database row, and claiming that row too would end the session twice.
+            return cacheCall(() -> cache.knows(id));
         } catch (CacheDown | StoreUnavailableException e) {
             return true; // unsure: leave it for a later sweep
         }
