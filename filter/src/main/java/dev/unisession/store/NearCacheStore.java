@@ -5,10 +5,12 @@ import dev.unisession.core.SessionRecord;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -20,12 +22,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * shared store adds that much grace to every expiry, so no session ends early); until then only the cached copy
  * moves. Entries are dropped when another node reports a change, all of them when notices may have been missed
  * (reconnect), and the cache is bypassed entirely while the store's change feed is down.
+ *
+ * <p>Entries live in a Caffeine cache (bounded, idle expiry on the store's clock): every request thread reads and
+ * replaces entries without a shared lock, and entries are immutable, so no record is copied under a lock. A change
+ * to an entry is a compare-and-set on the entry read before, so two requests racing on one session never leave a
+ * copy that mixes their writes (the loser's entry is dropped and the next read goes to the store).
  */
 public final class NearCacheStore implements SessionStore {
 
     private final SessionStore shared;
-    private final int maxEntries;
-    private final long idleMillis;
     private final double touchFraction;
     private final Clock clock;
     /**
@@ -37,33 +42,22 @@ public final class NearCacheStore implements SessionStore {
     private static final int STRIPES = 1024;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
-    private final LinkedHashMap<String, Entry> entries;
+    private final Cache<String, Entry> entries;
 
-    private static final class Entry {
-        final SessionRecord record;
-        /** The access time last written to the shared store. */
-        final long storedAccess;
-        long lastUsed;
-
-        Entry(SessionRecord record, long storedAccess, long lastUsed) {
-            this.record = record;
-            this.storedAccess = storedAccess;
-            this.lastUsed = lastUsed;
-        }
+    /** A cached session and the access time last written to the shared store. */
+    private record Entry(SessionRecord record, long storedAccess) {
     }
 
     public NearCacheStore(SessionStore shared, int maxEntries, Duration idle, double touchFraction, Clock clock) {
         this.shared = shared;
-        this.maxEntries = maxEntries;
-        this.idleMillis = idle.toMillis();
         this.touchFraction = touchFraction;
         this.clock = clock;
-        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-                return size() > NearCacheStore.this.maxEntries;
-            }
-        };
+        this.entries = Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .expireAfterAccess(idle)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .executor(Runnable::run) // maintenance on the calling thread: no pool thread to leak at undeploy
+                .build();
         shared.addChangeListener(new ChangeListener() {
             @Override
             public void changed(String id) {
@@ -83,27 +77,26 @@ public final class NearCacheStore implements SessionStore {
         return id.hashCode() & (STRIPES - 1);
     }
 
-    private synchronized Entry get(String id, long now) {
-        Entry e = entries.get(id);
+    private Entry get(String id, long now) {
+        Entry e = entries.getIfPresent(id);
         if (e == null) return null;
-        if (now - e.lastUsed > idleMillis || e.record.isExpired(now)) {
-            entries.remove(id);
+        if (e.record.isExpired(now)) {
+            entries.asMap().remove(id, e);
             return null;
         }
-        e.lastUsed = now;
         return e;
     }
 
-    private synchronized void put(SessionRecord r, long storedAccess, long now) {
-        entries.put(r.id(), new Entry(r, storedAccess, now));
+    private void put(SessionRecord r, long storedAccess) {
+        entries.put(r.id(), new Entry(r, storedAccess));
     }
 
-    private synchronized void evict(String id) {
-        entries.remove(id);
+    private void evict(String id) {
+        entries.invalidate(id);
     }
 
-    private synchronized void clear() {
-        entries.clear();
+    private void clear() {
+        entries.invalidateAll();
     }
 
     /** The shared store behind this cache. */
@@ -112,8 +105,9 @@ public final class NearCacheStore implements SessionStore {
     }
 
     /** How many sessions are cached. */
-    public synchronized int size() {
-        return entries.size();
+    public int size() {
+        entries.cleanUp();
+        return (int) entries.estimatedSize();
     }
 
     public long hits() {
@@ -153,7 +147,7 @@ public final class NearCacheStore implements SessionStore {
         SessionRecord r = shared.load(id);
         if (r != null && shared.isChangeFeedLive() && stripes.get(stripe) == changesBefore
                 && resets.get() == resetsBefore) {
-            put(r, r.lastAccessedAt(), now);
+            put(r, r.lastAccessedAt());
         }
         return r;
     }
@@ -163,14 +157,12 @@ public final class NearCacheStore implements SessionStore {
         long now = clock.millis();
         boolean live = shared.isChangeFeedLive();
         if (delta.isTouchOnly() && live) {
-            synchronized (this) {
-                Entry cached = get(delta.id(), now);
-                if (cached != null && !touchDue(cached, delta)) {
-                    entries.put(delta.id(), new Entry(cached.record.accessedAt(delta.lastAccessedAt()),
-                            cached.storedAccess, now));
-                    return cached.record.version();
-                }
+            Entry cached = get(delta.id(), now);
+            if (cached != null && !touchDue(cached, delta) && entries.asMap().replace(delta.id(), cached,
+                    new Entry(cached.record.accessedAt(delta.lastAccessedAt()), cached.storedAccess))) {
+                return cached.record.version();
             }
+            // a concurrent change replaced the entry: write through
         }
         long version;
         try {
@@ -179,18 +171,17 @@ public final class NearCacheStore implements SessionStore {
             ended(delta.id()); // the write may or may not have landed: only the store can tell now
             throw e;
         }
-        synchronized (this) {
-            Entry cached = entries.get(delta.id());
-            if (version > 0 && live && delta.created()) {
-                put(delta.toRecord(), delta.lastAccessedAt(), now);
-            } else if (version > 0 && live && cached != null && cached.record.version() == version - 1) {
-                // Ours was the very next write after the cached copy: apply it. Otherwise a concurrent write
-                // came between, and only the store has the whole truth.
-                put(cached.record.apply(delta), delta.lastAccessedAt(), now);
-            } else {
-                entries.remove(delta.id());
-            }
+        if (version > 0 && live && delta.created()) {
+            put(delta.toRecord(), delta.lastAccessedAt());
+            return version;
         }
+        Entry cached = entries.getIfPresent(delta.id());
+        // Ours was the very next write after the cached copy: apply it (unless the entry changed meanwhile).
+        // Otherwise a concurrent write came between, and only the store has the whole truth.
+        boolean applied = version > 0 && live && cached != null && cached.record.version() == version - 1
+                && entries.asMap().replace(delta.id(), cached,
+                        new Entry(cached.record.apply(delta), delta.lastAccessedAt()));
+        if (!applied) evict(delta.id());
         return version;
     }
 

@@ -495,6 +495,7 @@ final class RequestSession implements UnifiedSession {
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {
             long version;
+            long before = s.active().version();
             try {
                 version = runtime.engine().commit(s.active());
                 if (version == 0) {
@@ -509,7 +510,10 @@ final class RequestSession implements UnifiedSession {
                 return;
             }
             String id = s.getId();
-            if (runtime.versionHints() && version > 0 && version != clientVersion && !response.isCommitted()) {
+            // The version hint follows this client's own writes (read-your-writes on another node); a request that
+            // wrote nothing sends no cookie.
+            if (runtime.versionHints() && version > 0 && version != before && version != clientVersion
+                    && !response.isCommitted()) {
                 response.addHeader("Set-Cookie", runtime.cookie().issueVersion(id, version));
                 clientVersion = version;
             }
