@@ -5,10 +5,13 @@
 #   bench/run.sh            30 s per setup, 10,000 sessions
 #   bench/run.sh --quick     5 s per setup, 2,000 sessions, short JMH (a few minutes in all)
 #   bench/run.sh --smoke     1 s per setup, 100 sessions, two setups, no JMH (the CI's seconds-long check)
+#   bench/run.sh --tomcat [--quick]                 on the stock Tomcat distribution (bench/tomcat.sh)
+#   bench/run.sh --two-node [SECONDS] [--pause-redis] two stock Tomcat nodes, checked (bench/tomcat.sh)
 # Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432 (database test, user postgres) for the Redis
 # and tiered setups; wrk is installed from Debian's packages if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in --tomcat|--two-node) exec bench/tomcat.sh "$@" ;; esac
 mode=${1:-full}
 case "$mode" in
   --quick) duration=5s; warmup=3s; sessions=2000; setups="client native memory tiered spring tomcat-tiered redisson-tomcat"

@@ -11,7 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The one servlet every setup serves, plain HttpSession only: {@code seed} makes a session with three short
  * attributes, {@code read} reads them (90 % of the load), {@code write} changes one (10 %), {@code noop} touches
- * no session (the load client's own ceiling).
+ * no session (the load client's own ceiling). For the checking two-node client ({@link TwoNodeLoad}), each answer
+ * starting with the session's id: {@code check} reads the three attributes, {@code set&name=N} sets attribute N,
+ * {@code names} lists the attribute names, one a line.
  */
 public final class BenchServlet extends HttpServlet {
 
@@ -35,6 +37,25 @@ public final class BenchServlet extends HttpServlet {
         if (s == null) {
             resp.setStatus(404);
             resp.getWriter().write("no session");
+            return;
+        }
+        if ("check".equals(op)) {
+            resp.getWriter().write(s.getId() + " " + s.getAttribute("user") + " " + s.getAttribute("role") + " "
+                    + s.getAttribute("visits"));
+            return;
+        }
+        if ("set".equals(op)) {
+            String name = req.getParameter("name");
+            s.setAttribute(name, name);
+            resp.getWriter().write(s.getId());
+            return;
+        }
+        if ("names".equals(op)) {
+            StringBuilder sb = new StringBuilder(s.getId());
+            for (java.util.Enumeration<String> e = s.getAttributeNames(); e.hasMoreElements(); ) {
+                sb.append('\n').append(e.nextElement());
+            }
+            resp.getWriter().write(sb.toString());
             return;
         }
         if ("write".equals(op)) {

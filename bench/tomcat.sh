@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# Measurements on the stock Apache Tomcat distribution (bench/target/dist, unpacked from Maven Central's
+# org.apache.tomcat:tomcat zip by the bench build), set up as a new user would: each node an unpacked Tomcat with a
+# CATALINA_BASE of its own, started with bin/catalina.sh run, a WAR holding BenchServlet (plus
+# unisession-filter-*-all.jar in WEB-INF/lib for the unisession setups), settings as -Dunisession.* in
+# CATALINA_OPTS, the PostgreSQL driver in the base's lib/. bench/run.sh hands these modes over:
+#
+#   bench/run.sh --tomcat [--quick]
+#       native (container sessions, no jar), memory, redis, tiered in turn; wrk -t2 -c64 with bench/wrk.lua (90 %
+#       reads of three attributes, 10 % writes of one) for 30 s (--quick: 5 s) over 10,000 (2,000) seeded sessions.
+#       Per setup: req/s, p50/p99, ratio to native, server CPU µs per request (utime+stime of the Tomcat JVM over
+#       the measured run / requests), Redis commands and database transactions per request, non-2xx answers.
+#       Writes bench/results/tomcat.md.
+#   bench/run.sh --two-node [SECONDS] [--pause-redis]
+#       two Tomcat nodes, no affinity, store=redis then store=tiered, the same 64 sessions used from both nodes at
+#       once by dev.unisession.bench.TwoNodeLoad (32 client threads per node, SECONDS of load, default 60), which
+#       checks every answer and, at the end, that every acknowledged write is there. --pause-redis: the nodes use a
+#       private redis-server (started here on a free port; the shared one on 6379 is never signalled), stopped for
+#       300 ms every 2 s during the load. Writes bench/results/two-node.md (two-node-pause-redis.md); exits 1 when a
+#       check failed.
+#
+# Needs Redis on 127.0.0.1:6379 (keys under a prefix of this run, deleted at the end) and PostgreSQL on
+# 127.0.0.1:5432 (database test, user postgres). BENCH_SKIP_BUILD=1 uses the built jars as they are;
+# BENCH_FILTER_JAR=path measures another unisession-filter-*-all.jar; BENCH_UNISESSION_OPTS="-Dunisession.x=y ..."
+# adds settings to the unisession setups (named in the results); BENCH_OUT=dir writes the results there instead;
+# BENCH_KEEP_WORK=1 keeps the temporary CATALINA_BASEs and logs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=; quick=; seconds=60; pause=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tomcat) mode=tomcat ;;
+    --two-node) mode=two-node; if [[ "${2:-}" =~ ^[0-9]+$ ]]; then seconds=$2; shift; fi ;;
+    --quick) quick=1 ;;
+    --pause-redis) pause=1 ;;
+    *) echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
+  esac
+  shift
+done
+[ -n "$mode" ] || { echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64; }
+[ "$seconds" -ge 1 ] && [ "$seconds" -le 3600 ] || { echo "[tomcat] SECONDS must be 1..3600" >&2; exit 64; }
+
+tomcat_version=11.0.24
+results_dir=${BENCH_OUT:-bench/results}
+jar=bench/target/unisession-bench.jar
+home=$PWD/bench/target/dist/apache-tomcat-$tomcat_version
+if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then mvn -B -q -DskipTests -pl bench -am package; fi
+alljar=${BENCH_FILTER_JAR:-$(ls -t filter/target/unisession-filter-*-all.jar 2>/dev/null | head -1 || true)}
+pgjar=$(ls bench/target/tomcat-lib/postgresql-*.jar 2>/dev/null | head -1 || true)
+for f in "$jar" "$alljar" "$pgjar" "$home/bin/catalina.sh" bench/target/classes/dev/unisession/bench/BenchServlet.class; do
+  [ -n "$f" ] && [ -e "$f" ] || { echo "[tomcat] missing ${f:-a jar}: build with mvn -B -q -DskipTests -pl bench -am package" >&2; exit 1; }
+done
+if [ "$mode" = tomcat ]; then command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; fi
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+
+# Settings come only from what this script passes: nothing from the caller's environment.
+for v in $(compgen -e | grep '^UNISESSION_' || true); do unset "$v"; done
+unset JAVA_OPTS CATALINA_OPTS JRE_HOME CATALINA_PID CATALINA_OUT 2>/dev/null || true
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/unisession-tomcat.XXXXXX")
+prefix="tcbench$$:"
+keys="b1:$(head -c 32 /dev/urandom | base64 -w0)"
+jvm="-Xms1g -Xmx1g -XX:+UseParallelGC"
+pids=()          # Tomcat JVMs started here
+redis_pid=       # the private redis-server of --pause-redis
+client_pid=      # the load client, seeder or wrk under way (timeout's pid)
+cleaned=
+
+# run_bounded SECONDS COMMAND...: in the background under timeout, so that a signal to this script is handled at
+# once (bash runs traps only between foreground commands); the trap stops it too.
+run_bounded() {
+  local limit=$1 rc=0
+  shift
+  timeout -k 10 "$limit" "$@" &
+  client_pid=$!
+  wait "$client_pid" || rc=$?
+  client_pid=
+  return "$rc"
+}
+stop_pid() { # SIGTERM, up to 30 s for a clean stop, then SIGKILL
+  local p=$1
+  kill -0 "$p" 2>/dev/null || return 0
+  kill -TERM "$p" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+cleanup() {
+  [ -n "$cleaned" ] && return; cleaned=1
+  local p
+  if [ -n "$client_pid" ]; then kill -TERM "$client_pid" 2>/dev/null || true; wait "$client_pid" 2>/dev/null || true; fi
+  if [ -n "$redis_pid" ]; then kill -CONT "$redis_pid" 2>/dev/null || true; fi
+  for p in "${pids[@]}"; do stop_pid "$p"; done
+  if [ -n "$redis_pid" ]; then stop_pid "$redis_pid"; fi
+  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "$prefix*" 2>/dev/null | xargs -r redis-cli -h 127.0.0.1 -p 6379 DEL >/dev/null 2>&1 || true
+  if [ "${BENCH_KEEP_WORK:-}" = 1 ]; then echo "[tomcat] kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { # the first port from $1 on that nothing listens on
+  local p=$1
+  while port_busy "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# The WAR: BenchServlet at /bench, as ROOT.war; with the drop-in jar in WEB-INF/lib when $2 is yes.
+make_war() {
+  local out=$1 with_jar=$2 d
+  d=$(mktemp -d "$work/war.XXXX")
+  mkdir -p "$d/WEB-INF/classes/dev/unisession/bench"
+  cp bench/target/classes/dev/unisession/bench/BenchServlet.class "$d/WEB-INF/classes/dev/unisession/bench/"
+  cat >"$d/WEB-INF/web.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+  <servlet><servlet-name>bench</servlet-name><servlet-class>dev.unisession.bench.BenchServlet</servlet-class></servlet>
+  <servlet-mapping><servlet-name>bench</servlet-name><url-pattern>/bench</url-pattern></servlet-mapping>
+</web-app>
+EOF
+  if [ "$with_jar" = yes ]; then mkdir -p "$d/WEB-INF/lib"; cp "$alljar" "$d/WEB-INF/lib/"; fi
+  (cd "$d" && jar cf "$out" .)
+  rm -rf "$d"
+}
+make_war "$work/plain.war" no
+make_war "$work/unisession.war" yes
+
+# start_tomcat NAME PORT WAR SETTINGS...: a CATALINA_BASE of its own under $work, started in the background;
+# sets $tomcat_pid (the JVM: catalina.sh run execs java) after the WAR answers.
+start_tomcat() {
+  local name=$1 port=$2 war=$3 base=$work/$1 p
+  shift 3
+  mkdir -p "$base"/{logs,temp,work,webapps,lib}
+  cp -r "$home/conf" "$base/"
+  sed -i -e "s|<Connector port=\"8080\"|<Connector address=\"127.0.0.1\" port=\"$port\"|" \
+         -e 's|<Server port="8005"|<Server port="-1"|' "$base/conf/server.xml"
+  grep -q "address=\"127.0.0.1\" port=\"$port\"" "$base/conf/server.xml" || { echo "[tomcat] server.xml not as expected" >&2; exit 1; }
+  cp "$pgjar" "$base/lib/"
+  cp "$war" "$base/webapps/ROOT.war"
+  CATALINA_HOME=$home CATALINA_BASE=$base CATALINA_TMPDIR=$base/temp JAVA_HOME=$java_home \
+    CATALINA_OPTS="$jvm $*" sh "$home/bin/catalina.sh" run >"$base/logs/console.log" 2>&1 &
+  p=$!
+  pids+=("$p")
+  local deadline=$((SECONDS + 120)) code
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/bench?op=noop" || true)
+    [ "$code" = 200 ] && break
+    if ! kill -0 "$p" 2>/dev/null || [ $SECONDS -ge $deadline ] \
+       || grep -q -e 'startup failed due to previous errors' -e 'Error filterStart' -e 'Error listenerStart' "$base/logs/console.log"; then
+      echo "[tomcat] $name did not start on port $port:" >&2; tail -40 "$base/logs/console.log" >&2; exit 1
+    fi
+    sleep 0.3
+  done
+  tomcat_pid=$p
+  if [ "$(cat "/proc/$p/comm" 2>/dev/null)" != java ]; then
+    tomcat_pid=$(pgrep -P "$p" -x java | head -1)
+    [ -n "$tomcat_pid" ] || { echo "[tomcat] no JVM under pid $p" >&2; exit 1; }
+  fi
+}
+stop_tomcat() { # stop_tomcat PID: the JVM, then forget it
+  local p=$1 q keep=()
+  stop_pid "$p"
+  for q in "${pids[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+  pids=("${keep[@]+"${keep[@]}"}")
+}
+
+settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
+  local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false"
+  case "$1" in
+    redis) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix" ;;
+    tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=jdbc:postgresql://127.0.0.1:5432/test -Dunisession.jpa.user=postgres" ;;
+  esac
+  echo "$s${BENCH_UNISESSION_OPTS:+ $BENCH_UNISESSION_OPTS}"
+}
+
+redis_calls() { redis-cli -h 127.0.0.1 -p "${1:-6379}" INFO commandstats 2>/dev/null | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /info|ping/ {s+=$3} END {print s+0}'; }
+db_tx() { psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT xact_commit FROM pg_stat_database WHERE datname='test'" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; } # utime+stime, fields 14 and 15
+jar_info() {
+  echo "\`$(basename "$alljar")\` of $(date -u -r "$alljar" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$alljar" | cut -c1-12)${BENCH_UNISESSION_OPTS:+; extra settings \`$BENCH_UNISESSION_OPTS\`}"
+}
+machine() { echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1)"; }
+# Lines of the nodes' console and localhost logs (catalina.*.log repeats the console) with a fixed string, but not
+# Tomcat's own leak warnings at undeploy ("... failed to remove it when the web application was stopped").
+log_lines() { # log_lines PATTERN BASE...
+  local b f
+  for b in "${@:2}"; do
+    for f in "$b"/logs/console.log "$b"/logs/localhost.*.log; do
+      [ -f "$f" ] && grep -h -F -- "$1" "$f" | grep -v -e checkThreadLocalMapForLeaks -e clearReferencesThreads || true
+    done
+  done
+}
+log_count() { log_lines "$@" | wc -l | tr -d ' '; }
+
+# --------------------------------------------------------------------------------------------------------------
+if [ "$mode" = tomcat ]; then
+  if [ -n "$quick" ]; then duration=5; warmup=3; sessions=2000; label="--tomcat --quick"
+  else duration=30; warmup=10; sessions=10000; label="--tomcat"; fi
+  tsv="$work/tomcat.tsv"; : >"$tsv"
+  port=18290
+  for setup in native memory redis tiered; do
+    port=$(free_port "$port")
+    war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
+    [ "$setup" = native ] && { war=$work/plain.war; opts=; }
+    echo "[tomcat] $setup: starting Tomcat $tomcat_version on 127.0.0.1:$port"
+    start_tomcat "$setup" "$port" "$war" $opts
+    pid=$tomcat_pid
+    run_bounded 300 java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$work/cookies.txt" \
+      || { echo "[tomcat] $setup failed to seed:" >&2; tail -40 "$work/$setup/logs/console.log" >&2; exit 1; }
+    want=USESSION; [ "$setup" = native ] && want=JSESSIONID
+    first=$(head -1 "$work/cookies.txt")
+    [[ "; $first" == *"; $want="* ]] || { echo "[tomcat] $setup: seeded cookies are '$first', no $want" >&2; exit 1; }
+    check=$(curl -s --max-time 5 -H "Cookie: $first" "http://127.0.0.1:$port/bench?op=read")
+    [[ "$check" == user*" member "* ]] || { echo "[tomcat] $setup: a seeded session reads as '$check'" >&2; exit 1; }
+    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >/dev/null
+    sleep 1
+    r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid")
+    run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >"$work/wrk.out"
+    c1=$(cpu_ticks "$pid"); r1=$(redis_calls); d1=$(db_tx)
+    out=$(cat "$work/wrk.out")
+    line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
+    read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
+    awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
+        -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
+      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\n", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x}' >>"$tsv"
+    tail -1 "$tsv"
+    stop_tomcat "$pid"
+    port=$((port + 1))
+  done
+  md=$results_dir/tomcat.md
+  mkdir -p "$results_dir"
+  {
+    echo "## Stock Tomcat $tomcat_version distribution (bench/run.sh $label)"
+    echo
+    echo "$(date -u +%Y-%m-%d), $(machine); wrk -t2 -c64 for ${duration} s after ${warmup} s of warm-up over $sessions"
+    echo "seeded sessions; 90 % reads of three attributes, 10 % writes of one. Each setup: an unpacked"
+    echo "\`org.apache.tomcat:tomcat:$tomcat_version\` zip, own CATALINA_BASE, \`catalina.sh run\` with \`$jvm\`, stock"
+    echo "conf/ (access log on) but the connector on 127.0.0.1; the WAR's servlet is bench's BenchServlet; unisession as"
+    echo "\`unisession-filter-*-all.jar\` in WEB-INF/lib, settings as \`-Dunisession.*\` in CATALINA_OPTS; PostgreSQL"
+    echo "driver in the base's lib/. Filter jar: $(jar_info)."
+    echo
+    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis cmds/req | DB tx/req | non-2xx | socket errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' '
+      BEGIN { l["native"] = "Tomcat, container sessions (no jar)"; l["memory"] = "Tomcat + unisession memory"
+              l["redis"] = "Tomcat + unisession redis"; l["tiered"] = "Tomcat + unisession tiered (Redis + PostgreSQL)" }
+      $1 == "native" { nat = $2 }
+      { rows[NR] = $0 }
+      END { for (i = 1; i <= NR; i++) { split(rows[i], f, "\t")
+              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.3f | %.4f | %d | %d |\n", l[f[1]], f[2],
+                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[6], f[7], f[8], f[9] } }' "$tsv"
+    echo
+    echo "Server CPU: utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run, per request. Redis"
+    echo "commands and database transactions are server-wide counters (INFO commandstats, pg_stat_database"
+    echo "xact_commit) of the shared servers, so they include whatever else used them meanwhile (the memory row"
+    echo "shows that background). non-2xx: wrk's count of answers with status ≥ 400."
+  } >"$md"
+  cat "$md"
+  exit 0
+fi
+
+# --------------------------------------------------------------------------------------------------------------
+# --two-node
+redis_port=6379
+if [ -n "$pause" ]; then
+  command -v redis-server >/dev/null || { echo "[tomcat] redis-server is needed for --pause-redis" >&2; exit 1; }
+  redis_port=$(free_port 16390)
+  mkdir -p "$work/redis"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis" \
+    --logfile "$work/redis/redis.log" >/dev/null 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$redis_port" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  redis-cli -h 127.0.0.1 -p "$redis_port" PING 2>/dev/null | grep -q PONG || { echo "[tomcat] private redis-server did not start" >&2; exit 1; }
+  [ "$redis_port" != 6379 ] && grep -q redis-server "/proc/$redis_pid/cmdline" || { echo "[tomcat] pid $redis_pid is not our redis-server" >&2; exit 1; }
+  echo "[tomcat] private redis-server pid $redis_pid on 127.0.0.1:$redis_port (stopped 300 ms every 2 s during the load)"
+fi
+redis_url=redis://127.0.0.1:$redis_port
+tsv="$work/two-node.tsv"; : >"$tsv"
+failed=0
+port=18300
+for store in redis tiered; do
+  p1=$(free_port "$port"); p2=$(free_port $((p1 + 1))); port=$((p2 + 1))
+  opts=$(settings "$store" "$redis_url")
+  echo "[tomcat] two-node $store: nodes on 127.0.0.1:$p1 and 127.0.0.1:$p2, Redis $redis_url"
+  start_tomcat "$store-1" "$p1" "$work/unisession.war" $opts; n1=$tomcat_pid
+  start_tomcat "$store-2" "$p2" "$work/unisession.war" $opts; n2=$tomcat_pid
+  pause_args=()
+  [ -n "$pause" ] && pause_args=(--pause-pid "$redis_pid" --pause-ms 300 --pause-every-ms 2000)
+  rc=0
+  run_bounded $((seconds + 300)) java -cp "$jar" dev.unisession.bench.TwoNodeLoad --label "$store" \
+    --nodes "http://127.0.0.1:$p1,http://127.0.0.1:$p2" --sessions 64 --connections 32 --seconds "$seconds" \
+    --result "$work/$store.result" "${pause_args[@]+"${pause_args[@]}"}" || rc=$?
+  [ -n "$pause" ] && kill -CONT "$redis_pid" 2>/dev/null || true
+  stop_tomcat "$n1"; stop_tomcat "$n2" # the logs are complete once the nodes are down
+  [ "$rc" = 0 ] || failed=1
+  [ "$rc" = 124 ] && echo "FAIL $store: the load client did not finish in time"
+  still=$(log_count "Command still hasn't been written" "$work/$store-1" "$work/$store-2")
+  fails=$(log_count "failed" "$work/$store-1" "$work/$store-2")
+  unavailable=$(log_count "Session store unavailable" "$work/$store-1" "$work/$store-2")
+  thrown=$(log_count "threw exception" "$work/$store-1" "$work/$store-2")
+  if [ -s "$work/$store.result" ]; then
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(cut -f2- "$work/$store.result")" "$still" "$fails" "$unavailable" "$thrown" >>"$tsv"
+  else
+    printf '%s\t0\t0\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t%s\t%s\t%s\t%s\t%s\n' "$store" "NO RESULT (exit $rc)" "$still" "$fails" "$unavailable" "$thrown" >>"$tsv"
+  fi
+  { log_lines "failed" "$work/$store-1" "$work/$store-2"; log_lines "Command still hasn't been written" "$work/$store-1" "$work/$store-2"; } \
+    | sed -E 's/^[0-9A-Za-z-]+ [0-9:.]+ //; s/[0-9a-f]{8,}|[0-9]+/N/g' | cut -c1-200 | sort | uniq -c | sort -rn | head -6 \
+    | sed 's/^/[tomcat]   log: /' || true
+done
+
+md=$results_dir/two-node.md; title="Two stock Tomcat nodes, one Redis"
+[ -n "$pause" ] && { md=$results_dir/two-node-pause-redis.md; title="Two stock Tomcat nodes, a private Redis stopped 300 ms every 2 s"; }
+mkdir -p "$results_dir"
+{
+  echo "## $title (bench/run.sh --two-node $seconds${pause:+ --pause-redis})"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(machine). Tomcat $tomcat_version distribution (own CATALINA_BASE each, \`$jvm\`),"
+  echo "the same WAR (BenchServlet + \`unisession-filter-*-all.jar\` in WEB-INF/lib) and settings on both, no affinity;"
+  echo "dev.unisession.bench.TwoNodeLoad: 64 sessions used from both nodes at once, 32 client threads per node, $seconds s;"
+  echo "90 % reads that check the three seeded attributes, 10 % writes of an attribute of a unique name, then every"
+  echo "session's attribute names read on both nodes. Filter jar: $(jar_info)."
+  echo
+  awk -F'\t' '
+    { n++; for (i = 1; i <= NF; i++) v[n, i] = $i }
+    END {
+      split("4:req/s|3:requests|2:seconds of load|5:answers by status|6:503 without Retry-After|7:requests with no HTTP answer|" \
+            "8:reads that found no data|9:writes answered for another or no session|10:acknowledged writes|" \
+            "11:**acknowledged writes lost** (missing on every node)|12:acknowledged writes missing on some node only|" \
+            "13:missing per node|14:final reads that got no 2xx|15:Redis pauses|" \
+            "17:log lines \"Command still hasn\x27t been written\"|18:log lines \"failed\"|" \
+            "19:log lines \"Session store unavailable\"|20:log lines \"threw exception\"|16:**verdict**", rows, "|")
+      printf "| store |"; for (j = 1; j <= n; j++) printf " %s |", v[j, 1]; printf "\n| --- |"
+      for (j = 1; j <= n; j++) printf " ---: |"; printf "\n"
+      for (r = 1; r in rows; r++) {
+        k = substr(rows[r], 1, index(rows[r], ":") - 1); label = substr(rows[r], index(rows[r], ":") + 1)
+        printf "| %s |", label; for (j = 1; j <= n; j++) printf " %s |", (k == 16 ? "**" v[j, k] "**" : v[j, k]); printf "\n"
+      }
+    }' "$tsv"
+  echo
+  echo "Expected (the checks that make the client exit non-zero and print FAIL): only 2xx and 503 answers, every"
+  echo "503 with Retry-After, every request answered, 0 reads that found no data (404, a missing seeded attribute,"
+  echo "another session, or a Set-Cookie for another session or clearing it), 0 acknowledged (2xx) writes missing"
+  echo "from any node's final view (read 1 s after the load with the client's newest cookies). Log counts: lines"
+  echo "in both nodes' console and localhost logs, start to shutdown (Tomcat's own leak warnings at undeploy left"
+  echo "out); \"threw exception\": exceptions that reached Tomcat (localhost log)."
+} >"$md"
+cat "$md"
+exit "$failed"
