@@ -299,10 +299,17 @@ for store in redis tiered; do
   fails=$(log_count "failed" "$work/$store-1" "$work/$store-2")
   unavailable=$(log_count "Session store unavailable" "$work/$store-1" "$work/$store-2")
   thrown=$(log_count "threw exception" "$work/$store-1" "$work/$store-2")
+  # A tiered node that takes Redis for gone opens its breaker and serves from the database (a mode switch); a slow
+  # (paused) Redis must never cause one.
+  switches=$(log_count "circuit breaker: State transition from CLOSED to OPEN" "$work/$store-1" "$work/$store-2")
+  if [ -n "$pause" ] && [ "$switches" != 0 ]; then
+    failed=1; echo "FAIL $store: $switches breaker openings while Redis was only slow"
+  fi
   if [ -s "$work/$store.result" ]; then
-    printf '%s\t%s\t%s\t%s\t%s\n' "$(cut -f2- "$work/$store.result")" "$still" "$fails" "$unavailable" "$thrown" >>"$tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(cut -f2- "$work/$store.result")" "$still" "$fails" "$unavailable" "$thrown" \
+      "$switches" >>"$tsv"
   else
-    printf '%s\t0\t0\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t%s\t%s\t%s\t%s\t%s\n' "$store" "NO RESULT (exit $rc)" "$still" "$fails" "$unavailable" "$thrown" >>"$tsv"
+    printf '%s\t0\t0\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t–\t%s\t%s\t%s\t%s\t%s\t%s\n' "$store" "NO RESULT (exit $rc)" "$still" "$fails" "$unavailable" "$thrown" "$switches" >>"$tsv"
   fi
   { log_lines "failed" "$work/$store-1" "$work/$store-2"; log_lines "Command still hasn't been written" "$work/$store-1" "$work/$store-2"; } \
     | sed -E 's/^[0-9A-Za-z-]+ [0-9:.]+ //; s/[0-9a-f]{8,}|[0-9]+/N/g' | cut -c1-200 | sort | uniq -c | sort -rn | head -6 \
@@ -329,7 +336,8 @@ mkdir -p "$results_dir"
             "11:**acknowledged writes lost** (missing on every node)|12:acknowledged writes missing on some node only|" \
             "13:missing per node|14:final reads that got no 2xx|15:Redis pauses|" \
             "17:log lines \"Command still hasn\x27t been written\"|18:log lines \"failed\"|" \
-            "19:log lines \"Session store unavailable\"|20:log lines \"threw exception\"|16:**verdict**", rows, "|")
+            "19:log lines \"Session store unavailable\"|20:log lines \"threw exception\"|" \
+            "21:breaker openings (a node took Redis for gone)|16:**verdict**", rows, "|")
       printf "| store |"; for (j = 1; j <= n; j++) printf " %s |", v[j, 1]; printf "\n| --- |"
       for (j = 1; j <= n; j++) printf " ---: |"; printf "\n"
       for (r = 1; r in rows; r++) {

@@ -2,48 +2,115 @@ package dev.unisession.reliability;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What a scenario measured: requests, failures by status, sessions and items checked and lost, p99 latency. */
+/**
+ * What a scenario measured: requests, failures by kind, sessions and items checked and lost, stale reads, p99
+ * latency, and how the nodes saw the failure.
+ *
+ * <p>Every answer other than a success or a redirect is a failure of some kind. Only the kinds a scenario
+ * {@linkplain #allow allows}, each with the reason its design produces it, are not errors; every other failure is
+ * {@linkplain #unexpectedFailures() unexpected} and fails the scenario.
+ */
 final class Figures {
+
+    /** No response from a node that was down or going down (killed, stopped, not yet started): retried elsewhere. */
+    static final String UNREACHABLE = "unreachable";
+    /**
+     * 503 without {@code Retry-After} from a node that was stopping: Jetty's GracefulHandler turning away requests
+     * that came after SIGTERM, before the application ran (nothing of the session was touched); retried elsewhere.
+     */
+    static final String DRAINING = "503 draining, retried";
+    /** No response (timeout, reset) from a node that was up: what a balancer shows as a 502/504. */
+    static final String NO_RESPONSE = "no response from a live node";
+    /** 503 with {@code Retry-After}: the filter's answer when the store failed (session not loaded or not saved). */
+    static final String STORE_UNAVAILABLE = "503 store unavailable (Retry-After)";
 
     final String scenario;
     private long requests;
     private final Map<String, Integer> failures = new TreeMap<>();
+    /** The failure kinds this scenario's design produces, with why; see {@link #allow}. */
+    private final Map<String, String> allowed = new LinkedHashMap<>();
     private final List<Long> micros = new ArrayList<>();
     int sessionsChecked;
+    /** Sessions that sent their user to log in at any point: during the load, or when checked at the end. */
     int sessionsLost;
     int itemsLost;
+    /** Responses >= 500 and requests a live node did not answer, except the kinds the scenario allows. */
     int serverErrors;
+    /** Operations that no node answered (every node the balancer tried was down, draining or failing). */
+    int unanswered;
     /** How the failure showed on the nodes: circuit breaker openings logged, Redis call errors counted. */
     long breakerOpenings;
     long redisErrors;
+    /** A cart page that lacked an item whose add had been acknowledged before the page was asked for. */
+    int staleReads;
     final List<String> notes = new ArrayList<>();
 
     Figures(String scenario) {
         this.scenario = scenario;
     }
 
+    /** Allows a failure kind this scenario produces by design, for the reason given (shown with any failure). */
+    synchronized Figures allow(String kind, String why) {
+        allowed.put(kind, why);
+        return this;
+    }
+
+    /** The failure kind of an answer, or null for a success or a redirect. */
+    static String kind(Shopper.Call c) {
+        if (c.status() == 0) return c.nodeDown() ? UNREACHABLE : NO_RESPONSE;
+        if (c.status() == 503 && c.retryAfter() != null) return STORE_UNAVAILABLE;
+        if (c.status() == 503 && c.nodeDown()) return DRAINING;
+        if (c.status() >= 400) return Integer.toString(c.status());
+        return null;
+    }
+
     synchronized void count(Shopper.Call c) {
         requests++;
         micros.add(c.micros());
-        if (c.status() == 503) {
-            failures.merge("503 draining, retried", 1, Integer::sum);
-        } else if (!c.reached()) {
-            failures.merge("unreachable", 1, Integer::sum);
-        } else if (c.status() >= 500) {
+        String kind = kind(c);
+        if (kind == null) return;
+        failures.merge(kind, 1, Integer::sum);
+        if (!allowed.containsKey(kind) && (c.status() >= 500 || c.status() == 0)) {
             serverErrors++;
-            failures.merge(Integer.toString(c.status()), 1, Integer::sum);
+            if (serverErrors <= 3) notes.add(kind + " from " + c.node() + ": " + abbreviate(c.body()));
         }
     }
 
-    /** A cart page that lacked an item whose add had been acknowledged before the page was asked for. */
-    int staleReads;
+    private static String abbreviate(String s) {
+        s = s.replaceAll("\\s+", " ");
+        return s.length() > 160 ? s.substring(0, 160) + "…" : s;
+    }
+
+    /** Failures by kind that the scenario does not allow (responses >= 500, no response from a live node, 4xx). */
+    synchronized Map<String, Integer> unexpectedFailures() {
+        Map<String, Integer> out = new TreeMap<>(failures);
+        out.keySet().removeAll(allowed.keySet());
+        return out;
+    }
+
+    synchronized String allowed() {
+        return allowed.isEmpty() ? "none" : allowed.toString();
+    }
 
     synchronized void staleRead(String what) {
-        if (staleReads++ < 3) notes.add(what);
+        if (staleReads++ < 3) notes.add("stale read: " + what);
+    }
+
+    /** A shopper's page sent it to log in during the load: its session was lost. */
+    synchronized void sessionVanished(Shopper s, String what) {
+        s.lost = true;
+        sessionsLost++;
+        if (sessionsLost <= 3) notes.add("session lost during the load: " + s.user + " " + what);
+    }
+
+    /** An operation that no node answered, every node tried being down, draining or failing. */
+    synchronized void unanswered(Shopper.Call last) {
+        if (unanswered++ < 3) notes.add("no node answered, last: " + kind(last) + " from " + last.node());
     }
 
     synchronized void checked() {
@@ -75,8 +142,10 @@ final class Figures {
 
     @Override
     public synchronized String toString() {
-        return "[reliability] " + scenario + ": requests=" + requests + " failures=" + failures + " sessionsChecked="
-                + sessionsChecked + " sessionsLost=" + sessionsLost + " itemsLost=" + itemsLost + " p99Ms="
-                + p99Millis() + " staleReads=" + staleReads + " breakerOpenings=" + breakerOpenings + " redisErrors=" + redisErrors + " " + notes;
+        return "[reliability] " + scenario + ": requests=" + requests + " failures=" + failures + " allowed="
+                + allowed.keySet() + " unanswered=" + unanswered + " sessionsChecked=" + sessionsChecked
+                + " sessionsLost=" + sessionsLost + " itemsLost=" + itemsLost + " p99Ms=" + p99Millis()
+                + " staleReads=" + staleReads + " breakerOpenings=" + breakerOpenings + " redisErrors=" + redisErrors
+                + " " + notes;
     }
 }

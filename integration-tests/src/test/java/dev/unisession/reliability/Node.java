@@ -31,6 +31,10 @@ final class Node implements AutoCloseable {
     private final List<String> settings;
     private final Path log;
     private Process process;
+    /** True from the moment {@link #start()} saw the node answer until a stop or kill begins. */
+    private volatile boolean up;
+    /** How many times the node was stopped or killed: a request under way when this changes met a going node. */
+    private final java.util.concurrent.atomic.AtomicInteger downs = new java.util.concurrent.atomic.AtomicInteger();
 
     Node(String name, Map<String, String> env, List<String> settings) {
         this.name = name;
@@ -57,7 +61,30 @@ final class Node implements AutoCloseable {
     }
 
     boolean alive() {
-        return process != null && process.isAlive();
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** Whether the node is up (started and answering, no stop or kill begun). */
+    boolean up() {
+        return up;
+    }
+
+    /** How many times the node was stopped or killed so far. */
+    int downs() {
+        return downs.get();
+    }
+
+    /** The process id of the node's JVM, or -1 while it has none. */
+    long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+
+    /** Marks the node as going down before any signal is sent, so that no request racing it is taken for a live one. */
+    private void goingDown() {
+        up = false;
+        downs.incrementAndGet();
     }
 
     Node start() throws Exception {
@@ -80,7 +107,10 @@ final class Node implements AutoCloseable {
             try {
                 HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(uri("/")).timeout(Duration.ofSeconds(5))
                         .build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) return this;
+                if (r.statusCode() == 200) {
+                    up = true;
+                    return this;
+                }
             } catch (IOException e) {
                 // not up yet
             }
@@ -89,17 +119,25 @@ final class Node implements AutoCloseable {
         throw new IllegalStateException("node " + name + " did not come up:\n" + log());
     }
 
-    /** SIGTERM: the node shuts down cleanly (and writes out what waits for the database). */
-    void stop() throws InterruptedException {
-        if (process == null) return;
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    /**
+     * SIGTERM: the node shuts down cleanly (and writes out what waits for the database); SIGKILL after 60 s.
+     * @return the exit code the process reported (143 for a JVM that ended on SIGTERM, 137 if it had to be killed),
+     *     or -1 when there was no process
+     */
+    int stop() throws InterruptedException {
+        Process p = process;
+        if (p == null) return -1;
+        goingDown();
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         process = null;
+        return p.isAlive() ? -1 : p.exitValue();
     }
 
     /** SIGKILL. @return the exit code the killed process reported (137 on Linux) */
     int kill() throws InterruptedException {
         Process p = process;
+        goingDown();
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
         process = null;
@@ -127,6 +165,7 @@ final class Node implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process != null) {
+            goingDown();
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             process = null;
         }

@@ -187,36 +187,59 @@ final class RedisTopology implements AutoCloseable {
         return n instanceof Long ? (Long) n : -1;
     }
 
-    /** SIGKILL of one server. */
-    void kill(int port) throws InterruptedException {
+    /** SIGKILL of one server. @return the exit code it reported (137 for a server that died of SIGKILL) */
+    int kill(int port) throws InterruptedException {
         Process p = servers.get(port);
         p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException("redis-server " + port + " still runs");
+        return p.exitValue();
     }
 
-    /** Waits until a replica has taken over from a killed master; returns the new master's port. */
-    int awaitFailover(int killed, long millis) throws InterruptedException {
+    /** "master" or "slave" as the server reports it in INFO replication, or "" when it does not answer. */
+    static String role(int port) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^role:(\\w+)")
+                .matcher(info(port, "INFO", "replication"));
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** The live server replicating {@code master} (a cluster master's replica, or the sentinels' replica). */
+    int replicaOf(int master) {
+        for (int port : servers.keySet()) {
+            if (port == master || sentinels.contains(port) || !servers.get(port).isAlive()) continue;
+            String replication = info(port, "INFO", "replication");
+            if (replication.contains("role:slave") && replication.contains("master_port:" + master + "\r\n")) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no replica of " + master);
+    }
+
+    /**
+     * Waits until {@code replica} has taken over from the killed master: it calls itself master, and (cluster) the
+     * cluster marks the killed one failed and is ok again, or (sentinel) the sentinels name it as the master.
+     * @return the new master's port, which is {@code replica}
+     */
+    int awaitFailover(int killed, int replica, long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < deadline) {
-            if (!sentinels.isEmpty()) {
-                try {
-                    int now = master();
-                    if (now != killed) return now;
-                } catch (RuntimeException e) {
-                    // a sentinel between answers
-                }
-            } else {
-                for (int port : servers.keySet()) {
-                    if (port == killed || !servers.get(port).isAlive()) continue;
-                    String nodes = info(port, "CLUSTER", "NODES");
-                    boolean failedSeen = nodes.contains(":" + killed + "@") && nodes.lines()
-                            .anyMatch(l -> l.contains(":" + killed + "@") && l.contains("fail"));
-                    if (failedSeen && info(port, "CLUSTER", "INFO").contains("cluster_state:ok")) return port;
+            if ("master".equals(role(replica))) {
+                if (!sentinels.isEmpty()) {
+                    try {
+                        if (master() == replica) return replica;
+                    } catch (RuntimeException e) {
+                        // a sentinel between answers
+                    }
+                } else {
+                    String nodes = info(replica, "CLUSTER", "NODES");
+                    boolean failedSeen = nodes.lines().anyMatch(l -> l.contains(":" + killed + "@")
+                            && l.contains("fail") && !l.contains("fail?"));
+                    if (failedSeen && info(replica, "CLUSTER", "INFO").contains("cluster_state:ok")) return replica;
                 }
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("no failover within " + millis + " ms after killing " + killed);
+        throw new IllegalStateException("no failover within " + millis + " ms after killing " + killed
+                + ": its replica " + replica + " reports role " + role(replica));
     }
 
     @Override

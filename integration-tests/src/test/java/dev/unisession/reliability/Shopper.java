@@ -24,17 +24,43 @@ final class Shopper {
     private final java.util.Map<String, String> cookies = new java.util.TreeMap<>();
     /** Items acknowledged so far. */
     int acknowledged;
+    /** Set once a page of this shopper's sent it to log in: its session was lost (even if it came back later). */
+    boolean lost;
 
     Shopper(String user) {
         this.user = user;
     }
 
-    /** The outcome of one request: its HTTP status (0 when the node could not be reached) and how long it took. */
-    record Call(int status, long micros, String body, String location) {
-        /** False for a node that could not be reached, or that is draining for shutdown (503, retried elsewhere). */
+    /**
+     * The outcome of one request: its HTTP status (0 when no response came), how long it took, its body, its
+     * {@code Location} and {@code Retry-After} headers (null when absent), the node it was sent to (null when not a
+     * node of the test), and whether that node was down or going down while the request was under way (not up when
+     * it was sent, or stopped or killed before the answer came): only such a node may fail to answer, or answer 503
+     * because it is draining.
+     */
+    record Call(int status, long micros, String body, String location, String retryAfter, String node,
+                boolean nodeDown) {
+        /**
+         * False when no response came, or for any 503 (a draining node, or a store failure answered with
+         * Retry-After): a balancer tries the next node. Whether that was allowed is for {@link Figures} to judge.
+         */
         boolean reached() {
             return status > 0 && status != 503;
         }
+
+        /** Sent to the login page: the session is gone. */
+        boolean toLogin() {
+            return (status == 302 || status == 303) && location.contains("/login");
+        }
+    }
+
+    /** A request to one node of the test, with whether the node was up throughout (see {@link Call#nodeDown()}). */
+    Call send(Node on, HttpRequest.Builder b) {
+        boolean upBefore = on.up();
+        int downsBefore = on.downs();
+        Call c = send(b);
+        boolean down = !upBefore || !on.up() || on.downs() != downsBefore;
+        return new Call(c.status(), c.micros(), c.body(), c.location(), c.retryAfter(), on.name, down);
     }
 
     Call send(HttpRequest.Builder b) {
@@ -58,12 +84,13 @@ final class Shopper {
                 }
             }
             return new Call(r.statusCode(), (System.nanoTime() - t0) / 1000, r.body(),
-                    r.headers().firstValue("Location").orElse(""));
+                    r.headers().firstValue("Location").orElse(""), r.headers().firstValue("Retry-After").orElse(null),
+                    null, false);
         } catch (IOException e) {
-            return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "");
+            return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "", null, null, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Call(0, 0, "interrupted", "");
+            return new Call(0, 0, "interrupted", "", null, null, false);
         }
     }
 
@@ -78,22 +105,22 @@ final class Shopper {
     }
 
     Call login(Node on) {
-        return send(form(on.uri("/login"), "user", user));
+        return send(on, form(on.uri("/login"), "user", user));
     }
 
     Call logout(Node on) {
-        return send(form(on.uri("/logout")));
+        return send(on, form(on.uri("/logout")));
     }
 
     /** Adds an item; a redirect (303/302) means the add was acknowledged. */
     Call add(Node on) {
-        Call c = send(form(on.uri("/cart"), "item", FRUIT.get(acknowledged % FRUIT.size())));
+        Call c = send(on, form(on.uri("/cart"), "item", FRUIT.get(acknowledged % FRUIT.size())));
         if ((c.status() == 302 || c.status() == 303) && c.location().endsWith("/cart")) acknowledged++;
         return c;
     }
 
     Call cart(Node on) {
-        return send(HttpRequest.newBuilder(on.uri("/cart")).GET());
+        return send(on, HttpRequest.newBuilder(on.uri("/cart")).GET());
     }
 
     /** Another client holding this one's cookie as it is now (to check a session after a race). */
@@ -109,9 +136,9 @@ final class Shopper {
         return cookies.containsKey("USESSION");
     }
 
-    /** Items on a cart page, or -1 when it sent us to log in (the session is gone). */
+    /** Items on a cart page, -1 when it sent us to log in (the session is gone), -2 for any other answer. */
     static int items(Call c) {
-        if (c.status() == 302 || c.status() == 303) return c.location().contains("/login") ? -1 : -2;
+        if (c.status() == 302 || c.status() == 303) return c.toLogin() ? -1 : -2;
         if (c.status() != 200) return -2;
         int n = 0;
         for (int i = c.body().indexOf("<li class='item'>"); i >= 0; i = c.body().indexOf("<li class='item'>", i + 1)) n++;
