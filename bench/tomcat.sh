@@ -27,14 +27,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode=; quick=; seconds=60; pause=
+mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=
 while [ $# -gt 0 ]; do
   case "$1" in
     --tomcat) mode=tomcat ;;
     --two-node) mode=two-node; if [[ "${2:-}" =~ ^[0-9]+$ ]]; then seconds=$2; shift; fi ;;
     --quick) quick=1 ;;
     --pause-redis) pause=1 ;;
-    *) echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
+    --hog) hog=1 ;; # --tomcat: a busy loop per core beside the measured run (a saturated host)
+    --seconds) seconds=${2:-}; seconds_given=1; shift ;; # --tomcat: the measured run's length instead of 30 s (5 with --quick)
+    --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all four
+    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--hog] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
   esac
   shift
 done
@@ -197,9 +200,12 @@ log_count() { log_lines "$@" | wc -l | tr -d ' '; }
 if [ "$mode" = tomcat ]; then
   if [ -n "$quick" ]; then duration=5; warmup=3; sessions=2000; label="--tomcat --quick"
   else duration=30; warmup=10; sessions=10000; label="--tomcat"; fi
+  [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
+  [ -n "$hog" ] && label="$label --hog"
+  setups=${only:-native memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
   tsv="$work/tomcat.tsv"; : >"$tsv"
   port=18290
-  for setup in native memory redis tiered; do
+  for setup in $setups; do
     port=$(free_port "$port")
     war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
     [ "$setup" = native ] && { war=$work/plain.war; opts=; }
@@ -215,20 +221,27 @@ if [ "$mode" = tomcat ]; then
     [[ "$check" == user*" member "* ]] || { echo "[tomcat] $setup: a seeded session reads as '$check'" >&2; exit 1; }
     run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >/dev/null
     sleep 1
+    hogs=()
+    if [ -n "$hog" ]; then
+      for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
+    fi
     r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid")
     run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >"$work/wrk.out"
     c1=$(cpu_ticks "$pid"); r1=$(redis_calls); d1=$(db_tx)
+    [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
     out=$(cat "$work/wrk.out")
     line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
     read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
     awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
         -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
-      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\n", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x}' >>"$tsv"
-    tail -1 "$tsv"
+      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x}' >>"$tsv"
     stop_tomcat "$pid"
+    # Mode switches: a tiered node that took Redis for gone opened its breaker and served from the database.
+    printf '\t%s\n' "$(log_count "circuit breaker: State transition from CLOSED to OPEN" "$work/$setup")" >>"$tsv"
+    tail -1 "$tsv"
     port=$((port + 1))
   done
-  md=$results_dir/tomcat.md
+  md=$results_dir/tomcat.md; [ -n "$hog" ] && md=$results_dir/tomcat-hog.md
   mkdir -p "$results_dir"
   {
     echo "## Stock Tomcat $tomcat_version distribution (bench/run.sh $label)"
@@ -240,16 +253,17 @@ if [ "$mode" = tomcat ]; then
     echo "\`unisession-filter-*-all.jar\` in WEB-INF/lib, settings as \`-Dunisession.*\` in CATALINA_OPTS; PostgreSQL"
     echo "driver in the base's lib/. Filter jar: $(jar_info)."
     echo
-    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis cmds/req | DB tx/req | non-2xx | socket errors |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    [ -n "$hog" ] && echo "A busy loop per core ($(nproc)) ran beside each measured run: a saturated host." && echo
+    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis cmds/req | DB tx/req | non-2xx | socket errors | breaker openings |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk -F'\t' '
       BEGIN { l["native"] = "Tomcat, container sessions (no jar)"; l["memory"] = "Tomcat + unisession memory"
               l["redis"] = "Tomcat + unisession redis"; l["tiered"] = "Tomcat + unisession tiered (Redis + PostgreSQL)" }
       $1 == "native" { nat = $2 }
       { rows[NR] = $0 }
       END { for (i = 1; i <= NR; i++) { split(rows[i], f, "\t")
-              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.3f | %.4f | %d | %d |\n", l[f[1]], f[2],
-                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[6], f[7], f[8], f[9] } }' "$tsv"
+              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.3f | %.4f | %d | %d | %d |\n", l[f[1]], f[2],
+                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10] } }' "$tsv"
     echo
     echo "Server CPU: utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run, per request. Redis"
     echo "commands and database transactions are server-wide counters (INFO commandstats, pg_stat_database"

@@ -400,7 +400,8 @@ public final class RedisStore implements SessionStore {
                         && (resendable || !sent) && System.nanoTime() < deadline
                         && (kind != StoreUnavailableException.Kind.GONE || failingOver(cause));
                 if (again) continue;
-                if (kind != StoreUnavailableException.Kind.GONE && probe != null && probe.gone()) {
+                if (kind != StoreUnavailableException.Kind.GONE && !(cause instanceof InterruptedException)
+                        && probe != null && probe.gone()) {
                     kind = StoreUnavailableException.Kind.GONE;
                 }
                 throw new StoreUnavailableException(kind, "Redis " + what + " failed (" + kind + "): " + cause, cause);
@@ -423,7 +424,7 @@ public final class RedisStore implements SessionStore {
     static StoreUnavailableException.Kind kind(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof org.redisson.client.RedisResponseTimeoutException || c instanceof TimeoutException
-                    || c instanceof java.util.concurrent.CancellationException) {
+                    || c instanceof java.util.concurrent.CancellationException || c instanceof InterruptedException) {
                 return StoreUnavailableException.Kind.SLOW;
             }
             if (c instanceof org.redisson.client.RedisTimeoutException) return StoreUnavailableException.Kind.OVERLOADED;

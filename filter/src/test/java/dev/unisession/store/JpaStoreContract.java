@@ -43,6 +43,48 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals("2", new String(store.load(a).attributes().get("x")));
     }
 
+    /**
+     * The write-behind flush's common case: every session as its whole record, read in one locked query and one
+     * attribute query per chunk. A newer record replaces the row (changed, added and removed attributes), an older
+     * or equal one leaves it, a missing row is created for a created delta and skipped otherwise.
+     */
+    @Test
+    void wholeRecordsInOneTransaction() {
+        JpaStore jpa = (JpaStore) store;
+        String newer = id();
+        String older = id();
+        String fresh = id();
+        String gone = id();
+        jpa.save(create(newer, "ann", 600, Map.of("keep", b("k"), "change", b("1"), "drop", b("d"))));
+        jpa.save(create(older, null, 600, Map.of("x", b("1"))));
+        jpa.save(update(older, Map.of("x", b("2")), Set.of())); // version 2 in the database
+        java.util.List<dev.unisession.core.SessionDelta> batch = new java.util.ArrayList<>(List.of(
+                update(newer, Map.of("change", b("2")), Set.of("drop")), update(older, Map.of("x", b("1")), Set.of()),
+                create(fresh, null, 600, Map.of("y", b("3"))), update(gone, Map.of("z", b("4")), Set.of())));
+        batch.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        Map<String, SessionRecord> current = Map.of(
+                newer, new SessionRecord(newer, "ann", null, now[0], now[0], 600, 5, null,
+                        Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
+                older, new SessionRecord(older, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))),
+                fresh, new SessionRecord(fresh, null, null, now[0], now[0], 600, 1, null, Map.of("y", b("3"))),
+                gone, new SessionRecord(gone, null, null, now[0], now[0], 600, 3, null, Map.of("z", b("4"))));
+        long before = jpa.transactions();
+        long[] versions = jpa.saveAll(batch, current);
+        assertEquals(1, jpa.transactions() - before);
+        Map<String, Long> byId = new java.util.HashMap<>();
+        for (int i = 0; i < batch.size(); i++) byId.put(batch.get(i).id(), versions[i]);
+        assertEquals(5, byId.get(newer));
+        assertEquals(2, byId.get(older), "an older record leaves the row as it is");
+        assertEquals(1, byId.get(fresh));
+        assertEquals(0, byId.get(gone), "a session that does not exist is skipped");
+        SessionRecord r = store.load(newer);
+        assertEquals(Set.of("keep", "change", "add"), r.attributes().keySet());
+        assertEquals("2", new String(r.attributes().get("change")));
+        assertEquals("2", new String(store.load(older).attributes().get("x")));
+        assertEquals("3", new String(store.load(fresh).attributes().get("y")));
+        assertEquals(null, store.load(gone));
+    }
+
     @Test
     void restoreReplacesTheRecord() {
         JpaStore jpa = (JpaStore) store;
