@@ -490,7 +490,13 @@ final class RequestSession implements UnifiedSession {
      *                                   version hint left as it was.
      */
     synchronized void commit() {
-        if (!tokenRead || failure != null) return; // the session was never used, or this request already failed
+        if (!tokenRead) return; // the session was never used
+        if (failure != null) {
+            // This request is answered 503 (its session could not be loaded or saved): nothing of what the
+            // application makes of it afterwards — having caught the exception — may go out as if it had worked.
+            if (!response.isCommitted()) throw failure;
+            return;
+        }
         followContainerPrincipal();
         UnifiedHttpSession s = session;
         if (s != null && s.isValid()) {

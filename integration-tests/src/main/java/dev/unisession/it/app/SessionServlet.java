@@ -287,6 +287,16 @@ public class SessionServlet extends HttpServlet {
                 resp.getWriter().println("app-output");
                 return;
             }
+            case "get-catch": { // an application that catches a failed session load and answers anyway
+                try {
+                    out.add("value=" + req.getSession().getAttribute(name));
+                } catch (RuntimeException e) {
+                    resp.getWriter().println("caught=" + e.getClass().getSimpleName());
+                }
+                resp.getWriter().println("app-output");
+                resp.flushBuffer();
+                return;
+            }
             case "big-stream": {
                 req.getSession().setAttribute(name, value);
                 byte[] chunk = new byte[64 * 1024];
