@@ -17,7 +17,6 @@ import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
-import org.redisson.config.ConstantDelay;
 import org.redisson.config.ReadMode;
 import org.redisson.connection.ConnectionListener;
 
