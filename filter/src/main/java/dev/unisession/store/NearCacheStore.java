@@ -3,11 +3,11 @@ package dev.unisession.store;
 import dev.unisession.core.SessionDelta;
 import dev.unisession.core.SessionRecord;
 
-import java.time.Clock;
-import java.time.Duration;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;

@@ -27,9 +27,11 @@ import java.util.function.Supplier;
  * and is flushed every {@code flushInterval} in one batched transaction; the flush writes each session's current
  * record (newest version wins), so nodes flushing in any order leave the newest state in the database.
  *
- * <p>A circuit breaker guards the cache tier. A failed call is made once more; a second failure opens it, and from
- * then on this node serves every read and write from the database synchronously (nobody is logged out, no write is
- * lost). Its first database read waits until every node has had time to write out its queue, and each write that
+ * <p>A circuit breaker guards the cache tier. A slow or overloaded cache tier is not a gone one: its failure goes to
+ * the request (answered 503) and nothing moves to the database. The first failure that shows the tier gone (the
+ * cache tier decides: a refused or closed connection, or a server that answers no probe; see docs/tiered.md) opens
+ * it, and from then on this node serves every read and write from the database synchronously (nobody is logged
+ * out, no write is lost). Its first database read waits until every node has had time to write out its queue, and each write that
  * goes to the database alone holds the session there: the cache tier's copy is removed and refused for a while, so
  * nodes that already reach the cache tier read and write that session in the database too. Once the cache tier
  * has answered again for a while, every session written during the outage (by any node: the database rows

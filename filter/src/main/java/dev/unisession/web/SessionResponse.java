@@ -52,11 +52,6 @@ final class SessionResponse extends HttpServletResponseWrapper {
         }
     }
 
-    /** True when nothing the application does may reach the client (see {@link #failed}). */
-    boolean discarding() {
-        return failed;
-    }
-
     private void beforeWrite(long bytes) {
         if (fired) return;
         long limit = getBufferSize();
