@@ -56,8 +56,9 @@ final class MicrometerBinding {
             counter(r, "unisession.store.unavailable", tags.and("operation", op), m,
                     x -> x.getStoreUnavailableByOperation().getOrDefault(op, 0L));
         }
-        Gauge.builder("unisession.breaker.open", m, x -> "OPEN".equals(x.getBreakerState()) ? 1 : 0).tags(tags)
+        Gauge.builder("unisession.mode.database", m, x -> "DATABASE".equals(x.getMode()) ? 1 : 0).tags(tags)
                 .register(r);
+        counter(r, "unisession.mode.switches", tags, m, SessionMetricsMXBean::getModeSwitches);
     }
 
     private static void counter(MeterRegistry r, String name, Tags tags, SessionMetrics m,

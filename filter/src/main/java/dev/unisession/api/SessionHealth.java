@@ -12,11 +12,12 @@ import java.util.List;
  *
  * @param store          the configured store type (memory, redis, jpa, memory-jpa, tiered)
  * @param activeSessions live sessions, from the first serving tier that answered; -1 when none did
- * @param breaker        the cache tier's circuit breaker (CLOSED, OPEN, HALF_OPEN) or NONE
+ * @param mode           where a tiered store serves from on this node: CACHE, DATABASE, a switch under way
+ *                       (TO_DATABASE, TO_CACHE) or DOWN; NONE for other stores
  * @param backlog        changes waiting for the database
  * @param flushLagMillis how long the oldest of those has waited
  */
-public record SessionHealth(Status status, String store, long activeSessions, String breaker, long backlog,
+public record SessionHealth(Status status, String store, long activeSessions, String mode, long backlog,
                             long flushLagMillis, List<Tier> tiers) {
 
     /** UP: every tier answers. DEGRADED: sessions are served, but a tier is down. DOWN: sessions cannot be served. */
@@ -38,7 +39,7 @@ public record SessionHealth(Status status, String store, long activeSessions, St
         StringBuilder b = new StringBuilder(256);
         b.append("{\"status\":\"").append(status).append("\",\"store\":").append(jsonString(store))
                 .append(",\"activeSessions\":").append(activeSessions)
-                .append(",\"breaker\":\"").append(breaker).append('"')
+                .append(",\"mode\":\"").append(mode).append('"')
                 .append(",\"backlog\":").append(backlog)
                 .append(",\"flushLagMs\":").append(flushLagMillis)
                 .append(",\"tiers\":[");

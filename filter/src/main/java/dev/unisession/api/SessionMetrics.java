@@ -22,7 +22,7 @@ import javax.management.ObjectName;
 
 /**
  * The one metrics type of a unisession filter: counts of what happened to sessions and cookies, the latency and
- * errors of each store tier, active sessions per tier, and the state of the breaker and the write-behind queue. Exposed as a JMX MXBean always, and bound to Micrometer when the application has it. The filter
+ * errors of each store tier, active sessions per tier, and the tiered store's mode and its write-behind queue. Exposed as a JMX MXBean always, and bound to Micrometer when the application has it. The filter
  * puts its instance in the context attribute {@code dev.unisession.api.SessionMetrics}.
  *
  * <pre>{@code
@@ -52,7 +52,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private final LongSupplier nearCacheMisses;
     private final LongSupplier backlog;
     private final LongSupplier flushLag;
-    private final Supplier<String> breakerState;
+    private final Supplier<String> mode;
+    private final LongSupplier modeSwitches;
     private volatile TierSnapshot tiers;
     private ObjectName jmxName;
 
@@ -63,7 +64,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private static final long TIER_SNAPSHOT_MILLIS = 5_000;
 
     /**
-     * Metrics for a store chain: the near cache, breaker and write-behind gauges come from the store's tiers,
+     * Metrics for a store chain: the near cache, mode and write-behind gauges come from the store's tiers,
      * and each tier is handed its latency timer.
      */
     public SessionMetrics(SessionStore store) {
@@ -75,7 +76,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
         this.nearCacheMisses = near == null ? () -> 0 : near::misses;
         this.backlog = tiered == null ? () -> 0 : tiered::backlog;
         this.flushLag = tiered == null ? () -> 0 : tiered::flushLagMillis;
-        this.breakerState = tiered == null ? () -> "NONE" : tiered::breakerState;
+        this.mode = tiered == null ? () -> "NONE" : tiered::modeState;
+        this.modeSwitches = tiered == null ? () -> 0 : tiered::switches;
         store.timeTiers(this::timer);
     }
 
@@ -160,7 +162,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     @Override public long getNearCacheHits() { return nearCacheHits.getAsLong(); }
     @Override public long getNearCacheMisses() { return nearCacheMisses.getAsLong(); }
     @Override public long getWriteBehindBacklog() { return backlog.getAsLong(); }
-    @Override public String getBreakerState() { return breakerState.get(); }
+    @Override public String getMode() { return mode.get(); }
+    @Override public long getModeSwitches() { return modeSwitches.getAsLong(); }
     @Override public long getWriteBehindFlushLagMillis() { return flushLag.getAsLong(); }
 
     @Override

@@ -40,8 +40,14 @@ public interface SessionMetricsMXBean {
     /** Sessions waiting for the database (tiered stores); 0 otherwise. */
     long getWriteBehindBacklog();
 
-    /** CLOSED, OPEN or HALF_OPEN for tiered stores; NONE otherwise. */
-    String getBreakerState();
+    /**
+     * Where a tiered store serves from on this node: CACHE, DATABASE, TO_DATABASE or TO_CACHE (a switch under
+     * way), DOWN (it cannot serve); NONE for other stores.
+     */
+    String getMode();
+
+    /** Switches this node has made between the cache tier and the database (tiered stores); 0 otherwise. */
+    long getModeSwitches();
 
     /** Milliseconds the oldest change waiting for the database has waited (tiered stores); 0 otherwise. */
     long getWriteBehindFlushLagMillis();

@@ -101,7 +101,9 @@ public final class UnisessionConfig {
         JPA_SCHEMA("jpa.schema", "create", false),
         JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
         JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),
-        BREAKER_OPEN_FOR("breaker.open-for", "5s", false),
+        TIERED_LEASE("tiered.lease", "5s", false),
+        TIERED_HEARTBEAT("tiered.heartbeat", "500ms", false),
+        TIERED_RETURN_AFTER("tiered.return-after", "3s", false),
         ADOPT_NATIVE("adopt-native", "true", false),
         TOKEN_MODE("token.mode", "hs256", false),
         TOKEN_KEYS_FILE("token.keys-file", null, false),
@@ -216,7 +218,9 @@ public final class UnisessionConfig {
     private final boolean jpaCreateSchema;
     private final Duration jpaFlushInterval;
     private final int jpaBacklogMax;
-    private final Duration breakerOpenFor;
+    private final Duration tieredLease;
+    private final Duration tieredHeartbeat;
+    private final Duration tieredReturnAfter;
     private final boolean adoptNative;
     private final dev.unisession.token.SessionTokenCodec.Mode tokenMode;
     private final String tokenKeysFile;
@@ -289,7 +293,13 @@ public final class UnisessionConfig {
         this.jpaCreateSchema = schema.equals("create");
         this.jpaFlushInterval = parseDuration(Key.JPA_FLUSH_INTERVAL, false);
         this.jpaBacklogMax = parseInt(Key.JPA_BACKLOG_MAX, 1, 100_000_000);
-        this.breakerOpenFor = parseDuration(Key.BREAKER_OPEN_FOR, false);
+        this.tieredLease = parseDuration(Key.TIERED_LEASE, false);
+        this.tieredHeartbeat = parseDuration(Key.TIERED_HEARTBEAT, false);
+        this.tieredReturnAfter = parseDuration(Key.TIERED_RETURN_AFTER, false);
+        if (tieredHeartbeat.toMillis() * 3 > tieredLease.toMillis()) {
+            throw new IllegalArgumentException("Invalid value for " + Key.TIERED_LEASE.key() + ": " + tieredLease
+                    + " must be at least 3 x " + Key.TIERED_HEARTBEAT.key() + " (" + tieredHeartbeat + ")");
+        }
         this.adoptNative = parseBoolean(Key.ADOPT_NATIVE);
         this.tokenMode = parseEnum(Key.TOKEN_MODE, dev.unisession.token.SessionTokenCodec.Mode.class);
         this.tokenKeysFile = optional(Key.TOKEN_KEYS_FILE);
@@ -565,7 +575,11 @@ public final class UnisessionConfig {
     public boolean jpaCreateSchema() { return jpaCreateSchema; }
     public Duration jpaFlushInterval() { return jpaFlushInterval; }
     public int jpaBacklogMax() { return jpaBacklogMax; }
-    public Duration breakerOpenFor() { return breakerOpenFor; }
+    /** How long a node counts as live after its last heartbeat (and may serve without renewing it). */
+    public Duration tieredLease() { return tieredLease; }
+    public Duration tieredHeartbeat() { return tieredHeartbeat; }
+    /** How long most nodes must have seen the cache tier answer before the cluster returns to it. */
+    public Duration tieredReturnAfter() { return tieredReturnAfter; }
     /**
      * Whether a request with the container's own session cookie and no unified cookie takes over that container
      * session (zero-logout rollout).

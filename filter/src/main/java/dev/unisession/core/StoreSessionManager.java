@@ -279,7 +279,7 @@ public final class StoreSessionManager implements SessionManager {
         TierHealth serving = TierHealth.serving(probed);
         SessionHealth.Status status = allUp ? SessionHealth.Status.UP
                 : serving != null ? SessionHealth.Status.DEGRADED : SessionHealth.Status.DOWN;
-        return new SessionHealth(status, storeName, serving == null ? -1 : serving.sessions(), metrics.getBreakerState(),
+        return new SessionHealth(status, storeName, serving == null ? -1 : serving.sessions(), metrics.getMode(),
                 metrics.getWriteBehindBacklog(), metrics.getWriteBehindFlushLagMillis(), List.copyOf(tiers));
     }
 }

@@ -131,7 +131,7 @@ public final class JpaStore implements SessionStore {
         return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * graceFraction);
     }
 
-    private <T> T inTransaction(Function<EntityManager, T> work) {
+    <T> T inTransaction(Function<EntityManager, T> work) {
         long start = System.nanoTime();
         Throwable failure = null;
         EntityManager em = emf.createEntityManager();

@@ -21,8 +21,6 @@ public final class MemoryStore implements SessionStore {
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
     /** Ids deleted recently, until when: a copy coming back from another tier meanwhile is refused. */
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
-    /** Ids held by the tier behind, until when (see {@link SessionStore#hold}). */
-    private final Map<String, Long> held = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public MemoryStore() {
@@ -44,8 +42,6 @@ public final class MemoryStore implements SessionStore {
         if (delta.created()) {
             Long until = tombstones.get(delta.id());
             if (until != null && until > clock.millis()) return 0;
-            Long heldUntil = held.get(delta.id());
-            if (heldUntil != null && heldUntil > clock.millis()) return -1;
             SessionRecord record = delta.toRecord();
             if (sessions.putIfAbsent(delta.id(), record) != null) return 0;
             index(null, record);
@@ -70,15 +66,6 @@ public final class MemoryStore implements SessionStore {
         unindex(old);
         index(null, moved);
         return true;
-    }
-
-    @Override
-    public void hold(String id, long millis) {
-        long now = clock.millis();
-        if (held.size() > 10_000) held.values().removeIf(until -> until <= now);
-        held.put(id, now + millis);
-        SessionRecord old = sessions.remove(id);
-        if (old != null) unindex(old);
     }
 
     @Override

@@ -47,8 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Layout under the prefix {@code P} (default {@code us:}):
  * <ul>
  *   <li>{@code P{id}} — hash: {@code c} created, {@code a} last access, {@code m} max inactive, {@code v} version,
- *       {@code p} principal, {@code x} context, {@code f} fingerprint, and {@code .name} per attribute holding the
- *       codec's bytes. Its TTL is the expiry plus a margin, so Redis frees it even if no sweeper runs.</li>
+ *       {@code p} principal, {@code x} context, {@code f} fingerprint, {@code o} the last write's operation id,
+ *       {@code e} the epoch it was written in (tiered store; absent before the first switch), and {@code .name} per
+ *       attribute holding the codec's bytes. Its TTL is the expiry plus a margin, so Redis frees it even if no sweeper runs.</li>
  *   <li>{@code Pexpiry} — sorted set of ids by expiry time (sessions that never expire are not in it).</li>
  *   <li>{@code Pp:principal} — set of ids of a principal (stale ids are dropped when read).</li>
  *   <li>{@code Pchanges} — pub/sub channel: {@code node:id} after every write, so near caches elsewhere drop it.</li>
@@ -82,24 +83,32 @@ public final class RedisStore implements SessionStore {
      */
     static final long TOMBSTONE_MS = TimeUnit.SECONDS.toMillis(30);
 
+    /** The epoch a hash was written in (see {@link #epoch(long)}); absent: 0. */
+    static final String EPOCH = "e";
+
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone, KEYS[3] its hold marker. ARGV: mode ('c' create, 'u' update), pexpireat
-     * (0 = persist), operation id, n, then n field/value pairs, then fields to delete. Returns the new version when
-     * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago; -1 for a
-     * create of a held session. The operation id is kept in the hash ({@code o}): a resend of the write that was
-     * applied last (its reply was lost) returns that write's version instead of applying it again, so a version
-     * rises by exactly one per write.
+     * KEYS[1] hash, KEYS[2] its tombstone. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), operation
+     * id, epoch, n, then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent
+     * (it is deleted first); one from a later epoch is not written (-2: this node is behind). Returns the new
+     * version when applied, 0 when the session does (not) exist as required or, for a create, was deleted moments
+     * ago. The operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply
+     * was lost) returns that write's version instead of applying it again, so a version rises by exactly one per
+     * write.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
+            "if exists == 1 then",
+            "  local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')",
+            "  local ep = tonumber(ARGV[4])",
+            "  if e < ep then redis.call('DEL', KEYS[1]) exists = 0 elseif e > ep then return -2 end",
+            "end",
             "if exists == 1 and redis.call('HGET', KEYS[1], 'o') == ARGV[3] then",
             "  return tonumber(redis.call('HGET', KEYS[1], 'v'))",
             "end",
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
-            "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[3]) == 1 then return -1 end",
-            "local n = tonumber(ARGV[4])",
-            "local i = 5",
+            "local n = tonumber(ARGV[5])",
+            "local i = 6",
             "if n > 0 then",
             "  local kv = {}",
             "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
@@ -126,12 +135,6 @@ public final class RedisStore implements SessionStore {
             "if n == 0 and redis.call('GET', KEYS[2]) == ARGV[2] then n = 1 end",
             "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])",
             "return n");
-
-    /** KEYS[1] hash, KEYS[2] its hold marker, ARGV[1] ms: deletes the hash, marks the session held. */
-    private static final String HOLD = String.join("\n",
-            "redis.call('DEL', KEYS[1])",
-            "redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
-            "return 1");
 
     /**
      * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: returns the hash's fields and values and deletes it,
@@ -179,6 +182,8 @@ public final class RedisStore implements SessionStore {
     private volatile boolean subscribed;
     private volatile boolean feedLive;
     private volatile long nextSubscribeAttempt;
+    /** Hashes written in an earlier epoch count as absent (see {@link SessionStore#epoch}). */
+    private volatile long epoch;
 
     /**
      * @param touchFraction the grace, as a share of maxInactive, added to every expiry: a cache in front may skip
@@ -326,10 +331,6 @@ public final class RedisStore implements SessionStore {
     /** Same hash slot as the session's hash (a script may touch both in a cluster). */
     private String tombstoneKey(String id) {
         return hashKey(id) + "!";
-    }
-
-    private String holdKey(String id) {
-        return hashKey(id) + "#";
     }
 
     private String principalKey(String principal) {
@@ -542,8 +543,11 @@ public final class RedisStore implements SessionStore {
         return out;
     }
 
-    /** A record from the hash's fields; null (logged) when the metadata is damaged. */
-    private static SessionRecord parse(String id, Map<?, ?> hash) {
+    /**
+     * A record from the hash's fields; null when the hash is from an earlier epoch (it counts as absent) and
+     * (logged) when the metadata is damaged.
+     */
+    private SessionRecord parse(String id, Map<?, ?> hash) {
         Map<String, String> meta = new LinkedHashMap<>();
         Map<String, byte[]> attrs = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : hash.entrySet()) {
@@ -556,6 +560,7 @@ public final class RedisStore implements SessionStore {
             }
         }
         try {
+            if (Long.parseLong(meta.getOrDefault(EPOCH, "0")) < epoch) return null;
             return new SessionRecord(id, meta.get(PRINCIPAL), meta.get(CONTEXT), Long.parseLong(meta.get(CREATED)),
                     Long.parseLong(meta.get(ACCESSED)), Integer.parseInt(meta.get(MAX_INACTIVE)),
                     Long.parseLong(meta.getOrDefault(VERSION, "0")), meta.get(FINGERPRINT), attrs);
@@ -566,7 +571,7 @@ public final class RedisStore implements SessionStore {
         }
     }
 
-    private static SessionRecord parse(String id, List<?> flat) {
+    private SessionRecord parse(String id, List<?> flat) {
         Map<Object, Object> hash = new LinkedHashMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) hash.put(flat.get(i), flat.get(i + 1));
         return parse(id, hash);
@@ -588,6 +593,11 @@ public final class RedisStore implements SessionStore {
         if (d.created()) {
             set.add(utf8(CREATED));
             set.add(utf8(Long.toString(d.createdAt())));
+            long e = epoch;
+            if (e > 0) { // epoch 0 (before any switch) costs no field
+                set.add(utf8(EPOCH));
+                set.add(utf8(Long.toString(e)));
+            }
             if (d.baseVersion() > 0) { // a copy keeps counting from its version (the script adds one)
                 set.add(utf8(VERSION));
                 set.add(utf8(Long.toString(d.baseVersion())));
@@ -620,7 +630,12 @@ public final class RedisStore implements SessionStore {
             }
             publish(batch, d.id());
         });
-        return applied.get(0).toCompletableFuture().join();
+        long v = applied.get(0).toCompletableFuture().join();
+        if (v == -2) {
+            throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
+                    + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
+        }
+        return v;
     }
 
     private static void meta(List<Object> set, List<Object> del, String field, String value) {
@@ -646,12 +661,13 @@ public final class RedisStore implements SessionStore {
         args.add(utf8(create ? "c" : "u"));
         args.add(utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS)));
         args.add(utf8(operation));
+        args.add(utf8(Long.toString(epoch)));
         args.add(utf8(Integer.toString(set.size() / 2)));
         args.addAll(set);
         args.addAll(del);
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
-                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id), holdKey(id)), args.toArray());
+                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), args.toArray());
     }
 
     private void publish(RBatch batch, String id) {
@@ -666,6 +682,7 @@ public final class RedisStore implements SessionStore {
                 List.of(hashKey(oldId), tombstoneKey(oldId)), (Object) utf8(Long.toString(TOMBSTONE_MS))));
         if (flat == null || flat.isEmpty()) return false;
         SessionRecord r = parse(oldId, flat);
+        if (r == null) return false; // from an earlier epoch (absent), or damaged: taken, not moved
         List<Object> set = new ArrayList<>(flat.size());
         for (Object o : flat) set.add(o);
         long expires = r == null ? Long.MAX_VALUE : expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
@@ -707,18 +724,19 @@ public final class RedisStore implements SessionStore {
     }
 
     @Override
-    public void announce(String id) {
-        run("announce", () -> redis.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id));
+    public void epoch(long epoch) {
+        this.epoch = epoch;
     }
 
+    /** One O(1) command on every master (DBSIZE; in a cluster, on each): does every one of them answer? */
     @Override
-    public void hold(String id, long millis) {
-        String key = hashKey(id);
-        execute("hold", true, batch -> {
-            batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, HOLD,
-                    RScript.ReturnType.LONG, List.of(key, holdKey(id)), Long.toString(millis));
-            publish(batch, id);
-        });
+    public Boolean answers() {
+        try {
+            call("probe", true, () -> redis.getKeys().countAsync());
+            return Boolean.TRUE;
+        } catch (StoreUnavailableException e) {
+            return e.kind() == StoreUnavailableException.Kind.GONE ? Boolean.FALSE : null;
+        }
     }
 
     @Override

@@ -48,8 +48,7 @@ public interface SessionStore extends AutoCloseable {
      * changes only the attributes it names, and only if the session still exists.
      *
      * @return the session's version after the write, or 0 when the delta was not applied because the session no
-     *         longer exists (or, for a created delta, already exists or was deleted moments ago), or -1 for a
-     *         created delta of a session {@linkplain #hold held} by the tier behind
+     *         longer exists (or, for a created delta, already exists or was deleted moments ago)
      */
     long save(SessionDelta delta);
 
@@ -61,19 +60,19 @@ public interface SessionStore extends AutoCloseable {
     boolean changeId(String oldId, String newId);
 
     /**
-     * Hands a session to the tier behind this one for {@code millis}: removes this store's copy and, meanwhile,
-     * refuses to take it back ({@link #save} of a created delta answers -1). Used after a write went to the
-     * database alone, so that every node reads and writes the session there until no node can still be doing so.
+     * As a cache tier in front of the database: copies written before {@code epoch} count as absent from now on
+     * (the database may have changed the session meanwhile; see {@link ClusterMode}). Stores whose copies cannot
+     * outlive a switch (in this JVM) ignore it.
      */
-    default void hold(String id, long millis) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " is never a cache tier");
+    default void epoch(long epoch) {
     }
 
     /**
-     * Tells near caches on other nodes that the session changed elsewhere (in the tier behind this one), as a write
-     * here would. Stores without a change feed do nothing.
+     * Asks the store whether it answers: TRUE if every server of it does, FALSE if one is gone (a connection-level
+     * fact), null if that cannot be told (a late answer: slow is not gone). Stores in this JVM always answer.
      */
-    default void announce(String id) {
+    default Boolean answers() {
+        return Boolean.TRUE;
     }
 
     /**

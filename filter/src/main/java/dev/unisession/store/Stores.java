@@ -28,7 +28,8 @@ public final class Stores {
                 return JpaStore.connect(config, 0, clock, loader);
             case MEMORY_JPA:
                 return new TieredStore(new MemoryStore(clock), JpaStore.connect(config, 0, clock, loader),
-                        config.jpaFlushInterval(), config.jpaBacklogMax(), config.breakerOpenFor());
+                        config.jpaFlushInterval(), config.jpaBacklogMax(), modeSettings(config), config.redisPrefix(),
+                        false);
             case TIERED: {
                 RedisStore redis = RedisStore.connect(config, clock);
                 JpaStore db;
@@ -38,12 +39,24 @@ public final class Stores {
                     redis.close();
                     throw e;
                 }
-                return nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
-                        config.breakerOpenFor()), config, clock);
+                try {
+                    return nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
+                            modeSettings(config), config.redisPrefix(), true), config, clock);
+                } catch (RuntimeException e) {
+                    redis.close();
+                    db.close();
+                    throw e;
+                }
             }
             default:
                 throw new IllegalArgumentException("unsupported store " + config.store());
         }
+    }
+
+    /** The timings of the tiered store's cluster-wide mode; a request waits for a switch as long as for Redis. */
+    static ClusterMode.Settings modeSettings(UnisessionConfig config) {
+        return new ClusterMode.Settings(config.tieredLease(), config.tieredHeartbeat(), config.tieredReturnAfter(),
+                config.redisDeadline());
     }
 
     /**

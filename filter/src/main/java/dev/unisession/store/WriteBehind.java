@@ -4,18 +4,27 @@ import dev.unisession.core.SessionDelta;
 import dev.unisession.core.SessionRecord;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Deltas waiting to be written to the database, coalesced per session: many writes to one session between two
- * flushes become one delta. Bounded: past {@code max} sessions, deltas of further sessions are not queued and
- * are counted as dropped (their sessions live on in the cache tier, and the database copy is repaired from it on
- * the session's next write).
+ * The tiered store's write-behind: deltas waiting to be written to the database, coalesced per session (many
+ * writes to one session between two flushes become one delta), and the flush that writes them in one batched
+ * transaction. The flush writes each session's current record (newest version wins), so nodes flushing in any
+ * order leave the newest state in the database. Bounded: past {@code max} sessions, deltas of further sessions
+ * are not queued and are counted as dropped (their sessions live on in the cache tier, and the database copy is
+ * repaired from it on the session's next write). While the database is down the queue is kept and written when
+ * it returns.
  */
 final class WriteBehind {
+
+    private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
 
     /**
      * What waits for one session: its coalesced delta, and the session's whole record as of the latest write when
@@ -30,9 +39,22 @@ final class WriteBehind {
     private final int max;
     private final AtomicLong dropped = new AtomicLong();
     private Map<String, Pending> pending = new LinkedHashMap<>();
+    private final SessionStore cache;
+    private final JpaStore db;
+    /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
+    private final Set<String> dbDeletes = ConcurrentHashMap.newKeySet();
+    private final Set<String> dbCopies = ConcurrentHashMap.newKeySet();
+    /** Held while writing to the database: a flush, one session's write, a delete that must come after them. */
+    final Object writing = new Object();
+    /** Deltas taken from the queue by the flush under way. */
+    private volatile int flushing;
+    /** When the queue was last written out completely. */
+    private volatile long lastCompleteFlush = System.currentTimeMillis();
 
-    WriteBehind(int max) {
+    WriteBehind(int max, SessionStore cache, JpaStore db) {
         this.max = max;
+        this.cache = cache;
+        this.db = db;
     }
 
     synchronized void add(SessionDelta d, SessionRecord known) {
@@ -75,5 +97,167 @@ final class WriteBehind {
 
     long dropped() {
         return dropped.get();
+    }
+
+    /** Sessions waiting to be written to the database, including those being written right now. */
+    int backlog() {
+        return size() + flushing;
+    }
+
+    /** How long the oldest change waiting for the database has waited since the last complete flush, in ms. */
+    long lagMillis() {
+        return backlog() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - lastCompleteFlush);
+    }
+
+    void deleteLater(String id) {
+        dbDeletes.add(id);
+    }
+
+    void copyLater(String id) {
+        dbCopies.add(id);
+    }
+
+    /** Writes what waits for one session, so the database is current for it. */
+    void flushOne(String id) {
+        synchronized (writing) {
+            Pending p = take(id);
+            if (p == null) return;
+            try {
+                db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()));
+            } catch (RuntimeException e) {
+                putBack(List.of(p));
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Flushes until nothing waits or {@code millis} have passed; true if nothing waits (the database has
+     * everything this node acknowledged).
+     */
+    boolean writeOut(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        for (;;) {
+            flush();
+            if (backlog() == 0 && dbDeletes.isEmpty()) return true;
+            if (System.currentTimeMillis() >= deadline) return false;
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /** Writes the queued deltas to the database in one transaction; keeps them if the database is down. */
+    void flush() {
+        synchronized (writing) {
+            flushLocked();
+        }
+    }
+
+    private void flushLocked() {
+        for (String id : List.copyOf(dbDeletes)) {
+            try {
+                db.delete(id);
+                dbDeletes.remove(id);
+            } catch (RuntimeException e) {
+                return; // still down
+            }
+        }
+        for (String id : List.copyOf(dbCopies)) {
+            repair(id);
+            dbCopies.remove(id);
+        }
+        List<Pending> batch = drain();
+        // Every node writes its batch in session id order, so that two nodes flushing the same sessions lock their
+        // rows in the same order: in any other order their transactions deadlock (PostgreSQL then aborts one, seen
+        // under non-sticky load by the reliability suite).
+        batch.sort(Comparator.comparing(Pending::id));
+        flushing = batch.size();
+        if (batch.isEmpty()) {
+            lastCompleteFlush = System.currentTimeMillis();
+            return;
+        }
+        try {
+            List<SessionDelta> deltas = new ArrayList<>(batch.size());
+            for (Pending p : batch) deltas.add(p.delta());
+            Map<String, SessionRecord> current = current(batch);
+            long[] versions;
+            try {
+                versions = db.saveAll(deltas, current);
+            } catch (RuntimeException e) {
+                versions = saveOneByOne(batch, current, e);
+                if (versions == null) return;
+            }
+            for (int i = 0; i < deltas.size(); i++) {
+                if (versions[i] == 0 && !deltas.get(i).created()) repair(deltas.get(i).id());
+            }
+            if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+        } finally {
+            flushing = 0;
+        }
+    }
+
+    /**
+     * The whole records to write for the batch's sessions: as the cache tier holds them now, read in one round
+     * trip, so that whichever node flushes last the database gets the newest state. Where the cache tier cannot be
+     * read (gone or slow) or lacks the session, the record this node's latest write knew stands in; where there
+     * is none either, the delta itself is written.
+     */
+    private Map<String, SessionRecord> current(List<Pending> batch) {
+        List<String> ids = new ArrayList<>(batch.size());
+        for (Pending p : batch) ids.add(p.id());
+        Map<String, SessionRecord> out = new HashMap<>();
+        try {
+            out.putAll(cache.loadAll(ids));
+        } catch (RuntimeException e) {
+            // the records known from the writes stand in
+        }
+        for (Pending p : batch) {
+            if (p.known() != null) out.putIfAbsent(p.id(), p.known());
+        }
+        return out;
+    }
+
+    /**
+     * After a failed batch: writes each session alone. If none can be written the database is down and all are
+     * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
+     */
+    private long[] saveOneByOne(List<Pending> batch, Map<String, SessionRecord> current,
+                                RuntimeException batchError) {
+        long[] versions = new long[batch.size()];
+        List<Pending> failed = new ArrayList<>();
+        RuntimeException last = batchError;
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                versions[i] = db.saveAll(List.of(batch.get(i).delta()), current)[0];
+            } catch (RuntimeException e) {
+                failed.add(batch.get(i));
+                last = e;
+            }
+        }
+        if (failed.size() == batch.size()) {
+            putBack(batch);
+            LOG.log(System.Logger.Level.WARNING, "Session database unavailable; {0} sessions wait to be written: {1}",
+                    size(), last.getMessage());
+            return null;
+        }
+        for (Pending p : failed) {
+            LOG.log(System.Logger.Level.ERROR, "Session {0}''s changes cannot be written to the database and are "
+                    + "dropped there (the cache tier keeps them): {1}", p.id(), last.getMessage());
+        }
+        return versions;
+    }
+
+    /** The database lacks a session the cache tier has: copy it down whole. */
+    private void repair(String id) {
+        try {
+            SessionRecord r = cache.load(id);
+            if (r != null) db.restore(r);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Cannot repair session in the database yet: {0}", e.toString());
+        }
     }
 }

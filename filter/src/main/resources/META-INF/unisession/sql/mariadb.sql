@@ -29,3 +29,17 @@ CREATE TABLE IF NOT EXISTS us_audit (
 );
 CREATE INDEX IF NOT EXISTS us_audit_principal ON us_audit (principal);
 CREATE INDEX IF NOT EXISTS us_audit_at ON us_audit (happened_at);
+CREATE TABLE IF NOT EXISTS us_mode (
+    id         VARCHAR(64)  NOT NULL PRIMARY KEY,
+    state      VARCHAR(16)  NOT NULL,
+    epoch      BIGINT       NOT NULL,
+    changed_at BIGINT       NOT NULL
+);
+CREATE TABLE IF NOT EXISTS us_node (
+    id             VARCHAR(32)  NOT NULL PRIMARY KEY,
+    cluster        VARCHAR(64)  NOT NULL,
+    lease_until    BIGINT       NOT NULL,
+    cache_ok_since BIGINT       NOT NULL,
+    acked          BIGINT       NOT NULL
+);
+CREATE INDEX IF NOT EXISTS us_node_cluster ON us_node (cluster);

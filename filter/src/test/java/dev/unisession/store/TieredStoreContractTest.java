@@ -17,6 +17,6 @@ class TieredStoreContractTest extends SessionStoreContract {
         String prefix = "tc" + UUID.randomUUID().toString().substring(0, 8) + ":";
         RedisStore redis = TestStores.redis(Services.redisUrl(), prefix, testClock());
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, testClock());
-        return new TieredStore(redis, db, Duration.ofMillis(100), 10_000, Duration.ofSeconds(1));
+        return TieredStoreTest.tiered(redis, db, Duration.ofMillis(100), 10_000);
     }
 }

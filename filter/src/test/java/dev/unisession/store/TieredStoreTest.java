@@ -46,6 +46,19 @@ class TieredStoreTest {
                 Set.of());
     }
 
+    /** Fast heartbeats and a short return, for tests; each store its own cluster unless a name is shared. */
+    static final ClusterMode.Settings FAST = new ClusterMode.Settings(Duration.ofSeconds(3), Duration.ofMillis(100),
+            Duration.ofMillis(300), Duration.ofSeconds(2));
+
+    static TieredStore tiered(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax) {
+        return tiered(cache, db, flushInterval, backlogMax, "c" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    static TieredStore tiered(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax,
+                              String cluster) {
+        return new TieredStore(cache, db, flushInterval, backlogMax, FAST, cluster, !(cache instanceof MemoryStore));
+    }
+
     private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (!c.getAsBoolean()) {
@@ -57,8 +70,7 @@ class TieredStoreTest {
     @Test
     void aThousandWritesToOneSessionInOneIntervalAreAtMostTwoTransactions() throws Exception {
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
-        try (TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofSeconds(2), 1000,
-                Duration.ofSeconds(5))) {
+        try (TieredStore tiered = tiered(new MemoryStore(), db, Duration.ofSeconds(2), 1000)) {
             String id = UUID.randomUUID().toString();
             long before = db.transactions();
             tiered.save(create(id, Map.of()));
@@ -78,7 +90,7 @@ class TieredStoreTest {
         String url = TestStores.h2Url();
         JpaStore db = TestStores.jpa(url, 0.1, Clock.systemUTC());
         List<String> ids = new ArrayList<>();
-        TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofHours(1), 10_000, Duration.ofSeconds(5));
+        TieredStore tiered = tiered(new MemoryStore(), db, Duration.ofHours(1), 10_000);
         for (int i = 0; i < 300; i++) {
             String id = UUID.randomUUID().toString();
             ids.add(id);
@@ -99,8 +111,7 @@ class TieredStoreTest {
     @Test
     void beyondTheBoundWritesAreCountedAndRepairedLater() throws Exception {
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
-        try (TieredStore tiered = new TieredStore(new MemoryStore(), db, Duration.ofHours(1), 5,
-                Duration.ofSeconds(5))) {
+        try (TieredStore tiered = tiered(new MemoryStore(), db, Duration.ofHours(1), 5)) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 String id = UUID.randomUUID().toString();
@@ -120,46 +131,45 @@ class TieredStoreTest {
         }
     }
 
+    /**
+     * Redis dies (one node: a cluster of one): the first request that finds it gone waits for the switch and is
+     * served by the database; writes go there synchronously. Redis comes back empty: after the return, sessions
+     * are read through from the database and copied up.
+     */
     @Test
-    void aDeadRedisFallsBackToTheDatabaseAndIsRefilledWhenBack() throws Exception {
+    void aDeadRedisSwitchesToTheDatabaseAndBack() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             RedisStore cache = TestStores.redis(redis.url(), "t:", Clock.systemUTC());
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
-            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(200), 1000,
-                    Duration.ofMillis(500))) {
+            try (TieredStore tiered = tiered(cache, db, Duration.ofMillis(200), 1000)) {
+                assertEquals("CACHE", tiered.modeState());
                 String before = UUID.randomUUID().toString();
                 tiered.save(create(before, Map.of("a", b("1"))));
-                await(() -> tiered.backlog() == 0, "flush");
-
+                tiered.save(set(before, "b", "1")); // acknowledged, still in the queue when Redis dies
                 redis.kill();
+                assertArrayEquals(b("1"), tiered.load(before).attributes().get("b"), "served by the database");
+                assertEquals("DATABASE", tiered.modeState());
+                assertEquals(1, tiered.switches());
                 String during = UUID.randomUUID().toString();
-                for (int i = 0; i < 5; i++) tiered.load(before); // trips the breaker
-                assertEquals("OPEN", tiered.breakerState());
-                assertArrayEquals(b("1"), tiered.load(before).attributes().get("a"), "served by the database");
                 assertEquals(1, tiered.save(create(during, Map.of("d", b("x")))));
                 tiered.save(set(before, "b", "2"));
                 assertArrayEquals(b("x"), db.load(during).attributes().get("d"), "written synchronously");
 
                 redis.start(); // empty
-                Thread.sleep(600);
-                await(() -> {
-                    tiered.load(before);
-                    return tiered.breakerState().equals("CLOSED");
-                }, "breaker closes");
-                // Written during the outage: served from the database for a while, then copied up on a read.
-                await(() -> tiered.load(during) != null && cache.load(during) != null, "copied back up");
+                await(() -> tiered.modeState().equals("CACHE"), "back to the cache tier");
+                assertEquals(2, tiered.switches());
                 SessionRecord r = tiered.load(before);
                 assertArrayEquals(b("2"), r.attributes().get("b"));
-                // Once the copy-back has finished, a read of a session Redis lost refills it.
-                await(() -> tiered.load(before) != null && cache.load(before) != null, "read through: refilled");
+                assertNotNull(cache.load(before), "read through: copied up");
+                assertArrayEquals(b("x"), tiered.load(during).attributes().get("d"));
             }
         }
     }
 
     /** One node of several: its own Redis client and database pool, flushed only when the test says so. */
     private static TieredStore node(PrivateRedis redis, String prefix, JpaStore db) {
-        return new TieredStore(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1), 1000,
-                Duration.ofSeconds(5));
+        return tiered(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1), 1000,
+                "cluster-" + prefix);
     }
 
     /**
@@ -245,35 +255,33 @@ class TieredStoreTest {
     }
 
     /**
-     * Redis hangs (keeping its data) and comes back: a session another node wrote to the database alone meanwhile
-     * replaces Redis's older copy when the outage ends (held in the database for a while, then copied up), and
-     * stays readable throughout (it must not be refused as if it had been deleted).
+     * Redis hangs (keeping its data): slow is not gone, so nothing moves while requests wait; once it answers no
+     * probe it counts as gone and the cluster switches. A write to the database meanwhile is what the session
+     * holds after the return: Redis's copy from before is from an earlier epoch and counts as absent.
      */
     @Test
     void aHungRedisComesBackWithTheSessionsWrittenMeanwhile() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
             RedisStore cache = TestStores.redis(redis.url(), "h:", Clock.systemUTC());
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
-            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(100), 1000,
-                    Duration.ofMillis(300))) {
+            try (TieredStore tiered = tiered(cache, db, Duration.ofMillis(100), 1000)) {
                 String id = UUID.randomUUID().toString();
                 tiered.save(create(id, Map.of("a", b("1"))));
                 await(() -> tiered.backlog() == 0, "flush");
                 redis.pause();
                 try {
-                    tiered.load(UUID.randomUUID().toString()); // two failed calls: the outage begins
-                    assertEquals("OPEN", tiered.breakerState());
-                    SessionDelta elsewhere = set(id, "a", "2");
-                    assertTrue(db.save(elsewhere) > 0, "another node's write, to the database alone");
+                    await(() -> tiered.modeState().equals("DATABASE"), "no answer to the probe: switched");
+                    assertArrayEquals(b("1"), tiered.load(id).attributes().get("a"));
+                    assertTrue(tiered.save(set(id, "a", "2")) > 0, "written to the database");
                 } finally {
                     redis.resume();
                 }
-                await(() -> tiered.breakerState().equals("CLOSED"), "outage over");
+                assertArrayEquals(b("1"), cache.load(id).attributes().get("a"), "Redis still has its older copy");
+                await(() -> tiered.modeState().equals("CACHE"), "back to the cache tier");
+                assertEquals(null, cache.load(id), "from an earlier epoch: absent");
                 SessionRecord r = tiered.load(id);
-                assertNotNull(r, "still there after the outage");
+                assertNotNull(r, "still there after the switch back");
                 assertArrayEquals(b("2"), r.attributes().get("a"));
-                assertEquals(null, cache.load(id), "held in the database: Redis's older copy is gone");
-                await(() -> tiered.load(id) != null && cache.load(id) != null, "copied up once the hold is over");
                 assertArrayEquals(b("2"), cache.load(id).attributes().get("a"), "Redis got the newer copy");
             }
         }
@@ -285,8 +293,7 @@ class TieredStoreTest {
             RedisStore cache = TestStores.redis(redis.url(), "m:", Clock.systemUTC());
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
             AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
-            try (TieredStore tiered = new TieredStore(cache, db, Duration.ofMillis(100), 1000,
-                    Duration.ofMillis(500))) {
+            try (TieredStore tiered = tiered(cache, db, Duration.ofMillis(100), 1000)) {
                 dev.unisession.core.ActiveSession a = dev.unisession.core.ActiveSession.create(codec,
                         UUID.randomUUID().toString(), System.currentTimeMillis(), 600);
                 a.putReserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + "authMethod", "webauthn");

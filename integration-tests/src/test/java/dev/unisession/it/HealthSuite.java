@@ -33,7 +33,7 @@ abstract class HealthSuite {
         p.put("unisession.jpa.url", db.url());
         p.put("unisession.jpa.user", db.user());
         p.put("unisession.jpa.flush-interval", "100ms");
-        p.put("unisession.breaker.open-for", "1s");
+        p.put("unisession.tiered.return-after", "1s");
         p.put("unisession.health.enabled", "true");
         return p;
     }

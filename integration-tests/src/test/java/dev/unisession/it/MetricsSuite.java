@@ -65,7 +65,7 @@ abstract class MetricsSuite {
             assertEquals(1L, jmx.getAttribute(name, "TokensRejected"));
             var byReason = (javax.management.openmbean.TabularData) jmx.getAttribute(name, "TokensRejectedByReason");
             assertEquals(1L, byReason.get(new Object[] {"MALFORMED"}).get("value"));
-            assertEquals("NONE", jmx.getAttribute(name, "BreakerState"));
+            assertEquals("NONE", jmx.getAttribute(name, "Mode"));
         }
         assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(name),
                 "unregistered when the application stops");

@@ -49,7 +49,7 @@ abstract class TieredSuite {
         p.put("unisession.jpa.url", db.url());
         p.put("unisession.jpa.user", db.user());
         p.put("unisession.jpa.flush-interval", flush);
-        p.put("unisession.breaker.open-for", "1s");
+        p.put("unisession.tiered.return-after", "1s");
         p.put("unisession.expiry.interval", "1h");
         return p;
     }

@@ -43,8 +43,8 @@ final class Figures {
     int serverErrors;
     /** Operations that no node answered (every node the balancer tried was down, draining or failing). */
     int unanswered;
-    /** How the failure showed on the nodes: circuit breaker openings logged, Redis call errors counted. */
-    long breakerOpenings;
+    /** How the failure showed on the nodes: switches to the database logged, Redis call errors counted. */
+    long databaseSwitches;
     long redisErrors;
     /** A cart page that lacked an item whose add had been acknowledged before the page was asked for. */
     int staleReads;
@@ -136,7 +136,7 @@ final class Figures {
     synchronized String row() {
         return "| " + scenario + " | " + requests + " | " + (failures.isEmpty() ? "none" : failures) + " | "
                 + sessionsChecked + " | " + sessionsLost + " | " + itemsLost + " | " + p99Millis() + " | "
-                + staleReads + " | " + breakerOpenings + " | " + redisErrors + " | "
+                + staleReads + " | " + databaseSwitches + " | " + redisErrors + " | "
                 + String.join("; ", notes) + " |";
     }
 
@@ -145,7 +145,7 @@ final class Figures {
         return "[reliability] " + scenario + ": requests=" + requests + " failures=" + failures + " allowed="
                 + allowed.keySet() + " unanswered=" + unanswered + " sessionsChecked=" + sessionsChecked
                 + " sessionsLost=" + sessionsLost + " itemsLost=" + itemsLost + " p99Ms=" + p99Millis()
-                + " staleReads=" + staleReads + " breakerOpenings=" + breakerOpenings + " redisErrors=" + redisErrors
+                + " staleReads=" + staleReads + " databaseSwitches=" + databaseSwitches + " redisErrors=" + redisErrors
                 + " " + notes;
     }
 }

@@ -93,14 +93,14 @@ class ReliabilityTest {
                         + "their carts. Sessions lost = sessions that sent their user to log in, during the load or "
                         + "at the end; items lost = acknowledged adds missing from a cart at the end; stale reads = "
                         + "cart pages during the load that lacked an add acknowledged before they were asked for; "
-                        + "breaker openings and Redis errors = what the nodes logged and counted (how the failure "
+                        + "switches to the database (per node) and Redis errors = what the nodes logged and counted (how the failure "
                         + "was observed). The test fails unless its disruption happened and sessions lost, items "
                         + "lost, stale reads and responses >= 500 are all 0; the only failures allowed are a killed or "
                         + "restarting node not answering (`unreachable`, scenarios 1 and 2) and a stopping node's "
                         + "503 before the application ran (`503 draining`, scenario 2), each retried on another node "
                         + "that answered.", "",
                 "| scenario | requests | failures by status | sessions checked | sessions lost | items lost | p99 ms "
-                        + "| stale reads | breaker openings | Redis errors | notes |",
+                        + "| stale reads | switches to the database | Redis errors | notes |",
                 "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"));
         for (Figures f : report) lines.add(f.row());
         Files.write(Path.of(System.getProperty("it.unisession.reliabilityReport", "reliability.md")), lines);
@@ -135,7 +135,7 @@ class ReliabilityTest {
                 Node node = new Node("n" + (i + 1), Map.of("DATA_DIR", Files.createTempDirectory("node").toString()),
                         List.of("-Dunisession.store=tiered", redisSetting,
                                 "-Dunisession.jpa.url=" + db.url(), "-Dunisession.jpa.user=" + db.user(),
-                                "-Dunisession.jpa.flush-interval=200ms", "-Dunisession.breaker.open-for=1s",
+                                "-Dunisession.jpa.flush-interval=200ms", "-Dunisession.tiered.return-after=1s",
                                 "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
                 nodes.add(node);
                 started.add(node);
@@ -151,21 +151,21 @@ class ReliabilityTest {
             }
         }
 
-        /** Breaker openings the nodes logged, and Redis call errors they counted, so far. */
+        /** Switches to the database the nodes logged, and Redis call errors they counted, so far. */
         String observedFailures(Figures f) {
             long opened = 0;
             long errors = 0;
             for (Node n : nodes) {
-                opened += n.logCount("circuit breaker: State transition from CLOSED to OPEN");
+                opened += n.logCount("this node serves from the database tier");
                 if (!n.alive()) continue;
                 Shopper.Call ops = new Shopper("ops").send(java.net.http.HttpRequest.newBuilder(n.uri("/ops")));
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("redis\\.[a-z]+=(\\d+)")
                         .matcher(ops.body());
                 while (m.find()) errors += Long.parseLong(m.group(1));
             }
-            f.breakerOpenings += opened;
+            f.databaseSwitches += opened;
             f.redisErrors += errors;
-            return "breaker opened " + opened + "x, " + errors + " Redis call errors";
+            return "switched to the database " + opened + "x, " + errors + " Redis call errors";
         }
 
         /** The node a round-robin balancer that does not know which nodes are up sends request {@code i} to. */
@@ -398,7 +398,7 @@ class ReliabilityTest {
     /**
      * Two nodes on the topology under load; one Redis master holding sessions is killed (SIGKILL) and its replica
      * takes over. Sessions stay readable throughout (a request whose Redis call fails is served by the database),
-     * every acknowledged item is there afterwards, and the nodes saw the failure (breaker openings or Redis call
+     * every acknowledged item is there afterwards, and the nodes saw the failure (switches to the database or Redis call
      * errors). No failure of any kind is allowed: the nodes stay up, and the database serves while Redis fails over,
      * so neither a 503 (with or without Retry-After) nor any other response >= 500 is expected.
      */
@@ -433,7 +433,7 @@ class ReliabilityTest {
         assertTrue(keysHeld.get() > 0, "the killed master held sessions: " + f);
         assertNotEquals(killed.get(), promoted.get(), "another server is master: " + f);
         assertEquals("master", RedisTopology.role(promoted.get()), "the replica was promoted: " + f);
-        assertTrue(f.breakerOpenings + f.redisErrors > 0, "the nodes saw the master die: " + f);
+        assertTrue(f.databaseSwitches + f.redisErrors > 0, "the nodes saw the master die: " + f);
         assertNothingLost(f);
     }
 
