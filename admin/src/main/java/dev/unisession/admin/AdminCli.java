@@ -116,7 +116,7 @@ public final class AdminCli implements Runnable {
             SessionMetrics m = admin.manager.stats();
             PrintWriter out = out();
             out.println("status=" + h.status() + " store=" + h.store() + " activeSessions=" + h.activeSessions()
-                    + " breaker=" + h.breaker() + " backlog=" + h.backlog());
+                    + " mode=" + h.mode() + " backlog=" + h.backlog());
             for (SessionHealth.Tier t : h.tiers()) {
                 out.println("tier=" + t.name() + " role=" + t.role() + " status=" + t.status() + " sessions="
                         + t.sessions() + String.format(java.util.Locale.ROOT, " latencyMs=%.3f", t.latencyMs())

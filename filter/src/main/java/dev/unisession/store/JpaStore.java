@@ -274,16 +274,25 @@ public final class JpaStore implements SessionStore {
      * @return the row's version after each write (0 where the session is gone), in order
      */
     public long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current) {
+        return saveAll(deltas, current, Map.of());
+    }
+
+    /**
+     * As above; a delta written as a delta (no record in {@code current}) leaves its row at least at the version in
+     * {@code versions}: the version the tier in front answered for the latest write the delta carries (a coalesced
+     * delta stands for several writes), so that versions stay one order across the tiers.
+     */
+    long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current, Map<String, Long> versions) {
         for (SessionDelta d : deltas) checkNames(d);
         if (wholeAndDistinct(deltas, current)) return inTransaction(em -> writeAll(em, deltas, current));
         return inTransaction(em -> {
-            long[] versions = new long[deltas.size()];
+            long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
                 SessionRecord r = current.get(d.id());
-                versions[i] = r == null ? apply(em, d) : write(em, d.created(), r);
+                out[i] = r == null ? apply(em, d, versions.getOrDefault(d.id(), 0L)) : write(em, d.created(), r);
             }
-            return versions;
+            return out;
         });
     }
 
@@ -345,6 +354,10 @@ public final class JpaStore implements SessionStore {
 
     /** Applies one delta inside a transaction; 0 if it does not apply (never throws for that). */
     private long apply(EntityManager em, SessionDelta d) {
+        return apply(em, d, 0);
+    }
+
+    private long apply(EntityManager em, SessionDelta d, long atLeast) {
         SessionRow row;
         if (d.created()) {
             if (em.find(SessionRow.class, d.id()) != null) return 0;
@@ -358,7 +371,7 @@ public final class JpaStore implements SessionStore {
         }
         row.describe(d.lastAccessedAt(), d.maxInactiveSeconds(), expiresAt(d.lastAccessedAt(),
                 d.maxInactiveSeconds()), d.principal(), d.context(), d.fingerprint());
-        row.version++;
+        row.version = Math.max(row.version + 1, atLeast);
         if (!d.removed().isEmpty()) {
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
                     .setParameter("id", d.id()).setParameter("names", new ArrayList<>(d.removed())).executeUpdate();

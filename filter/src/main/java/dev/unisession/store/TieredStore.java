@@ -211,7 +211,7 @@ public final class TieredStore implements SessionStore {
         return this.<Long>route(() -> {
             long v = cached(() -> cache.save(delta));
             if (v > 0) {
-                backlog.add(delta, delta.after(v));
+                backlog.add(delta, delta.after(v), v);
                 return v;
             }
             if (delta.created()) return 0L;

@@ -27,10 +27,11 @@ final class WriteBehind {
     private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
 
     /**
-     * What waits for one session: its coalesced delta, and the session's whole record as of the latest write when
-     * that write knew it (null otherwise), to write when the cache tier cannot be read.
+     * What waits for one session: its coalesced delta, the session's whole record as of the latest write when
+     * that write knew it (null otherwise), to write when the cache tier cannot be read, and the version the cache
+     * tier answered for that write.
      */
-    record Pending(SessionDelta delta, SessionRecord known) {
+    record Pending(SessionDelta delta, SessionRecord known, long version) {
         String id() {
             return delta.id();
         }
@@ -57,13 +58,14 @@ final class WriteBehind {
         this.db = db;
     }
 
-    synchronized void add(SessionDelta d, SessionRecord known) {
+    synchronized void add(SessionDelta d, SessionRecord known, long version) {
         Pending earlier = pending.get(d.id());
         if (earlier == null && pending.size() >= max) {
             dropped.incrementAndGet();
             return;
         }
-        pending.put(d.id(), new Pending(earlier == null ? d : earlier.delta().then(d), known));
+        pending.put(d.id(), new Pending(earlier == null ? d : earlier.delta().then(d), known,
+                earlier == null ? version : Math.max(version, earlier.version())));
     }
 
     /** Removes and returns what waits for one session, or null. */
@@ -87,7 +89,8 @@ final class WriteBehind {
         Map<String, Pending> merged = new LinkedHashMap<>();
         for (Pending p : failed) merged.put(p.id(), p);
         pending.forEach((id, newer) -> merged.merge(id, newer,
-                (older, later) -> new Pending(older.delta().then(later.delta()), later.known())));
+                (older, later) -> new Pending(older.delta().then(later.delta()), later.known(),
+                        Math.max(older.version(), later.version()))));
         pending = merged;
     }
 
@@ -123,7 +126,8 @@ final class WriteBehind {
             Pending p = take(id);
             if (p == null) return;
             try {
-                db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()));
+                db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()),
+                        Map.of(id, p.version()));
             } catch (RuntimeException e) {
                 putBack(List.of(p));
                 throw e;
@@ -184,11 +188,13 @@ final class WriteBehind {
             List<SessionDelta> deltas = new ArrayList<>(batch.size());
             for (Pending p : batch) deltas.add(p.delta());
             Map<String, SessionRecord> current = current(batch);
+            Map<String, Long> written = new HashMap<>();
+            for (Pending p : batch) written.put(p.id(), p.version());
             long[] versions;
             try {
-                versions = db.saveAll(deltas, current);
+                versions = db.saveAll(deltas, current, written);
             } catch (RuntimeException e) {
-                versions = saveOneByOne(batch, current, e);
+                versions = saveOneByOne(batch, current, written, e);
                 if (versions == null) return;
             }
             for (int i = 0; i < deltas.size(); i++) {
@@ -203,20 +209,27 @@ final class WriteBehind {
     /**
      * The whole records to write for the batch's sessions: as the cache tier holds them now, read in one round
      * trip, so that whichever node flushes last the database gets the newest state. Where the cache tier cannot be
-     * read (gone or slow) or lacks the session, the record this node's latest write knew stands in; where there
-     * is none either, the delta itself is written.
+     * read (gone or slow), lacks the session, or holds a version older than this node's own write (it lost writes:
+     * a replica promoted before it had them), the record this node's latest write knew stands in; where there is
+     * none either, the delta itself is applied to the database's copy.
      */
     private Map<String, SessionRecord> current(List<Pending> batch) {
         List<String> ids = new ArrayList<>(batch.size());
         for (Pending p : batch) ids.add(p.id());
-        Map<String, SessionRecord> out = new HashMap<>();
+        Map<String, SessionRecord> read = Map.of();
         try {
-            out.putAll(cache.loadAll(ids));
+            read = cache.loadAll(ids);
         } catch (RuntimeException e) {
             // the records known from the writes stand in
         }
+        Map<String, SessionRecord> out = new HashMap<>();
         for (Pending p : batch) {
-            if (p.known() != null) out.putIfAbsent(p.id(), p.known());
+            SessionRecord r = read.get(p.id());
+            if (r != null && r.version() >= p.version()) {
+                out.put(p.id(), r);
+            } else if (p.known() != null) {
+                out.put(p.id(), p.known());
+            }
         }
         return out;
     }
@@ -225,14 +238,14 @@ final class WriteBehind {
      * After a failed batch: writes each session alone. If none can be written the database is down and all are
      * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
      */
-    private long[] saveOneByOne(List<Pending> batch, Map<String, SessionRecord> current,
+    private long[] saveOneByOne(List<Pending> batch, Map<String, SessionRecord> current, Map<String, Long> written,
                                 RuntimeException batchError) {
         long[] versions = new long[batch.size()];
         List<Pending> failed = new ArrayList<>();
         RuntimeException last = batchError;
         for (int i = 0; i < batch.size(); i++) {
             try {
-                versions[i] = db.saveAll(List.of(batch.get(i).delta()), current)[0];
+                versions[i] = db.saveAll(List.of(batch.get(i).delta()), current, written)[0];
             } catch (RuntimeException e) {
                 failed.add(batch.get(i));
                 last = e;

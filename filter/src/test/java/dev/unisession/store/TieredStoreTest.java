@@ -166,6 +166,42 @@ class TieredStoreTest {
         }
     }
 
+    /**
+     * The cache tier answers the flush with an older copy than this node's own write (a replica promoted before
+     * it had the latest writes): the flush must not write that copy over the newer changes it holds.
+     */
+    @Test
+    void aFlushNeverWritesACacheCopyOlderThanItsOwnWrite() throws Exception {
+        MemoryStore memory = new MemoryStore();
+        Map<String, SessionRecord> promoted = new ConcurrentHashMap<>();
+        SessionStore cache = new SessionStore() {
+            public SessionRecord load(String id) { return memory.load(id); }
+            public Map<String, SessionRecord> loadAll(java.util.Collection<String> ids) { return Map.copyOf(promoted); }
+            public long save(SessionDelta d) { return memory.save(d); }
+            public boolean changeId(String a, String b) { return memory.changeId(a, b); }
+            public boolean delete(String id) { return memory.delete(id); }
+            public Set<String> findIdsByPrincipal(String p) { return memory.findIdsByPrincipal(p); }
+            public List<SessionRecord> claimExpired(long now, int max) { return memory.claimExpired(now, max); }
+        };
+        JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+        try (TieredStore tiered = tiered(cache, db, Duration.ofHours(1), 1000)) {
+            String id = UUID.randomUUID().toString();
+            tiered.save(create(id, Map.of("cart", b("[1]"))));
+            tiered.flush();
+            promoted.put(id, memory.load(id)); // what the replica has: version 1
+            long now = System.currentTimeMillis();
+            long v = 1;
+            for (int i = 2; i <= 3; i++) {
+                v = tiered.save(new SessionDelta(id, false, v, now, now + i, 1800, null, null, null, false,
+                        Map.of("cart", b("[" + i + "]")), Set.of()));
+            }
+            tiered.flush();
+            SessionRecord r = db.load(id);
+            assertArrayEquals(b("[3]"), r.attributes().get("cart"), "the acknowledged writes, not the older copy");
+            assertEquals(3, r.version());
+        }
+    }
+
     /** One node of several: its own Redis client and database pool, flushed only when the test says so. */
     private static TieredStore node(PrivateRedis redis, String prefix, JpaStore db) {
         return tiered(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1), 1000,

@@ -122,8 +122,8 @@ public final class Account {
             SessionMetrics m = me.manager().stats();
             PrintWriter w = Html.begin(req, resp, "Operations");
             w.println("<p>Status <b id='status' class='status-" + h.status() + "'>" + h.status() + "</b> · store "
-                    + Html.esc(h.store()) + " · active sessions <b id='active'>" + h.activeSessions() + "</b> · breaker "
-                    + h.breaker() + " · backlog " + h.backlog() + "</p><table><thead><tr><th>Tier</th><th>Role</th>"
+                    + Html.esc(h.store()) + " · active sessions <b id='active'>" + h.activeSessions() + "</b> · mode "
+                    + h.mode() + " · backlog " + h.backlog() + "</p><table><thead><tr><th>Tier</th><th>Role</th>"
                     + "<th>Status</th><th>Sessions</th><th>Probe ms</th></tr></thead><tbody>");
             for (SessionHealth.Tier t : h.tiers()) {
                 w.println("<tr><td>" + Html.esc(t.name()) + "</td><td>" + t.role() + "</td><td>" + t.status()

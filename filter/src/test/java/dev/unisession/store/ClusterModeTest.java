@@ -1,0 +1,271 @@
+package dev.unisession.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.core.SessionDelta;
+import dev.unisession.core.SessionRecord;
+import dev.unisession.testing.PrivateRedis;
+import dev.unisession.testing.TcpProxy;
+import dev.unisession.testing.TestStores;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The cluster-wide mode of the tiered store ({@link ClusterMode}) with several nodes (tiered stores) on one private
+ * Redis and one H2 database: a node alone without Redis does not switch the cluster, a Redis gone for every node
+ * switches once each way without losing an acknowledged write, and a return does not serve copies from before.
+ */
+class ClusterModeTest {
+
+    private static final long AWAIT_MILLIS = 15_000;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String s(byte[] bytes) {
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static SessionDelta create(String id, Map<String, byte[]> attrs) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, attrs, Set.of());
+    }
+
+    private static SessionDelta set(String id, String name, String value) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
+                Set.of());
+    }
+
+    private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + AWAIT_MILLIS;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out: " + what.get());
+            Thread.sleep(20);
+        }
+    }
+
+    private static String attr(SessionStore store, String id, String name) {
+        SessionRecord r = store.load(id);
+        assertNotNull(r, "session " + id + " missing");
+        return s(r.attributes().get(name));
+    }
+
+    /** A node of the cluster on its own Redis client and its own database pool (one database for all). */
+    private static TieredStore node(String redisUrl, String prefix, JpaStore db, Duration flushInterval,
+                                    String cluster) {
+        return TieredStoreTest.tiered(TestStores.redis(redisUrl, prefix, Clock.systemUTC()), db, flushInterval, 1000,
+                cluster);
+    }
+
+    private static String cluster() {
+        return "cm-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * One session written the way the session engine writes it: each delta based on the version the writer last
+     * saw and carrying the whole state after it, so that a node's write-behind queue knows the whole record.
+     */
+    private static final class Writer {
+        final String id = UUID.randomUUID().toString();
+        final Map<String, byte[]> state = new LinkedHashMap<>();
+        long version;
+
+        void create(SessionStore on, String name, String value) {
+            long now = System.currentTimeMillis();
+            state.put(name, b(value));
+            long v = on.save(new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, Map.of(name,
+                    b(value)), Set.of()).withState(state));
+            assertEquals(1, v, "created");
+            version = v;
+        }
+
+        void set(SessionStore on, String name, String value) {
+            long now = System.currentTimeMillis();
+            state.put(name, b(value));
+            long v = on.save(new SessionDelta(id, false, version, now, now, 1800, null, null, null, false,
+                    Map.of(name, b(value)), Set.of()).withState(state));
+            assertEquals(version + 1, v, "write of " + name + "=" + value);
+            version = v;
+        }
+
+        void assertLatest(SessionRecord r, String where) {
+            assertNotNull(r, where + ": session missing");
+            assertEquals(state.keySet(), r.attributes().keySet(), where + ": attribute names");
+            for (Map.Entry<String, byte[]> e : state.entrySet()) {
+                assertEquals(s(e.getValue()), s(r.attributes().get(e.getKey())), where + ": attribute " + e.getKey());
+            }
+            assertTrue(r.version() >= version, where + ": version " + r.version() + " went back below " + version);
+        }
+    }
+
+    /**
+     * n1 reaches Redis through a proxy that is cut; n2 and n3 still reach it. One node of three is not a majority:
+     * the cluster stays in CACHE, n1 fails its requests and reports DOWN, n2 and n3 go on serving from Redis. Once
+     * the proxy lets n1 through again, it serves again, from Redis, with what n2 wrote meanwhile.
+     */
+    @Test
+    void aNodeAloneWithoutRedisDoesNotSwitchTheCluster() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis(); TcpProxy proxy = new TcpProxy(redis.port())) {
+            String url = TestStores.h2Url();
+            String cluster = cluster();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db3 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = node("redis://127.0.0.1:" + proxy.port(), "cm:", db1, Duration.ofMillis(200),
+                    cluster);
+                 TieredStore n2 = node(redis.url(), "cm:", db2, Duration.ofMillis(200), cluster);
+                 TieredStore n3 = node(redis.url(), "cm:", db3, Duration.ofMillis(200), cluster)) {
+                assertEquals("CACHE", n1.modeState());
+                assertEquals("CACHE", n2.modeState());
+                assertEquals("CACHE", n3.modeState());
+                String id = UUID.randomUUID().toString();
+                assertEquals(1, n2.save(create(id, Map.of("a", b("0")))));
+                assertEquals("0", attr(n1, id, "a"), "n1 reads through the proxy");
+
+                proxy.cut();
+                assertThrows(StoreUnavailableException.class, () -> n1.load(id), "n1 cannot reach Redis: 503");
+                await(() -> n1.down() && n1.modeState().equals("DOWN"),
+                        () -> "n1 DOWN; n1 is " + n1.modeState() + ", down=" + n1.down());
+                assertNotNull(n1.problem(), "n1 says why it does not serve");
+                assertThrows(StoreUnavailableException.class, () -> n1.save(set(id, "a", "n1")),
+                        "n1 does not write anywhere while alone without Redis");
+
+                assertEquals("CACHE", n2.modeState());
+                assertEquals("CACHE", n3.modeState());
+                assertTrue(n2.save(set(id, "a", "1")) > 0);
+                assertEquals("1", attr(n3, id, "a"));
+                assertTrue(n3.save(set(id, "a", "2")) > 0);
+                assertEquals("2", attr(n2, id, "a"));
+
+                // Well past the switch wait (2 s) and many heartbeats (100 ms): still no switch.
+                Thread.sleep(2_500);
+                assertEquals("CACHE", n2.modeState(), "one node of three is not a majority");
+                assertEquals("CACHE", n3.modeState());
+                assertEquals(0, n2.switches());
+                assertEquals(0, n3.switches());
+                assertEquals(0, n1.switches());
+                assertEquals("DOWN", n1.modeState(), "n1 still cut off");
+                assertTrue(n2.save(set(id, "a", "3")) > 0);
+                assertEquals("3", attr(n3, id, "a"));
+
+                proxy.restore();
+                await(() -> n1.modeState().equals("CACHE"), () -> "n1 serves again; n1 is " + n1.modeState());
+                assertEquals("3", attr(n1, id, "a"), "n1 reads what n2 wrote while it was cut off");
+                assertEquals(0, n1.switches());
+                assertEquals(0, n2.switches());
+                assertEquals(0, n3.switches());
+                assertTrue(n1.save(set(id, "a", "4")) > 0);
+                assertEquals("4", attr(n2, id, "a"));
+            }
+        }
+    }
+
+    /**
+     * Both nodes hold acknowledged writes in their write-behind queues only (flush interval one hour) when Redis
+     * is killed: the barrier into DATABASE writes both queues out, so the first read after the kill already sees
+     * every write. Redis comes back empty: both nodes return, once each way, and serve every write.
+     */
+    @Test
+    void redisKilledForAllNodesSwitchesOnceEachWayAndLosesNothing() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            String cluster = cluster();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = node(redis.url(), "cb:", db1, Duration.ofHours(1), cluster);
+                 TieredStore n2 = node(redis.url(), "cb:", db2, Duration.ofHours(1), cluster)) {
+                Writer w = new Writer();
+                w.create(n1, "a", "0");
+                for (int i = 1; i <= 5; i++) {
+                    w.set(n2, "b", "b" + i);
+                    w.set(n1, "a", Integer.toString(i)); // n1 writes last
+                }
+                assertTrue(n1.backlog() > 0, "n1's writes wait in its queue");
+                assertTrue(n2.backlog() > 0, "n2's writes wait in its queue");
+                assertNull(db1.load(w.id), "nothing written to the database yet");
+
+                redis.kill();
+                w.assertLatest(n1.load(w.id), "first read via n1 after the kill");
+                await(() -> n1.modeState().equals("DATABASE") && n2.modeState().equals("DATABASE"),
+                        () -> "both in DATABASE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                assertEquals(0, n1.backlog(), "n1's queue written out at the barrier");
+                assertEquals(0, n2.backlog(), "n2's queue written out at the barrier");
+                w.assertLatest(db1.load(w.id), "the database after the barrier");
+                assertEquals(1, n1.switches());
+                assertEquals(1, n2.switches());
+
+                w.set(n2, "c", "in-database");
+                w.assertLatest(db2.load(w.id), "written synchronously to the database");
+                w.assertLatest(n1.load(w.id), "read via n1 in DATABASE mode");
+
+                redis.start(); // empty
+                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
+                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                assertEquals(2, n1.switches(), "n1: once each way");
+                assertEquals(2, n2.switches(), "n2: once each way");
+                w.assertLatest(n1.load(w.id), "read via n1 after the return");
+                w.assertLatest(n2.load(w.id), "read via n2 after the return");
+
+                // Serving from Redis again: a write via one node is read via the other.
+                assertTrue(n1.save(set(w.id, "d", "after")) > 0);
+                assertEquals("after", attr(n2, w.id, "d"));
+                assertEquals(2, n1.switches());
+                assertEquals(2, n2.switches());
+            }
+        }
+    }
+
+    /**
+     * Redis hangs (SIGSTOP) holding the session's "old" copy; the cluster (one node) switches once the probe gets
+     * no answer, and "new" is written to the database. After Redis resumes and the node returns, the copy from
+     * before the switch counts as absent: the node serves "new".
+     */
+    @Test
+    void aReturnDoesNotServeCopiesFromBeforeTheSwitch() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+            try (TieredStore node = node(redis.url(), "cc:", db, Duration.ofMillis(100), cluster())) {
+                String id = UUID.randomUUID().toString();
+                assertEquals(1, node.save(create(id, Map.of("a", b("old")))));
+                await(() -> node.backlog() == 0, () -> "flushed; backlog " + node.backlog());
+                assertEquals("old", s(db.load(id).attributes().get("a")));
+
+                redis.pause();
+                try {
+                    await(() -> node.modeState().equals("DATABASE"),
+                            () -> "a hung Redis counts as gone: DATABASE; the node is " + node.modeState());
+                    assertTrue(node.save(set(id, "a", "new")) > 0, "written to the database");
+                    assertEquals("new", s(db.load(id).attributes().get("a")));
+                } finally {
+                    redis.resume();
+                }
+                assertEquals("old", s(redis.resp().hgetall("cc:{" + id + "}").get(".a")),
+                        "Redis still holds the copy from before the switch");
+
+                await(() -> node.modeState().equals("CACHE"), () -> "back in CACHE; the node is " + node.modeState());
+                assertEquals(2, node.switches());
+                assertEquals("new", attr(node, id, "a"), "the copy from before the switch is not served");
+                assertEquals("new", attr(node, id, "a"), "nor on a second read");
+                assertEquals("new", s(redis.resp().hgetall("cc:{" + id + "}").get(".a")),
+                        "Redis got the database's copy");
+            }
+        }
+    }
+}
