@@ -121,11 +121,12 @@ public final class SessionDelta {
     }
 
     /**
-     * A created delta that writes the whole record (to copy a session into another tier), continuing from the
-     * record's version.
+     * A created delta that writes the whole record (to copy a session into another tier) at the record's own
+     * version: a copy is not a write, so a session's version rises by exactly one per write in every tier.
      */
     public static SessionDelta recreate(SessionRecord r) {
-        return new SessionDelta(r.id(), true, r.version(), r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
+        // Based on the version before: storing it makes the copy's version the record's own (a copy is no write).
+        return new SessionDelta(r.id(), true, r.version() - 1, r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
                 r.principal(), r.context(), r.fingerprint(), true, r.attributes(), Set.of());
     }
 

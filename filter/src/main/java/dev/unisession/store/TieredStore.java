@@ -404,6 +404,12 @@ public final class TieredStore implements SessionStore {
         return mode.serving() == ClusterMode.State.CACHE && cache.isChangeFeedLive();
     }
 
+    /** Stops as a killed JVM would: no more heartbeats or flushes, the queue left unwritten (tests). */
+    void halt() {
+        mode.halt();
+        worker.shutdownNow();
+    }
+
     /** Writes the queue out now (tests, list). */
     void flush() {
         backlog.flush();

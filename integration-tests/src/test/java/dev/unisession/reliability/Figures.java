@@ -28,6 +28,13 @@ final class Figures {
     static final String NO_RESPONSE = "no response from a live node";
     /** 503 with {@code Retry-After}: the filter's answer when the store failed (session not loaded or not saved). */
     static final String STORE_UNAVAILABLE = "503 store unavailable (Retry-After)";
+    /**
+     * 503 with {@code Retry-After} from a node the scenario cut off from Redis while the others reach it: the node
+     * alone does not switch the cluster, it fails its requests (and reports DOWN); retried elsewhere. Only from the
+     * nodes named in {@link #allowStoreUnavailableFrom}; the same answer from any other node stays
+     * {@link #STORE_UNAVAILABLE}.
+     */
+    static final String STORE_UNAVAILABLE_CUT_OFF = "503 store unavailable on the cut-off node";
 
     final String scenario;
     private long requests;
@@ -35,6 +42,12 @@ final class Figures {
     /** The failure kinds this scenario's design produces, with why; see {@link #allow}. */
     private final Map<String, String> allowed = new LinkedHashMap<>();
     private final List<Long> micros = new ArrayList<>();
+    /** When each request in {@link #micros} was sent ({@link System#nanoTime()}), in the same order. */
+    private final List<Long> sentAt = new ArrayList<>();
+    /** Named time windows of the scenario ({@link #openWindow}): start and end in {@link System#nanoTime()}. */
+    private final Map<String, long[]> windows = new LinkedHashMap<>();
+    /** Nodes whose store 503s count as {@link #STORE_UNAVAILABLE_CUT_OFF}. */
+    private final java.util.Set<String> cutOff = new java.util.TreeSet<>();
     int sessionsChecked;
     /** Sessions that sent their user to log in at any point: during the load, or when checked at the end. */
     int sessionsLost;
@@ -60,6 +73,21 @@ final class Figures {
         return this;
     }
 
+    /**
+     * Allows {@link #STORE_UNAVAILABLE_CUT_OFF}: a store's 503 (with {@code Retry-After}) from {@code node} only, for
+     * the reason given.
+     */
+    synchronized Figures allowStoreUnavailableFrom(String node, String why) {
+        cutOff.add(node);
+        return allow(STORE_UNAVAILABLE_CUT_OFF, why);
+    }
+
+    /** The failure kind of an answer in this scenario ({@link #kind}, with the cut-off nodes' store 503s apart). */
+    private String classify(Shopper.Call c) {
+        String kind = kind(c);
+        return STORE_UNAVAILABLE.equals(kind) && cutOff.contains(c.node()) ? STORE_UNAVAILABLE_CUT_OFF : kind;
+    }
+
     /** The failure kind of an answer, or null for a success or a redirect. */
     static String kind(Shopper.Call c) {
         if (c.status() == 0) return c.nodeDown() ? UNREACHABLE : NO_RESPONSE;
@@ -72,7 +100,8 @@ final class Figures {
     synchronized void count(Shopper.Call c) {
         requests++;
         micros.add(c.micros());
-        String kind = kind(c);
+        sentAt.add(c.sentAt());
+        String kind = classify(c);
         if (kind == null) return;
         failures.merge(kind, 1, Integer::sum);
         if (!allowed.containsKey(kind) && (c.status() >= 500 || c.status() == 0)) {
@@ -110,7 +139,7 @@ final class Figures {
 
     /** An operation that no node answered, every node tried being down, draining or failing. */
     synchronized void unanswered(Shopper.Call last) {
-        if (unanswered++ < 3) notes.add("no node answered, last: " + kind(last) + " from " + last.node());
+        if (unanswered++ < 3) notes.add("no node answered, last: " + classify(last) + " from " + last.node());
     }
 
     synchronized void checked() {
@@ -129,7 +158,46 @@ final class Figures {
         if (micros.isEmpty()) return 0;
         List<Long> sorted = new ArrayList<>(micros);
         Collections.sort(sorted);
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)) / 1000;
+        return percentile(sorted, 0.99) / 1000;
+    }
+
+    /** The nearest-rank percentile {@code q} of sorted values. */
+    private static long percentile(List<Long> sorted, double q) {
+        return sorted.get((int) Math.max(0, Math.min(sorted.size() - 1, Math.ceil(sorted.size() * q) - 1)));
+    }
+
+    /** Starts the time window {@code name} now: requests sent from now on fall in it until {@link #closeWindow}. */
+    synchronized void openWindow(String name) {
+        windows.put(name, new long[] {System.nanoTime(), Long.MAX_VALUE});
+    }
+
+    /** Ends the time window {@code name} now. */
+    synchronized void closeWindow(String name) {
+        windows.get(name)[1] = System.nanoTime();
+    }
+
+    /** Latency of the requests sent within a window: how many, the median, p99 and the slowest, in ms. */
+    record Latency(int requests, double p50Millis, double p99Millis, double maxMillis) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "%d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    requests, p50Millis, p99Millis, maxMillis);
+        }
+    }
+
+    /** The latency of every request counted so far that was sent within the window {@code name}. */
+    synchronized Latency latency(String name) {
+        long[] w = windows.get(name);
+        if (w == null) throw new IllegalArgumentException("no window " + name);
+        List<Long> in = new ArrayList<>();
+        for (int i = 0; i < micros.size(); i++) {
+            long t = sentAt.get(i);
+            if (t >= w[0] && t < w[1]) in.add(micros.get(i));
+        }
+        if (in.isEmpty()) return new Latency(0, 0, 0, 0);
+        Collections.sort(in);
+        return new Latency(in.size(), percentile(in, 0.5) / 1000.0, percentile(in, 0.99) / 1000.0,
+                in.get(in.size() - 1) / 1000.0);
     }
 
     /** One row of the report table. */

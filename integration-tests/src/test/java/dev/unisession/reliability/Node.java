@@ -153,6 +153,15 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /** Every line of the node's whole log that contains {@code text}, in order. */
+    List<String> logLines(String text) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(text)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
     String log() {
         try {
             String s = Files.readString(log);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.testing.PrivateRedis;
+import dev.unisession.testing.TcpProxy;
 import dev.unisession.testing.TestDatabase;
 
 import org.junit.jupiter.api.AfterAll;
@@ -34,13 +35,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Sample-webapp nodes as separate JVMs behind a non-sticky round-robin client, on a Redis and a PostgreSQL
  * database of the test's own (store=tiered): a node killed under load, a rolling restart, Redis restarted empty
- * with every node restarted, and invalidation racing writes across nodes. Each scenario prints its figures and
- * adds a row to integration-tests/reliability.md. Run by the {@code reliability} profile.
+ * with every node restarted, invalidation racing writes across nodes, Redis killed for every node under load (the
+ * cluster serves from the database and comes back), and one node cut off from Redis alone (it fails, the cluster
+ * does not switch). Each scenario prints its figures and adds a row to integration-tests/reliability.md. Run by the
+ * {@code reliability} profile.
  *
  * <p>Every scenario fails unless its disruption demonstrably happened (see each one), and unless no session and no
  * acknowledged item was lost, no cart page was stale, and no request failed beyond the kinds the scenario allows
  * by design ({@link Figures#allow}): only the node scenarios (1, 2) allow a down node not to answer, and only the
- * rolling restart (2) allows a stopping node's 503; a store's 503 with {@code Retry-After} is allowed in none.
+ * rolling restart (2) allows a stopping node's 503; a store's 503 with {@code Retry-After} is allowed only from the
+ * node cut off from Redis in scenario 8, and from no other node in any scenario.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -96,9 +100,10 @@ class ReliabilityTest {
                         + "switches to the database (per node) and Redis errors = what the nodes logged and counted (how the failure "
                         + "was observed). The test fails unless its disruption happened and sessions lost, items "
                         + "lost, stale reads and responses >= 500 are all 0; the only failures allowed are a killed or "
-                        + "restarting node not answering (`unreachable`, scenarios 1 and 2) and a stopping node's "
-                        + "503 before the application ran (`503 draining`, scenario 2), each retried on another node "
-                        + "that answered.", "",
+                        + "restarting node not answering (`unreachable`, scenarios 1 and 2), a stopping node's "
+                        + "503 before the application ran (`503 draining`, scenario 2) and the store's 503 from the "
+                        + "one node cut off from Redis (`503 store unavailable on the cut-off node`, scenario 8), "
+                        + "each retried on another node that answered.", "",
                 "| scenario | requests | failures by status | sessions checked | sessions lost | items lost | p99 ms "
                         + "| stale reads | switches to the database | Redis errors | notes |",
                 "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"));
@@ -120,23 +125,40 @@ class ReliabilityTest {
         }
 
         Cluster(int n, RedisTopology topology) throws Exception {
+            this(n, topology, List.of(), null);
+        }
+
+        /**
+         * @param extra      settings every node gets besides the usual ones
+         * @param redisUrlOf the Redis URL node {@code i} (0-based) reaches the private Redis by instead of its own
+         *                   (a proxy in front of it), or null for its own; whatever it starts it adds to
+         *                   {@code started} and {@code ports} itself. Null: every node reaches the Redis directly.
+         */
+        Cluster(int n, RedisTopology topology, List<String> extra,
+                java.util.function.BiFunction<Integer, PrivateRedis, String> redisUrlOf) throws Exception {
             started.add(db);
-            String redisSetting;
             if (topology == null) {
                 redis = new PrivateRedis();
                 started.add(redis);
                 ports.add(redis.port());
-                redisSetting = "-Dunisession.redis.url=" + redis.url();
             } else {
                 redis = null;
-                redisSetting = "-Dunisession.redis.config=" + topology.redissonYaml();
             }
             for (int i = 0; i < n; i++) {
+                String redisSetting;
+                if (topology != null) {
+                    redisSetting = "-Dunisession.redis.config=" + topology.redissonYaml();
+                } else {
+                    String url = redisUrlOf == null ? null : redisUrlOf.apply(i, redis);
+                    redisSetting = "-Dunisession.redis.url=" + (url == null ? redis.url() : url);
+                }
+                List<String> settings = new ArrayList<>(List.of("-Dunisession.store=tiered", redisSetting,
+                        "-Dunisession.jpa.url=" + db.url(), "-Dunisession.jpa.user=" + db.user(),
+                        "-Dunisession.jpa.flush-interval=200ms", "-Dunisession.tiered.return-after=1s",
+                        "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+                settings.addAll(extra);
                 Node node = new Node("n" + (i + 1), Map.of("DATA_DIR", Files.createTempDirectory("node").toString()),
-                        List.of("-Dunisession.store=tiered", redisSetting,
-                                "-Dunisession.jpa.url=" + db.url(), "-Dunisession.jpa.user=" + db.user(),
-                                "-Dunisession.jpa.flush-interval=200ms", "-Dunisession.tiered.return-after=1s",
-                                "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+                        settings);
                 nodes.add(node);
                 started.add(node);
                 ports.add(node.port);
@@ -575,6 +597,204 @@ class ReliabilityTest {
         assertTrue(writeFirst.get() > 0 && logoutFirst.get() > 0, "the race went both ways (the add won in some "
                 + "rounds, the logout in others), so both orders were tested: " + f);
         assertEquals(0, resurrected.get(), f.toString());
+        assertNothingLost(f);
+    }
+
+    /** The tiered mode's timings the scenarios 7 and 8 give every node (the defaults, spelled out). */
+    private static final List<String> TIERED_TIMINGS = List.of("-Dunisession.tiered.heartbeat=500ms",
+            "-Dunisession.tiered.lease=5s", "-Dunisession.redis.deadline=2s");
+    /** What a node logs each time it starts serving from a tier (ClusterMode), followed by " (epoch N)". */
+    private static final String SERVES_DATABASE = "Session store: this node serves from the database tier";
+    private static final String SERVES_CACHE = "Session store: this node serves from the cache tier";
+    private static final java.util.regex.Pattern SERVES = java.util.regex.Pattern.compile(
+            "serves from the (cache|database) tier \\(epoch (\\d+)\\)");
+    private static final String REDIS_DOWN = "Redis down";
+    private static final String AFTER_RESTART = "after the restart";
+
+    private static List<String> with(List<String> settings, String... more) {
+        List<String> out = new ArrayList<>(settings);
+        out.addAll(List.of(more));
+        return out;
+    }
+
+    /** Switches to the database a node logged. */
+    private static long toDatabase(Node n) {
+        return n.logCount(SERVES_DATABASE);
+    }
+
+    /** Switches back to the cache tier a node logged (its start, in epoch 0, is not one). */
+    private static long backToCache(Node n) {
+        return n.logCount(SERVES_CACHE) - n.logCount(SERVES_CACHE + " (epoch 0)");
+    }
+
+    /** The tiers a node served from, in order, with their epochs: "cache 0, database 2, cache 4". */
+    private static String servedFrom(Node n) {
+        List<String> out = new ArrayList<>();
+        for (String line : n.logLines("this node serves from the")) {
+            java.util.regex.Matcher m = SERVES.matcher(line);
+            if (m.find()) out.add(m.group(1) + " " + m.group(2));
+        }
+        return n.name + ": " + String.join(", ", out);
+    }
+
+    /**
+     * Two nodes under load; Redis is killed (SIGKILL) for every node at once, and 20 s later started again, empty,
+     * on the same port. The cluster switches to the database (a majority sees Redis gone), serves from there, and
+     * comes back to Redis once it answers again; the sessions come back from the database. No failure of any kind
+     * is allowed: a request that finds Redis gone waits for the switch (within {@code redis.deadline}) and runs
+     * again against the database. Each node switches exactly once each way. The latency of the requests sent while
+     * Redis was down (including those that waited for the switch) is noted.
+     */
+    @Test
+    @Order(7)
+    void redisKilledForAllNodesThenRestartedEmpty() throws Exception {
+        Figures f = new Figures("7. Redis killed (SIGKILL) for 2 nodes under load, started empty 20 s later");
+        Cluster c = new Cluster(2, null, TIERED_TIMINGS, null);
+        List<Shopper> shoppers = loggedIn(c, f, "d");
+        String runBefore = runId(c.redis);
+        AtomicReference<String> runAfter = new AtomicReference<>("");
+        java.util.concurrent.atomic.AtomicLong keysAtKill = new java.util.concurrent.atomic.AtomicLong(-1);
+        java.util.concurrent.atomic.AtomicLong keysAtRestart = new java.util.concurrent.atomic.AtomicLong(-1);
+        AtomicBoolean answeredWhileDown = new AtomicBoolean();
+        Throwable failed = underLoad(c, shoppers, f, () -> {
+            Thread.sleep(4_000);
+            keysAtKill.set(c.redis.resp().keys("us:{*").size());
+            f.openWindow(REDIS_DOWN);
+            c.redis.kill();
+            answeredWhileDown.set(c.redis.resp().ping());
+            Thread.sleep(20_000);
+            answeredWhileDown.compareAndSet(false, c.redis.resp().ping());
+            f.closeWindow(REDIS_DOWN);
+            f.openWindow(AFTER_RESTART);
+            c.redis.start();
+            keysAtRestart.set(c.redis.resp().keys("*").size());
+            runAfter.set(runId(c.redis));
+            f.note("Redis killed holding " + keysAtKill.get() + " sessions, started again 20 s later with "
+                    + keysAtRestart.get() + " keys");
+            Thread.sleep(8_000);
+            f.closeWindow(AFTER_RESTART);
+        });
+        long keysAtEnd = c.redis.resp().keys("us:{*").size();
+        Figures.Latency down = f.latency(REDIS_DOWN);
+        Figures.Latency after = f.latency(AFTER_RESTART);
+        f.note("latency of requests sent while Redis was down: " + down);
+        f.note("in the 8 s after its restart: " + after);
+        List<String> served = new ArrayList<>();
+        for (Node n : c.nodes) served.add(servedFrom(n));
+        f.note("served from (tier epoch) " + String.join("; ", served));
+        f.note("Redis holds " + keysAtEnd + " sessions at the end");
+        finish(f);
+        assertDisruptionRan(failed, f);
+        assertTrue(keysAtKill.get() > 0, "Redis held sessions when it was killed: " + f);
+        assertTrue(!answeredWhileDown.get(), "Redis did not answer while it was down: " + f);
+        assertTrue(!runAfter.get().isEmpty() && !runAfter.get().equals(runBefore), "a new redis-server runs: run_id "
+                + runBefore + " -> " + runAfter.get());
+        assertEquals(0, keysAtRestart.get(), "Redis started again empty: " + f);
+        assertTrue(down.requests() > 0, "requests were sent while Redis was down: " + f);
+        for (Node n : c.nodes) {
+            assertEquals(1, toDatabase(n), n.name + " switched to the database exactly once: " + servedFrom(n)
+                    + "; " + f);
+            assertEquals(1, backToCache(n), n.name + " switched back to the cache tier exactly once: "
+                    + servedFrom(n) + "; " + f);
+        }
+        assertTrue(keysAtEnd > 0, "the nodes serve from Redis again (it holds sessions): " + f);
+        assertNothingLost(f);
+    }
+
+    /** The {@code status} a node's health endpoint reports (UP, DEGRADED, DOWN), or what kept it from answering. */
+    private static String health(Node n) {
+        Shopper.Call h = new Shopper("health").send(java.net.http.HttpRequest.newBuilder(n.uri("/unisession/health"))
+                .GET());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"status\":\"(\\w+)\"").matcher(h.body());
+        return m.find() ? m.group(1) : "HTTP " + h.status() + " " + h.body();
+    }
+
+    /**
+     * Three nodes under load; n1 reaches Redis through a TCP proxy, n2 and n3 directly. The proxy is cut for 10 s
+     * (its connections closed, new ones refused), then restored. n1 alone sees Redis gone, a minority, so the
+     * cluster stays on the cache tier: no node switches to the database, n1 answers 503 with Retry-After (the one
+     * failure allowed, from n1 only; the balancer retries on the next node) and its health endpoint reports DOWN.
+     * After the restore n1 serves again: an add and a cart page sent to n1 are answered.
+     */
+    @Test
+    @Order(8)
+    void oneNodeCutOffFromRedis() throws Exception {
+        Figures f = new Figures("8. one of 3 nodes cut off from Redis (TCP proxy) for 10 s under load")
+                .allowStoreUnavailableFrom("n1", "n1 alone sees Redis gone (its proxy closes and refuses "
+                        + "connections), a minority, so the cluster stays on the cache tier: n1 answers 503 with "
+                        + "Retry-After and reports DOWN, and the balancer sends the request to the next node");
+        AtomicReference<TcpProxy> proxy = new AtomicReference<>();
+        Cluster c = new Cluster(3, null, with(TIERED_TIMINGS, "-Dunisession.health.enabled=true"), (i, redis) -> {
+            if (i != 0) return null;
+            TcpProxy p = new TcpProxy(redis.port());
+            started.add(p);
+            ports.add(p.port());
+            proxy.set(p);
+            return "redis://127.0.0.1:" + p.port();
+        });
+        Node n1 = c.nodes.get(0);
+        List<Shopper> shoppers = loggedIn(c, f, "p");
+        Shopper probe = new Shopper("probe-n1");
+        f.count(probe.login(c.nodes.get(1)));
+        assertTrue(probe.hasCookie(), "the probe logged in: " + f);
+        AtomicReference<String> healthBefore = new AtomicReference<>("");
+        AtomicReference<String> healthAfter = new AtomicReference<>("");
+        Map<String, Integer> healthWhileCut = new java.util.concurrent.ConcurrentSkipListMap<>();
+        java.util.concurrent.atomic.AtomicLong downAfter = new java.util.concurrent.atomic.AtomicLong(-1);
+        java.util.concurrent.atomic.AtomicLong servesAgainAfter = new java.util.concurrent.atomic.AtomicLong(-1);
+        AtomicInteger probeItems = new AtomicInteger(-3);
+        Throwable failed = underLoad(c, shoppers, f, () -> {
+            Thread.sleep(4_000);
+            healthBefore.set(health(n1));
+            long t0 = System.currentTimeMillis();
+            proxy.get().cut();
+            while (System.currentTimeMillis() - t0 < 10_000) {
+                String h = health(n1);
+                healthWhileCut.merge(h.startsWith("HTTP") ? "no status" : h, 1, Integer::sum);
+                if ("DOWN".equals(h) && downAfter.get() < 0) downAfter.set(System.currentTimeMillis() - t0);
+                Thread.sleep(200);
+            }
+            proxy.get().restore();
+            long t1 = System.currentTimeMillis();
+            // n1 serves again: an add sent to n1 is acknowledged and n1's cart page shows it (n1 may answer 503
+            // until it has reached Redis again).
+            while (probe.acknowledged == 0 && System.currentTimeMillis() - t1 < 20_000) {
+                f.count(probe.add(n1));
+                if (probe.acknowledged == 0) Thread.sleep(100);
+            }
+            if (probe.acknowledged == 0) throw new IllegalStateException("n1 did not acknowledge an add within 20 s "
+                    + "of the restore");
+            Shopper.Call cart = probe.cart(n1);
+            f.count(cart);
+            probeItems.set(Shopper.items(cart));
+            servesAgainAfter.set(System.currentTimeMillis() - t1);
+            long t2 = System.currentTimeMillis();
+            String h = health(n1);
+            while ("DOWN".equals(h) && System.currentTimeMillis() - t2 < 10_000) {
+                Thread.sleep(200);
+                h = health(n1);
+            }
+            healthAfter.set(h);
+            f.note("n1 health " + healthBefore.get() + " before the cut, " + healthWhileCut + " while cut (DOWN "
+                    + downAfter.get() + " ms after the cut), " + h + " after; n1 served again "
+                    + servesAgainAfter.get() + " ms after the restore");
+            Thread.sleep(4_000);
+        });
+        List<String> served = new ArrayList<>();
+        for (Node n : c.nodes) served.add(servedFrom(n));
+        f.note("served from (tier epoch) " + String.join("; ", served));
+        finish(f);
+        assertDisruptionRan(failed, f);
+        assertNotEquals("DOWN", healthBefore.get(), "n1 was not DOWN before the cut: " + f);
+        assertTrue(downAfter.get() >= 0, "n1's health reported DOWN while it was cut off: " + healthWhileCut + "; "
+                + f);
+        for (Node n : c.nodes) {
+            assertEquals(0, toDatabase(n), n.name + " never switched to the database: " + servedFrom(n) + "; " + f);
+        }
+        assertTrue(f.failures(Figures.STORE_UNAVAILABLE_CUT_OFF) > 0, "clients saw n1 fail while cut off: " + f);
+        assertEquals(1, probe.acknowledged, "an add sent to n1 after the restore was acknowledged: " + f);
+        assertEquals(1, probeItems.get(), "n1's cart page after the restore shows it: " + f);
+        assertNotEquals("DOWN", healthAfter.get(), "n1's health is no longer DOWN after the restore: " + f);
         assertNothingLost(f);
     }
 }

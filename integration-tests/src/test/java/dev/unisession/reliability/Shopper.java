@@ -36,10 +36,10 @@ final class Shopper {
      * {@code Location} and {@code Retry-After} headers (null when absent), the node it was sent to (null when not a
      * node of the test), and whether that node was down or going down while the request was under way (not up when
      * it was sent, or stopped or killed before the answer came): only such a node may fail to answer, or answer 503
-     * because it is draining.
+     * because it is draining; and when it was sent ({@link System#nanoTime()}), to tell the time window it fell in.
      */
     record Call(int status, long micros, String body, String location, String retryAfter, String node,
-                boolean nodeDown) {
+                boolean nodeDown, long sentAt) {
         /**
          * False when no response came, or for any 503 (a draining node, or a store failure answered with
          * Retry-After): a balancer tries the next node. Whether that was allowed is for {@link Figures} to judge.
@@ -60,7 +60,7 @@ final class Shopper {
         int downsBefore = on.downs();
         Call c = send(b);
         boolean down = !upBefore || !on.up() || on.downs() != downsBefore;
-        return new Call(c.status(), c.micros(), c.body(), c.location(), c.retryAfter(), on.name, down);
+        return new Call(c.status(), c.micros(), c.body(), c.location(), c.retryAfter(), on.name, down, c.sentAt());
     }
 
     Call send(HttpRequest.Builder b) {
@@ -85,12 +85,12 @@ final class Shopper {
             }
             return new Call(r.statusCode(), (System.nanoTime() - t0) / 1000, r.body(),
                     r.headers().firstValue("Location").orElse(""), r.headers().firstValue("Retry-After").orElse(null),
-                    null, false);
+                    null, false, t0);
         } catch (IOException e) {
-            return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "", null, null, false);
+            return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "", null, null, false, t0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Call(0, 0, "interrupted", "", null, null, false);
+            return new Call(0, 0, "interrupted", "", null, null, false, t0);
         }
     }
 
