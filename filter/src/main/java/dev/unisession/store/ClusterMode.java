@@ -1,13 +1,8 @@
 package dev.unisession.store;
 
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
-
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,15 +60,12 @@ final class ClusterMode implements AutoCloseable {
 
     private static final long URGENT_MILLIS = 50;
     private static final long LEASE_MARGIN_MILLIS = 250;
-    private static final long FORGET_NODES_AFTER_MILLIS = TimeUnit.HOURS.toMillis(1);
 
-    private final JpaStore db;
-    private final String cluster;
+    private final ModeTable table;
     private final Participant participant;
     private final String nodeId;
     private final long leaseMillis;
     private final long heartbeatMillis;
-    private final long returnAfterMillis;
     private final long switchWaitMillis;
     private final boolean coordinated;
     private final ScheduledExecutorService ticker;
@@ -106,17 +98,15 @@ final class ClusterMode implements AutoCloseable {
      *                    and nothing is written to the database
      */
     ClusterMode(JpaStore db, String cluster, Participant participant, Settings settings, boolean coordinated) {
-        this.db = db;
-        this.cluster = cluster;
         this.participant = participant;
         this.leaseMillis = settings.lease().toMillis();
         this.heartbeatMillis = settings.heartbeat().toMillis();
-        this.returnAfterMillis = settings.returnAfter().toMillis();
         this.switchWaitMillis = settings.switchWait().toMillis();
         this.coordinated = coordinated;
         byte[] id = new byte[12];
         new SecureRandom().nextBytes(id);
         this.nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        this.table = new ModeTable(db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis());
         if (!coordinated) {
             serving = State.CACHE;
             seen = State.CACHE;
@@ -278,10 +268,6 @@ final class ClusterMode implements AutoCloseable {
         }
     }
 
-    /** What a heartbeat read: the cluster's state and epoch. */
-    private record Read(State state, long epoch) {
-    }
-
     /** One heartbeat: ask the cache tier, renew the lease and report, move the cluster on if due, follow it. */
     private void tick() {
         if (closed) return;
@@ -296,9 +282,9 @@ final class ClusterMode implements AutoCloseable {
                 goneSince = 0;
             }
             long reported = goneSince != 0 ? 0 : okSince;
-            Read read;
+            ModeTable.Read read;
             try {
-                read = db.inTransaction(em -> heartbeat(em, now, reported));
+                read = table.beat(now, reported, acked, heartbeats.get() % 600 == 0);
             } catch (RuntimeException e) {
                 if (lastProblem == null) {
                     LOG.log(System.Logger.Level.WARNING, "Session store heartbeat failed (this node serves until its "
@@ -318,61 +304,8 @@ final class ClusterMode implements AutoCloseable {
         }
     }
 
-    private Read heartbeat(EntityManager em, long now, long cacheOkSince) {
-        ModeRow m = em.find(ModeRow.class, cluster, LockModeType.PESSIMISTIC_WRITE);
-        if (m == null) {
-            m = new ModeRow(cluster, State.CACHE.name(), 0, now);
-            em.persist(m);
-            em.flush();
-        }
-        NodeRow me = em.find(NodeRow.class, nodeId);
-        if (me == null) {
-            me = new NodeRow(nodeId, cluster);
-            em.persist(me);
-        }
-        me.leaseUntil = now + leaseMillis;
-        me.cacheOkSince = cacheOkSince;
-        me.acked = acked;
-        em.flush();
-        List<NodeRow> live = new ArrayList<>(em.createQuery("SELECT n FROM NodeRow n WHERE n.cluster = :c AND "
-                + "n.leaseUntil > :now", NodeRow.class).setParameter("c", cluster).setParameter("now", now)
-                .getResultList());
-        State state = State.valueOf(m.state);
-        State next = next(state, m.epoch, live, now);
-        if (next != null) {
-            LOG.log(System.Logger.Level.WARNING, "Session store mode: {0} (epoch {1}) to {2} (epoch {3}), decided by "
-                    + "node {4} for {5} live nodes", state, m.epoch, next, m.epoch + 1, nodeId, live.size());
-            m.state = next.name();
-            m.epoch++;
-            m.changedAt = now;
-        }
-        if (heartbeats.get() % 600 == 0) {
-            em.createQuery("DELETE FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil < :old")
-                    .setParameter("c", cluster).setParameter("old", now - FORGET_NODES_AFTER_MILLIS).executeUpdate();
-        }
-        return new Read(State.valueOf(m.state), m.epoch);
-    }
-
-    /** The state the cluster moves on to from {@code state}, or null if it stays. */
-    private State next(State state, long epoch, List<NodeRow> live, long now) {
-        int n = live.size();
-        switch (state) {
-            case CACHE:
-                return 2 * live.stream().filter(r -> r.cacheOkSince == 0).count() > n ? State.TO_DATABASE : null;
-            case DATABASE:
-                return 2 * live.stream().filter(r -> r.cacheOkSince > 0 && now - r.cacheOkSince >= returnAfterMillis)
-                        .count() > n ? State.TO_CACHE : null;
-            case TO_DATABASE:
-                return live.stream().allMatch(r -> r.acked == epoch) ? State.DATABASE : null;
-            case TO_CACHE:
-                return live.stream().allMatch(r -> r.acked == epoch) ? State.CACHE : null;
-            default:
-                throw new IllegalStateException(state.name());
-        }
-    }
-
     /** Follows the cluster: completes this node's part of a barrier, or enters the serving state it reached. */
-    private void follow(Read read) {
+    private void follow(ModeTable.Read read) {
         seen = read.state();
         seenEpoch = read.epoch();
         switch (read.state()) {
@@ -454,8 +387,7 @@ final class ClusterMode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            db.inTransaction(em -> em.createQuery("DELETE FROM NodeRow n WHERE n.id = :id").setParameter("id", nodeId)
-                    .executeUpdate());
+            table.leave();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "Cannot remove this node's row (its lease lapses): {0}", e.toString());
         }

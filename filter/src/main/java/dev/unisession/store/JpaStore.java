@@ -339,6 +339,10 @@ public final class JpaStore implements SessionStore {
                 versions[from + i] = write(em, d.created(), current.get(d.id()), rows.get(d.id()),
                         attributes.getOrDefault(d.id(), List.of()));
             }
+            // Written now and forgotten: otherwise every later chunk's query would compare all the rows of the
+            // chunks before (EclipseLink flushes before a query), quadratic in the batch.
+            em.flush();
+            em.clear();
         }
         return versions;
     }

@@ -9,9 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,8 +38,6 @@ public final class TieredStore implements SessionStore {
     private final ClusterMode mode;
     private final long waitNanos;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService worker;
-    private final Thread shutdownHook;
     private volatile boolean closed;
     private final Object closeLock = new Object();
 
@@ -86,11 +81,6 @@ public final class TieredStore implements SessionStore {
                 for (ChangeListener l : listeners) l.reset();
             }
         }, settings, coordinated);
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "unisession-write-behind");
-            t.setDaemon(true);
-            return t;
-        });
         cache.addChangeListener(new ChangeListener() {
             @Override
             public void changed(String id) {
@@ -103,10 +93,7 @@ public final class TieredStore implements SessionStore {
             }
         });
         mode.start();
-        long every = flushInterval.toMillis();
-        worker.scheduleWithFixedDelay(backlog::flush, every, every, TimeUnit.MILLISECONDS);
-        shutdownHook = new Thread(this::flushBeforeExit, "unisession-flush-on-exit");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        backlog.start(flushInterval);
     }
 
     /** Sessions waiting to be written to the database, including those being written right now. */
@@ -407,7 +394,7 @@ public final class TieredStore implements SessionStore {
     /** Stops as a killed JVM would: no more heartbeats or flushes, the queue left unwritten (tests). */
     void halt() {
         mode.halt();
-        worker.shutdownNow();
+        backlog.halt();
     }
 
     /** Writes the queue out now (tests, list). */
@@ -425,39 +412,10 @@ public final class TieredStore implements SessionStore {
         synchronized (closeLock) {
             if (closed) return;
             closed = true;
-            closeNow();
-        }
-    }
-
-    private void closeNow() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException e) {
-            // already shutting down: this is the hook
-        }
-        worker.shutdown();
-        try {
-            worker.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        backlog.writeOut(CLOSE_FLUSH_MILLIS);
-        mode.close();
-        cache.close();
-        db.close();
-    }
-
-    /**
-     * At JVM exit: writes out the queue but leaves both tiers open, as the container may still be finishing
-     * requests (a graceful stop); the container closes the store when it stops the application, and that close
-     * waits for a flush this hook has under way.
-     */
-    private void flushBeforeExit() {
-        if (closed) return;
-        try {
-            backlog.writeOut(CLOSE_FLUSH_MILLIS);
-        } catch (RuntimeException | LinkageError e) {
-            // the container closed the store (and its class loader) meanwhile, after writing out the queue itself
+            backlog.stop(CLOSE_FLUSH_MILLIS);
+            mode.close();
+            cache.close();
+            db.close();
         }
     }
 }

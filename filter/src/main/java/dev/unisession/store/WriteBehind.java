@@ -3,6 +3,7 @@ package dev.unisession.store;
 import dev.unisession.core.SessionDelta;
 import dev.unisession.core.SessionRecord;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WriteBehind {
 
     private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
+    private static final long EXIT_FLUSH_MILLIS = 10_000;
 
     /**
      * What waits for one session: its coalesced delta, the session's whole record as of the latest write when
@@ -52,10 +57,61 @@ final class WriteBehind {
     /** When the queue was last written out completely. */
     private volatile long lastCompleteFlush = System.currentTimeMillis();
 
+    private ScheduledExecutorService worker;
+    private Thread exitHook;
+
     WriteBehind(int max, SessionStore cache, JpaStore db) {
         this.max = max;
         this.cache = cache;
         this.db = db;
+    }
+
+    /** Flushes every {@code interval} from now on, and once more at JVM exit (see {@link #stop}). */
+    void start(Duration interval) {
+        worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "unisession-write-behind");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = interval.toMillis();
+        worker.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.MILLISECONDS);
+        exitHook = new Thread(this::writeOutAtExit, "unisession-flush-on-exit");
+        Runtime.getRuntime().addShutdownHook(exitHook);
+    }
+
+    /** Stops flushing, then writes out what waits (for at most {@code millis}). */
+    void stop(long millis) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook is running
+        }
+        worker.shutdown();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writeOut(millis);
+    }
+
+    /** Stops as a killed JVM would: nothing more is written (tests). */
+    void halt() {
+        worker.shutdownNow();
+        Runtime.getRuntime().removeShutdownHook(exitHook);
+    }
+
+    /**
+     * At JVM exit: writes out the queue but leaves both tiers open, as the container may still be finishing
+     * requests (a graceful stop); the container closes the store when it stops the application, and that close
+     * waits for a flush this hook has under way (both take {@link #writing}).
+     */
+    private void writeOutAtExit() {
+        try {
+            writeOut(EXIT_FLUSH_MILLIS);
+        } catch (RuntimeException | LinkageError e) {
+            // the container closed the store (and its class loader) meanwhile, after writing out the queue itself
+        }
     }
 
     synchronized void add(SessionDelta d, SessionRecord known, long version) {
