@@ -43,14 +43,11 @@ class ClusterModeTest {
     }
 
     private static SessionDelta create(String id, Map<String, byte[]> attrs) {
-        long now = System.currentTimeMillis();
-        return new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, attrs, Set.of());
+        return TieredStoreTest.create(id, attrs);
     }
 
     private static SessionDelta set(String id, String name, String value) {
-        long now = System.currentTimeMillis();
-        return new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
-                Set.of());
+        return TieredStoreTest.set(id, name, value);
     }
 
     private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {

@@ -35,12 +35,12 @@ class TieredStoreTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static SessionDelta create(String id, Map<String, byte[]> attrs) {
+    static SessionDelta create(String id, Map<String, byte[]> attrs) {
         long now = System.currentTimeMillis();
         return new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, attrs, Set.of());
     }
 
-    private static SessionDelta set(String id, String name, String value) {
+    static SessionDelta set(String id, String name, String value) {
         long now = System.currentTimeMillis();
         return new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
                 Set.of());
