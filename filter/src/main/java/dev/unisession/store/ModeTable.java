@@ -40,7 +40,12 @@ final class ModeTable {
      * also forgets nodes whose lease lapsed long ago.
      */
     Read beat(long now, long cacheOkSince, long acked, boolean tidy) {
-        return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, tidy));
+        try {
+            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, tidy));
+        } catch (StoreUnavailableException e) {
+            // Nodes starting together on a new database both insert the mode row; the loser finds it now.
+            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, tidy));
+        }
     }
 
     private Read beat(EntityManager em, long now, long cacheOkSince, long acked, boolean tidy) {

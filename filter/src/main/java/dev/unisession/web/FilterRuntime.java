@@ -118,8 +118,22 @@ final class FilterRuntime {
     void storeUnavailable(String operation, String sessionId, dev.unisession.store.StoreUnavailableException e,
                           HttpServletRequest request) {
         audit(AuditEvent.Type.STORE_UNAVAILABLE, sessionId, null, operation + " " + e.kind(), request);
-        LOG.log(System.Logger.Level.WARNING, "Session store unavailable ({0}): {1}", operation, e.getMessage());
+        // At most one line per second: a node cut off from its store fails thousands of requests a second, each
+        // already audited and counted (unisession.store.unavailable).
+        long now = System.currentTimeMillis();
+        long last = lastUnavailableLog.get();
+        if (now - last >= 1_000 && lastUnavailableLog.compareAndSet(last, now)) {
+            long more = unavailableNotLogged.getAndSet(0);
+            LOG.log(System.Logger.Level.WARNING, "Session store unavailable ({0}): {1}{2}", operation, e.getMessage(),
+                    more == 0 ? "" : " (and " + more + " more since the last such line)");
+        } else {
+            unavailableNotLogged.incrementAndGet();
+        }
     }
+
+    private final java.util.concurrent.atomic.AtomicLong lastUnavailableLog = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong unavailableNotLogged =
+            new java.util.concurrent.atomic.AtomicLong();
 
     void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason) {
         audit(AuditEvent.Type.TOKEN_REJECTED, null, null, reason.name(), request);

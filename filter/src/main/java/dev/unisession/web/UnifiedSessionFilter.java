@@ -282,7 +282,9 @@ public class UnifiedSessionFilter implements Filter {
             try {
                 e.requestWrapped(request, wrappedRequest);
             } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "Filter extension " + e.getClass().getName() + " failed", ex);
+                // A store failure is the request's answer (503), logged and counted once by the filter.
+                LOG.log(dev.unisession.store.StoreUnavailableException.in(ex) != null ? System.Logger.Level.DEBUG
+                        : System.Logger.Level.WARNING, "Filter extension " + e.getClass().getName() + " failed", ex);
             }
         }
         Throwable thrown = null;
