@@ -182,6 +182,8 @@ public final class RedisStore implements SessionStore {
     private volatile boolean subscribed;
     private volatile boolean feedLive;
     private volatile long nextSubscribeAttempt;
+    /** When (System.nanoTime) a Redis connection last closed. */
+    private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     /** Hashes written in an earlier epoch count as absent (see {@link SessionStore#epoch}). */
     private volatile long epoch;
 
@@ -318,6 +320,7 @@ public final class RedisStore implements SessionStore {
         public void onDisconnect(InetSocketAddress addr) {
             RedisStore s = store;
             if (s != null) {
+                s.disconnectedAt = System.nanoTime();
                 s.feedLive = false;
                 s.resetListeners();
             }
@@ -381,8 +384,8 @@ public final class RedisStore implements SessionStore {
                 try {
                     RFuture<T> future = send.get();
                     // Redisson ends the attempt after its response timeout; the margin lets its own error arrive.
-                    return future.toCompletableFuture().get(Math.max(1, Math.min(left,
-                            TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))), TimeUnit.NANOSECONDS);
+                    return await(future.toCompletableFuture(), Math.max(1, Math.min(left,
+                            TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))), start);
                 } catch (java.util.concurrent.ExecutionException | CompletionException e) {
                     cause = e.getCause() == null ? e : e.getCause();
                 } catch (TimeoutException e) {
@@ -411,6 +414,30 @@ public final class RedisStore implements SessionStore {
             timer.record(System.nanoTime() - start, failure);
         }
     }
+
+    /**
+     * Waits for a reply. Redisson keeps a command sent on a connection that then closed until its response timeout;
+     * when a connection closed during the wait and the probe finds Redis gone (a refused connection answers at
+     * once), the wait ends there, as GONE, instead of running out the timeout (a killed Redis is left at once).
+     */
+    private <T> T await(java.util.concurrent.CompletableFuture<T> reply, long nanos, long sentAfter)
+            throws java.util.concurrent.ExecutionException, InterruptedException, TimeoutException {
+        long until = System.nanoTime() + nanos;
+        for (;;) {
+            long left = until - System.nanoTime();
+            try {
+                return reply.get(Math.max(1, Math.min(left, AWAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() >= until) throw e;
+                if (probe != null && disconnectedAt - sentAfter >= 0 && probe.gone()) {
+                    throw new java.util.concurrent.ExecutionException(new org.redisson.client.RedisConnectionException(
+                            "a connection closed and Redis does not answer"));
+                }
+            }
+        }
+    }
+
+    private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Waits for a call whose reply is only an acknowledgement (resendable). */
     private void run(String what, java.util.function.Supplier<RFuture<?>> send) {

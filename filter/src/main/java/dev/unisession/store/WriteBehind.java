@@ -263,18 +263,22 @@ final class WriteBehind {
     }
 
     /**
-     * The whole records to write for the batch's sessions: as the cache tier holds them now, read in one round
-     * trip, so that whichever node flushes last the database gets the newest state. Where the cache tier cannot be
-     * read (gone or slow), lacks the session, or holds a version older than this node's own write (it lost writes:
-     * a replica promoted before it had them), the record this node's latest write knew stands in; where there is
-     * none either, the delta itself is applied to the database's copy.
+     * The whole records to write for the batch's sessions, so that whichever node flushes last the database gets
+     * the newest state: the record this node's latest write knew, or else as the cache tier holds it now (read in
+     * one round trip) unless that is older than this node's own write (it lost writes: a replica promoted before it
+     * had them); where there is neither, the delta itself is applied to the database's copy.
      */
     private Map<String, SessionRecord> current(List<Pending> batch) {
-        List<String> ids = new ArrayList<>(batch.size());
-        for (Pending p : batch) ids.add(p.id());
+        // A record known from this node's latest write is that version's whole state (versions rise by one per
+        // write: one version, one state), and the database keeps the newest version any node flushes; only
+        // sessions whose latest write here did not know its record are read from the cache tier.
+        List<String> ids = new ArrayList<>();
+        for (Pending p : batch) {
+            if (p.known() == null) ids.add(p.id());
+        }
         Map<String, SessionRecord> read = Map.of();
         try {
-            read = cache.loadAll(ids);
+            if (!ids.isEmpty()) read = cache.loadAll(ids);
         } catch (RuntimeException e) {
             // the records known from the writes stand in
         }
