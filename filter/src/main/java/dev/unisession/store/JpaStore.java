@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -213,6 +214,10 @@ public final class JpaStore implements SessionStore {
             List<String> ids = em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p", String.class)
                     .setParameter("p", principal).getResultList();
             if (ids.isEmpty()) return 0;
+            long now = clock.millis();
+            for (String id : ids) {
+                if (!isEnded(em, id)) em.persist(new EndedRow(id, now));
+            }
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
                     .executeUpdate();
             return em.createQuery("DELETE FROM SessionRow s WHERE s.principal = :p").setParameter("p", principal)
@@ -364,11 +369,12 @@ public final class JpaStore implements SessionStore {
     private long apply(EntityManager em, SessionDelta d, long atLeast) {
         SessionRow row;
         if (d.created()) {
-            if (em.find(SessionRow.class, d.id()) != null) return 0;
+            if (em.find(SessionRow.class, d.id()) != null || isEnded(em, d.id())) return 0;
             row = new SessionRow(d.id());
             row.createdAt = d.createdAt();
             row.version = d.baseVersion();
             em.persist(row);
+            if (endedMeanwhile(em, d.id())) return 0;
         } else {
             row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
             if (row == null) return 0;
@@ -407,7 +413,7 @@ public final class JpaStore implements SessionStore {
      */
     private long write(EntityManager em, boolean create, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
         if (row == null) {
-            if (!create) return 0;
+            if (!create || isEnded(em, r.id())) return 0;
             row = new SessionRow(r.id());
             row.createdAt = r.createdAt();
             row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
@@ -415,7 +421,7 @@ public final class JpaStore implements SessionStore {
             row.version = r.version();
             em.persist(row);
             r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
-            return row.version;
+            return endedMeanwhile(em, r.id()) ? 0 : row.version;
         }
         if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
         row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
@@ -466,11 +472,71 @@ public final class JpaStore implements SessionStore {
                     .setParameter("newId", newId).setParameter("oldId", oldId).executeUpdate();
             em.remove(old);
             return true;
-        });
+        }) && ended(List.of(oldId));
+    }
+
+    /**
+     * Records ids as ended, each in a transaction of its own and before their rows are deleted, so that from then on
+     * no flush can create them again (see {@link EndedRow}). A concurrent delete of the same id may record it first:
+     * either record serves. Always true.
+     */
+    private boolean ended(List<String> ids) {
+        long now = clock.millis();
+        for (String id : ids) {
+            try {
+                inTransaction(em -> {
+                    if (em.find(EndedRow.class, id) == null) em.persist(new EndedRow(id, now));
+                    return null;
+                });
+            } catch (StoreUnavailableException e) {
+                inTransaction(em -> em.find(EndedRow.class, id) != null ? null : fail(e)); // recorded meanwhile?
+            }
+        }
+        return true;
+    }
+
+    private static Object fail(StoreUnavailableException e) {
+        throw e;
+    }
+
+    /**
+     * How long an ended id is remembered: far longer than any write can wait in a write-behind queue (it waits while
+     * the database is down, up to the queue's bound).
+     */
+    static final long ENDED_KEEP_MILLIS = TimeUnit.DAYS.toMillis(1);
+    private volatile long endedForgottenAt;
+
+    /** At most hourly, from the expiry sweep: forgets ids that ended longer than {@link #ENDED_KEEP_MILLIS} ago. */
+    private void forgetEndedIds(long now) {
+        if (now - endedForgottenAt < TimeUnit.HOURS.toMillis(1)) return;
+        endedForgottenAt = now;
+        try {
+            inTransaction(em -> em.createQuery("DELETE FROM EndedRow e WHERE e.endedAt < :before")
+                    .setParameter("before", now - ENDED_KEEP_MILLIS).executeUpdate());
+        } catch (StoreUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Ended ids not forgotten yet: {0}", e.getMessage());
+        }
+    }
+
+    /**
+     * Checked again once a new session's row is written: a delete that recorded the id as ended after the first
+     * check (and then found no row to delete, this one being uncommitted) must still win. The row is removed again.
+     */
+    private static boolean endedMeanwhile(EntityManager em, String id) {
+        em.flush();
+        if (!isEnded(em, id)) return false;
+        deleteRows(em, id);
+        return true;
+    }
+
+    /** True when the id has ended: the database creates no session under it again. */
+    private static boolean isEnded(EntityManager em, String id) {
+        return em.find(EndedRow.class, id) != null;
     }
 
     @Override
     public boolean delete(String id) {
+        ended(List.of(id));
         return inTransaction(em -> {
             // The session row first, as every write locks it before its attribute rows: in the other order a delete
             // and a write of the same session deadlock (PostgreSQL aborted one, seen by the reliability suite).
@@ -501,6 +567,7 @@ public final class JpaStore implements SessionStore {
      * a chunk that another sweeper holds locked is left to it.
      */
     public List<SessionRecord> claimExpired(long now, int max, Predicate<String> mayClaim) {
+        forgetEndedIds(now);
         List<String> due = read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now "
                 + "ORDER BY s.expiresAt", String.class).setParameter("now", now).setMaxResults(max).getResultList());
         List<String> candidates = new ArrayList<>();

@@ -69,6 +69,12 @@ public final class MemoryStore implements SessionStore {
     }
 
     @Override
+    public boolean tombstoned(String id) {
+        Long until = tombstones.get(id);
+        return until != null && until > clock.millis() && !sessions.containsKey(id);
+    }
+
+    @Override
     public boolean delete(String id) {
         long now = clock.millis();
         if (tombstones.size() > 10_000) tombstones.values().removeIf(until -> until <= now);

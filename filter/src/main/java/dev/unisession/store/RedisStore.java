@@ -746,6 +746,11 @@ public final class RedisStore implements SessionStore {
     }
 
     @Override
+    public boolean tombstoned(String id) {
+        return call("tombstoned", true, () -> redis.getKeys().countExistsAsync(tombstoneKey(id))) > 0;
+    }
+
+    @Override
     public boolean knows(String id) {
         return call("knows", true, () -> redis.getKeys().countExistsAsync(hashKey(id), tombstoneKey(id))) > 0;
     }

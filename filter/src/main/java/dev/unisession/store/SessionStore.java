@@ -83,6 +83,14 @@ public interface SessionStore extends AutoCloseable {
         return load(id) != null;
     }
 
+    /**
+     * True when this store ended the session moments ago (deleted, expired, renamed: its tombstone) and does not
+     * have it. Stores without tombstones answer false.
+     */
+    default boolean tombstoned(String id) {
+        return false;
+    }
+
     /** Removes a session. @return true when it existed */
     boolean delete(String id);
 

@@ -172,6 +172,7 @@ public final class TieredStore implements SessionStore {
         return route(() -> {
             SessionRecord r = cached(() -> cache.load(id));
             if (r != null) return r;
+            if (endedInCache(id)) return null;
             // Not in the cache tier: lost there (restart), from an earlier epoch, or older than it.
             backlog.flushOne(id);
             r = db.load(id);
@@ -181,6 +182,17 @@ public final class TieredStore implements SessionStore {
                 return r; // read: served from the database; the cache tier lacks it until it answers again
             }
         }, () -> db.load(id));
+    }
+
+    /**
+     * The cache tier lacks the session but remembers it ended moments ago (deleted, expired, renamed: its
+     * tombstone): it ended, whatever this node still queues for it (its creation, not yet written behind, would
+     * otherwise bring it back in the database). The queued change is dropped.
+     */
+    private boolean endedInCache(String id) {
+        if (!cached(() -> cache.tombstoned(id))) return false;
+        backlog.discard(id);
+        return true;
     }
 
     /**
@@ -201,7 +213,7 @@ public final class TieredStore implements SessionStore {
                 backlog.add(delta, delta.after(v), v);
                 return v;
             }
-            if (delta.created()) return 0L;
+            if (delta.created() || endedInCache(delta.id())) return 0L;
             // The cache tier lacks the session; if the database has it, the database decides.
             backlog.flushOne(delta.id());
             long dv = db.save(delta);

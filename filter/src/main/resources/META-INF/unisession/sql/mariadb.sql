@@ -43,3 +43,8 @@ CREATE TABLE IF NOT EXISTS us_node (
     acked          BIGINT       NOT NULL
 );
 CREATE INDEX IF NOT EXISTS us_node_cluster ON us_node (cluster);
+CREATE TABLE IF NOT EXISTS us_ended (
+    id       VARCHAR(64)  NOT NULL PRIMARY KEY,
+    ended_at BIGINT       NOT NULL
+);
+CREATE INDEX IF NOT EXISTS us_ended_at ON us_ended (ended_at);

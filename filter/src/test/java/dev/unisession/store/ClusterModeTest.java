@@ -367,4 +367,222 @@ class ClusterModeTest {
             }
         }
     }
+
+    /**
+     * Invalidate racing a write on another node while the cluster switches back and forth: Redis is killed and
+     * started again (empty) every 1.5 to 3 s. Each round creates a fresh session (via n1 and n2 in turn), then n1
+     * deletes it while n2 writes it, both at once. Once the delete is acknowledged (a 503 is not: it is retried
+     * until it returns), the session must stay gone via both nodes: right after the round, whatever mode the
+     * cluster is in, and at the end, once Redis stays up and both nodes are back in CACHE (its tombstones died with
+     * the Redis that held them, so only the database can tell).
+     */
+    @Test
+    void invalidateRacingAWriteOnAnotherNodeNeverResurrectsWhileTheClusterSwitches() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            String cluster = cluster();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try (TieredStore n1 = node(redis.url(), "ci:", db1, Duration.ofMillis(100), cluster);
+                 TieredStore n2 = node(redis.url(), "ci:", db2, Duration.ofMillis(100), cluster)) {
+                TieredStore[] nodes = {n1, n2};
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicReference<Throwable> chaosFailed =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                Thread chaos = new Thread(() -> {
+                    java.util.Random random = new java.util.Random(7);
+                    try {
+                        while (!stop.get()) {
+                            if (sleepUnless(stop, 1_500 + random.nextInt(1_501))) break;
+                            redis.kill();
+                            kills.incrementAndGet();
+                            sleepUnless(stop, 1_500 + random.nextInt(1_501));
+                            redis.start(); // empty
+                        }
+                    } catch (RuntimeException | Error e) {
+                        chaosFailed.set(e);
+                    }
+                }, "chaos");
+
+                int rounds = 0;
+                int createRetries = 0;
+                int deletesRetried = 0;
+                int deleteRetries = 0;
+                int deletesNeverAcknowledged = 0;
+                int writesAcknowledged = 0;
+                int writesNotApplied = 0;
+                int writesRefused = 0;
+                int loadRetries = 0;
+                int uncheckedInRound = 0;
+                long slowestRoundMillis = 0;
+                java.util.List<String> ended = new java.util.ArrayList<>();
+                Map<String, Integer> createdVia = new java.util.HashMap<>();
+                Map<String, Long> writeAnswer = new java.util.HashMap<>();
+                java.util.List<String> resurrected = new java.util.ArrayList<>();
+
+                long roundsEnd = System.currentTimeMillis() + 15_000;
+                chaos.start();
+                try {
+                    while (System.currentTimeMillis() < roundsEnd) {
+                        Thread.sleep(2); // rounds spread over the switches (some thousands, not tens of thousands)
+                        long roundStart = System.currentTimeMillis();
+                        int creator = rounds % 2; // n1 and n2 in turn
+                        String id = null;
+                        for (int attempt = 0; id == null; attempt++) {
+                            if (attempt > 100) throw new AssertionError("cannot create a session in round " + rounds);
+                            String candidate = UUID.randomUUID().toString();
+                            try {
+                                if (nodes[creator].save(create(candidate, Map.of("a", b("0")))) == 1) id = candidate;
+                            } catch (StoreUnavailableException e) {
+                                createRetries++;
+                            }
+                        }
+                        String sid = id;
+                        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                        java.util.concurrent.Future<int[]> deleting = pool.submit(() -> {
+                            go.await();
+                            long deadline = System.currentTimeMillis() + 10_000;
+                            int retries = 0;
+                            for (;;) {
+                                try {
+                                    n1.delete(sid);
+                                    return new int[] {1, retries};
+                                } catch (StoreUnavailableException e) {
+                                    // 503: not acknowledged; the client tries again
+                                    if (System.currentTimeMillis() > deadline) return new int[] {0, retries};
+                                    retries++;
+                                }
+                            }
+                        });
+                        java.util.concurrent.Future<Long> writing = pool.submit(() -> {
+                            go.await();
+                            try {
+                                return n2.save(set(sid, "x", "v"));
+                            } catch (StoreUnavailableException e) {
+                                return -1L; // 503: not acknowledged
+                            }
+                        });
+                        go.countDown();
+                        int[] deleted = deleting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        long written = writing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        if (written > 0) writesAcknowledged++;
+                        else if (written == 0) writesNotApplied++;
+                        else writesRefused++;
+                        deleteRetries += deleted[1];
+                        if (deleted[1] > 0) deletesRetried++;
+                        if (deleted[0] == 0) {
+                            deletesNeverAcknowledged++;
+                            continue; // not acknowledged: the round does not count
+                        }
+                        rounds++;
+                        ended.add(sid);
+                        createdVia.put(sid, creator + 1);
+                        writeAnswer.put(sid, written);
+                        for (TieredStore n : nodes) {
+                            String via = n == n1 ? "n1" : "n2";
+                            for (int attempt = 0; ; attempt++) {
+                                try {
+                                    SessionRecord r = n.load(sid);
+                                    if (r != null) {
+                                        resurrected.add(describe("round " + rounds, via, sid, creator, written, r,
+                                                n1, n2));
+                                    }
+                                    break;
+                                } catch (StoreUnavailableException e) {
+                                    if (attempt >= 5) {
+                                        uncheckedInRound++; // checked again at the end
+                                        break;
+                                    }
+                                    loadRetries++;
+                                    Thread.sleep(50);
+                                }
+                            }
+                        }
+                        slowestRoundMillis = Math.max(slowestRoundMillis, System.currentTimeMillis() - roundStart);
+                    }
+                } finally {
+                    stop.set(true);
+                    chaos.join(); // it ends with Redis started
+                }
+                long n1Switches = n1.switches();
+                long n2Switches = n2.switches();
+                if (chaosFailed.get() != null) throw new AssertionError("the chaos thread failed", chaosFailed.get());
+                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
+                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+
+                long recheckStart = System.currentTimeMillis();
+                int resurrectedInRounds = resurrected.size();
+                for (String sid : ended) {
+                    for (TieredStore n : nodes) {
+                        String via = n == n1 ? "n1" : "n2";
+                        for (int attempt = 0; ; attempt++) {
+                            try {
+                                SessionRecord r = n.load(sid);
+                                if (r != null) {
+                                    resurrected.add(describe("final re-check", via, sid, createdVia.get(sid) - 1,
+                                            writeAnswer.get(sid), r, n1, n2));
+                                }
+                                break;
+                            } catch (StoreUnavailableException e) {
+                                if (attempt >= 5) throw new AssertionError("cannot re-check " + sid, e);
+                                Thread.sleep(100);
+                            }
+                        }
+                    }
+                }
+                long recheckMillis = System.currentTimeMillis() - recheckStart;
+                // Per resurrected session: which node created it, and what n2's racing write answered.
+                Map<String, Integer> breakdown = new java.util.TreeMap<>();
+                resurrected.stream().map(r -> r.substring(r.indexOf(": ") + 2, r.indexOf(" (created"))).distinct()
+                        .forEach(sid -> breakdown.merge("created via n" + createdVia.get(sid) + ", write "
+                                + (writeAnswer.get(sid) > 0 ? "acknowledged" : writeAnswer.get(sid) == 0
+                                ? "not applied" : "refused"), 1, Integer::sum));
+                long createdViaN1 = createdVia.values().stream().filter(c -> c == 1).count();
+
+                String figures = "rounds=" + rounds + " (created via n1/n2 in turn; create retries " + createRetries
+                        + "), deletes retried=" + deletesRetried + " (retries " + deleteRetries
+                        + ", never acknowledged " + deletesNeverAcknowledged + "), writes acknowledged="
+                        + writesAcknowledged + " not applied(0)=" + writesNotApplied + " refused(503)="
+                        + writesRefused + ", load retries=" + loadRetries + ", unchecked in round="
+                        + uncheckedInRound + ", kills=" + kills.get() + ", switches during rounds n1=" + n1Switches
+                        + " n2=" + n2Switches + ", at the end n1=" + n1.switches() + " n2=" + n2.switches()
+                        + ", slowest round " + slowestRoundMillis + " ms, final re-check " + recheckMillis + " ms"
+                        + ", resurrected in rounds=" + resurrectedInRounds + " in the final re-check="
+                        + (resurrected.size() - resurrectedInRounds) + " (loads; sessions: " + breakdown
+                        + ", of " + createdViaN1 + " created via n1 and " + (rounds - createdViaN1) + " via n2)";
+                System.out.println("invalidate-vs-write: " + figures);
+                resurrected.stream().limit(20).forEach(r -> System.out.println("RESURRECTED " + r));
+                assertTrue(rounds >= 300, "at least 300 rounds: " + figures);
+                assertTrue(n1Switches >= 2, "the cluster switched during the rounds: " + figures);
+                assertEquals(0, resurrected.size(), "resurrected sessions: " + figures + "; first: "
+                        + resurrected.stream().limit(5).toList());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Sleeps unless stopped meanwhile; true if stopped. */
+    private static boolean sleepUnless(java.util.concurrent.atomic.AtomicBoolean stop, long millis) {
+        long until = System.currentTimeMillis() + millis;
+        while (!stop.get() && System.currentTimeMillis() < until) {
+            try {
+                Thread.sleep(Math.min(20, Math.max(1, until - System.currentTimeMillis())));
+            } catch (InterruptedException e) {
+                return true;
+            }
+        }
+        return stop.get();
+    }
+
+    private static String describe(String when, String via, String id, int creator, long written, SessionRecord r,
+                                   TieredStore n1, TieredStore n2) {
+        SessionRecord inDb = n1.database().load(id);
+        return when + " via " + via + ": " + id + " (created via n" + (creator + 1) + ", write answered " + written
+                + ") version " + r.version() + " attributes " + r.attributes().keySet() + "; database row "
+                + (inDb == null ? "none" : "v" + inDb.version() + " " + inDb.attributes().keySet()) + "; modes n1 "
+                + n1.modeState() + " n2 " + n2.modeState() + " at " + java.time.Instant.now();
+    }
 }
