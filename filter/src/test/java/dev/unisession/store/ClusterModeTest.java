@@ -230,6 +230,48 @@ class ClusterModeTest {
     }
 
     /**
+     * A write's reply is lost after the script ran (the proxy drops it): the call is resent within its deadline and
+     * the script recognises its operation id, or (Redisson's connection still waits for the lost reply) the request
+     * is answered 503, slow; either way the write ran exactly once (the version rose by one), later writes go on
+     * from it, and the record is whole in Redis and, once flushed, in the database. No switch: a lost reply is
+     * slow, not gone.
+     */
+    @Test
+    void aLostReplyIsResentAndTheVersionRisesByExactlyOne() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis();
+             TcpProxy proxy = new TcpProxy(java.net.URI.create(redis.url()).getPort())) {
+            JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
+            RedisStore direct = TestStores.redis(redis.url(), "cl:", Clock.systemUTC());
+            try (TieredStore n = node("redis://127.0.0.1:" + proxy.port(), "cl:", db, Duration.ofHours(1),
+                    cluster())) {
+                Writer w = new Writer();
+                w.create(n, "a", "0");
+                w.set(n, "a", "1");
+                long before = w.version;
+                proxy.dropNextReply();
+                try {
+                    w.set(n, "a", "2"); // asserts the version rose by exactly one
+                } catch (StoreUnavailableException e) {
+                    // The resend met the same connection still waiting for the lost reply: answered 503 (SLOW),
+                    // which tells the client the write may or may not have happened. It happened once:
+                    assertEquals(StoreUnavailableException.Kind.SLOW, e.kind(), e.toString());
+                    w.version = before + 1;
+                }
+                assertEquals(before + 1, direct.load(w.id).version(), "the lost reply's write ran exactly once");
+                w.set(n, "b", "3");
+                w.assertLatest(direct.load(w.id), "Redis");
+                assertEquals(w.version, direct.load(w.id).version(), "Redis: one version per write");
+                n.flush();
+                w.assertLatest(db.load(w.id), "the database");
+                assertEquals(w.version, db.load(w.id).version(), "the database: one version per write");
+                assertEquals(0, n.switches(), "a lost reply is not a gone Redis");
+            } finally {
+                direct.close();
+            }
+        }
+    }
+
+    /**
      * A node dies (its heartbeat stops, its row is left) just before Redis does: the survivor alone is not a
      * majority of the two live nodes, so the switch waits until the dead node's lease has lapsed, then completes
      * without it. What the dead node loses is what its queue held: its writes since its last flush (the database

@@ -23,6 +23,7 @@ public final class TcpProxy implements AutoCloseable {
 
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean dropReply = new java.util.concurrent.atomic.AtomicBoolean();
     private int port;
     private ServerSocket server;
     private boolean closed;
@@ -35,6 +36,14 @@ public final class TcpProxy implements AutoCloseable {
     /** The port the proxy listens on (the same after {@link #restore()}). */
     public synchronized int port() {
         return port;
+    }
+
+    /**
+     * Loses the next reply: the next bytes the server sends back (whatever one read returns) are not passed on, as
+     * if a reply was lost after its command ran.
+     */
+    public void dropNextReply() {
+        dropReply.set(true);
     }
 
     /** Closes every connection under way and refuses new ones until {@link #restore()}. */
@@ -127,6 +136,7 @@ public final class TcpProxy implements AutoCloseable {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    if (direction.equals("down") && dropReply.compareAndSet(true, false)) continue;
                     out.write(buffer, 0, n);
                     out.flush();
                 }
