@@ -397,6 +397,12 @@ public final class RedisStore implements SessionStore {
                     cause = e;
                 }
                 failure = cause;
+                if (noScript(cause) && attempt < retries && System.nanoTime() < deadline) {
+                    // Redis lost its script cache (a restart, SCRIPT FLUSH, a promoted replica) while Redisson
+                    // remembers the scripts as loaded: load them again and resend (the script never ran).
+                    loadScripts();
+                    continue;
+                }
                 StoreUnavailableException.Kind kind = kind(cause);
                 boolean sent = kind != StoreUnavailableException.Kind.OVERLOADED;
                 boolean again = !(cause instanceof InterruptedException) && attempt < retries
@@ -455,8 +461,32 @@ public final class RedisStore implements SessionStore {
                 return StoreUnavailableException.Kind.SLOW;
             }
             if (c instanceof org.redisson.client.RedisTimeoutException) return StoreUnavailableException.Kind.OVERLOADED;
+            // Redis answered: a missing script is not a gone server.
+            if (c instanceof org.redisson.client.RedisNoScriptException) return StoreUnavailableException.Kind.SLOW;
         }
         return StoreUnavailableException.Kind.GONE;
+    }
+
+    private static boolean noScript(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.redisson.client.RedisNoScriptException) return true;
+        }
+        return false;
+    }
+
+    /** Loads every script this store runs (on every master), best effort: the resend tells. */
+    private void loadScripts() {
+        for (String script : List.of(WRITE, DELETE, TAKE, CLAIM, SCAN)) {
+            try {
+                redis.getScript(StringCodec.INSTANCE).scriptLoadAsync(script).toCompletableFuture()
+                        .get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Cannot load a script into Redis: {0}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** A failover under way answers soon: worth another attempt within the deadline. */

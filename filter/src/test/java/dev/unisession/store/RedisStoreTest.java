@@ -130,6 +130,23 @@ class RedisStoreTest extends SessionStoreContract {
         assertNull(store.load(id));
     }
 
+    /**
+     * Redis lost its scripts (SCRIPT FLUSH; also a restart or a promoted replica) while Redisson remembers them as
+     * loaded: a write loads them again and goes through. It is not a gone Redis (which would switch a tiered
+     * cluster to the database).
+     */
+    @Test
+    void aRedisThatLostItsScriptsStillTakesWrites() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+             RedisStore s = TestStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
+            String id = id();
+            assertEquals(1, s.save(create(id, "carol", 600, Map.of("a", b("1")))));
+            privateRedis.resp().call("SCRIPT", "FLUSH");
+            assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())));
+            assertTrue(s.delete(id));
+        }
+    }
+
     @Test
     void bytesPerSessionInRedis() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
