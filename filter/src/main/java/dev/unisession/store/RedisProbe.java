@@ -54,9 +54,14 @@ public final class RedisProbe {
     }
 
     /** True when Redis does not answer at all (see above); waits for a probe under way rather than starting one. */
-    public synchronized boolean gone() {
+    public boolean gone() {
+        return gone(0);
+    }
+
+    /** As {@link #gone()}, but with an answer found no earlier than {@code notBefore} (ms since the epoch). */
+    public synchronized boolean gone(long notBefore) {
         long now = System.currentTimeMillis();
-        if (now - answeredAt < ANSWER_MILLIS) return gone;
+        if (now - answeredAt < ANSWER_MILLIS && answeredAt >= notBefore) return gone;
         gone = !answers();
         answeredAt = System.currentTimeMillis();
         if (gone) LOG.log(System.Logger.Level.WARNING, "Redis at {0}:{1} does not answer: taken as gone", host, port);

@@ -423,27 +423,32 @@ public final class RedisStore implements SessionStore {
 
     /**
      * Waits for a reply. Redisson keeps a command sent on a connection that then closed until its response timeout;
-     * when a connection closed during the wait and the probe finds Redis gone (a refused connection answers at
-     * once), the wait ends there, as GONE, instead of running out the timeout (a killed Redis is left at once).
+     * when a connection closed during the wait, or the reply is later than {@link #PROBE_AFTER_NANOS}, and the probe
+     * (its answer no older than the call) finds Redis gone, the wait ends there, as GONE, instead of running out the
+     * timeout: a killed Redis refuses the probe's connection at once. A slow one answers the probe and is waited for.
      */
     private <T> T await(java.util.concurrent.CompletableFuture<T> reply, long nanos, long sentAfter)
             throws java.util.concurrent.ExecutionException, InterruptedException, TimeoutException {
         long until = System.nanoTime() + nanos;
+        long sentAtMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAfter);
         for (;;) {
             long left = until - System.nanoTime();
             try {
                 return reply.get(Math.max(1, Math.min(left, AWAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                if (System.nanoTime() >= until) throw e;
-                if (probe != null && disconnectedAt - sentAfter >= 0 && probe.gone()) {
+                long now = System.nanoTime();
+                if (now >= until) throw e;
+                boolean suspect = disconnectedAt - sentAfter >= 0 || now - sentAfter >= PROBE_AFTER_NANOS;
+                if (probe != null && suspect && probe.gone(sentAtMillis)) {
                     throw new java.util.concurrent.ExecutionException(new org.redisson.client.RedisConnectionException(
-                            "a connection closed and Redis does not answer"));
+                            "no reply, and Redis does not answer a probe"));
                 }
             }
         }
     }
 
-    private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long AWAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Waits for a call whose reply is only an acknowledgement (resendable). */
     private void run(String what, java.util.function.Supplier<RFuture<?>> send) {
