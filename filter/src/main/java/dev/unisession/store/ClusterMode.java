@@ -63,7 +63,6 @@ final class ClusterMode implements AutoCloseable {
 
     private final ModeTable table;
     private final Participant participant;
-    private final String nodeId;
     private final long leaseMillis;
     private final long heartbeatMillis;
     private final long switchWaitMillis;
@@ -80,9 +79,8 @@ final class ClusterMode implements AutoCloseable {
     private volatile State serving;
     private volatile long servingEpoch = -1;
     private volatile State lastServed;
-    /** The cluster's state and epoch as last read. */
+    /** The cluster's state as last read. */
     private volatile State seen;
-    private volatile long seenEpoch = -1;
     /** The epoch of the last switch this node completed its barrier for. */
     private volatile long acked = -1;
     /** Until when (this node's clock) its lease holds. */
@@ -105,13 +103,12 @@ final class ClusterMode implements AutoCloseable {
         this.coordinated = coordinated;
         byte[] id = new byte[12];
         new SecureRandom().nextBytes(id);
-        this.nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        String nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
         this.table = new ModeTable(db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis());
         if (!coordinated) {
             serving = State.CACHE;
             seen = State.CACHE;
             servingEpoch = 0;
-            seenEpoch = 0;
             leaseUntil = Long.MAX_VALUE;
             ticker = null;
             return;
@@ -130,10 +127,6 @@ final class ClusterMode implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::tick, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
     }
 
-    String nodeId() {
-        return nodeId;
-    }
-
     /** The cluster's state as this node last read it, and the state this node serves in (null: switching). */
     State seen() {
         return seen;
@@ -141,10 +134,6 @@ final class ClusterMode implements AutoCloseable {
 
     State serving() {
         return serving;
-    }
-
-    long epoch() {
-        return seenEpoch;
     }
 
     /** The epoch of the state this node serves in (stable between {@link #enter} and {@link #exit}). */
@@ -155,10 +144,6 @@ final class ClusterMode implements AutoCloseable {
     /** Switches this node has made (entering a serving state other than the one before). */
     long switches() {
         return switches.get();
-    }
-
-    long heartbeats() {
-        return heartbeats.get();
     }
 
     /**
@@ -244,29 +229,29 @@ final class ClusterMode implements AutoCloseable {
         return true;
     }
 
+    /** A heartbeat now (a request waits for a switch, or this node just acknowledged one). */
     private void urgent() {
-        if (ticker == null || closed || !urgentQueued.compareAndSet(false, true)) return;
-        try {
-            ticker.execute(() -> {
-                urgentQueued.set(false);
-                tick();
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            urgentQueued.set(false);
-        }
+        tickIn(0);
     }
 
+    /** A heartbeat shortly (a switch is under way: until every node has acknowledged it). */
     private void soon() {
+        tickIn(URGENT_MILLIS);
+    }
+
+    /** One extra heartbeat after {@code millis}, unless one is queued already. */
+    private void tickIn(long millis) {
         if (ticker == null || closed || !urgentQueued.compareAndSet(false, true)) return;
         try {
             ticker.schedule(() -> {
                 urgentQueued.set(false);
                 tick();
-            }, URGENT_MILLIS, TimeUnit.MILLISECONDS);
+            }, millis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             urgentQueued.set(false);
         }
     }
+
 
     /** One heartbeat: ask the cache tier, renew the lease and report, move the cluster on if due, follow it. */
     private void tick() {
@@ -307,7 +292,6 @@ final class ClusterMode implements AutoCloseable {
     /** Follows the cluster: completes this node's part of a barrier, or enters the serving state it reached. */
     private void follow(ModeTable.Read read) {
         seen = read.state();
-        seenEpoch = read.epoch();
         switch (read.state()) {
             case TO_DATABASE, TO_CACHE -> {
                 if (acked != read.epoch()) {
