@@ -339,14 +339,33 @@ public final class JpaStore implements SessionStore {
                     attributes.computeIfAbsent(a.sessionId, k -> new ArrayList<>()).add(a);
                 }
             }
+            // New sessions: whether their ids have ended is asked once for the chunk before the inserts and once
+            // after them (see endedMeanwhile), not per session: each ask flushes, and a flush compares every row
+            // the chunk holds.
+            List<String> missing = new ArrayList<>();
+            for (SessionDelta d : chunk) {
+                if (d.created() && !rows.containsKey(d.id())) missing.add(d.id());
+            }
+            Set<String> endedBefore = endedAmong(em, missing);
+            Map<String, Integer> inserted = new HashMap<>();
             for (int i = 0; i < chunk.size(); i++) {
                 SessionDelta d = chunk.get(i);
-                versions[from + i] = write(em, d.created(), current.get(d.id()), rows.get(d.id()),
-                        attributes.getOrDefault(d.id(), List.of()));
+                SessionRow row = rows.get(d.id());
+                SessionRecord r = current.get(d.id());
+                if (row != null) {
+                    versions[from + i] = update(em, r, row, attributes.getOrDefault(d.id(), List.of()));
+                } else if (d.created() && !endedBefore.contains(d.id())) {
+                    versions[from + i] = insert(em, r);
+                    inserted.put(d.id(), from + i);
+                }
             }
             // Written now and forgotten: otherwise every later chunk's query would compare all the rows of the
             // chunks before (EclipseLink flushes before a query), quadratic in the batch.
             em.flush();
+            for (String id : endedAmong(em, new ArrayList<>(inserted.keySet()))) {
+                deleteRows(em, id);
+                versions[inserted.get(id)] = 0;
+            }
             em.clear();
         }
         return versions;
@@ -412,17 +431,29 @@ public final class JpaStore implements SessionStore {
      * read them here if needed).
      */
     private long write(EntityManager em, boolean create, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
-        if (row == null) {
-            if (!create || isEnded(em, r.id())) return 0;
-            row = new SessionRow(r.id());
-            row.createdAt = r.createdAt();
-            row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                    r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
-            row.version = r.version();
-            em.persist(row);
-            r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
-            return endedMeanwhile(em, r.id()) ? 0 : row.version;
-        }
+        if (row != null) return update(em, r, row, stored);
+        if (!create || isEnded(em, r.id())) return 0;
+        long version = insert(em, r);
+        return endedMeanwhile(em, r.id()) ? 0 : version;
+    }
+
+    /** Inserts a session's rows; the caller has made sure its id has not ended. */
+    private long insert(EntityManager em, SessionRecord r) {
+        SessionRow row = new SessionRow(r.id());
+        row.createdAt = r.createdAt();
+        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
+                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
+        row.version = r.version();
+        em.persist(row);
+        r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
+        return row.version;
+    }
+
+    /**
+     * Writes a whole record over the session's (locked) row if the record is newer. Only attribute rows whose bytes
+     * differ are written; {@code stored}: the attribute rows when already read, else null.
+     */
+    private long update(EntityManager em, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
         if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
         row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
                 r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
@@ -437,6 +468,13 @@ public final class JpaStore implements SessionStore {
         }
         wanted.forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
         return row.version;
+    }
+
+    /** Which of the ids have ended, in one query. */
+    private static Set<String> endedAmong(EntityManager em, List<String> ids) {
+        if (ids.isEmpty()) return Set.of();
+        return new HashSet<>(em.createQuery("SELECT e.id FROM EndedRow e WHERE e.id IN :ids", String.class)
+                .setParameter("ids", ids).getResultList());
     }
 
     /**

@@ -87,13 +87,16 @@ public final class RedisStore implements SessionStore {
     static final String EPOCH = "e";
 
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), operation
-     * id, epoch, n, then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent
-     * (it is deleted first); one from a later epoch is not written (-2: this node is behind). Returns the new
-     * version when applied, 0 when the session does (not) exist as required or, for a create, was deleted moments
-     * ago. The operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply
-     * was lost) returns that write's version instead of applying it again, so a version rises by exactly one per
-     * write.
+     * KEYS[1] hash, KEYS[2] its tombstone; with indexing also KEYS[3] the expiry index and, optionally, KEYS[4] the
+     * principal's set. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), operation id, epoch, n, index
+     * ('' = the caller updates the indexes and publishes itself, as in a Redis Cluster where they live on other
+     * slots; '0' = the session never expires; else its expiry score), the session id, the change channel, the change
+     * message, then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent (it is
+     * deleted first); one from a later epoch is not written (-2: this node is behind). Returns the new version when
+     * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago. The
+     * operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply was
+     * lost) returns that write's version instead of applying it again (its index updates ran with it), so a version
+     * rises by exactly one per write. One script, one round trip, and no batch machinery on the client.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
@@ -108,7 +111,7 @@ public final class RedisStore implements SessionStore {
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
             "local n = tonumber(ARGV[5])",
-            "local i = 6",
+            "local i = 10",
             "if n > 0 then",
             "  local kv = {}",
             "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
@@ -124,6 +127,12 @@ public final class RedisStore implements SessionStore {
             "redis.call('HSET', KEYS[1], 'o', ARGV[3])",
             "local exp = tonumber(ARGV[2])",
             "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) else redis.call('PERSIST', KEYS[1]) end",
+            "if ARGV[6] ~= '' then",
+            "  if ARGV[6] == '0' then redis.call('ZREM', KEYS[3], ARGV[7])",
+            "  else redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7]) end",
+            "  if KEYS[4] then redis.call('SADD', KEYS[4], ARGV[7]) end",
+            "  redis.call('PUBLISH', ARGV[8], ARGV[9])",
+            "end",
             "return v");
 
     /**
@@ -186,12 +195,15 @@ public final class RedisStore implements SessionStore {
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     /** Hashes written in an earlier epoch count as absent (see {@link SessionStore#epoch}). */
     private volatile long epoch;
+    /**
+     * A write updates the indexes and publishes its change in its own script: every key is on the one master. Not in
+     * a Redis Cluster, where the indexes live on other slots than the session's hash.
+     */
+    private final boolean indexInScript;
 
     /**
      * @param touchFraction the grace, as a share of maxInactive, added to every expiry: a cache in front may skip
      *                      writing access times for that long, and no session may expire early because of it
-     */
-    /**
      * @param timeout     how long one attempt waits for Redis's reply
      * @param retries     further attempts of a call that failed without evidence that Redis is gone (reads, and
      *                    writes, which are idempotent); Redisson itself never resends
@@ -213,6 +225,7 @@ public final class RedisStore implements SessionStore {
         this.probe = probe;
         this.touchFraction = touchFraction;
         this.clock = clock;
+        this.indexInScript = !redis.getConfig().isClusterConfig();
         byte[] id = new byte[6];
         new SecureRandom().nextBytes(id);
         this.nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
@@ -677,22 +690,33 @@ public final class RedisStore implements SessionStore {
         for (String name : d.removed()) del.add(utf8(ATTRIBUTE + name));
 
         long expires = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
-        List<RFuture<Long>> applied = new ArrayList<>(1);
-        // Resendable: the script recognises its own operation id, and the other commands are idempotent.
-        execute("save", true, batch -> {
-            applied.clear();
-            applied.add(writeHash(batch, d.id(), d.created(), expires, operation, set, del));
-            if (expires == Long.MAX_VALUE) {
-                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
-            } else {
-                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
-            }
-            if (d.principal() != null && (d.created() || d.metadataChanged())) {
-                batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
-            }
-            publish(batch, d.id());
-        });
-        long v = applied.get(0).toCompletableFuture().join();
+        boolean indexPrincipal = d.principal() != null && (d.created() || d.metadataChanged());
+        long v;
+        if (indexInScript) {
+            String key = hashKey(d.id());
+            List<Object> keys = indexPrincipal
+                    ? List.of(key, tombstoneKey(d.id()), expiryKey, principalKey(d.principal()))
+                    : List.of(key, tombstoneKey(d.id()), expiryKey);
+            Object[] args = writeArgs(d.id(), d.created(), expires, operation, true, set, del);
+            // Resendable: the script recognises its own operation id.
+            v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
+                    RScript.Mode.READ_WRITE, WRITE, RScript.ReturnType.LONG, keys, args));
+        } else {
+            List<RFuture<Long>> applied = new ArrayList<>(1);
+            // Resendable: the script recognises its own operation id, and the other commands are idempotent.
+            execute("save", true, batch -> {
+                applied.clear();
+                applied.add(writeHash(batch, d.id(), d.created(), expires, operation, set, del));
+                if (expires == Long.MAX_VALUE) {
+                    batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
+                } else {
+                    batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
+                }
+                if (indexPrincipal) batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
+                publish(batch, d.id());
+            });
+            v = applied.get(0).toCompletableFuture().join();
+        }
         if (v == -2) {
             throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
                     + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
@@ -717,19 +741,32 @@ public final class RedisStore implements SessionStore {
                 .substring(0, 7);
     }
 
+    /** {@link #WRITE} without its index updates, queued in a batch that makes them. */
     private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, String operation,
                                     List<Object> set, List<Object> del) {
-        List<Object> args = new ArrayList<>(4 + set.size() + del.size());
-        args.add(utf8(create ? "c" : "u"));
-        args.add(utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS)));
-        args.add(utf8(operation));
-        args.add(utf8(Long.toString(epoch)));
-        args.add(utf8(Integer.toString(set.size() / 2)));
-        args.addAll(set);
-        args.addAll(del);
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
-                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), args.toArray());
+                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)),
+                writeArgs(id, create, expiresAt, operation, false, set, del));
+    }
+
+    /** {@link #WRITE}'s ARGV; {@code index}: the script updates the indexes and publishes the change. */
+    private Object[] writeArgs(String id, boolean create, long expiresAt, String operation, boolean index,
+                               List<Object> set, List<Object> del) {
+        Object[] args = new Object[9 + set.size() + del.size()];
+        args[0] = utf8(create ? "c" : "u");
+        args[1] = utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS));
+        args[2] = utf8(operation);
+        args[3] = utf8(Long.toString(epoch));
+        args[4] = utf8(Integer.toString(set.size() / 2));
+        args[5] = utf8(!index ? "" : expiresAt == Long.MAX_VALUE ? "0" : Long.toString(expiresAt));
+        args[6] = utf8(id);
+        args[7] = utf8(index ? channel : "");
+        args[8] = utf8(index ? nodeId + ":" + id : "");
+        int i = 9;
+        for (Object o : set) args[i++] = o;
+        for (Object o : del) args[i++] = o;
+        return args;
     }
 
     private void publish(RBatch batch, String id) {

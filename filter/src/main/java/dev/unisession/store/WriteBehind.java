@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +43,7 @@ final class WriteBehind {
 
     private final int max;
     private final AtomicLong dropped = new AtomicLong();
-    private Map<String, Pending> pending = new LinkedHashMap<>();
+    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
     private final SessionStore cache;
     private final JpaStore db;
     /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
@@ -114,43 +113,53 @@ final class WriteBehind {
         }
     }
 
-    synchronized void add(SessionDelta d, SessionRecord known, long version) {
-        Pending earlier = pending.get(d.id());
-        if (earlier == null && pending.size() >= max) {
+    /**
+     * Queues a write for the database, merged into what already waits for its session. Lock-free for the request
+     * threads (a per-session merge in a concurrent map); the bound is approximate by the number of threads adding
+     * new sessions at the same moment.
+     */
+    void add(SessionDelta d, SessionRecord known, long version) {
+        if (!pending.containsKey(d.id()) && pending.size() >= max) {
             dropped.incrementAndGet();
             return;
         }
-        pending.put(d.id(), new Pending(earlier == null ? d : earlier.delta().then(d), known,
-                earlier == null ? version : Math.max(version, earlier.version())));
+        pending.merge(d.id(), new Pending(d, known, version), WriteBehind::then);
+    }
+
+    /** What waits for a session followed by a later write to it. */
+    private static Pending then(Pending earlier, Pending later) {
+        return new Pending(earlier.delta().then(later.delta()), later.known(),
+                Math.max(earlier.version(), later.version()));
     }
 
     /** Removes and returns what waits for one session, or null. */
-    synchronized Pending take(String id) {
+    Pending take(String id) {
         return pending.remove(id);
     }
 
-    synchronized void discard(String id) {
+    void discard(String id) {
         pending.remove(id);
     }
 
-    /** Removes and returns everything waiting, oldest first. */
-    synchronized List<Pending> drain() {
-        List<Pending> all = new ArrayList<>(pending.values());
-        pending = new LinkedHashMap<>();
+    /**
+     * Removes and returns everything waiting. Each session's entry is taken atomically; a write queued meanwhile for
+     * a session already taken waits for the next flush, which the flush lock orders after this one.
+     */
+    List<Pending> drain() {
+        List<Pending> all = new ArrayList<>(pending.size());
+        for (String id : pending.keySet()) {
+            Pending p = pending.remove(id);
+            if (p != null) all.add(p);
+        }
         return all;
     }
 
     /** Puts back what could not be written, ahead of anything queued since. */
-    synchronized void putBack(List<Pending> failed) {
-        Map<String, Pending> merged = new LinkedHashMap<>();
-        for (Pending p : failed) merged.put(p.id(), p);
-        pending.forEach((id, newer) -> merged.merge(id, newer,
-                (older, later) -> new Pending(older.delta().then(later.delta()), later.known(),
-                        Math.max(older.version(), later.version()))));
-        pending = merged;
+    void putBack(List<Pending> failed) {
+        for (Pending p : failed) pending.merge(p.id(), p, (newer, older) -> then(older, newer));
     }
 
-    synchronized int size() {
+    int size() {
         return pending.size();
     }
 

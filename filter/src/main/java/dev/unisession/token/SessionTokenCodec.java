@@ -2,6 +2,8 @@ package dev.unisession.token;
 
 import dev.unisession.token.TokenKeys.TokenKey;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
 import io.jsonwebtoken.Header;
@@ -67,12 +69,18 @@ public final class SessionTokenCodec {
     private final JwtParser parser;
     /**
      * Tokens verified recently, so a busy session costs one MAC check per token rather than per request. Bounded
-     * (emptied when full) and dropped whenever the key list changes, so a removed key's tokens stop working at once.
+     * (least used entries go first, one at a time: a full cache is not emptied). An entry counts only with the key
+     * list it was verified with, so a removed key's tokens stop working at once.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> verified =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile TokenKeys.KeySet verifiedWith;
+    private final Cache<String, Known> verified = Caffeine.newBuilder()
+            .maximumSize(VERIFIED_CACHE_SIZE)
+            .executor(Runnable::run) // maintenance on the calling thread: no pool thread to leak at undeploy
+            .build();
     static final int VERIFIED_CACHE_SIZE = 10_000;
+
+    /** A verified token and the key list that verified it. */
+    private record Known(VerifiedToken token, TokenKeys.KeySet keys) {
+    }
 
     public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock) {
         this.mode = mode;
@@ -149,14 +157,12 @@ public final class SessionTokenCodec {
         if (token == null || token.isEmpty()) return new Verification(null, Rejection.MALFORMED);
         if (token.length() > MAX_TOKEN_LENGTH) return new Verification(null, Rejection.TOO_LONG);
         TokenKeys.KeySet current = keys.current();
-        if (current != verifiedWith) {
-            verified.clear();
-            verifiedWith = current;
-        }
-        VerifiedToken known = verified.get(token);
+        Known known = verified.getIfPresent(token);
         if (known != null) {
-            if (clock.instant().isBefore(known.expiresAt())) return new Verification(known, null);
-            verified.remove(token);
+            if (known.keys == current && clock.millis() < known.token.expiresAt().toEpochMilli()) {
+                return new Verification(known.token, null);
+            }
+            verified.invalidate(token);
         }
         try {
             io.jsonwebtoken.Jwt<? extends io.jsonwebtoken.ProtectedHeader, Claims> jwt = mode == Mode.ENCRYPTED
@@ -169,8 +175,7 @@ public final class SessionTokenCodec {
             Date iat = claims.getIssuedAt();
             VerifiedToken ok = new VerifiedToken((String) sid, jwt.getHeader().getKeyId(),
                     iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant());
-            if (verified.size() >= VERIFIED_CACHE_SIZE) verified.clear();
-            verified.put(token, ok);
+            verified.put(token, new Known(ok, current));
             return new Verification(ok, null);
         } catch (RuntimeException e) {
             return new Verification(null, reason(e));
@@ -193,9 +198,8 @@ public final class SessionTokenCodec {
 
     /** True when the token is past half its lifetime, or was made with a key that is no longer first. */
     public boolean needsRefresh(VerifiedToken token) {
-        Instant now = clock.instant();
-        Duration life = Duration.between(token.issuedAt(), token.expiresAt());
-        return now.isAfter(token.issuedAt().plus(life.dividedBy(2)))
-                || !keys.current().current().kid().equals(token.kid());
+        long issued = token.issuedAt().toEpochMilli();
+        long halfLife = (token.expiresAt().toEpochMilli() - issued) / 2;
+        return clock.millis() > issued + halfLife || !keys.current().current().kid().equals(token.kid());
     }
 }

@@ -85,6 +85,32 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(null, store.load(gone));
     }
 
+    /**
+     * A flush of whole records creates no session whose id has ended (deleted while its create waited in a queue),
+     * and still creates the others of the same batch.
+     */
+    @Test
+    void wholeRecordsNeverCreateAnEndedId() {
+        JpaStore jpa = (JpaStore) store;
+        String deleted = id();
+        String fresh = id();
+        jpa.save(create(deleted, null, 600, Map.of("x", b("1"))));
+        assertTrue(jpa.delete(deleted));
+        java.util.List<dev.unisession.core.SessionDelta> batch = new java.util.ArrayList<>(List.of(
+                create(deleted, null, 600, Map.of("x", b("1"))), create(fresh, null, 600, Map.of("y", b("2")))));
+        batch.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        Map<String, SessionRecord> current = Map.of(
+                deleted, new SessionRecord(deleted, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))),
+                fresh, new SessionRecord(fresh, null, null, now[0], now[0], 600, 1, null, Map.of("y", b("2"))));
+        long[] versions = jpa.saveAll(batch, current);
+        Map<String, Long> byId = new java.util.HashMap<>();
+        for (int i = 0; i < batch.size(); i++) byId.put(batch.get(i).id(), versions[i]);
+        assertEquals(0, byId.get(deleted), "an ended id is not created again");
+        assertEquals(1, byId.get(fresh));
+        assertNull(store.load(deleted));
+        assertEquals("2", new String(store.load(fresh).attributes().get("y")));
+    }
+
     @Test
     void restoreReplacesTheRecord() {
         JpaStore jpa = (JpaStore) store;
