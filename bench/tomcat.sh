@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=
+mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=; writes=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --tomcat) mode=tomcat ;;
@@ -37,12 +37,14 @@ while [ $# -gt 0 ]; do
     --hog) hog=1 ;; # --tomcat: a busy loop per core beside the measured run (a saturated host)
     --seconds) seconds=${2:-}; seconds_given=1; shift ;; # --tomcat: the measured run's length instead of 30 s (5 with --quick)
     --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all four
-    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--hog] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
+    --writes) writes=${2:-}; shift ;; # --tomcat: the share of requests that write, in percent, instead of 10
+    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--hog] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
   esac
   shift
 done
 [ -n "$mode" ] || { echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64; }
 [ "$seconds" -ge 1 ] && [ "$seconds" -le 3600 ] || { echo "[tomcat] SECONDS must be 1..3600" >&2; exit 64; }
+[[ "$writes" =~ ^[0-9]+$ ]] && [ "$writes" -le 100 ] || { echo "[tomcat] --writes takes a percentage, 0..100" >&2; exit 64; }
 
 tomcat_version=11.0.24
 results_dir=${BENCH_OUT:-bench/results}
@@ -201,6 +203,7 @@ if [ "$mode" = tomcat ]; then
   if [ -n "$quick" ]; then duration=5; warmup=3; sessions=2000; label="--tomcat --quick"
   else duration=30; warmup=10; sessions=10000; label="--tomcat"; fi
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
+  [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"
   setups=${only:-native memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
   tsv="$work/tomcat.tsv"; : >"$tsv"
@@ -219,14 +222,14 @@ if [ "$mode" = tomcat ]; then
     [[ "; $first" == *"; $want="* ]] || { echo "[tomcat] $setup: seeded cookies are '$first', no $want" >&2; exit 1; }
     check=$(curl -s --max-time 5 -H "Cookie: $first" "http://127.0.0.1:$port/bench?op=read")
     [[ "$check" == user*" member "* ]] || { echo "[tomcat] $setup: a seeded session reads as '$check'" >&2; exit 1; }
-    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >/dev/null
+    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" "$writes" >/dev/null
     sleep 1
     hogs=()
     if [ -n "$hog" ]; then
       for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
     fi
     r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid")
-    run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" >"$work/wrk.out"
+    run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" "$writes" >"$work/wrk.out"
     c1=$(cpu_ticks "$pid"); r1=$(redis_calls); d1=$(db_tx)
     [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
     out=$(cat "$work/wrk.out")
@@ -247,7 +250,7 @@ if [ "$mode" = tomcat ]; then
     echo "## Stock Tomcat $tomcat_version distribution (bench/run.sh $label)"
     echo
     echo "$(date -u +%Y-%m-%d), $(machine); wrk -t2 -c64 for ${duration} s after ${warmup} s of warm-up over $sessions"
-    echo "seeded sessions; 90 % reads of three attributes, 10 % writes of one. Each setup: an unpacked"
+    echo "seeded sessions; $((100 - writes)) % reads of three attributes, $writes % writes of one. Each setup: an unpacked"
     echo "\`org.apache.tomcat:tomcat:$tomcat_version\` zip, own CATALINA_BASE, \`catalina.sh run\` with \`$jvm\`, stock"
     echo "conf/ (access log on) but the connector on 127.0.0.1; the WAR's servlet is bench's BenchServlet; unisession as"
     echo "\`unisession-filter-*-all.jar\` in WEB-INF/lib, settings as \`-Dunisession.*\` in CATALINA_OPTS; PostgreSQL"
