@@ -37,10 +37,10 @@ public final class ActiveSession {
     private boolean persisted;
     private boolean metadataChanged;
 
-    /** Attribute name to bytes as last stored. */
-    private final Map<String, byte[]> stored;
-    /** The current attribute names. */
-    private final Set<String> names;
+    /** Attribute name to bytes as last stored: the record's own unmodifiable map, replaced (not changed) at commit. */
+    private Map<String, byte[]> stored;
+    /** The current attribute names; null while they are the stored ones (a request that only reads copies nothing). */
+    private Set<String> names;
     /** Values decoded or set during this request. */
     private final Map<String, Object> objects = new HashMap<>();
     /** Bytes produced by setAttribute during this request (reused at commit for immutable values). */
@@ -86,8 +86,7 @@ public final class ActiveSession {
         this.context = context;
         this.fingerprint = fingerprint;
         this.version = version;
-        this.stored = new LinkedHashMap<>(stored);
-        this.names = new LinkedHashSet<>(stored.keySet());
+        this.stored = FrozenAttributes.of(stored);
     }
 
     /** A brand-new session, not yet stored. */
@@ -152,15 +151,27 @@ public final class ActiveSession {
         this.hooks = hooks;
     }
 
+    /** The current attribute names, for reading. */
+    private Set<String> names() {
+        return names != null ? names : stored.keySet();
+    }
+
+    /** The current attribute names, to change. */
+    private Set<String> ownNames() {
+        if (names == null) names = new LinkedHashSet<>(stored.keySet());
+        return names;
+    }
+
     /** The application's attribute names (session metadata is kept apart). */
     public synchronized List<String> attributeNames() {
-        List<String> out = new java.util.ArrayList<>(names.size());
-        for (String n : names) if (!SessionRecord.isReserved(n)) out.add(n);
+        Set<String> current = names();
+        List<String> out = new java.util.ArrayList<>(current.size());
+        for (String n : current) if (!SessionRecord.isReserved(n)) out.add(n);
         return out;
     }
 
     public synchronized boolean hasAttribute(String name) {
-        return !SessionRecord.isReserved(name) && names.contains(name);
+        return !SessionRecord.isReserved(name) && names().contains(name);
     }
 
     private static void checkName(String name) {
@@ -177,7 +188,7 @@ public final class ActiveSession {
 
     private Object value(String name) {
         if (objects.containsKey(name)) return objects.get(name);
-        if (!names.contains(name) || unreadable.contains(name)) return null;
+        if (!names().contains(name) || unreadable.contains(name)) return null;
         byte[] bytes = stored.get(name);
         try {
             Object value = codec.decode(bytes);
@@ -208,7 +219,7 @@ public final class ActiveSession {
         if (value == null) return drop(name);
         byte[] bytes = codec.encode(name, value);
         long total = bytes.length;
-        for (String n : names) {
+        for (String n : names()) {
             if (n.equals(name)) continue;
             byte[] b = setBytes.containsKey(n) ? setBytes.get(n) : stored.get(n);
             total += b == null ? 0 : b.length;
@@ -217,11 +228,12 @@ public final class ActiveSession {
             throw new IllegalArgumentException("Session attribute '" + name + "' would make the session " + total
                     + " bytes stored; the limit is " + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
         }
-        Object old = names.contains(name) ? value(name) : null;
+        boolean had = names().contains(name);
+        Object old = had ? value(name) : null;
         objects.put(name, value);
         setBytes.put(name, bytes);
         unreadable.remove(name);
-        names.add(name);
+        if (!had) ownNames().add(name);
         return old;
     }
 
@@ -232,9 +244,9 @@ public final class ActiveSession {
     }
 
     private Object drop(String name) {
-        if (!names.contains(name)) return null;
+        if (!names().contains(name)) return null;
         Object old = value(name);
-        names.remove(name);
+        ownNames().remove(name);
         objects.remove(name);
         setBytes.remove(name);
         unreadable.remove(name);
@@ -256,7 +268,7 @@ public final class ActiveSession {
     /** The names under a reserved prefix, without the prefix. */
     public synchronized java.util.Set<String> reservedKeys(String prefix) {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        for (String n : names) if (n.startsWith(prefix)) out.add(n.substring(prefix.length()));
+        for (String n : names()) if (n.startsWith(prefix)) out.add(n.substring(prefix.length()));
         return out;
     }
 
@@ -272,8 +284,8 @@ public final class ActiveSession {
 
     /** What changed since the last commit; empty of attributes when nothing but the access time moved. */
     public synchronized SessionDelta delta() {
-        Map<String, byte[]> changed = new LinkedHashMap<>();
-        for (String name : names) {
+        Map<String, byte[]> changed = Map.of();
+        for (String name : names()) {
             if (!objects.containsKey(name)) continue;
             Object value = objects.get(name);
             byte[] bytes = setBytes.get(name);
@@ -288,21 +300,34 @@ public final class ActiveSession {
                     continue;
                 }
             }
-            if (!Arrays.equals(bytes, stored.get(name))) changed.put(name, bytes);
+            if (!Arrays.equals(bytes, stored.get(name))) {
+                if (changed.isEmpty()) changed = new LinkedHashMap<>();
+                changed.put(name, bytes);
+            }
         }
-        Set<String> removed = new LinkedHashSet<>(stored.keySet());
-        removed.removeAll(names);
-        Map<String, byte[]> state = new LinkedHashMap<>(stored);
-        state.keySet().removeAll(removed);
-        state.putAll(changed);
+        Set<String> removed = Set.of();
+        if (names != null) {
+            removed = new LinkedHashSet<>(stored.keySet());
+            removed.removeAll(names);
+        }
+        Map<String, byte[]> state = stored; // nothing changed: the stored map itself, not a copy
+        if (!changed.isEmpty() || !removed.isEmpty()) {
+            state = new LinkedHashMap<>(stored);
+            state.keySet().removeAll(removed);
+            state.putAll(changed);
+        }
         return new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds, principal,
                 context, fingerprint, metadataChanged, changed, removed).withState(state);
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */
     public synchronized void committed(SessionDelta delta, long newVersion) {
-        stored.keySet().removeAll(delta.removed());
-        stored.putAll(delta.changed());
+        if (!delta.removed().isEmpty() || !delta.changed().isEmpty()) {
+            Map<String, byte[]> next = new LinkedHashMap<>(stored);
+            next.keySet().removeAll(delta.removed());
+            next.putAll(delta.changed());
+            stored = FrozenAttributes.of(next);
+        }
         setBytes.clear();
         persisted = true;
         metadataChanged = false;

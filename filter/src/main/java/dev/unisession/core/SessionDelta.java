@@ -44,8 +44,8 @@ public final class SessionDelta {
         this.context = context;
         this.fingerprint = fingerprint;
         this.metadataChanged = metadataChanged;
-        this.changed = Collections.unmodifiableMap(new LinkedHashMap<>(changed));
-        this.removed = Collections.unmodifiableSet(new LinkedHashSet<>(removed));
+        this.changed = FrozenAttributes.of(changed);
+        this.removed = removed.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(removed));
         this.state = null;
     }
 
@@ -62,7 +62,7 @@ public final class SessionDelta {
         this.metadataChanged = d.metadataChanged;
         this.changed = d.changed;
         this.removed = d.removed;
-        this.state = state == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(state));
+        this.state = state == null ? null : FrozenAttributes.of(state);
     }
 
     /**

@@ -44,7 +44,7 @@ public final class SessionRecord {
         this.maxInactiveSeconds = maxInactiveSeconds;
         this.version = version;
         this.fingerprint = fingerprint;
-        this.attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        this.attributes = FrozenAttributes.of(attributes);
     }
 
     public String id() { return id; }
@@ -77,9 +77,12 @@ public final class SessionRecord {
 
     /** This record with the delta applied and the version incremented. */
     public SessionRecord apply(SessionDelta delta) {
-        Map<String, byte[]> attrs = new LinkedHashMap<>(attributes);
-        attrs.keySet().removeAll(delta.removed());
-        attrs.putAll(delta.changed());
+        Map<String, byte[]> attrs = attributes;
+        if (!delta.removed().isEmpty() || !delta.changed().isEmpty()) {
+            attrs = new LinkedHashMap<>(attributes);
+            attrs.keySet().removeAll(delta.removed());
+            attrs.putAll(delta.changed());
+        }
         return new SessionRecord(id, delta.principal(), delta.context(), createdAt, delta.lastAccessedAt(),
                 delta.maxInactiveSeconds(), version + 1, delta.fingerprint(), attrs);
     }

@@ -1,6 +1,7 @@
 package dev.unisession.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,33 @@ class ActiveSessionTest {
         assertEquals(Set.of("list"), d.changed().keySet());
         assertEquals(List.of("a", "b"), codec.decode(d.changed().get("list")));
         s.committed(d, 4);
+        assertTrue(s.delta().isTouchOnly(), "nothing new after commit");
+    }
+
+    /**
+     * A request that only reads copies no attribute map: the delta's state, the record after it and one with a new
+     * access time share the stored record's map. After a write, the next state holds the change and the record the
+     * request started from is untouched.
+     */
+    @Test
+    void readsShareTheRecordsAttributesAndWritesCopyThem() {
+        SessionRecord r = stored(Map.of("a", "1", "b", "2"));
+        ActiveSession s = ActiveSession.of(codec, r, 5000);
+        assertEquals("1", s.getAttribute("a"));
+        SessionDelta readOnly = s.delta();
+        assertSame(r.attributes(), readOnly.after(r.version() + 1).attributes());
+        assertSame(r.attributes(), r.accessedAt(6000).attributes());
+        assertSame(r.attributes(), r.apply(readOnly).attributes());
+
+        s.setAttribute("a", "1b");
+        s.removeAttribute("b");
+        SessionDelta d = s.delta();
+        s.committed(d, r.version() + 1);
+        assertEquals(Set.of("a"), d.after(r.version() + 1).attributes().keySet());
+        assertEquals("1b", codec.decode(d.after(r.version() + 1).attributes().get("a")));
+        assertEquals(Set.of("a", "b"), r.attributes().keySet(), "the record the request started from is unchanged");
+        assertEquals("1", codec.decode(r.attributes().get("a")));
+        assertEquals(List.of("a"), s.attributeNames());
         assertTrue(s.delta().isTouchOnly(), "nothing new after commit");
     }
 

@@ -1,0 +1,66 @@
+package dev.unisession.core;
+
+import java.util.AbstractMap;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An attribute map (name to codec bytes) copied once into an unmodifiable map and from then on shared: records and
+ * deltas made from one another (a record with a new access time, a delta's state, the record after it) reuse it
+ * instead of copying it again on every request. The byte arrays are shared as they always were: never changed.
+ */
+final class FrozenAttributes extends AbstractMap<String, byte[]> {
+
+    private static final FrozenAttributes EMPTY = new FrozenAttributes(new LinkedHashMap<>());
+
+    private final Map<String, byte[]> view;
+
+    private FrozenAttributes(LinkedHashMap<String, byte[]> copy) {
+        this.view = Collections.unmodifiableMap(copy);
+    }
+
+    /** The map itself when it is frozen already, else an unmodifiable copy in the same order. */
+    static Map<String, byte[]> of(Map<String, byte[]> attributes) {
+        if (attributes instanceof FrozenAttributes) return attributes;
+        if (attributes.isEmpty()) return EMPTY;
+        return new FrozenAttributes(new LinkedHashMap<>(attributes));
+    }
+
+    @Override
+    public Set<Entry<String, byte[]>> entrySet() {
+        return view.entrySet();
+    }
+
+    @Override
+    public Set<String> keySet() {
+        return view.keySet();
+    }
+
+    @Override
+    public Collection<byte[]> values() {
+        return view.values();
+    }
+
+    @Override
+    public byte[] get(Object key) {
+        return view.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        return view.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+        return view.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return view.isEmpty();
+    }
+}
