@@ -6,7 +6,8 @@
 # CATALINA_OPTS, the PostgreSQL driver in the base's lib/. bench/run.sh hands these modes over:
 #
 #   bench/run.sh --tomcat [--quick]
-#       native (container sessions, no jar), memory, redis, tiered in turn; wrk -t2 -c64 with bench/wrk.lua (90 %
+#       native (container sessions, no jar), wrap (the same behind a filter that only wraps request and response:
+#       the floor of any filter), memory, redis, tiered in turn; wrk -t2 -c64 with bench/wrk.lua (90 %
 #       reads of three attributes, 10 % writes of one) for 30 s (--quick: 5 s) over 10,000 (2,000) seeded sessions.
 #       Per setup: req/s, p50/p99, ratio to native, server CPU µs per request (utime+stime of the Tomcat JVM over
 #       the measured run / requests), Redis commands and database transactions per request, non-2xx answers.
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --pause-redis) pause=1 ;;
     --hog) hog=1 ;; # --tomcat: a busy loop per core beside the measured run (a saturated host)
     --seconds) seconds=${2:-}; seconds_given=1; shift ;; # --tomcat: the measured run's length instead of 30 s (5 with --quick)
-    --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all four
+    --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all five
     --writes) writes=${2:-}; shift ;; # --tomcat: the share of requests that write, in percent, instead of 10
     *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--hog] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
   esac
@@ -112,14 +113,20 @@ free_port() { # the first port from $1 on that nothing listens on
 }
 
 # The WAR: BenchServlet at /bench, as ROOT.war; with the drop-in jar in WEB-INF/lib when $2 is yes.
-make_war() {
-  local out=$1 with_jar=$2 d
+make_war() { # make_war OUT KIND: KIND no (the servlet), wrap (plus PassThroughFilter) or yes (plus the drop-in jar)
+  local out=$1 with_jar=$2 d filter=
   d=$(mktemp -d "$work/war.XXXX")
   mkdir -p "$d/WEB-INF/classes/dev/unisession/bench"
   cp bench/target/classes/dev/unisession/bench/BenchServlet.class "$d/WEB-INF/classes/dev/unisession/bench/"
-  cat >"$d/WEB-INF/web.xml" <<'EOF'
+  if [ "$with_jar" = wrap ]; then
+    cp bench/target/classes/dev/unisession/bench/PassThroughFilter.class "$d/WEB-INF/classes/dev/unisession/bench/"
+    filter='<filter><filter-name>wrap</filter-name><filter-class>dev.unisession.bench.PassThroughFilter</filter-class></filter>
+  <filter-mapping><filter-name>wrap</filter-name><url-pattern>/*</url-pattern></filter-mapping>'
+  fi
+  cat >"$d/WEB-INF/web.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+  $filter
   <servlet><servlet-name>bench</servlet-name><servlet-class>dev.unisession.bench.BenchServlet</servlet-class></servlet>
   <servlet-mapping><servlet-name>bench</servlet-name><url-pattern>/bench</url-pattern></servlet-mapping>
 </web-app>
@@ -129,6 +136,7 @@ EOF
   rm -rf "$d"
 }
 make_war "$work/plain.war" no
+make_war "$work/wrap.war" wrap
 make_war "$work/unisession.war" yes
 
 # start_tomcat NAME PORT WAR SETTINGS...: a CATALINA_BASE of its own under $work, started in the background;
@@ -205,19 +213,20 @@ if [ "$mode" = tomcat ]; then
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"
-  setups=${only:-native memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
+  setups=${only:-native wrap memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
   tsv="$work/tomcat.tsv"; : >"$tsv"
   port=18290
   for setup in $setups; do
     port=$(free_port "$port")
     war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
     [ "$setup" = native ] && { war=$work/plain.war; opts=; }
+    [ "$setup" = wrap ] && { war=$work/wrap.war; opts=; }
     echo "[tomcat] $setup: starting Tomcat $tomcat_version on 127.0.0.1:$port"
     start_tomcat "$setup" "$port" "$war" $opts
     pid=$tomcat_pid
     run_bounded 300 java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$work/cookies.txt" \
       || { echo "[tomcat] $setup failed to seed:" >&2; tail -40 "$work/$setup/logs/console.log" >&2; exit 1; }
-    want=USESSION; [ "$setup" = native ] && want=JSESSIONID
+    want=USESSION; case "$setup" in native|wrap) want=JSESSIONID ;; esac
     first=$(head -1 "$work/cookies.txt")
     [[ "; $first" == *"; $want="* ]] || { echo "[tomcat] $setup: seeded cookies are '$first', no $want" >&2; exit 1; }
     check=$(curl -s --max-time 5 -H "Cookie: $first" "http://127.0.0.1:$port/bench?op=read")
@@ -261,6 +270,7 @@ if [ "$mode" = tomcat ]; then
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk -F'\t' '
       BEGIN { l["native"] = "Tomcat, container sessions (no jar)"; l["memory"] = "Tomcat + unisession memory"
+              l["wrap"] = "Tomcat, container sessions + a filter that only wraps request and response"
               l["redis"] = "Tomcat + unisession redis"; l["tiered"] = "Tomcat + unisession tiered (Redis + PostgreSQL)" }
       $1 == "native" { nat = $2 }
       { rows[NR] = $0 }
