@@ -29,9 +29,12 @@ public record SessionHealth(Status status, String store, long activeSessions, St
      * @param role      cache, primary or fallback
      * @param latencyMs how long the probe took
      * @param sessions  its live sessions, -1 when unknown
+     * @param calls     calls this node made to it since it started (for Redis, round trips: a script or a pipelined
+     *                  batch is one), -1 when not counted (a tier in this JVM)
      * @param error     why it is down, or null
      */
-    public record Tier(String name, String role, Status status, double latencyMs, long sessions, String error) {
+    public record Tier(String name, String role, Status status, double latencyMs, long sessions, long calls,
+                       String error) {
     }
 
     /** This report as one JSON object (the health endpoint's body; the README documents its schema). */
@@ -50,6 +53,7 @@ public record SessionHealth(Status status, String store, long activeSessions, St
                     .append(",\"status\":\"").append(t.status()).append('"')
                     .append(",\"latencyMs\":").append(String.format(java.util.Locale.ROOT, "%.3f", t.latencyMs()))
                     .append(",\"sessions\":").append(t.sessions());
+            if (t.calls() >= 0) b.append(",\"calls\":").append(t.calls());
             if (t.error() != null) b.append(",\"error\":").append(jsonString(t.error()));
             b.append('}');
         }

@@ -269,12 +269,13 @@ public final class StoreSessionManager implements SessionManager {
     public SessionHealth health() {
         List<SessionHealth.Tier> tiers = new ArrayList<>();
         List<TierHealth> probed = store.probe();
+        java.util.Map<String, Long> calls = metrics.getTierCalls();
         boolean allUp = true;
         for (TierHealth t : probed) {
             allUp &= t.up();
             tiers.add(new SessionHealth.Tier(t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT),
                     t.up() ? SessionHealth.Status.UP : SessionHealth.Status.DOWN, t.latencyMicros() / 1000.0,
-                    t.sessions(), t.detail()));
+                    t.sessions(), calls.getOrDefault(t.name(), -1L), t.detail()));
         }
         TierHealth serving = TierHealth.serving(probed);
         SessionHealth.Status status = allUp ? SessionHealth.Status.UP
