@@ -8,7 +8,8 @@
 #   bench/run.sh --tomcat [--quick]
 #       native (container sessions, no jar), wrap (the same behind a filter that only wraps request and response:
 #       the floor of any filter), memory, redis, tiered in turn; wrk -t2 -c64 with bench/wrk.lua (90 %
-#       reads of three attributes, 10 % writes of one) for 30 s (--quick: 5 s) over 10,000 (2,000) seeded sessions.
+#       reads of three attributes, 10 % writes of one) for 30 s (--quick: 5 s) after 60 s (3 s) of warm-up (on 2 busy
+#       cores the JIT still compiles a minute in) over 10,000 (2,000) seeded sessions.
 #       Per setup: req/s, p50/p99, ratio to native, server CPU µs per request (utime+stime of the Tomcat JVM over
 #       the measured run / requests), Redis commands and database transactions per request, non-2xx answers.
 #       Writes bench/results/tomcat.md.
@@ -179,7 +180,7 @@ stop_tomcat() { # stop_tomcat PID: the JVM, then forget it
 }
 
 settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
-  local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false"
+  local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true"
   case "$1" in
     redis) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix" ;;
     tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=jdbc:postgresql://127.0.0.1:5432/test -Dunisession.jpa.user=postgres" ;;
@@ -215,7 +216,7 @@ log_count() { log_lines "$@" | wc -l | tr -d ' '; }
 # --------------------------------------------------------------------------------------------------------------
 if [ "$mode" = tomcat ]; then
   if [ -n "$quick" ]; then duration=5; warmup=3; sessions=2000; label="--tomcat --quick"
-  else duration=30; warmup=10; sessions=10000; label="--tomcat"; fi
+  else duration=30; warmup=60; sessions=10000; label="--tomcat"; fi
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"

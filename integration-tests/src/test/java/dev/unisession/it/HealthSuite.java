@@ -74,6 +74,10 @@ abstract class HealthSuite {
             h = new Client().get(server.uri("/unisession/health"));
             assertTrue(h.body().contains("\"activeSessions\":3,"), h.body());
             assertTrue(timerCount(registry, "redis") > 0, "redis latency timer moved");
+            java.util.regex.Matcher calls = java.util.regex.Pattern
+                    .compile("\\{\"name\":\"redis\"[^}]*\"calls\":(\\d+)").matcher(h.body());
+            assertTrue(calls.find(), "the redis tier reports its calls: " + h.body());
+            assertTrue(Long.parseLong(calls.group(1)) >= 3, "three sessions written, each one Redis call: " + h.body());
             long deadline = System.currentTimeMillis() + 10_000;
             while (timerCount(registry, "database") <= 0 && System.currentTimeMillis() < deadline) Thread.sleep(50);
             assertTrue(timerCount(registry, "database") > 0, "database latency timer moved (write-behind flush)");
