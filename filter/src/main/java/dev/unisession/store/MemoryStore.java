@@ -27,6 +27,9 @@ public final class MemoryStore implements SessionStore {
         this(Clock.systemUTC());
     }
 
+    /** When the tombstones may be swept of expired ones next (see {@link #delete}). */
+    private volatile long nextSweep;
+
     public MemoryStore(Clock clock) {
         this.clock = clock;
     }
@@ -77,7 +80,12 @@ public final class MemoryStore implements SessionStore {
     @Override
     public boolean delete(String id) {
         long now = clock.millis();
-        if (tombstones.size() > 10_000) tombstones.values().removeIf(until -> until <= now);
+        // Swept at most once a second: past 10,000 live tombstones (30 s of deletes) a sweep per delete scanned them
+        // all each time (JMH: 818 µs per create-and-delete).
+        if (tombstones.size() > 10_000 && now >= nextSweep) {
+            nextSweep = now + 1000;
+            tombstones.values().removeIf(until -> until <= now);
+        }
         tombstones.put(id, now + RedisStore.TOMBSTONE_MS);
         SessionRecord old = sessions.remove(id);
         if (old == null) return false;
