@@ -773,7 +773,7 @@ public final class RedisStore implements SessionStore {
         args[5] = utf8(!index ? "" : expiresAt == Long.MAX_VALUE ? "0" : Long.toString(expiresAt));
         args[6] = utf8(id);
         args[7] = utf8(index ? channel : "");
-        args[8] = utf8(index ? nodeId + ":" + id : "");
+        args[8] = utf8(index ? changeMessage(id) : "");
         int i = 9;
         for (Object o : set) args[i++] = o;
         for (Object o : del) args[i++] = o;
@@ -781,7 +781,12 @@ public final class RedisStore implements SessionStore {
     }
 
     private void publish(RBatch batch, String id) {
-        batch.getTopic(channel, StringCodec.INSTANCE).publishAsync(nodeId + ":" + id);
+        batch.getTopic(channel, StringCodec.INSTANCE).publishAsync(changeMessage(id));
+    }
+
+    /** What this node publishes on the change channel when it changed a session: its node id, then the session's. */
+    private String changeMessage(String id) {
+        return nodeId + ":" + id;
     }
 
     @Override
