@@ -197,6 +197,16 @@ redis_trips() {
     | grep -o '"calls":[0-9]*' | cut -d: -f2 | grep . || echo 0
 }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; } # utime+stime, fields 14 and 15
+# service_ticks: "pid ticks" (utime+stime) of every PostgreSQL process and the shared redis-server, one per line.
+service_ticks() {
+  local p
+  for p in $(pgrep -x postgres) $(pgrep -f 'redis-server 127.0.0.1:6379'); do
+    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13}' "/proc/$p/stat" 2>/dev/null || true
+  done
+}
+# service_delta BEFORE AFTER: ticks the services used between two service_ticks readings (a process started
+# between them counts whole; one that ended between them is missed).
+service_delta() { awk 'NR == FNR { b[$1] = $2; next } { s += $2 - ($1 in b ? b[$1] : 0) } END { print s + 0 }' "$1" "$2"; }
 jar_info() {
   echo "\`$(basename "$alljar")\` of $(date -u -r "$alljar" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$alljar" | cut -c1-12)${BENCH_UNISESSION_OPTS:+; extra settings \`$BENCH_UNISESSION_OPTS\`}"
 }
@@ -244,16 +254,17 @@ if [ "$mode" = tomcat ]; then
     if [ -n "$hog" ]; then
       for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
     fi
-    t0=$(redis_trips "$port"); r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid")
+    t0=$(redis_trips "$port"); r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
     run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" "$writes" >"$work/wrk.out"
-    c1=$(cpu_ticks "$pid"); r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
+    c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
+    sc=$(service_delta "$work/svc0" "$work/svc1")
     [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
     out=$(cat "$work/wrk.out")
     line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
     read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
     awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
-        -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" -v rt="$((t1 - t0))" \
-      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\t%.3f", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x, rt/n}' >>"$tsv"
+        -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" -v rt="$((t1 - t0))" -v sc="$sc" \
+      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\t%.3f\t%.1f", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x, rt/n, sc/hz*1e6/n}' >>"$tsv"
     stop_tomcat "$pid"
     # Mode switches: a tiered node that took Redis for gone switched (with its cluster) to the database.
     printf '\t%s\n' "$(log_count "this node serves from the database tier" "$work/$setup")" >>"$tsv"
@@ -273,8 +284,8 @@ if [ "$mode" = tomcat ]; then
     echo "driver in the base's lib/. Filter jar: $(jar_info)."
     echo
     [ -n "$hog" ] && echo "A busy loop per core ($(nproc)) ran beside each measured run: a saturated host." && echo
-    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis round trips/req | Redis cmds/req | DB tx/req | non-2xx | socket errors | switches to the database |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis + PostgreSQL CPU µs/req | Redis round trips/req | Redis cmds/req | DB tx/req | non-2xx | socket errors | switches to the database |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     awk -F'\t' '
       BEGIN { l["native"] = "Tomcat, container sessions (no jar)"; l["memory"] = "Tomcat + unisession memory"
               l["wrap"] = "Tomcat, container sessions + a filter that only wraps request and response"
@@ -282,10 +293,12 @@ if [ "$mode" = tomcat ]; then
       $1 == "native" { nat = $2 }
       { rows[NR] = $0 }
       END { for (i = 1; i <= NR; i++) { split(rows[i], f, "\t")
-              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.3f | %.3f | %.4f | %d | %d | %d |\n", l[f[1]], f[2],
-                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[10], f[6], f[7], f[8], f[9], f[11] } }' "$tsv"
+              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.1f | %.3f | %.3f | %.4f | %d | %d | %d |\n", l[f[1]], f[2],
+                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[11], f[10], f[6], f[7], f[8], f[9], f[12] } }' "$tsv"
     echo
-    echo "Server CPU: utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run, per request. Redis round"
+    echo "Server CPU: utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run, per request; Redis +"
+    echo "PostgreSQL CPU: the same for every postgres process and the shared redis-server (what the stores cost beside the"
+    echo "JVM; includes any other use of the shared servers meanwhile). Redis round"
     echo "trips: the node's own count of its Redis calls (the \"calls\" of its health endpoint's redis tier; a script or"
     echo "a pipelined batch is one). Redis commands (each command a script runs counts) and database transactions are server-wide counters (INFO commandstats, pg_stat_database"
     echo "xact_commit) of the shared servers, so they include whatever else used them meanwhile (the memory row"

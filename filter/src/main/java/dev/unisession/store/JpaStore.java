@@ -65,8 +65,7 @@ public final class JpaStore implements SessionStore {
                 .property("eclipselink.logging.level", "WARNING")
                 .property("eclipselink.logging.logger", "JavaLogger")
                 .property("eclipselink.classloader", loader)
-                .property("eclipselink.ddl-generation", cfg.jpaCreateSchema() ? "create-or-extend-tables" : "none")
-                .property("eclipselink.ddl-generation.output-mode", "database");
+                .property("eclipselink.ddl-generation", "none");
         String platform = platformFor(cfg.jpaUrl());
         // Named by class literal rather than left to EclipseLink's detection, whose table of platform class names is
         // a properties file that relocation in the drop-in -all jar cannot rewrite.
@@ -90,7 +89,13 @@ public final class JpaStore implements SessionStore {
         }
         try {
             EntityManagerFactory emf = new PersistenceProvider().createEntityManagerFactory(pc);
-            emf.createEntityManager().close(); // connect (and create the schema) now: bad settings fail start-up
+            try {
+                emf.createEntityManager().close(); // connect now: bad settings fail start-up
+                if (cfg.jpaCreateSchema()) createSchema(emf);
+            } catch (RuntimeException e) {
+                emf.close();
+                throw e;
+            }
             return new JpaStore(emf, graceFraction, clock);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Cannot open the session database ("
@@ -98,6 +103,73 @@ public final class JpaStore implements SessionStore {
                     + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + cfg.jpaUrl()) + "): "
                     + rootMessage(e), e);
         }
+    }
+
+    /**
+     * Creates the tables and indexes that are missing by running the DDL shipped for the database (the same
+     * {@code META-INF/unisession/sql/} file an operator applies with {@code schema=none}), so that both ways give one
+     * schema. EclipseLink's own generation is not used: it orders a composite primary key by column name, and
+     * {@code us_attribute}'s (name, session_id) could not serve the per-session lookups every flush and delete makes.
+     * Two nodes starting together may race on a {@code CREATE ... IF NOT EXISTS}; the loser tries again.
+     */
+    private static void createSchema(EntityManagerFactory emf) {
+        for (int attempt = 1; ; attempt++) {
+            EntityManager em = emf.createEntityManager();
+            try {
+                em.getTransaction().begin();
+                java.sql.Connection c = em.unwrap(java.sql.Connection.class);
+                String script = ddlFor(c.getMetaData().getDatabaseProductName());
+                try (java.sql.Statement st = c.createStatement()) {
+                    for (String sql : statements(script)) st.execute(sql);
+                }
+                em.getTransaction().commit();
+                return;
+            } catch (java.sql.SQLException | RuntimeException e) {
+                if (em.getTransaction().isActive()) em.getTransaction().rollback();
+                if (attempt == 3 || e instanceof IllegalArgumentException) {
+                    throw e instanceof RuntimeException r ? r
+                            : new PersistenceException("Cannot create the session tables: " + e.getMessage(), e);
+                }
+            } finally {
+                em.close();
+            }
+            try {
+                Thread.sleep(200L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PersistenceException("Interrupted while creating the session tables", e);
+            }
+        }
+    }
+
+    /** The shipped DDL for a database product (JDBC's product name). */
+    static String ddlFor(String product) {
+        String p = product.toLowerCase(java.util.Locale.ROOT);
+        String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql") ? "mariadb"
+                : p.equals("h2") ? "h2" : null;
+        if (file == null) {
+            throw new IllegalArgumentException("unisession ships tables for PostgreSQL, MariaDB/MySQL and H2, not for "
+                    + product + ": create them from one of META-INF/unisession/sql/*.sql and set "
+                    + UnisessionConfig.Key.JPA_SCHEMA.key() + "=none");
+        }
+        try (java.io.InputStream in = JpaStore.class.getResourceAsStream("/META-INF/unisession/sql/" + file + ".sql")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("The jar lacks META-INF/unisession/sql/" + file + ".sql", e);
+        }
+    }
+
+    /** A DDL script's statements: separated by semicolons, comment lines left out. */
+    static List<String> statements(String script) {
+        StringBuilder b = new StringBuilder();
+        for (String line : script.split("\n")) {
+            if (!line.strip().startsWith("--")) b.append(line).append('\n');
+        }
+        List<String> out = new ArrayList<>();
+        for (String sql : b.toString().split(";")) {
+            if (!sql.isBlank()) out.add(sql.strip());
+        }
+        return out;
     }
 
     /** The EclipseLink platform of the databases unisession ships DDL for, from the JDBC URL; null: detect. */

@@ -3,6 +3,8 @@ package dev.unisession.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.core.SessionDelta;
 import dev.unisession.core.SessionRecord;
@@ -12,10 +14,17 @@ import dev.unisession.testing.TestStores;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import org.junit.jupiter.api.Test;
+
 import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.UUID;
 
@@ -52,5 +61,42 @@ class ShippedDdlTest {
                 assertEquals(Set.of(id), store.findIdsByPrincipal("frank"));
             }
         }
+    }
+
+    /**
+     * {@code schema=create} runs the shipped DDL, so the tables it makes have the shipped keys: us_attribute's primary
+     * key leads with session_id (EclipseLink's own generation made it (name, session_id), and every per-session read
+     * and delete scanned the table). Starting twice on the same database changes nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void createdSchemaIsTheShippedOne(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            for (int start = 0; start < 2; start++) {
+                try (JpaStore store = JpaStore.connect(TestStores.jpaConfig(db.url(), Map.of()), 0.1,
+                        Clock.systemUTC(), getClass().getClassLoader())) {
+                    String id = UUID.randomUUID().toString();
+                    long now = System.currentTimeMillis();
+                    assertEquals(1, store.save(new SessionDelta(id, true, 0, now, now, 600, null, null, null, true,
+                            Map.of("a", new byte[] {1}), Set.of())));
+                }
+            }
+            try (Connection c = DriverManager.getConnection(db.url(), db.user(), "")) {
+                String table = kind == TestDatabase.Kind.H2 ? "US_ATTRIBUTE" : "us_attribute";
+                Map<Integer, String> key = new TreeMap<>();
+                try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, null, table)) {
+                    while (rs.next()) key.put(rs.getInt("KEY_SEQ"), rs.getString("COLUMN_NAME").toLowerCase());
+                }
+                assertEquals(List.of("session_id", "name"), List.copyOf(key.values()));
+            }
+        }
+    }
+
+    @Test
+    void unknownDatabasesAreToldToApplyTheirOwnDdl() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaStore.ddlFor("Oracle"));
+        assertTrue(e.getMessage().contains("unisession.jpa.schema=none"), e.getMessage());
+        assertTrue(JpaStore.ddlFor("MySQL").contains("LONGBLOB"));
+        assertEquals("CREATE TABLE t (a INT)", JpaStore.statements("-- c; x\nCREATE TABLE t (a INT);\n\n").get(0));
     }
 }
