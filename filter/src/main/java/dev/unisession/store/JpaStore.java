@@ -211,6 +211,10 @@ public final class JpaStore implements SessionStore {
         try {
             em.getTransaction().begin();
             T result = work.apply(em);
+            if (em.getTransaction().getRollbackOnly()) {
+                em.getTransaction().rollback(); // the work found it cannot complete and undid itself
+                return result;
+            }
             em.getTransaction().commit();
             transactions.incrementAndGet();
             return result;
@@ -371,6 +375,121 @@ public final class JpaStore implements SessionStore {
             }
             return out;
         });
+    }
+
+    /** False once the database's driver did not report a batch's row counts: {@link #advanceAll} is then off. */
+    private volatile boolean countsReported = true;
+
+    /**
+     * The write-behind flush's fast path, for sessions whose database row should stand at the version their delta
+     * was computed against: moves each row from {@code delta.baseVersion()} to its record's version, writing the
+     * record's metadata and only the attributes the delta changed or removed, without reading anything. The caller
+     * guarantees that the record is the state at {@code delta.baseVersion()} with the delta applied (the delta
+     * coalesces every write from there to the record's version). A row at any other version (another node flushed
+     * the session first, the database lags, the session ended) is left alone: its entry is 0 and the caller writes
+     * it the usual way, after this transaction (so the rows each transaction locks stay in id order).
+     *
+     * @return the version written per delta, 0 where the row was not at the delta's base version; null if the
+     *     database's driver does not report per-statement row counts (nothing written; the caller writes all)
+     */
+    long[] advanceAll(List<SessionDelta> deltas, Map<String, SessionRecord> records) {
+        if (!countsReported || deltas.isEmpty()) return null;
+        for (SessionDelta d : deltas) checkNames(d);
+        return inTransaction(em -> {
+            try {
+                long[] out = advance(em.unwrap(java.sql.Connection.class), deltas, records);
+                if (out == null) em.getTransaction().setRollbackOnly();
+                return out;
+            } catch (java.sql.SQLException e) {
+                throw new PersistenceException("Session database write failed: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private long[] advance(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
+            throws java.sql.SQLException {
+        long[] out = new long[deltas.size()];
+        int[] moved;
+        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET principal = ?, context = ?, "
+                + "last_accessed = ?, expires_at = ?, max_inactive = ?, fingerprint = ?, version = ? "
+                + "WHERE id = ? AND version = ?")) {
+            for (SessionDelta d : deltas) {
+                SessionRecord r = records.get(d.id());
+                ps.setString(1, r.principal());
+                ps.setString(2, r.context());
+                ps.setLong(3, r.lastAccessedAt());
+                ps.setLong(4, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
+                ps.setInt(5, r.maxInactiveSeconds());
+                ps.setString(6, r.fingerprint());
+                ps.setLong(7, r.version());
+                ps.setString(8, d.id());
+                ps.setLong(9, d.baseVersion());
+                ps.addBatch();
+            }
+            moved = ps.executeBatch();
+        }
+        if (!reported(moved, deltas.size())) return null;
+        List<String[]> updates = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        try (java.sql.PreparedStatement upd = c.prepareStatement(
+                "UPDATE us_attribute SET data = ? WHERE session_id = ? AND name = ?");
+             java.sql.PreparedStatement del = c.prepareStatement(
+                     "DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
+            boolean deletes = false;
+            for (int i = 0; i < deltas.size(); i++) {
+                if (moved[i] == 0) continue;
+                SessionDelta d = deltas.get(i);
+                SessionRecord r = records.get(d.id());
+                out[i] = r.version();
+                for (String name : d.changed().keySet()) {
+                    byte[] v = r.attributes().get(name);
+                    if (v == null) continue; // not in the record: removed by a later write of the delta
+                    upd.setBytes(1, v);
+                    upd.setString(2, d.id());
+                    upd.setString(3, name);
+                    upd.addBatch();
+                    updates.add(new String[] {d.id(), name});
+                    values.add(v);
+                }
+                for (String name : d.removed()) {
+                    if (r.attributes().containsKey(name)) continue;
+                    del.setString(1, d.id());
+                    del.setString(2, name);
+                    del.addBatch();
+                    deletes = true;
+                }
+            }
+            if (deletes) del.executeBatch();
+            if (updates.isEmpty()) return out;
+            int[] found = upd.executeBatch();
+            if (!reported(found, updates.size())) return null;
+            try (java.sql.PreparedStatement ins = c.prepareStatement(
+                    "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+                boolean inserts = false;
+                for (int i = 0; i < found.length; i++) {
+                    if (found[i] != 0) continue;
+                    ins.setString(1, updates.get(i)[0]);
+                    ins.setString(2, updates.get(i)[1]);
+                    ins.setBytes(3, values.get(i));
+                    ins.addBatch();
+                    inserts = true;
+                }
+                if (inserts) ins.executeBatch();
+            }
+        }
+        return out;
+    }
+
+    /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
+    private boolean reported(int[] counts, int statements) {
+        boolean ok = counts.length == statements;
+        for (int n : counts) ok &= n == 0 || n == 1;
+        if (!ok && countsReported) {
+            countsReported = false;
+            LOG.log(System.Logger.Level.INFO, "The session database's driver does not report a batch's row counts; "
+                    + "the write-behind flush reads each session's rows before writing them");
+        }
+        return ok;
     }
 
     /** Sessions written together per round trip of {@link #writeAll}. */

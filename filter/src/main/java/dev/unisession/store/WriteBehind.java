@@ -32,12 +32,22 @@ final class WriteBehind {
 
     /**
      * What waits for one session: its coalesced delta, the session's whole record as of the latest write when
-     * that write knew it (null otherwise), to write when the cache tier cannot be read, and the version the cache
-     * tier answered for that write.
+     * that write knew it (null otherwise), to write when the cache tier cannot be read, the version the cache
+     * tier answered for that write, and how many writes the delta coalesces.
      */
-    record Pending(SessionDelta delta, SessionRecord known, long version) {
+    record Pending(SessionDelta delta, SessionRecord known, long version, int writes) {
         String id() {
             return delta.id();
+        }
+
+        /**
+         * True when the delta alone leads from its base version to the known record: every version in between was
+         * one of the writes it coalesces (versions rise by one per write), so no other node's change is missing
+         * from it, and a database row still at the base version needs only the delta's attributes written.
+         */
+        boolean advancesFromBase() {
+            return known != null && !delta.created() && known.version() == version
+                    && version == delta.baseVersion() + writes;
         }
     }
 
@@ -123,13 +133,13 @@ final class WriteBehind {
             dropped.incrementAndGet();
             return;
         }
-        pending.merge(d.id(), new Pending(d, known, version), WriteBehind::then);
+        pending.merge(d.id(), new Pending(d, known, version, 1), WriteBehind::then);
     }
 
     /** What waits for a session followed by a later write to it. */
     private static Pending then(Pending earlier, Pending later) {
         return new Pending(earlier.delta().then(later.delta()), later.known(),
-                Math.max(earlier.version(), later.version()));
+                Math.max(earlier.version(), later.version()), earlier.writes() + later.writes());
     }
 
     /** Removes and returns what waits for one session, or null. */
@@ -250,6 +260,11 @@ final class WriteBehind {
             return;
         }
         try {
+            batch = advance(batch);
+            if (batch.isEmpty()) {
+                if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+                return;
+            }
             List<SessionDelta> deltas = new ArrayList<>(batch.size());
             for (Pending p : batch) deltas.add(p.delta());
             Map<String, SessionRecord> current = current(batch);
@@ -269,6 +284,37 @@ final class WriteBehind {
         } finally {
             flushing = 0;
         }
+    }
+
+    /**
+     * Writes the sessions whose rows only need their delta (see {@link Pending#advancesFromBase}) without reading the
+     * database, in a transaction of their own; returns the rest of the batch (in its order), for the usual write.
+     */
+    private List<Pending> advance(List<Pending> batch) {
+        List<SessionDelta> deltas = new ArrayList<>();
+        Map<String, SessionRecord> records = new HashMap<>();
+        for (Pending p : batch) {
+            if (!p.advancesFromBase()) continue;
+            deltas.add(p.delta());
+            records.put(p.id(), p.known());
+        }
+        if (deltas.isEmpty()) return batch;
+        long[] versions;
+        try {
+            versions = db.advanceAll(deltas, records);
+        } catch (RuntimeException e) {
+            return batch; // the usual write meets the same trouble and keeps the queue if the database is down
+        }
+        if (versions == null) return batch;
+        Set<String> written = new java.util.HashSet<>();
+        for (int i = 0; i < versions.length; i++) {
+            if (versions[i] != 0) written.add(deltas.get(i).id());
+        }
+        List<Pending> rest = new ArrayList<>(batch.size() - written.size());
+        for (Pending p : batch) {
+            if (!written.contains(p.id())) rest.add(p);
+        }
+        return rest;
     }
 
     /**

@@ -44,6 +44,52 @@ abstract class JpaStoreContract extends SessionStoreContract {
     }
 
     /**
+     * The flush's fast path: a row at the delta's base version moves to the record's version with only the delta's
+     * attributes written (changed, added, removed) and the record's metadata; a row at another version, or a
+     * missing one, is left alone (0). The driver reports each statement's row count (else the path would be off).
+     */
+    @Test
+    void advanceWritesOnlyTheDeltaToRowsAtItsBase() {
+        JpaStore jpa = (JpaStore) store;
+        String atBase = id();
+        String ahead = id();
+        String missing = id();
+        jpa.save(create(atBase, null, 600, Map.of("keep", b("k"), "change", b("1"), "drop", b("d"))));
+        jpa.save(create(ahead, null, 600, Map.of("x", b("1"))));
+        jpa.save(update(ahead, Map.of("x", b("2")), Set.of())); // version 2
+        long now = testClock().millis();
+        dev.unisession.core.SessionDelta d1 = new dev.unisession.core.SessionDelta(atBase, false, 1, now, now + 5,
+                900, "ann", "ctx", null, true, Map.of("change", b("2"), "add", b("a")), Set.of("drop"));
+        dev.unisession.core.SessionDelta d2 = new dev.unisession.core.SessionDelta(ahead, false, 1, now, now, 600,
+                null, null, null, false, Map.of("x", b("stale")), Set.of());
+        dev.unisession.core.SessionDelta d3 = new dev.unisession.core.SessionDelta(missing, false, 1, now, now, 600,
+                null, null, null, false, Map.of("x", b("m")), Set.of());
+        Map<String, SessionRecord> records = Map.of(
+                atBase, new SessionRecord(atBase, "ann", "ctx", now, now + 5, 900, 3, null,
+                        Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
+                ahead, new SessionRecord(ahead, null, null, now, now, 600, 2, null, Map.of("x", b("stale"))),
+                missing, new SessionRecord(missing, null, null, now, now, 600, 2, null, Map.of("x", b("m"))));
+        long before = jpa.transactions();
+        long[] versions = jpa.advanceAll(List.of(d1, d2, d3), records);
+        assertTrue(versions != null, "the driver reports row counts");
+        assertEquals(1, jpa.transactions() - before);
+        assertEquals(3, versions[0]);
+        assertEquals(0, versions[1], "a row ahead of the delta's base is left for the usual write");
+        assertEquals(0, versions[2], "a missing row is not created");
+        SessionRecord r = store.load(atBase);
+        assertEquals(3, r.version());
+        assertEquals(Set.of("keep", "change", "add"), r.attributes().keySet());
+        assertEquals("2", new String(r.attributes().get("change")));
+        assertEquals("ann", r.principal());
+        assertEquals("ctx", r.context());
+        assertEquals(900, r.maxInactiveSeconds());
+        assertEquals(Set.of(atBase), jpa.findIdsByPrincipal("ann"));
+        assertEquals("2", new String(store.load(ahead).attributes().get("x")));
+        assertEquals(2, store.load(ahead).version());
+        assertNull(store.load(missing));
+    }
+
+    /**
      * The write-behind flush's common case: every session as its whole record, read in one locked query and one
      * attribute query per chunk. A newer record replaces the row (changed, added and removed attributes), an older
      * or equal one leaves it, a missing row is created for a created delta and skipped otherwise.

@@ -208,6 +208,69 @@ class TieredStoreTest {
                 "cluster-" + prefix);
     }
 
+    /** A write that knew the whole session: computed against {@code base}, carrying every attribute it leaves. */
+    private static SessionDelta write(String id, long base, String name, String value, Map<String, byte[]> after) {
+        long now = System.currentTimeMillis();
+        return new SessionDelta(id, false, base, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
+                Set.of()).withState(after);
+    }
+
+    /**
+     * The flush writes a session's delta without reading the database only when the delta leads from the row's
+     * version to the record: writes of two nodes interleaved on one session (each node's queue then misses the other
+     * node's change) still leave every change in the database, whichever node flushes first; a node's run of writes
+     * alone is written as its delta (a new attribute inserted, a removed one deleted).
+     */
+    @Test
+    void aFlushWritesOnlyTheDeltaWhenNoOtherNodesWriteIsMissingFromIt() throws Exception {
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = node(redis, "d:", db1); TieredStore n2 = node(redis, "d:", db2)) {
+                for (boolean n1First : new boolean[] {true, false}) {
+                    String id = UUID.randomUUID().toString();
+                    assertEquals(1, n1.save(create(id, Map.of("a", b("0")))));
+                    n1.flush();
+                    assertEquals(2, n1.save(write(id, 1, "a", "n1", Map.of("a", b("n1")))));
+                    assertEquals(3, n2.save(write(id, 2, "b", "n2", Map.of("a", b("n1"), "b", b("n2")))));
+                    assertEquals(4, n1.save(write(id, 3, "c", "n1", Map.of("a", b("n1"), "b", b("n2"),
+                            "c", b("n1")))));
+                    if (n1First) {
+                        n1.flush();
+                        n2.flush();
+                    } else {
+                        n2.flush();
+                        n1.flush();
+                    }
+                    SessionRecord row = db1.load(id);
+                    assertEquals(Set.of("a", "b", "c"), row.attributes().keySet(), "n1 first: " + n1First);
+                    assertArrayEquals(b("n2"), row.attributes().get("b"), "n1 first: " + n1First);
+                    assertEquals(4, row.version(), "n1 first: " + n1First);
+
+                    // One node alone: its writes since the row's version are the whole change.
+                    assertEquals(5, n2.save(write(id, 4, "d", "new", Map.of("a", b("n1"), "b", b("n2"),
+                            "c", b("n1"), "d", b("new")))));
+                    long now = System.currentTimeMillis();
+                    assertEquals(6, n2.save(new SessionDelta(id, false, 5, now, now, 1800, "frank", null, null,
+                            true, Map.of("a", b("n2")), Set.of("c")).withState(Map.of("a", b("n2"), "b", b("n2"),
+                            "d", b("new")))));
+                    n2.flush();
+                    row = db1.load(id);
+                    assertEquals(Map.of("a", "n2", "b", "n2", "d", "new"), strings(row.attributes()));
+                    assertEquals("frank", row.principal());
+                    assertEquals(6, row.version());
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> strings(Map<String, byte[]> attributes) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        attributes.forEach((k, v) -> out.put(k, new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
     /**
      * Two nodes (two tiered stores on one Redis and one database) write the same attribute in turn and flush their
      * queues in the opposite order: the database must end with the last write, not with the last flush. Then Redis
