@@ -102,6 +102,7 @@ abstract class StoreFailureSuite {
         Client c = withSession();
         String id = c.get(server.uri("/s?op=info")).value("session");
         int audits = audit.count("STORE_UNAVAILABLE save SLOW");
+        double countedBefore = counted("save");
         store.failing.add("save");
         assertUnavailable(c.get(server.uri("/s?op=set&name=b&value=2")));
         // The save is attempted where the response would commit: a redirect, a body past the buffer, a flush the
@@ -112,6 +113,7 @@ abstract class StoreFailureSuite {
         assertUnavailable(caught);
         assertFalse(caught.body().contains("app-output"), caught.body());
         assertEquals(audits + 4, audit.count("STORE_UNAVAILABLE save SLOW"), audit.toString());
+        assertEquals(countedBefore + 4, counted("save"));
         store.failing.clear();
         Client.Reply after = c.get(server.uri("/s?op=get&name=b"));
         assertEquals("null", after.value("value"), "no change was stored");
@@ -146,9 +148,11 @@ abstract class StoreFailureSuite {
         Client c = withSession();
         String id = c.get(server.uri("/s?op=info")).value("session");
         int audits = audit.count("STORE_UNAVAILABLE delete SLOW");
+        double countedBefore = counted("delete");
         store.failing.add("delete");
         assertUnavailable(c.get(server.uri("/s?op=invalidate")));
         assertEquals(audits + 1, audit.count("STORE_UNAVAILABLE delete SLOW"), audit.toString());
+        assertEquals(countedBefore + 1, counted("delete"));
         store.failing.clear();
         Client.Reply after = c.get(server.uri("/s?op=get&name=a"));
         assertEquals(id, after.value("session"), "not logged out behind the user's back, nor half logged out");
