@@ -156,6 +156,11 @@ public final class ActiveSession {
         return names != null ? names : stored.keySet();
     }
 
+    /** True if the session has an attribute of this name now. */
+    private boolean has(String name) {
+        return names != null ? names.contains(name) : stored.containsKey(name);
+    }
+
     /** The current attribute names, to change. */
     private Set<String> ownNames() {
         if (names == null) names = new LinkedHashSet<>(stored.keySet());
@@ -171,7 +176,7 @@ public final class ActiveSession {
     }
 
     public synchronized boolean hasAttribute(String name) {
-        return !SessionRecord.isReserved(name) && names().contains(name);
+        return !SessionRecord.isReserved(name) && has(name);
     }
 
     private static void checkName(String name) {
@@ -187,8 +192,9 @@ public final class ActiveSession {
     }
 
     private Object value(String name) {
-        if (objects.containsKey(name)) return objects.get(name);
-        if (!names().contains(name) || unreadable.contains(name)) return null;
+        Object known = objects.get(name);
+        if (known != null || objects.containsKey(name)) return known;
+        if (!has(name) || unreadable.contains(name)) return null;
         byte[] bytes = stored.get(name);
         try {
             Object value = codec.decode(bytes);
@@ -228,7 +234,7 @@ public final class ActiveSession {
             throw new IllegalArgumentException("Session attribute '" + name + "' would make the session " + total
                     + " bytes stored; the limit is " + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
         }
-        boolean had = names().contains(name);
+        boolean had = has(name);
         Object old = had ? value(name) : null;
         objects.put(name, value);
         setBytes.put(name, bytes);
@@ -244,7 +250,7 @@ public final class ActiveSession {
     }
 
     private Object drop(String name) {
-        if (!names().contains(name)) return null;
+        if (!has(name)) return null;
         Object old = value(name);
         ownNames().remove(name);
         objects.remove(name);

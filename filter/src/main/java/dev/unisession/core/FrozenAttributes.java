@@ -16,10 +16,11 @@ final class FrozenAttributes extends AbstractMap<String, byte[]> {
 
     private static final FrozenAttributes EMPTY = new FrozenAttributes(new LinkedHashMap<>());
 
-    private final Map<String, byte[]> view;
+    /** Never changed after construction; lookups go to it directly, the views hand it out unmodifiable. */
+    private final LinkedHashMap<String, byte[]> map;
 
     private FrozenAttributes(LinkedHashMap<String, byte[]> copy) {
-        this.view = Collections.unmodifiableMap(copy);
+        this.map = copy;
     }
 
     /** The map itself when it is frozen already, else an unmodifiable copy in the same order. */
@@ -31,36 +32,41 @@ final class FrozenAttributes extends AbstractMap<String, byte[]> {
 
     @Override
     public Set<Entry<String, byte[]>> entrySet() {
-        return view.entrySet();
+        return Collections.unmodifiableMap(map).entrySet();
     }
 
     @Override
     public Set<String> keySet() {
-        return view.keySet();
+        return Collections.unmodifiableSet(map.keySet());
     }
 
     @Override
     public Collection<byte[]> values() {
-        return view.values();
+        return Collections.unmodifiableCollection(map.values());
     }
 
     @Override
     public byte[] get(Object key) {
-        return view.get(key);
+        return map.get(key);
     }
 
     @Override
     public boolean containsKey(Object key) {
-        return view.containsKey(key);
+        return map.containsKey(key);
     }
 
     @Override
     public int size() {
-        return view.size();
+        return map.size();
     }
 
     @Override
     public boolean isEmpty() {
-        return view.isEmpty();
+        return map.isEmpty();
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super String, ? super byte[]> action) {
+        map.forEach(action);
     }
 }

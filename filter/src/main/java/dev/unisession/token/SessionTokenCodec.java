@@ -77,7 +77,7 @@ public final class SessionTokenCodec {
     static final int VERIFIED_CACHE_SIZE = 10_000;
 
     /** A verified token and the key list that verified it. */
-    private record Known(VerifiedToken token, TokenKeys.KeySet keys) {
+    private record Known(VerifiedToken token, TokenKeys.KeySet keys, long expiresAtMillis) {
     }
 
     public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock) {
@@ -157,7 +157,8 @@ public final class SessionTokenCodec {
         TokenKeys.KeySet current = keys.current();
         Known known = verified.get(token);
         if (known != null) {
-            if (known.keys == current && clock.millis() < known.token.expiresAt().toEpochMilli()) {
+            // The expiry is kept beside the token: a cached verification costs no further memory hops.
+            if (known.keys == current && clock.millis() < known.expiresAtMillis) {
                 return new Verification(known.token, null);
             }
             verified.remove(token);
@@ -174,7 +175,7 @@ public final class SessionTokenCodec {
             VerifiedToken ok = new VerifiedToken((String) sid, jwt.getHeader().getKeyId(),
                     iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant());
             if (verified.size() >= VERIFIED_CACHE_SIZE) makeRoom();
-            verified.put(token, new Known(ok, current));
+            verified.put(token, new Known(ok, current, ok.expiresAt().toEpochMilli()));
             return new Verification(ok, null);
         } catch (RuntimeException e) {
             return new Verification(null, reason(e));
