@@ -383,7 +383,8 @@ public final class JpaStore implements SessionStore {
     /**
      * The write-behind flush's fast path, for sessions whose database row should stand at the version their delta
      * was computed against: moves each row from {@code delta.baseVersion()} to its record's version, writing the
-     * record's metadata and only the attributes the delta changed or removed, without reading anything. The caller
+     * record's metadata and only the attributes the delta changed or removed, without reading anything; a created
+     * session's record is inserted where its row is missing and its id has not ended. The caller
      * guarantees that the record is the state at {@code delta.baseVersion()} with the delta applied (the delta
      * coalesces every write from there to the record's version). A row at any other version (another node flushed
      * the session first, the database lags, the session ended) is left alone: its entry is 0 and the caller writes
@@ -407,6 +408,118 @@ public final class JpaStore implements SessionStore {
     }
 
     private long[] advance(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
+            throws java.sql.SQLException {
+        List<Integer> creations = new ArrayList<>();
+        List<Integer> changes = new ArrayList<>();
+        for (int i = 0; i < deltas.size(); i++) (deltas.get(i).created() ? creations : changes).add(i);
+        long[] out = new long[deltas.size()];
+        if (!creations.isEmpty() && !insert(c, deltas, creations, records, out)) return null;
+        if (changes.isEmpty()) return out;
+        List<SessionDelta> changed = new ArrayList<>(changes.size());
+        for (int i : changes) changed.add(deltas.get(i));
+        long[] written = change(c, changed, records);
+        if (written == null) return null;
+        for (int k = 0; k < written.length; k++) out[changes.get(k)] = written[k];
+        return out;
+    }
+
+    /**
+     * Inserts the records of created sessions whose rows are missing and whose ids have not ended (asked before the
+     * inserts and again after them, as {@link #writeAll} does: a delete on another node that ended one meanwhile
+     * wins). A row that exists already is left for the usual write (0).
+     */
+    private boolean insert(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
+                           Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {
+        List<String> ids = new ArrayList<>(which.size());
+        for (int i : which) ids.add(deltas.get(i).id());
+        // PostgreSQL skips an existing row itself and says so in the row count; elsewhere the existing ones are
+        // asked first (one that appears meanwhile fails the batch with a duplicate key, and the usual write follows).
+        boolean skipsExisting = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
+                .contains("postgres");
+        Set<String> skip = idsIn(c, "us_ended", ids);
+        if (!skipsExisting) skip.addAll(idsIn(c, "us_session", ids));
+        List<Integer> tried = new ArrayList<>();
+        int[] inserted;
+        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (id, principal, context, "
+                + "created_at, last_accessed, expires_at, max_inactive, version, fingerprint) VALUES (?, ?, ?, ?, ?, ?, "
+                + "?, ?, ?)" + (skipsExisting ? " ON CONFLICT (id) DO NOTHING" : ""))) {
+            for (int i : which) {
+                SessionRecord r = records.get(deltas.get(i).id());
+                if (skip.contains(r.id())) continue;
+                ps.setString(1, r.id());
+                ps.setString(2, r.principal());
+                ps.setString(3, r.context());
+                ps.setLong(4, r.createdAt());
+                ps.setLong(5, r.lastAccessedAt());
+                ps.setLong(6, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
+                ps.setInt(7, r.maxInactiveSeconds());
+                ps.setLong(8, r.version());
+                ps.setString(9, r.fingerprint());
+                ps.addBatch();
+                tried.add(i);
+            }
+            if (tried.isEmpty()) return true;
+            inserted = ps.executeBatch();
+        }
+        if (!skipsExisting) java.util.Arrays.fill(inserted, 1); // each ran (else the batch threw)
+        if (!reported(inserted, tried.size())) return false;
+        List<String> created = new ArrayList<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+            boolean any = false;
+            for (int k = 0; k < tried.size(); k++) {
+                if (inserted[k] == 0) continue;
+                SessionRecord r = records.get(deltas.get(tried.get(k)).id());
+                out[tried.get(k)] = r.version();
+                created.add(r.id());
+                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                    ps.setString(1, r.id());
+                    ps.setString(2, a.getKey());
+                    ps.setBytes(3, a.getValue());
+                    ps.addBatch();
+                    any = true;
+                }
+            }
+            if (any) ps.executeBatch();
+        }
+        Set<String> endedMeanwhile = idsIn(c, "us_ended", created);
+        if (endedMeanwhile.isEmpty()) return true;
+        try (java.sql.PreparedStatement attrs = c.prepareStatement("DELETE FROM us_attribute WHERE session_id = ?");
+             java.sql.PreparedStatement rows = c.prepareStatement("DELETE FROM us_session WHERE id = ?")) {
+            for (String id : endedMeanwhile) {
+                attrs.setString(1, id);
+                attrs.addBatch();
+                rows.setString(1, id);
+                rows.addBatch();
+            }
+            attrs.executeBatch();
+            rows.executeBatch();
+        }
+        for (int k = 0; k < tried.size(); k++) {
+            if (endedMeanwhile.contains(deltas.get(tried.get(k)).id())) out[tried.get(k)] = 0;
+        }
+        return true;
+    }
+
+    /** Which of the ids have a row in the table ({@code us_ended} or {@code us_session}), asked in chunks. */
+    private static Set<String> idsIn(java.sql.Connection c, String table, List<String> ids)
+            throws java.sql.SQLException {
+        Set<String> out = new HashSet<>();
+        for (int from = 0; from < ids.size(); from += WRITE_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + WRITE_CHUNK));
+            StringBuilder sql = new StringBuilder("SELECT id FROM ").append(table).append(" WHERE id IN (");
+            for (int i = 0; i < chunk.size(); i++) sql.append(i == 0 ? "?" : ", ?");
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private long[] change(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
             throws java.sql.SQLException {
         long[] out = new long[deltas.size()];
         int[] moved;

@@ -43,10 +43,11 @@ final class WriteBehind {
         /**
          * True when the delta alone leads from its base version to the known record: every version in between was
          * one of the writes it coalesces (versions rise by one per write), so no other node's change is missing
-         * from it, and a database row still at the base version needs only the delta's attributes written.
+         * from it, and a database row still at the base version needs only the delta's attributes written (a
+         * created session: the known record is the whole session).
          */
         boolean advancesFromBase() {
-            return known != null && !delta.created() && known.version() == version
+            return known != null && known.version() == version
                     && version == delta.baseVersion() + writes;
         }
     }

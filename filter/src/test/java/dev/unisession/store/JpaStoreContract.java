@@ -157,6 +157,40 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals("2", new String(store.load(fresh).attributes().get("y")));
     }
 
+    /**
+     * The fast path for created sessions: a missing row gets the record (all attributes, its version); an existing
+     * row is left for the usual write (0, unchanged); an ended id is not created again (0, no row).
+     */
+    @Test
+    void advanceInsertsCreatedSessionsThatAreMissingAndNotEnded() {
+        JpaStore jpa = (JpaStore) store;
+        String fresh = id();
+        String existing = id();
+        String deleted = id();
+        jpa.save(create(existing, null, 600, Map.of("x", b("old"))));
+        jpa.save(create(deleted, null, 600, Map.of("x", b("1"))));
+        assertTrue(jpa.delete(deleted));
+        List<dev.unisession.core.SessionDelta> batch = List.of(
+                create(fresh, "ann", 600, Map.of("a", b("1"), "b", b("2"))),
+                create(existing, null, 600, Map.of("x", b("new"))), create(deleted, null, 600, Map.of("x", b("1"))));
+        Map<String, SessionRecord> records = Map.of(
+                fresh, new SessionRecord(fresh, "ann", null, now[0], now[0], 600, 1, null,
+                        Map.of("a", b("1"), "b", b("2"))),
+                existing, new SessionRecord(existing, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("new"))),
+                deleted, new SessionRecord(deleted, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))));
+        long[] versions = jpa.advanceAll(batch, records);
+        assertTrue(versions != null, "the driver reports row counts");
+        assertEquals(1, versions[0]);
+        assertEquals(0, versions[1], "an existing row is left for the usual write");
+        assertEquals(0, versions[2], "an ended id is not created again");
+        SessionRecord r = store.load(fresh);
+        assertEquals(Set.of("a", "b"), r.attributes().keySet());
+        assertEquals(1, r.version());
+        assertEquals(Set.of(fresh), jpa.findIdsByPrincipal("ann"));
+        assertEquals("old", new String(store.load(existing).attributes().get("x")));
+        assertNull(store.load(deleted));
+    }
+
     @Test
     void restoreReplacesTheRecord() {
         JpaStore jpa = (JpaStore) store;
