@@ -26,6 +26,19 @@ final class Shopper {
     int acknowledged;
     /** Set once a page of this shopper's sent it to log in: its session was lost (even if it came back later). */
     boolean lost;
+    /** Each acknowledged add: the node that acknowledged it and when (in the order acknowledged). */
+    final List<Ack> acks = new java.util.ArrayList<>();
+    /** Cart pages that lacked acknowledged items: when each was sent, and how many items it lacked. */
+    final List<Ack> staleReads = new java.util.ArrayList<>();
+    /** Items on the cart page read at the end ({@code ReliabilityTest.verify}), -1 sent to log in, -2 not read. */
+    int itemsAtEnd = -2;
+
+    /**
+     * An acknowledged add (or, in {@link #staleReads}, a stale cart page): the node that answered, when the request
+     * was sent and when its answer came ({@link System#nanoTime()}), and for a stale page how many items it lacked.
+     */
+    record Ack(String node, long sentAt, long answeredAt, int lacking) {
+    }
 
     Shopper(String user) {
         this.user = user;
@@ -115,7 +128,10 @@ final class Shopper {
     /** Adds an item; a redirect (303/302) means the add was acknowledged. */
     Call add(Node on) {
         Call c = send(on, form(on.uri("/cart"), "item", FRUIT.get(acknowledged % FRUIT.size())));
-        if ((c.status() == 302 || c.status() == 303) && c.location().endsWith("/cart")) acknowledged++;
+        if ((c.status() == 302 || c.status() == 303) && c.location().endsWith("/cart")) {
+            acknowledged++;
+            acks.add(new Ack(c.node(), c.sentAt(), c.sentAt() + c.micros() * 1000, 0));
+        }
         return c;
     }
 
