@@ -66,12 +66,20 @@ public final class UnisessionConfig {
         public String attribute() { return attribute; }
     }
 
+    /**
+     * When the session cookies carry {@code Secure}: {@code auto} when the request is secure as the container sees it
+     * ({@code request.isSecure()}, which a TLS-terminating proxy's headers can set through Tomcat's RemoteIpValve or
+     * Jetty's ForwardedRequestCustomizer), as the containers' own session cookies do; {@code true} always;
+     * {@code false} never.
+     */
+    public enum CookieSecure { AUTO, TRUE, FALSE }
+
     /** Every key this class knows, with its default (null = none) and whether its value is secret. */
     public enum Key {
         STORE("store", "memory", false),
         SESSION_TIMEOUT("session.timeout", null, false),
         COOKIE_NAME("cookie.name", "USESSION", false),
-        COOKIE_SECURE("cookie.secure", "true", false),
+        COOKIE_SECURE("cookie.secure", "auto", false),
         COOKIE_SAME_SITE("cookie.same-site", "Lax", false),
         COOKIE_DOMAIN("cookie.domain", null, false),
         COOKIE_PATH("cookie.path", null, false),
@@ -188,7 +196,7 @@ public final class UnisessionConfig {
     private final StoreType store;
     private final Duration sessionTimeout;
     private final String cookieName;
-    private final boolean cookieSecure;
+    private final CookieSecure cookieSecure;
     private final SameSite cookieSameSite;
     private final String cookieDomain;
     private final String cookiePath;
@@ -246,7 +254,7 @@ public final class UnisessionConfig {
         this.store = parseEnum(Key.STORE, StoreType.class);
         this.sessionTimeout = raw.get(Key.SESSION_TIMEOUT) == null ? null : parseDuration(Key.SESSION_TIMEOUT, true);
         this.cookieName = parseCookieName();
-        this.cookieSecure = parseBoolean(Key.COOKIE_SECURE);
+        this.cookieSecure = parseEnum(Key.COOKIE_SECURE, CookieSecure.class);
         this.cookieSameSite = parseEnum(Key.COOKIE_SAME_SITE, SameSite.class);
         this.cookieDomain = optional(Key.COOKIE_DOMAIN);
         this.cookiePath = optional(Key.COOKIE_PATH);
@@ -352,9 +360,14 @@ public final class UnisessionConfig {
             throw new IllegalArgumentException(Key.STORE.key() + "=" + raw.get(Key.STORE) + " needs "
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
         }
-        if (cookieSameSite == SameSite.NONE && !cookieSecure) {
+        if (cookieSameSite == SameSite.NONE && cookieSecure == CookieSecure.FALSE) {
             throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires "
-                    + Key.COOKIE_SECURE.key() + "=true (browsers drop SameSite=None cookies without Secure)");
+                    + Key.COOKIE_SECURE.key() + "=true or auto (browsers drop SameSite=None cookies without Secure)");
+        }
+        if (cookieNameDemandsSecure() && cookieSecure == CookieSecure.FALSE) {
+            throw new IllegalArgumentException(Key.COOKIE_NAME.key() + "=" + cookieName + " requires "
+                    + Key.COOKIE_SECURE.key() + "=true or auto (browsers drop __Host- and __Secure- cookies without "
+                    + "Secure)");
         }
     }
 
@@ -532,7 +545,23 @@ public final class UnisessionConfig {
     /** The configured max inactive interval for new sessions, or null to use the container's session-config. */
     public Duration sessionTimeout() { return sessionTimeout; }
     public String cookieName() { return cookieName; }
-    public boolean cookieSecure() { return cookieSecure; }
+    /** When the session cookies carry Secure; see {@link #cookieAlwaysSecure()} for what {@code auto} may imply. */
+    public CookieSecure cookieSecure() { return cookieSecure; }
+
+    /**
+     * Whether the cookies are Secure on every request: {@code cookie.secure=true}, or {@code auto} with a setting
+     * browsers accept only on a Secure cookie ({@code SameSite=None}, a name with the {@code __Host-} or
+     * {@code __Secure-} prefix).
+     */
+    public boolean cookieAlwaysSecure() {
+        return cookieSecure == CookieSecure.TRUE
+                || (cookieSecure == CookieSecure.AUTO && (cookieSameSite == SameSite.NONE || cookieNameDemandsSecure()));
+    }
+
+    private boolean cookieNameDemandsSecure() {
+        String lower = cookieName.toLowerCase(Locale.ROOT);
+        return lower.startsWith("__host-") || lower.startsWith("__secure-");
+    }
     public SameSite cookieSameSite() { return cookieSameSite; }
     public String cookieDomain() { return cookieDomain; }
     /** The configured cookie path, or null for the context path. */

@@ -36,6 +36,8 @@ final class RequestSession implements UnifiedSession {
     private boolean tokenRead;
     private boolean resolved;
     private VerifiedToken token;
+    /** The name of the cookie the valid token came in. */
+    private String tokenCookie;
     private boolean tokenRejected;
     private boolean refreshed;
     /** The version hint the client holds (as sent, then as we set it). */
@@ -64,10 +66,11 @@ final class RequestSession implements UnifiedSession {
     private void readToken() {
         if (tokenRead) return;
         tokenRead = true;
-        for (String value : runtime.cookie().values(request)) {
-            SessionTokenCodec.Verification v = runtime.tokens().verify(value);
+        for (SessionCookie.Sent sent : runtime.cookie().values(request)) {
+            SessionTokenCodec.Verification v = runtime.tokens().verify(sent.value());
             if (v.ok()) {
                 token = v.token();
+                tokenCookie = sent.name();
                 clientId = token.sessionId();
                 return;
             }
@@ -520,14 +523,16 @@ final class RequestSession implements UnifiedSession {
             // wrote nothing sends no cookie.
             if (runtime.versionHints() && version > 0 && version != before && version != clientVersion
                     && !response.isCommitted()) {
-                response.addHeader("Set-Cookie", runtime.cookie().issueVersion(id, version));
+                runtime.cookie().issueVersion(request, response, id, version);
                 clientVersion = version;
             }
+            // The same token again when it nears expiry, or when the client holds it under the plain name and this
+            // request is secure (the cookie moves to its __Host- name).
             boolean refresh = !refreshed && token != null && id.equals(clientId)
-                    && id.equals(token.sessionId()) && runtime.tokens().needsRefresh(token);
+                    && id.equals(token.sessionId()) && (runtime.tokens().needsRefresh(token)
+                    || runtime.cookie().renames(request, tokenCookie));
             if ((!id.equals(clientId) || refresh) && !response.isCommitted()) {
-                response.addHeader("Set-Cookie", runtime.cookie().issue(runtime.tokens().issue(id,
-                        s.getMaxInactiveInterval())));
+                runtime.cookie().issue(request, response, runtime.tokens().issue(id, s.getMaxInactiveInterval()));
                 clientId = id;
                 refreshed = true;
             }
@@ -537,7 +542,7 @@ final class RequestSession implements UnifiedSession {
             boolean stale = clientId != null && (s != null || resolved);
             boolean forged = clientId == null && tokenRejected;
             if (stale || forged) {
-                response.addHeader("Set-Cookie", runtime.cookie().clear());
+                runtime.cookie().clear(request, response);
                 clientId = null;
                 tokenRejected = false;
             }

@@ -29,12 +29,28 @@ class UnisessionConfigTest {
     void defaultsAreSecure() {
         UnisessionConfig c = of(Map.of());
         assertEquals(UnisessionConfig.StoreType.MEMORY, c.store());
-        assertTrue(c.cookieSecure());
+        assertEquals(UnisessionConfig.CookieSecure.AUTO, c.cookieSecure(), "Secure when the request is secure");
+        assertFalse(c.cookieAlwaysSecure());
         assertEquals(UnisessionConfig.SameSite.LAX, c.cookieSameSite());
         assertEquals("USESSION", c.cookieName());
         assertNull(c.tokenKeys());
         assertNull(c.sessionTimeout(), "null: use the container's session-config");
         assertEquals(Duration.ofHours(24), c.tokenTtl());
+    }
+
+    @Test
+    void cookieSecureTakesAutoTrueFalseAndSettingsThatNeedSecureMakeAutoAlways() {
+        assertEquals(UnisessionConfig.CookieSecure.AUTO, of(Map.of("unisession.cookie.secure", "Auto")).cookieSecure());
+        UnisessionConfig on = of(Map.of("unisession.cookie.secure", "true"));
+        assertEquals(UnisessionConfig.CookieSecure.TRUE, on.cookieSecure());
+        assertTrue(on.cookieAlwaysSecure());
+        UnisessionConfig off = of(Map.of("unisession.cookie.secure", "FALSE"));
+        assertEquals(UnisessionConfig.CookieSecure.FALSE, off.cookieSecure());
+        assertFalse(off.cookieAlwaysSecure());
+        assertTrue(of(Map.of("unisession.cookie.same-site", "None")).cookieAlwaysSecure(),
+                "browsers keep SameSite=None cookies only when Secure");
+        assertTrue(of(Map.of("unisession.cookie.name", "__Secure-SID")).cookieAlwaysSecure(),
+                "browsers keep __Secure- cookies only when Secure");
     }
 
     @Test
@@ -83,6 +99,9 @@ class UnisessionConfigTest {
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> of(Map.of(
                 "unisession.cookie.same-site", "None", "unisession.cookie.secure", "false")));
         assertTrue(none.getMessage().contains("unisession.cookie.same-site"));
+        IllegalArgumentException prefixed = assertThrows(IllegalArgumentException.class, () -> of(Map.of(
+                "unisession.cookie.name", "__Host-SID", "unisession.cookie.secure", "false")));
+        assertTrue(prefixed.getMessage().contains("unisession.cookie.name"), prefixed.getMessage());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.unisession.web;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +28,7 @@ import org.mockito.ArgumentCaptor;
 
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The filter against a Mockito-spied store: bad cookies never reach the store. */
@@ -37,11 +38,15 @@ class UnifiedSessionFilterTest {
     private final UnifiedSessionFilter filter = new UnifiedSessionFilter();
 
     private FilterConfig config(Map<String, String> params) {
+        return config(params, "/app");
+    }
+
+    private FilterConfig config(Map<String, String> params, String contextPath) {
         ServletContext ctx = mock(ServletContext.class);
         when(ctx.getAttribute(SessionStore.CONTEXT_ATTRIBUTE)).thenReturn(store);
         when(ctx.getInitParameterNames()).thenReturn(Collections.emptyEnumeration());
         when(ctx.getClassLoader()).thenReturn(getClass().getClassLoader());
-        when(ctx.getContextPath()).thenReturn("/app");
+        when(ctx.getContextPath()).thenReturn(contextPath);
         when(ctx.getSessionTimeout()).thenReturn(30);
         when(ctx.getServerInfo()).thenReturn("mock");
         FilterConfig fc = mock(FilterConfig.class);
@@ -59,8 +64,13 @@ class UnifiedSessionFilterTest {
 
     private static HttpServletRequest request(Cookie... cookies) {
         HttpServletRequest req = mock(HttpServletRequest.class);
-        Map<String, Object> attrs = new HashMap<>();
         when(req.getCookies()).thenReturn(cookies.length == 0 ? null : cookies);
+        return withAttributes(req);
+    }
+
+    /** Request attributes that work on a mocked request. */
+    private static HttpServletRequest withAttributes(HttpServletRequest req) {
+        Map<String, Object> attrs = new HashMap<>();
         when(req.getAttribute(anyString())).thenAnswer(i -> attrs.get(i.<String>getArgument(0)));
         org.mockito.Mockito.doAnswer(i -> attrs.put(i.getArgument(0), i.getArgument(1)))
                 .when(req).setAttribute(anyString(), org.mockito.ArgumentMatchers.any());
@@ -83,18 +93,59 @@ class UnifiedSessionFilterTest {
     }
 
     @Test
-    void aNewSessionIsStoredAndGetsASecureCookieOnTheContextPath() throws Exception {
+    void aNewSessionIsStoredAndGetsACookieOnTheContextPathSecureWhenTheRequestIs() throws Exception {
         filter.init(config(Map.of()));
-        HttpServletRequest req = request();
-        HttpServletResponse res = mock(HttpServletResponse.class);
-        filter.doFilter(req, res, (rq, rs) -> ((HttpServletRequest) rq).getSession().setAttribute("a", "b"));
-        ArgumentCaptor<String> header = ArgumentCaptor.forClass(String.class);
-        verify(res).addHeader(org.mockito.ArgumentMatchers.eq("Set-Cookie"), header.capture());
-        String cookie = header.getValue();
-        assertTrue(cookie.startsWith("USESSION=ey") && cookie.contains("; Path=/app") && cookie.contains("; Secure")
-                && cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Lax"), cookie);
-        verify(store).save(org.mockito.ArgumentMatchers.argThat(d -> d.created() && d.changed().containsKey("a")));
-        assertNotNull(cookie);
+        for (boolean secure : new boolean[] {true, false}) {
+            HttpServletRequest req = request();
+            when(req.isSecure()).thenReturn(secure);
+            HttpServletResponse res = mock(HttpServletResponse.class);
+            filter.doFilter(req, res, (rq, rs) -> ((HttpServletRequest) rq).getSession().setAttribute("a", "b"));
+            ArgumentCaptor<String> header = ArgumentCaptor.forClass(String.class);
+            verify(res).addHeader(org.mockito.ArgumentMatchers.eq("Set-Cookie"), header.capture());
+            String cookie = header.getValue();
+            assertTrue(cookie.startsWith("USESSION=ey") && cookie.contains("; Path=/app")
+                    && cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Lax"), cookie);
+            assertEquals(secure, cookie.contains("; Secure"), "default auto: " + cookie);
+        }
+        verify(store, org.mockito.Mockito.times(2)).save(
+                org.mockito.ArgumentMatchers.argThat(d -> d.created() && d.changed().containsKey("a")));
+    }
+
+    private static Cookie cookieFrom(String setCookie) {
+        int eq = setCookie.indexOf('=');
+        return new Cookie(setCookie.substring(0, eq), setCookie.substring(eq + 1, setCookie.indexOf(';')));
+    }
+
+    @Test
+    void aSessionStartedOverHttpContinuesOverHttpsUnderThePrefixedNameAndThePlainCookieIsCleared() throws Exception {
+        filter.init(config(Map.of(), ""));
+        HttpServletRequest http = SessionCookieTest.request(false, "127.0.0.1");
+        List<String> first = SessionCookieTest.setCookies(res -> doFilter(http, res,
+                rq -> rq.getSession().setAttribute("a", "b")));
+        assertEquals(1, first.size(), first.toString());
+        assertTrue(first.get(0).startsWith("USESSION=ey") && !first.get(0).contains("Secure"), first.get(0));
+
+        HttpServletRequest https = SessionCookieTest.request(true, "127.0.0.1", cookieFrom(first.get(0)));
+        List<String> moved = SessionCookieTest.setCookies(res -> doFilter(https, res,
+                rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
+        assertEquals(2, moved.size(), moved.toString());
+        assertTrue(moved.get(0).startsWith("__Host-USESSION=ey") && moved.get(0).contains("; Secure"), moved.get(0));
+        assertTrue(moved.get(1).startsWith("USESSION=; Path=/; Max-Age=0"), moved.get(1));
+
+        HttpServletRequest next = SessionCookieTest.request(true, "127.0.0.1", cookieFrom(moved.get(0)));
+        List<String> none = SessionCookieTest.setCookies(res -> doFilter(next, res,
+                rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
+        assertEquals(List.of(), none, "settled under the prefixed name");
+    }
+
+    private void doFilter(HttpServletRequest req, HttpServletResponse res,
+                          java.util.function.Consumer<HttpServletRequest> app) {
+        withAttributes(req);
+        try {
+            filter.doFilter(req, res, (rq, rs) -> app.accept((HttpServletRequest) rq));
+        } catch (java.io.IOException | ServletException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
