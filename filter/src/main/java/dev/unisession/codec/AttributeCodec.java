@@ -31,10 +31,40 @@ import java.util.function.Predicate;
  * <p>Strings, ints, longs and booleans get a compact tagged form; everything else is Java serialization. The same
  * allowlist is applied when writing (so a value that could not be read back fails {@code setAttribute} at once) and
  * when reading (an {@link ObjectInputFilter}, merged with the JVM-wide filter). Allowed by default: JDK value types
- * and collections, and the classes for which {@code appClass} is true (the webapp's own WEB-INF/classes). Anything
- * else needs a pattern in {@code unisession.codec.allow}.
+ * and collections, and the classes for which {@code appClass} is true (the webapp's own WEB-INF/classes); besides
+ * those, the exact classes of the active {@link FrameworkProfile}s and the patterns in {@code unisession.codec.allow}.
+ * Known gadget classes ({@link GadgetDenyList}) and dynamic proxies are refused whatever else says.
  */
 public final class AttributeCodec {
+
+    private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
+
+    /** What happens to a class that is not allowed. */
+    public enum Mode {
+        /** Refused: {@code setAttribute} fails, and stored data naming it is not read. */
+        ENFORCE,
+        /** Development only: stored and read anyway, each such class logged once (gadgets and proxies stay refused). */
+        REPORT
+    }
+
+    /**
+     * What may be stored besides JDK values and the application's own classes.
+     *
+     * @param allow    extra patterns ({@code com.acme.**}, {@code com.acme.*}, {@code com.acme.Foo}, {@code pre*})
+     * @param profiles framework profiles whose exact classes are allowed
+     * @param mode     refuse, or store and report
+     */
+    public record Policy(List<String> allow, List<FrameworkProfile> profiles, Mode mode) {
+        public Policy {
+            allow = List.copyOf(allow);
+            profiles = List.copyOf(profiles);
+        }
+
+        /** The patterns alone, no profiles, refusing. */
+        public static Policy allowing(List<String> allow) {
+            return new Policy(allow, List.of(), Mode.ENFORCE);
+        }
+    }
 
     /** JDK types that are safe to deserialize. Patterns in {@link ObjectInputFilter.Config#createFilter} syntax. */
     static final String JDK_DEFAULTS = String.join(";",
@@ -61,6 +91,8 @@ public final class AttributeCodec {
     private final ClassLoader loader;
     private final Predicate<String> appClass;
     private final ObjectInputFilter allowPatterns;
+    private final Set<String> profileClasses;
+    private final Mode mode;
     private final Map<Class<?>, Boolean> decisions = new ConcurrentHashMap<>();
     private final ObjectInputFilter readFilter;
     private final int maxAttributeBytes;
@@ -78,12 +110,22 @@ public final class AttributeCodec {
     /** As above, with the largest encoded attribute and the largest sum of a session's attributes, in bytes. */
     public AttributeCodec(ClassLoader loader, Predicate<String> appClass, List<String> extra, int maxAttributeBytes,
                           int maxSessionBytes) {
+        this(loader, appClass, Policy.allowing(extra), maxAttributeBytes, maxSessionBytes);
+    }
+
+    /** As above, with profiles and a mode. */
+    public AttributeCodec(ClassLoader loader, Predicate<String> appClass, Policy policy, int maxAttributeBytes,
+                          int maxSessionBytes) {
         this.maxAttributeBytes = maxAttributeBytes;
         this.maxSessionBytes = maxSessionBytes;
         this.loader = loader;
         this.appClass = appClass;
+        this.mode = policy.mode();
+        Set<String> fromProfiles = new java.util.HashSet<>();
+        for (FrameworkProfile p : policy.profiles()) fromProfiles.addAll(p.classes());
+        this.profileClasses = Set.copyOf(fromProfiles);
         List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
-        for (String p : extra) {
+        for (String p : policy.allow()) {
             if (p.startsWith("!") || p.contains("=") || p.contains("/")) {
                 throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.CODEC_ALLOW.key()
                         + ": '" + p + "' (only class patterns such as com.acme.** are allowed)");
@@ -94,6 +136,30 @@ public final class AttributeCodec {
         ObjectInputFilter ours = this::check;
         ObjectInputFilter jvm = ObjectInputFilter.Config.getSerialFilter();
         this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
+    }
+
+    /**
+     * The codec a web application's settings describe: {@code unisession.codec.allow} plus {@code extraAllow},
+     * the profiles {@code unisession.codec.profiles} selects from what {@code loader} can see, and
+     * {@code unisession.codec.mode}. Logs the profiles in use, and a warning in report mode.
+     *
+     * @throws IllegalArgumentException naming the key, for an unknown profile or a bad pattern
+     */
+    public static AttributeCodec configured(ClassLoader loader, Predicate<String> appClass, UnisessionConfig config,
+                                            List<String> extraAllow) {
+        List<String> allow = new ArrayList<>(config.codecAllow());
+        allow.addAll(extraAllow);
+        List<FrameworkProfile> profiles = FrameworkProfile.select(config.codecProfiles(), loader);
+        LOG.log(System.Logger.Level.INFO, "unisession session attribute profiles ({0}={1}): {2}",
+                UnisessionConfig.Key.CODEC_PROFILES.key(), String.join(",", config.codecProfiles()),
+                profiles.isEmpty() ? "none" : profiles.toString());
+        if (config.codecMode() == Mode.REPORT) {
+            LOG.log(System.Logger.Level.WARNING, "{0}=report: classes that are not allowed are STORED and logged "
+                    + "once each. For development only: do not run this in production",
+                    UnisessionConfig.Key.CODEC_MODE.key());
+        }
+        return new AttributeCodec(loader, appClass, new Policy(allow, profiles, config.codecMode()),
+                config.maxAttributeBytes(), config.maxSessionBytes());
     }
 
     /** The largest sum of one session's encoded attributes, in bytes. */
@@ -126,9 +192,15 @@ public final class AttributeCodec {
         try (CheckingOutputStream out = new CheckingOutputStream(bytes)) {
             out.writeObject(value);
         } catch (RefusedClassException e) {
+            if (e.gadget) {
+                throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
+                        + e.getMessage() + " is a known deserialization gadget and is never allowed in sessions");
+            }
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
                     + e.getMessage() + " is not allowed in sessions. Allow it with "
-                    + UnisessionConfig.Key.CODEC_ALLOW.key() + " (e.g. " + suggestPattern(e.getMessage()) + ")");
+                    + UnisessionConfig.Key.CODEC_ALLOW.key() + " (e.g. " + e.getMessage() + " or "
+                    + suggestPattern(e.getMessage()) + "; " + UnisessionConfig.Key.CODEC_MODE.key()
+                    + "=report on a development box lists every class an application needs)");
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
                     + e.getMessage() + " is not Serializable (value of type " + value.getClass().getName() + ")");
@@ -189,8 +261,35 @@ public final class AttributeCodec {
     }
 
     private boolean decide(Class<?> c) {
-        if (allowPatterns.checkInput(new ClassOnly(c)) == ObjectInputFilter.Status.ALLOWED) return true;
-        return c.getClassLoader() != null && appClass.test(c.getName());
+        if (isGadget(c)) {
+            LOG.log(System.Logger.Level.WARNING, "unisession refused class {0} in a session attribute: a known "
+                    + "deserialization gadget, which no setting allows", c.getName());
+            return false;
+        }
+        if (allowPatterns.checkInput(new ClassOnly(c)) == ObjectInputFilter.Status.ALLOWED
+                || profileClasses.contains(c.getName())
+                || (c.getClassLoader() != null && appClass.test(c.getName()))) {
+            return true;
+        }
+        if (mode == Mode.REPORT) {
+            LOG.log(System.Logger.Level.WARNING, "unisession {0}=report: class {1} is not allowed in sessions but "
+                    + "was let through; to allow it add it to {2}", UnisessionConfig.Key.CODEC_MODE.key(),
+                    c.getName(), UnisessionConfig.Key.CODEC_ALLOW.key());
+            return true;
+        }
+        LOG.log(System.Logger.Level.WARNING, "unisession refused class {0} in a session attribute: not a JDK value "
+                + "type, not the application''s own, not in an active profile nor {1}", c.getName(),
+                UnisessionConfig.Key.CODEC_ALLOW.key());
+        return false;
+    }
+
+    /** A proxy class, or a class that is or extends one on the deny list. */
+    private static boolean isGadget(Class<?> c) {
+        if (java.lang.reflect.Proxy.isProxyClass(c)) return true;
+        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+            if (GadgetDenyList.denies(k.getName())) return true;
+        }
+        return false;
     }
 
     private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
@@ -217,7 +316,12 @@ public final class AttributeCodec {
     }
 
     private static final class RefusedClassException extends IOException {
-        RefusedClassException(String className) { super(className); }
+        final boolean gadget;
+
+        RefusedClassException(String className, boolean gadget) {
+            super(className);
+            this.gadget = gadget;
+        }
     }
 
     /**
@@ -245,7 +349,9 @@ public final class AttributeCodec {
         protected void annotateClass(Class<?> cl) throws IOException {
             if (!failed && !isAllowed(cl)) {
                 failed = true;
-                throw new RefusedClassException(cl.getName());
+                Class<?> c = cl;
+                while (c.isArray()) c = c.getComponentType();
+                throw new RefusedClassException(cl.getName(), isGadget(c));
             }
         }
 
@@ -253,7 +359,7 @@ public final class AttributeCodec {
         protected void annotateProxyClass(Class<?> cl) throws IOException {
             if (!failed) {
                 failed = true;
-                throw new RefusedClassException(cl.getName() + " (dynamic proxy)");
+                throw new RefusedClassException(cl.getName() + " (dynamic proxy)", true);
             }
         }
     }

@@ -87,6 +87,8 @@ public final class UnisessionConfig {
         TOKEN_TTL("token.ttl", "24h", false),
         TOKEN_CLOCK_SKEW("token.clock-skew", "30s", false),
         CODEC_ALLOW("codec.allow", "", false),
+        CODEC_PROFILES("codec.profiles", "auto", false),
+        CODEC_MODE("codec.mode", "enforce", false),
         EXPIRY_INTERVAL("expiry.interval", "60s", false),
         EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false),
         SESSION_TOUCH_FRACTION("session.touch-fraction", "0.1", false),
@@ -204,6 +206,8 @@ public final class UnisessionConfig {
     private final Duration tokenTtl;
     private final Duration tokenClockSkew;
     private final List<String> codecAllow;
+    private final List<String> codecProfiles;
+    private final dev.unisession.codec.AttributeCodec.Mode codecMode;
     private final Duration expiryInterval;
     private final int expiryBatchSize;
     private final double touchFraction;
@@ -265,6 +269,8 @@ public final class UnisessionConfig {
         this.tokenTtl = parseDuration(Key.TOKEN_TTL, false);
         this.tokenClockSkew = parseDuration(Key.TOKEN_CLOCK_SKEW, true);
         this.codecAllow = parseList(Key.CODEC_ALLOW);
+        this.codecProfiles = parseList(Key.CODEC_PROFILES);
+        this.codecMode = parseEnum(Key.CODEC_MODE, dev.unisession.codec.AttributeCodec.Mode.class);
         this.expiryInterval = parseDuration(Key.EXPIRY_INTERVAL, false);
         this.expiryBatchSize = parseInt(Key.EXPIRY_BATCH_SIZE, 1, 100_000);
         this.touchFraction = parseFraction(Key.SESSION_TOUCH_FRACTION, 0.5);
@@ -572,6 +578,10 @@ public final class UnisessionConfig {
     public Duration tokenClockSkew() { return tokenClockSkew; }
     /** Extra class patterns allowed in session attributes (ObjectInputFilter syntax, without '!'). */
     public List<String> codecAllow() { return codecAllow; }
+    /** Framework profiles: {@code auto} (those found on the class path), {@code none}, or names. */
+    public List<String> codecProfiles() { return codecProfiles; }
+    /** {@code enforce} refuses classes that are not allowed; {@code report} (development only) stores and logs them. */
+    public dev.unisession.codec.AttributeCodec.Mode codecMode() { return codecMode; }
     public Duration expiryInterval() { return expiryInterval; }
     public int expiryBatchSize() { return expiryBatchSize; }
 

@@ -81,10 +81,9 @@ public class UnifiedSessionFilter implements Filter {
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
             extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
-            List<String> allow = new java.util.ArrayList<>(config.codecAllow());
+            List<String> allow = new java.util.ArrayList<>();
             for (FilterExtension e : extensions) allow.addAll(e.allowedClasses());
-            AttributeCodec codec = new AttributeCodec(loader, webappClasses(ctx), allow,
-                    config.maxAttributeBytes(), config.maxSessionBytes());
+            AttributeCodec codec = AttributeCodec.configured(loader, webappClasses(ctx), config, allow);
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
