@@ -13,6 +13,19 @@
 #       Per setup: req/s, p50/p99, ratio to native, server CPU µs per request (utime+stime of the Tomcat JVM over
 #       the measured run / requests), Redis commands and database transactions per request, non-2xx answers.
 #       Writes bench/results/tomcat.md.
+#   bench/run.sh --tomcat --create [--seconds N] [--setups "..."]
+#       the creation run: every request a first visit (no cookie) to op=create, which calls getSession() and sets
+#       one short attribute, so every answer makes a new session; wrk -t2 -c64 with bench/wrk-create.lua for 15 s
+#       (--seconds) after 10 s of warm-up; setups native, memory, redis, tiered and spring (Spring Session Data
+#       Redis 4.0.4 in a WAR of its own on the same stock Tomcat: SpringSessionListener, RedisSessionRepository over
+#       Lettuce). Tomcats on ports from 18400. Per setup: new sessions/s, p50/p99, server CPU µs per created
+#       session, Redis commands per session (exact: a MONITOR sample of 100 sequential creations, the node's
+#       connections and its keys only; and server-wide under load), Redis bytes per session (MEMORY USAGE of every
+#       key of the run, indexes included, ÷ sessions stored; and used_memory's growth), sessions stored ÷ created,
+#       database rows per session (tiered, in a schema of this run), non-2xx, log lines of failed creations. The
+#       load average is read before each setup; one above BENCH_MAX_LOAD (default 3) runs that setup once more
+#       (both rows shown). Redis keys and database rows of a setup are deleted before the next. Writes
+#       bench/results/tomcat-create.md.
 #   bench/run.sh --two-node [SECONDS] [--pause-redis]
 #       two Tomcat nodes, no affinity, store=redis then store=tiered, the same 64 sessions used from both nodes at
 #       once by dev.unisession.bench.TwoNodeLoad (32 client threads per node, SECONDS of load, default 60), which
@@ -29,7 +42,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=; writes=10
+mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=; writes=10; create=
 while [ $# -gt 0 ]; do
   case "$1" in
     --tomcat) mode=tomcat ;;
@@ -37,14 +50,20 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --pause-redis) pause=1 ;;
     --hog) hog=1 ;; # --tomcat: a busy loop per core beside the measured run (a saturated host)
+    --create) create=1 ;; # --tomcat: the creation run (every request a new session)
     --seconds) seconds=${2:-}; seconds_given=1; shift ;; # --tomcat: the measured run's length instead of 30 s (5 with --quick)
     --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all five
     --writes) writes=${2:-}; shift ;; # --tomcat: the share of requests that write, in percent, instead of 10
-    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--hog] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
+    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--hog] | --tomcat --create [--seconds N] [--setups \"...\"] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
   esac
   shift
 done
 [ -n "$mode" ] || { echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64; }
+if [ -n "$create" ]; then
+  [ "$mode" = tomcat ] && [ -z "$quick$hog" ] && [ "$writes" = 10 ] \
+    || { echo "[tomcat] --create goes with --tomcat and takes only --seconds and --setups" >&2; exit 64; }
+  mode=create
+fi
 [ "$seconds" -ge 1 ] && [ "$seconds" -le 3600 ] || { echo "[tomcat] SECONDS must be 1..3600" >&2; exit 64; }
 [[ "$writes" =~ ^[0-9]+$ ]] && [ "$writes" -le 100 ] || { echo "[tomcat] --writes takes a percentage, 0..100" >&2; exit 64; }
 
@@ -58,7 +77,10 @@ pgjar=$(ls bench/target/tomcat-lib/postgresql-*.jar 2>/dev/null | head -1 || tru
 for f in "$jar" "$alljar" "$pgjar" "$home/bin/catalina.sh" bench/target/classes/dev/unisession/bench/BenchServlet.class; do
   [ -n "$f" ] && [ -e "$f" ] || { echo "[tomcat] missing ${f:-a jar}: build with mvn -B -q -DskipTests -pl bench -am package" >&2; exit 1; }
 done
-if [ "$mode" = tomcat ]; then command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; fi
+if [ "$mode" = create ] && ! ls bench/target/spring-lib/spring-session-data-redis-*.jar >/dev/null 2>&1; then
+  echo "[tomcat] missing bench/target/spring-lib: build with mvn -B -q -DskipTests -pl bench -am package" >&2; exit 1
+fi
+if [ "$mode" = tomcat ] || [ "$mode" = create ]; then command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; fi
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
 
 # Settings come only from what this script passes: nothing from the caller's environment.
@@ -72,6 +94,9 @@ jvm="-Xms1g -Xmx1g -XX:+UseParallelGC"
 pids=()          # Tomcat JVMs started here
 redis_pid=       # the private redis-server of --pause-redis
 client_pid=      # the load client, seeder or wrk under way (timeout's pid)
+monitor_pid=     # redis-cli MONITOR of --create's command sample
+schema=          # --create: the PostgreSQL schema of this run (dropped at the end)
+jpa_url=jdbc:postgresql://127.0.0.1:5432/test
 cleaned=
 
 # run_bounded SECONDS COMMAND...: in the background under timeout, so that a signal to this script is handled at
@@ -97,10 +122,12 @@ cleanup() {
   [ -n "$cleaned" ] && return; cleaned=1
   local p
   if [ -n "$client_pid" ]; then kill -TERM "$client_pid" 2>/dev/null || true; wait "$client_pid" 2>/dev/null || true; fi
+  if [ -n "$monitor_pid" ]; then kill -TERM "$monitor_pid" 2>/dev/null || true; wait "$monitor_pid" 2>/dev/null || true; fi
   if [ -n "$redis_pid" ]; then kill -CONT "$redis_pid" 2>/dev/null || true; fi
   for p in "${pids[@]}"; do stop_pid "$p"; done
   if [ -n "$redis_pid" ]; then stop_pid "$redis_pid"; fi
   redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "$prefix*" 2>/dev/null | xargs -r redis-cli -h 127.0.0.1 -p 6379 DEL >/dev/null 2>&1 || true
+  if [ -n "$schema" ]; then psql -h 127.0.0.1 -U postgres -d test -qtAc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
   if [ "${BENCH_KEEP_WORK:-}" = 1 ]; then echo "[tomcat] kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -114,7 +141,8 @@ free_port() { # the first port from $1 on that nothing listens on
 }
 
 # The WAR: BenchServlet at /bench, as ROOT.war; with the drop-in jar in WEB-INF/lib when $2 is yes.
-make_war() { # make_war OUT KIND: KIND no (the servlet), wrap (plus PassThroughFilter) or yes (plus the drop-in jar)
+make_war() { # make_war OUT KIND: KIND no (the servlet), wrap (plus PassThroughFilter), yes (plus the drop-in jar) or
+  # spring (plus SpringSessionListener, which puts Spring Session's filter in front, and its jars in WEB-INF/lib)
   local out=$1 with_jar=$2 d filter=
   d=$(mktemp -d "$work/war.XXXX")
   mkdir -p "$d/WEB-INF/classes/dev/unisession/bench"
@@ -123,6 +151,11 @@ make_war() { # make_war OUT KIND: KIND no (the servlet), wrap (plus PassThroughF
     cp bench/target/classes/dev/unisession/bench/PassThroughFilter.class "$d/WEB-INF/classes/dev/unisession/bench/"
     filter='<filter><filter-name>wrap</filter-name><filter-class>dev.unisession.bench.PassThroughFilter</filter-class></filter>
   <filter-mapping><filter-name>wrap</filter-name><url-pattern>/*</url-pattern></filter-mapping>'
+  fi
+  if [ "$with_jar" = spring ]; then
+    cp bench/target/classes/dev/unisession/bench/SpringSessionListener.class "$d/WEB-INF/classes/dev/unisession/bench/"
+    filter='<listener><listener-class>dev.unisession.bench.SpringSessionListener</listener-class></listener>'
+    mkdir -p "$d/WEB-INF/lib"; cp bench/target/spring-lib/*.jar "$d/WEB-INF/lib/"
   fi
   cat >"$d/WEB-INF/web.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -139,6 +172,7 @@ EOF
 make_war "$work/plain.war" no
 make_war "$work/wrap.war" wrap
 make_war "$work/unisession.war" yes
+[ "$mode" = create ] && make_war "$work/spring.war" spring
 
 # start_tomcat NAME PORT WAR SETTINGS...: a CATALINA_BASE of its own under $work, started in the background;
 # sets $tomcat_pid (the JVM: catalina.sh run execs java) after the WAR answers.
@@ -183,7 +217,7 @@ settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
   local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true"
   case "$1" in
     redis) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix" ;;
-    tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=jdbc:postgresql://127.0.0.1:5432/test -Dunisession.jpa.user=postgres" ;;
+    tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=$jpa_url -Dunisession.jpa.user=postgres" ;;
   esac
   echo "$s${BENCH_UNISESSION_OPTS:+ $BENCH_UNISESSION_OPTS}"
 }
@@ -222,6 +256,221 @@ log_lines() { # log_lines PATTERN BASE...
   done
 }
 log_count() { log_lines "$@" | wc -l | tr -d ' '; }
+
+# --------------------------------------------------------------------------------------------------------------
+# --tomcat --create
+rcli() { redis-cli -h 127.0.0.1 -p 6379 "$@"; }
+psql_test() { psql -h 127.0.0.1 -U postgres -d test -qtAc "$1"; }
+used_memory() { rcli INFO memory | awk -F: '/^used_memory:/ {print $2 + 0}'; }
+# keys_matching PATTERN: how many keys match; key_bytes PATTERN: MEMORY USAGE (exact: SAMPLES 0) summed over them.
+keys_matching() { rcli --scan --pattern "$1" | wc -l | tr -d ' '; }
+key_bytes() { rcli --scan --pattern "$1" | awk '{print "MEMORY USAGE " $0 " SAMPLES 0"}' | rcli | awk '{s += $1} END {print s + 0}'; }
+# commandstats_delta BEFORE AFTER: "cmd calls" per command between two INFO commandstats readings (not info, ping).
+commandstats_delta() {
+  awk -F'[_:=,]' '/^cmdstat_/ { n = $2; c = $4 } /^cmdstat_/ && FILENAME == ARGV[1] { b[n] = c; next }
+    /^cmdstat_/ && n !~ /^(info|ping|monitor)$/ && c - b[n] > 0 { print n, c - b[n] }' "$1" "$2"
+}
+# redis_addrs PID: the local addresses (ip:port) of the JVM's connections to the shared Redis.
+redis_addrs() { ss -tnpH state established '( dport = :6379 )' 2>/dev/null | awk -v p="pid=$1," 'index($0, p) {print $3}'; }
+# monitor_sample PORT PID N OUT: N sequential creations with MONITOR on; OUT gets the commands that came from the
+# JVM's connections or touched this run's keys (a script's own commands come as "[0 lua]": counted by key).
+monitor_sample() {
+  local port=$1 pid=$2 n=$3 out=$4 i
+  redis_addrs "$pid" >"$work/addrs"
+  stdbuf -oL redis-cli -h 127.0.0.1 -p 6379 MONITOR >"$work/monitor.raw" 2>/dev/null &
+  monitor_pid=$!
+  sleep 0.5
+  for i in $(seq 1 "$n"); do curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$port/bench?op=create" || true; done
+  sleep 1.5 # writes that trail the answer (near-cache notices, write-behind) land in the sample too
+  redis_addrs "$pid" >>"$work/addrs"
+  kill -TERM "$monitor_pid" 2>/dev/null || true; wait "$monitor_pid" 2>/dev/null || true; monitor_pid=
+  awk -v pre="\"$prefix" 'NR == FNR { a[$1 "]"] = 1; next } ($3 in a) || index($0, pre) { print }' \
+    "$work/addrs" "$work/monitor.raw" >"$out"
+}
+# wrk_line FILE: the BENCH line of a wrk run (requests status_errors socket_errors p50us p99us seconds)
+wrk_line() { grep '^BENCH' "$1" || { echo "[tomcat] no result from wrk: $(cat "$1")" >&2; exit 1; }; }
+
+if [ "$mode" = create ]; then
+  duration=15; warmup=10; label="--tomcat --create"; sample=100
+  [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
+  setups=${only:-native memory redis tiered spring}; [ -n "$only" ] && label="$label --setups \"$only\""
+  max_load=${BENCH_MAX_LOAD:-3}
+  for s in $setups; do case "$s" in native|memory|redis|tiered|spring) ;; *) echo "[tomcat] --create knows native memory redis tiered spring, not $s" >&2; exit 64 ;; esac; done
+  # tiered writes into a schema of its own: its rows are counted and deleted without touching anyone else's.
+  schema="uscreate$$"
+  psql_test "CREATE SCHEMA $schema" >/dev/null || { echo "[tomcat] cannot create schema $schema" >&2; exit 1; }
+  jpa_url="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema"
+  tsv=$work/create.tsv; : >"$tsv"; notes=$work/create.notes; : >"$notes"
+  port=18400
+
+  # create_setup SETUP RUN: one measured setup; appends a row to $tsv and sets $load (the load average at start).
+  create_setup() {
+    local setup=$1 run=$2 name war opts cookie hdr pid keypat line w_reqs w_err reqs status_err sock_err p50us p99us secs
+    local c0 c1 r0 r1 d0 d1 t0 t1 t_end m0 m1 sc created stored bytes rows_s rows_a prev i exact still failed unavailable thrown exc
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    name=$setup; [ "$run" != 1 ] && name="$setup-$run"
+    port=$(free_port "$port")
+    keypat=; cookie=USESSION; war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
+    case "$setup" in
+      native) war=$work/plain.war; opts=; cookie=JSESSIONID ;;
+      spring) war=$work/spring.war; cookie=SESSION; keypat="${prefix}spring:sessions:*"
+              opts="-Dbench.spring.redis=127.0.0.1:6379 -Dbench.spring.namespace=${prefix}spring" ;;
+      redis|tiered) keypat="${prefix}{*}" ;;
+    esac
+    echo "[tomcat] create $name: load average $load at start; Tomcat $tomcat_version on 127.0.0.1:$port"
+    echo "- $name: load average $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) before the setup started" >>"$notes"
+    start_tomcat "$name" "$port" "$war" $opts
+    pid=$tomcat_pid
+    hdr=$(curl -s -D - -o "$work/body" --max-time 5 "http://127.0.0.1:$port/bench?op=create" | tr -d '\r')
+    if ! grep -qi "^set-cookie: $cookie=" <<<"$hdr" || [ "$(cat "$work/body")" != created ]; then
+      echo "[tomcat] $name: a creation answered '$(cat "$work/body")' with headers: $hdr" >&2; exit 1
+    fi
+    grep -i '^set-cookie:' <<<"$hdr" | awk -v n="$name" '{c++; b += length($0) + 2} END {printf "- %s: a creation'"'"'s answer carries %d Set-Cookie header(s), %d bytes\n", n, c, b}' >>"$notes"
+    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/warm.out"
+    line=$(wrk_line "$work/warm.out"); read -r _ w_reqs w_err _ <<<"$line"
+    sleep 1
+    t0=$(redis_trips "$port"); rcli INFO commandstats >"$work/cs0"; m0=$(used_memory); d0=$(db_tx); c0=$(cpu_ticks "$pid")
+    service_ticks >"$work/svc0"
+    run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
+    c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; rcli INFO commandstats >"$work/cs1"; m1=$(used_memory); d1=$(db_tx)
+    t1=$(redis_trips "$port"); t_end=$SECONDS
+    sc=$(service_delta "$work/svc0" "$work/svc1")
+    line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
+    created=$((1 + w_reqs - w_err + reqs - status_err)) # answers that made a session: the check, warm-up, run
+    # What the store holds: Redis keys of the run (MEMORY USAGE of all of them, indexes included, per session
+    # stored) and, for tiered, rows in the run's schema once the write-behind has drained.
+    stored=-; bytes=-; rows_s=-; rows_a=-
+    [ -n "$keypat" ] && stored=$(keys_matching "$keypat")
+    if [ "$setup" = tiered ]; then
+      # The write-behind drains in its own time: wait until the rows reach the sessions Redis holds, or stop
+      # growing for 10 s, at most 90 s.
+      prev=-1; i=0
+      for _ in $(seq 1 90); do
+        rows_s=$(psql_test "SELECT count(*) FROM $schema.us_session")
+        [ "$rows_s" -ge "$stored" ] && break
+        if [ "$rows_s" = "$prev" ]; then i=$((i + 1)); [ "$i" -ge 10 ] && break; else i=0; fi
+        prev=$rows_s; sleep 1
+      done
+      rows_a=$(psql_test "SELECT count(*) FROM $schema.us_attribute")
+      echo "- $name: database rows $rows_s us_session, $rows_a us_attribute for $stored sessions in Redis, $((SECONDS - t_end)) s after the run" >>"$notes"
+      h=$(curl -s --max-time 5 "http://127.0.0.1:$port/unisession/health" | cut -c1-600 || true)
+      echo "- $name: health after the drain: \`$h\`" >>"$notes"
+    fi
+    if [ -n "$keypat" ]; then
+      bytes=$(key_bytes "$prefix*")
+      rcli --scan --pattern "$prefix*" | sed -E 's/\{[^}]*\}/{ID}/; s/:sessions:.*/:sessions:ID/' | sort | uniq -c \
+        | awk -v n="$name" '{k = k sprintf("%s`%s` × %d", (k ? ", " : ""), $2, $1)} END {print "- " n ": keys after the run: " k}' >>"$notes"
+      monitor_sample "$port" "$pid" "$sample" "$work/$name.monitor"
+      exact=$(awk -v n="$sample" 'END {printf "%.2f", NR / n}' "$work/$name.monitor")
+      awk '{gsub(/"/, "", $4); c[toupper($4)]++} END {for (k in c) print c[k], k}' "$work/$name.monitor" | sort -rn \
+        | awk -v n="$sample" -v s="$name" '{k = k sprintf("%s%s %.2f", (k ? ", " : ""), $2, $1 / n)} END {print "- " s ": Redis commands per creation (MONITOR, " n " sequential creations): " (k ? k : "none")}' >>"$notes"
+    else
+      exact=-
+    fi
+    commandstats_delta "$work/cs0" "$work/cs1" | sort -k2 -rn | head -8 \
+      | awk -v n="$((reqs - status_err))" -v s="$name" '{k = k sprintf("%s%s %.2f", (k ? ", " : ""), $1, $2 / n)} END {print "- " s ": server-wide Redis commands per created session under load (all clients): " (k ? k : "none")}' >>"$notes"
+    r0=$(commandstats_delta /dev/null "$work/cs0" | awk '{s += $2} END {print s + 0}')
+    r1=$(commandstats_delta /dev/null "$work/cs1" | awk '{s += $2} END {print s + 0}')
+    stop_tomcat "$pid" # the logs are complete once the node is down
+    if [ "$setup" = tiered ]; then
+      # The node flushes its backlog when it stops: the rows a session costs, counted once all are written.
+      rows_s=$(psql_test "SELECT count(*) FROM $schema.us_session"); rows_a=$(psql_test "SELECT count(*) FROM $schema.us_attribute")
+      echo "- $name: after the node stopped: $rows_s us_session and $rows_a us_attribute rows (sessions created in all, MONITOR sample included: $((created + sample)))" >>"$notes"
+      created=$((created + sample))
+    fi
+    still=$(log_count "Command still hasn't been written" "$work/$name")
+    failed=$(log_count "Redis save failed" "$work/$name")
+    unavailable=$(log_count "Session store unavailable" "$work/$name")
+    thrown=$(log_count "threw exception" "$work/$name")
+    exc=$(log_count "Exception" "$work/$name")
+    { log_lines "failed" "$work/$name"; log_lines "Exception" "$work/$name"; log_lines "Command still hasn't been written" "$work/$name"
+      log_lines "Session store unavailable" "$work/$name"; } \
+      | sed -E 's/^[0-9A-Za-z-]+ [0-9:.]+ //; s/[0-9a-f]{8,}|[0-9]+/N/g' | cut -c1-160 | sort | uniq -c | sort -rn | head -4 \
+      | awk -v s="$name" '{c = $1; $1 = ""; print "- " s ": log, " c " × `" substr($0, 2) "`"}' >>"$notes" || true
+    # The next setup starts from an empty store: this run's keys and rows go.
+    rcli --scan --pattern "$prefix*" | xargs -r -n 1000 redis-cli -h 127.0.0.1 -p 6379 DEL >/dev/null
+    [ "$setup" = tiered ] && psql_test "TRUNCATE $schema.us_session, $schema.us_attribute" >/dev/null 2>&1 || true
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+      "$name" "$load" "$reqs" "$status_err" "$sock_err" "$p50us" "$p99us" "$secs" "$((c1 - c0))" "$sc" "$((r1 - r0))" \
+      "$((t1 - t0))" "$((d1 - d0))" "$((m1 - m0))" "$created" "$stored" "$bytes" "$rows_s" "$rows_a" "$exact" \
+      "$still" "$failed" "$unavailable" "$thrown" "$exc" >>"$tsv"
+    tail -1 "$tsv"
+    port=$((port + 1))
+  }
+
+  for setup in $setups; do
+    create_setup "$setup" 1
+    if awk -v l="$load" -v m="$max_load" 'BEGIN {exit !(l > m)}'; then
+      echo "[tomcat] $setup started at load average $load (> $max_load): once more"
+      create_setup "$setup" 2
+    fi
+  done
+
+  md=$results_dir/tomcat-create.md
+  mkdir -p "$results_dir"
+  {
+    echo "## Session creation on the stock Tomcat $tomcat_version distribution (bench/run.sh $label)"
+    echo
+    echo "$(date -u +%Y-%m-%d), $(machine); every request a first visit without a cookie to \`op=create\` (BenchServlet:"
+    echo "\`getSession()\`, one short attribute), so every 2xx answer made a session; wrk -t2 -c64 (bench/wrk-create.lua)"
+    echo "for $duration s after $warmup s of warm-up. Each setup: an unpacked \`org.apache.tomcat:tomcat:$tomcat_version\` zip,"
+    echo "own CATALINA_BASE, \`catalina.sh run\` with \`$jvm\`, stock conf/ but the connector on 127.0.0.1. native:"
+    echo "container sessions (no jar); memory/redis/tiered: \`unisession-filter-*-all.jar\` in WEB-INF/lib, settings as"
+    echo "\`-Dunisession.*\`; spring: Spring Session Data Redis 4.0.4 (spring-data-redis 4.0.6, Lettuce 7.2.3) jars in"
+    echo "WEB-INF/lib, no Spring Boot: a ServletContextListener (bench's SpringSessionListener) builds a"
+    echo "\`RedisSessionRepository\` (what \`@EnableRedisHttpSession\` configures by default: one hash per session with a TTL,"
+    echo "no indexes; the indexed repository is \`@EnableRedisIndexedHttpSession\`'s) over a \`LettuceConnectionFactory\`,"
+    echo "JDK-serialized values, and registers \`SessionRepositoryFilter\`. Filter jar: $(jar_info)."
+    echo
+    echo "| setup | load avg at start | new sessions/s | × container | p50 ms | p99 ms | server CPU µs/session | Redis + PostgreSQL CPU µs/session | non-2xx | socket errors | failed-creation log lines | log lines with \"Exception\" |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' -v hz="$(getconf CLK_TCK)" '
+      { rows[NR] = $0; ok = $3 - $4; if ($1 ~ /^native/) nat = ok / $8 }
+      END { for (i = 1; i <= NR; i++) { split(rows[i], f, "\t"); ok = f[3] - f[4]
+              printf "| %s | %.2f | %.0f | %s | %.2f | %.2f | %.0f | %.0f | %d | %d | %d | %d |\n", f[1], f[2], ok / f[8],
+                (nat > 0 ? sprintf("%.2f", ok / f[8] / nat) : "–"), f[6] / 1000, f[7] / 1000,
+                (ok > 0 ? f[9] / hz * 1e6 / ok : 0), (ok > 0 ? f[10] / hz * 1e6 / ok : 0), f[4], f[5],
+                f[21] + f[22] + f[23] + f[24], f[25] } }' "$tsv"
+    echo
+    echo "What a created session costs the stores:"
+    echo
+    echo "| setup | Redis commands/session (MONITOR, exact) | Redis commands/session under load (server-wide) | Redis round trips/session (node's count) | Redis bytes/session (MEMORY USAGE, indexes incl.) | Redis bytes/session (used_memory growth) | sessions stored − created answers | DB rows/session us_session + us_attribute | DB tx/session (server-wide) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' '
+      function per(a, b) { return (a == "-" || b <= 0) ? "–" : sprintf("%.2f", a / b) }
+      { ok = $3 - $4; redis = ($16 != "-")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, ($20 == "-" ? "–" : $20),
+          (redis ? per($11, ok) : "–"), ($1 ~ /^(redis|tiered)/ ? per($12, ok) : "–"),
+          (redis ? per($17, $16) : "–"), (redis ? sprintf("%.0f", $14 / ok) : "–"), (redis ? sprintf("%+d", $16 - $15) : "–"),
+          ($18 == "-" ? "–" : per($18, $15) " + " per($19, $15)), ($1 ~ /^tiered/ ? ($13 / ok < 0.01 ? sprintf("%.4f", $13 / ok) : per($13, ok)) : "–") }' "$tsv"
+    echo
+    echo "Notes, per setup (load averages, what the store held, which commands a creation sends, log lines):"
+    echo
+    cat "$notes"
+    echo
+    echo "Columns. new sessions/s: 2xx answers of the measured run per second (each one a new session); × container:"
+    echo "against the (last) native row. Server CPU:"
+    echo "utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run ÷ 2xx answers; Redis + PostgreSQL CPU:"
+    echo "the same for the shared redis-server and every postgres process (includes anyone else's use meanwhile)."
+    echo "failed-creation log lines: lines in the node's console and localhost logs with \"Redis save failed\", \"Session"
+    echo "store unavailable\", \"Command still hasn't been written\" or \"threw exception\"; the last column counts every"
+    echo "line with \"Exception\" (stack-trace lines included). Redis commands, MONITOR: after the measured run, $sample"
+    echo "sequential creations with MONITOR on, counting the commands from the node's own connections (ss) and those of"
+    echo "Lua scripts on this run's keys, ÷ $sample; as INFO commandstats counts them (a script: EVALSHA plus each command it"
+    echo "runs). Under load: INFO commandstats delta of the shared Redis over the measured run ÷ 2xx answers (other"
+    echo "clients of the shared server included). Round trips: the node's health endpoint's redis \"calls\". Bytes,"
+    echo "MEMORY USAGE: every key of the run's prefix (session hashes, expiry index, tombstones, ...) summed after the run"
+    echo "÷ sessions stored (key-space dictionary entries of the expires table not included); used_memory growth: INFO"
+    echo "memory's used_memory after − before the measured run ÷ 2xx answers of it (noisy: the shared server). sessions"
+    echo "stored − created answers: session keys in Redis after the run − 2xx creation answers wrk counted (check,"
+    echo "warm-up, run): 0 to +128 are the requests in flight when wrk stopped (64 connections, twice), which the server"
+    echo "answered but wrk did not count; below 0 means answers with a cookie for a session never stored. DB rows: rows in the run's own schema once the"
+    echo "node stopped (it flushes its backlog then) ÷ created sessions (MONITOR sample included); DB tx: pg_stat_database xact_commit delta of database test (other"
+    echo "users included)."
+  } >"$md"
+  cat "$md"
+  exit 0
+fi
 
 # --------------------------------------------------------------------------------------------------------------
 if [ "$mode" = tomcat ]; then

@@ -11,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The one servlet every setup serves, plain HttpSession only: {@code seed} makes a session with three short
  * attributes, {@code read} reads them (90 % of the load), {@code write} changes one (10 %), {@code noop} touches
- * no session (the load client's own ceiling). For the checking two-node client ({@link TwoNodeLoad}), each answer
+ * no session (the load client's own ceiling), {@code create} makes a new session with one short attribute (the
+ * creation run: sent without a cookie, so every request is a new visitor). For the checking two-node client ({@link TwoNodeLoad}), each answer
  * starting with the session's id: {@code check} reads the three attributes, {@code set&name=N} sets attribute N,
  * {@code names} lists the attribute names, one a line.
  */
@@ -23,6 +24,11 @@ public final class BenchServlet extends HttpServlet {
         resp.setContentType("text/plain");
         if ("noop".equals(op)) {
             resp.getWriter().write("ok");
+            return;
+        }
+        if ("create".equals(op)) {
+            req.getSession().setAttribute("u", "a");
+            resp.getWriter().write("created");
             return;
         }
         if ("seed".equals(op)) {
