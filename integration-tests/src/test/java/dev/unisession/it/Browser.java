@@ -42,7 +42,11 @@ final class Browser implements AutoCloseable {
         }
     }
 
-    Browser() {
+    /**
+     * A fresh browser; {@code switches} are more Chromium command-line switches, such as
+     * {@code --host-resolver-rules=MAP intranet.test 127.0.0.1}. It accepts the tests' self-signed certificates.
+     */
+    Browser(String... switches) {
         require();
         try {
             profile = Files.createTempDirectory("chromium-profile");
@@ -54,6 +58,8 @@ final class Browser implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-quic", "--no-first-run", "--window-size=1200,900", "--user-data-dir=" + profile);
+        options.addArguments(switches);
+        options.setAcceptInsecureCerts(true);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -103,6 +109,13 @@ final class Browser implements AutoCloseable {
 
     String url() {
         return driver.getCurrentUrl();
+    }
+
+    /** The cookies the browser would send to the current page, HttpOnly ones too, by name. */
+    java.util.Map<String, org.openqa.selenium.Cookie> cookies() {
+        java.util.Map<String, org.openqa.selenium.Cookie> out = new java.util.TreeMap<>();
+        for (org.openqa.selenium.Cookie c : driver.manage().getCookies()) out.put(c.getName(), c);
+        return out;
     }
 
     /** Saves a screenshot under target/screenshots/{name}.png. */

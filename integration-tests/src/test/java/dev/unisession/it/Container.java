@@ -22,13 +22,35 @@ public enum Container {
 
     JETTY {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home)
-                throws Exception {
+        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home,
+                            Connectors connectors) throws Exception {
             Server server = new Server();
-            ServerConnector connector = new ServerConnector(server);
+            org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+            if (connectors.forwarded()) http.addCustomizer(new org.eclipse.jetty.server.ForwardedRequestCustomizer());
+            ServerConnector connector = new ServerConnector(server,
+                    new org.eclipse.jetty.server.HttpConnectionFactory(http));
             connector.setHost("127.0.0.1");
             connector.setPort(0);
             server.addConnector(connector);
+            ServerConnector https = null;
+            if (connectors.https() != null) {
+                org.eclipse.jetty.util.ssl.SslContextFactory.Server tls =
+                        new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+                tls.setKeyStorePath(connectors.https().keyStore().toString());
+                tls.setKeyStorePassword(connectors.https().password());
+                tls.setKeyStoreType("PKCS12");
+                org.eclipse.jetty.server.HttpConfiguration secure = new org.eclipse.jetty.server.HttpConfiguration(http);
+                org.eclipse.jetty.server.SecureRequestCustomizer customizer =
+                        new org.eclipse.jetty.server.SecureRequestCustomizer();
+                customizer.setSniHostCheck(false); // the browser may ask for 127.0.0.1 as well as a name
+                secure.addCustomizer(customizer);
+                https = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(tls,
+                        org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
+                        new org.eclipse.jetty.server.HttpConnectionFactory(secure));
+                https.setHost("127.0.0.1");
+                https.setPort(0);
+                server.addConnector(https);
+            }
             WebAppContext context = new WebAppContext();
             context.setContextPath("/");
             context.setWar(webapp.toString());
@@ -56,14 +78,15 @@ public enum Container {
                 throw new IllegalStateException("webapp failed to start", context.getUnavailableException());
             }
             URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-            return new RunningServer(this, base, server::stop);
+            URI secureBase = https == null ? null : URI.create("https://127.0.0.1:" + https.getLocalPort());
+            return new RunningServer(this, base, secureBase, server::stop);
         }
     },
 
     TOMCAT {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home)
-                throws Exception {
+        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home,
+                            Connectors connectors) throws Exception {
             Tomcat tomcat = new Tomcat();
             // The container's own sessions persist (StandardManager's SESSIONS.ser) in the work directory there.
             tomcat.setBaseDir((home != null ? home : Files.createTempDirectory("tomcat-base")).toString());
@@ -82,6 +105,31 @@ public enum Container {
             }
             contextParams.forEach(context::addParameter);
             if (!attributes.isEmpty()) context.addServletContainerInitializer(initializer(attributes), null);
+            if (connectors.forwarded()) {
+                org.apache.catalina.valves.RemoteIpValve valve = new org.apache.catalina.valves.RemoteIpValve();
+                valve.setRemoteIpHeader("X-Forwarded-For");
+                valve.setProtocolHeader("X-Forwarded-Proto"); // the default internalProxies include 127.0.0.1
+                tomcat.getHost().getPipeline().addValve(valve);
+            }
+            org.apache.catalina.connector.Connector https = null;
+            if (connectors.https() != null) {
+                https = new org.apache.catalina.connector.Connector("HTTP/1.1");
+                https.setPort(0);
+                https.setScheme("https");
+                https.setSecure(true);
+                https.setProperty("address", "127.0.0.1");
+                https.setProperty("SSLEnabled", "true");
+                org.apache.tomcat.util.net.SSLHostConfig tls = new org.apache.tomcat.util.net.SSLHostConfig();
+                org.apache.tomcat.util.net.SSLHostConfigCertificate certificate =
+                        new org.apache.tomcat.util.net.SSLHostConfigCertificate(tls,
+                                org.apache.tomcat.util.net.SSLHostConfigCertificate.Type.UNDEFINED);
+                certificate.setCertificateKeystoreFile(connectors.https().keyStore().toString());
+                certificate.setCertificateKeystorePassword(connectors.https().password());
+                certificate.setCertificateKeystoreType("PKCS12");
+                tls.addCertificate(certificate);
+                https.addSslHostConfig(tls);
+                tomcat.getService().addConnector(https);
+            }
             tomcat.start();
             if (!context.getState().isAvailable()) {
                 tomcat.stop();
@@ -89,7 +137,8 @@ public enum Container {
                 throw new IllegalStateException("webapp failed to start: " + context.getState());
             }
             URI base = URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
-            return new RunningServer(this, base, () -> {
+            URI secureBase = https == null ? null : URI.create("https://127.0.0.1:" + https.getLocalPort());
+            return new RunningServer(this, base, secureBase, () -> {
                 try {
                     tomcat.stop();
                     tomcat.destroy();
@@ -117,8 +166,23 @@ public enum Container {
     }
 
     /** As above, with context attributes set before anything starts (a store, an audit sink). */
+    RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home)
+            throws Exception {
+        return start(webapp, contextParams, attributes, home, Connectors.PLAIN);
+    }
+
+    /** As above, listening as {@code connectors} say besides plain HTTP on 127.0.0.1. */
     abstract RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes,
-                                 Path home) throws Exception;
+                                 Path home, Connectors connectors) throws Exception;
+
+    /**
+     * What a server listens with besides plain HTTP: an HTTPS connector with this certificate (null: none), and
+     * whether it believes a proxy's {@code X-Forwarded-*} headers on its plain connector (Tomcat's RemoteIpValve,
+     * Jetty's ForwardedRequestCustomizer).
+     */
+    record Connectors(TestCertificate https, boolean forwarded) {
+        static final Connectors PLAIN = new Connectors(null, false);
+    }
 
     /** Unpacks a WAR next to it. */
     static Path unpack(Path war) throws java.io.IOException {
