@@ -45,11 +45,11 @@ class GadgetDenyTest {
             "org.apache.commons.collections.functors.InstantiateTransformer",
             "org.apache.commons.collections.functors.InstantiateFactory",
             "org.apache.commons.collections.functors.FactoryTransformer",
-            "org.apache.commons.collections.keyvalue.TiedMapEntry",
-            "org.apache.commons.collections.map.LazyMap",
-            "org.apache.commons.collections.map.TransformedMap",
+            "org.apache.commons.collections.map.LazyMap", // CommonsCollections1, 5, 6, 7
+            "org.apache.commons.collections.keyvalue.TiedMapEntry", // 5, 6
+            "org.apache.commons.collections.map.TransformedMap", // 1 (the variant without LazyMap)
+            "org.apache.commons.collections.comparators.TransformingComparator", // 2, 4 on version 3
             "org.apache.commons.collections.map.DefaultedMap",
-            "org.apache.commons.collections.comparators.TransformingComparator",
             "org.apache.commons.collections.bag.TreeBag",
             "org.apache.commons.collections4.functors.InvokerTransformer",
             "org.apache.commons.collections4.functors.ChainedTransformer",

@@ -125,15 +125,24 @@ abstract class SpringAppSuite {
 
         assertEquals(403, b.post(two, "/notes", Map.of("text", "no token")).status, "CSRF protection");
 
+        synchronized (codecWarnings) {
+            assertEquals(List.of(), codecWarnings, "classes refused by the codec");
+        }
+
+        // a library class that no profile names is still refused, with the key that would allow it
+        String refused = b.get(two, "/library-value").body;
+        assertTrue(refused.startsWith("refused=")
+                && refused.contains("org.springframework.util.LinkedCaseInsensitiveMap")
+                && refused.contains("unisession.codec.allow"), refused);
+        synchronized (codecWarnings) {
+            assertEquals(1, codecWarnings.size(), codecWarnings.toString());
+        }
+
         r = b.post(two, "/logout", Map.of("_csrf", b.get(one, "/token").body.trim()));
         assertEquals(302, r.status, r.toString());
         assertTrue(r.location().endsWith("/login?logout"), r.toString());
         r = b.get(one, "/home");
         assertEquals(302, r.status, "logged out on both nodes: " + r);
-
-        synchronized (codecWarnings) {
-            assertEquals(List.of(), codecWarnings, "classes refused by the codec");
-        }
     }
 
     private static String csrf(Page login) {

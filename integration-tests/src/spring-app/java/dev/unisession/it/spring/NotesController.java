@@ -29,6 +29,18 @@ public class NotesController {
         return ((CsrfToken) request.getAttribute(CsrfToken.class.getName())).getToken();
     }
 
+    /** A library class that no profile names (Spring's own, Serializable): still refused. */
+    @GetMapping(value = "/library-value", produces = "text/plain")
+    @ResponseBody
+    public String libraryValue(HttpServletRequest request) {
+        try {
+            request.getSession().setAttribute("lib", new org.springframework.util.LinkedCaseInsensitiveMap<String>());
+            return "stored";
+        } catch (IllegalArgumentException e) {
+            return "refused=" + e.getMessage();
+        }
+    }
+
     @PostMapping("/notes")
     public String add(@RequestParam("text") String text, RedirectAttributes redirect) {
         redirect.addFlashAttribute("saved", text);
