@@ -4,10 +4,13 @@ import dev.unisession.token.SessionTokenCodec;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,8 +22,11 @@ final class MicrometerBinding {
     private MicrometerBinding() {
     }
 
-    static void bind(SessionMetrics m, Object registryObject, String context) {
+    /** Binds the meters; returns what removes them again (a registry of the server outlives the application). */
+    static Runnable bind(SessionMetrics m, Object registryObject, String context) {
         MeterRegistry r = (MeterRegistry) registryObject;
+        java.util.Set<Meter> before = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        before.addAll(r.getMeters());
         Tags tags = Tags.of("context", context == null || context.isEmpty() ? "/" : context);
         counter(r, "unisession.sessions.created", tags, m, SessionMetrics::getSessionsCreated);
         counter(r, "unisession.sessions.invalidated", tags, m, SessionMetrics::getSessionsInvalidated);
@@ -59,6 +65,11 @@ final class MicrometerBinding {
         Gauge.builder("unisession.mode.database", m, x -> "DATABASE".equals(x.getMode()) ? 1 : 0).tags(tags)
                 .register(r);
         counter(r, "unisession.mode.switches", tags, m, SessionMetricsMXBean::getModeSwitches);
+        List<Meter> ours = new ArrayList<>();
+        for (Meter meter : r.getMeters()) {
+            if (!before.contains(meter)) ours.add(meter);
+        }
+        return () -> ours.forEach(r::remove);
     }
 
     private static void counter(MeterRegistry r, String name, Tags tags, SessionMetrics m,
@@ -67,8 +78,8 @@ final class MicrometerBinding {
     }
 
     /** Binds to the given registry, or to Micrometer's global one. Call only when Micrometer is present. */
-    static void bindTo(SessionMetrics m, Object registryOrNull, String context) {
-        bind(m, registryOrNull != null ? registryOrNull : io.micrometer.core.instrument.Metrics.globalRegistry,
+    static Runnable bindTo(SessionMetrics m, Object registryOrNull, String context) {
+        return bind(m, registryOrNull != null ? registryOrNull : io.micrometer.core.instrument.Metrics.globalRegistry,
                 context);
     }
 }

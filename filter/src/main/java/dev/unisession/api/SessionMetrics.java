@@ -255,9 +255,20 @@ public final class SessionMetrics implements SessionMetricsMXBean {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
-        MicrometerBinding.bindTo(this, registry, contextPath);
+        Runnable unbind = MicrometerBinding.bindTo(this, registry, contextPath);
+        synchronized (this) {
+            micrometerUnbind = unbind;
+        }
         return true;
     }
+
+    /** Removes the meters {@link #bindMicrometer} registered (the registry may be the server's, or global). */
+    public synchronized void unbindMicrometer() {
+        micrometerUnbind.run();
+        micrometerUnbind = () -> { };
+    }
+
+    private Runnable micrometerUnbind = () -> { };
 
     /** Removes the MXBean. */
     public synchronized void unregisterJmx() {

@@ -213,6 +213,7 @@ public final class RedisStore implements SessionStore {
      */
     public RedisStore(RedissonClient redis, boolean ownsClient, String prefix, Duration timeout, int retries,
                       Duration deadline, int maxInFlight, RedisProbe probe, double touchFraction, Clock clock) {
+        NettyThreadLocals.inUse();
         this.redis = redis;
         this.ownsClient = ownsClient;
         this.prefix = prefix;

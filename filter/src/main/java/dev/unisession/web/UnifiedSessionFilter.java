@@ -3,6 +3,8 @@ package dev.unisession.web;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.store.JdbcDrivers;
+import dev.unisession.store.NettyThreadLocals;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.store.Stores;
@@ -68,6 +70,8 @@ public class UnifiedSessionFilter implements Filter {
     private AutoCloseable ownedAudit;
     private List<FilterExtension> extensions = List.of();
     private ScheduledExecutorService sweeper;
+    /** The JDBC drivers this filter made known from the application (deregistered at stop); null: none. */
+    private JdbcDrivers drivers;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -123,6 +127,8 @@ public class UnifiedSessionFilter implements Filter {
         } catch (IllegalArgumentException e) {
             destroy();
             throw new ServletException("unisession configuration error: " + e.getMessage(), e);
+        } finally {
+            NettyThreadLocals.release(); // a hot redeploy starts us on a container thread that lives on
         }
     }
 
@@ -156,6 +162,9 @@ public class UnifiedSessionFilter implements Filter {
             LOG.log(System.Logger.Level.INFO, "unisession uses the store given in context attribute {0}: {1}",
                     SessionStore.CONTEXT_ATTRIBUTE, given.getClass().getName());
             return (SessionStore) given;
+        }
+        if (config.store().usesDatabase() && config.jpaUrl() != null && config.jpaDataSource() == null) {
+            drivers = JdbcDrivers.load(config.jpaUrl(), webappLoader(ctx));
         }
         ownedStore = Stores.open(config, webappLoader(ctx), Clock.systemUTC());
         return ownedStore;
@@ -273,6 +282,16 @@ public class UnifiedSessionFilter implements Filter {
             nested(request, response, (RequestSession) existing, chain);
             return;
         }
+        try {
+            filter(request, response, chain);
+        } finally {
+            NettyThreadLocals.release();
+        }
+    }
+
+    /** One request from its start (not a nested dispatch) to its end. */
+    private void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
         RequestSession state = new RequestSession(runtime, request, response);
         request.setAttribute(STATE_ATTRIBUTE, state);
         SessionRequest wrappedRequest = new SessionRequest(request, state);
@@ -363,7 +382,10 @@ public class UnifiedSessionFilter implements Filter {
                 ctx.removeAttribute(SessionManager.CONTEXT_ATTRIBUTE);
             }
         }
-        if (metrics != null) metrics.unregisterJmx();
+        if (metrics != null) {
+            metrics.unregisterJmx();
+            metrics.unbindMicrometer();
+        }
         if (sweeper != null) sweeper.shutdownNow();
         if (ownedAudit != null) {
             try {
@@ -372,7 +394,15 @@ public class UnifiedSessionFilter implements Filter {
                 LOG.log(System.Logger.Level.WARNING, "Audit sink did not close cleanly", e);
             }
         }
-        if (ownedStore != null) ownedStore.close();
+        try {
+            if (ownedStore != null) ownedStore.close();
+        } finally {
+            if (drivers != null) drivers.deregister();
+            NettyThreadLocals.release();
+            // The JDK caches the libraries' message bundles (EclipseLink's) by class loader, softly: a full GC keeps
+            // them, and with them the class loader of an application whose WEB-INF/lib holds this jar.
+            java.util.ResourceBundle.clearCache(UnifiedSessionFilter.class.getClassLoader());
+        }
     }
 
     private static final class CommitOnComplete implements AsyncListener {
@@ -404,6 +434,8 @@ public class UnifiedSessionFilter implements Filter {
             } catch (StoreUnavailableException e) {
                 LOG.log(System.Logger.Level.ERROR, "Session changes of an async request could not be saved: {0}",
                         e.getMessage());
+            } finally {
+                NettyThreadLocals.release();
             }
         }
 
