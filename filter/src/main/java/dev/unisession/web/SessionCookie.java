@@ -42,6 +42,11 @@ final class SessionCookie {
     private final String domain;
     private final String path;
     private final String contextPath;
+    /**
+     * With {@code auto}: whether the application's own session-config marks session cookies Secure
+     * ({@code <cookie-config><secure>true}), as the container then does for its own; read on first use, null before.
+     */
+    private volatile Boolean applicationSecure;
     private final AtomicBoolean warned = new AtomicBoolean();
     private final AtomicBoolean informed = new AtomicBoolean();
 
@@ -63,7 +68,7 @@ final class SessionCookie {
      */
     boolean secure(HttpServletRequest request) {
         if (request.isSecure()) return setting != UnisessionConfig.CookieSecure.FALSE;
-        if (alwaysSecure) {
+        if (alwaysSecure || (setting == UnisessionConfig.CookieSecure.AUTO && applicationSecure(request))) {
             if (!warned.get() && warned.compareAndSet(false, true)) warnSecureOverHttp(request);
             return true;
         }
@@ -74,6 +79,28 @@ final class SessionCookie {
             }
         }
         return false;
+    }
+
+    private boolean applicationSecure(HttpServletRequest request) {
+        Boolean known = applicationSecure;
+        if (known == null) {
+            boolean secure;
+            try {
+                jakarta.servlet.ServletContext ctx = request.getServletContext();
+                jakarta.servlet.SessionCookieConfig scc = ctx == null ? null : ctx.getSessionCookieConfig();
+                secure = scc != null && scc.isSecure();
+            } catch (RuntimeException e) { // a container that will not tell
+                secure = false;
+            }
+            if (secure) {
+                LOG.log(System.Logger.Level.INFO, "Context ''{0}'': the application''s session-config marks session "
+                        + "cookies Secure, so with {1}=auto unisession''s are Secure on every request too, as the "
+                        + "container''s own would be.", contextPath, UnisessionConfig.Key.COOKIE_SECURE.key());
+            }
+            known = secure;
+            applicationSecure = known;
+        }
+        return known;
     }
 
     /** The session cookie's name for a request whose cookies are (or are not) Secure. */
@@ -193,6 +220,7 @@ final class SessionCookie {
     private void warnSecureOverHttp(HttpServletRequest request) {
         String key = UnisessionConfig.Key.COOKIE_SECURE.key();
         String why = setting == UnisessionConfig.CookieSecure.TRUE ? key + "=true"
+                : !alwaysSecure ? key + "=auto with the application's session-config marking session cookies Secure"
                 : key + "=auto with " + UnisessionConfig.Key.COOKIE_SAME_SITE.key() + "=" + sameSite + " / "
                 + UnisessionConfig.Key.COOKIE_NAME.key() + "=" + plainName + " (both need Secure)";
         LOG.log(System.Logger.Level.WARNING, "Context ''{0}'': {1}, but a request for {2} is not secure (plain HTTP "

@@ -171,10 +171,7 @@ class SessionCookieTest {
         SessionCookie one = cookie("", "unisession.cookie.secure", "true");
         one.secure(request(true, "10.0.0.5"));
         assertEquals(List.of(), logged(Level.WARNING), "a secure request is fine");
-        for (int i = 0; i < 3; i++) one.secure(request(false, "10.0.0.5"));
-        List<LogRecord> warnings = logged(Level.WARNING);
-        assertEquals(1, warnings.size(), "once per context");
-        String text = format(warnings.get(0));
+        String text = loggedOnce(Level.WARNING, one, "10.0.0.5");
         assertTrue(text.contains("unisession.cookie.secure=true") && text.contains("http://intranet.test:80")
                 && text.contains("browsers do not store a Secure cookie set over plain HTTP")
                 && text.contains("new, empty session"), text);
@@ -190,10 +187,7 @@ class SessionCookieTest {
         c.secure(request(false, "::1"));
         c.secure(request(true, "10.0.0.5"));
         assertEquals(List.of(), logged(Level.INFO), "loopback clients and secure requests: nothing to say");
-        for (int i = 0; i < 3; i++) c.secure(request(false, "10.0.0.5"));
-        List<LogRecord> infos = logged(Level.INFO);
-        assertEquals(1, infos.size(), "once per context");
-        String text = format(infos.get(0));
+        String text = loggedOnce(Level.INFO, c, "10.0.0.5");
         assertTrue(text.contains("10.0.0.5") && text.contains("unisession.cookie.secure=true")
                 && text.contains("RemoteIpValve") && text.contains("ForwardedRequestCustomizer"), text);
         assertEquals(List.of(), logged(Level.WARNING));
@@ -215,11 +209,37 @@ class SessionCookieTest {
     }
 
     @Test
+    void autoFollowsTheApplicationsOwnSessionConfigWhenItMarksCookiesSecure() {
+        jakarta.servlet.SessionCookieConfig scc = mock(jakarta.servlet.SessionCookieConfig.class);
+        when(scc.isSecure()).thenReturn(true);
+        jakarta.servlet.ServletContext ctx = mock(jakarta.servlet.ServletContext.class);
+        when(ctx.getSessionCookieConfig()).thenReturn(scc);
+        SessionCookie c = cookie("");
+        HttpServletRequest http = request(false, "127.0.0.1");
+        when(http.getServletContext()).thenReturn(ctx);
+        List<String> issued = setCookies(res -> c.issue(http, res, "t"));
+        assertTrue(issued.get(0).startsWith("__Host-USESSION=t;") && issued.get(0).contains("; Secure"), issued.get(0));
+        assertEquals(1, logged(Level.INFO).size(), "said once at first use");
+        assertTrue(format(logged(Level.WARNING).get(0)).contains("session-config"));
+        when(scc.isSecure()).thenReturn(false);
+        assertFalse(cookie("").secure(http), "not marked Secure: auto as usual");
+        assertFalse(cookie("", "unisession.cookie.secure", "false").secure(http), "false wins");
+    }
+
+    @Test
     void falseLogsNothing() {
         SessionCookie c = cookie("", "unisession.cookie.secure", "false");
         c.secure(request(false, "10.0.0.5"));
         c.secure(request(true, "10.0.0.5"));
         assertEquals(List.of(), logged);
+    }
+
+    /** Asks three times about a plain request from {@code remote}: exactly one record of {@code level} results. */
+    private String loggedOnce(Level level, SessionCookie c, String remote) {
+        for (int i = 0; i < 3; i++) c.secure(request(false, remote));
+        List<LogRecord> records = logged(level);
+        assertEquals(1, records.size(), "once per context: " + records);
+        return format(records.get(0));
     }
 
     private static String format(LogRecord r) {
