@@ -98,7 +98,7 @@ class RedeployTest {
                         + MANAGER_PASSWORD + "\" roles=\"manager-script\"/>\n</tomcat-users>"));
         s.start();
         // the application's loader and the Manager's
-        redeploys(s, store, "org.apache.catalina.loader.ParallelWebappClassLoader", 2, () -> {
+        redeploys(s, store, "org\\.apache\\.catalina\\.loader\\.ParallelWebappClassLoader", 2, () -> {
             String reloaded = manager(s, "reload?path=/app");
             assertTrue(reloaded.startsWith("OK"), reloaded + s.log());
         });
@@ -116,7 +116,7 @@ class RedeployTest {
         Path warFile = s.base.resolve("webapps/app.war");
         zip(war(store), warFile);
         s.start();
-        redeploys(s, store, "org.eclipse.jetty.ee10.webapp.WebAppClassLoader", 1, () -> {
+        redeploys(s, store, "org\\.eclipse\\.jetty\\..*WebAppClassLoader", 1, () -> {
             String before = deployment(s);
             Files.setLastModifiedTime(warFile, FileTime.fromMillis(System.currentTimeMillis()));
             long deadline = System.currentTimeMillis() + 60_000;
@@ -165,12 +165,19 @@ class RedeployTest {
         }
         long metaspace = metaspaceKb(pid);
         TreeMap<String, Integer> threads = ourThreads(pid);
-        System.out.printf(Locale.ROOT, "[redeploy] %s %s: %d redeploys in %d ms; %s loaders %d (after the first "
+        System.out.printf(Locale.ROOT, "[redeploy] %s %s: %d redeploys in %d ms; class loaders %d (after the first "
                         + "deployment %d); Metaspace used %d KB (after the first deployment %d KB, +%d KB); "
                         + "threads %s (after the first deployment %s)%n",
                 loaderClass.contains("catalina") ? "tomcat" : "jetty", store, REDEPLOYS, redeployMillis,
-                loaderClass.substring(loaderClass.lastIndexOf('.') + 1), loaders, loadersLive, metaspace,
+                loaders, loadersLive, metaspace,
                 metaspaceFirst, metaspace - metaspaceFirst, threads, threadsFirst);
+        if (loaders != loadersLive && System.getProperty("it.unisession.heapDumpDir") != null) {
+            // mvn ... -Dit.unisession.heapDumpDir=/tmp: the server's heap, to find what holds the old loaders
+            Path dump = Path.of(System.getProperty("it.unisession.heapDumpDir"), "redeploy-" + store + "-" + pid
+                    + ".hprof");
+            jcmd(pid, "GC.heap_dump", dump.toString());
+            System.out.println("[redeploy] heap dump: " + dump);
+        }
         if (loaders != loadersLive) {
             assertEquals(loadersLive, loaders, "class loaders after " + REDEPLOYS + " redeploys and a full GC; "
                     + "classes with instances from more than one deployment:\n" + survivors(pid));
@@ -218,12 +225,12 @@ class RedeployTest {
         return out;
     }
 
-    /** Instances of the class loader class after a full GC (the histogram of live objects runs one). */
+    /** Instances of the class loader classes (a regex) after a full GC (the histogram of live objects runs one). */
     private static int loaders(long pid, String loaderClass) throws Exception {
         int n = 0;
         for (String line : jcmd(pid, "GC.class_histogram").lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 4 && f[3].equals(loaderClass)) n += Integer.parseInt(f[1]);
+            if (f.length >= 4 && f[3].matches(loaderClass)) n += Integer.parseInt(f[1]);
         }
         return n;
     }
