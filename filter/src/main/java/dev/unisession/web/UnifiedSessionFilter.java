@@ -386,7 +386,17 @@ public class UnifiedSessionFilter implements Filter {
             metrics.unregisterJmx();
             metrics.unbindMicrometer();
         }
-        if (sweeper != null) sweeper.shutdownNow();
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            try {
+                // a sweep under way (a store call) ends first: Tomcat checks for the application's threads at once
+                if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "The session expiry sweep did not stop within 5 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (ownedAudit != null) {
             try {
                 ownedAudit.close();
