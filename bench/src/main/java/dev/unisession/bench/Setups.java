@@ -10,11 +10,6 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.RedisTemplate;
-import org.springframework.data.redis.serializer.JdkSerializationRedisSerializer;
-import org.springframework.data.redis.serializer.StringRedisSerializer;
 import org.springframework.session.data.redis.RedisSessionRepository;
 import org.springframework.session.web.http.SessionRepositoryFilter;
 
@@ -72,18 +67,8 @@ final class Setups {
             h.setName(UnifiedSessionFilter.FILTER_NAME);
             context.addFilter(h, "/*", EnumSet.of(DispatcherType.REQUEST));
         } else if ("spring".equals(filter)) {
-            LettuceConnectionFactory lettuce = new LettuceConnectionFactory(
-                    new RedisStandaloneConfiguration("127.0.0.1", 6379));
-            lettuce.afterPropertiesSet();
-            lettuce.start();
-            RedisTemplate<String, Object> template = new RedisTemplate<>();
-            template.setConnectionFactory(lettuce);
-            template.setKeySerializer(new StringRedisSerializer());
-            template.setHashKeySerializer(new StringRedisSerializer());
-            template.setValueSerializer(new JdkSerializationRedisSerializer());
-            template.setHashValueSerializer(new JdkSerializationRedisSerializer());
-            template.afterPropertiesSet();
-            RedisSessionRepository repo = new RedisSessionRepository(template);
+            RedisSessionRepository repo = SpringSessionListener.repository(
+                    SpringSessionListener.connect("127.0.0.1", 6379), Setups.class.getClassLoader());
             repo.setRedisKeyNamespace("bench:spring");
             context.addFilter(new FilterHolder(new SessionRepositoryFilter<>(repo)), "/*",
                     EnumSet.of(DispatcherType.REQUEST));

@@ -33,21 +33,8 @@ public final class SpringSessionListener implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         String[] hostPort = System.getProperty("bench.spring.redis", "127.0.0.1:6379").split(":", 2);
         String namespace = System.getProperty("bench.spring.namespace", "spring:session");
-        lettuce = new LettuceConnectionFactory(
-                new RedisStandaloneConfiguration(hostPort[0], Integer.parseInt(hostPort[1])));
-        lettuce.afterPropertiesSet();
-        lettuce.start();
-        RedisTemplate<String, Object> template = new RedisTemplate<>();
-        template.setConnectionFactory(lettuce);
-        template.setKeySerializer(new StringRedisSerializer());
-        template.setHashKeySerializer(new StringRedisSerializer());
-        JdkSerializationRedisSerializer values = new JdkSerializationRedisSerializer(
-                SpringSessionListener.class.getClassLoader());
-        template.setValueSerializer(values);
-        template.setHashValueSerializer(values);
-        template.setBeanClassLoader(SpringSessionListener.class.getClassLoader());
-        template.afterPropertiesSet();
-        RedisSessionRepository repository = new RedisSessionRepository(template);
+        lettuce = connect(hostPort[0], Integer.parseInt(hostPort[1]));
+        RedisSessionRepository repository = repository(lettuce, SpringSessionListener.class.getClassLoader());
         repository.setRedisKeyNamespace(namespace);
         FilterRegistration.Dynamic filter = event.getServletContext()
                 .addFilter("springSessionRepositoryFilter", new SessionRepositoryFilter<>(repository));
@@ -55,6 +42,31 @@ public final class SpringSessionListener implements ServletContextListener {
                 DispatcherType.ASYNC), false, "/*");
         LOG.log(System.Logger.Level.INFO, "Spring Session: RedisSessionRepository on {0}:{1}, namespace {2}",
                 hostPort[0], hostPort[1], namespace);
+    }
+
+    /** A started Lettuce connection factory for one Redis. */
+    static LettuceConnectionFactory connect(String host, int port) {
+        LettuceConnectionFactory f = new LettuceConnectionFactory(new RedisStandaloneConfiguration(host, port));
+        f.afterPropertiesSet();
+        f.start();
+        return f;
+    }
+
+    /**
+     * Spring Session's default repository over a connection: string keys, JDK-serialized values read with
+     * {@code loader} (the web application's).
+     */
+    static RedisSessionRepository repository(LettuceConnectionFactory lettuce, ClassLoader loader) {
+        RedisTemplate<String, Object> template = new RedisTemplate<>();
+        template.setConnectionFactory(lettuce);
+        template.setKeySerializer(new StringRedisSerializer());
+        template.setHashKeySerializer(new StringRedisSerializer());
+        JdkSerializationRedisSerializer values = new JdkSerializationRedisSerializer(loader);
+        template.setValueSerializer(values);
+        template.setHashValueSerializer(values);
+        template.setBeanClassLoader(loader);
+        template.afterPropertiesSet();
+        return new RedisSessionRepository(template);
     }
 
     @Override

@@ -368,6 +368,15 @@ class ReliabilityTest {
         report.add(f);
     }
 
+    /** As {@link #finish(Figures)}, noting first where each node serves from and (unless -1) Redis's sessions. */
+    private void finish(Figures f, Cluster c, long redisSessionsAtEnd) {
+        List<String> served = new ArrayList<>();
+        for (Node n : c.nodes) served.add(servedFrom(n));
+        f.note("served from (tier epoch) " + String.join("; ", served));
+        if (redisSessionsAtEnd >= 0) f.note("Redis holds " + redisSessionsAtEnd + " sessions at the end");
+        finish(f);
+    }
+
     /** Why scenarios that take nodes down let a down node fail to answer. */
     private static final String DOWN_NODE_RETRIED = "a node that is down refuses the connection (or drops it when "
             + "killed mid-request); the balancer sends the request to the next node, and an unanswered operation "
@@ -724,11 +733,7 @@ class ReliabilityTest {
         f.note("every node served from the database " + switchMillis.get() + " ms after the kill; requests sent "
                 + "from then until the restart: " + f.latency(IN_DATABASE));
         f.note("in the 8 s after its restart: " + after);
-        List<String> served = new ArrayList<>();
-        for (Node n : c.nodes) served.add(servedFrom(n));
-        f.note("served from (tier epoch) " + String.join("; ", served));
-        f.note("Redis holds " + keysAtEnd + " sessions at the end");
-        finish(f);
+        finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
         assertTrue(keysAtKill.get() > 0, "Redis held sessions when it was killed: " + f);
         assertTrue(!answeredWhileDown.get(), "Redis did not answer while it was down: " + f);
@@ -825,10 +830,7 @@ class ReliabilityTest {
                     + servesAgainAfter.get() + " ms after the restore");
             Thread.sleep(4_000);
         });
-        List<String> served = new ArrayList<>();
-        for (Node n : c.nodes) served.add(servedFrom(n));
-        f.note("served from (tier epoch) " + String.join("; ", served));
-        finish(f);
+        finish(f, c, -1);
         assertDisruptionRan(failed, f);
         assertNotEquals("DOWN", healthBefore.get(), "n1 was not DOWN before the cut: " + f);
         assertTrue(downAfter.get() >= 0, "n1's health reported DOWN while it was cut off: " + healthWhileCut + "; "
@@ -1027,11 +1029,7 @@ class ReliabilityTest {
                 + switchesToDatabase + " switches to the database, " + returns + " returns (" + returnsSeen
                 + " seen, decided " + upWhenDecided + " ms after Redis last started)");
         f.note("every node served from the cache tier " + backInCache.get() + " ms after Redis last started");
-        List<String> served = new ArrayList<>();
-        for (Node n : c.nodes) served.add(servedFrom(n));
-        f.note("served from (tier epoch) " + String.join("; ", served));
-        f.note("Redis holds " + keysAtEnd + " sessions at the end");
-        finish(f);
+        finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
         assertTrue(kills.size() >= FLAP_SECONDS / 6, "Redis was killed at least every 6 s: " + kills.size() + "; "
                 + f);
@@ -1213,11 +1211,7 @@ class ReliabilityTest {
                 + " ms before its death and " + oldestBeforeRedis + " ms before Redis's (n3 acknowledged " + acksByN3InWindow
                 + " adds in its last jpa.flush-interval, " + BARRIER_FLUSH_INTERVAL_MILLIS + " ms); items acknowledged by n1 and n2 lost: " + unexplained.size()
                 + "; stale reads not explained by that loss: " + staleUnexplained.size());
-        List<String> served = new ArrayList<>();
-        for (Node n : c.nodes) served.add(servedFrom(n));
-        f.note("served from (tier epoch) " + String.join("; ", served));
-        f.note("Redis holds " + keysAtEnd + " sessions at the end");
-        finish(f);
+        finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
         assertEquals(137, exit.get(), "n3 died of SIGKILL: " + f);
         assertEquals(1, lapsed.size(), "exactly one node's lease lapsed (n3's): " + nodeRows + "; " + f);
