@@ -89,9 +89,8 @@ public record FrameworkProfile(String name, String detect, Set<String> classes) 
             "org.springframework.security.oauth2.core.oidc.user.DefaultOidcUser",
             "org.springframework.security.oauth2.core.oidc.user.OidcUserAuthority",
             "org.springframework.security.oauth2.core.oidc.OidcIdToken",
-            // the ID token decoder turns the "iss" claim into a URL. A URL used as a map key resolves its host when
-            // read (ysoserial's URLDNS: a DNS lookup, no code runs); accepted so that OIDC login works unchanged
-            "java.net.URL",
+            // Not java.net.URL, which the ID token's "iss" claim can be: a URL used as a map key resolves its host when
+            // read (ysoserial's URLDNS), so an OIDC application allows it itself (unisession.codec.allow).
             "org.springframework.security.oauth2.core.oidc.OidcUserInfo",
             "org.springframework.security.oauth2.core.AbstractOAuth2Token",
             "org.springframework.security.oauth2.core.OAuth2AccessToken",

@@ -246,9 +246,13 @@ class AttributeCodecProfileTest {
     }
 
     private void storesAndReadsEvery(Map<String, Object> session) {
+        storesAndReadsEvery(session, withProfiles);
+    }
+
+    private void storesAndReadsEvery(Map<String, Object> session, AttributeCodec codec) {
         assertFalse(session.isEmpty());
         for (Map.Entry<String, Object> e : session.entrySet()) {
-            Object back = withProfiles.decode(withProfiles.encode(e.getKey(), e.getValue()));
+            Object back = codec.decode(codec.encode(e.getKey(), e.getValue()));
             assertEquals(e.getValue().getClass(), back.getClass(), e.getKey());
         }
         assertTrue(session.values().stream().flatMap(v -> serializedClasses(v).stream())
@@ -273,7 +277,14 @@ class AttributeCodecProfileTest {
 
     @Test
     void oauth2LoginAndClientSessionIsStoredAndReadBack() throws Exception {
-        storesAndReadsEvery(oauth2Session());
+        // The ID token's "iss" claim as a URL: no profile allows java.net.URL (as a map key it resolves its host when
+        // read, ysoserial's URLDNS), so an OIDC application names it in unisession.codec.allow.
+        java.net.URL issuer = URI.create("https://accounts.google.com").toURL();
+        assertThrows(IllegalArgumentException.class, () -> withProfiles.encode("iss", issuer));
+        AttributeCodec oidc = new AttributeCodec(LOADER, n -> false, new AttributeCodec.Policy(
+                List.of("java.net.URL"), FrameworkProfile.select(List.of("auto"), LOADER), AttributeCodec.Mode.ENFORCE),
+                1 << 20, 4 << 20);
+        storesAndReadsEvery(oauth2Session(), oidc);
     }
 
     @Test
