@@ -48,12 +48,25 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /**
+     * A loopback port free now, below the kernel's ephemeral range (32768 and up on Linux), and with room for a Redis
+     * Cluster bus port (+10000) below it too: a port from the ephemeral range (what {@code new ServerSocket(0)} hands
+     * out) can be taken as the local port of one of the many outgoing connections a scenario makes before the process
+     * it was meant for binds it (seen once in CI: "Failed to bind to /127.0.0.1:38003").
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = random.nextInt(20_000, 22_768);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException e) {
+                // taken: try another
+            }
         }
+        throw new IllegalStateException("no free loopback port between 20000 and 22767");
     }
 
     URI uri(String path) {
