@@ -70,6 +70,8 @@ public class UnifiedSessionFilter implements Filter {
     private AutoCloseable ownedAudit;
     private List<FilterExtension> extensions = List.of();
     private ScheduledExecutorService sweeper;
+    /** The sweeper's thread, joined at destroy: an executor reports itself terminated just before its thread ends. */
+    private volatile Thread sweeperThread;
     /** The JDBC drivers this filter made known from the application (deregistered at stop); null: none. */
     private JdbcDrivers drivers;
 
@@ -251,6 +253,7 @@ public class UnifiedSessionFilter implements Filter {
         sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "unisession-expiry" + ctx.getContextPath().replace('/', '-'));
             t.setDaemon(true);
+            sweeperThread = t;
             return t;
         });
         long every = config.expiryInterval().toMillis();
@@ -393,6 +396,8 @@ public class UnifiedSessionFilter implements Filter {
                 if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {
                     LOG.log(System.Logger.Level.WARNING, "The session expiry sweep did not stop within 5 s");
                 }
+                Thread t = sweeperThread;
+                if (t != null) t.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
