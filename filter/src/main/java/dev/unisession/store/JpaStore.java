@@ -440,21 +440,15 @@ public final class JpaStore implements SessionStore {
         if (!skipsExisting) skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
         int[] inserted;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (id, principal, context, "
-                + "created_at, last_accessed, expires_at, max_inactive, version, fingerprint) VALUES (?, ?, ?, ?, ?, ?, "
-                + "?, ?, ?)" + (skipsExisting ? " ON CONFLICT (id) DO NOTHING" : ""))) {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
+                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + (skipsExisting ? " ON CONFLICT (id) DO NOTHING" : ""))) {
             for (int i : which) {
                 SessionRecord r = records.get(deltas.get(i).id());
                 if (skip.contains(r.id())) continue;
-                ps.setString(1, r.id());
-                ps.setString(2, r.principal());
-                ps.setString(3, r.context());
-                ps.setLong(4, r.createdAt());
-                ps.setLong(5, r.lastAccessedAt());
-                ps.setLong(6, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
-                ps.setInt(7, r.maxInactiveSeconds());
-                ps.setLong(8, r.version());
-                ps.setString(9, r.fingerprint());
+                bindRow(ps, r);
+                ps.setString(8, r.id());
+                ps.setLong(9, r.createdAt());
                 ps.addBatch();
                 tried.add(i);
             }
@@ -523,18 +517,10 @@ public final class JpaStore implements SessionStore {
             throws java.sql.SQLException {
         long[] out = new long[deltas.size()];
         int[] moved;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET principal = ?, context = ?, "
-                + "last_accessed = ?, expires_at = ?, max_inactive = ?, fingerprint = ?, version = ? "
-                + "WHERE id = ? AND version = ?")) {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET "
+                + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
             for (SessionDelta d : deltas) {
-                SessionRecord r = records.get(d.id());
-                ps.setString(1, r.principal());
-                ps.setString(2, r.context());
-                ps.setLong(3, r.lastAccessedAt());
-                ps.setLong(4, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
-                ps.setInt(5, r.maxInactiveSeconds());
-                ps.setString(6, r.fingerprint());
-                ps.setLong(7, r.version());
+                bindRow(ps, records.get(d.id()));
                 ps.setString(8, d.id());
                 ps.setLong(9, d.baseVersion());
                 ps.addBatch();
@@ -591,6 +577,20 @@ public final class JpaStore implements SessionStore {
             }
         }
         return out;
+    }
+
+    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 7). */
+    private static final String ROW_COLUMNS =
+            "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version";
+
+    private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
+        ps.setString(1, r.principal());
+        ps.setString(2, r.context());
+        ps.setLong(3, r.lastAccessedAt());
+        ps.setLong(4, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
+        ps.setInt(5, r.maxInactiveSeconds());
+        ps.setString(6, r.fingerprint());
+        ps.setLong(7, r.version());
     }
 
     /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
