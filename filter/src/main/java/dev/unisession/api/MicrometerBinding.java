@@ -39,6 +39,7 @@ final class MicrometerBinding {
         counter(r, "unisession.fingerprint.mismatches", tags, m, SessionMetrics::getFingerprintMismatches);
         counter(r, "unisession.limit.evictions", tags, m, SessionMetrics::getLimitEvictions);
         counter(r, "unisession.attributes.refused", tags, m, SessionMetrics::getAttributesRefused);
+        counter(r, "unisession.write.conflicts", tags, m, SessionMetrics::getWriteConflicts);
         counter(r, "unisession.near_cache.requests", tags.and("result", "hit"), m, SessionMetrics::getNearCacheHits);
         counter(r, "unisession.near_cache.requests", tags.and("result", "miss"), m,
                 SessionMetrics::getNearCacheMisses);

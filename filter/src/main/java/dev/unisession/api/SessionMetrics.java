@@ -42,6 +42,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private final LongAdder fingerprintMismatches = new LongAdder();
     private final LongAdder limitEvictions = new LongAdder();
     private final LongAdder attributesRefused = new LongAdder();
+    private final LongAdder writeConflicts = new LongAdder();
     private final Map<String, LongAdder> rejectedByReason = new ConcurrentHashMap<>();
     /** Requests answered 503 (or changes lost after the commit) because the store failed, by operation. */
     private final Map<String, LongAdder> storeUnavailable = new ConcurrentHashMap<>();
@@ -139,6 +140,9 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             case ATTRIBUTE_REFUSED:
                 attributesRefused.increment();
                 break;
+            case WRITE_CONFLICT:
+                writeConflicts.increment();
+                break;
             case STORE_UNAVAILABLE: {
                 String d = String.valueOf(e.detail());
                 int space = d.indexOf(' ');
@@ -159,6 +163,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     @Override public long getFingerprintMismatches() { return fingerprintMismatches.sum(); }
     @Override public long getLimitEvictions() { return limitEvictions.sum(); }
     @Override public long getAttributesRefused() { return attributesRefused.sum(); }
+    @Override public long getWriteConflicts() { return writeConflicts.sum(); }
     @Override public long getNearCacheHits() { return nearCacheHits.getAsLong(); }
     @Override public long getNearCacheMisses() { return nearCacheMisses.getAsLong(); }
     @Override public long getWriteBehindBacklog() { return backlog.getAsLong(); }

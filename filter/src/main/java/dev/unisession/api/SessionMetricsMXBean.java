@@ -32,6 +32,9 @@ public interface SessionMetricsMXBean {
 
     long getAttributesRefused();
 
+    /** Changes refused (answered 409) because another request had changed an attribute they read and changed. */
+    long getWriteConflicts();
+
     /** Near-cache hits and misses; 0 without a near cache. */
     long getNearCacheHits();
 

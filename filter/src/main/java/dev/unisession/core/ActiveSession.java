@@ -45,6 +45,11 @@ public final class ActiveSession {
     private final Map<String, Object> objects = new HashMap<>();
     /** Bytes produced by setAttribute during this request (reused at commit for immutable values). */
     private final Map<String, byte[]> setBytes = new HashMap<>();
+    /**
+     * Names the application read through {@link #getAttribute} (present or not): a change to one of them is built on
+     * what was read, and stands only if nobody changed it meanwhile (see {@link SessionDelta#expected()}).
+     */
+    private Set<String> read;
     /** Told when values are read back from the store and about to be written to it. */
     public interface ValueHooks {
         ValueHooks NONE = new ValueHooks() {
@@ -188,7 +193,12 @@ public final class ActiveSession {
 
     /** The value, decoded on first access; null if absent or unreadable (logged once). */
     public synchronized Object getAttribute(String name) {
-        return SessionRecord.isReserved(name) ? null : value(name);
+        if (SessionRecord.isReserved(name)) return null;
+        if (persisted && !setBytes.containsKey(name)) { // a value this request set is not a read of the store
+            if (read == null) read = new HashSet<>(4);
+            read.add(name);
+        }
+        return value(name);
     }
 
     private Object value(String name) {
@@ -322,8 +332,17 @@ public final class ActiveSession {
             state.keySet().removeAll(removed);
             state.putAll(changed);
         }
-        return new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds, principal,
-                context, fingerprint, metadataChanged, changed, removed).withState(state);
+        SessionDelta delta = new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds,
+                principal, context, fingerprint, metadataChanged, changed, removed).withState(state);
+        if (read == null || !persisted) return delta;
+        Map<String, byte[]> expected = null;
+        for (String name : read) {
+            if (!changed.containsKey(name) && !removed.contains(name)) continue;
+            if (expected == null) expected = new HashMap<>(4);
+            byte[] was = stored.get(name);
+            expected.put(name, was == null ? SessionDelta.ABSENT : was);
+        }
+        return expected == null ? delta : delta.expecting(expected);
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */

@@ -30,6 +30,14 @@ public final class SessionDelta {
     private final Set<String> removed;
     /** Every attribute the session has after this delta, when the delta's maker knew them all; else null. */
     private final Map<String, byte[]> state;
+    /**
+     * The attributes the request read and then changed or removed, each with the bytes it read ({@link #ABSENT}: it
+     * read none): the change stands only if they are still the stored ones (see {@link #expected()}).
+     */
+    private final Map<String, byte[]> expected;
+
+    /** In {@link #expected()}: the request found no such attribute. */
+    public static final byte[] ABSENT = new byte[0];
 
     public SessionDelta(String id, boolean created, long baseVersion, long createdAt, long lastAccessedAt,
                         int maxInactiveSeconds, String principal, String context, String fingerprint,
@@ -47,9 +55,10 @@ public final class SessionDelta {
         this.changed = FrozenAttributes.of(changed);
         this.removed = removed.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(removed));
         this.state = null;
+        this.expected = Map.of();
     }
 
-    private SessionDelta(SessionDelta d, Map<String, byte[]> state) {
+    private SessionDelta(SessionDelta d, Map<String, byte[]> state, Map<String, byte[]> expected) {
         this.id = d.id;
         this.created = d.created;
         this.baseVersion = d.baseVersion;
@@ -63,6 +72,7 @@ public final class SessionDelta {
         this.changed = d.changed;
         this.removed = d.removed;
         this.state = state == null ? null : FrozenAttributes.of(state);
+        this.expected = expected.isEmpty() ? Map.of() : FrozenAttributes.of(expected);
     }
 
     /**
@@ -71,8 +81,26 @@ public final class SessionDelta {
      * session's whole record at that version without reading it back: see {@link #after(long)}.
      */
     public SessionDelta withState(Map<String, byte[]> attributes) {
-        return new SessionDelta(this, attributes);
+        return new SessionDelta(this, attributes, expected);
     }
+
+    /**
+     * This delta, standing only if each of these attributes still has the bytes the request read (name to bytes,
+     * {@link #ABSENT} for one it found missing): see {@link #expected()}.
+     */
+    public SessionDelta expecting(Map<String, byte[]> read) {
+        return new SessionDelta(this, state, read);
+    }
+
+    /**
+     * What the request built its change on: the attributes it read (through {@code getAttribute}) and then changed or
+     * removed, each with the bytes it read ({@link #ABSENT}: none). A store refuses the delta
+     * ({@link SessionRecord#conflicts}) when its record is no longer at {@link #baseVersion()} and one of them has
+     * other bytes now: another request changed what this one read (a second tab, or a request a balancer gave up on
+     * and sent elsewhere while the first node still ran it), and storing this change would silently undo that one.
+     * Attributes only set (not read first) are not checked: the last writer wins for them, as in any session.
+     */
+    public Map<String, byte[]> expected() { return expected; }
 
     /**
      * The session's whole record once this delta has been stored as {@code version}, or null when that is not

@@ -75,6 +75,20 @@ public final class SessionRecord {
         return now >= expiresAt();
     }
 
+    /**
+     * True when this record refuses the delta: the record moved on from the delta's base version and an attribute the
+     * delta's request read and changed has other bytes now (see {@link SessionDelta#expected()}).
+     */
+    public boolean conflicts(SessionDelta delta) {
+        if (delta.expected().isEmpty() || version == delta.baseVersion()) return false;
+        for (Map.Entry<String, byte[]> e : delta.expected().entrySet()) {
+            byte[] now = attributes.get(e.getKey());
+            boolean readAbsent = e.getValue().length == 0;
+            if (readAbsent ? now != null : !java.util.Arrays.equals(now, e.getValue())) return true;
+        }
+        return false;
+    }
+
     /** This record with the delta applied and the version incremented. */
     public SessionRecord apply(SessionDelta delta) {
         Map<String, byte[]> attrs = attributes;

@@ -14,7 +14,12 @@ public record AuditEvent(Type type, Instant at, String sessionId, String princip
         CREATED, ADOPTED, AUTHENTICATED, TOKEN_REJECTED, FINGERPRINT_MISMATCH, INVALIDATED, EXPIRED,
         LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED, EXPORTED, ERASED, CONTEXT_SWITCHED, VALIDATION_FAILED,
         /** A request was answered 503 (or, after its response committed, lost its changes): the store failed. */
-        STORE_UNAVAILABLE
+        STORE_UNAVAILABLE,
+        /**
+         * A request's change was refused (409): another request had changed an attribute it read and then changed
+         * (a second tab, or a request a balancer gave up on that its first node ran late).
+         */
+        WRITE_CONFLICT
     }
 
     @Override

@@ -332,7 +332,32 @@ public final class JpaStore implements SessionStore {
     @Override
     public long save(SessionDelta delta) {
         checkNames(delta);
-        return inTransaction(em -> apply(em, delta));
+        long v = inTransaction(em -> {
+            if (!delta.created() && !delta.expected().isEmpty()) {
+                SessionRow row = em.find(SessionRow.class, delta.id(), LockModeType.PESSIMISTIC_WRITE);
+                if (row == null) return 0L;
+                if (row.version != delta.baseVersion() && changedMeanwhile(em, delta)) {
+                    em.getTransaction().setRollbackOnly();
+                    return REFUSED;
+                }
+            }
+            return apply(em, delta);
+        });
+        if (v == REFUSED) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
+        return v;
+    }
+
+    /** {@link #save}'s answer inside its transaction for a delta built on a stale read (nothing written). */
+    private static final long REFUSED = -3;
+
+    /** True when an attribute the delta's request read has other bytes in the database now. */
+    private static boolean changedMeanwhile(EntityManager em, SessionDelta d) {
+        for (Map.Entry<String, byte[]> e : d.expected().entrySet()) {
+            AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
+            boolean readAbsent = e.getValue().length == 0;
+            if (readAbsent ? a != null : a == null || !java.util.Arrays.equals(a.data, e.getValue())) return true;
+        }
+        return false;
     }
 
     /**

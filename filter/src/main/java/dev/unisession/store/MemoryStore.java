@@ -51,11 +51,14 @@ public final class MemoryStore implements SessionStore {
             return record.version();
         }
         SessionRecord[] before = new SessionRecord[1];
+        boolean[] refused = new boolean[1];
         SessionRecord after = sessions.computeIfPresent(delta.id(), (id, old) -> {
             before[0] = old;
-            return old.apply(delta);
+            refused[0] = old.conflicts(delta);
+            return refused[0] ? old : old.apply(delta);
         });
         if (after == null) return 0;
+        if (refused[0]) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
         index(before[0], after);
         return after.version();
     }

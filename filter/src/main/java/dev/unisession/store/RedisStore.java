@@ -91,7 +91,9 @@ public final class RedisStore implements SessionStore {
      * principal's set. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), operation id, epoch, n, index
      * ('' = the caller updates the indexes and publishes itself, as in a Redis Cluster where they live on other
      * slots; '0' = the session never expires; else its expiry score), the session id, the change channel, the change
-     * message, then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent (it is
+     * message, the delta's base version, g, then g field/digest pairs (the attributes the write is built on: each
+     * must still hold the bytes whose SHA-1 is given, '' for none, unless the hash is still at the base version;
+     * else -3 and nothing is written), then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent (it is
      * deleted first); one from a later epoch is not written (-2: this node is behind). Returns the new version when
      * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago. The
      * operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply was
@@ -110,8 +112,16 @@ public final class RedisStore implements SessionStore {
             "end",
             "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
             "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
+            "local g = tonumber(ARGV[11])",
+            "local i = 12",
+            "if g > 0 and (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[10] then",
+            "  for j = i, i + 2 * g - 1, 2 do",
+            "    local now = redis.call('HGET', KEYS[1], ARGV[j])",
+            "    if (now and redis.sha1hex(now) ~= ARGV[j + 1]) or (not now and ARGV[j + 1] ~= '') then return -3 end",
+            "  end",
+            "end",
+            "i = i + 2 * g",
             "local n = tonumber(ARGV[5])",
-            "local i = 10",
             "if n > 0 then",
             "  local kv = {}",
             "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
@@ -709,7 +719,7 @@ public final class RedisStore implements SessionStore {
             List<Object> keys = indexPrincipal
                     ? List.of(key, tombstoneKey(d.id()), expiryKey, principalKey(d.principal()))
                     : List.of(key, tombstoneKey(d.id()), expiryKey);
-            Object[] args = writeArgs(d.id(), d.created(), expires, operation, true, set, del);
+            Object[] args = writeArgs(d.id(), d.created(), expires, operation, true, guard(d), set, del);
             // Resendable: the script recognises its own operation id.
             v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
                     RScript.Mode.READ_WRITE, WRITE, RScript.ReturnType.LONG, keys, args));
@@ -718,7 +728,7 @@ public final class RedisStore implements SessionStore {
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
             execute("save", true, batch -> {
                 applied.clear();
-                applied.add(writeHash(batch, d.id(), d.created(), expires, operation, set, del));
+                applied.add(writeHash(batch, d.id(), d.created(), expires, operation, guard(d), set, del));
                 if (expires == Long.MAX_VALUE) {
                     batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
                 } else {
@@ -729,6 +739,7 @@ public final class RedisStore implements SessionStore {
             });
             v = applied.get(0).toCompletableFuture().join();
         }
+        if (v == -3) throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
         if (v == -2) {
             throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
                     + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
@@ -755,17 +766,45 @@ public final class RedisStore implements SessionStore {
 
     /** {@link #WRITE} without its index updates, queued in a batch that makes them. */
     private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, String operation,
-                                    List<Object> set, List<Object> del) {
+                                    List<Object> guard, List<Object> set, List<Object> del) {
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
                 RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)),
-                writeArgs(id, create, expiresAt, operation, false, set, del));
+                writeArgs(id, create, expiresAt, operation, false, guard, set, del));
     }
 
-    /** {@link #WRITE}'s ARGV; {@code index}: the script updates the indexes and publishes the change. */
+    /** {@link #WRITE}'s guard arguments for a write that is built on no read: nothing to check. */
+    private static final List<Object> NO_GUARD = List.of(utf8("0"), utf8("0"));
+
+    /**
+     * {@link #WRITE}'s guard arguments for a delta: its base version, then each attribute it expects
+     * ({@link SessionDelta#expected()}) with the SHA-1 of the bytes it read (hex, as Lua's {@code redis.sha1hex}).
+     */
+    static List<Object> guard(SessionDelta d) {
+        if (d.expected().isEmpty()) return NO_GUARD;
+        List<Object> out = new ArrayList<>(2 + 2 * d.expected().size());
+        out.add(utf8(Long.toString(d.baseVersion())));
+        out.add(utf8(Integer.toString(d.expected().size())));
+        java.security.MessageDigest sha1;
+        try {
+            sha1 = java.security.MessageDigest.getInstance("SHA-1");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
+        }
+        d.expected().forEach((name, bytes) -> {
+            out.add(utf8(ATTRIBUTE + name));
+            out.add(utf8(bytes.length == 0 ? "" : java.util.HexFormat.of().formatHex(sha1.digest(bytes))));
+        });
+        return out;
+    }
+
+    /**
+     * {@link #WRITE}'s ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
+     * see {@link #guard}.
+     */
     private Object[] writeArgs(String id, boolean create, long expiresAt, String operation, boolean index,
-                               List<Object> set, List<Object> del) {
-        Object[] args = new Object[9 + set.size() + del.size()];
+                               List<Object> guard, List<Object> set, List<Object> del) {
+        Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
         args[0] = utf8(create ? "c" : "u");
         args[1] = utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS));
         args[2] = utf8(operation);
@@ -776,6 +815,7 @@ public final class RedisStore implements SessionStore {
         args[7] = utf8(index ? channel : "");
         args[8] = utf8(index ? changeMessage(id) : "");
         int i = 9;
+        for (Object o : guard) args[i++] = o;
         for (Object o : set) args[i++] = o;
         for (Object o : del) args[i++] = o;
         return args;
@@ -806,7 +846,7 @@ public final class RedisStore implements SessionStore {
         List<RFuture<Long>> applied = new ArrayList<>(1);
         execute("changeId", true, batch -> {
             applied.clear();
-            applied.add(writeHash(batch, newId, true, expires, operation, set, List.of()));
+            applied.add(writeHash(batch, newId, true, expires, operation, NO_GUARD, set, List.of()));
             var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
             expiry.removeAsync(oldId);
             if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);

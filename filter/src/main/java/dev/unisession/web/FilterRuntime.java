@@ -117,6 +117,13 @@ final class FilterRuntime {
      */
     void storeUnavailable(String operation, String sessionId, dev.unisession.store.StoreUnavailableException e,
                           HttpServletRequest request) {
+        if (e.kind() == dev.unisession.store.StoreUnavailableException.Kind.CONFLICT) {
+            // Not a store failure: the store answered and refused a change built on a stale read (the request gets
+            // 409). Audited and counted (unisession.write.conflicts); logged only at DEBUG, as concurrent requests are.
+            audit(AuditEvent.Type.WRITE_CONFLICT, sessionId, null, operation, request);
+            LOG.log(System.Logger.Level.DEBUG, "Session change refused ({0}): {1}", operation, e.getMessage());
+            return;
+        }
         audit(AuditEvent.Type.STORE_UNAVAILABLE, sessionId, null, operation + " " + e.kind(), request);
         // At most one line per second: a node cut off from its store fails thousands of requests a second, each
         // already audited and counted (unisession.store.unavailable).

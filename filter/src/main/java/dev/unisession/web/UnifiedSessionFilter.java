@@ -330,7 +330,7 @@ public class UnifiedSessionFilter implements Filter {
             if (failure != null) state.failed("request", null, failure);
         }
         if (failure != null && !response.isCommitted()) {
-            unavailable(response);
+            unavailable(response, failure);
             return;
         }
         if (thrown instanceof IOException) throw (IOException) thrown;
@@ -342,15 +342,20 @@ public class UnifiedSessionFilter implements Filter {
     /**
      * The answer to a request whose session could not be loaded or whose changes could not be saved: 503 with
      * {@code Retry-After}, nothing of the application's response (its output, headers and cookies, including a new
-     * session's cookie), and no change to the client's cookies.
+     * session's cookie), and no change to the client's cookies. A change the store refused because another request
+     * changed what this one read ({@link StoreUnavailableException.Kind#CONFLICT}) is answered 409 the same way: the
+     * store is fine, and sending the request again (to any node) runs it on the current session.
      */
-    static void unavailable(HttpServletResponse response) throws IOException {
+    static void unavailable(HttpServletResponse response, StoreUnavailableException failure) throws IOException {
+        boolean conflict = failure.kind() == StoreUnavailableException.Kind.CONFLICT;
         response.reset();
-        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+        response.setStatus(conflict ? HttpServletResponse.SC_CONFLICT : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        if (!conflict) response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("text/plain;charset=UTF-8");
-        byte[] body = "The session store is unavailable. Please retry in a moment.\n"
+        byte[] body = (conflict ? "This session was changed by another request meanwhile; this request's change was "
+                + "not saved. Please reload and try again.\n"
+                : "The session store is unavailable. Please retry in a moment.\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         try {

@@ -158,6 +158,66 @@ public abstract class SessionStoreContract {
         assertEquals(100, store.load(id).attributes().size());
     }
 
+    /**
+     * A change built on what the request read stands only if nobody changed that meanwhile: the classic lost update
+     * (two requests read the cart, each adds an item, the later write drops the earlier item) is refused instead, and
+     * the refused request learns it (a conflict, answered 409). Writes not built on a read of what they change (a
+     * blind set, a change to another attribute than the one read) and writes on a current base go through.
+     */
+    @Test
+    void aChangeBuiltOnAStaleReadIsRefusedAndNothingIsLost() {
+        AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
+        String id = id();
+        store.save(create(id, null, 600, Map.of("cart", codec.encode("cart", new ArrayList<>(List.of("apple"))),
+                "note", codec.encode("note", "n0"))));
+        ActiveSession first = ActiveSession.of(codec, store.load(id), now[0]);
+        ActiveSession late = ActiveSession.of(codec, store.load(id), now[0]);
+        ActiveSession blind = ActiveSession.of(codec, store.load(id), now[0]);
+        ActiveSession other = ActiveSession.of(codec, store.load(id), now[0]);
+        ActiveSession coupon = ActiveSession.of(codec, store.load(id), now[0]);
+        ActiveSession coupon2 = ActiveSession.of(codec, store.load(id), now[0]);
+
+        addTo(first, "pear");
+        assertEquals(2, store.save(first.delta()));
+        addTo(late, "plum"); // read at version 1, before "pear" was stored
+        StoreUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                StoreUnavailableException.class, () -> store.save(late.delta()));
+        assertEquals(StoreUnavailableException.Kind.CONFLICT, refused.kind());
+        assertEquals(List.of("apple", "pear"), cart(codec, id), "the refused change left the stored cart alone");
+        assertEquals(2, store.load(id).version(), "a refused change is no write");
+
+        blind.setAttribute("cart", new ArrayList<>(List.of("fig"))); // set without reading: the last writer wins
+        assertEquals(3, store.save(blind.delta()));
+        assertEquals(List.of("fig"), cart(codec, id));
+        other.getAttribute("cart"); // read one attribute, change another: not built on the read
+        other.setAttribute("note", "n1");
+        assertEquals(4, store.save(other.delta()));
+
+        ActiveSession current = ActiveSession.of(codec, store.load(id), now[0]);
+        addTo(current, "kiwi"); // read at the current version: nothing to check
+        assertEquals(5, store.save(current.delta()));
+        assertEquals(List.of("fig", "kiwi"), cart(codec, id));
+
+        // Read as missing, then set: a second such change after the first is refused too.
+        assertNull(coupon.getAttribute("coupon"));
+        coupon.setAttribute("coupon", "A");
+        assertEquals(6, store.save(coupon.delta()));
+        assertNull(coupon2.getAttribute("coupon"));
+        coupon2.setAttribute("coupon", "B");
+        assertEquals(StoreUnavailableException.Kind.CONFLICT, org.junit.jupiter.api.Assertions.assertThrows(
+                StoreUnavailableException.class, () -> store.save(coupon2.delta())).kind());
+        assertEquals("A", codec.decode(store.load(id).attributes().get("coupon")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addTo(ActiveSession s, String item) {
+        ((List<String>) s.getAttribute("cart")).add(item); // changed in place, as applications do
+    }
+
+    private List<?> cart(AttributeCodec codec, String id) {
+        return (List<?>) codec.decode(store.load(id).attributes().get("cart"));
+    }
+
     @Test
     void writesNeverResurrectAnEndedSession() {
         String id = id();
