@@ -146,6 +146,33 @@ abstract class RedisSuite {
                 "the in-flight write did not bring the session back (only its tombstone is left)");
     }
 
+    // 3b
+    /**
+     * A request that read the list, overtaken by another on the other node that adds to it (as when a balancer gives
+     * up on a slow node and sends the request elsewhere while the first still runs it): the late one's change is
+     * refused (409, nothing stored) instead of storing its copy of the list over the other's item.
+     */
+    @Test
+    void aLateChangeBuiltOnAStaleReadIsRefusedAndTheOtherNodesItemStays() throws Exception {
+        String url = Services.redisUrl();
+        RunningServer one = node(url);
+        RunningServer two = node(url);
+        Client.Reply created = new Client().get(one.uri("/s?op=list-add&name=l&value=x"));
+        String cookie = cookieOf(created);
+        CompletableFuture<Client.Reply> late = CompletableFuture.supplyAsync(
+                () -> Client.getWithCookie(two.uri("/s?op=slow-list-add&name=l&value=late&ms=1500"), cookie));
+        Thread.sleep(500); // the slow request has read the list on node two
+        assertEquals(200, Client.getWithCookie(one.uri("/s?op=list-add&name=l&value=y"), cookie).status());
+        Client.Reply refused = late.get();
+        assertEquals(409, refused.status(), refused.body());
+        assertFalse(refused.body().contains("added="), "the application's output is not sent: " + refused.body());
+        assertTrue(refused.setCookies().isEmpty(), "no cookie set or cleared: " + refused.setCookies());
+        for (RunningServer n : List.of(one, two)) {
+            assertEquals("[x, y]", Client.getWithCookie(n.uri("/s?op=get&name=l"), cookie).value("value"),
+                    "the other node's item stays, the refused one is not stored");
+        }
+    }
+
     // 4
     @Test
     void expiryFiresSessionDestroyedExactlyOnceAcrossThreeNodes() throws Exception {

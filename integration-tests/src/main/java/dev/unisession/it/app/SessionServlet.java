@@ -56,6 +56,18 @@ public class SessionServlet extends HttpServlet {
                 }
                 break;
             }
+            case "slow-list-add": { // list-add that reads, waits ms, then adds (a request another one overtakes)
+                HttpSession s = req.getSession();
+                List<String> list = (List<String>) s.getAttribute(name);
+                try {
+                    Thread.sleep(Long.parseLong(req.getParameter("ms")));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                list.add(value); // in place
+                out.add("added=" + value);
+                break;
+            }
             case "cart-add": {
                 HttpSession s = req.getSession();
                 Cart cart = (Cart) s.getAttribute("cart");
