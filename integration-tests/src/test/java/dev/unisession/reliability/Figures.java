@@ -24,6 +24,13 @@ final class Figures {
      * that came after SIGTERM, before the application ran (nothing of the session was touched); retried elsewhere.
      */
     static final String DRAINING = "503 draining, retried";
+    /**
+     * 409 for a shopper who earlier gave up on a request to a node that was going down or starting (no answer): that
+     * node ran it late, and its change landed between this request's read and write, so unisession refused this one
+     * (it would have undone the other). Nothing is lost: the shopper's add was not acknowledged, and the late one's
+     * item is in the cart. A 409 for a shopper who never gave up on a request is a failure (kind "409").
+     */
+    static final String LATE_DUPLICATE = "409 after the shopper's own abandoned request";
     /** No response (timeout, reset) from a node that was up: what a balancer shows as a 502/504. */
     static final String NO_RESPONSE = "no response from a live node";
     /** 503 with {@code Retry-After}: the filter's answer when the store failed (session not loaded or not saved). */
@@ -83,7 +90,8 @@ final class Figures {
     }
 
     /** The failure kind of an answer in this scenario ({@link #kind}, with the cut-off nodes' store 503s apart). */
-    private String classify(Shopper.Call c) {
+    private String classify(Shopper.Call c, boolean afterAbandoned) {
+        if (c.status() == 409 && afterAbandoned) return LATE_DUPLICATE;
         String kind = kind(c);
         return STORE_UNAVAILABLE.equals(kind) && cutOff.contains(c.node()) ? STORE_UNAVAILABLE_CUT_OFF : kind;
     }
@@ -98,10 +106,15 @@ final class Figures {
     }
 
     synchronized void count(Shopper.Call c) {
+        count(c, false);
+    }
+
+    /** As {@link #count(Shopper.Call)}, for a shopper who gave up on an earlier request (see {@link #LATE_DUPLICATE}). */
+    synchronized void count(Shopper.Call c, boolean afterAbandoned) {
         requests++;
         micros.add(c.micros());
         sentAt.add(c.sentAt());
-        String kind = classify(c);
+        String kind = classify(c, afterAbandoned);
         if (kind == null) return;
         failures.merge(kind, 1, Integer::sum);
         if (!allowed.containsKey(kind) && (c.status() >= 500 || c.status() == 0)) {
@@ -139,7 +152,7 @@ final class Figures {
 
     /** An operation that no node answered, every node tried being down, draining or failing. */
     synchronized void unanswered(Shopper.Call last) {
-        if (unanswered++ < 3) notes.add("no node answered, last: " + classify(last) + " from " + last.node());
+        if (unanswered++ < 3) notes.add("no node answered, last: " + classify(last, false) + " from " + last.node());
     }
 
     synchronized void checked() {

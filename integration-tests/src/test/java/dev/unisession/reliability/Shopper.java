@@ -24,6 +24,8 @@ final class Shopper {
     private final java.util.Map<String, String> cookies = new java.util.TreeMap<>();
     /** Items acknowledged so far. */
     int acknowledged;
+    /** Requests this shopper gave up on (no answer) from a node going down or starting: the node may run them late. */
+    volatile int abandoned;
     /** Set once a page of this shopper's sent it to log in: its session was lost (even if it came back later). */
     boolean lost;
     /** Each acknowledged add: the node that acknowledged it and when (in the order acknowledged). */
@@ -73,6 +75,7 @@ final class Shopper {
         int downsBefore = on.downs();
         Call c = send(b);
         boolean down = !upBefore || !on.up() || on.downs() != downsBefore;
+        if (c.status() == 0 && down) abandoned++;
         return new Call(c.status(), c.micros(), c.body(), c.location(), c.retryAfter(), on.name, down, c.sentAt());
     }
 

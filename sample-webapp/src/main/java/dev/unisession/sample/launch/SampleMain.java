@@ -118,6 +118,11 @@ public final class SampleMain {
         graceful.setHandler(app);
         server.setHandler(graceful);
         server.setStopTimeout(10_000);
+        // The port opens once the application is ready: opened early (Jetty's default), a starting node queues the
+        // connections a balancer sends it, and runs those requests when it is up, long after the balancer gave up on
+        // them and sent them elsewhere (a late duplicate; unisession refuses its change with 409 if the session has
+        // moved on, but a closed port is simpler for everyone: refused at once, tried on the next node).
+        server.setOpenEarly(false);
         server.setStopAtShutdown(true);
         server.start();
         if (!app.isAvailable()) {
