@@ -175,6 +175,11 @@ class SpringBootAppTest {
         assertTrue(unisession.startsWith("\"unisession\":{\"details\":{\"status\":\"UP\",\"store\":\"redis\""),
                 health.body());
         assertTrue(unisession.contains("\"tiers\":[{\"name\":\"near-cache\""), health.body());
+
+        // the meters on the application's MeterRegistry (both logins were on the second instance)
+        io.micrometer.core.instrument.MeterRegistry registry = apps.get(1)
+                .getBean(io.micrometer.core.instrument.MeterRegistry.class);
+        assertEquals(2.0, registry.get("unisession.sessions.authenticated").functionCounter().count());
     }
 
     /** Without the auto-configuration the jar's initializer never runs: the container's own sessions. */
