@@ -62,6 +62,31 @@ class UnisessionAutoConfigurationTest {
         assertEquals(Map.of(), p);
     }
 
+    /** The README's application.yaml binds to valid settings. */
+    @Test
+    void theReadmesApplicationYamlIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String section = readme.substring(readme.indexOf("## Spring Boot"));
+        String yaml = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```", section.indexOf("```yaml\n") + 8));
+        StandardEnvironment env = environment(Map.of(), Map.of());
+        for (var source : new org.springframework.boot.env.YamlPropertySourceLoader().load("application.yaml",
+                new org.springframework.core.io.ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))) {
+            env.getPropertySources().addLast(source);
+        }
+        Map<String, String> p = UnisessionAutoConfiguration.settings(env);
+        assertEquals("redis", p.get("unisession.store"));
+        assertEquals("shop:", p.get("unisession.redis.prefix"));
+        assertEquals("lax", p.get("unisession.cookie.same-site"));
+        assertEquals("/etc/unisession/keys", p.get("unisession.token.keys-file"));
+        Map<String, String> checked = new java.util.HashMap<>(p);
+        checked.remove("unisession.token.keys-file"); // a file of this machine's is not there
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        checked.put("unisession.token.keys", "k1:" + java.util.Base64.getEncoder().encodeToString(secret));
+        UnisessionConfig c = UnisessionConfig.from(List.of(Source.of("init-param", checked)));
+        assertEquals(java.time.Duration.ofMinutes(30), c.sessionTimeout());
+    }
+
     @Test
     void theMetadataNamesEveryKey() throws Exception {
         String json;
