@@ -27,13 +27,20 @@ import java.util.function.Function;
  *   <li>the environment variable {@code UNISESSION_<NAME>} (upper case, {@code .} and {@code -} become {@code _}),</li>
  *   <li>{@code unisession.properties} on the webapp's class path.</li>
  * </ol>
- * Unknown {@code unisession.*} keys in any source, and bad values, fail start-up with an exception naming the key
- * and the source. The object is immutable once built; {@link #toString()} masks secrets.
+ * Unknown {@code unisession.*} keys in the init-params, the system properties and {@code unisession.properties}, and
+ * bad values from any source, fail start-up with an exception naming the key and the source. An environment variable
+ * {@code UNISESSION_*} that is no key ({@code UNISESSION_HOME} in a container image) is ignored, with one warning per
+ * name in this class loader's life. The object is immutable once built; {@link #toString()} masks secrets.
  */
 public final class UnisessionConfig {
 
     public static final String PREFIX = "unisession.";
     public static final String PROPERTIES_FILE = "unisession.properties";
+
+    private static final System.Logger LOG = System.getLogger(UnisessionConfig.class.getName());
+
+    /** The environment variables already warned about (the initializer and the filter both read the settings). */
+    private static final Set<String> IGNORED_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Where sessions are kept. */
     public enum StoreType {
@@ -171,6 +178,13 @@ public final class UnisessionConfig {
         /** The key a raw name stands for, or null if it is unknown. */
         default Key keyFor(String name) { return Key.byName(name); }
 
+        /**
+         * Whether a name that is no key stops start-up. Init-params, system properties and
+         * {@code unisession.properties} are written for this library, so a name there that is no key is a mistake;
+         * the environment is shared with everything else on the host ({@code UNISESSION_HOME} in an image).
+         */
+        default boolean strict() { return true; }
+
         static Source of(String description, Map<String, String> map) {
             Map<String, String> copy = Map.copyOf(map);
             return new Source() {
@@ -188,6 +202,7 @@ public final class UnisessionConfig {
                 public Set<String> names() { return plain.names(); }
                 public String get(String name) { return plain.get(name); }
                 public Key keyFor(String name) { return Key.byEnvName(name); }
+                public boolean strict() { return false; }
             };
         }
     }
@@ -385,9 +400,14 @@ public final class UnisessionConfig {
     public static UnisessionConfig from(List<Source> sources) {
         Map<Key, String> raw = new LinkedHashMap<>();
         Map<Key, String> origin = new LinkedHashMap<>();
+        List<String> ignored = new ArrayList<>();
         for (Source source : sources) {
             for (String name : source.names()) {
                 Key key = source.keyFor(name);
+                if (key == null && !source.strict()) {
+                    if (IGNORED_WARNED.add(name)) ignored.add(name);
+                    continue;
+                }
                 if (key == null) {
                     throw new IllegalArgumentException("Unknown unisession setting '" + name + "' (from "
                             + source.describe() + "); known keys: " + knownKeys());
@@ -398,6 +418,11 @@ public final class UnisessionConfig {
                     origin.put(key, source.describe());
                 }
             }
+        }
+        if (!ignored.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "Ignoring " + ignored + " (environment variable, not a unisession "
+                    + "setting; a mistyped key is ignored too: the environment's keys are UNISESSION_ plus the key "
+                    + "in upper case, e.g. UNISESSION_COOKIE_NAME)");
         }
         for (Key key : Key.values()) {
             if (!raw.containsKey(key) && key.defaultValue != null) {

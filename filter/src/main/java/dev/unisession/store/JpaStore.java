@@ -70,9 +70,7 @@ public final class JpaStore implements SessionStore {
         // Named by class literal rather than left to EclipseLink's detection, whose table of platform class names is
         // a properties file that relocation in the drop-in -all jar cannot rewrite.
         if (platform != null) pc.property("eclipselink.target-database", platform);
-        if (cfg.jpaDataSource() != null) {
-            pc.nonJtaDataSource(cfg.jpaDataSource());
-        } else {
+        if (cfg.jpaDataSource() == null) {
             pc.property(PersistenceConfiguration.JDBC_URL, cfg.jpaUrl());
             if (cfg.jpaUser() != null) pc.property(PersistenceConfiguration.JDBC_USER, cfg.jpaUser());
             if (cfg.jpaPassword() != null) pc.property(PersistenceConfiguration.JDBC_PASSWORD, cfg.jpaPassword());
@@ -88,6 +86,15 @@ public final class JpaStore implements SessionStore {
                     .property("eclipselink.connection-pool.read.wait", "2000");
         }
         try {
+            if (cfg.jpaDataSource() != null) {
+                // Looked up here, with the application's naming context (the thread starting it), and handed over
+                // as the object: the platform comes from the database it reaches, as it cannot from EclipseLink's
+                // detection in the -all jar (see above).
+                javax.sql.DataSource ds = dataSource(cfg.jpaDataSource());
+                String detected = platformOf(ds);
+                if (detected != null) pc.property("eclipselink.target-database", detected);
+                pc.property("jakarta.persistence.nonJtaDataSource", ds);
+            }
             EntityManagerFactory emf = new PersistenceProvider().createEntityManagerFactory(pc);
             try {
                 emf.createEntityManager().close(); // connect now: bad settings fail start-up
@@ -170,6 +177,36 @@ public final class JpaStore implements SessionStore {
             if (!sql.isBlank()) out.add(sql.strip());
         }
         return out;
+    }
+
+    /** The DataSource bound at a JNDI name (java:comp/env/jdbc/x), as the server provides it. */
+    private static javax.sql.DataSource dataSource(String name) {
+        Object found;
+        try {
+            found = new javax.naming.InitialContext().lookup(name);
+        } catch (javax.naming.NamingException e) {
+            throw new PersistenceException("no DataSource at JNDI name " + name + " (" + e + "); the server "
+                    + "declares it (Tomcat: <Resource> in context.xml; Jetty: jetty-env.xml and the plus module)", e);
+        }
+        if (found instanceof javax.sql.DataSource ds) return ds;
+        throw new PersistenceException("JNDI name " + name + " holds a " + (found == null ? "null"
+                : found.getClass().getName()) + ", not a javax.sql.DataSource");
+    }
+
+    /** The EclipseLink platform of the database a DataSource reaches (one connection, closed again); null: detect. */
+    private static String platformOf(javax.sql.DataSource ds) {
+        try (java.sql.Connection c = ds.getConnection()) {
+            String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            return product.contains("postgres") ? org.eclipse.persistence.platform.database.PostgreSQLPlatform.class
+                    .getName() : product.contains("mariadb")
+                    ? org.eclipse.persistence.platform.database.MariaDBPlatform.class.getName()
+                    : product.contains("mysql")
+                    ? org.eclipse.persistence.platform.database.MySQLPlatform.class.getName()
+                    : product.equals("h2") ? org.eclipse.persistence.platform.database.H2Platform.class.getName()
+                    : null;
+        } catch (java.sql.SQLException e) {
+            throw new PersistenceException("Cannot connect through the DataSource: " + e.getMessage(), e);
+        }
     }
 
     /** The EclipseLink platform of the databases unisession ships DDL for, from the JDBC URL; null: detect. */

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 class UnisessionConfigTest {
 
@@ -73,12 +78,55 @@ class UnisessionConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> of(Map.of("unisession.cookie.nmae", "x")));
         assertTrue(e.getMessage().contains("unisession.cookie.nmae"), e.getMessage());
-        IllegalArgumentException env = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
-                List.of(Source.environment(Map.of("UNISESSION_COOKIE_NMAE", "x")))));
-        assertTrue(env.getMessage().contains("UNISESSION_COOKIE_NMAE"), env.getMessage());
+        IllegalArgumentException sys = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
+                List.of(Source.of("system property", Map.of("unisession.opts", "x")))));
+        assertTrue(sys.getMessage().contains("'unisession.opts' (from system property)"), sys.getMessage());
+        IllegalArgumentException file = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
+                List.of(Source.of("classpath unisession.properties", Map.of("unisession.home", "x")))));
+        assertTrue(file.getMessage().contains("'unisession.home'"), file.getMessage());
         IllegalArgumentException bare = assertThrows(IllegalArgumentException.class,
                 () -> of(Map.of("cookie.name", "x")));
         assertTrue(bare.getMessage().contains("'cookie.name'"), bare.getMessage());
+    }
+
+    /** The environment is shared with everything on the host: a UNISESSION_* name that is no key is warned of once. */
+    @Test
+    void anEnvironmentVariableThatIsNoKeyIsIgnoredWithOneWarning() {
+        Logger jul = Logger.getLogger(UnisessionConfig.class.getName());
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(capture);
+        try {
+            String name = "UNISESSION_OPTS_" + System.nanoTime();
+            for (int i = 0; i < 2; i++) { // the initializer and the filter both read the settings
+                UnisessionConfig c = UnisessionConfig.from(List.of(
+                        Source.of("init-param", Map.of()),
+                        Source.environment(Map.of(name, "x", "UNISESSION_COOKIE_NAME", "FROMENV"))));
+                assertEquals("FROMENV", c.cookieName(), "the variables that are keys still count");
+            }
+            List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).getMessage().contains(name), warnings.get(0).getMessage());
+        } finally {
+            jul.removeHandler(capture);
+        }
+        IllegalArgumentException init = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
+                List.of(Source.of("init-param", Map.of("unisession.opts", "x")),
+                        Source.environment(Map.of("UNISESSION_OPTS", "x")))));
+        assertTrue(init.getMessage().contains("'unisession.opts' (from init-param)"), init.getMessage());
     }
 
     @Test

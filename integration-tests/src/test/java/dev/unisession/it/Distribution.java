@@ -56,6 +56,11 @@ final class Distribution {
 
     /** A WAR directory with the plain servlets only (dev.unisession.it.plain), plus the given jars in WEB-INF/lib. */
     static Path plainWar(Path where, List<Path> libs) throws IOException {
+        return plainWar(where, libs, "");
+    }
+
+    /** As above, with {@code webXml} (elements such as a resource-ref) added to the web.xml. */
+    static Path plainWar(Path where, List<Path> libs, String webXml) throws IOException {
         Path war = Files.createDirectories(where);
         Path classes = Path.of(System.getProperty("it.unisession.webappClasses"));
         copyTree(classes.resolve("dev/unisession/it/plain"),
@@ -72,6 +77,7 @@ final class Distribution {
                 "    <servlet-class>dev.unisession.it.plain.DeploymentServlet</servlet-class></servlet>",
                 "  <servlet-mapping><servlet-name>deployment</servlet-name>",
                 "    <url-pattern>/deployment</url-pattern></servlet-mapping>",
+                webXml,
                 "</web-app>"));
         Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
         for (Path jar : libs) Files.copy(jar, lib.resolve(jar.getFileName()));
@@ -93,6 +99,7 @@ final class Distribution {
         final int port = freePort();
         final List<String> command;
         final Path base;
+        /** The server process's environment (more may be added before {@link #start()}). */
         final Map<String, String> env;
         final Path log;
         Process process;
@@ -157,21 +164,32 @@ final class Distribution {
     }
 
     /**
-     * Tomcat with a base of its own: the distribution's conf/, the WAR directory as webapps/app, the server JVM's
+     * Tomcat 11 with a base of its own: the distribution's conf/, the WAR directory as webapps/app, the server JVM's
      * options; with {@code sharedLib} the -all jar in lib/ and the filter in conf/web.xml.
      */
     static Server tomcat(Path webapp, boolean sharedLib, List<String> jvmOptions) throws Exception {
-        Path home = dir("it.unisession.tomcatDist");
+        return tomcat("it.unisession.tomcatDist", webapp, sharedLib, List.of(), jvmOptions, Map.of());
+    }
+
+    /**
+     * The Tomcat distribution at the path of system property {@code home}, with a base of its own: as above, plus
+     * {@code serverJars} in the base's lib/ (a JDBC driver) and {@code env} in the server's environment.
+     */
+    static Server tomcat(String home, Path webapp, boolean sharedLib, List<Path> serverJars, List<String> jvmOptions,
+            Map<String, String> env) throws Exception {
+        Path dist = dir(home);
         Path base = Files.createTempDirectory("catalina-base");
-        copyTree(home.resolve("conf"), Files.createDirectories(base.resolve("conf")));
+        copyTree(dist.resolve("conf"), Files.createDirectories(base.resolve("conf")));
         for (String d : List.of("logs", "temp", "work", "webapps", "lib")) Files.createDirectories(base.resolve(d));
         copyTree(webapp, base.resolve("webapps/app"));
-        Server s = new Server(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), base, Map.of(
-                "CATALINA_HOME", home.toString(), "CATALINA_BASE", base.toString(),
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putAll(Map.of("CATALINA_HOME", dist.toString(), "CATALINA_BASE", base.toString(),
                 "JAVA_HOME", System.getProperty("java.home"), "CATALINA_OPTS", String.join(" ", jvmOptions)));
+        Server s = new Server(List.of("sh", dist.resolve("bin/catalina.sh").toString(), "run"), base, all);
         Path serverXml = base.resolve("conf/server.xml");
         Files.writeString(serverXml, Files.readString(serverXml).replace("port=\"8080\"", "port=\"" + s.port + "\"")
                 .replace("port=\"8005\"", "port=\"-1\""));
+        for (Path jar : serverJars) Files.copy(jar, base.resolve("lib").resolve(jar.getFileName()));
         if (sharedLib) {
             Files.copy(AllJarTest.allJar(), base.resolve("lib/unisession-filter-all.jar"));
             Path webXml = base.resolve("conf/web.xml");
@@ -181,27 +199,40 @@ final class Distribution {
     }
 
     /**
-     * Jetty with a base of its own (http, ee10-deploy, ee10-annotations and the given extra modules), the WAR
-     * directory as webapps/app (or nothing when {@code webapp} is null), the server JVM's options and start.jar
-     * properties; with {@code sharedLib} the -all jar in an ee10 module and the filter in webdefault-ee10.xml.
+     * Jetty's ee10 environment with a base of its own (http, ee10-deploy, ee10-annotations), the WAR directory as
+     * webapps/app (or nothing when {@code webapp} is null), the server JVM's options and start.jar properties; with
+     * {@code sharedLib} the -all jar in an ee10 module and the filter in webdefault-ee10.xml.
      */
     static Server jetty(Path webapp, boolean sharedLib, List<String> jvmOptions, List<String> properties)
             throws Exception {
+        return jetty("ee10", false, webapp, sharedLib, List.of(), jvmOptions, properties);
+    }
+
+    /**
+     * Jetty with a base of its own and the EE environment {@code ee} (ee10, ee11): its deploy and annotations
+     * modules, with {@code plus} its plus module too (JNDI, jetty-env.xml); {@code serverJars} (a JDBC driver) and with {@code sharedLib} the -all jar in
+     * a module of that environment, the filter then in its webdefault; the rest as above.
+     */
+    static Server jetty(String ee, boolean plus, Path webapp, boolean sharedLib, List<Path> serverJars,
+            List<String> jvmOptions, List<String> properties) throws Exception {
         Path home = dir("it.unisession.jettyDist");
         Path base = Files.createTempDirectory("jetty-base");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        if (sharedLib) {
-            // Jetty 12 keeps each EE environment's jars apart: a module of the ee10 environment puts ours beside
-            // the servlet API (the core server's lib/ext cannot see it).
+        boolean module = sharedLib || !serverJars.isEmpty();
+        if (module) {
+            // Jetty 12 keeps each EE environment's jars apart: a module of the environment puts ours beside the
+            // servlet API (the core server's lib/ext cannot see it).
             Files.writeString(Files.createDirectories(base.resolve("modules")).resolve("unisession.mod"),
-                    String.join("\n", "[description]", "unisession for every ee10 web application", "",
-                            "[environment]", "ee10", "", "[depend]", "ee10-webapp", "", "[lib]",
+                    String.join("\n", "[description]", "unisession for every " + ee + " web application", "",
+                            "[environment]", ee, "", "[depend]", ee + "-webapp", "", "[lib]",
                             "lib/unisession/*.jar", ""));
-            Files.copy(AllJarTest.allJar(), Files.createDirectories(base.resolve("lib/unisession"))
-                    .resolve("unisession-filter-all.jar"));
+            Path lib = Files.createDirectories(base.resolve("lib/unisession"));
+            if (sharedLib) Files.copy(AllJarTest.allJar(), lib.resolve("unisession-filter-all.jar"));
+            for (Path jar : serverJars) Files.copy(jar, lib.resolve(jar.getFileName()));
         }
         Process setup = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(),
-                "--add-modules=http,ee10-deploy,ee10-annotations" + (sharedLib ? ",unisession" : ""))
+                "--add-modules=http," + ee + "-deploy," + ee + "-annotations" + (plus ? "," + ee + "-plus" : "")
+                        + (module ? ",unisession" : ""))
                 .directory(base.toFile()).redirectErrorStream(true)
                 .start();
         String out = new String(setup.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -209,13 +240,14 @@ final class Distribution {
         if (webapp != null) copyTree(webapp, base.resolve("webapps/app"));
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvmOptions);
-        Server s = new Server(cmd, base, Map.of());
+        Server s = new Server(cmd, base, new java.util.HashMap<>());
         cmd.addAll(List.of("-jar", home.resolve("start.jar").toString(), "jetty.http.port=" + s.port,
                 "jetty.http.host=127.0.0.1"));
         cmd.addAll(properties);
         if (sharedLib) {
-            Path webdefault = Files.createDirectories(base.resolve("etc")).resolve("webdefault-ee10.xml");
-            Files.writeString(webdefault, Files.readString(home.resolve("etc/webdefault-ee10.xml"))
+            String name = "webdefault-" + ee + ".xml";
+            Path webdefault = Files.createDirectories(base.resolve("etc")).resolve(name);
+            Files.writeString(webdefault, Files.readString(home.resolve("etc").resolve(name))
                     .replace("</web-app>", FILTER_XML + "\n</web-app>"));
             cmd.add("jetty.deploy.defaultsDescriptorPath=" + webdefault);
         }
