@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.core.SessionDelta;
 import dev.unisession.security.AuditEvent;
+import dev.unisession.testing.DecodeBombs;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
@@ -157,6 +158,46 @@ class EraseExportTest {
             Cli cleanup = Cli.run(args(db, "cleanup-expired"));
             assertEquals(0, cleanup.code(), cleanup.toString());
             assertTrue(cleanup.out().startsWith("expired="), cleanup.toString());
+        } finally {
+            redis.deleteAll(prefix + "*");
+        }
+    }
+
+    /**
+     * Issue 20, finding 2: a record poisoned with a nested-set bomb (written straight into the store, as whoever
+     * can write Redis could) does not hang export-user: the bomb is listed as unreadable, the rest is exported.
+     * Before the decoding bounds this export took seconds of CPU per level of the bomb (depth 25: about 6 s).
+     */
+    @Test
+    void exportOfAPoisonedRecordReturnsAtOnce() throws Exception {
+        Resp redis = new Resp(6379);
+        List<String> settings = List.of("store=redis", "redis.url=" + Services.redisUrl(), "redis.prefix=" + prefix);
+        String user = "bomb-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
+            bomb.write(1);
+            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bomb)) {
+                o.writeObject(DecodeBombs.setBomb(25));
+            }
+            long now = System.currentTimeMillis();
+            try (AdminContext admin = AdminContext.open(null, settings, List.of())) {
+                admin.store.save(new SessionDelta("p-" + UUID.randomUUID(), true, 0, now, now, 1800, user, "shop",
+                        null, true, Map.of("bomb", bomb.toByteArray(),
+                        "note", ("\u0002kept " + user).getBytes(StandardCharsets.UTF_8)), Set.of()));
+            }
+            List<String> a = new ArrayList<>(List.of("export-user", user));
+            for (String s : settings) {
+                a.add("--set");
+                a.add(s);
+            }
+            long t0 = System.nanoTime();
+            Cli export = Cli.run(a);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(0, export.code(), export.toString());
+            assertTrue(export.out().contains("\"bomb\":{\"bytes\":"), export.out());
+            assertTrue(export.out().contains("\"unreadable\":"), export.out());
+            assertTrue(export.out().contains("\"value\":\"kept " + user + "\""), export.out());
+            assertTrue(ms < 5_000, "export took " + ms + " ms");
         } finally {
             redis.deleteAll(prefix + "*");
         }

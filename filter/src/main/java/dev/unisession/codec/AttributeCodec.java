@@ -54,15 +54,42 @@ public final class AttributeCodec {
      * @param profiles framework profiles whose exact classes are allowed
      * @param mode     refuse, or store and report
      */
-    public record Policy(List<String> allow, List<FrameworkProfile> profiles, Mode mode) {
+    public record Policy(List<String> allow, List<FrameworkProfile> profiles, Mode mode, Limits limits) {
         public Policy {
             allow = List.copyOf(allow);
             profiles = List.copyOf(profiles);
         }
 
+        /** With the default {@link Limits}. */
+        public Policy(List<String> allow, List<FrameworkProfile> profiles, Mode mode) {
+            this(allow, profiles, mode, Limits.DEFAULT);
+        }
+
         /** The patterns alone, no profiles, refusing. */
         public static Policy allowing(List<String> allow) {
             return new Policy(allow, List.of(), Mode.ENFORCE);
+        }
+    }
+
+    /**
+     * Bounds on one serialized value, checked while it is read, so that a
+     * stored record crafted by whoever can write the store (a nested-set "hash bomb", a reference flood, a huge
+     * declared array) is refused in milliseconds instead of hanging the thread that reads it. The stream itself is
+     * bounded by the codec's largest attribute size.
+     *
+     * @param maxDepth       deepest nesting of objects ({@code unisession.codec.max-depth})
+     * @param maxReferences  most objects and back-references ({@code unisession.codec.max-references})
+     * @param maxArrayLength longest array ({@code unisession.codec.max-array-length})
+     */
+    public record Limits(int maxDepth, int maxReferences, int maxArrayLength) {
+        /** Depth 16, 10,000 references, arrays of 100,000: a nested-set bomb within them costs about 2^16 hashes. */
+        public static final Limits DEFAULT = new Limits(16, 10_000, 100_000);
+
+        public Limits {
+            if (maxDepth < 1 || maxReferences < 1 || maxArrayLength < 0) {
+                throw new IllegalArgumentException("codec limits must be positive: " + maxDepth + ", "
+                        + maxReferences + ", " + maxArrayLength);
+            }
         }
     }
 
@@ -79,10 +106,9 @@ public final class AttributeCodec {
     private static final byte TAG_LONG = 4;
     private static final byte TAG_BOOLEAN = 5;
 
-    static final int MAX_DEPTH = 100;
-    static final long MAX_REFERENCES = 1_000_000;
-    static final long MAX_BYTES = 16L * 1024 * 1024;
-    static final long MAX_ARRAY = 10_000_000;
+    /** Bounds on a whole importer stream ({@link #openForeign}), which may hold many sessions. */
+    static final long FOREIGN_MAX_BYTES = 256L * 1024 * 1024;
+    static final long FOREIGN_MAX_REFERENCES = 10_000_000;
 
     private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Boolean.class, Byte.class, Short.class,
             Character.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class,
@@ -95,8 +121,10 @@ public final class AttributeCodec {
     private final Mode mode;
     private final Map<Class<?>, Boolean> decisions = new ConcurrentHashMap<>();
     private final ObjectInputFilter readFilter;
+    private final ObjectInputFilter foreignFilter;
     private final int maxAttributeBytes;
     private final int maxSessionBytes;
+    private final Limits limits;
 
     /**
      * @param loader   loads the classes named in serialized data (the webapp's class loader)
@@ -121,6 +149,7 @@ public final class AttributeCodec {
         this.loader = loader;
         this.appClass = appClass;
         this.mode = policy.mode();
+        this.limits = policy.limits();
         Set<String> fromProfiles = new java.util.HashSet<>();
         for (FrameworkProfile p : policy.profiles()) fromProfiles.addAll(p.classes());
         this.profileClasses = Set.copyOf(fromProfiles);
@@ -133,9 +162,11 @@ public final class AttributeCodec {
             patterns.add(p);
         }
         this.allowPatterns = ObjectInputFilter.Config.createFilter(String.join(";", patterns));
-        ObjectInputFilter ours = this::check;
         ObjectInputFilter jvm = ObjectInputFilter.Config.getSerialFilter();
+        ObjectInputFilter ours = info -> check(info, maxAttributeBytes, limits.maxReferences());
         this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
+        ObjectInputFilter foreign = info -> check(info, FOREIGN_MAX_BYTES, FOREIGN_MAX_REFERENCES);
+        this.foreignFilter = jvm == null ? foreign : ObjectInputFilter.merge(foreign, jvm);
     }
 
     /**
@@ -158,7 +189,8 @@ public final class AttributeCodec {
                     + "once each. For development only: do not run this in production",
                     UnisessionConfig.Key.CODEC_MODE.key());
         }
-        return new AttributeCodec(loader, appClass, new Policy(allow, profiles, config.codecMode()),
+        return new AttributeCodec(loader, appClass, new Policy(allow, profiles, config.codecMode(),
+                        new Limits(config.codecMaxDepth(), config.codecMaxReferences(), config.codecMaxArrayLength())),
                 config.maxAttributeBytes(), config.maxSessionBytes());
     }
 
@@ -201,6 +233,9 @@ public final class AttributeCodec {
                     + UnisessionConfig.Key.CODEC_ALLOW.key() + " (e.g. " + e.getMessage() + " or "
                     + suggestPattern(e.getMessage()) + "; " + UnisessionConfig.Key.CODEC_MODE.key()
                     + "=report on a development box lists every class an application needs)");
+        } catch (ArrayTooLongException e) {
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
+                    + e.getMessage());
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
                     + e.getMessage() + " is not Serializable (value of type " + value.getClass().getName() + ")");
@@ -223,6 +258,10 @@ public final class AttributeCodec {
      */
     public Object decode(byte[] data) {
         if (data == null || data.length == 0) throw new AttributeDecodeException("empty value", null);
+        if (data.length - 1 > maxAttributeBytes) {
+            throw new AttributeDecodeException("value of " + (data.length - 1) + " bytes is over the limit of "
+                    + maxAttributeBytes + " (" + UnisessionConfig.Key.CODEC_MAX_ATTRIBUTE_BYTES.key() + ")", null);
+        }
         ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
         try {
             switch (data[0]) {
@@ -232,7 +271,7 @@ public final class AttributeCodec {
                 case TAG_BOOLEAN: return b.get() != 0;
                 case TAG_SERIALIZED:
                     try (CheckingInputStream in = new CheckingInputStream(
-                            new ByteArrayInputStream(data, 1, data.length - 1))) {
+                            new ByteArrayInputStream(data, 1, data.length - 1), readFilter)) {
                         return in.readObject();
                     }
                 default: throw new AttributeDecodeException("unknown value tag " + data[0], null);
@@ -246,10 +285,12 @@ public final class AttributeCodec {
 
     /**
      * An object stream over serialized data written by another session library (for importers), with the same
-     * class allowlist and limits as {@link #decode}.
+     * class allowlist, depth and array limits as {@link #decode}. One such stream may hold many sessions (Tomcat's
+     * {@code SESSIONS.ser}), so its size and reference count are bounded for the whole stream instead, by
+     * {@value #FOREIGN_MAX_BYTES} bytes and {@value #FOREIGN_MAX_REFERENCES} references.
      */
     public java.io.ObjectInputStream openForeign(InputStream in) throws IOException {
-        return new CheckingInputStream(in);
+        return new CheckingInputStream(in, foreignFilter);
     }
 
     /** Whether values of this class may be stored and read. */
@@ -292,9 +333,9 @@ public final class AttributeCodec {
         return false;
     }
 
-    private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
-        if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES || info.streamBytes() > MAX_BYTES
-                || info.arrayLength() > MAX_ARRAY) {
+    private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info, long maxBytes, long maxReferences) {
+        if (info.depth() > limits.maxDepth() || info.references() > maxReferences
+                || info.streamBytes() > maxBytes || info.arrayLength() > limits.maxArrayLength()) {
             return ObjectInputFilter.Status.REJECTED;
         }
         Class<?> c = info.serialClass();
@@ -313,6 +354,12 @@ public final class AttributeCodec {
         public long depth() { return 1; }
         public long references() { return 0; }
         public long streamBytes() { return 0; }
+    }
+
+    private static final class ArrayTooLongException extends IOException {
+        ArrayTooLongException(String message) {
+            super(message);
+        }
     }
 
     private static final class RefusedClassException extends IOException {
@@ -342,6 +389,13 @@ public final class AttributeCodec {
                 failed = true;
                 throw new NotSerializableException(obj.getClass().getName());
             }
+            if (!failed && obj.getClass().isArray()
+                    && java.lang.reflect.Array.getLength(obj) > limits.maxArrayLength()) {
+                failed = true;
+                throw new ArrayTooLongException(obj.getClass().getSimpleName() + " of "
+                        + java.lang.reflect.Array.getLength(obj) + " elements is longer than "
+                        + limits.maxArrayLength() + " (" + UnisessionConfig.Key.CODEC_MAX_ARRAY_LENGTH.key() + ")");
+            }
             return obj;
         }
 
@@ -365,9 +419,9 @@ public final class AttributeCodec {
     }
 
     private final class CheckingInputStream extends ObjectInputStream {
-        CheckingInputStream(InputStream in) throws IOException {
+        CheckingInputStream(InputStream in, ObjectInputFilter filter) throws IOException {
             super(in);
-            setObjectInputFilter(readFilter);
+            setObjectInputFilter(filter);
         }
 
         @Override

@@ -131,6 +131,9 @@ public final class UnisessionConfig {
         AUDIT_SINK("audit.sink", "log", false),
         CODEC_MAX_ATTRIBUTE_BYTES("codec.max-attribute-bytes", "1048576", false),
         CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false),
+        CODEC_MAX_DEPTH("codec.max-depth", "16", false),
+        CODEC_MAX_REFERENCES("codec.max-references", "10000", false),
+        CODEC_MAX_ARRAY_LENGTH("codec.max-array-length", "100000", false),
         HEALTH_ENABLED("health.enabled", "false", false),
         HEALTH_PATH("health.path", "/unisession/health", false),
         HEALTH_ROLE("health.role", null, false),
@@ -257,6 +260,9 @@ public final class UnisessionConfig {
     private final boolean evictOldest;
     private final String auditSink;
     private final int maxAttributeBytes;
+    private final int codecMaxDepth;
+    private final int codecMaxReferences;
+    private final int codecMaxArrayLength;
     private final int maxSessionBytes;
     private final boolean healthEnabled;
     private final String healthPath;
@@ -353,6 +359,9 @@ public final class UnisessionConfig {
         this.auditSink = raw.get(Key.AUDIT_SINK);
         this.maxAttributeBytes = parseInt(Key.CODEC_MAX_ATTRIBUTE_BYTES, 1, Integer.MAX_VALUE);
         this.maxSessionBytes = parseInt(Key.CODEC_MAX_SESSION_BYTES, 1, Integer.MAX_VALUE);
+        this.codecMaxDepth = parseInt(Key.CODEC_MAX_DEPTH, 1, 1000);
+        this.codecMaxReferences = parseInt(Key.CODEC_MAX_REFERENCES, 1, 100_000_000);
+        this.codecMaxArrayLength = parseInt(Key.CODEC_MAX_ARRAY_LENGTH, 0, Integer.MAX_VALUE);
         this.healthEnabled = parseBoolean(Key.HEALTH_ENABLED);
         this.healthPath = raw.get(Key.HEALTH_PATH);
         if (!healthPath.startsWith("/") || healthPath.length() < 2 || healthPath.contains("*")) {
@@ -661,6 +670,12 @@ public final class UnisessionConfig {
     /** {@code log}, {@code none} or a class name. */
     public String auditSink() { return auditSink; }
     public int maxAttributeBytes() { return maxAttributeBytes; }
+    /** Deepest nesting of a serialized attribute value. */
+    public int codecMaxDepth() { return codecMaxDepth; }
+    /** Most objects and back-references in one serialized attribute value. */
+    public int codecMaxReferences() { return codecMaxReferences; }
+    /** Longest array in a serialized attribute value. */
+    public int codecMaxArrayLength() { return codecMaxArrayLength; }
     /** Whether the health endpoint answers. */
     public boolean healthEnabled() { return healthEnabled; }
 
