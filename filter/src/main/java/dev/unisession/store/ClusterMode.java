@@ -3,8 +3,6 @@ package dev.unisession.store;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,7 +65,7 @@ final class ClusterMode implements AutoCloseable {
     private final long heartbeatMillis;
     private final long switchWaitMillis;
     private final boolean coordinated;
-    private final ScheduledExecutorService ticker;
+    private final DaemonScheduler ticker;
     private final AtomicBoolean urgentQueued = new AtomicBoolean();
     private final Object lock = new Object();
     private final LongAdder inCache = new LongAdder();
@@ -113,11 +111,7 @@ final class ClusterMode implements AutoCloseable {
             ticker = null;
             return;
         }
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "unisession-mode");
-            t.setDaemon(true);
-            return t;
-        });
+        ticker = new DaemonScheduler("unisession-mode");
     }
 
     /** Joins the cluster: one heartbeat now (so that a node starts serving at once), then every heartbeat. */
@@ -364,12 +358,7 @@ final class ClusterMode implements AutoCloseable {
     public void close() {
         if (!coordinated || closed) return;
         closed = true;
-        ticker.shutdown();
-        try {
-            ticker.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ticker.stop(false, 5_000);
         try {
             table.leave();
         } catch (RuntimeException e) {

@@ -9,8 +9,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,16 +27,12 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
     private final JpaStore db;
     private final BlockingQueue<AuditRow> queue = new ArrayBlockingQueue<>(QUEUE);
     private final AtomicLong dropped = new AtomicLong();
-    private final ScheduledExecutorService writer;
+    private final DaemonScheduler writer;
     private final SecureRandom random = new SecureRandom();
 
     public DatabaseAuditSink(JpaStore db) {
         this.db = db;
-        this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "unisession-audit-writer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.writer = new DaemonScheduler("unisession-audit-writer");
         writer.scheduleWithFixedDelay(this::flushQuietly, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -94,12 +88,7 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
 
     @Override
     public void close() {
-        writer.shutdown();
-        try {
-            writer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.stop(false, 5_000);
         flushQuietly();
     }
 }

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,7 +65,7 @@ final class WriteBehind {
     /** When the queue was last written out completely. */
     private volatile long lastCompleteFlush = System.currentTimeMillis();
 
-    private ScheduledExecutorService worker;
+    private DaemonScheduler worker;
     private Thread exitHook;
 
     WriteBehind(int max, SessionStore cache, JpaStore db) {
@@ -78,11 +76,7 @@ final class WriteBehind {
 
     /** Flushes every {@code interval} from now on, and once more at JVM exit (see {@link #stop}). */
     void start(Duration interval) {
-        worker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "unisession-write-behind");
-            t.setDaemon(true);
-            return t;
-        });
+        worker = new DaemonScheduler("unisession-write-behind");
         long every = interval.toMillis();
         worker.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.MILLISECONDS);
         exitHook = new Thread(this::writeOutAtExit, "unisession-flush-on-exit");
@@ -96,12 +90,7 @@ final class WriteBehind {
         } catch (IllegalStateException e) {
             // already shutting down: the hook is running
         }
-        worker.shutdown();
-        try {
-            worker.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        worker.stop(false, 5_000);
         writeOut(millis);
     }
 

@@ -3,6 +3,7 @@ package dev.unisession.web;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.store.DaemonScheduler;
 import dev.unisession.store.JdbcDrivers;
 import dev.unisession.store.NettyThreadLocals;
 import dev.unisession.store.SessionStore;
@@ -40,8 +41,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -69,9 +68,7 @@ public class UnifiedSessionFilter implements Filter {
     private SessionStore ownedStore;
     private AutoCloseable ownedAudit;
     private List<FilterExtension> extensions = List.of();
-    private ScheduledExecutorService sweeper;
-    /** The sweeper's thread, joined at destroy: an executor reports itself terminated just before its thread ends. */
-    private volatile Thread sweeperThread;
+    private DaemonScheduler sweeper;
     /** The JDBC drivers this filter made known from the application (deregistered at stop); null: none. */
     private JdbcDrivers drivers;
 
@@ -250,12 +247,7 @@ public class UnifiedSessionFilter implements Filter {
     }
 
     private void startSweeper(ServletContext ctx, SessionEngine engine, UnisessionConfig config) {
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "unisession-expiry" + ctx.getContextPath().replace('/', '-'));
-            t.setDaemon(true);
-            sweeperThread = t;
-            return t;
-        });
+        sweeper = new DaemonScheduler("unisession-expiry" + ctx.getContextPath().replace('/', '-'));
         long every = config.expiryInterval().toMillis();
         int batch = config.expiryBatchSize();
         sweeper.scheduleWithFixedDelay(() -> {
@@ -395,17 +387,8 @@ public class UnifiedSessionFilter implements Filter {
             metrics.unbindMicrometer();
         }
         if (sweeper != null) {
-            sweeper.shutdownNow();
-            try {
-                // a sweep under way (a store call) ends first: Tomcat checks for the application's threads at once
-                if (!sweeper.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.log(System.Logger.Level.WARNING, "The session expiry sweep did not stop within 5 s");
-                }
-                Thread t = sweeperThread;
-                if (t != null) t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // a sweep under way (a store call) ends first: Tomcat checks for the application's threads at once
+            sweeper.stop(true, 5_000);
         }
         if (ownedAudit != null) {
             try {
