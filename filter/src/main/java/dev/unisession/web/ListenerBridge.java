@@ -131,7 +131,9 @@ final class ListenerBridge {
     /**
      * Undertow (WildFly): {@code ServletContextImpl.getDeployment().getApplicationListeners()} holds the
      * {@code ManagedListener}s of every listener in registration order (private {@code allListeners}); each one's
-     * public {@code instance()} is the object the container calls.
+     * public {@code instance()} is the object the container calls. Undertow's own listeners (its websocket
+     * {@code JsrWebSocketFilter$LogoutListener} casts every session to its {@code HttpSessionImpl}) serve its own
+     * sessions only and are left out; other libraries' listeners (Weld's, Faces') are the application's.
      */
     private static ListenerBridge undertow(ServletContext context) {
         try {
@@ -149,7 +151,9 @@ final class ListenerBridge {
                 for (Object m : managed) {
                     try {
                         Object instance = m.getClass().getMethod("instance").invoke(m);
-                        if (instance != null) out.add(instance);
+                        if (instance != null && !instance.getClass().getName().startsWith("io.undertow.")) {
+                            out.add(instance);
+                        }
                     } catch (ReflectiveOperationException e) {
                         throw new IllegalStateException(e);
                     }

@@ -1,0 +1,206 @@
+package dev.unisession.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.it.Distribution.Server;
+import dev.unisession.testing.Resp;
+import dev.unisession.testing.Services;
+import dev.unisession.testing.TestStores;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The probe application (plain servlets, an HttpSession*Listener in web.xml and one by {@code @WebListener}, only
+ * the -all jar added to WEB-INF/lib, store=redis) on two instances of a real Jakarta EE server sharing one Redis:
+ * the session scenarios across the nodes and the application's listeners, each event once summed over both nodes.
+ * One start of the two servers for the whole suite. Run with {@code mvn -P ee verify}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EeServerSuite {
+
+    /** A WARN/SEVERE/ERROR line of the server's log that names unisession, or WildFly's optional-component warning. */
+    private static final Pattern OUR_WARNING = Pattern.compile(
+            "(?m)^.*\\b(WARN|WARNING|SEVERE|ERROR)\\b.*(dev\\.unisession|unisession|WFLYEE0007).*$");
+
+    private final String keys = Keys.entry("k1", Keys.secret());
+    private final String prefix = TestStores.uniquePrefix();
+    private final List<Server> nodes = new ArrayList<>();
+    private Server a;
+    private Server b;
+
+    /** A node of the server under test, not yet started. */
+    abstract Server node(Path war, List<String> jvmOptions) throws Exception;
+
+    @BeforeAll
+    void startTwoNodes() throws Exception {
+        List<String> settings = List.of("-Dunisession.store=redis", "-Dunisession.redis.url=" + Services.redisUrl(),
+                "-Dunisession.redis.prefix=" + prefix, "-Dunisession.token.keys=" + keys,
+                "-Dunisession.cookie.secure=false");
+        Path war = Distribution.probeWar(Files.createTempDirectory("ee-war").resolve("app"),
+                List.of(AllJarTest.allJar()));
+        a = node(war, settings);
+        nodes.add(a);
+        b = node(war, settings);
+        nodes.add(b);
+        long t0 = System.nanoTime();
+        a.start();
+        b.start();
+        for (Server s : nodes) awaitDeployed(s);
+        System.getLogger(getClass().getName()).log(System.Logger.Level.INFO, "two nodes up with the app in {0} ms",
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @AfterAll
+    void stopNodes() {
+        for (Server s : nodes) s.stop();
+        new Resp(Services.REDIS_PORT).deleteAll(prefix + "*");
+    }
+
+    private static void awaitDeployed(Server s) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (s.get("/app/events", null).statusCode() == 200) return;
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the app was not deployed:\n" + s.log());
+    }
+
+    /** A browser: one cookie jar, any node. */
+    private static final class Visitor {
+        String cookie;
+
+        Map<String, String> get(Server s, String query) throws Exception {
+            HttpResponse<String> r = s.get("/app/s?" + query, cookie);
+            assertEquals(200, r.statusCode(), r.body() + s.log());
+            for (String c : r.headers().allValues("Set-Cookie")) {
+                if (c.startsWith("USESSION=")) {
+                    String v = c.substring(0, c.indexOf(';'));
+                    cookie = v.equals("USESSION=") || c.toLowerCase().contains("max-age=0") ? null : v;
+                }
+            }
+            Map<String, String> out = new HashMap<>();
+            for (String line : r.body().split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) out.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+            return out;
+        }
+    }
+
+    /** What the application's listeners heard, on both nodes, that mentions {@code needle}. */
+    private List<String> events(String needle) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (Server s : nodes) {
+            for (String line : s.get("/app/events", null).body().split("\n")) {
+                if (line.contains(needle)) out.add(line);
+            }
+        }
+        return out;
+    }
+
+    private static long count(List<String> events, String event) {
+        return events.stream().filter(event::equals).count();
+    }
+
+    private static String unique() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void noWarningFromUnisessionAtDeployment() {
+        for (Server s : nodes) {
+            String log = s.fullLog();
+            assertTrue(log.contains("unisession filter registered for context '/app'"), s.log());
+            var m = OUR_WARNING.matcher(log);
+            assertTrue(!m.find(), () -> "at " + m.group() + "\n" + s.log());
+        }
+    }
+
+    @Test
+    void sessionIsNewOnOneNodeAndKnownOnTheOther() throws Exception {
+        Visitor v = new Visitor();
+        Map<String, String> created = v.get(a, "op=create");
+        assertEquals("true", created.get("isNew"), created.toString());
+        assertEquals("dev.unisession.web.UnifiedHttpSession", created.get("class"));
+        assertNotNull(v.cookie);
+        Map<String, String> next = v.get(b, "op=info");
+        assertEquals(created.get("session"), next.get("session"));
+        assertEquals("false", next.get("isNew"));
+    }
+
+    @Test
+    void attributesAndInPlaceMutationCrossNodes() throws Exception {
+        Visitor v = new Visitor();
+        String x = unique();
+        v.get(a, "op=set&name=who&value=" + x);
+        assertEquals(x, v.get(b, "op=info").get("attr.who"));
+        v.get(b, "op=list-add&name=items&value=one");
+        v.get(a, "op=list-add&name=items&value=two"); // changed in place, no setAttribute
+        assertEquals("[one, two]", v.get(b, "op=info").get("attr.items"));
+        v.get(b, "op=remove&name=who");
+        assertEquals(null, v.get(a, "op=info").get("attr.who"));
+    }
+
+    @Test
+    void maxInactiveIntervalCrossesNodes() throws Exception {
+        Visitor v = new Visitor();
+        v.get(a, "op=max-inactive&value=77");
+        assertEquals("77", v.get(b, "op=info").get("maxInactive"));
+    }
+
+    @Test
+    void invalidateOnOneNodeEndsTheSessionOnTheOther() throws Exception {
+        Visitor v = new Visitor();
+        String cookie;
+        v.get(a, "op=set&name=k&value=" + unique());
+        cookie = v.cookie;
+        assertEquals("invalidated=" + v.get(a, "op=info").get("session"),
+                "invalidated=" + v.get(b, "op=invalidate").get("invalidated"));
+        Visitor old = new Visitor();
+        old.cookie = cookie;
+        assertEquals("none", old.get(a, "op=info").get("session"));
+    }
+
+    /**
+     * The acceptance case: create, replace, change id and invalidate, alternating nodes; each listener (web.xml and
+     * annotated) hears each event exactly once, summed over both nodes.
+     */
+    @Test
+    void applicationListenersHearEachEventOnceOverTwoNodes() throws Exception {
+        Visitor v = new Visitor();
+        String x = unique();
+        String id = v.get(a, "op=create").get("session");
+        v.get(b, "op=set&name=r" + x + "&value=1");
+        v.get(a, "op=set&name=r" + x + "&value=2");
+        String next = v.get(b, "op=change-id").get("after");
+        v.get(a, "op=invalidate");
+        for (String tag : List.of("xml", "ann")) {
+            List<String> ev = events(tag + " ");
+            assertEquals(1, count(ev, tag + " created " + id), ev.toString());
+            assertEquals(1, count(ev, tag + " added r" + x + "=1"), ev.toString());
+            assertEquals(1, count(ev, tag + " replaced r" + x + "=1->2"), ev.toString());
+            assertEquals(1, count(ev, tag + " idChanged " + id + "->" + next), ev.toString());
+            assertEquals(1, count(ev, tag + " destroyed " + next + " {r" + x + "=2}"), ev.toString());
+            assertEquals(1, count(ev, tag + " removed r" + x + "=2"), ev.toString());
+            assertEquals(0, ev.stream().filter(e -> e.startsWith(tag + " destroyed " + id)).count(), ev.toString());
+        }
+        // destroyed in reverse order of creation, as the containers do for their own sessions
+        List<String> order = events(" destroyed " + next);
+        assertEquals(List.of("ann", "xml"), order.stream().map(e -> e.substring(0, 3)).toList(), order.toString());
+    }
+}
