@@ -100,16 +100,36 @@ final class ListenerBridge {
         return containerName;
     }
 
+    /** Tomcat: lifecycle listeners (HttpSessionListener among them), then event listeners (attribute, id). */
     private static ListenerBridge tomcat(ServletContext context) {
+        return catalina(context, "tomcat", "getApplicationLifecycleListeners", "getApplicationEventListeners");
+    }
+
+    /**
+     * GlassFish's web container (Payara), a Tomcat descendant: the same facade path, but the session listeners are
+     * in {@code getSessionListeners()} and the attribute and id listeners in {@code getApplicationEventListeners()}.
+     */
+    private static ListenerBridge glassfish(ServletContext context) {
+        return catalina(context, "glassfish", "getSessionListeners", "getApplicationEventListeners");
+    }
+
+    /**
+     * A Catalina {@code StandardContext} (the facade's private {@code context}, then the application context's), whose
+     * getters each return the listeners as an array (Tomcat) or a list (GlassFish).
+     */
+    private static ListenerBridge catalina(ServletContext context, String name, String... getters) {
         try {
             Object appContext = field(context.getClass(), "context").get(context);
             Object standardContext = field(appContext.getClass(), "context").get(appContext);
-            Method events = standardContext.getClass().getMethod("getApplicationEventListeners");
-            Method lifecycle = standardContext.getClass().getMethod("getApplicationLifecycleListeners");
-            return new ListenerBridge("tomcat", () -> {
+            List<Method> methods = new ArrayList<>();
+            for (String g : getters) methods.add(standardContext.getClass().getMethod(g));
+            return new ListenerBridge(name, () -> {
                 List<Object> all = new ArrayList<>();
-                Collections.addAll(all, (Object[]) invoke(lifecycle, standardContext));
-                Collections.addAll(all, (Object[]) invoke(events, standardContext));
+                for (Method m : methods) {
+                    Object listeners = invoke(m, standardContext);
+                    if (listeners instanceof Object[] array) Collections.addAll(all, array);
+                    else all.addAll((java.util.Collection<?>) listeners);
+                }
                 return all;
             });
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -159,27 +179,6 @@ final class ListenerBridge {
                     }
                 }
                 return out;
-            });
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * GlassFish's web container (Payara): a Tomcat 6 descendant, the same facade path as Tomcat, but the session
-     * listeners are in {@code getSessionListeners()} and the attribute and id listeners in
-     * {@code getApplicationEventListeners()} (both lists).
-     */
-    private static ListenerBridge glassfish(ServletContext context) {
-        try {
-            Object appContext = field(context.getClass(), "context").get(context);
-            Object standardContext = field(appContext.getClass(), "context").get(appContext);
-            Method sessions = standardContext.getClass().getMethod("getSessionListeners");
-            Method events = standardContext.getClass().getMethod("getApplicationEventListeners");
-            return new ListenerBridge("glassfish", () -> {
-                List<Object> all = new ArrayList<>((List<?>) invoke(sessions, standardContext));
-                all.addAll((List<?>) invoke(events, standardContext));
-                return all;
             });
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
