@@ -268,6 +268,31 @@ final class Distribution {
         return war;
     }
 
+    /**
+     * The sample shop (CDI beans: {@code @Inject UnifiedSession}/{@code SessionManager}, CDI session events, a
+     * {@code @SessionScoped} cart) as an EE server takes it: its classes, web.xml and beans.xml, the -all jar and the
+     * CDI module's jar in WEB-INF/lib, and no CDI implementation (the server's Weld serves it).
+     */
+    static Path cdiWar(Path where) throws IOException {
+        Path war = Files.createDirectories(where);
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(
+                Path.of(System.getProperty("it.unisession.sampleWar"))))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                if (e.isDirectory() || e.getName().startsWith("WEB-INF/lib/")
+                        || e.getName().contains("/launch/") || e.getName().startsWith("META-INF/")) {
+                    continue;
+                }
+                Path to = war.resolve(e.getName());
+                Files.createDirectories(to.getParent());
+                Files.copy(zip, to);
+            }
+        }
+        Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
+        Files.copy(AllJarTest.allJar(), lib.resolve("unisession-filter-all.jar"));
+        Files.copy(Path.of(System.getProperty("it.unisession.cdiJar")), lib.resolve("unisession-cdi.jar"));
+        return war;
+    }
+
     /** A port p such that p + {@code span} is still a port. */
     private static int freePortBelow(int span) {
         while (true) {
@@ -278,15 +303,18 @@ final class Distribution {
 
     /**
      * WildFly (standalone, default profile) with a base directory of its own (a copy of standalone/), the WAR
-     * directory deployed as app.war, all its sockets moved by one port offset, the server JVM's options.
+     * directories deployed under their names (app → /app), all its sockets moved by one port offset, the server JVM's options.
      */
-    static Server wildfly(Path webapp, List<String> jvmOptions) throws Exception {
+    static Server wildfly(List<Path> webapps, List<String> jvmOptions) throws Exception {
         Path home = dir("it.unisession.wildflyDist");
         Path base = Files.createTempDirectory("wildfly-base");
         copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
         Files.createDirectories(base.resolve("deployments"));
-        copyTree(webapp, base.resolve("deployments/app.war"));
-        Files.writeString(base.resolve("deployments/app.war.dodeploy"), "");
+        for (Path webapp : webapps) { // each deployed under its directory's name
+            String name = webapp.getFileName() + ".war";
+            copyTree(webapp, base.resolve("deployments").resolve(name));
+            Files.writeString(base.resolve("deployments").resolve(name + ".dodeploy"), "");
+        }
         int http = freePortBelow(2_000);
         int offset = http - 8080; // management 9990 + offset and the others stay below 65535
         Server s = new Server(List.of("sh", home.resolve("bin/standalone.sh").toString(),
@@ -301,10 +329,11 @@ final class Distribution {
 
     /**
      * Payara Server (domain1 of the distribution, copied to a domain directory of the test's own) with every
-     * listener on a free port, the server JVM's options as jvm-options, the WAR (zipped) in autodeploy/; started by
+     * listener on a free port, the server JVM's options as jvm-options, the WARs (zipped, under their directories'
+     * names) in autodeploy/; started by
      * {@code asadmin start-domain --verbose}, stopped by {@code asadmin stop-domain}.
      */
-    static Server payara(Path webapp, List<String> jvmOptions) throws Exception {
+    static Server payara(List<Path> webapps, List<String> jvmOptions) throws Exception {
         Path home = dir("it.unisession.payaraDist");
         Path domains = Files.createTempDirectory("payara-domains");
         Path domain = domains.resolve("domain1");
@@ -325,14 +354,16 @@ final class Distribution {
         int first = config.indexOf("<jvm-options>"); // the server-config's java-config comes first
         config = config.substring(0, first) + options + config.substring(first);
         Files.writeString(xml, config);
-        Path war = Files.createDirectories(domain.resolve("autodeploy")).resolve("app.war");
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(war));
-             Stream<Path> files = Files.walk(webapp)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isDirectory(f)) continue;
-                zip.putNextEntry(new java.util.zip.ZipEntry(webapp.relativize(f).toString().replace('\\', '/')));
-                Files.copy(f, zip);
-                zip.closeEntry();
+        for (Path webapp : webapps) {
+            Path war = Files.createDirectories(domain.resolve("autodeploy")).resolve(webapp.getFileName() + ".war");
+            try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(war));
+                 Stream<Path> files = Files.walk(webapp)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (Files.isDirectory(f)) continue;
+                    zip.putNextEntry(new java.util.zip.ZipEntry(webapp.relativize(f).toString().replace('\\', '/')));
+                    Files.copy(f, zip);
+                    zip.closeEntry();
+                }
             }
         }
         String asadmin = home.resolve("bin/asadmin").toString();

@@ -43,19 +43,23 @@ abstract class EeServerSuite {
     private Server a;
     private Server b;
 
-    /** A node of the server under test, not yet started. */
-    abstract Server node(Path war, List<String> jvmOptions) throws Exception;
+    /** A node of the server under test with the WAR directories deployed under their names, not yet started. */
+    abstract Server node(List<Path> wars, List<String> jvmOptions) throws Exception;
 
     @BeforeAll
     void startTwoNodes() throws Exception {
         List<String> settings = List.of("-Dunisession.store=redis", "-Dunisession.redis.url=" + Services.redisUrl(),
                 "-Dunisession.redis.prefix=" + prefix, "-Dunisession.token.keys=" + keys,
-                "-Dunisession.cookie.secure=false");
-        Path war = Distribution.probeWar(Files.createTempDirectory("ee-war").resolve("app"),
-                List.of(AllJarTest.allJar()));
-        a = node(war, settings);
+                "-Dunisession.cookie.secure=false", "-Dunisession.health.enabled=true",
+                // the servers start their applications slowly on a busy 2-core host: the default 250 ms connect
+                // budget made one Payara start log "Redis not reachable at start-up" at load 45
+                "-Dunisession.redis.connect-timeout=2s");
+        Path dir = Files.createTempDirectory("ee-war");
+        List<Path> wars = List.of(Distribution.probeWar(dir.resolve("app"), List.of(AllJarTest.allJar())),
+                Distribution.cdiWar(dir.resolve("shop")));
+        a = node(wars, settings);
         nodes.add(a);
-        b = node(war, settings);
+        b = node(wars, settings);
         nodes.add(b);
         long t0 = System.nanoTime();
         a.start();
@@ -72,10 +76,13 @@ abstract class EeServerSuite {
     }
 
     private static void awaitDeployed(Server s) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
+        long deadline = System.currentTimeMillis() + 180_000;
         while (System.currentTimeMillis() < deadline) {
             try {
-                if (s.get("/app/events", null).statusCode() == 200) return;
+                if (s.get("/app/events", null).statusCode() == 200
+                        && s.get("/shop/style.css", null).statusCode() == 200) {
+                    return;
+                }
             } catch (java.io.IOException e) {
                 // Payara closes and reopens its HTTP port during start-up
             }
@@ -130,6 +137,7 @@ abstract class EeServerSuite {
         for (Server s : nodes) {
             String log = s.fullLog();
             assertTrue(log.contains("unisession filter registered for context '/app'"), s.log());
+            assertTrue(log.contains("unisession filter registered for context '/shop'"), s.log());
             var m = OUR_WARNING.matcher(log);
             assertTrue(!m.find(), () -> "at " + m.group() + "\n" + s.log());
         }
@@ -206,5 +214,54 @@ abstract class EeServerSuite {
         // destroyed in reverse order of creation, as the containers do for their own sessions
         List<String> order = events(" destroyed " + next);
         assertEquals(List.of("ann", "xml"), order.stream().map(e -> e.substring(0, 3)).toList(), order.toString());
+    }
+
+    // ---- CDI with the server's own Weld (the sample shop: no Weld in WEB-INF/lib)
+
+    private static java.net.URI shop(Server s, String path) {
+        return java.net.URI.create("http://127.0.0.1:" + s.port + "/shop" + path);
+    }
+
+    private static String eventCount(String events, String key) {
+        return events.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
+                .findFirst().orElse("0");
+    }
+
+    /** {@code @Inject UnifiedSession} and {@code SessionManager} in a request-scoped bean; CDI events once each. */
+    @Test
+    void cdiInjectionAndEventsObservedOnce() throws Exception {
+        SampleWar.Browser br = new SampleWar.Browser();
+        String home = br.post(shop(a, "/login"), "user", "ida");
+        assertTrue(home.contains("<b id='user'>ida</b>"), home);
+        String sessions = br.get(shop(a, "/sessions"));
+        assertTrue(sessions.contains("<tr class='session current'>"), sessions);
+        assertTrue(br.get(shop(a, "/ops")).contains("<b id='status' class='status-UP'>UP</b>"));
+        br.post(shop(a, "/account"), "context", "ida@acme-eu");
+        String events = "";
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) { // async observers run on another thread
+            events = br.get(shop(a, "/events"));
+            if (eventCount(events, "async CONTEXT_SWITCHED").equals("2")) break;
+            Thread.sleep(50);
+        }
+        // The shop's counters are per node (application-scoped); this visitor stayed on node a.
+        assertEquals("2", eventCount(events, "sync CONTEXT_SWITCHED"), events);
+        assertEquals("2", eventCount(events, "async CONTEXT_SWITCHED"), events);
+        assertEquals("1", eventCount(events, "sync PRINCIPAL_CHANGED"), events);
+        assertEquals("1", eventCount(events, "sync ID_CHANGED"), events);
+    }
+
+    /** A {@code @SessionScoped} bean lives in the unified session: set on one node, read and changed on the other. */
+    @Test
+    void sessionScopedBeanSetOnOneNodeIsReadOnTheOther() throws Exception {
+        SampleWar.Browser br = new SampleWar.Browser();
+        br.post(shop(a, "/login"), "user", "jo");
+        br.post(shop(a, "/cart"), "item", "plum");
+        String onB = br.get(shop(b, "/cart"));
+        assertTrue(onB.contains("<li class='item'>plum</li>"), "the cart bean on node b: " + onB);
+        br.post(shop(b, "/cart"), "item", "pear");
+        String backOnA = br.get(shop(a, "/cart"));
+        assertTrue(backOnA.contains("<li class='item'>plum</li>") && backOnA.contains("<li class='item'>pear</li>"),
+                backOnA);
     }
 }

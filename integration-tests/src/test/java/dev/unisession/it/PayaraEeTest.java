@@ -8,7 +8,7 @@ import java.util.List;
 /** {@link EeServerSuite} on Payara Server 6 (GlassFish's web container, Weld), the zip from Maven Central. */
 class PayaraEeTest extends EeServerSuite {
     @Override
-    Server node(Path war, List<String> jvmOptions) throws Exception {
-        return Distribution.payara(war, jvmOptions);
+    Server node(List<Path> wars, List<String> jvmOptions) throws Exception {
+        return Distribution.payara(wars, jvmOptions);
     }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 /** {@link EeServerSuite} on WildFly (Undertow, its own Weld), the distribution zip from Maven Central. */
 class WildFlyEeTest extends EeServerSuite {
     @Override
-    Server node(Path war, List<String> jvmOptions) throws Exception {
-        return Distribution.wildfly(war, jvmOptions);
+    Server node(List<Path> wars, List<String> jvmOptions) throws Exception {
+        return Distribution.wildfly(wars, jvmOptions);
     }
 }
