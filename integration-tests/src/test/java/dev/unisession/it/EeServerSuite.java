@@ -214,6 +214,10 @@ abstract class EeServerSuite {
         // destroyed in reverse order of creation, as the containers do for their own sessions
         List<String> order = events(" destroyed " + next);
         assertEquals(List.of("ann", "xml"), order.stream().map(e -> e.substring(0, 3)).toList(), order.toString());
+        // and no listener of the server's own (Undertow's websocket logout listener casts to its session class)
+        for (Server s : nodes) {
+            assertTrue(!s.fullLog().contains("failed on session"), s.log());
+        }
     }
 
     // ---- CDI with the server's own Weld (the sample shop: no Weld in WEB-INF/lib)
