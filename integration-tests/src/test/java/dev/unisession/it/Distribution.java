@@ -54,6 +54,19 @@ final class Distribution {
         }
     }
 
+    /** Deletes a directory tree (a server base the test made); what cannot be deleted is left. */
+    static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) return;
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.getLogger(Distribution.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete " + root + ": " + e);
+        }
+    }
+
     /** A WAR directory with the plain servlets only (dev.unisession.it.plain), plus the given jars in WEB-INF/lib. */
     static Path plainWar(Path where, List<Path> libs) throws IOException {
         Path war = Files.createDirectories(where);
