@@ -24,11 +24,15 @@ import java.util.function.Supplier;
  * Delivers session events to the application's own listener instances (web.xml, {@code @WebListener} and
  * programmatic ones) for unified sessions, which the container does not know about.
  *
- * <p>No portable API lists a context's listeners, so this reads them from the container on every event:
- * Tomcat's {@code StandardContext} (reached through the facade's private fields) and Jetty's
+ * <p>No portable API lists a context's listeners, so this reads the container's own instances on every event:
+ * Tomcat's {@code StandardContext} (reached through the facade's private fields), Jetty's
  * {@code ServletContextHandler.getEventListeners()} (reached reflectively, since Jetty hides its classes from
- * webapps). Semantics follow Tomcat's {@code StandardSession}: created in list order, destroyed in reverse order,
- * a listener's exception is logged and does not stop the others.
+ * webapps), Undertow's (WildFly) {@code Deployment.getApplicationListeners()} and GlassFish's (Payara)
+ * {@code StandardContext.getSessionListeners()}/{@code getApplicationEventListeners()}. These are the very instances
+ * the container created (web.xml, {@code @WebListener}, {@code addListener}, with their injections done), so an
+ * application's listener state stays in one object, and nothing else calls them for unified sessions: the container
+ * never sees those. Semantics follow Tomcat's {@code StandardSession}: created in list order, destroyed in reverse
+ * order, a listener's exception is logged and does not stop the others.
  */
 final class ListenerBridge {
 
@@ -70,9 +74,14 @@ final class ListenerBridge {
     static ListenerBridge forContext(ServletContext context) {
         ListenerBridge b = tomcat(context);
         if (b == null) b = jetty(context);
+        if (b == null) b = undertow(context);
+        if (b == null) b = glassfish(context);
         if (b == null) {
             LOG.log(System.Logger.Level.WARNING, "unisession cannot find the application''s session listeners on "
-                    + "this container ({0}); HttpSession*Listener events will not be delivered",
+                    + "this container ({0}): the application''s HttpSessionListener, HttpSessionAttributeListener and "
+                    + "HttpSessionIdListener (and a CDI container''s session listener) will not hear of unified "
+                    + "sessions. Supported: Tomcat 10.1/11, Jetty 12, WildFly (Undertow), Payara/GlassFish; "
+                    + "elsewhere, register a dev.unisession.api.SessionEventListener instead (see the README)",
                     context.getServerInfo());
             return new ListenerBridge("none", List::of);
         }
@@ -80,7 +89,8 @@ final class ListenerBridge {
             b.source.get();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "unisession cannot read session listeners from " + b.containerName
-                    + "; HttpSession*Listener events will not be delivered", e);
+                    + " (" + context.getServerInfo() + "): the application's HttpSession*Listener events will not be "
+                    + "delivered; please report this server version", e);
             return new ListenerBridge("none", List::of);
         }
         return b;
@@ -90,16 +100,36 @@ final class ListenerBridge {
         return containerName;
     }
 
+    /** Tomcat: lifecycle listeners (HttpSessionListener among them), then event listeners (attribute, id). */
     private static ListenerBridge tomcat(ServletContext context) {
+        return catalina(context, "tomcat", "getApplicationLifecycleListeners", "getApplicationEventListeners");
+    }
+
+    /**
+     * GlassFish's web container (Payara), a Tomcat descendant: the same facade path, but the session listeners are
+     * in {@code getSessionListeners()} and the attribute and id listeners in {@code getApplicationEventListeners()}.
+     */
+    private static ListenerBridge glassfish(ServletContext context) {
+        return catalina(context, "glassfish", "getSessionListeners", "getApplicationEventListeners");
+    }
+
+    /**
+     * A Catalina {@code StandardContext} (the facade's private {@code context}, then the application context's), whose
+     * getters each return the listeners as an array (Tomcat) or a list (GlassFish).
+     */
+    private static ListenerBridge catalina(ServletContext context, String name, String... getters) {
         try {
             Object appContext = field(context.getClass(), "context").get(context);
             Object standardContext = field(appContext.getClass(), "context").get(appContext);
-            Method events = standardContext.getClass().getMethod("getApplicationEventListeners");
-            Method lifecycle = standardContext.getClass().getMethod("getApplicationLifecycleListeners");
-            return new ListenerBridge("tomcat", () -> {
+            List<Method> methods = new ArrayList<>();
+            for (String g : getters) methods.add(standardContext.getClass().getMethod(g));
+            return new ListenerBridge(name, () -> {
                 List<Object> all = new ArrayList<>();
-                Collections.addAll(all, (Object[]) invoke(lifecycle, standardContext));
-                Collections.addAll(all, (Object[]) invoke(events, standardContext));
+                for (Method m : methods) {
+                    Object listeners = invoke(m, standardContext);
+                    if (listeners instanceof Object[] array) Collections.addAll(all, array);
+                    else all.addAll((java.util.Collection<?>) listeners);
+                }
                 return all;
             });
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -113,6 +143,43 @@ final class ListenerBridge {
             Object handler = scoped.getClass().getMethod("getServletContextHandler").invoke(scoped);
             Method listeners = handler.getClass().getMethod("getEventListeners");
             return new ListenerBridge("jetty", () -> new ArrayList<>((List<?>) invoke(listeners, handler)));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Undertow (WildFly): {@code ServletContextImpl.getDeployment().getApplicationListeners()} holds the
+     * {@code ManagedListener}s of every listener in registration order (private {@code allListeners}); each one's
+     * public {@code instance()} is the object the container calls. Undertow's own listeners (its websocket
+     * {@code JsrWebSocketFilter$LogoutListener} casts every session to its {@code HttpSessionImpl}) serve its own
+     * sessions only and are left out; other libraries' listeners (Weld's, Faces') are the application's.
+     */
+    private static ListenerBridge undertow(ServletContext context) {
+        try {
+            Object deployment = context.getClass().getMethod("getDeployment").invoke(context);
+            Object app = deployment.getClass().getMethod("getApplicationListeners").invoke(deployment);
+            Field all = field(app.getClass(), "allListeners");
+            return new ListenerBridge("undertow", () -> {
+                List<Object> out = new ArrayList<>();
+                List<?> managed;
+                try {
+                    managed = new ArrayList<>((List<?>) all.get(app));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+                for (Object m : managed) {
+                    try {
+                        Object instance = m.getClass().getMethod("instance").invoke(m);
+                        if (instance != null && !instance.getClass().getName().startsWith("io.undertow.")) {
+                            out.add(instance);
+                        }
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return out;
+            });
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }

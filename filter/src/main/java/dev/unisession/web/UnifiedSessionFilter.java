@@ -304,7 +304,7 @@ public class UnifiedSessionFilter implements Filter {
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new CommitOnComplete(state));
+                request.getAsyncContext().addListener(commitOnComplete(state));
                 return;
             }
         } catch (IOException | ServletException | RuntimeException | Error e) {
@@ -408,43 +408,45 @@ public class UnifiedSessionFilter implements Filter {
         }
     }
 
-    private static final class CommitOnComplete implements AsyncListener {
-        private final RequestSession state;
-
-        CommitOnComplete(RequestSession state) {
-            this.state = state;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            commit();
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            commit();
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            commit();
-        }
-
-        /** Async completion: the response is on its way; a failed save is counted and audited by the state. */
-        private void commit() {
-            try {
-                state.commit();
-            } catch (StoreUnavailableException e) {
-                LOG.log(System.Logger.Level.ERROR, "Session changes of an async request could not be saved: {0}",
-                        e.getMessage());
-            } finally {
-                NettyThreadLocals.release();
+    /**
+     * The async listener that commits the request's session when the async cycle ends (complete, timeout or error)
+     * and stays on for a re-started cycle. A proxy, not a class of this jar: an EE server manages every
+     * {@code AsyncListener} class it finds in WEB-INF/lib as a component with injection, and WildFly warns for one it
+     * cannot build ({@code WFLYEE0007: Not installing optional component ...}); the listener needs no injection.
+     */
+    static AsyncListener commitOnComplete(RequestSession state) {
+        java.lang.reflect.InvocationHandler handler = (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "onComplete", "onTimeout", "onError" -> commitAsync(state);
+                case "onStartAsync" -> ((AsyncEvent) args[0]).getAsyncContext().addListener((AsyncListener) proxy);
+                case "equals" -> {
+                    return proxy == args[0];
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(proxy);
+                }
+                case "toString" -> {
+                    return "unisession commit on async completion";
+                }
+                default -> {
+                    // no other methods
+                }
             }
-        }
+            return null;
+        };
+        return (AsyncListener) java.lang.reflect.Proxy.newProxyInstance(UnifiedSessionFilter.class.getClassLoader(),
+                new Class<?>[] {AsyncListener.class}, handler);
+    }
 
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this);
+    /** Async completion: the response is on its way; a failed save is counted and audited by the state. */
+    private static void commitAsync(RequestSession state) {
+        try {
+            state.commit();
+        } catch (StoreUnavailableException e) {
+            LOG.log(System.Logger.Level.ERROR, "Session changes of an async request could not be saved: {0}",
+                    e.getMessage());
+        } finally {
+            NettyThreadLocals.release();
         }
     }
 }

@@ -54,6 +54,19 @@ final class Distribution {
         }
     }
 
+    /** Deletes a directory tree (a server base the test made); what cannot be deleted is left. */
+    static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) return;
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.getLogger(Distribution.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete " + root + ": " + e);
+        }
+    }
+
     /** A WAR directory with the plain servlets only (dev.unisession.it.plain), plus the given jars in WEB-INF/lib. */
     static Path plainWar(Path where, List<Path> libs) throws IOException {
         return plainWar(where, libs, "");
@@ -96,15 +109,26 @@ final class Distribution {
 
     /** One server process: started by its own script, stopped with SIGTERM (and killed if it hangs). */
     static final class Server {
-        final int port = freePort();
+        final int port;
         final List<String> command;
         final Path base;
         /** The server process's environment (more may be added before {@link #start()}). */
         final Map<String, String> env;
         final Path log;
+        /** Where the server writes its log, when not to its output (Payara); null: its output. */
+        Path serverLog;
+        /** The command that stops a server whose launcher does not forward SIGTERM (Payara); null: SIGTERM. */
+        List<String> stopCommand;
+        /** How long start() waits for the HTTP port. */
+        long startMillis = 90_000;
         Process process;
 
         Server(List<String> command, Path base, Map<String, String> env) throws IOException {
+            this(command, base, env, freePort());
+        }
+
+        Server(List<String> command, Path base, Map<String, String> env, int port) throws IOException {
+            this.port = port;
             this.command = command;
             this.base = base;
             this.env = env;
@@ -116,7 +140,7 @@ final class Distribution {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             b.environment().putAll(env);
             process = b.start();
-            long deadline = System.currentTimeMillis() + 90_000;
+            long deadline = System.currentTimeMillis() + startMillis;
             while (System.currentTimeMillis() < deadline) {
                 if (!process.isAlive()) throw new AssertionError("the server exited:\n" + log());
                 try {
@@ -132,6 +156,17 @@ final class Distribution {
 
         void stop() {
             if (process == null) return;
+            if (stopCommand != null) {
+                try {
+                    Process p = new ProcessBuilder(stopCommand).directory(base.toFile()).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             process.destroy();
             try {
                 if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -144,7 +179,8 @@ final class Distribution {
         /** The server's output so far (its log), whole. */
         String fullLog() {
             try {
-                return Files.readString(log);
+                return Files.readString(log) + (serverLog != null && Files.exists(serverLog)
+                        ? Files.readString(serverLog) : "");
             } catch (IOException e) {
                 return e.toString();
             }
@@ -251,6 +287,137 @@ final class Distribution {
                     .replace("</web-app>", FILTER_XML + "\n</web-app>"));
             cmd.add("jetty.deploy.defaultsDescriptorPath=" + webdefault);
         }
+        return s;
+    }
+
+    /**
+     * The probe application of the EE tests, as an application developer has it: plain servlets and listeners
+     * (dev.unisession.it.app; WebXmlListener in web.xml, AnnotatedListener by {@code @WebListener}), nothing of
+     * unisession in web.xml, the given jars in WEB-INF/lib.
+     */
+    static Path probeWar(Path where, List<Path> libs) throws IOException {
+        Path war = Files.createDirectories(where);
+        Path classes = Path.of(System.getProperty("it.unisession.webappClasses"));
+        copyTree(classes.resolve("dev/unisession/it/app"),
+                Files.createDirectories(war.resolve("WEB-INF/classes/dev/unisession/it/app")));
+        Files.writeString(war.resolve("WEB-INF/web.xml"), String.join("\n",
+                "<web-app xmlns='https://jakarta.ee/xml/ns/jakartaee' version='6.0'>",
+                "  <listener><listener-class>dev.unisession.it.app.WebXmlListener</listener-class></listener>",
+                "  <servlet><servlet-name>session</servlet-name>",
+                "    <servlet-class>dev.unisession.it.app.SessionServlet</servlet-class>",
+                "    <async-supported>true</async-supported></servlet>",
+                "  <servlet-mapping><servlet-name>session</servlet-name><url-pattern>/s</url-pattern></servlet-mapping>",
+                "</web-app>"));
+        Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
+        for (Path jar : libs) Files.copy(jar, lib.resolve(jar.getFileName()));
+        return war;
+    }
+
+    /**
+     * The sample shop (CDI beans: {@code @Inject UnifiedSession}/{@code SessionManager}, CDI session events, a
+     * {@code @SessionScoped} cart) as an EE server takes it: its classes, web.xml and beans.xml, the -all jar and the
+     * CDI module's jar in WEB-INF/lib, and no CDI implementation (the server's Weld serves it).
+     */
+    static Path cdiWar(Path where) throws IOException {
+        Path war = Files.createDirectories(where);
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(
+                Path.of(System.getProperty("it.unisession.sampleWar"))))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                if (e.isDirectory() || e.getName().startsWith("WEB-INF/lib/")
+                        || e.getName().contains("/launch/") || e.getName().startsWith("META-INF/")) {
+                    continue;
+                }
+                Path to = war.resolve(e.getName());
+                Files.createDirectories(to.getParent());
+                Files.copy(zip, to);
+            }
+        }
+        Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
+        Files.copy(AllJarTest.allJar(), lib.resolve("unisession-filter-all.jar"));
+        Files.copy(Path.of(System.getProperty("it.unisession.cdiJar")), lib.resolve("unisession-cdi.jar"));
+        return war;
+    }
+
+    /** A port p such that p + {@code span} is still a port. */
+    private static int freePortBelow(int span) {
+        while (true) {
+            int p = freePort();
+            if (p + span < 65_000) return p;
+        }
+    }
+
+    /**
+     * WildFly (standalone, default profile) with a base directory of its own (a copy of standalone/), the WAR
+     * directories deployed under their names (app → /app), all its sockets moved by one port offset, the server JVM's options.
+     */
+    static Server wildfly(List<Path> webapps, List<String> jvmOptions) throws Exception {
+        Path home = dir("it.unisession.wildflyDist");
+        Path base = Files.createTempDirectory("wildfly-base");
+        copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        Files.createDirectories(base.resolve("deployments"));
+        for (Path webapp : webapps) { // each deployed under its directory's name
+            String name = webapp.getFileName() + ".war";
+            copyTree(webapp, base.resolve("deployments").resolve(name));
+            Files.writeString(base.resolve("deployments").resolve(name + ".dodeploy"), "");
+        }
+        int http = freePortBelow(2_000);
+        int offset = http - 8080; // management 9990 + offset and the others stay below 65535
+        Server s = new Server(List.of("sh", home.resolve("bin/standalone.sh").toString(),
+                "-Djboss.server.base.dir=" + base, "-Djboss.socket.binding.port-offset=" + offset,
+                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1"), base, Map.of(
+                "JBOSS_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
+                "LAUNCH_JBOSS_IN_BACKGROUND", "1", // SIGTERM to the script stops the server JVM
+                "JAVA_OPTS", "-Xms64m -Xmx512m " + String.join(" ", jvmOptions)), http);
+        s.startMillis = 300_000;
+        return s;
+    }
+
+    /**
+     * Payara Server (domain1 of the distribution, copied to a domain directory of the test's own) with every
+     * listener on a free port, the server JVM's options as jvm-options, the WARs (zipped, under their directories'
+     * names) in autodeploy/; started by
+     * {@code asadmin start-domain --verbose}, stopped by {@code asadmin stop-domain}.
+     */
+    static Server payara(List<Path> webapps, List<String> jvmOptions) throws Exception {
+        Path home = dir("it.unisession.payaraDist");
+        Path domains = Files.createTempDirectory("payara-domains");
+        Path domain = domains.resolve("domain1");
+        copyTree(home.resolve("glassfish/domains/domain1"), domain);
+        int http = freePort();
+        Path xml = domain.resolve("config/domain.xml");
+        String config = Files.readString(xml);
+        for (String port : List.of("3700", "3820", "3920", "8686", "8181", "4848")) {
+            config = config.replace("port=\"" + port + "\"", "port=\"" + freePort() + "\"");
+        }
+        config = config.replace("name=\"JMS_PROVIDER_PORT\" value=\"7676\"",
+                        "name=\"JMS_PROVIDER_PORT\" value=\"" + freePort() + "\"")
+                .replace("port=\"8080\"", "port=\"" + http + "\"")
+                .replace("start-port=\"5900\" das-port=\"4900\"",
+                        "start-port=\"" + freePortBelow(200) + "\" das-port=\"" + freePortBelow(200) + "\"");
+        StringBuilder options = new StringBuilder();
+        for (String o : jvmOptions) options.append("<jvm-options>").append(o).append("</jvm-options>");
+        int first = config.indexOf("<jvm-options>"); // the server-config's java-config comes first
+        config = config.substring(0, first) + options + config.substring(first);
+        Files.writeString(xml, config);
+        for (Path webapp : webapps) {
+            Path war = Files.createDirectories(domain.resolve("autodeploy")).resolve(webapp.getFileName() + ".war");
+            try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(war));
+                 Stream<Path> files = Files.walk(webapp)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (Files.isDirectory(f)) continue;
+                    zip.putNextEntry(new java.util.zip.ZipEntry(webapp.relativize(f).toString().replace('\\', '/')));
+                    Files.copy(f, zip);
+                    zip.closeEntry();
+                }
+            }
+        }
+        String asadmin = home.resolve("bin/asadmin").toString();
+        Server s = new Server(List.of("sh", asadmin, "start-domain", "--verbose", "--domaindir", domains.toString(),
+                "domain1"), domains, Map.of("AS_JAVA", System.getProperty("java.home"),
+                "JAVA_HOME", System.getProperty("java.home")), http);
+        s.startMillis = 300_000; // a full profile: slow on a busy 2-core host
+        s.stopCommand = List.of("sh", asadmin, "stop-domain", "--domaindir", domains.toString(), "domain1");
+        s.serverLog = domain.resolve("logs/server.log");
         return s;
     }
 }

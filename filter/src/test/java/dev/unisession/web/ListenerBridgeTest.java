@@ -1,0 +1,119 @@
+package dev.unisession.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Which container's listeners the bridge finds, and what it says when it finds none. */
+class ListenerBridgeTest {
+
+    private final Logger jul = Logger.getLogger(ListenerBridge.class.getName());
+    private final List<LogRecord> logged = new ArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            logged.add(r);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeEach
+    void listen() {
+        jul.addHandler(capture);
+    }
+
+    @AfterEach
+    void stopListening() {
+        jul.removeHandler(capture);
+    }
+
+    @Test
+    void anUnknownContainerIsNamedWithWhatTheApplicationLosesAndWhatToDo() {
+        ServletContext ctx = mock(ServletContext.class);
+        when(ctx.getServerInfo()).thenReturn("Acme Server/1.0");
+        assertEquals("none", ListenerBridge.forContext(ctx).containerName());
+        assertEquals(1, logged.size(), logged.toString());
+        String message = new java.util.logging.SimpleFormatter().formatMessage(logged.get(0));
+        assertTrue(message.contains("Acme Server/1.0") && message.contains("HttpSessionListener")
+                && message.contains("will not hear of unified sessions")
+                && message.contains("SessionEventListener"), message);
+    }
+
+    /** Undertow's shape: ServletContextImpl.getDeployment().getApplicationListeners(), private allListeners. */
+    public abstract static class UndertowContext implements ServletContext {
+        public abstract Deployment getDeployment();
+    }
+
+    public static final class Deployment {
+        private final ApplicationListeners listeners;
+
+        Deployment(ApplicationListeners listeners) {
+            this.listeners = listeners;
+        }
+
+        public ApplicationListeners getApplicationListeners() {
+            return listeners;
+        }
+    }
+
+    public static final class ApplicationListeners {
+        private final List<ManagedListener> allListeners = new ArrayList<>();
+    }
+
+    public static final class ManagedListener {
+        private final Object instance;
+
+        ManagedListener(Object instance) {
+            this.instance = instance;
+        }
+
+        public Object instance() {
+            return instance;
+        }
+    }
+
+    @Test
+    void undertowsListenerInstancesHearUnifiedSessions() {
+        List<String> heard = new ArrayList<>();
+        HttpSessionListener app = new HttpSessionListener() {
+            @Override
+            public void sessionCreated(HttpSessionEvent se) {
+                heard.add("created " + se.getSession().getId());
+            }
+        };
+        ApplicationListeners listeners = new ApplicationListeners();
+        listeners.allListeners.add(new ManagedListener(app));
+        UndertowContext ctx = mock(UndertowContext.class);
+        when(ctx.getDeployment()).thenReturn(new Deployment(listeners));
+        ListenerBridge bridge = ListenerBridge.forContext(ctx);
+        assertEquals("undertow", bridge.containerName());
+        HttpSession session = mock(HttpSession.class);
+        when(session.getId()).thenReturn("s1");
+        bridge.sessionCreated(session);
+        assertEquals(List.of("created s1"), heard);
+        assertTrue(logged.isEmpty(), logged.toString());
+    }
+}
