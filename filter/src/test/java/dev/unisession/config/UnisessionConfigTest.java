@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig.Source;
 
+import dev.unisession.testing.LogCapture;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,11 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 class UnisessionConfigTest {
 
@@ -92,24 +91,7 @@ class UnisessionConfigTest {
     /** The environment is shared with everything on the host: a UNISESSION_* name that is no key is warned of once. */
     @Test
     void anEnvironmentVariableThatIsNoKeyIsIgnoredWithOneWarning() {
-        Logger jul = Logger.getLogger(UnisessionConfig.class.getName());
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(capture);
-        try {
+        try (LogCapture log = LogCapture.of(UnisessionConfig.class)) {
             String name = "UNISESSION_OPTS_" + System.nanoTime();
             for (int i = 0; i < 2; i++) { // the initializer and the filter both read the settings
                 UnisessionConfig c = UnisessionConfig.from(List.of(
@@ -117,11 +99,9 @@ class UnisessionConfigTest {
                         Source.environment(Map.of(name, "x", "UNISESSION_COOKIE_NAME", "FROMENV"))));
                 assertEquals("FROMENV", c.cookieName(), "the variables that are keys still count");
             }
-            List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+            List<LogRecord> warnings = log.at(Level.WARNING);
             assertEquals(1, warnings.size(), warnings.toString());
             assertTrue(warnings.get(0).getMessage().contains(name), warnings.get(0).getMessage());
-        } finally {
-            jul.removeHandler(capture);
         }
         IllegalArgumentException init = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
                 List.of(Source.of("init-param", Map.of("unisession.opts", "x")),

@@ -10,44 +10,28 @@ import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
 
+import dev.unisession.testing.LogCapture;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** Which container's listeners the bridge finds, and what it says when it finds none. */
 class ListenerBridgeTest {
 
-    private final Logger jul = Logger.getLogger(ListenerBridge.class.getName());
-    private final List<LogRecord> logged = new ArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void listen() {
-        jul.addHandler(capture);
+        log = LogCapture.of(ListenerBridge.class);
     }
 
     @AfterEach
     void stopListening() {
-        jul.removeHandler(capture);
+        log.close();
     }
 
     @Test
@@ -55,8 +39,8 @@ class ListenerBridgeTest {
         ServletContext ctx = mock(ServletContext.class);
         when(ctx.getServerInfo()).thenReturn("Acme Server/1.0");
         assertEquals("none", ListenerBridge.forContext(ctx).containerName());
-        assertEquals(1, logged.size(), logged.toString());
-        String message = new java.util.logging.SimpleFormatter().formatMessage(logged.get(0));
+        assertEquals(1, log.records().size(), log.records().toString());
+        String message = new java.util.logging.SimpleFormatter().formatMessage(log.records().get(0));
         assertTrue(message.contains("Acme Server/1.0") && message.contains("HttpSessionListener")
                 && message.contains("will not hear of unified sessions")
                 && message.contains("SessionEventListener"), message);
@@ -114,6 +98,6 @@ class ListenerBridgeTest {
         when(session.getId()).thenReturn("s1");
         bridge.sessionCreated(session);
         assertEquals(List.of("created s1"), heard);
-        assertTrue(logged.isEmpty(), logged.toString());
+        assertTrue(log.records().isEmpty(), log.records().toString());
     }
 }

@@ -12,6 +12,8 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.unisession.testing.LogCapture;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,42 +24,22 @@ import org.mockito.ArgumentCaptor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /** {@code unisession.cookie.secure} × secure or plain requests: the attribute, the name, and what is logged. */
 class SessionCookieTest {
 
-    /** JUL carries System.Logger here (no other LoggerFinder on the class path); kept strongly reachable. */
-    private final Logger jul = Logger.getLogger(SessionCookie.class.getName());
-    private final List<LogRecord> logged = new ArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            synchronized (logged) {
-                logged.add(r);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LogCapture log;
 
     @BeforeEach
     void listen() {
-        jul.addHandler(capture);
+        log = LogCapture.of(SessionCookie.class);
     }
 
     @AfterEach
     void stopListening() {
-        jul.removeHandler(capture);
+        log.close();
     }
 
     private static SessionCookie cookie(String contextPath, String... settings) {
@@ -89,9 +71,7 @@ class SessionCookieTest {
     }
 
     private List<LogRecord> logged(Level level) {
-        synchronized (logged) {
-            return logged.stream().filter(r -> r.getLevel().equals(level)).toList();
-        }
+        return log.at(level);
     }
 
     @ParameterizedTest(name = "cookie.secure={0}, request secure={1}")
@@ -231,7 +211,7 @@ class SessionCookieTest {
         SessionCookie c = cookie("", "unisession.cookie.secure", "false");
         c.secure(request(false, "10.0.0.5"));
         c.secure(request(true, "10.0.0.5"));
-        assertEquals(List.of(), logged);
+        assertEquals(List.of(), log.records());
     }
 
     /** Asks three times about a plain request from {@code remote}: exactly one record of {@code level} results. */
