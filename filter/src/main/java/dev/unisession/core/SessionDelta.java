@@ -102,6 +102,11 @@ public final class SessionDelta {
      */
     public Map<String, byte[]> expected() { return expected; }
 
+    /** Whether an attribute's stored bytes ({@code now}, null: absent) are still what {@link #expected()} says was read. */
+    public static boolean stillAsRead(byte[] read, byte[] now) {
+        return read.length == 0 ? now == null : java.util.Arrays.equals(now, read);
+    }
+
     /**
      * The session's whole record once this delta has been stored as {@code version}, or null when that is not
      * known: the delta does not carry every attribute, or another write came between its base version and

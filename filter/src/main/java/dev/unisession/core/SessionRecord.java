@@ -82,9 +82,7 @@ public final class SessionRecord {
     public boolean conflicts(SessionDelta delta) {
         if (delta.expected().isEmpty() || version == delta.baseVersion()) return false;
         for (Map.Entry<String, byte[]> e : delta.expected().entrySet()) {
-            byte[] now = attributes.get(e.getKey());
-            boolean readAbsent = e.getValue().length == 0;
-            if (readAbsent ? now != null : !java.util.Arrays.equals(now, e.getValue())) return true;
+            if (!SessionDelta.stillAsRead(e.getValue(), attributes.get(e.getKey()))) return true;
         }
         return false;
     }

@@ -391,8 +391,7 @@ public final class JpaStore implements SessionStore {
     private static boolean changedMeanwhile(EntityManager em, SessionDelta d) {
         for (Map.Entry<String, byte[]> e : d.expected().entrySet()) {
             AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
-            boolean readAbsent = e.getValue().length == 0;
-            if (readAbsent ? a != null : a == null || !java.util.Arrays.equals(a.data, e.getValue())) return true;
+            if (!SessionDelta.stillAsRead(e.getValue(), a == null ? null : a.data)) return true;
         }
         return false;
     }
