@@ -88,7 +88,8 @@ public final class RedisStore implements SessionStore {
 
     /**
      * KEYS[1] hash, KEYS[2] its tombstone; with indexing also KEYS[3] the expiry index and, optionally, KEYS[4] the
-     * principal's set. ARGV: mode ('c' create, 'u' update), pexpireat (0 = persist), operation id, epoch, n, index
+     * principal's set. ARGV: mode ('u' update; 'c' create; 'n' create of a new session, whose id no other node can
+     * have cached: no change notice unless an earlier epoch's hash was replaced), pexpireat (0 = persist), operation id, epoch, n, index
      * ('' = the caller updates the indexes and publishes itself, as in a Redis Cluster where they live on other
      * slots; '0' = the session never expires; else its expiry score), the session id, the change channel, the change
      * message, the delta's base version, g, then g field/digest pairs (the attributes the write is built on: each
@@ -98,20 +99,24 @@ public final class RedisStore implements SessionStore {
      * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago. The
      * operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply was
      * lost) returns that write's version instead of applying it again (its index updates ran with it), so a version
-     * rises by exactly one per write. One script, one round trip, and no batch machinery on the client.
+     * rises by exactly one per write. A create writes its fields, version ({@code v} given among them, plus one) and
+     * operation id in one HSET and deletes nothing (the hash is new): a new anonymous session costs six commands
+     * (EVALSHA, two EXISTS, HSET, PEXPIREAT, ZADD). One script, one round trip, and no batch machinery on the client.
      */
     private static final String WRITE = String.join("\n",
             "local exists = redis.call('EXISTS', KEYS[1])",
+            "local wiped = false",
             "if exists == 1 then",
             "  local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')",
             "  local ep = tonumber(ARGV[4])",
-            "  if e < ep then redis.call('DEL', KEYS[1]) exists = 0 elseif e > ep then return -2 end",
+            "  if e < ep then redis.call('DEL', KEYS[1]) exists = 0 wiped = true elseif e > ep then return -2 end",
             "end",
             "if exists == 1 and redis.call('HGET', KEYS[1], 'o') == ARGV[3] then",
             "  return tonumber(redis.call('HGET', KEYS[1], 'v'))",
             "end",
-            "if (ARGV[1] == 'c' and exists == 1) or (ARGV[1] == 'u' and exists == 0) then return 0 end",
-            "if ARGV[1] == 'c' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
+            "local create = ARGV[1] ~= 'u'",
+            "if (create and exists == 1) or (not create and exists == 0) then return 0 end",
+            "if create and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
             "local g = tonumber(ARGV[11])",
             "local i = 12",
             "if g > 0 and (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[10] then",
@@ -122,26 +127,34 @@ public final class RedisStore implements SessionStore {
             "end",
             "i = i + 2 * g",
             "local n = tonumber(ARGV[5])",
-            "if n > 0 then",
-            "  local kv = {}",
-            "  for j = i, i + 2 * n - 1 do kv[#kv + 1] = ARGV[j] end",
-            "  redis.call('HSET', KEYS[1], unpack(kv))",
+            "local kv = {}",
+            "local v = 0",
+            "for j = i, i + 2 * n - 1, 2 do",
+            "  if create and ARGV[j] == 'v' then v = tonumber(ARGV[j + 1])",
+            "  else kv[#kv + 1] = ARGV[j] kv[#kv + 1] = ARGV[j + 1] end",
             "end",
             "i = i + 2 * n",
-            "if #ARGV >= i then",
-            "  local del = {}",
-            "  for j = i, #ARGV do del[#del + 1] = ARGV[j] end",
-            "  redis.call('HDEL', KEYS[1], unpack(del))",
+            "kv[#kv + 1] = 'o' kv[#kv + 1] = ARGV[3]",
+            "if create then",
+            "  v = v + 1",
+            "  kv[#kv + 1] = 'v' kv[#kv + 1] = string.format('%d', v)",
+            "  redis.call('HSET', KEYS[1], unpack(kv))",
+            "else",
+            "  redis.call('HSET', KEYS[1], unpack(kv))",
+            "  if #ARGV >= i then",
+            "    local del = {}",
+            "    for j = i, #ARGV do del[#del + 1] = ARGV[j] end",
+            "    redis.call('HDEL', KEYS[1], unpack(del))",
+            "  end",
+            "  v = redis.call('HINCRBY', KEYS[1], 'v', 1)",
             "end",
-            "local v = redis.call('HINCRBY', KEYS[1], 'v', 1)",
-            "redis.call('HSET', KEYS[1], 'o', ARGV[3])",
             "local exp = tonumber(ARGV[2])",
-            "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) else redis.call('PERSIST', KEYS[1]) end",
+            "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) elseif not create then redis.call('PERSIST', KEYS[1]) end",
             "if ARGV[6] ~= '' then",
             "  if ARGV[6] == '0' then redis.call('ZREM', KEYS[3], ARGV[7])",
             "  else redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7]) end",
             "  if KEYS[4] then redis.call('SADD', KEYS[4], ARGV[7]) end",
-            "  redis.call('PUBLISH', ARGV[8], ARGV[9])",
+            "  if ARGV[1] ~= 'n' or wiped then redis.call('PUBLISH', ARGV[8], ARGV[9]) end",
             "end",
             "return v");
 
@@ -701,9 +714,10 @@ public final class RedisStore implements SessionStore {
             }
         }
         if (d.created() || d.metadataChanged()) {
-            meta(set, del, PRINCIPAL, d.principal());
-            meta(set, del, CONTEXT, d.context());
-            meta(set, del, FINGERPRINT, d.fingerprint());
+            List<Object> unset = d.created() ? null : del; // a new hash has nothing to delete
+            meta(set, unset, PRINCIPAL, d.principal());
+            meta(set, unset, CONTEXT, d.context());
+            meta(set, unset, FINGERPRINT, d.fingerprint());
         }
         d.changed().forEach((name, bytes) -> {
             set.add(utf8(ATTRIBUTE + name));
@@ -719,7 +733,7 @@ public final class RedisStore implements SessionStore {
             List<Object> keys = indexPrincipal
                     ? List.of(key, tombstoneKey(d.id()), expiryKey, principalKey(d.principal()))
                     : List.of(key, tombstoneKey(d.id()), expiryKey);
-            Object[] args = writeArgs(d.id(), d.created(), expires, operation, true, guard(d), set, del);
+            Object[] args = writeArgs(d.id(), mode(d), expires, operation, true, guard(d), set, del);
             // Resendable: the script recognises its own operation id.
             v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
                     RScript.Mode.READ_WRITE, WRITE, RScript.ReturnType.LONG, keys, args));
@@ -728,14 +742,14 @@ public final class RedisStore implements SessionStore {
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
             execute("save", true, batch -> {
                 applied.clear();
-                applied.add(writeHash(batch, d.id(), d.created(), expires, operation, guard(d), set, del));
+                applied.add(writeHash(batch, d.id(), mode(d), expires, operation, guard(d), set, del));
                 if (expires == Long.MAX_VALUE) {
                     batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
                 } else {
                     batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
                 }
                 if (indexPrincipal) batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
-                publish(batch, d.id());
+                if (!fresh(d)) publish(batch, d.id());
             });
             v = applied.get(0).toCompletableFuture().join();
         }
@@ -749,7 +763,7 @@ public final class RedisStore implements SessionStore {
 
     private static void meta(List<Object> set, List<Object> del, String field, String value) {
         if (value == null) {
-            del.add(utf8(field));
+            if (del != null) del.add(utf8(field));
         } else {
             set.add(utf8(field));
             set.add(utf8(value));
@@ -765,12 +779,25 @@ public final class RedisStore implements SessionStore {
     }
 
     /** {@link #WRITE} without its index updates, queued in a batch that makes them. */
-    private RFuture<Long> writeHash(RBatch batch, String id, boolean create, long expiresAt, String operation,
+    private RFuture<Long> writeHash(RBatch batch, String id, String mode, long expiresAt, String operation,
                                     List<Object> guard, List<Object> set, List<Object> del) {
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
                 RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)),
-                writeArgs(id, create, expiresAt, operation, false, guard, set, del));
+                writeArgs(id, mode, expiresAt, operation, false, guard, set, del));
+    }
+
+    /** {@link #WRITE}'s mode for a delta: update, create, or create of a new session ({@link #fresh}). */
+    private static String mode(SessionDelta d) {
+        return !d.created() ? "u" : fresh(d) ? "n" : "c";
+    }
+
+    /**
+     * A delta that creates a session from nothing (not a copy of one another tier held, which keeps its version):
+     * its id was just made, so no node can have it cached and no change notice is needed.
+     */
+    private static boolean fresh(SessionDelta d) {
+        return d.created() && d.baseVersion() == 0;
     }
 
     /** {@link #WRITE}'s guard arguments for a write that is built on no read: nothing to check. */
@@ -802,10 +829,10 @@ public final class RedisStore implements SessionStore {
      * {@link #WRITE}'s ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
      * see {@link #guard}.
      */
-    private Object[] writeArgs(String id, boolean create, long expiresAt, String operation, boolean index,
+    private Object[] writeArgs(String id, String mode, long expiresAt, String operation, boolean index,
                                List<Object> guard, List<Object> set, List<Object> del) {
         Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
-        args[0] = utf8(create ? "c" : "u");
+        args[0] = utf8(mode);
         args[1] = utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS));
         args[2] = utf8(operation);
         args[3] = utf8(Long.toString(epoch));
@@ -846,7 +873,7 @@ public final class RedisStore implements SessionStore {
         List<RFuture<Long>> applied = new ArrayList<>(1);
         execute("changeId", true, batch -> {
             applied.clear();
-            applied.add(writeHash(batch, newId, true, expires, operation, NO_GUARD, set, List.of()));
+            applied.add(writeHash(batch, newId, "c", expires, operation, NO_GUARD, set, List.of()));
             var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
             expiry.removeAsync(oldId);
             if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);

@@ -178,6 +178,44 @@ class RedisStoreTest extends SessionStoreContract {
         }
     }
 
+    /**
+     * What a new anonymous session costs Redis: the write script and, inside it, two EXISTS (hash, tombstone), one
+     * HSET (fields, version, operation id), PEXPIREAT and the expiry index's ZADD; no change notice (no node can have
+     * a session cached that was just made) and nothing deleted. A change of it is noticed by the other nodes.
+     */
+    @Test
+    void aNewAnonymousSessionCostsSixCommandsAndNoChangeNotice() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+             RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
+            Resp r = privateRedis.resp();
+            s.save(create(id(), null, 600, Map.of("a", b("1")))); // loads the script, opens connections
+            r.call("CONFIG", "RESETSTAT");
+            String id = id();
+            long v = s.save(create(id, null, 600, Map.of("a", b("1"))));
+            assertEquals(1, v);
+            Map<String, Long> calls = commandCalls(r);
+            assertEquals(Map.of("evalsha", 1L, "exists", 2L, "hset", 1L, "pexpireat", 1L, "zadd", 1L), calls);
+            assertEquals(Set.of("a", "m", "c", "v", "o", ".a"), r.hgetall("us:{" + id + "}").keySet());
+            r.call("CONFIG", "RESETSTAT");
+            assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())));
+            assertEquals(1L, commandCalls(r).get("publish"), "a change is announced: " + commandCalls(r));
+            assertEquals("2", new String(r.hgetall("us:{" + id + "}").get("v")));
+        }
+    }
+
+    private static Map<String, Long> commandCalls(Resp r) {
+        String info = new String((byte[]) r.call("INFO", "commandstats"), java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (String line : info.split("\r\n")) {
+            if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info")
+                    || line.startsWith("cmdstat_config")) continue;
+            String name = line.substring(8, line.indexOf(':'));
+            long n = Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
+            out.put(name, n);
+        }
+        return out;
+    }
+
     private static long usedMemory(Resp r) {
         String info = new String((byte[]) r.call("INFO", "memory"), java.nio.charset.StandardCharsets.UTF_8);
         for (String line : info.split("\r\n")) {

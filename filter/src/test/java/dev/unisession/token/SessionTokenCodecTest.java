@@ -62,6 +62,28 @@ class SessionTokenCodecTest {
                 StandardCharsets.ISO_8859_1).contains("sid-1") && mode == Mode.ENCRYPTED, "encrypted: id unreadable");
     }
 
+    /**
+     * HS256 tokens are written without jjwt's builder: jjwt's own parser, given only the key, must accept them and read
+     * the same claims, also for ids that need JSON escaping (a migrated container id may hold any character).
+     */
+    @Test
+    void hs256TokensAreStandardJwsThatJjwtReads() {
+        String spec = keySpec(Mode.HS256, "k-1");
+        Instant now = Instant.parse("2026-12-05T03:00:00Z");
+        SessionTokenCodec c = codec(Mode.HS256, spec, Clock.fixed(now, ZoneOffset.UTC));
+        javax.crypto.SecretKey key = (javax.crypto.SecretKey) TokenKeys.of(Mode.HS256, spec).current().current().sign();
+        for (String sid : List.of("AbC-_09", "quote\"back\\slash", "tab\tnew\nline", "\u00e9t\u00e9 \u2603")) {
+            String t = c.issue(sid, 600);
+            var jws = Jwts.parser().verifyWith(key).clock(() -> java.util.Date.from(now)).build().parseSignedClaims(t);
+            assertEquals("HS256", jws.getHeader().getAlgorithm());
+            assertEquals("k-1", jws.getHeader().getKeyId());
+            assertEquals(sid, jws.getPayload().get("sid"));
+            assertEquals(now, jws.getPayload().getIssuedAt().toInstant());
+            assertEquals(now.plusSeconds(600), jws.getPayload().getExpiration().toInstant());
+            assertEquals(sid, c.verify(t).token().sessionId());
+        }
+    }
+
     @Test
     void rejectionsNameTheirReason() {
         String spec = keySpec(Mode.HS256, "a");
