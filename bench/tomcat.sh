@@ -436,12 +436,13 @@ if [ "$mode" = create ]; then
     echo
     echo "| setup | Redis commands/session (MONITOR, exact) | Redis commands/session under load (server-wide) | Redis round trips/session (node's count) | Redis bytes/session (MEMORY USAGE, indexes incl.) | Redis bytes/session (used_memory growth) | sessions stored − created answers | DB rows/session us_session + us_attribute | DB tx/session (server-wide) |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    awk -F'\t' '
+    # tiered: $15 counts the MONITOR sample too (for rows per session), $16 was counted before it
+    awk -F'\t' -v sample="$sample" '
       function per(a, b) { return (a == "-" || b <= 0) ? "–" : sprintf("%.2f", a / b) }
       { ok = $3 - $4; redis = ($16 != "-")
         printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, ($20 == "-" ? "–" : $20),
           (redis ? per($11, ok) : "–"), ($1 ~ /^(redis|tiered)/ ? per($12, ok) : "–"),
-          (redis ? per($17, $16) : "–"), (redis ? sprintf("%.0f", $14 / ok) : "–"), (redis ? sprintf("%+d", $16 - $15) : "–"),
+          (redis ? per($17, $16) : "–"), (redis ? sprintf("%.0f", $14 / ok) : "–"), (redis ? sprintf("%+d", $16 - $15 + ($1 ~ /^tiered/ ? sample : 0)) : "–"),
           ($18 == "-" ? "–" : per($18, $15) " + " per($19, $15)), ($1 ~ /^tiered/ ? ($13 / ok < 0.01 ? sprintf("%.4f", $13 / ok) : per($13, ok)) : "–") }' "$tsv"
     echo
     echo "Notes, per setup (load averages, what the store held, which commands a creation sends, log lines):"

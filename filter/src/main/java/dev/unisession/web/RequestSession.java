@@ -520,9 +520,10 @@ final class RequestSession implements UnifiedSession {
             }
             String id = s.getId();
             // The version hint follows this client's own writes (read-your-writes on another node); a request that
-            // wrote nothing sends no cookie.
+            // wrote nothing sends no cookie, nor does one that gives the client a new id (a new session, or a
+            // login's new id): no node can hold an older copy of an id just made, so a first visit costs one cookie.
             if (runtime.versionHints() && version > 0 && version != before && version != clientVersion
-                    && !response.isCommitted()) {
+                    && id.equals(clientId) && !response.isCommitted()) {
                 runtime.cookie().issueVersion(request, response, id, version);
                 clientVersion = version;
             }
