@@ -16,7 +16,8 @@
 #   bench/run.sh --tomcat --create [--seconds N] [--setups "..."]
 #       the creation run: every request a first visit (no cookie) to op=create, which calls getSession() and sets
 #       one short attribute, so every answer makes a new session; wrk -t2 -c64 with bench/wrk-create.lua for 15 s
-#       (--seconds) after 10 s of warm-up; setups native, memory, redis, tiered and spring (Spring Session Data
+#       (--seconds) after 30 s of warm-up (the JIT still compiles
+#       a busy fifth of a core 15 s in); setups native, memory, redis, tiered and spring (Spring Session Data
 #       Redis 4.0.4 in a WAR of its own on the same stock Tomcat: SpringSessionListener, RedisSessionRepository over
 #       Lettuce). Tomcats on ports from 18400. Per setup: new sessions/s, p50/p99, server CPU µs per created
 #       session, Redis commands per session (exact: a MONITOR sample of 100 sequential creations, the node's
@@ -88,7 +89,14 @@ for v in $(compgen -e | grep '^UNISESSION_' || true); do unset "$v"; done
 unset JAVA_OPTS CATALINA_OPTS JRE_HOME CATALINA_PID CATALINA_OUT 2>/dev/null || true
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/unisession-tomcat.XXXXXX")
-prefix="tcbench$$:"
+# A key prefix as short as the default "us:" (a session's key then falls in the same allocation size class, so
+# bytes per session are what a default deployment pays), one no other run holds keys under.
+prefix=
+for i in $(seq $(( $$ % 100 )) 199); do
+  p="b$(( i % 100 )):"
+  if [ -z "$(redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "$p*" --count 1000 2>/dev/null | head -1)" ]; then prefix=$p; break; fi
+done
+[ -n "$prefix" ] || prefix="tcbench$$:"
 keys="b1:$(head -c 32 /dev/urandom | base64 -w0)"
 jvm="-Xms1g -Xmx1g -XX:+UseParallelGC"
 pids=()          # Tomcat JVMs started here
@@ -214,7 +222,7 @@ stop_tomcat() { # stop_tomcat PID: the JVM, then forget it
 }
 
 settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
-  local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true"
+  local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true -Dunisession.health.allow-loopback=true"
   case "$1" in
     redis) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix" ;;
     tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=$jpa_url -Dunisession.jpa.user=postgres" ;;
@@ -291,7 +299,7 @@ monitor_sample() {
 wrk_line() { grep '^BENCH' "$1" || { echo "[tomcat] no result from wrk: $(cat "$1")" >&2; exit 1; }; }
 
 if [ "$mode" = create ]; then
-  duration=15; warmup=10; label="--tomcat --create"; sample=100
+  duration=15; warmup=30; label="--tomcat --create"; sample=100
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   setups=${only:-native memory redis tiered spring}; [ -n "$only" ] && label="$label --setups \"$only\""
   max_load=${BENCH_MAX_LOAD:-3}
@@ -358,7 +366,7 @@ if [ "$mode" = create ]; then
     fi
     if [ -n "$keypat" ]; then
       bytes=$(key_bytes "$prefix*")
-      rcli --scan --pattern "$prefix*" | sed -E 's/\{[^}]*\}/{ID}/; s/:sessions:.*/:sessions:ID/' | sort | uniq -c \
+      rcli --scan --pattern "$prefix*" | sed -E 's/\{[^}]*\}/{ID}/; s/:sessions:.*/:sessions:ID/; s/:x:[0-9]+$/:x:N/' | sort | uniq -c \
         | awk -v n="$name" '{k = k sprintf("%s`%s` × %d", (k ? ", " : ""), $2, $1)} END {print "- " n ": keys after the run: " k}' >>"$notes"
       monitor_sample "$port" "$pid" "$sample" "$work/$name.monitor"
       exact=$(awk -v n="$sample" 'END {printf "%.2f", NR / n}' "$work/$name.monitor")

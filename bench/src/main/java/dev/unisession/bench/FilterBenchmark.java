@@ -38,9 +38,9 @@ public class FilterBenchmark {
     @Setup
     public void setUp() {
         codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
-        engine = new SessionEngine(new MemoryStore(), codec, Clock.systemUTC(), 1800);
+        engine = new SessionEngine(new MemoryStore(), codec, Clock.systemUTC(), 1800, 0, "bench");
         tokens = new SessionTokenCodec(SessionTokenCodec.Mode.HS256, TokenKeys.random(SessionTokenCodec.Mode.HS256),
-                Duration.ofHours(24), Duration.ofSeconds(30), Clock.systemUTC());
+                Duration.ofHours(24), Duration.ofSeconds(30), Clock.systemUTC(), "bench", Duration.ZERO);
         ActiveSession s = engine.create(engine.now());
         s.setAttribute("user", "alice");
         s.setAttribute("role", "member");

@@ -88,6 +88,11 @@ public final class SessionMetrics implements SessionMetricsMXBean {
      */
     public void audit(AuditEvent event, dev.unisession.security.AuditSink sink) {
         record(event);
+        toSink(event, sink);
+    }
+
+    /** Hands an event to the audit sink only (a sink that fails is logged, never the request's failure). */
+    public void toSink(AuditEvent event, dev.unisession.security.AuditSink sink) {
         try {
             sink.record(event);
         } catch (RuntimeException e) {

@@ -84,7 +84,9 @@ public final class UnisessionConfig {
     /** Every key this class knows, with its default (null = none) and whether its value is secret. */
     public enum Key {
         STORE("store", "memory", false),
+        APPLICATION("application", null, false),
         SESSION_TIMEOUT("session.timeout", null, false),
+        SESSION_FIRST_VISIT_TIMEOUT("session.first-visit-timeout", null, false),
         COOKIE_NAME("cookie.name", "USESSION", false),
         COOKIE_SECURE("cookie.secure", "auto", false),
         COOKIE_SAME_SITE("cookie.same-site", "Lax", false),
@@ -93,6 +95,7 @@ public final class UnisessionConfig {
         TOKEN_KEYS("token.keys", null, true),
         TOKEN_TTL("token.ttl", "24h", false),
         TOKEN_CLOCK_SKEW("token.clock-skew", "30s", false),
+        TOKEN_UNBOUND_GRACE("token.unbound-grace", "1h", false),
         CODEC_ALLOW("codec.allow", "", false),
         CODEC_PROFILES("codec.profiles", "auto", false),
         CODEC_MODE("codec.mode", "enforce", false),
@@ -129,6 +132,8 @@ public final class UnisessionConfig {
         MAX_SESSIONS_PER_USER("max-sessions-per-user", "0", false),
         MAX_SESSIONS_POLICY("max-sessions-policy", "evict-oldest", false),
         AUDIT_SINK("audit.sink", "log", false),
+        AUDIT_REJECTED_PER_SECOND("audit.rejected-per-second", "20", false),
+        AUDIT_RETENTION("audit.retention", "90d", false),
         CODEC_MAX_ATTRIBUTE_BYTES("codec.max-attribute-bytes", "1048576", false),
         CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false),
         CODEC_MAX_DEPTH("codec.max-depth", "16", false),
@@ -137,10 +142,13 @@ public final class UnisessionConfig {
         HEALTH_ENABLED("health.enabled", "false", false),
         HEALTH_PATH("health.path", "/unisession/health", false),
         HEALTH_ROLE("health.role", null, false),
+        HEALTH_ALLOW_LOOPBACK("health.allow-loopback", "false", false),
         MIGRATE_FROM("migrate.from", null, false),
         MIGRATE_COOKIE("migrate.cookie", null, false),
+        MIGRATE_UNTIL("migrate.until", null, false),
         VALIDATORS("validators", "", false),
         VALIDATE_INTERVAL("validate.interval", "5m", false),
+        VALIDATE_ON_ERROR("validate.on-error", "fail", false),
         EVENT_LISTENERS("event-listeners", "", false);
 
         private final String name;
@@ -215,6 +223,7 @@ public final class UnisessionConfig {
 
     private final StoreType store;
     private final Duration sessionTimeout;
+    private final Duration firstVisitTimeout;
     private final String cookieName;
     private final CookieSecure cookieSecure;
     private final SameSite cookieSameSite;
@@ -223,6 +232,7 @@ public final class UnisessionConfig {
     private final String tokenKeys;
     private final Duration tokenTtl;
     private final Duration tokenClockSkew;
+    private final Duration tokenUnboundGrace;
     private final List<String> codecAllow;
     private final List<String> codecProfiles;
     private final dev.unisession.codec.AttributeCodec.Mode codecMode;
@@ -232,6 +242,7 @@ public final class UnisessionConfig {
     private final String redisUrl;
     private final String redisConfig;
     private final String redisPrefix;
+    private final String application;
     private final Duration redisTimeout;
     private final Duration redisConnectTimeout;
     private final int redisRetries;
@@ -259,6 +270,8 @@ public final class UnisessionConfig {
     private final int maxSessionsPerUser;
     private final boolean evictOldest;
     private final String auditSink;
+    private final int auditRejectedPerSecond;
+    private final Duration auditRetention;
     private final int maxAttributeBytes;
     private final int codecMaxDepth;
     private final int codecMaxReferences;
@@ -267,10 +280,13 @@ public final class UnisessionConfig {
     private final boolean healthEnabled;
     private final String healthPath;
     private final String healthRole;
+    private final boolean healthAllowLoopback;
     private final String migrateFrom;
     private final String migrateCookie;
+    private final java.time.Instant migrateUntil;
     private final List<String> validators;
     private final Duration validateInterval;
+    private final ValidatorFailure validatorFailure;
     private final List<String> eventListeners;
 
     private UnisessionConfig(Map<Key, String> raw, Map<Key, String> origin) {
@@ -278,6 +294,8 @@ public final class UnisessionConfig {
         this.origin = origin;
         this.store = parseEnum(Key.STORE, StoreType.class);
         this.sessionTimeout = raw.get(Key.SESSION_TIMEOUT) == null ? null : parseDuration(Key.SESSION_TIMEOUT, true);
+        this.firstVisitTimeout = raw.get(Key.SESSION_FIRST_VISIT_TIMEOUT) == null ? null
+                : parseDuration(Key.SESSION_FIRST_VISIT_TIMEOUT, false);
         this.cookieName = parseCookieName();
         this.cookieSecure = parseEnum(Key.COOKIE_SECURE, CookieSecure.class);
         this.cookieSameSite = parseEnum(Key.COOKIE_SAME_SITE, SameSite.class);
@@ -289,6 +307,7 @@ public final class UnisessionConfig {
         this.tokenKeys = optional(Key.TOKEN_KEYS);
         this.tokenTtl = parseDuration(Key.TOKEN_TTL, false);
         this.tokenClockSkew = parseDuration(Key.TOKEN_CLOCK_SKEW, true);
+        this.tokenUnboundGrace = parseDuration(Key.TOKEN_UNBOUND_GRACE, true);
         this.codecAllow = parseList(Key.CODEC_ALLOW);
         this.codecProfiles = parseList(Key.CODEC_PROFILES);
         this.codecMode = parseEnum(Key.CODEC_MODE, dev.unisession.codec.AttributeCodec.Mode.class);
@@ -300,6 +319,10 @@ public final class UnisessionConfig {
             throw invalid(Key.REDIS_URL, "redis://host:port or rediss://host:port");
         }
         this.redisConfig = optional(Key.REDIS_CONFIG);
+        this.application = raw.get(Key.APPLICATION);
+        if (application != null && !APPLICATION_ID.matcher(application).matches()) {
+            throw invalid(Key.APPLICATION, "1 to 64 letters, digits, '.', '_', '~' or '-'");
+        }
         this.redisPrefix = raw.get(Key.REDIS_PREFIX);
         if (redisPrefix.isEmpty() || redisPrefix.length() > 64 || redisPrefix.contains("{")
                 || redisPrefix.contains("}") || redisPrefix.chars().anyMatch(Character::isWhitespace)) {
@@ -357,6 +380,8 @@ public final class UnisessionConfig {
         }
         this.evictOldest = policy.equals("evict-oldest");
         this.auditSink = raw.get(Key.AUDIT_SINK);
+        this.auditRejectedPerSecond = parseInt(Key.AUDIT_REJECTED_PER_SECOND, 0, 1_000_000);
+        this.auditRetention = parseDuration(Key.AUDIT_RETENTION, true);
         this.maxAttributeBytes = parseInt(Key.CODEC_MAX_ATTRIBUTE_BYTES, 1, Integer.MAX_VALUE);
         this.maxSessionBytes = parseInt(Key.CODEC_MAX_SESSION_BYTES, 1, Integer.MAX_VALUE);
         this.codecMaxDepth = parseInt(Key.CODEC_MAX_DEPTH, 1, 1000);
@@ -368,6 +393,7 @@ public final class UnisessionConfig {
             throw invalid(Key.HEALTH_PATH, "a path such as /unisession/health");
         }
         this.healthRole = optional(Key.HEALTH_ROLE);
+        this.healthAllowLoopback = parseBoolean(Key.HEALTH_ALLOW_LOOPBACK);
         String from = optional(Key.MIGRATE_FROM);
         if (from != null && !dev.unisession.core.LegacyIds.SOURCES.contains(from.toLowerCase(Locale.ROOT))) {
             throw invalid(Key.MIGRATE_FROM, "one of " + dev.unisession.core.LegacyIds.SOURCES);
@@ -378,8 +404,17 @@ public final class UnisessionConfig {
             throw invalid(Key.MIGRATE_COOKIE, "a cookie name such as JSESSIONID or SESSION");
         }
         this.migrateCookie = legacyCookie;
+        String until = optional(Key.MIGRATE_UNTIL);
+        try {
+            this.migrateUntil = until == null ? null : until.contains("T") ? java.time.Instant.parse(until)
+                    : java.time.LocalDate.parse(until).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw invalid(Key.MIGRATE_UNTIL, "a date (2027-01-31, from its start in UTC) or an instant "
+                    + "(2027-01-31T00:00:00Z)");
+        }
         this.validators = parseList(Key.VALIDATORS);
         this.validateInterval = parseDuration(Key.VALIDATE_INTERVAL, true);
+        this.validatorFailure = parseEnum(Key.VALIDATE_ON_ERROR, ValidatorFailure.class);
         this.eventListeners = parseList(Key.EVENT_LISTENERS);
         if ((migrateFrom == null) != (migrateCookie == null)) {
             throw new IllegalArgumentException("Set both " + Key.MIGRATE_FROM.key() + " and "
@@ -575,15 +610,36 @@ public final class UnisessionConfig {
 
     private String parseCookieName() {
         String v = raw.get(Key.COOKIE_NAME);
-        if (v.isEmpty() || !v.chars().allMatch(c -> c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
-            throw invalid(Key.COOKIE_NAME, "a cookie name (RFC 6265 token characters)");
+        String sample = v.replace(APPLICATION_PLACEHOLDER, "x");
+        if (sample.isEmpty() || !sample.chars().allMatch(c -> c > 0x20 && c < 0x7f
+                && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw invalid(Key.COOKIE_NAME, "a cookie name (RFC 6265 token characters; " + APPLICATION_PLACEHOLDER
+                    + " stands for the application id)");
         }
         return v;
+    }
+
+    /** In {@code cookie.name}: the application id (see {@link #applicationFor}), for a cookie name per context. */
+    public static final String APPLICATION_PLACEHOLDER = "{application}";
+
+    /**
+     * The session cookie's name for a context: {@code cookie.name} with {@link #APPLICATION_PLACEHOLDER} replaced,
+     * e.g. {@code USESSION-{application}} with {@code cookie.path=/}: a {@code __Host-} cookie per application on a
+     * host that runs several.
+     */
+    public String cookieNameFor(String contextPath) {
+        return cookieName.contains(APPLICATION_PLACEHOLDER)
+                ? cookieName.replace(APPLICATION_PLACEHOLDER, applicationFor(contextPath)) : cookieName;
     }
 
     public StoreType store() { return store; }
     /** The configured max inactive interval for new sessions, or null to use the container's session-config. */
     public Duration sessionTimeout() { return sessionTimeout; }
+    /**
+     * The max inactive interval of a new session until its client comes back with the cookie, or null for none
+     * (see {@link dev.unisession.core.SessionEngine#returned}).
+     */
+    public Duration firstVisitTimeout() { return firstVisitTimeout; }
     public String cookieName() { return cookieName; }
     /** When the session cookies carry Secure; see {@link #cookieAlwaysSecure()} for what {@code auto} may imply. */
     public CookieSecure cookieSecure() { return cookieSecure; }
@@ -610,6 +666,11 @@ public final class UnisessionConfig {
     public String tokenKeys() { return tokenKeys; }
     public Duration tokenTtl() { return tokenTtl; }
     public Duration tokenClockSkew() { return tokenClockSkew; }
+    /**
+     * How long after a node starts it still takes a token without {@code aud} made by then (an earlier version's,
+     * from a node not yet upgraded in a rolling upgrade); 0: only those made before it started.
+     */
+    public Duration tokenUnboundGrace() { return tokenUnboundGrace; }
     /** Extra class patterns allowed in session attributes (ObjectInputFilter syntax, without '!'). */
     public List<String> codecAllow() { return codecAllow; }
     /** Framework profiles: {@code auto} (those found on the class path), {@code none}, or names. */
@@ -625,6 +686,30 @@ public final class UnisessionConfig {
     /** Path of a Redisson YAML file (cluster, sentinel, replicated), or null to use {@link #redisUrl()}. */
     public String redisConfig() { return redisConfig; }
     public String redisPrefix() { return redisPrefix; }
+
+    private static final java.util.regex.Pattern APPLICATION_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+
+    /**
+     * The application id every token ({@code aud}) and stored session is bound to, or null for the default: the one
+     * {@link #applicationFor(String)} derives from the context path.
+     */
+    public String application() { return application; }
+
+    /**
+     * The application id for a context: the configured one, else the context path without its leading slash
+     * ({@code /shop} → {@code shop}, nested paths joined with {@code .}), {@code ROOT} for the root context.
+     */
+    public String applicationFor(String contextPath) {
+        if (application != null) return application;
+        String p = contextPath == null ? "" : contextPath.replaceAll("^/+|/+$", "");
+        if (p.isEmpty()) return "ROOT";
+        StringBuilder out = new StringBuilder(p.length());
+        for (char c : p.toCharArray()) {
+            out.append(c == '/' ? '.' : Character.isLetterOrDigit(c) && c < 128 || c == '.' || c == '_' || c == '~'
+                    || c == '-' ? c : '_');
+        }
+        return out.length() > 64 ? out.substring(0, 64) : out.toString();
+    }
     public Duration redisTimeout() { return redisTimeout; }
     public Duration redisConnectTimeout() { return redisConnectTimeout; }
     public int redisRetries() { return redisRetries; }
@@ -669,6 +754,15 @@ public final class UnisessionConfig {
     public boolean evictOldest() { return evictOldest; }
     /** {@code log}, {@code none} or a class name. */
     public String auditSink() { return auditSink; }
+
+    /**
+     * How many rejected tokens per second reach the audit sink at most; beyond, they are counted in the metrics only
+     * and the next audited one says how many were left out (a flood of forged cookies must not flood the audit).
+     */
+    public int auditRejectedPerSecond() { return auditRejectedPerSecond; }
+
+    /** How long {@code audit.sink=database} keeps its entries ({@code us_audit}); zero: for ever. */
+    public Duration auditRetention() { return auditRetention; }
     public int maxAttributeBytes() { return maxAttributeBytes; }
     /** Deepest nesting of a serialized attribute value. */
     public int codecMaxDepth() { return codecMaxDepth; }
@@ -682,8 +776,15 @@ public final class UnisessionConfig {
     /** The health endpoint's path inside the web application. */
     public String healthPath() { return healthPath; }
 
-    /** A role that may read the health endpoint from anywhere (loopback always may), or null. */
+    /** A role that may read the health endpoint, or null. */
     public String healthRole() { return healthRole; }
+
+    /**
+     * Whether a loopback client may read the health endpoint without the role: only when it came straight, not
+     * through a proxy on the same host (a request carrying {@code Forwarded}, {@code X-Forwarded-For} or
+     * {@code X-Real-IP} never counts as loopback).
+     */
+    public boolean healthAllowLoopback() { return healthAllowLoopback; }
 
     public int maxSessionBytes() { return maxSessionBytes; }
 
@@ -692,6 +793,18 @@ public final class UnisessionConfig {
 
     /** How often each session is validated at most (0: on every request that loads it). */
     public Duration validateInterval() { return validateInterval; }
+
+    /** What a session validator that throws means ({@code unisession.validate.on-error}). */
+    public enum ValidatorFailure {
+        /** The request is answered 503 (Retry-After); the session is kept and validated again by the next one. */
+        FAIL,
+        /** The session ends, as if the validator had said INVALIDATE. */
+        INVALIDATE,
+        /** The session counts as valid (fails open: only for validators that are advisory). */
+        VALID
+    }
+
+    public ValidatorFailure validatorFailure() { return validatorFailure; }
 
     /** Class names of SessionEventListeners (besides those found through ServiceLoader). */
     public List<String> eventListeners() { return eventListeners; }
@@ -702,15 +815,102 @@ public final class UnisessionConfig {
     /** That library's session cookie, whose holders get their imported session, or null. */
     public String migrateCookie() { return migrateCookie; }
 
+    /**
+     * When the takeover of imported sessions through the other library's cookie ends ({@code migrate.until}), or
+     * null: for as long as it is configured.
+     */
+    public java.time.Instant migrateUntil() { return migrateUntil; }
+
     /** The origin of a key's value: the source's description or "default". */
     public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }
 
     private String display(Key key) {
         String v = raw.get(key);
         if (key.secret) return "****";
-        if (key == Key.REDIS_URL) return v.replaceFirst("//[^@/]*@", "//****@"); // credentials in the URL
-        if (key == Key.JPA_URL) return v.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=****");
+        if (key == Key.REDIS_URL || key == Key.JPA_URL) return maskUrl(v);
         return v;
+    }
+
+    /** {@code scheme://user:password@host}, also with an empty user: group 1 is the password. */
+    private static final java.util.regex.Pattern USERINFO =
+            java.util.regex.Pattern.compile("(?<=//)[^/@:?#;]*:([^/@?#]*)@");
+    /** Oracle's {@code jdbc:oracle:thin:user/password@...}: group 1 is the password. */
+    private static final java.util.regex.Pattern ORACLE =
+            java.util.regex.Pattern.compile("(?i)(?<=jdbc:oracle:\\w{1,10}:)[^/@:]*/([^@]*)@");
+    /** {@code password=...} or {@code pwd=...} parameters: group 1 is the password. */
+    private static final java.util.regex.Pattern PARAMETER =
+            java.util.regex.Pattern.compile("(?i)(?<=[?&;:])\\s*(?:password|pwd)\\s*=([^;&]*)");
+    /** Secrets shorter than this are not searched for in messages (they would mask ordinary words). */
+    private static final int SHORTEST_SCRUBBED = 4;
+
+    /**
+     * A URL as the library prints it: the password of every form it may carry (userinfo, Oracle's
+     * {@code user/password@}, {@code password=} and {@code pwd=} parameters) replaced by {@code ****}.
+     */
+    public static String maskUrl(String url) {
+        if (url == null) return null;
+        String s = url;
+        for (java.util.regex.Pattern p : List.of(USERINFO, ORACLE, PARAMETER)) s = mask(p, s);
+        return s;
+    }
+
+    private static String mask(java.util.regex.Pattern p, String s) {
+        java.util.regex.Matcher m = p.matcher(s);
+        StringBuilder out = new StringBuilder();
+        int from = 0;
+        while (m.find()) {
+            out.append(s, from, m.start(1)).append("****");
+            from = m.end(1);
+        }
+        return out.append(s, from, s.length()).toString();
+    }
+
+    /** The secret values this configuration holds: secret keys' values and the passwords in its URLs. */
+    private List<String> secrets() {
+        List<String> out = new ArrayList<>();
+        for (Key key : Key.values()) {
+            String v = raw.get(key);
+            if (v == null) continue;
+            if (key.secret) out.add(v);
+            if (key == Key.REDIS_URL || key == Key.JPA_URL) {
+                for (java.util.regex.Pattern p : List.of(USERINFO, ORACLE, PARAMETER)) {
+                    java.util.regex.Matcher m = p.matcher(v);
+                    while (m.find()) out.add(m.group(1));
+                }
+            }
+        }
+        out.removeIf(x -> x.length() < SHORTEST_SCRUBBED);
+        return out;
+    }
+
+    /** Text (an error message) with every secret of this configuration and every password in a URL masked. */
+    public String scrub(String text) {
+        if (text == null) return null;
+        String s = text;
+        for (String secret : secrets()) s = s.replace(secret, "****");
+        return maskUrl(s);
+    }
+
+    /**
+     * The exception itself when no message in its chain holds a secret; else one of the same kind (argument or
+     * state) whose message is the chain's messages scrubbed, with the original's stack trace and no cause, so that
+     * a log or a command's error output never shows a password (start-up errors of a store quote its URL).
+     */
+    public RuntimeException scrubbed(RuntimeException e) {
+        StringBuilder chain = new StringBuilder();
+        boolean secret = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t == e ? String.valueOf(t.getMessage()) : t.toString();
+            if (!m.equals(scrub(m))) secret = true;
+            chain.append(t == e ? "" : "; caused by ").append(m);
+            if (t.getCause() == t) break;
+        }
+        if (!secret) return e;
+        String message = scrub(chain.toString());
+        RuntimeException out = e instanceof IllegalArgumentException ? new IllegalArgumentException(message)
+                : new IllegalStateException(message);
+        out.setStackTrace(e.getStackTrace());
+        return out;
     }
 
     /** All settings with their origin; secrets masked. */

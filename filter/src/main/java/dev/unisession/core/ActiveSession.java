@@ -3,6 +3,7 @@ package dev.unisession.core;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.codec.AttributeDecodeException;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -301,12 +302,14 @@ public final class ActiveSession {
     /** What changed since the last commit; empty of attributes when nothing but the access time moved. */
     public synchronized SessionDelta delta() {
         Map<String, byte[]> changed = Map.of();
+        List<String> inPlace = null;
         for (String name : names()) {
             if (!objects.containsKey(name)) continue;
             Object value = objects.get(name);
             byte[] bytes = setBytes.get(name);
             if (bytes == null && AttributeCodec.isImmutable(value)) continue; // read only, cannot have changed
             if (bytes == null || !AttributeCodec.isImmutable(value)) {
+                byte[] set = bytes;
                 hooks.willStore(value);
                 try {
                     bytes = codec.encode(name, value);
@@ -315,12 +318,17 @@ public final class ActiveSession {
                             + "something that cannot be stored; the stored value is kept: {1}", name, e.getMessage());
                     continue;
                 }
+                if (!Arrays.equals(bytes, stored.get(name)) && !Arrays.equals(bytes, set)) {
+                    if (inPlace == null) inPlace = new ArrayList<>(2); // changed in place: not checked by a set
+                    inPlace.add(name);
+                }
             }
             if (!Arrays.equals(bytes, stored.get(name))) {
                 if (changed.isEmpty()) changed = new LinkedHashMap<>();
                 changed.put(name, bytes);
             }
         }
+        if (inPlace != null) refuseOverLimit(changed, inPlace);
         Set<String> removed = Set.of();
         if (names != null) {
             removed = new LinkedHashSet<>(stored.keySet());
@@ -343,6 +351,27 @@ public final class ActiveSession {
             expected.put(name, was == null ? SessionDelta.ABSENT : was);
         }
         return expected == null ? delta : delta.expecting(expected);
+    }
+
+    /**
+     * The session size limit for changes made in place ({@code setAttribute} checks the ones it is given): if the
+     * state after this commit would exceed {@code max-session-bytes}, the attributes changed in place keep their
+     * stored values and the refusal is logged; nothing is cut short.
+     */
+    private void refuseOverLimit(Map<String, byte[]> changed, List<String> inPlace) {
+        long total = 0;
+        for (String name : names()) {
+            byte[] b = changed.containsKey(name) ? changed.get(name) : stored.get(name);
+            total += b == null ? 0 : b.length;
+        }
+        if (total <= codec.maxSessionBytes()) return;
+        List<String> refused = new ArrayList<>();
+        for (String name : inPlace) {
+            if (changed.remove(name) != null) refused.add(name);
+        }
+        LOG.log(System.Logger.Level.ERROR, "Session attributes {0} were changed in place so that the session would "
+                + "hold {1} bytes, over unisession.codec.max-session-bytes ({2}): their changes are not stored (the "
+                + "stored values are kept)", refused, total, codec.maxSessionBytes());
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */

@@ -21,8 +21,21 @@ public final class SessionEngine {
 
     private final SessionStore store;
     private final AttributeCodec codec;
+    /**
+     * The reserved attribute naming the application a stored session belongs to: applications that share a store
+     * (one Redis prefix, one database schema) and its signing keys do not see each other's sessions, whatever
+     * reaches them (a token is also bound to its application, see {@code SessionTokenCodec}).
+     */
+    public static final String APPLICATION = SessionRecord.INTERNAL_PREFIX + "a";
+    private final String application;
+    /** {@link #application} as stored (codec bytes), compared as bytes: no decoding on a load. */
+    private final byte[] stamp;
+    /** Whether a session of another application was seen (warned about once). */
+    private final java.util.concurrent.atomic.AtomicBoolean sharedWarned = new java.util.concurrent.atomic.AtomicBoolean();
     private final Clock clock;
     private final int defaultMaxInactiveSeconds;
+    /** A new session's max inactive interval until its client returns (see {@link #returned}); 0: the default. */
+    private final int firstVisitSeconds;
     /**
      * Generators for session ids, one picked per thread: the default SecureRandom (NativePRNG) takes one lock for
      * the whole JVM on every call, and a burst of new sessions queued on it (the bench's creation load showed waits
@@ -31,10 +44,28 @@ public final class SessionEngine {
     private final SecureRandom[] randoms = generators();
 
     public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds) {
+        this(store, codec, clock, defaultMaxInactiveSeconds, 0, null);
+    }
+
+    /**
+     * @param firstVisitSeconds the max inactive interval of a new session until its client comes back with the
+     *                          cookie (a crawler or a client without cookies never does, and its sessions leave the
+     *                          store this soon); 0, or not shorter than the default, for none
+     * @param application       the application new sessions are stamped with ({@link #APPLICATION}); a stored
+     *                          session stamped with another is absent for this engine (see {@link #owns}). Null:
+     *                          sessions are not stamped and every one is this engine's (tools over a whole store)
+     */
+    public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds,
+                         int firstVisitSeconds, String application) {
         this.store = store;
         this.codec = codec;
+        this.application = application;
+        this.stamp = application == null ? null : codec.encode(APPLICATION, application);
         this.clock = clock;
         this.defaultMaxInactiveSeconds = defaultMaxInactiveSeconds;
+        this.firstVisitSeconds = firstVisitSeconds > 0
+                && (defaultMaxInactiveSeconds <= 0 || firstVisitSeconds < defaultMaxInactiveSeconds)
+                ? firstVisitSeconds : 0;
     }
 
     private static SecureRandom[] generators() {
@@ -63,7 +94,47 @@ public final class SessionEngine {
 
     /** A new session; it is stored by the first {@link #commit}. */
     public ActiveSession create(long now) {
-        return ActiveSession.create(codec, newId(), now, defaultMaxInactiveSeconds);
+        ActiveSession a = ActiveSession.create(codec, newId(), now,
+                firstVisitSeconds > 0 ? firstVisitSeconds : defaultMaxInactiveSeconds);
+        if (application != null) a.putReserved(APPLICATION, application);
+        return a;
+    }
+
+    /**
+     * Whether a stored session is this application's: stamped with it, or not stamped at all (a session of a version
+     * before stamping, or of an engine without an application). A session of another application is logged once
+     * per engine: the store is shared between applications, which each should have their own (its expiry sweep and
+     * per-user index are the store's, not the application's).
+     */
+    public boolean owns(SessionRecord r) {
+        if (stamp == null) return true;
+        byte[] b = r.attributes().get(APPLICATION);
+        if (b == null || java.util.Arrays.equals(b, stamp)) return true;
+        if (sharedWarned.compareAndSet(false, true)) {
+            Object other;
+            try {
+                other = codec.decode(b);
+            } catch (RuntimeException e) {
+                other = "?";
+            }
+            LOG.log(System.Logger.Level.WARNING, "This store holds sessions of application ''{0}'' beside those of "
+                    + "''{1}'' (unisession.application): each sees only its own, but expiry events of one may be "
+                    + "lost to the other and max-sessions-per-user counts both. Give each application its own "
+                    + "unisession.redis.prefix and database (unisession.jpa.url).", other, application);
+        }
+        return false;
+    }
+
+    /**
+     * A stored session's client came back with its cookie: a session still on the first-visit interval (never
+     * accessed since the request that made it, and at that interval) gets the default one. An application that
+     * set a session's interval in its first request keeps it, unless it set exactly the first-visit interval.
+     */
+    public void returned(ActiveSession session) {
+        if (firstVisitSeconds > 0 && session.maxInactiveSeconds() == firstVisitSeconds
+                && session.lastAccessedAt() == session.createdAt()) {
+            session.setMaxInactiveSeconds(defaultMaxInactiveSeconds);
+        }
     }
 
     /**
@@ -85,7 +156,16 @@ public final class SessionEngine {
             throw unavailable("load", e);
         }
         // The store decides expiry: a shared store adds grace for access times a near cache has not written yet.
-        return r == null ? null : ActiveSession.of(codec, r, now);
+        if (r == null || !owns(r)) return null;
+        ActiveSession a = ActiveSession.of(codec, r, now);
+        if (stamp != null && !r.attributes().containsKey(APPLICATION)) {
+            try {
+                a.putReserved(APPLICATION, application); // a session from before stamping: this application's now
+            } catch (IllegalArgumentException e) {
+                // at the session size limit (max-session-bytes lowered since): served unstamped, never refused
+            }
+        }
+        return a;
     }
 
     /**
@@ -166,6 +246,7 @@ public final class SessionEngine {
             long now = now();
             List<SessionRecord> batch = store.claimExpired(now, batchSize);
             for (SessionRecord r : batch) {
+                if (!owns(r)) continue; // another application's: its listeners are not here
                 try {
                     onExpired.accept(ActiveSession.of(codec, r, r.lastAccessedAt()));
                 } catch (RuntimeException e) {

@@ -107,7 +107,7 @@ public final class StoreSessionManager implements SessionManager {
         if (duration.isNegative() || duration.isZero() || duration.toSeconds() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("duration must be positive and below 68 years");
         }
-        SessionRecord r = store.load(id);
+        SessionRecord r = load(id);
         if (r == null) return false;
         ActiveSession a = ActiveSession.of(codec, r, engine.now());
         int seconds = (int) Math.max(1, duration.toSeconds());
@@ -128,14 +128,20 @@ public final class StoreSessionManager implements SessionManager {
 
     @Override
     public Optional<SessionInfo> find(String id) {
-        SessionRecord r = store.load(id);
+        SessionRecord r = load(id);
         return r == null ? Optional.empty() : Optional.of(info(r));
+    }
+
+    /** The stored session if it is this application's (see {@link SessionEngine#owns}), else null. */
+    private SessionRecord load(String id) {
+        SessionRecord r = store.load(id);
+        return r != null && engine.owns(r) ? r : null;
     }
 
     private List<SessionRecord> recordsOf(String principal) {
         List<SessionRecord> out = new ArrayList<>();
         for (String id : store.findIdsByPrincipal(principal)) {
-            SessionRecord r = store.load(id);
+            SessionRecord r = load(id);
             if (r != null && principal.equals(r.principal())) out.add(r);
         }
         out.sort(Comparator.comparingLong(SessionRecord::lastAccessedAt).reversed());
@@ -156,14 +162,14 @@ public final class StoreSessionManager implements SessionManager {
         SessionStore.Page page = store.list(cursor, max);
         List<SessionInfo> out = new ArrayList<>();
         for (SessionRecord r : page.sessions()) {
-            if (r.lastAccessedAt() <= idleBefore) out.add(info(r));
+            if (r.lastAccessedAt() <= idleBefore && engine.owns(r)) out.add(info(r));
         }
         return new SessionPage(out, page.next());
     }
 
     @Override
     public boolean invalidate(String id) {
-        SessionRecord r = store.load(id);
+        SessionRecord r = load(id);
         if (r == null || !store.delete(id)) return false;
         ended(r, "admin");
         return true;
@@ -265,10 +271,34 @@ public final class StoreSessionManager implements SessionManager {
         return metrics;
     }
 
+    /** How long one probe of the tiers answers health requests (a flood of them probes once a second). */
+    private static final long HEALTH_PROBE_MILLIS = 1_000;
+
+    private record Probe(long at, List<TierHealth> tiers) {
+    }
+
+    private volatile Probe lastProbe;
+    private final Object probing = new Object();
+
+    /** The tiers' probe, at most {@link #HEALTH_PROBE_MILLIS} old; one probe runs at a time. */
+    private List<TierHealth> probed() {
+        Probe p = lastProbe;
+        long now = System.currentTimeMillis();
+        if (p != null && now - p.at() < HEALTH_PROBE_MILLIS && now >= p.at()) return p.tiers();
+        synchronized (probing) {
+            p = lastProbe;
+            now = System.currentTimeMillis();
+            if (p != null && now - p.at() < HEALTH_PROBE_MILLIS && now >= p.at()) return p.tiers();
+            List<TierHealth> tiers = store.probe();
+            lastProbe = new Probe(System.currentTimeMillis(), tiers);
+            return tiers;
+        }
+    }
+
     @Override
     public SessionHealth health() {
         List<SessionHealth.Tier> tiers = new ArrayList<>();
-        List<TierHealth> probed = store.probe();
+        List<TierHealth> probed = probed();
         java.util.Map<String, Long> calls = metrics.getTierCalls();
         boolean allUp = true;
         for (TierHealth t : probed) {

@@ -9,7 +9,7 @@ import java.util.Base64;
 
 /**
  * Binds a session to what the client shows of itself: its User-Agent, optionally with its network (/24 for IPv4,
- * /64 for IPv6). Only a hash is stored.
+ * /64 for IPv6). Only a keyed hash is stored.
  */
 public final class Fingerprint {
 
@@ -22,11 +22,23 @@ public final class Fingerprint {
     private Fingerprint() {
     }
 
-    /** The hash for this client, or null when the policy is off. */
-    public static String of(Policy policy, String userAgent, String remoteAddress) {
+    /**
+     * What the fingerprint covers for this client, or null when the policy is off. The stored fingerprint is a keyed
+     * hash of it (see {@code SessionTokenCodec.keyedHash}): a plain hash of a User-Agent and a /24 is recovered
+     * offline from a store dump or a GDPR export by trying the common ones.
+     */
+    public static String material(Policy policy, String userAgent, String remoteAddress) {
         if (policy == Policy.OFF) return null;
         String material = "ua=" + (userAgent == null ? "" : userAgent);
         if (policy == Policy.USER_AGENT_IP_PREFIX) material += "|net=" + prefix(remoteAddress);
+        return material;
+    }
+
+    /**
+     * The unkeyed hash sessions were bound with before (SHA-256 of the material, 16 bytes, base64url): matched
+     * once, then the session is bound with the keyed one, so nobody is logged out by the change.
+     */
+    public static String unkeyed(String material) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));

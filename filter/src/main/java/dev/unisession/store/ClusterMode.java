@@ -43,6 +43,12 @@ final class ClusterMode implements AutoCloseable {
         Boolean cacheAnswers();
 
         /**
+         * The cache tier lost what it held in the CACHE state this node serves (see
+         * {@link SessionStore#lostData()}): a fact, not an opinion, so one node's report moves the cluster.
+         */
+        boolean cacheLostData();
+
+        /**
          * The barrier's work before this node acknowledges a switch towards {@code to}; no request of the old mode
          * is under way when it is called. Throws if it cannot be done yet (it is tried again).
          */
@@ -252,15 +258,16 @@ final class ClusterMode implements AutoCloseable {
         if (closed) return;
         try {
             Boolean answers = participant.cacheAnswers();
+            boolean lostData = participant.cacheLostData();
             long now = System.currentTimeMillis();
-            if (Boolean.FALSE.equals(answers)) {
+            if (lostData || Boolean.FALSE.equals(answers)) {
                 if (goneSince == 0) goneSince = now;
                 okSince = 0;
             } else if (Boolean.TRUE.equals(answers)) {
                 if (okSince == 0) okSince = now;
                 goneSince = 0;
             }
-            long reported = goneSince != 0 ? 0 : okSince;
+            long reported = lostData ? ModeTable.LOST_DATA : goneSince != 0 ? 0 : okSince;
             ModeTable.Read read;
             try {
                 read = table.beat(now, reported, acked, heartbeats.get() % 600 == 0);

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Audit entries in the session database ({@code unisession.audit.sink=database}, table {@code us_audit}). Requests
  * only queue an entry; a background thread writes the queue in one transaction every second. The queue is
  * bounded: past 10,000 waiting entries, new ones are dropped and counted, never blocking a request. Entries
- * naming a principal can be erased (GDPR).
+ * naming a principal can be erased (GDPR); entries older than {@code unisession.audit.retention} are deleted.
  */
 public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
 
@@ -30,10 +30,38 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
     private final DaemonScheduler writer;
     private final SecureRandom random = new SecureRandom();
 
-    public DatabaseAuditSink(JpaStore db) {
+    /** How often entries older than the retention are deleted. */
+    private static final long TRIM_EVERY_MINUTES = 10;
+
+    private final long retentionMillis;
+
+    /**
+     * @param retention how long entries are kept (zero: for ever); older ones are deleted every few minutes, in
+     *                  the writer's thread
+     */
+    public DatabaseAuditSink(JpaStore db, java.time.Duration retention) {
         this.db = db;
+        this.retentionMillis = retention.toMillis();
         this.writer = new DaemonScheduler("unisession-audit-writer");
         writer.scheduleWithFixedDelay(this::flushQuietly, 1, 1, TimeUnit.SECONDS);
+        if (retentionMillis > 0) {
+            writer.scheduleWithFixedDelay(this::trimQuietly, 0, TRIM_EVERY_MINUTES, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Deletes the entries older than the retention. @return how many */
+    public int trim() {
+        return retentionMillis <= 0 ? 0 : db.deleteAuditBefore(System.currentTimeMillis() - retentionMillis);
+    }
+
+    private void trimQuietly() {
+        try {
+            int n = trim();
+            if (n > 0) LOG.log(System.Logger.Level.DEBUG, "Audit entries past their retention deleted: {0}", n);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "Audit entries past their retention not deleted yet: {0}",
+                    e.getMessage());
+        }
     }
 
     private static String clip(String s) {

@@ -107,8 +107,8 @@ public final class JpaStore implements SessionStore {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Cannot open the session database ("
                     + (cfg.jpaDataSource() != null ? UnisessionConfig.Key.JPA_DATASOURCE.key() + "="
-                    + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + cfg.jpaUrl()) + "): "
-                    + rootMessage(e), e);
+                    + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + UnisessionConfig.maskUrl(cfg.jpaUrl()))
+                    + "): " + cfg.scrub(rootMessage(e)), e);
         }
     }
 
@@ -410,8 +410,9 @@ public final class JpaStore implements SessionStore {
      * state in the tier in front, read just before) is written as that whole record, the others as their delta.
      * A whole record is written only if its version is newer than the row's: nodes flushing their write-behind
      * queues in any order then leave the database with the newest state any of them read, never an older one
-     * (writing deltas, the node that flushed last won, even with an older change). Deltas whose session is gone
-     * are skipped.
+     * (writing deltas, the node that flushed last won, even with an older change). A live whole record whose row
+     * is missing is inserted unless its id has ended (see {@link #creates}); deltas whose session is gone are
+     * skipped.
      *
      * @return the row's version after each write (0 where the session is gone), in order
      */
@@ -432,7 +433,7 @@ public final class JpaStore implements SessionStore {
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
                 SessionRecord r = current.get(d.id());
-                out[i] = r == null ? apply(em, d, versions.getOrDefault(d.id(), 0L)) : write(em, d.created(), r);
+                out[i] = r == null ? apply(em, d, versions.getOrDefault(d.id(), 0L)) : write(em, creates(d, r), r);
             }
             return out;
         });
@@ -493,17 +494,17 @@ public final class JpaStore implements SessionStore {
                            Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {
         List<String> ids = new ArrayList<>(which.size());
         for (int i : which) ids.add(deltas.get(i).id());
-        // PostgreSQL skips an existing row itself and says so in the row count; elsewhere the existing ones are
-        // asked first (one that appears meanwhile fails the batch with a duplicate key, and the usual write follows).
-        boolean skipsExisting = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
-                .contains("postgres");
+        // PostgreSQL skips an existing row itself and names the rows it inserted (insertRows); elsewhere the
+        // existing ones are asked first (one that appears meanwhile fails the batch with a duplicate key, and the
+        // usual write follows).
         Set<String> skip = idsIn(c, "us_ended", ids);
-        if (!skipsExisting) skip.addAll(idsIn(c, "us_session", ids));
+        if (c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
+            return insertRows(c, deltas, which, records, skip, out);
+        }
+        skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
-        int[] inserted;
         try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
-                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                + (skipsExisting ? " ON CONFLICT (id) DO NOTHING" : ""))) {
+                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (int i : which) {
                 SessionRecord r = records.get(deltas.get(i).id());
                 if (skip.contains(r.id())) continue;
@@ -514,19 +515,16 @@ public final class JpaStore implements SessionStore {
                 tried.add(i);
             }
             if (tried.isEmpty()) return true;
-            inserted = ps.executeBatch();
+            ps.executeBatch(); // each row is inserted, or the batch throws
         }
-        if (!skipsExisting) java.util.Arrays.fill(inserted, 1); // each ran (else the batch threw)
-        if (!reported(inserted, tried.size())) return false;
-        List<String> created = new ArrayList<>();
+        List<SessionRecord> created = new ArrayList<>();
         try (java.sql.PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
             boolean any = false;
             for (int k = 0; k < tried.size(); k++) {
-                if (inserted[k] == 0) continue;
                 SessionRecord r = records.get(deltas.get(tried.get(k)).id());
                 out[tried.get(k)] = r.version();
-                created.add(r.id());
+                created.add(r);
                 for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
                     ps.setString(1, r.id());
                     ps.setString(2, a.getKey());
@@ -537,7 +535,70 @@ public final class JpaStore implements SessionStore {
             }
             if (any) ps.executeBatch();
         }
-        Set<String> endedMeanwhile = idsIn(c, "us_ended", created);
+        return dropEndedMeanwhile(c, created, deltas, which, out);
+    }
+
+    /** Rows per multi-row statement (PostgreSQL INSERT, UPDATE FROM VALUES): 9 parameters each, far below 32,767. */
+    private static final int ROWS_PER_STATEMENT = 100;
+
+    /**
+     * {@link #insert} on PostgreSQL: multi-row INSERTs ({@code ON CONFLICT DO NOTHING RETURNING id}) of up to
+     * {@value #ROWS_PER_STATEMENT} sessions, then their attributes likewise: one statement execution per hundred rows
+     * instead of one per row (a JDBC batch still executes each row as a statement of its own on the server), which
+     * is most of what a write-behind flush of new sessions costs both the database and this JVM.
+     */
+    private boolean insertRows(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
+                               Map<String, SessionRecord> records, Set<String> skip, long[] out)
+            throws java.sql.SQLException {
+        List<SessionRecord> tried = new ArrayList<>();
+        for (int i : which) {
+            SessionRecord r = records.get(deltas.get(i).id());
+            if (!skip.contains(r.id())) tried.add(r);
+        }
+        Set<String> inserted = new HashSet<>();
+        for (int from = 0; from < tried.size(); from += ROWS_PER_STATEMENT) {
+            List<SessionRecord> chunk = tried.subList(from, Math.min(tried.size(), from + ROWS_PER_STATEMENT));
+            StringBuilder sql = new StringBuilder("INSERT INTO us_session (" + ROW_COLUMNS + ", id, created_at) VALUES ");
+            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            sql.append(" ON CONFLICT (id) DO NOTHING RETURNING id");
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int p = 0;
+                for (SessionRecord r : chunk) {
+                    p = bindRow(ps, p, r);
+                    ps.setString(++p, r.id());
+                    ps.setLong(++p, r.createdAt());
+                }
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) inserted.add(rs.getString(1));
+                }
+            }
+        }
+        List<SessionRecord> created = new ArrayList<>();
+        List<Object[]> attributes = new ArrayList<>();
+        for (SessionRecord r : tried) {
+            if (!inserted.contains(r.id())) continue; // a row exists already: left for the usual write
+            created.add(r);
+            for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                attributes.add(new Object[] {r.id(), a.getKey(), a.getValue()});
+            }
+        }
+        insertAttributes(c, attributes);
+        for (int i : which) {
+            if (inserted.contains(deltas.get(i).id())) out[i] = records.get(deltas.get(i).id()).version();
+        }
+        return dropEndedMeanwhile(c, created, deltas, which, out);
+    }
+
+    /**
+     * Deletes again the sessions just inserted whose ids ended meanwhile (a delete on another node wins) and zeroes
+     * their entries in {@code out}.
+     */
+    private static boolean dropEndedMeanwhile(java.sql.Connection c, List<SessionRecord> created,
+                                              List<SessionDelta> deltas, List<Integer> which, long[] out)
+            throws java.sql.SQLException {
+        List<String> ids = new ArrayList<>(created.size());
+        for (SessionRecord r : created) ids.add(r.id());
+        Set<String> endedMeanwhile = idsIn(c, "us_ended", ids);
         if (endedMeanwhile.isEmpty()) return true;
         try (java.sql.PreparedStatement attrs = c.prepareStatement("DELETE FROM us_attribute WHERE session_id = ?");
              java.sql.PreparedStatement rows = c.prepareStatement("DELETE FROM us_session WHERE id = ?")) {
@@ -550,8 +611,8 @@ public final class JpaStore implements SessionStore {
             attrs.executeBatch();
             rows.executeBatch();
         }
-        for (int k = 0; k < tried.size(); k++) {
-            if (endedMeanwhile.contains(deltas.get(tried.get(k)).id())) out[tried.get(k)] = 0;
+        for (int i : which) {
+            if (endedMeanwhile.contains(deltas.get(i).id())) out[i] = 0;
         }
         return true;
     }
@@ -576,6 +637,9 @@ public final class JpaStore implements SessionStore {
 
     private long[] change(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
             throws java.sql.SQLException {
+        if (c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
+            return changeRows(c, deltas, records);
+        }
         long[] out = new long[deltas.size()];
         int[] moved;
         try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET "
@@ -611,13 +675,7 @@ public final class JpaStore implements SessionStore {
                     updates.add(new String[] {d.id(), name});
                     values.add(v);
                 }
-                for (String name : d.removed()) {
-                    if (r.attributes().containsKey(name)) continue;
-                    del.setString(1, d.id());
-                    del.setString(2, name);
-                    del.addBatch();
-                    deletes = true;
-                }
+                deletes |= batchRemovals(del, d, r);
             }
             if (deletes) del.executeBatch();
             if (updates.isEmpty()) return out;
@@ -640,18 +698,135 @@ public final class JpaStore implements SessionStore {
         return out;
     }
 
+    /**
+     * {@link #change} on PostgreSQL: each chunk of up to {@value #ROWS_PER_STATEMENT} sessions is one {@code UPDATE ...
+     * FROM (VALUES ...)} that names the rows it moved ({@code RETURNING}), their changed attributes one more such
+     * UPDATE, and the attributes it did not find one multi-row INSERT: a statement execution per hundred rows
+     * instead of per row, on the database and in this JVM's driver.
+     */
+    private long[] changeRows(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
+            throws java.sql.SQLException {
+        long[] out = new long[deltas.size()];
+        Set<String> moved = new HashSet<>();
+        for (int from = 0; from < deltas.size(); from += ROWS_PER_STATEMENT) {
+            List<SessionDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROWS_PER_STATEMENT));
+            StringBuilder sql = new StringBuilder("UPDATE us_session AS s SET principal = v.principal, context = "
+                    + "v.context, last_accessed = v.last_accessed, expires_at = v.expires_at, max_inactive = "
+                    + "v.max_inactive, fingerprint = v.fingerprint, version = v.version FROM (VALUES ");
+            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            sql.append(") AS v(principal, context, last_accessed, expires_at, max_inactive, fingerprint, version, id, "
+                    + "base) WHERE s.id = v.id AND s.version = v.base RETURNING s.id");
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int p = 0;
+                for (SessionDelta d : chunk) {
+                    p = bindRow(ps, p, records.get(d.id()));
+                    ps.setString(++p, d.id());
+                    ps.setLong(++p, d.baseVersion());
+                }
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) moved.add(rs.getString(1));
+                }
+            }
+        }
+        List<Object[]> changed = new ArrayList<>();
+        try (java.sql.PreparedStatement del = c.prepareStatement(
+                "DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
+            boolean deletes = false;
+            for (int i = 0; i < deltas.size(); i++) {
+                SessionDelta d = deltas.get(i);
+                if (!moved.contains(d.id())) continue;
+                SessionRecord r = records.get(d.id());
+                out[i] = r.version();
+                for (String name : d.changed().keySet()) {
+                    byte[] v = r.attributes().get(name);
+                    if (v != null) changed.add(new Object[] {d.id(), name, v}); // else removed by a later write
+                }
+                deletes |= batchRemovals(del, d, r);
+            }
+            if (deletes) del.executeBatch();
+        }
+        Set<String> found = new HashSet<>();
+        for (int from = 0; from < changed.size(); from += ROWS_PER_STATEMENT) {
+            List<Object[]> chunk = changed.subList(from, Math.min(changed.size(), from + ROWS_PER_STATEMENT));
+            StringBuilder sql = new StringBuilder("UPDATE us_attribute AS a SET data = v.data FROM (VALUES ");
+            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?)");
+            sql.append(") AS v(session_id, name, data) WHERE a.session_id = v.session_id AND a.name = v.name "
+                    + "RETURNING a.session_id, a.name");
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bindAttributes(ps, chunk);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) found.add(rs.getString(1) + '\n' + rs.getString(2));
+                }
+            }
+        }
+        List<Object[]> missing = new ArrayList<>();
+        for (Object[] a : changed) {
+            if (!found.contains(a[0] + "\n" + a[1])) missing.add(a);
+        }
+        insertAttributes(c, missing);
+        return out;
+    }
+
+    /**
+     * Queues in {@code del} (session id, name) the attributes the delta removed that its record no longer holds
+     * (a later write of the delta may have set one again). @return whether it queued any
+     */
+    private static boolean batchRemovals(java.sql.PreparedStatement del, SessionDelta d, SessionRecord r)
+            throws java.sql.SQLException {
+        boolean any = false;
+        for (String name : d.removed()) {
+            if (r.attributes().containsKey(name)) continue;
+            del.setString(1, d.id());
+            del.setString(2, name);
+            del.addBatch();
+            any = true;
+        }
+        return any;
+    }
+
+    /** Multi-row INSERTs of attribute rows (session id, name, bytes), {@value #ROWS_PER_STATEMENT} per statement. */
+    private static void insertAttributes(java.sql.Connection c, List<Object[]> attributes)
+            throws java.sql.SQLException {
+        for (int from = 0; from < attributes.size(); from += ROWS_PER_STATEMENT) {
+            List<Object[]> chunk = attributes.subList(from, Math.min(attributes.size(), from + ROWS_PER_STATEMENT));
+            StringBuilder sql = new StringBuilder("INSERT INTO us_attribute (session_id, name, data) VALUES ");
+            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?)");
+            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bindAttributes(ps, chunk);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private static void bindAttributes(java.sql.PreparedStatement ps, List<Object[]> rows)
+            throws java.sql.SQLException {
+        int p = 0;
+        for (Object[] a : rows) {
+            ps.setString(++p, (String) a[0]);
+            ps.setString(++p, (String) a[1]);
+            ps.setBytes(++p, (byte[]) a[2]);
+        }
+    }
+
     /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 7). */
     private static final String ROW_COLUMNS =
             "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version";
 
     private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
-        ps.setString(1, r.principal());
-        ps.setString(2, r.context());
-        ps.setLong(3, r.lastAccessedAt());
-        ps.setLong(4, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
-        ps.setInt(5, r.maxInactiveSeconds());
-        ps.setString(6, r.fingerprint());
-        ps.setLong(7, r.version());
+        bindRow(ps, 0, r);
+    }
+
+    /** Binds {@link #ROW_COLUMNS} from parameter {@code after + 1} on; returns the last parameter bound. */
+    private int bindRow(java.sql.PreparedStatement ps, int after, SessionRecord r) throws java.sql.SQLException {
+        int p = after;
+        ps.setString(++p, r.principal());
+        ps.setString(++p, r.context());
+        ps.setLong(++p, r.lastAccessedAt());
+        ps.setLong(++p, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
+        ps.setInt(++p, r.maxInactiveSeconds());
+        ps.setString(++p, r.fingerprint());
+        ps.setLong(++p, r.version());
+        return p;
     }
 
     /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
@@ -668,6 +843,16 @@ public final class JpaStore implements SessionStore {
 
     /** Sessions written together per round trip of {@link #writeAll}. */
     private static final int WRITE_CHUNK = 200;
+
+    /**
+     * Whether a whole record written behind may insert its session's missing row (unless its id has ended): for a
+     * creation, and for any live record: the row can be missing because another node's queue still holds the
+     * session's creation (a node that wrote the session after it flushes first: at a barrier, with the cache tier
+     * gone, its record is the only copy of its writes). An expired one is not brought back.
+     */
+    private boolean creates(SessionDelta d, SessionRecord r) {
+        return d.created() || !r.isExpired(clock.millis());
+    }
 
     /** True when every delta has its whole record and no session comes twice: {@link #writeAll} applies. */
     private static boolean wholeAndDistinct(List<SessionDelta> deltas, Map<String, SessionRecord> current) {
@@ -709,7 +894,7 @@ public final class JpaStore implements SessionStore {
             // the chunk holds.
             List<String> missing = new ArrayList<>();
             for (SessionDelta d : chunk) {
-                if (d.created() && !rows.containsKey(d.id())) missing.add(d.id());
+                if (creates(d, current.get(d.id())) && !rows.containsKey(d.id())) missing.add(d.id());
             }
             Set<String> endedBefore = endedAmong(em, missing);
             Map<String, Integer> inserted = new HashMap<>();
@@ -719,7 +904,7 @@ public final class JpaStore implements SessionStore {
                 SessionRecord r = current.get(d.id());
                 if (row != null) {
                     versions[from + i] = update(em, r, row, attributes.getOrDefault(d.id(), List.of()));
-                } else if (d.created() && !endedBefore.contains(d.id())) {
+                } else if (creates(d, r) && !endedBefore.contains(d.id())) {
                     versions[from + i] = insert(em, r);
                     inserted.put(d.id(), from + i);
                 }
@@ -1020,6 +1205,12 @@ public final class JpaStore implements SessionStore {
             for (AuditRow r : rows) em.persist(r);
             return null;
         });
+    }
+
+    /** Removes the audit entries written before {@code millis} (epoch ms). @return how many */
+    int deleteAuditBefore(long millis) {
+        return inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.at < :t").setParameter("t", millis)
+                .executeUpdate());
     }
 
     /** Removes the audit entries that name a principal. @return how many */

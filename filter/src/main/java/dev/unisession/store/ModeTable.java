@@ -16,6 +16,12 @@ final class ModeTable {
     private static final System.Logger LOG = System.getLogger(ModeTable.class.getName());
     private static final long FORGET_NODES_AFTER_MILLIS = TimeUnit.HOURS.toMillis(1);
 
+    /**
+     * What a node reports as {@code cacheOkSince} when the cache tier lost what it held in the CACHE state (see
+     * {@link SessionStore#lostData()}): the cluster switches to the database on one such report.
+     */
+    static final long LOST_DATA = -1;
+
     /** What a heartbeat read: the cluster's state and epoch. */
     record Read(ClusterMode.State state, long epoch) {
     }
@@ -84,14 +90,15 @@ final class ModeTable {
 
     /**
      * The state the cluster moves on to from {@code state}, or null if it stays: to the database when a majority of
-     * the live nodes see the cache tier gone, back when a majority has seen it answer for {@code returnAfter}, out
+     * the live nodes see the cache tier gone or one of them saw it lose its data, back when a majority has seen it answer for {@code returnAfter}, out
      * of a barrier when every live node has acknowledged it.
      */
     private ClusterMode.State next(ClusterMode.State state, long epoch, List<NodeRow> live, long now) {
         int n = live.size();
         switch (state) {
             case CACHE:
-                return 2 * live.stream().filter(r -> r.cacheOkSince == 0).count() > n
+                return live.stream().anyMatch(r -> r.cacheOkSince == LOST_DATA)
+                        || 2 * live.stream().filter(r -> r.cacheOkSince <= 0).count() > n
                         ? ClusterMode.State.TO_DATABASE : null;
             case DATABASE:
                 return 2 * live.stream().filter(r -> r.cacheOkSince > 0 && now - r.cacheOkSince >= returnAfterMillis)

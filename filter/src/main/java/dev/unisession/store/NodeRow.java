@@ -10,7 +10,10 @@ public class NodeRow {
     String cluster;
     /** Until when (ms since the epoch, the writer's clock) the node counts as live. */
     long leaseUntil;
-    /** Since when the node has seen the cache tier answer without a break; 0 while it sees it gone. */
+    /**
+     * Since when the node has seen the cache tier answer without a break; 0 while it sees it gone; -1 when the
+     * cache tier lost its data ({@link ModeTable#LOST_DATA}).
+     */
     long cacheOkSince;
     /** The epoch of the last switch whose barrier the node completed. */
     long acked;

@@ -42,17 +42,30 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sessions in Redis through Redisson: one hash per session, an expiry index and a principal index.
+ * Sessions in Redis through Redisson: one hash per session, an expiry index in shards and a principal index.
  *
  * <p>Layout under the prefix {@code P} (default {@code us:}):
  * <ul>
  *   <li>{@code P{id}} — hash: {@code c} created, {@code a} last access, {@code m} max inactive, {@code v} version,
  *       {@code p} principal, {@code x} context, {@code f} fingerprint, {@code o} the last write's operation id,
  *       {@code e} the epoch it was written in (tiered store; absent before the first switch), and {@code .name} per
- *       attribute holding the codec's bytes. Its TTL is the expiry plus a margin, so Redis frees it even if no sweeper runs.</li>
- *   <li>{@code Pexpiry} — sorted set of ids by expiry time (sessions that never expire are not in it).</li>
+ *       attribute holding the codec's bytes. On a single master (or a replicated / Sentinel set-up) the hash has no TTL:
+ *       the expiry index is the one record of when it ends, and every change to an index entry happens in the same
+ *       script as the hash's (a write adds or moves it, a sweeper's claim takes the hash with it), so no hash is
+ *       left behind without an entry. A TTL would cost each session ~40 bytes (an entry in Redis's expires table)
+ *       for a guarantee the scripts already give, and would let a {@code volatile-*} eviction policy log users out.
+ *       In a Redis Cluster, where the index and the hash live on different slots and cannot change in one script,
+ *       the hash carries a TTL of its expiry plus a margin, so Redis frees it even if a sweeper dies between the
+ *       two.</li>
+ *   <li>{@code Px:0} … {@code Px:4095} — the expiry index: sorted sets of ids by expiry time, an id in shard
+ *       {@link #expiryShard}; sessions that never expire are in none. Small shards stay in Redis's compact listpack
+ *       encoding (up to 128 entries each: about 400,000 sessions in all; beyond, shards turn into skip lists and
+ *       an entry costs ~130 bytes instead of ~40), and a sweep ranges over every shard in one script (in a
+ *       Redis Cluster, one pipelined round trip). {@code Pexpiry}, the single index of earlier versions, is still drained by the sweepers.</li>
  *   <li>{@code Pp:principal} — set of ids of a principal (stale ids are dropped when read).</li>
  *   <li>{@code Pchanges} — pub/sub channel: {@code node:id} after every write, so near caches elsewhere drop it.</li>
+ *   <li>{@code Pg} — the generation marker of the tiered store's CACHE epoch ({@code epoch:nonce}): gone or changed,
+ *       Redis lost what the epoch wrote (see {@link #epoch(long)}).</li>
  * </ul>
  * A write is one pipelined round trip; the hash is written by a Lua script that applies the delta only if the
  * session still exists (or, for a new session, does not exist yet), so an ended session is never written back.
@@ -73,6 +86,12 @@ public final class RedisStore implements SessionStore {
     /** The id of the write applied last (see {@link #WRITE}). */
     static final String OPERATION = "o";
     static final char ATTRIBUTE = '.';
+    /**
+     * The hash field of the application stamp ({@code SessionEngine.APPLICATION}), which every session carries: one
+     * letter in place of the attribute's name (7 bytes of every hash; an earlier version reads it as metadata it
+     * does not know, and ignores it).
+     */
+    static final String APPLICATION = "A";
 
     /** Keeps an expired hash this long past its expiry for the sweepers before Redis drops it. */
     static final long HASH_TTL_MARGIN_MS = TimeUnit.HOURS.toMillis(1);
@@ -87,9 +106,11 @@ public final class RedisStore implements SessionStore {
     static final String EPOCH = "e";
 
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone; with indexing also KEYS[3] the expiry index and, optionally, KEYS[4] the
-     * principal's set. ARGV: mode ('u' update; 'c' create; 'n' create of a new session, whose id no other node can
-     * have cached: no change notice unless an earlier epoch's hash was replaced), pexpireat (0 = persist), operation id, epoch, n, index
+     * KEYS[1] hash, KEYS[2] its tombstone; with indexing also KEYS[3] the expiry index, KEYS[4] the generation marker
+     * and, optionally, KEYS[5] the principal's set. ARGV: mode ('u' update; 'c' create; 'n' create of a new session,
+     * whose id no other node can have cached: no change notice unless an earlier epoch's hash was replaced),
+     * pexpireat (0 = no TTL: a create sets none, an update removes one a hash may carry), operation id, epoch (or the
+     * generation this node adopted, {@code epoch:nonce}: see {@link #generationCheck}; -4 when Redis lost it), n, index
      * ('' = the caller updates the indexes and publishes itself, as in a Redis Cluster where they live on other
      * slots; '0' = the session never expires; else its expiry score), the session id, the change channel, the change
      * message, the delta's base version, g, then g field/digest pairs (the attributes the write is built on: each
@@ -100,15 +121,15 @@ public final class RedisStore implements SessionStore {
      * operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply was
      * lost) returns that write's version instead of applying it again (its index updates ran with it), so a version
      * rises by exactly one per write. A create writes its fields, version ({@code v} given among them, plus one) and
-     * operation id in one HSET and deletes nothing (the hash is new): a new anonymous session costs six commands
-     * (EVALSHA, two EXISTS, HSET, PEXPIREAT, ZADD). One script, one round trip, and no batch machinery on the client.
+     * operation id in one HSET and deletes nothing (the hash is new): a new anonymous session costs five commands
+     * (EVALSHA, two EXISTS, HSET, ZADD). One script, one round trip, and no batch machinery on the client.
      */
     private static final String WRITE = String.join("\n",
+            generationCheck("KEYS[4]", "ARGV[4]", "ep"),
             "local exists = redis.call('EXISTS', KEYS[1])",
             "local wiped = false",
             "if exists == 1 then",
             "  local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')",
-            "  local ep = tonumber(ARGV[4])",
             "  if e < ep then redis.call('DEL', KEYS[1]) exists = 0 wiped = true elseif e > ep then return -2 end",
             "end",
             "if exists == 1 and redis.call('HGET', KEYS[1], 'o') == ARGV[3] then",
@@ -153,17 +174,21 @@ public final class RedisStore implements SessionStore {
             "if ARGV[6] ~= '' then",
             "  if ARGV[6] == '0' then redis.call('ZREM', KEYS[3], ARGV[7])",
             "  else redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7]) end",
-            "  if KEYS[4] then redis.call('SADD', KEYS[4], ARGV[7]) end",
+            "  if KEYS[5] then redis.call('SADD', KEYS[5], ARGV[7]) end",
             "  if ARGV[1] ~= 'n' or wiped then redis.call('PUBLISH', ARGV[8], ARGV[9]) end",
             "end",
             "return v");
 
     /**
-     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id: deletes the hash, leaves the
-     * tombstone (holding the operation id, so that a resend of this delete still answers that it deleted).
+     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id, ARGV[3] the principal sets'
+     * key prefix ('' in a Redis Cluster, where the set is on another slot), ARGV[4] the id: deletes the hash and
+     * takes the id out of its principal's set, leaves the tombstone (holding the operation id, so that a resend of
+     * this delete still answers that it deleted).
      */
     private static final String DELETE = String.join("\n",
+            "local p = ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'p')",
             "local n = redis.call('DEL', KEYS[1])",
+            "if p then redis.call('SREM', ARGV[3] .. p, ARGV[4]) end",
             "if n == 0 and redis.call('GET', KEYS[2]) == ARGV[2] then n = 1 end",
             "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])",
             "return n");
@@ -173,19 +198,61 @@ public final class RedisStore implements SessionStore {
      * atomically (empty if it did not exist), leaving a tombstone like a delete: the id has ended (expired, or moved
      * to a new id), and a tier behind must neither claim it again nor copy it back.
      */
-    private static final String TAKE = String.join("\n",
-            "local h = redis.call('HGETALL', KEYS[1])",
-            "if #h > 0 then",
-            "  redis.call('DEL', KEYS[1])",
-            "  redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])",
-            "end",
-            "return h");
+    private static final String TAKE = take("KEYS[1]", "KEYS[2]", "ARGV[1]");
 
-    /** KEYS[1] expiry index, ARGV[1] id, ARGV[2] now: removes the id only if it is still due; 1 if it did. */
+    /** Lua that takes a hash (its fields and values, then deleted) and leaves its tombstone, as {@link #TAKE}. */
+    private static String take(String hash, String tombstone, String tombstoneMs) {
+        return String.join("\n",
+                "local h = redis.call('HGETALL', " + hash + ")",
+                "if #h > 0 then",
+                "  redis.call('DEL', " + hash + ")",
+                "  redis.call('SET', " + tombstone + ", '1', 'PX', " + tombstoneMs + ")",
+                "end",
+                "return h");
+    }
+
+    /**
+     * KEYS[1] expiry index shard, ARGV[1] id, ARGV[2] now: removes the id only if it is still due; 1 if it did. With
+     * KEYS[2] the hash and KEYS[3] its tombstone (ARGV[3] tombstone ms), the claim also takes the hash, as
+     * {@link #TAKE} does, and answers its fields (empty when not due, claimed by another node, or gone).
+     */
     private static final String CLAIM = String.join("\n",
             "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])",
-            "if s and tonumber(s) <= tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) return 1 end",
-            "return 0");
+            "if not s or tonumber(s) > tonumber(ARGV[2]) then",
+            "  if KEYS[2] then return {} end",
+            "  return 0",
+            "end",
+            "redis.call('ZREM', KEYS[1], ARGV[1])",
+            "if not KEYS[2] then return 1 end",
+            take("KEYS[2]", "KEYS[3]", "ARGV[3]"));
+
+    /** KEYS the expiry index's shards, ARGV[1] now: how many ids in them expire after now. */
+    private static final String COUNT = String.join("\n",
+            "local n = 0",
+            "local after = '(' .. ARGV[1]",
+            "for _, k in ipairs(KEYS) do n = n + redis.call('ZCOUNT', k, after, '+inf') end",
+            "return n");
+
+    /**
+     * KEYS the expiry index's shards, ARGV[1] now, ARGV[2] max, ARGV[3] the shard to begin with (0-based): up to
+     * max due ids, as pairs of shard number (0-based) and id, taking the shards in turn from the given one.
+     */
+    private static final String DUE = String.join("\n",
+            "local out = {}",
+            "local max = tonumber(ARGV[2])",
+            "local first = tonumber(ARGV[3])",
+            "local left = max",
+            "for j = 0, #KEYS - 1 do",
+            "  local i = (first + j) % #KEYS",
+            "  local ids = redis.call('ZRANGEBYSCORE', KEYS[i + 1], '-inf', ARGV[1], 'LIMIT', 0, left)",
+            "  for _, id in ipairs(ids) do out[#out + 1] = tostring(i) out[#out + 1] = id end",
+            "  left = left - #ids",
+            "  if left <= 0 then break end",
+            "end",
+            "return out");
+
+    /** Shards of the expiry index ({@code Px:0} …): a fixed part of the layout, so that every node agrees on it. */
+    static final int EXPIRY_SHARDS = 4096;
 
     /** ARGV: cursor, MATCH pattern, COUNT. Returns the next cursor, then the keys found. */
     private static final String SCAN = String.join("\n",
@@ -194,11 +261,59 @@ public final class RedisStore implements SessionStore {
             "for _, k in ipairs(r[2]) do out[#out + 1] = k end",
             "return out");
 
+    /**
+     * Lua that checks the generation marker (see {@link #epoch}): when {@code arg} is a generation
+     * ({@code epoch:nonce}), the marker must still hold it, else the script returns -4 (Redis lost what this node's
+     * epoch had written: restarted empty, flushed) or -2 (the marker is of a later epoch: this node is behind);
+     * either way the local {@code epochVar} is the epoch, as a number.
+     */
+    private static String generationCheck(String marker, String arg, String epochVar) {
+        return String.join("\n",
+                "local " + epochVar + " = " + arg,
+                "local colon = string.find(" + epochVar + ", ':', 1, true)",
+                "if colon then",
+                "  local m = redis.call('GET', " + marker + ")",
+                "  if m ~= " + arg + " then",
+                "    local me = tonumber(string.sub(" + arg + ", 1, colon - 1))",
+                "    local e = m and tonumber(string.match(m, '^(%d+):'))",
+                "    if e and e > me then return -2 end",
+                "    return -4",
+                "  end",
+                "  " + epochVar + " = string.sub(" + arg + ", 1, colon - 1)",
+                "end",
+                epochVar + " = tonumber(" + epochVar + ")");
+    }
+
+    /**
+     * KEYS[1] the generation marker, then keys; ARGV[1] this node's generation: -4 / -2 as {@link #generationCheck},
+     * else how many of the keys exist.
+     */
+    private static final String CHECK = String.join("\n",
+            generationCheck("KEYS[1]", "ARGV[1]", "ep"),
+            "local n = 0",
+            "for i = 2, #KEYS do n = n + redis.call('EXISTS', KEYS[i]) end",
+            "return n");
+
+    /**
+     * KEYS[1] the generation marker, ARGV[1] this node's epoch, ARGV[2] a new generation for it, ARGV[3] '1' to
+     * create: the marker if it is of this epoch ('!behind' if of a later one); else, when creating, the new
+     * generation, set; else '!lost'.
+     */
+    private static final String ADOPT = String.join("\n",
+            "local m = redis.call('GET', KEYS[1])",
+            "local e = m and tonumber(string.match(m, '^(%d+):'))",
+            "local me = tonumber(ARGV[1])",
+            "if e and e == me then return m end",
+            "if e and e > me then return '!behind' end",
+            "if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[2]) return ARGV[2] end",
+            "return '!lost'");
+
     private final RedissonClient redis;
     private final boolean ownsClient;
     private volatile TierTimer timer = TierTimer.NONE;
     private final String prefix;
-    private final String expiryKey;
+    /** Every shard of the expiry index, and last the single index of earlier versions (drained by sweeps). */
+    private final List<String> expiryKeys;
     private final String channel;
     private final long timeoutMs;
     private final int retries;
@@ -218,6 +333,14 @@ public final class RedisStore implements SessionStore {
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     /** Hashes written in an earlier epoch count as absent (see {@link SessionStore#epoch}). */
     private volatile long epoch;
+    /** The generation marker ({@code Pg}): see {@link #epoch(long)}. */
+    private final String generationKey;
+    /** The cache tier serves (tiered store, single master): writes and misses check the generation marker. */
+    private volatile boolean armed;
+    /** The generation this node adopted for its epoch ({@code epoch:nonce}), null: none yet. */
+    private volatile String generation;
+    /** Redis lost what this epoch wrote (see {@link #lostData()}), until the next {@link #epoch(long)}. */
+    private volatile boolean lost;
     /**
      * A write updates the indexes and publishes its change in its own script: every key is on the one master. Not in
      * a Redis Cluster, where the indexes live on other slots than the session's hash.
@@ -240,8 +363,12 @@ public final class RedisStore implements SessionStore {
         this.redis = redis;
         this.ownsClient = ownsClient;
         this.prefix = prefix;
-        this.expiryKey = prefix + "expiry";
+        List<String> keys = new ArrayList<>(EXPIRY_SHARDS + 1);
+        for (int i = 0; i < EXPIRY_SHARDS; i++) keys.add(prefix + "x:" + i);
+        keys.add(prefix + "expiry");
+        this.expiryKeys = List.copyOf(keys);
         this.channel = prefix + "changes";
+        this.generationKey = prefix + "g";
         this.timeoutMs = timeout.toMillis();
         this.retries = retries;
         this.deadlineNanos = deadline.toNanos();
@@ -271,9 +398,24 @@ public final class RedisStore implements SessionStore {
         Config config = redissonConfig(cfg);
         ReconnectRelay relay = new ReconnectRelay();
         config.setConnectionListener(relay);
-        RedissonClient client = Redisson.create(config);
+        // Redisson's task executor, ours (as Redisson's own: a fixed pool of its configured size) so that closing
+        // can wait until its threads have ended (see close).
+        JoinedThreads threads = new JoinedThreads("redisson-unisession");
+        int size = config.getThreads() > 0 ? config.getThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(size, size, 0,
+                TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), threads);
+        config.setExecutor(executor);
+        RedissonClient client;
+        try {
+            client = Redisson.create(config);
+        } catch (RuntimeException e) {
+            executor.shutdownNow();
+            throw e;
+        }
         RedisStore store = new RedisStore(client, true, cfg.redisPrefix(), cfg.redisTimeout(), cfg.redisRetries(),
                 cfg.redisDeadline(), cfg.redisMaxInFlight(), RedisProbe.of(cfg), cfg.touchFraction(), clock);
+        store.executor = executor;
+        store.executorThreads = threads;
         relay.store = store;
         // Open a command connection now, without waiting: the first request should not pay for it (and, on a
         // busy host, see it exceed the short timeout). A dead Redis at start-up only logs here.
@@ -332,6 +474,9 @@ public final class RedisStore implements SessionStore {
             config.useSingleServer().setConnectionPoolSize(Math.max(24, Math.min(64, cfg.redisMaxInFlight())));
         }
         config.setLazyInitialization(true); // start even while Redis is down; calls fail fast until it is back
+        // We pass bytes and strings only: no argument of ours is a Redisson live object, and checking each one for
+        // the annotation (a class lookup per argument) cost ~3 % of a session creation's CPU.
+        config.setReferenceEnabled(false);
         return config;
     }
 
@@ -377,6 +522,16 @@ public final class RedisStore implements SessionStore {
 
     String hashKey(String id) {
         return prefix + "{" + id + "}";
+    }
+
+    /** The shard of the expiry index that holds an id: a hash of the id (random, so shards fill evenly). */
+    static int expiryShard(String id) {
+        int h = id.hashCode();
+        return ((h ^ (h >>> 16)) & 0x7fffffff) % EXPIRY_SHARDS;
+    }
+
+    private String expiryKey(String id) {
+        return expiryKeys.get(expiryShard(id));
     }
 
     /** Same hash slot as the session's hash (a script may touch both in a cluster). */
@@ -576,8 +731,24 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public long count() {
-        return call("count", true, () -> redis.getScoredSortedSet(expiryKey, StringCodec.INSTANCE)
-                .countAsync(clock.millis(), false, Double.POSITIVE_INFINITY, true));
+        long now = clock.millis();
+        if (indexInScript) { // one command; Redis counts every shard
+            List<Object> keys = new ArrayList<>(expiryKeys);
+            return call("count", true, () -> redis.getScript(StringCodec.INSTANCE).<Long>evalAsync(
+                    expiryKeys.get(0), RScript.Mode.READ_ONLY, COUNT, RScript.ReturnType.LONG, keys,
+                    Long.toString(now)));
+        }
+        List<RFuture<Integer>> counts = new ArrayList<>(expiryKeys.size());
+        execute("count", true, batch -> {
+            counts.clear();
+            for (String key : expiryKeys) {
+                counts.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
+                        .countAsync(now, false, Double.POSITIVE_INFINITY, true));
+            }
+        });
+        long n = 0;
+        for (RFuture<Integer> c : counts) n += c.toCompletableFuture().join();
+        return n;
     }
 
     @Override
@@ -590,7 +761,7 @@ public final class RedisStore implements SessionStore {
             for (Object o : ids) {
                 String id = (String) o;
                 deleted.add(batch.getKeys().deleteAsync(hashKey(id)));
-                batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+                batch.getScoredSortedSet(expiryKey(id), StringCodec.INSTANCE).removeAsync(id);
                 publish(batch, id);
             }
             batch.getKeys().deleteAsync(key);
@@ -653,6 +824,12 @@ public final class RedisStore implements SessionStore {
         return out;
     }
 
+    /** The hash field of an attribute. */
+    private static byte[] field(String attribute) {
+        return attribute.equals(dev.unisession.core.SessionEngine.APPLICATION) ? utf8(APPLICATION)
+                : utf8(ATTRIBUTE + attribute);
+    }
+
     /**
      * A record from the hash's fields; null when the hash is from an earlier epoch (it counts as absent) and
      * (logged) when the metadata is damaged.
@@ -665,13 +842,17 @@ public final class RedisStore implements SessionStore {
             byte[] value = (byte[]) e.getValue();
             if (!field.isEmpty() && field.charAt(0) == ATTRIBUTE) {
                 attrs.put(field.substring(1), value);
+            } else if (field.equals(APPLICATION)) {
+                attrs.put(dev.unisession.core.SessionEngine.APPLICATION, value);
             } else {
                 meta.put(field, new String(value, StandardCharsets.UTF_8));
             }
         }
         try {
             if (Long.parseLong(meta.getOrDefault(EPOCH, "0")) < epoch) return null;
-            return new SessionRecord(id, meta.get(PRINCIPAL), meta.get(CONTEXT), Long.parseLong(meta.get(CREATED)),
+            // no creation time: the session has not been written since it was made, at its access time
+            return new SessionRecord(id, meta.get(PRINCIPAL), meta.get(CONTEXT),
+                    Long.parseLong(meta.getOrDefault(CREATED, meta.get(ACCESSED))),
                     Long.parseLong(meta.get(ACCESSED)), Integer.parseInt(meta.get(MAX_INACTIVE)),
                     Long.parseLong(meta.getOrDefault(VERSION, "0")), meta.get(FINGERPRINT), attrs);
         } catch (RuntimeException e) {
@@ -701,6 +882,8 @@ public final class RedisStore implements SessionStore {
         set.add(utf8(MAX_INACTIVE));
         set.add(utf8(Integer.toString(d.maxInactiveSeconds())));
         if (d.created()) {
+            // Written at creation, as every earlier version needs it to read the hash (a rolling upgrade runs both);
+            // a hash without it is read with its access time (a later version may leave it out of a new hash).
             set.add(utf8(CREATED));
             set.add(utf8(Long.toString(d.createdAt())));
             long e = epoch;
@@ -720,19 +903,17 @@ public final class RedisStore implements SessionStore {
             meta(set, unset, FINGERPRINT, d.fingerprint());
         }
         d.changed().forEach((name, bytes) -> {
-            set.add(utf8(ATTRIBUTE + name));
+            set.add(field(name));
             set.add(bytes);
         });
-        for (String name : d.removed()) del.add(utf8(ATTRIBUTE + name));
+        for (String name : d.removed()) del.add(field(name));
 
         long expires = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
         boolean indexPrincipal = d.principal() != null && (d.created() || d.metadataChanged());
         long v;
         if (indexInScript) {
             String key = hashKey(d.id());
-            List<Object> keys = indexPrincipal
-                    ? List.of(key, tombstoneKey(d.id()), expiryKey, principalKey(d.principal()))
-                    : List.of(key, tombstoneKey(d.id()), expiryKey);
+            List<Object> keys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
             Object[] args = writeArgs(d.id(), mode(d), expires, operation, true, guard(d), set, del);
             // Resendable: the script recognises its own operation id.
             v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
@@ -742,22 +923,20 @@ public final class RedisStore implements SessionStore {
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
             execute("save", true, batch -> {
                 applied.clear();
-                applied.add(writeHash(batch, d.id(), mode(d), expires, operation, guard(d), set, del));
+                applied.add(writeHash(batch, d.id(), mode(d), expires, operation, guard(d), set, del, null));
                 if (expires == Long.MAX_VALUE) {
-                    batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(d.id());
+                    batch.getScoredSortedSet(expiryKey(d.id()), StringCodec.INSTANCE).removeAsync(d.id());
                 } else {
-                    batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).addAsync(expires, d.id());
+                    batch.getScoredSortedSet(expiryKey(d.id()), StringCodec.INSTANCE).addAsync(expires, d.id());
                 }
                 if (indexPrincipal) batch.getSet(principalKey(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
                 if (!fresh(d)) publish(batch, d.id());
             });
             v = applied.get(0).toCompletableFuture().join();
         }
+        if (v == -4) throw lostData("save");
         if (v == -3) throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
-        if (v == -2) {
-            throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
-                    + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
-        }
+        if (v == -2) throw behind();
         return v;
     }
 
@@ -778,13 +957,24 @@ public final class RedisStore implements SessionStore {
                 .substring(0, 7);
     }
 
-    /** {@link #WRITE} without its index updates, queued in a batch that makes them. */
+    /**
+     * {@link #WRITE} queued in a batch: on a single master with its index updates (and the principal's set, if
+     * given), in a Redis Cluster without them (the batch makes them).
+     */
     private RFuture<Long> writeHash(RBatch batch, String id, String mode, long expiresAt, String operation,
-                                    List<Object> guard, List<Object> set, List<Object> del) {
+                                    List<Object> guard, List<Object> set, List<Object> del, String principal) {
         String key = hashKey(id);
         return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, WRITE,
-                RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)),
-                writeArgs(id, mode, expiresAt, operation, false, guard, set, del));
+                RScript.ReturnType.LONG, indexInScript ? writeKeys(id, principal) : List.of(key, tombstoneKey(id)),
+                writeArgs(id, mode, expiresAt, operation, indexInScript, guard, set, del));
+    }
+
+    /** {@link #WRITE}'s KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
+    private List<Object> writeKeys(String id, String principal) {
+        String key = hashKey(id);
+        return principal != null
+                ? List.of(key, tombstoneKey(id), expiryKey(id), generationKey, principalKey(principal))
+                : List.of(key, tombstoneKey(id), expiryKey(id), generationKey);
     }
 
     /** {@link #WRITE}'s mode for a delta: update, create, or create of a new session ({@link #fresh}). */
@@ -819,7 +1009,7 @@ public final class RedisStore implements SessionStore {
             throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
         }
         d.expected().forEach((name, bytes) -> {
-            out.add(utf8(ATTRIBUTE + name));
+            out.add(field(name));
             out.add(utf8(bytes.length == 0 ? "" : java.util.HexFormat.of().formatHex(sha1.digest(bytes))));
         });
         return out;
@@ -833,9 +1023,10 @@ public final class RedisStore implements SessionStore {
                                List<Object> guard, List<Object> set, List<Object> del) {
         Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
         args[0] = utf8(mode);
-        args[1] = utf8(Long.toString(expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS));
+        // A TTL only where the index cannot change in the same script as the hash (see the class comment).
+        args[1] = utf8(Long.toString(indexInScript || expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS));
         args[2] = utf8(operation);
-        args[3] = utf8(Long.toString(epoch));
+        args[3] = utf8(index ? generationArg() : Long.toString(epoch));
         args[4] = utf8(Integer.toString(set.size() / 2));
         args[5] = utf8(!index ? "" : expiresAt == Long.MAX_VALUE ? "0" : Long.toString(expiresAt));
         args[6] = utf8(id);
@@ -868,22 +1059,26 @@ public final class RedisStore implements SessionStore {
         if (r == null) return false; // from an earlier epoch (absent), or damaged: taken, not moved
         List<Object> set = new ArrayList<>(flat.size());
         for (Object o : flat) set.add(o);
-        long expires = r == null ? Long.MAX_VALUE : expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
+        long expires = expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
         String operation = operationId();
         List<RFuture<Long>> applied = new ArrayList<>(1);
         execute("changeId", true, batch -> {
             applied.clear();
-            applied.add(writeHash(batch, newId, "c", expires, operation, NO_GUARD, set, List.of()));
-            var expiry = batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE);
-            expiry.removeAsync(oldId);
-            if (expires != Long.MAX_VALUE) expiry.addAsync(expires, newId);
-            if (r != null && r.principal() != null) {
+            // On a single master the script indexes the new id with its hash (no hash without an index entry).
+            applied.add(writeHash(batch, newId, "c", expires, operation, NO_GUARD, set, List.of(), r.principal()));
+            batch.getScoredSortedSet(expiryKey(oldId), StringCodec.INSTANCE).removeAsync(oldId);
+            if (!indexInScript && expires != Long.MAX_VALUE) {
+                batch.getScoredSortedSet(expiryKey(newId), StringCodec.INSTANCE).addAsync(expires, newId);
+            }
+            if (r.principal() != null) {
                 batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).removeAsync(oldId);
-                batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).addAsync(newId);
+                if (!indexInScript) batch.getSet(principalKey(r.principal()), StringCodec.INSTANCE).addAsync(newId);
             }
             publish(batch, oldId);
         });
-        return applied.get(0).toCompletableFuture().join() > 0;
+        long moved = applied.get(0).toCompletableFuture().join();
+        if (moved == -4) throw lostData("changeId");
+        return moved > 0;
     }
 
     @Override
@@ -894,8 +1089,9 @@ public final class RedisStore implements SessionStore {
         execute("delete", true, batch -> {
             deleted.clear();
             deleted.add(batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, DELETE,
-                    RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), Long.toString(TOMBSTONE_MS), operation));
-            batch.getScoredSortedSet(expiryKey, StringCodec.INSTANCE).removeAsync(id);
+                    RScript.ReturnType.LONG, List.of(key, tombstoneKey(id)), Long.toString(TOMBSTONE_MS), operation,
+                    indexInScript ? principalKey("") : "", id));
+            batch.getScoredSortedSet(expiryKey(id), StringCodec.INSTANCE).removeAsync(id);
             publish(batch, id);
         });
         return deleted.get(0).toCompletableFuture().join() == 1L;
@@ -903,27 +1099,128 @@ public final class RedisStore implements SessionStore {
 
     @Override
     public boolean tombstoned(String id) {
+        if (armed) return checked("tombstoned", tombstoneKey(id)) > 0;
         return call("tombstoned", true, () -> redis.getKeys().countExistsAsync(tombstoneKey(id))) > 0;
     }
 
     @Override
     public boolean knows(String id) {
+        if (armed) return checked("knows", hashKey(id), tombstoneKey(id)) > 0;
         return call("knows", true, () -> redis.getKeys().countExistsAsync(hashKey(id), tombstoneKey(id))) > 0;
     }
 
-    @Override
-    public void epoch(long epoch) {
-        this.epoch = epoch;
+    /** How many of the keys exist, after checking the generation marker ({@link #CHECK}). */
+    private long checked(String what, String... keys) {
+        long n = check(what, keys);
+        if (n == -4) throw lostData(what);
+        if (n == -2) throw behind();
+        return n;
     }
 
-    /** One O(1) command on every master (DBSIZE; in a cluster, on each): does every one of them answer? */
+    /** {@link #CHECK}'s answer: -4, -2, or how many of the keys exist. */
+    private long check(String what, String... keys) {
+        String g = generationArg();
+        List<Object> all = new ArrayList<>(keys.length + 1);
+        all.add(generationKey);
+        all.addAll(List.of(keys));
+        return call(what, true, () -> redis.getScript(StringCodec.INSTANCE).<Long>evalAsync(generationKey,
+                RScript.Mode.READ_WRITE, CHECK, RScript.ReturnType.LONG, all, g));
+    }
+
+    /**
+     * As a cache tier: a non-negative epoch is the CACHE state this node serves in from now on; a negative one says
+     * that the database serves (nothing is written here until the next epoch).
+     *
+     * <p>Redis may lose what it holds without any node seeing it gone: restarted empty faster than a heartbeat or a
+     * timed-out call notices (a supervisor restarts it within a second), or flushed. Sessions read through from the
+     * database then would lack every write still waiting in some node's write-behind queue. So each CACHE epoch has
+     * a generation in Redis ({@code Pg}, {@code epoch:nonce}): a node entering the epoch adopts the marker of that
+     * epoch, or sets a new one if the marker is missing or older; every write, every miss that would read through,
+     * and every heartbeat check that the marker still holds what this node adopted (the write and the check in the
+     * same script). If it does not, Redis lost the epoch's writes: the call fails as GONE, and this node reports
+     * the loss ({@link #lostData()}) until the next epoch, which moves the cluster through the barrier into the
+     * database (every queue written out) whatever the other nodes see. A node that could not adopt at its entry
+     * (Redis down) adopts later but never sets the marker then: a missing one means lost. Costs one GET inside each
+     * write script, nothing on reads served from Redis or the near cache. Not in a Redis Cluster (the marker would
+     * be on another slot than the session's hash): there only a master seen gone switches.
+     */
+    @Override
+    public void epoch(long epoch) {
+        generation = null;
+        lost = false;
+        if (epoch < 0) {
+            armed = false;
+            return;
+        }
+        this.epoch = epoch;
+        armed = indexInScript;
+        if (!armed) return;
+        try {
+            adopt(true);
+        } catch (StoreUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Cannot adopt the generation of epoch {0} yet: {1}", epoch,
+                    e.toString());
+        }
+    }
+
+    /** Redis lost what this node's epoch wrote: see {@link #epoch(long)}. */
+    @Override
+    public boolean lostData() {
+        return lost;
+    }
+
+    /** {@link #WRITE}'s and {@link #CHECK}'s generation argument: the adopted generation, or the bare epoch. */
+    private String generationArg() {
+        if (!armed) return Long.toString(epoch);
+        String g = generation;
+        return g != null ? g : adopt(false);
+    }
+
+    private String adopt(boolean create) {
+        long e = epoch;
+        String fresh = e + ":" + operationId();
+        String m = call("adopt", true, () -> redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey,
+                RScript.Mode.READ_WRITE, ADOPT, RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(e),
+                fresh, create ? "1" : "0"));
+        if ("!lost".equals(m)) throw lostData("adopt");
+        if ("!behind".equals(m)) throw behind();
+        if (epoch == e && armed) generation = m;
+        return m;
+    }
+
+    private StoreUnavailableException lostData(String what) {
+        if (!lost) {
+            lost = true;
+            LOG.log(System.Logger.Level.WARNING, "Redis lost the sessions it held in epoch {0} (restarted empty or "
+                    + "flushed: its generation marker {1} is not the one this node adopted, seen by {2}): the cluster "
+                    + "switches to the database", epoch, generationKey, what);
+        }
+        return new StoreUnavailableException(StoreUnavailableException.Kind.GONE, "Redis lost the sessions it held "
+                + "(restarted empty or flushed)", null);
+    }
+
+    private StoreUnavailableException behind() {
+        return new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
+                + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
+    }
+
+    /**
+     * One O(1) command on every master (DBSIZE; in a cluster, on each; while the generation marker is checked, its
+     * script on the one master): does every one of them answer?
+     */
     @Override
     public Boolean answers() {
         try {
-            call("probe", true, () -> redis.getKeys().countAsync());
-            return Boolean.TRUE;
+            if (armed) {
+                // One script both asks the (single) master and checks that it did not lose what this epoch wrote
+                // (a marker of a later epoch: this node is behind, which is no loss).
+                if (!lost && check("probe") == -4) lostData("probe");
+            } else {
+                call("probe", true, () -> redis.getKeys().countAsync());
+            }
+            return lost ? Boolean.FALSE : Boolean.TRUE;
         } catch (StoreUnavailableException e) {
-            return e.kind() == StoreUnavailableException.Kind.GONE ? Boolean.FALSE : null;
+            return lost || e.kind() == StoreUnavailableException.Kind.GONE ? Boolean.FALSE : null;
         }
     }
 
@@ -935,53 +1232,106 @@ public final class RedisStore implements SessionStore {
         if (ids.isEmpty()) return Set.of();
         List<String> list = new ArrayList<>();
         for (Object o : ids) list.add((String) o);
-        List<RFuture<Long>> exists = new ArrayList<>();
+        // Each hash's principal, not only its existence: a session that changed hands (another user logged in on
+        // it) stays in the first user's set until read here, and must not be listed (or evicted) as theirs.
+        List<RFuture<String>> owners = new ArrayList<>();
         execute("findIdsByPrincipal", true, batch -> {
-            exists.clear();
-            for (String id : list) exists.add(batch.getKeys().countExistsAsync(hashKey(id)));
+            owners.clear();
+            for (String id : list) {
+                owners.add(batch.<String, String>getMap(hashKey(id), StringCodec.INSTANCE).getAsync(PRINCIPAL));
+            }
         });
         Set<String> live = new HashSet<>();
         List<Object> stale = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            if (exists.get(i).toCompletableFuture().join() == 1L) live.add(list.get(i));
+            if (principal.equals(owners.get(i).toCompletableFuture().join())) live.add(list.get(i));
             else stale.add(list.get(i));
         }
         if (!stale.isEmpty()) redis.getSet(key, StringCodec.INSTANCE).removeAllAsync(stale);
         return live;
     }
 
+    /**
+     * Ranges over every shard of the expiry index in one script (in a Redis Cluster, a pipelined round trip of one
+     * range per shard), then claims the due ids in a second round trip. On a single master each claim takes the hash in the same script (and announces the change), so a
+     * sweeper that dies halfway leaves no hash without an index entry; in a Redis Cluster, where shard and hash
+     * are on different slots, a third round trip takes the claimed hashes (their TTL covers a sweeper that dies
+     * between the two).
+     */
     @Override
     public List<SessionRecord> claimExpired(long now, int max) {
-        Collection<Object> due = call("claimExpired", true, () -> redis.getScoredSortedSet(expiryKey,
-                StringCodec.INSTANCE).valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max));
-        if (due.isEmpty()) return List.of();
+        // Shards are taken from a different one each time, so a backlog larger than one batch drains evenly.
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(expiryKeys.size());
         List<String> ids = new ArrayList<>();
-        for (Object o : due) ids.add((String) o);
-        // Claims and takes are not resent: a resent claim or take would find its work done and answer "not mine".
-        List<RFuture<Long>> won = new ArrayList<>();
-        execute("claimExpired", false, claims -> {
-            won.clear();
-            for (String id : ids) {
-                won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(expiryKey, RScript.Mode.READ_WRITE, CLAIM,
-                        RScript.ReturnType.LONG, List.of(expiryKey), id, Long.toString(now)));
+        List<String> shards = new ArrayList<>();
+        if (indexInScript) { // one command ranges over every shard
+            List<Object> keys = new ArrayList<>(expiryKeys);
+            List<Object> due = call("claimExpired", true, () -> redis.getScript(StringCodec.INSTANCE)
+                    .<List<Object>>evalAsync(expiryKeys.get(0), RScript.Mode.READ_ONLY, DUE, RScript.ReturnType.LIST,
+                            keys, Long.toString(now), Integer.toString(max), Integer.toString(start)));
+            for (int i = 0; i + 1 < due.size(); i += 2) {
+                shards.add(expiryKeys.get(Integer.parseInt(due.get(i).toString())));
+                ids.add(due.get(i + 1).toString());
             }
-        });
-        List<String> claimed = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
-            if (won.get(i).toCompletableFuture().join() == 1L) claimed.add(ids.get(i));
+        } else {
+            List<RFuture<Collection<Object>>> ranges = new ArrayList<>(expiryKeys.size());
+            execute("claimExpired", true, batch -> {
+                ranges.clear();
+                for (String key : expiryKeys) {
+                    ranges.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
+                            .valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max));
+                }
+            });
+            for (int k = 0; k < expiryKeys.size() && ids.size() < max; k++) {
+                int i = (start + k) % expiryKeys.size();
+                for (Object o : ranges.get(i).toCompletableFuture().join()) {
+                    if (ids.size() == max) break;
+                    ids.add((String) o);
+                    shards.add(expiryKeys.get(i));
+                }
+            }
         }
-        if (claimed.isEmpty()) return List.of();
+        if (ids.isEmpty()) return List.of();
+        byte[] at = utf8(Long.toString(now));
+        byte[] tombstone = utf8(Long.toString(TOMBSTONE_MS));
         Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
-        execute("claimExpired", false, takes -> {
-            taken.clear();
-            for (String id : claimed) {
-                String key = hashKey(id);
-                taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, TAKE,
-                        RScript.ReturnType.LIST, List.of(key, tombstoneKey(id)),
-                        (Object) utf8(Long.toString(TOMBSTONE_MS))));
-                publish(takes, id);
+        if (indexInScript) {
+            // Not resent: a resent claim would find its work done and answer "not mine".
+            execute("claimExpired", false, claims -> {
+                taken.clear();
+                for (int i = 0; i < ids.size(); i++) {
+                    String id = ids.get(i);
+                    String key = hashKey(id);
+                    taken.put(id, claims.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
+                            CLAIM, RScript.ReturnType.LIST, List.of(shards.get(i), key, tombstoneKey(id)),
+                            utf8(id), at, tombstone));
+                    publish(claims, id);
+                }
+            });
+        } else {
+            List<RFuture<Long>> won = new ArrayList<>();
+            execute("claimExpired", false, claims -> {
+                won.clear();
+                for (int i = 0; i < ids.size(); i++) {
+                    won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(shards.get(i), RScript.Mode.READ_WRITE,
+                            CLAIM, RScript.ReturnType.LONG, List.of(shards.get(i)), ids.get(i), Long.toString(now)));
+                }
+            });
+            List<String> claimed = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                if (won.get(i).toCompletableFuture().join() == 1L) claimed.add(ids.get(i));
             }
-        });
+            if (claimed.isEmpty()) return List.of();
+            execute("claimExpired", false, takes -> {
+                taken.clear();
+                for (String id : claimed) {
+                    String key = hashKey(id);
+                    taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
+                            TAKE, RScript.ReturnType.LIST, List.of(key, tombstoneKey(id)), (Object) tombstone));
+                    publish(takes, id);
+                }
+            });
+        }
         List<SessionRecord> out = new ArrayList<>();
         taken.forEach((id, f) -> {
             List<Object> flat = f.toCompletableFuture().join();
@@ -1044,8 +1394,24 @@ public final class RedisStore implements SessionStore {
         for (ChangeListener l : listeners) l.reset();
     }
 
+    /** Redisson's task executor when {@link #connect} made the client (null otherwise), and its threads. */
+    private java.util.concurrent.ExecutorService executor;
+    private JoinedThreads executorThreads;
+
     @Override
     public void close() {
-        if (ownsClient) redis.shutdown(0, 2, TimeUnit.SECONDS);
+        if (!ownsClient) return;
+        redis.shutdown(0, 2, TimeUnit.SECONDS);
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                executor.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!executorThreads.join(2_000)) {
+                LOG.log(System.Logger.Level.WARNING, "Redisson's executor threads did not end within 2 s");
+            }
+        }
     }
 }

@@ -61,10 +61,19 @@ public interface SessionStore extends AutoCloseable {
 
     /**
      * As a cache tier in front of the database: copies written before {@code epoch} count as absent from now on
-     * (the database may have changed the session meanwhile; see {@link ClusterMode}). Stores whose copies cannot
-     * outlive a switch (in this JVM) ignore it.
+     * (the database may have changed the session meanwhile; see {@link ClusterMode}); a negative epoch: the database
+     * serves until the next call. Stores whose copies cannot outlive a switch (in this JVM) ignore it.
      */
     default void epoch(long epoch) {
+    }
+
+    /**
+     * As a cache tier: true once this store found that it lost what it held in the current epoch (a Redis restarted
+     * empty or flushed, unseen by the heartbeats), until the next {@link #epoch(long)}. The acknowledged writes it
+     * lost live only in the nodes' write-behind queues: the cluster must pass the barrier into the database.
+     */
+    default boolean lostData() {
+        return false;
     }
 
     /**

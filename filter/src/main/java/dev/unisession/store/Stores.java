@@ -19,6 +19,14 @@ public final class Stores {
      * @throws IllegalArgumentException naming the key when the store cannot be opened as configured
      */
     public static SessionStore open(UnisessionConfig config, ClassLoader loader, Clock clock) {
+        try {
+            return openStore(config, loader, clock);
+        } catch (RuntimeException e) {
+            throw config.scrubbed(e); // start-up errors quote URLs and drivers' messages: no password in a log
+        }
+    }
+
+    private static SessionStore openStore(UnisessionConfig config, ClassLoader loader, Clock clock) {
         switch (config.store()) {
             case MEMORY:
                 return new MemoryStore(clock);
@@ -70,7 +78,7 @@ public final class Stores {
             throw new IllegalArgumentException(UnisessionConfig.Key.AUDIT_SINK.key() + "=database needs a store "
                     + "with a database (" + UnisessionConfig.Key.STORE.key() + "=jpa, memory-jpa or tiered)");
         }
-        return new DatabaseAuditSink(db);
+        return new DatabaseAuditSink(db, config.auditRetention());
     }
 
     /** The database tier of a store chain, or null. */

@@ -68,6 +68,11 @@ public final class TieredStore implements SessionStore {
             }
 
             @Override
+            public boolean cacheLostData() {
+                return cache.lostData();
+            }
+
+            @Override
             public void drain(ClusterMode.State to) {
                 if (to == ClusterMode.State.DATABASE && !backlog.writeOut(CLOSE_FLUSH_MILLIS)) {
                     throw new StoreUnavailableException("Cannot write out the write-behind queue before the switch "
@@ -77,7 +82,7 @@ public final class TieredStore implements SessionStore {
 
             @Override
             public void entered(ClusterMode.State state, long epoch) {
-                if (state == ClusterMode.State.CACHE) cache.epoch(epoch);
+                cache.epoch(state == ClusterMode.State.CACHE ? epoch : -1);
                 for (ChangeListener l : listeners) l.reset();
             }
         }, settings, coordinated);

@@ -36,16 +36,26 @@ public final class SessionTokenCodec {
     /** Tokens longer than this are refused before any parsing. */
     public static final int MAX_TOKEN_LENGTH = 4096;
     static final String SESSION_ID_CLAIM = "sid";
+    /** A single string, as RFC 7519 allows (jjwt reads it as a one-element set). */
+    static final String AUDIENCE_CLAIM = "aud";
 
     /** How tokens are protected. */
     public enum Mode { HS256, ES256, ENCRYPTED }
 
     /** Why a token was not accepted. */
     public enum Rejection { TOO_LONG, MALFORMED, WRONG_ALGORITHM, UNKNOWN_KEY, BAD_SIGNATURE, UNDECRYPTABLE, EXPIRED,
-        NO_SESSION_ID }
+        NO_SESSION_ID,
+        /**
+         * Validly signed, but for another application ({@code aud}), or without one and issued after this codec
+         * started binding tokens: a cookie of an application that shares the keys.
+         */
+        WRONG_AUDIENCE }
 
-    /** What a verified token says. */
-    public record VerifiedToken(String sessionId, String kid, Instant issuedAt, Instant expiresAt) {}
+    /**
+     * What a verified token says. {@code audience} is the application it is bound to, null for a token made before
+     * tokens were bound (see {@link SessionTokenCodec#SessionTokenCodec}).
+     */
+    public record VerifiedToken(String sessionId, String kid, Instant issuedAt, Instant expiresAt, String audience) {}
 
     /** The outcome of {@link #verify}: a token, or the reason there is none. */
     public record Verification(VerifiedToken token, Rejection rejection) {
@@ -66,6 +76,13 @@ public final class SessionTokenCodec {
 
     private final Mode mode;
     private final TokenKeys keys;
+    /** The application tokens are issued for and must name ({@code aud}); null: tokens are not bound. */
+    private final String audience;
+    /**
+     * Tokens without {@code aud} issued before this instant are taken (those of a version that did not bind tokens:
+     * made before this node started, or by a node not yet upgraded within the grace after it), later ones are not.
+     */
+    private final long unboundBefore;
     private final Duration ttl;
     private final Clock clock;
     private final JwtParser parser;
@@ -94,9 +111,21 @@ public final class SessionTokenCodec {
     private static final JacksonSerializer<java.util.Map<String, ?>> JSON_OUT = new JacksonSerializer<>(MAPPER);
     private static final JacksonDeserializer<java.util.Map<String, ?>> JSON_IN = new JacksonDeserializer<>(MAPPER);
 
-    public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock) {
+    /**
+     * @param audience the application this codec's tokens are bound to: issued with it as {@code aud}, and a token
+     *                 naming another is rejected ({@link Rejection#WRONG_AUDIENCE}) before any store lookup, so two
+     *                 applications that share keys (and a store) do not take each other's cookies. A token without
+     *                 {@code aud} (an earlier version's) is taken only if issued before this codec was made plus
+     *                 {@code unboundGrace} (in a rolling upgrade the nodes not yet upgraded still issue them), and is
+     *                 then due for refresh. Null: tokens are not bound (tools that read any application's tokens).
+     */
+    public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock,
+                             String audience, Duration unboundGrace) {
         this.mode = mode;
         this.keys = keys;
+        this.audience = audience;
+        // iat has whole seconds: one made in the second the grace ends is not taken
+        this.unboundBefore = (clock.millis() + unboundGrace.toMillis()) / 1000 * 1000;
         this.ttl = ttl;
         this.clock = clock;
         String expectedAlg = mode == Mode.ES256 ? "ES256" : "HS256";
@@ -156,6 +185,7 @@ public final class SessionTokenCodec {
                 .json(JSON_OUT)
                 .header().keyId(k.kid()).and()
                 .claim(SESSION_ID_CLAIM, sessionId)
+                .claim(AUDIENCE_CLAIM, audience)
                 .issuedAt(Date.from(now))
                 .expiration(Date.from(now.plus(life)));
         switch (mode) {
@@ -175,7 +205,9 @@ public final class SessionTokenCodec {
      */
     private String hs256(TokenKey k, String sessionId, long issuedAt, long expiresAt) {
         StringBuilder payload = new StringBuilder(48 + sessionId.length()).append("{\"sid\":");
-        jsonString(payload, sessionId).append(",\"iat\":").append(issuedAt).append(",\"exp\":").append(expiresAt)
+        jsonString(payload, sessionId);
+        if (audience != null) jsonString(payload.append(",\"aud\":"), audience);
+        payload.append(",\"iat\":").append(issuedAt).append(",\"exp\":").append(expiresAt)
                 .append('}');
         Hs256Key key = hs256Key(k);
         String signingInput = key.header() + '.' + B64.encodeToString(payload.toString()
@@ -218,6 +250,68 @@ public final class SessionTokenCodec {
         });
     }
 
+    /** A purpose's keyed hash per signing key: a Mac keyed with a key derived from that key, to clone. */
+    private record Derived(TokenKey key, String purpose) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Derived, javax.crypto.Mac> derived =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A keyed hash of {@code data} for {@code purpose}, {@code chars} base64url characters, under a key derived from
+     * the current signing key (HMAC-SHA256 keyed with SHA-256 of the purpose and the key's encoded bytes; a key
+     * that can only verify is public and never used). For values the library hands out or stores that no reader
+     * (of a cookie, a store dump, a GDPR export) may invert and no client may make up: session fingerprints, the
+     * version hint's session tag. Every node holding the same token keys computes the same value.
+     */
+    public String keyedHash(String purpose, String data, int chars) {
+        return keyedHash(keys.current().current(), purpose, data, chars);
+    }
+
+    /** {@link #keyedHash} under each key that can sign, the current one first: a value made before a rotation. */
+    public java.util.List<String> keyedHashes(String purpose, String data, int chars) {
+        java.util.List<String> out = new java.util.ArrayList<>(2);
+        for (TokenKey k : keys.current().all()) {
+            if (k.sign() != null) out.add(keyedHash(k, purpose, data, chars));
+        }
+        return out;
+    }
+
+    private String keyedHash(TokenKey key, String purpose, String data, int chars) {
+        javax.crypto.Mac prototype = derived.get(new Derived(key, purpose));
+        if (prototype == null) {
+            if (derived.size() > 16) derived.clear(); // keys rotated many times: keep only the ones in use
+            prototype = derived.computeIfAbsent(new Derived(key, purpose), d -> derive(d.key(), d.purpose()));
+        }
+        javax.crypto.Mac mac;
+        try {
+            mac = (javax.crypto.Mac) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            mac = derive(key, purpose);
+        }
+        byte[] h = mac.doFinal(data.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String out = B64.encodeToString(h);
+        return out.substring(0, Math.min(chars, out.length()));
+    }
+
+    private static javax.crypto.Mac derive(TokenKey key, String purpose) {
+        byte[] material = key.sign().getEncoded();
+        if (material == null) {
+            throw new IllegalStateException("Token key '" + key.kid() + "' cannot be exported, so no keyed hash ("
+                    + purpose + ") can be derived from it");
+        }
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(("unisession:" + purpose + ":").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] k = sha.digest(material);
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256"));
+            return mac;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 and SHA-256 are required JDK algorithms", e);
+        }
+    }
+
     /** Appends {@code s} as a JSON string. */
     private static StringBuilder jsonString(StringBuilder out, String s) {
         out.append('"');
@@ -256,8 +350,14 @@ public final class SessionTokenCodec {
                 return new Verification(null, Rejection.NO_SESSION_ID);
             }
             Date iat = claims.getIssuedAt();
+            java.util.Set<String> aud = claims.getAudience();
+            String bound = aud == null || aud.isEmpty() ? null : aud.size() == 1 ? aud.iterator().next() : "";
+            if (audience != null && (bound == null ? iat == null || iat.getTime() >= unboundBefore
+                    : !audience.equals(bound))) {
+                return new Verification(null, Rejection.WRONG_AUDIENCE);
+            }
             VerifiedToken ok = new VerifiedToken((String) sid, jwt.getHeader().getKeyId(),
-                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant());
+                    iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant(), bound);
             if (verified.size() >= VERIFIED_CACHE_SIZE) makeRoom();
             verified.put(token, new Known(ok, current, ok.expiresAt().toEpochMilli()));
             return new Verification(ok, null);
@@ -288,10 +388,14 @@ public final class SessionTokenCodec {
         return Rejection.MALFORMED;
     }
 
-    /** True when the token is past half its lifetime, or was made with a key that is no longer first. */
+    /**
+     * True when the token is past half its lifetime, was made with a key that is no longer first, or is not bound to
+     * this codec's application (an earlier version's token).
+     */
     public boolean needsRefresh(VerifiedToken token) {
         long issued = token.issuedAt().toEpochMilli();
         long halfLife = (token.expiresAt().toEpochMilli() - issued) / 2;
-        return clock.millis() > issued + halfLife || !keys.current().current().kid().equals(token.kid());
+        return clock.millis() > issued + halfLife || !keys.current().current().kid().equals(token.kid())
+                || audience != null && token.audience() == null;
     }
 }

@@ -66,6 +66,11 @@ public final class TokenKeys {
         public TokenKey byKid(String kid) {
             return kid == null ? null : byKid.get(kid);
         }
+
+        /** Every key, the current one first. */
+        public List<TokenKey> all() {
+            return keys;
+        }
     }
 
     private final SessionTokenCodec.Mode mode;

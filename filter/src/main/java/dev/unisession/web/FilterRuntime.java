@@ -29,23 +29,28 @@ final class FilterRuntime {
 
     /** The security settings a request needs. */
     record Security(AuditSink audit, Fingerprint.Policy fingerprint, Fingerprint.OnMismatch onMismatch,
-                    int maxSessionsPerUser, boolean evictOldest) {
+                    int maxSessionsPerUser, boolean evictOldest, int rejectedPerSecond) {
     }
 
-    /** Sessions imported from another library, found through its cookie; null fields when off. */
-    record Imported(String source, String cookie) {
-        static final Imported OFF = new Imported(null, null);
+    /**
+     * Sessions imported from another library, found through its cookie until {@code until} (null: no end); null
+     * fields when off.
+     */
+    record Imported(String source, String cookie, Instant until) {
+        static final Imported OFF = new Imported(null, null, null);
 
         boolean on() {
-            return cookie != null;
+            return cookie != null && (until == null || Instant.now().isBefore(until));
         }
     }
 
     private Imported imported = Imported.OFF;
 
     /** Validators (shared with the SessionManager, which may add more) and how often each session is checked. */
-    record Validation(java.util.List<dev.unisession.api.SessionValidator> validators, long everyMillis) {
-        static final Validation NONE = new Validation(java.util.List.of(), 0);
+    record Validation(java.util.List<dev.unisession.api.SessionValidator> validators, long everyMillis,
+                      dev.unisession.config.UnisessionConfig.ValidatorFailure onError) {
+        static final Validation NONE = new Validation(java.util.List.of(), 0,
+                dev.unisession.config.UnisessionConfig.ValidatorFailure.FAIL);
     }
 
     private Validation validation = Validation.NONE;
@@ -96,6 +101,15 @@ final class FilterRuntime {
         return adoptNative;
     }
 
+    /**
+     * The version hint's session tag: 6 characters (36 bits) of a keyed hash of the id, enough to tell a hint of
+     * another session, and nothing of the id itself. A hint made before a key rotation is not recognized: it
+     * counts as absent (the near cache relies on the change notices alone for that session until its next write).
+     */
+    String hintTag(String sessionId) {
+        return tokens.keyedHash("version-hint", sessionId, 6);
+    }
+
     /** Whether clients carry the version hint cookie (only useful in front of a near cache). */
     boolean versionHints() {
         return versionHints;
@@ -142,8 +156,38 @@ final class FilterRuntime {
     private final java.util.concurrent.atomic.AtomicLong unavailableNotLogged =
             new java.util.concurrent.atomic.AtomicLong();
 
-    void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason) {
-        audit(AuditEvent.Type.TOKEN_REJECTED, null, null, reason.name(), request);
+    /** The second ({@code System.currentTimeMillis() / 1000}) whose audited rejections {@link #rejectedAudited} counts. */
+    private final java.util.concurrent.atomic.AtomicLong rejectionSecond = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger rejectedAudited =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** Rejections counted in the metrics but not handed to the audit sink since the last one that was. */
+    private final java.util.concurrent.atomic.AtomicLong rejectedNotAudited = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * One request's rejected token(s): counted in the metrics under the first value's reason, and handed to the
+     * audit sink as one entry, at most {@code audit.rejected-per-second} a second (a flood of forged cookies must
+     * not fill the audit queue ahead of real events, nor the database with rows); the next entry that is audited
+     * says how many were left out.
+     *
+     * @param values how many cookie values the request sent under the session cookie's names
+     * @param verified how many of them were verified (see {@code RequestSession.MAX_VERIFIED})
+     */
+    void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason, int values, int verified) {
+        AuditEvent event = new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, Instant.now(), null, null, reason.name(),
+                request.getRemoteAddr());
+        metrics.record(event);
+        long second = event.at().toEpochMilli() / 1000;
+        long seen = rejectionSecond.get();
+        if (second != seen && rejectionSecond.compareAndSet(seen, second)) rejectedAudited.set(0);
+        if (rejectedAudited.incrementAndGet() > security.rejectedPerSecond()) {
+            rejectedNotAudited.incrementAndGet();
+            return;
+        }
+        long left = rejectedNotAudited.getAndSet(0);
+        String detail = reason.name() + (values > 1 ? " (" + values + " values, " + verified + " verified)" : "")
+                + (left > 0 ? " (+" + left + " rejections not audited)" : "");
+        metrics.toSink(new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, event.at(), null, null, detail,
+                event.remoteAddress()), security.audit());
     }
 
     /** Fires sessionDestroyed and unbinding events for a session the store expired, on a background thread. */

@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The health endpoint ({@code unisession.health.*}): JSON about each store tier, 200 while sessions are served
- * (UP, DEGRADED), 503 when they cannot be (DOWN). Only loopback clients, or users in the configured role, may read
- * it; others get 403. Answered by the filter itself, before the application sees the request; the initializer
+ * (UP, DEGRADED), 503 when they cannot be (DOWN). Only users in the configured role may read it, and, when
+ * {@code health.allow-loopback} says so, loopback clients that did not come through a proxy; others get 403. The
+ * tiers are probed at most once a second however often it is asked. Answered by the filter itself, before the application sees the request; the initializer
  * also registers it as a servlet at its path, as a container answers 404 to a path no servlet maps before any
  * filter runs (embedded Tomcat without a default servlet does).
  */
@@ -27,12 +28,28 @@ final class HealthEndpoint extends HttpServlet {
 
     private final String path;
     private final String role;
+    private final boolean allowLoopback;
     private final transient java.util.function.Supplier<SessionManager> manager;
 
-    HealthEndpoint(String path, String role, java.util.function.Supplier<SessionManager> manager) {
+    HealthEndpoint(String path, String role, boolean allowLoopback,
+                   java.util.function.Supplier<SessionManager> manager) {
         this.path = path;
         this.role = role;
+        this.allowLoopback = allowLoopback;
         this.manager = manager;
+    }
+
+    /**
+     * Whether the client may read the health: in the role, or (if allowed) a loopback client that came straight:
+     * behind a reverse proxy on the same host every client's address is loopback, so a request carrying a
+     * forwarding header never counts as one.
+     */
+    private boolean allowed(HttpServletRequest request) {
+        if (allowLoopback && isLoopback(request.getRemoteAddr()) && request.getHeader("Forwarded") == null
+                && request.getHeader("X-Forwarded-For") == null && request.getHeader("X-Real-IP") == null) {
+            return true;
+        }
+        return role != null && request.isUserInRole(role);
     }
 
     @Override
@@ -53,7 +70,7 @@ final class HealthEndpoint extends HttpServlet {
             response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
             return;
         }
-        if (!isLoopback(request.getRemoteAddr()) && (role == null || !request.isUserInRole(role))) {
+        if (!allowed(request)) {
             LOG.log(System.Logger.Level.DEBUG, "health refused remote={0}", request.getRemoteAddr());
             response.sendError(HttpServletResponse.SC_FORBIDDEN);
             return;

@@ -38,6 +38,13 @@ final class RequestSession implements UnifiedSession {
     private VerifiedToken token;
     /** The name of the cookie the valid token came in. */
     private String tokenCookie;
+    /**
+     * Further valid tokens for other sessions the request sent under the cookie's names (null: none): a cookie set
+     * ("tossed") by a sibling subdomain for a longer path is sent before the client's own. The first of them whose
+     * session exists is taken (as Tomcat does with several session cookies), so a tossed cookie of a session that
+     * is gone cannot lock the client out of its own.
+     */
+    private java.util.List<SessionCookie.Sent> others;
     private boolean tokenRejected;
     private boolean refreshed;
     /** The version hint the client holds (as sent, then as we set it). */
@@ -66,18 +73,40 @@ final class RequestSession implements UnifiedSession {
     private void readToken() {
         if (tokenRead) return;
         tokenRead = true;
-        for (SessionCookie.Sent sent : runtime.cookie().values(request)) {
-            SessionTokenCodec.Verification v = runtime.tokens().verify(sent.value());
+        java.util.List<SessionCookie.Sent> sent = runtime.cookie().values(request);
+        SessionTokenCodec.Rejection first = null;
+        int verified = 0;
+        for (SessionCookie.Sent s : sent) {
+            if (verified == MAX_VERIFIED) break;
+            verified++;
+            SessionTokenCodec.Verification v = runtime.tokens().verify(s.value());
             if (v.ok()) {
-                token = v.token();
-                tokenCookie = sent.name();
-                clientId = token.sessionId();
-                return;
+                if (token == null) {
+                    token = v.token();
+                    tokenCookie = s.name();
+                    clientId = token.sessionId();
+                } else if (!token.sessionId().equals(v.token().sessionId())) {
+                    if (others == null) others = new java.util.ArrayList<>(2);
+                    others.add(new SessionCookie.Sent(s.name(), s.value()));
+                }
+                continue;
             }
+            // Another application's cookie (same keys, e.g. the root application's at Path=/, which reaches every
+            // context of the host): not ours, not hostile; neither audited nor cleared, and no bar to adoption.
+            if (first == null && v.rejection() != SessionTokenCodec.Rejection.WRONG_AUDIENCE) first = v.rejection();
+        }
+        if (first != null) {
             tokenRejected = true;
-            runtime.tokenRejected(request, v.rejection());
+            runtime.tokenRejected(request, first, sent.size(), verified);
         }
     }
+
+    /**
+     * Cookie values under the session cookie's names verified per request at most (a browser sends one, two while a
+     * cookie moves between paths or names): one 8 KB header holds hundreds, each a MAC check and, before, an audit
+     * entry of its own.
+     */
+    static final int MAX_VERIFIED = 3;
 
     /** The session id the client sent in a valid token, or null. */
     synchronized String requestedSessionId() {
@@ -140,16 +169,22 @@ final class RequestSession implements UnifiedSession {
         if (!resolved) {
             resolved = true;
             if (token != null) {
-                if (runtime.versionHints()) clientVersion = runtime.cookie().version(request, token.sessionId());
+                if (runtime.versionHints()) {
+                    clientVersion = runtime.cookie().version(request, runtime.hintTag(token.sessionId()));
+                }
                 ActiveSession loaded;
                 try {
                     loaded = runtime.engine().load(token.sessionId(), requestTime, clientVersion);
                 } catch (StoreUnavailableException e) {
                     throw failed("load", token.sessionId(), e);
                 }
+                if (loaded == null && others != null) loaded = loadOther();
                 if (loaded != null && fingerprintAccepts(loaded)) {
                     session = view(loaded);
-                    if (validate(session)) return session;
+                    if (validate(session)) {
+                        runtime.engine().returned(loaded);
+                        return session;
+                    }
                     session = null;
                 }
             }
@@ -174,6 +209,30 @@ final class RequestSession implements UnifiedSession {
     }
 
     private boolean adoptionTried;
+
+    /** The first of {@link #others} whose session exists, taken as the request's token; null if none. */
+    private ActiveSession loadOther() {
+        for (SessionCookie.Sent s : others) {
+            VerifiedToken t = runtime.tokens().verify(s.value()).token(); // verified before: a cache hit
+            if (t == null) continue;
+            long version = runtime.versionHints() ? runtime.cookie().version(request, runtime.hintTag(t.sessionId()))
+                    : 0;
+            ActiveSession loaded;
+            try {
+                loaded = runtime.engine().load(t.sessionId(), requestTime, version);
+            } catch (StoreUnavailableException e) {
+                throw failed("load", t.sessionId(), e);
+            }
+            if (loaded != null) {
+                token = t;
+                tokenCookie = s.name();
+                clientId = t.sessionId();
+                clientVersion = version;
+                return loaded;
+            }
+        }
+        return null;
+    }
 
     /**
      * Zero-logout rollout: a client that still holds only the container's session cookie gets a unified session
@@ -216,24 +275,30 @@ final class RequestSession implements UnifiedSession {
     private UnifiedHttpSession takeOverImported() {
         if (response.isCommitted() || request.getCookies() == null) return null;
         FilterRuntime.Imported imported = runtime.imported();
+        // The first value under the other library's cookie name only: each value costs a store lookup before
+        // anything about it is verified (a legacy id is not signed), so a header with many costs no more.
+        jakarta.servlet.http.Cookie legacy = null;
         for (jakarta.servlet.http.Cookie c : request.getCookies()) {
-            if (!imported.cookie().equals(c.getName())) continue;
-            String legacyId = dev.unisession.core.LegacyIds.fromCookie(imported.source(), c.getValue());
-            if (legacyId == null) continue;
-            ActiveSession found = runtime.engine().load(dev.unisession.core.LegacyIds.unifiedId(imported.source(),
-                    legacyId), requestTime);
-            if (found == null) continue;
-            try {
-                changeId(found);
-            } catch (IllegalStateException e) {
-                continue; // another request took it over first
+            if (imported.cookie().equals(c.getName())) {
+                legacy = c;
+                break;
             }
-            found.setFingerprint(fingerprint());
-            session = view(found);
-            runtime.audit(AuditEvent.Type.ADOPTED, found.id(), found.principal(), "imported", request);
-            return session;
         }
-        return null;
+        if (legacy == null) return null;
+        String legacyId = dev.unisession.core.LegacyIds.fromCookie(imported.source(), legacy.getValue());
+        if (legacyId == null) return null;
+        ActiveSession found = runtime.engine().load(dev.unisession.core.LegacyIds.unifiedId(imported.source(),
+                legacyId), requestTime);
+        if (found == null) return null;
+        try {
+            changeId(found);
+        } catch (IllegalStateException e) {
+            return null; // another request took it over first
+        }
+        found.setFingerprint(fingerprint());
+        session = view(found);
+        runtime.audit(AuditEvent.Type.ADOPTED, found.id(), found.principal(), "imported", request);
+        return session;
     }
 
     private static final String VALIDATED_AT = dev.unisession.core.SessionRecord.INTERNAL_PREFIX + "validatedAt";
@@ -260,9 +325,7 @@ final class RequestSession implements UnifiedSession {
                     try {
                         o = validator.validate(c);
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "Session validator " + validator.getClass().getName()
-                                + " failed; the session counts as valid", e);
-                        o = SessionValidator.Outcome.VALID;
+                        o = validatorFailed(validator, e, v.onError(), a);
                     }
                     if (o == SessionValidator.Outcome.INVALIDATE) {
                         runtime.audit(AuditEvent.Type.VALIDATION_FAILED, a.id(), a.principal(),
@@ -281,6 +344,32 @@ final class RequestSession implements UnifiedSession {
         String reauth = a.reserved(REAUTH);
         if (reauth != null) request.setAttribute(SessionValidator.REAUTH_ATTRIBUTE, reauth);
         return true;
+    }
+
+    /**
+     * A validator threw: by {@code unisession.validate.on-error}, the request fails (503, the session kept and
+     * validated again next time: an unchecked session is not served), the session ends, or it counts as valid.
+     */
+    private SessionValidator.Outcome validatorFailed(SessionValidator validator, RuntimeException e,
+                                                     dev.unisession.config.UnisessionConfig.ValidatorFailure onError,
+                                                     ActiveSession a) {
+        String name = validator.getClass().getName();
+        switch (onError) {
+            case VALID:
+                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the session counts as "
+                        + "valid (unisession.validate.on-error=valid)", e);
+                return SessionValidator.Outcome.VALID;
+            case INVALIDATE:
+                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the session ends "
+                        + "(unisession.validate.on-error=invalidate)", e);
+                return SessionValidator.Outcome.INVALIDATE;
+            default:
+                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the request is refused "
+                        + "and the session kept, to be validated again (unisession.validate.on-error=fail)", e);
+                session = null;
+                throw failed("validate", a.id(), new StoreUnavailableException(StoreUnavailableException.Kind.SLOW,
+                        "Session validator " + name + " failed: " + e, null));
+        }
     }
 
     private static long parseLong(String s) {
@@ -382,21 +471,38 @@ final class RequestSession implements UnifiedSession {
         return at == Long.MAX_VALUE ? null : java.time.Instant.ofEpochMilli(at);
     }
 
-    private String fingerprint() {
-        return Fingerprint.of(runtime.security().fingerprint(), request.getHeader("User-Agent"),
+    /** The keyed hash's purpose and length (128 bits) for fingerprints. */
+    private static final String FINGERPRINT = "fingerprint";
+    private static final int FINGERPRINT_CHARS = 22;
+
+    private String fingerprintMaterial() {
+        return Fingerprint.material(runtime.security().fingerprint(), request.getHeader("User-Agent"),
                 request.getRemoteAddr());
+    }
+
+    private String fingerprint() {
+        String m = fingerprintMaterial();
+        return m == null ? null : runtime.tokens().keyedHash(FINGERPRINT, m, FINGERPRINT_CHARS);
     }
 
     /** False when the session is bound to another client and the policy is to start a new session then. */
     private boolean fingerprintAccepts(ActiveSession loaded) {
-        String now = fingerprint();
-        if (now == null) return true;
+        String material = fingerprintMaterial();
+        if (material == null) return true;
+        String now = runtime.tokens().keyedHash(FINGERPRINT, material, FINGERPRINT_CHARS);
         String bound = loaded.fingerprint();
         if (bound == null) {
             loaded.setFingerprint(now); // sessions from before the policy was switched on
             return true;
         }
         if (bound.equals(now)) return true;
+        // Bound under an earlier token key (rotated since) or with the unkeyed hash of earlier versions: the same
+        // client; bound again with the current key.
+        if (runtime.tokens().keyedHashes(FINGERPRINT, material, FINGERPRINT_CHARS).contains(bound)
+                || bound.equals(Fingerprint.unkeyed(material))) {
+            loaded.setFingerprint(now);
+            return true;
+        }
         runtime.audit(AuditEvent.Type.FINGERPRINT_MISMATCH, loaded.id(), loaded.principal(),
                 runtime.security().onMismatch().name(), request);
         return runtime.security().onMismatch() == Fingerprint.OnMismatch.KEEP;
@@ -414,13 +520,17 @@ final class RequestSession implements UnifiedSession {
         if (sec.maxSessionsPerUser() > 0 && !principal.equals(s.active().principal())) {
             java.util.Set<String> others = new java.util.HashSet<>(runtime.engine().findIdsByPrincipal(principal));
             others.remove(s.getId());
-            int excess = others.size() - sec.maxSessionsPerUser() + 1;
+            // The index may name sessions that changed hands or belong to another application sharing the store:
+            // only when it says the limit is reached are the sessions read to count the principal's own.
+            java.util.List<ActiveSession> own = others.size() < sec.maxSessionsPerUser() ? java.util.List.of()
+                    : sessionsOf(principal, others);
+            int excess = own.size() - sec.maxSessionsPerUser() + 1;
             if (excess > 0) {
                 if (!sec.evictOldest()) {
                     runtime.audit(AuditEvent.Type.LIMIT_REFUSED, s.getId(), principal, null, request);
                     throw new SessionLimitException(principal, sec.maxSessionsPerUser());
                 }
-                evictOldest(principal, others, excess);
+                evictOldest(principal, own, excess);
             }
         }
         String oldId = changeId(s.active());
@@ -434,13 +544,19 @@ final class RequestSession implements UnifiedSession {
                 principal, s.active().context(), null, previous);
     }
 
-    private void evictOldest(String principal, java.util.Set<String> ids, int count) {
+    /** The principal's sessions of this application among {@code ids}, oldest first. */
+    private java.util.List<ActiveSession> sessionsOf(String principal, java.util.Set<String> ids) {
         java.util.List<ActiveSession> sessions = new java.util.ArrayList<>();
         for (String id : ids) {
             ActiveSession a = runtime.engine().load(id, requestTime);
-            if (a != null) sessions.add(a);
+            // Only the principal's own sessions: an index entry may be older than a change of hands.
+            if (a != null && principal.equals(a.principal())) sessions.add(a);
         }
         sessions.sort(java.util.Comparator.comparingLong(ActiveSession::createdAt));
+        return sessions;
+    }
+
+    private void evictOldest(String principal, java.util.List<ActiveSession> sessions, int count) {
         for (ActiveSession victim : sessions.subList(0, Math.min(count, sessions.size()))) {
             if (runtime.engine().delete(victim)) {
                 runtime.audit(AuditEvent.Type.LIMIT_EVICTED, victim.id(), principal, null, request);
@@ -524,7 +640,7 @@ final class RequestSession implements UnifiedSession {
             // login's new id): no node can hold an older copy of an id just made, so a first visit costs one cookie.
             if (runtime.versionHints() && version > 0 && version != before && version != clientVersion
                     && id.equals(clientId) && !response.isCommitted()) {
-                runtime.cookie().issueVersion(request, response, id, version);
+                runtime.cookie().issueVersion(request, response, runtime.hintTag(id), version);
                 clientVersion = version;
             }
             // The same token again when it nears expiry, or when the client holds it under the plain name and this

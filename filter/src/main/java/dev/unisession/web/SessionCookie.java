@@ -56,7 +56,7 @@ final class SessionCookie {
         this.contextPath = contextPath == null ? "" : contextPath;
         this.domain = config.cookieDomain();
         this.path = config.cookiePath() != null ? config.cookiePath() : this.contextPath.isEmpty() ? "/" : contextPath;
-        this.plainName = config.cookieName();
+        this.plainName = config.cookieNameFor(this.contextPath);
         boolean hostOnly = domain == null && path.equals("/") && setting != UnisessionConfig.CookieSecure.FALSE;
         this.secureName = hostOnly && !plainName.startsWith("__") ? HOST_PREFIX + plainName : plainName;
         this.sameSite = config.cookieSameSite().attribute();
@@ -114,7 +114,9 @@ final class SessionCookie {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) return out;
         collect(cookies, secureName, out);
-        if (!secureName.equals(plainName)) collect(cookies, plainName, out);
+        // A sibling subdomain, or a page over plain HTTP, can set ("toss") a cookie under the plain name, never under
+        // the __Host- one: beside a __Host- value, plain-named ones are not taken.
+        if (out.isEmpty() && !secureName.equals(plainName)) collect(cookies, plainName, out);
         return out;
     }
 
@@ -152,12 +154,14 @@ final class SessionCookie {
     /**
      * The version hint the client sent for this session: the session's version as of the client's last write,
      * so any node can tell that its cached copy is older. Not a secret and not trusted beyond that: a wrong value
-     * only costs a reload. 0 when absent or for another session.
+     * only costs a reload. 0 when absent or for another session. The hint names its session by {@code tag}, a keyed
+     * hash of the id (see {@code FilterRuntime.hintTag}): it used to carry the id's first characters, which an
+     * {@code encrypted} token otherwise hides.
      */
-    long version(HttpServletRequest request, String sessionId) {
+    long version(HttpServletRequest request, String tag) {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) return 0;
-        String prefix = hintPrefix(sessionId);
+        String prefix = tag + ".";
         long found = version(cookies, secureName + VERSION_SUFFIX, prefix);
         return found > 0 || secureName.equals(plainName) ? found : version(cookies, plainName + VERSION_SUFFIX, prefix);
     }
@@ -176,10 +180,9 @@ final class SessionCookie {
     }
 
     /** Sets the version hint cookie, named and Secure as the session cookie is for this request. */
-    void issueVersion(HttpServletRequest request, HttpServletResponse response, String sessionId, long version) {
+    void issueVersion(HttpServletRequest request, HttpServletResponse response, String tag, long version) {
         boolean secure = secure(request);
-        response.addHeader("Set-Cookie", header(name(secure) + VERSION_SUFFIX, hintPrefix(sessionId) + version, false,
-                secure));
+        response.addHeader("Set-Cookie", header(name(secure) + VERSION_SUFFIX, tag + "." + version, false, secure));
     }
 
     /** Removes the session cookie: under this request's name and under each of our names the client sent. */
@@ -191,10 +194,6 @@ final class SessionCookie {
         if (!other.equals(current) && carries(request, other)) {
             response.addHeader("Set-Cookie", header(other, "", true, secure || other.equals(secureName)));
         }
-    }
-
-    private static String hintPrefix(String sessionId) {
-        return sessionId.substring(0, Math.min(6, sessionId.length())) + ".";
     }
 
     private static boolean carries(HttpServletRequest request, String name) {

@@ -79,8 +79,9 @@ public class UnifiedSessionFilter implements Filter {
         try {
             UnisessionConfig config = UnisessionConfig.load("init-param of filter '" + filterConfig.getFilterName()
                     + "' or context-param", params(filterConfig), loader);
-            LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'': {1}",
-                    ctx.getContextPath(), config);
+            String application = config.applicationFor(ctx.getContextPath());
+            LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'' (application ''{1}''): {2}",
+                    ctx.getContextPath(), application, config);
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
             extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
@@ -89,9 +90,10 @@ public class UnifiedSessionFilter implements Filter {
             AttributeCodec codec = AttributeCodec.configured(loader, webappClasses(ctx), config, allow);
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
-            SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout);
+            SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout,
+                    config.firstVisitTimeout() == null ? 0 : (int) config.firstVisitTimeout().toSeconds(), application);
             SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
-                    config.tokenClockSkew(), Clock.systemUTC());
+                    config.tokenClockSkew(), Clock.systemUTC(), application, config.tokenUnboundGrace());
             metrics = new SessionMetrics(store);
             AuditSink audit = auditSink(ctx, config, store, loader);
             if (audit instanceof AutoCloseable) ownedAudit = (AutoCloseable) audit;
@@ -102,9 +104,17 @@ public class UnifiedSessionFilter implements Filter {
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative(),
                     new FilterRuntime.Security(audit, config.fingerprint(),
-                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest()),
+                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest(),
+                            config.auditRejectedPerSecond()),
                     metrics);
-            runtime.imported(new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie()));
+            runtime.imported(new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie(),
+                    config.migrateUntil()));
+            if (config.migrateCookie() != null && config.migrateUntil() == null) {
+                LOG.log(System.Logger.Level.WARNING, "Sessions imported from {0} are taken over through the {1} "
+                        + "cookie with no end: a stolen {1} cookie keeps working until its imported session expires. "
+                        + "Set unisession.migrate.until to the end of the rollout.", config.migrateFrom(),
+                        config.migrateCookie());
+            }
             SessionEvents events = new SessionEvents();
             for (SessionEventListener l : extensions(SessionEventListener.class, config.eventListeners(), loader,
                     UnisessionConfig.Key.EVENT_LISTENERS)) {
@@ -113,14 +123,15 @@ public class UnifiedSessionFilter implements Filter {
             runtime.listeners().events(events);
             List<SessionValidator> validators = new CopyOnWriteArrayList<>(extensions(SessionValidator.class,
                     config.validators(), loader, UnisessionConfig.Key.VALIDATORS));
-            runtime.validation(new FilterRuntime.Validation(validators, config.validateInterval().toMillis()));
+            runtime.validation(new FilterRuntime.Validation(validators, config.validateInterval().toMillis(),
+                    config.validatorFailure()));
             FilterRuntime rt = runtime;
             manager = new StoreSessionManager(engine, store, codec, metrics, audit,
                     config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                     config.expiryBatchSize(), rt::ended, events, validators);
             ctx.setAttribute(SessionManager.CONTEXT_ATTRIBUTE, manager);
             health = config.healthEnabled() ? new HealthEndpoint(config.healthPath(), config.healthRole(),
-                    () -> manager)
+                    config.healthAllowLoopback(), () -> manager)
                     : null;
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {

@@ -60,7 +60,7 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
         }
         if (!config.healthEnabled()) return;
         ServletRegistration.Dynamic reg = ctx.addServlet("unisession-health", new HealthEndpoint(
-                config.healthPath(), config.healthRole(),
+                config.healthPath(), config.healthRole(), config.healthAllowLoopback(),
                 () -> (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
         if (reg != null) reg.addMapping(config.healthPath());
     }

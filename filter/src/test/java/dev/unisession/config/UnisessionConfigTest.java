@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig.Source;
@@ -147,6 +148,46 @@ class UnisessionConfigTest {
         UnisessionConfig c = of(Map.of("unisession.token.keys", "k1:c2VjcmV0LXRoYXQtbXVzdC1ub3QtbGVhaw=="));
         assertFalse(c.toString().contains("c2VjcmV0"), c.toString());
         assertTrue(c.toString().contains("unisession.token.keys=****"), c.toString());
+    }
+
+    /**
+     * Every way a password sits in a URL is masked wherever the library prints one (security review, finding 7):
+     * userinfo ({@code scheme://user:pass@host}, also with an empty user), Oracle's {@code user/pass@}, and
+     * {@code password=} / {@code pwd=} parameters; the configuration's own line shows none of them.
+     */
+    @Test
+    void urlsAreMaskedInEveryForm() {
+        assertEquals("jdbc:mariadb://app:****@db:3306/s", UnisessionConfig.maskUrl("jdbc:mariadb://app:S3cret@db:3306/s"));
+        assertEquals("redis://:****@127.0.0.1:6379", UnisessionConfig.maskUrl("redis://:pw@127.0.0.1:6379"));
+        assertEquals("jdbc:oracle:thin:app/****@db:1521/svc", UnisessionConfig.maskUrl("jdbc:oracle:thin:app/S3cret@db:1521/svc"));
+        assertEquals("jdbc:postgresql://db/s?user=app&password=****&ssl=true",
+                UnisessionConfig.maskUrl("jdbc:postgresql://db/s?user=app&password=S3cret&ssl=true"));
+        assertEquals("jdbc:sqlserver://db;user=app;pwd=****;db=s", UnisessionConfig.maskUrl("jdbc:sqlserver://db;user=app;pwd=S3cret;db=s"));
+        assertEquals("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1", UnisessionConfig.maskUrl("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1"));
+        assertEquals("redis://127.0.0.1:6379", UnisessionConfig.maskUrl("redis://127.0.0.1:6379"));
+        UnisessionConfig c = of(Map.of("unisession.jpa.url", "jdbc:oracle:thin:app/S3cret@db:1521/svc",
+                "unisession.redis.url", "redis://:pw0rd@127.0.0.1:6379", "unisession.jpa.password", "Hidden1"));
+        for (String secret : List.of("S3cret", "pw0rd", "Hidden1")) {
+            assertFalse(c.toString().contains(secret), c.toString());
+            assertEquals("failed for **** at ****", c.scrub("failed for " + secret + " at " + secret));
+        }
+    }
+
+    /** An exception whose message (or a cause's) holds a secret is replaced by one that does not, stack kept. */
+    @Test
+    void exceptionsCarryingASecretAreScrubbed() {
+        UnisessionConfig c = of(Map.of("unisession.jpa.url", "jdbc:mariadb://app:S3cret@db/s"));
+        RuntimeException e = new IllegalStateException("cannot open",
+                new RuntimeException("Access denied for jdbc:mariadb://app:S3cret@db/s"));
+        RuntimeException s = c.scrubbed(e);
+        assertFalse(String.valueOf(s.getMessage()).contains("S3cret"), s.getMessage());
+        for (Throwable t = s; t != null; t = t.getCause()) {
+            assertFalse(String.valueOf(t.getMessage()).contains("S3cret"), String.valueOf(t.getMessage()));
+        }
+        assertTrue(s.getMessage().contains("Access denied for jdbc:mariadb://app:****@db/s"), s.getMessage());
+        assertEquals(e.getStackTrace().length, s.getStackTrace().length);
+        RuntimeException clean = new IllegalStateException("nothing secret");
+        assertSame(clean, c.scrubbed(clean));
     }
 
     @Test

@@ -45,6 +45,32 @@ class ActiveSessionTest {
     }
 
     /**
+     * The session size limit holds for changes made in place too (security review, finding 9): a list read and
+     * grown past {@code max-session-bytes} is not saved at commit (its stored value stays, the error is logged), while
+     * a change within the limit in the same request still is. Before, only {@code setAttribute} checked the limit, and
+     * 4,310 bytes were written with a 1,500 limit.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aChangeInPlacePastTheSessionLimitIsRefusedAtCommit() {
+        AttributeCodec small = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of(), 100_000, 1_500);
+        Map<String, byte[]> attrs = new java.util.LinkedHashMap<>();
+        attrs.put("list", small.encode("list", new ArrayList<>(List.of("a"))));
+        attrs.put("name", small.encode("name", "n"));
+        ActiveSession s = ActiveSession.of(small, new SessionRecord("id", null, null, 1000, 2000, 600, 3, null, attrs),
+                5000);
+        List<String> list = (List<String>) s.getAttribute("list");
+        for (int i = 0; i < 400; i++) list.add("item-" + i);
+        s.setAttribute("name", "m");
+        SessionDelta d = s.delta();
+        assertEquals(Set.of("name"), d.changed().keySet(), "the grown list is refused, the small change stays");
+        long total = 0;
+        for (byte[] b : d.after(4).attributes().values()) total += b.length;
+        assertTrue(total <= 1_500, "stored state within the limit: " + total);
+        assertEquals(List.of("a"), small.decode(d.after(4).attributes().get("list")), "the stored list is kept");
+    }
+
+    /**
      * A request that only reads copies no attribute map: the delta's state, the record after it and one with a new
      * access time share the stored record's map. After a write, the next state holds the change and the record the
      * request started from is untouched.

@@ -230,6 +230,61 @@ class ClusterModeTest {
     }
 
     /**
+     * Redis is killed and started again (empty) between two heartbeats, too fast for any node to see it gone (a
+     * heartbeat every 5 s here; in the reliability suite's flapping run, a restart within the time a timed-out call
+     * and the probe take). Both nodes' acknowledged writes wait in their queues only. Reading the session from the
+     * database now would serve it without the other node's writes (a stale cart, and the next write would build on
+     * it): instead the node sees that Redis lost what it held (the generation marker the nodes adopted is gone), the
+     * request fails or waits (503), and the cluster goes through the barrier into DATABASE as for a dead Redis,
+     * writing both queues out. Nothing is lost, in either tier, and the cluster comes back.
+     */
+    @Test
+    void aRedisRestartedEmptyBetweenHeartbeatsIsTakenAsLostAndNothingAcknowledgedIsLost() throws Exception {
+        ClusterMode.Settings slowBeat = new ClusterMode.Settings(Duration.ofSeconds(20), Duration.ofSeconds(5),
+                Duration.ofMillis(300), Duration.ofSeconds(2));
+        try (PrivateRedis redis = new PrivateRedis()) {
+            String url = TestStores.h2Url();
+            String cluster = cluster();
+            JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
+            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "cr:", Clock.systemUTC()), db1,
+                    Duration.ofHours(1), 1000, slowBeat, cluster, true);
+                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "cr:", Clock.systemUTC()), db2,
+                         Duration.ofHours(1), 1000, slowBeat, cluster, true)) {
+                Writer w = new Writer();
+                w.create(n1, "a", "0");
+                for (int i = 1; i <= 3; i++) {
+                    w.set(n1, "a", Integer.toString(i));
+                    w.set(n2, "b", "b" + i);
+                }
+                assertTrue(n1.backlog() > 0 && n2.backlog() > 0, "both nodes' writes wait in their queues");
+
+                redis.kill();
+                redis.start(); // empty, and within a heartbeat
+                assertEquals("CACHE", n1.modeState(), "no heartbeat has seen the restart yet");
+                try {
+                    w.assertLatest(n2.load(w.id), "read via n2 right after the restart");
+                } catch (StoreUnavailableException e) {
+                    // 503: the cluster had not switched within the request's wait
+                }
+                await(() -> n1.modeState().equals("DATABASE") && n2.modeState().equals("DATABASE"),
+                        () -> "both in DATABASE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                assertEquals(0, n1.backlog(), "n1's queue written out at the barrier");
+                assertEquals(0, n2.backlog(), "n2's queue written out at the barrier");
+                w.assertLatest(db1.load(w.id), "the database after the barrier");
+                w.assertLatest(n2.load(w.id), "read via n2 in DATABASE mode");
+                w.set(n1, "c", "in-database");
+
+                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
+                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                w.assertLatest(n2.load(w.id), "read via n2 after the return");
+                w.set(n2, "d", "after");
+                w.assertLatest(n1.load(w.id), "read via n1 after the return");
+            }
+        }
+    }
+
+    /**
      * A write's reply is lost after the script ran (the proxy drops it): the call is resent within its deadline and
      * the script recognises its operation id, or (Redisson's connection still waits for the lost reply) the request
      * is answered 503, slow; either way the write ran exactly once (the version rose by one), later writes go on

@@ -92,7 +92,8 @@ abstract class JpaStoreContract extends SessionStoreContract {
     /**
      * The write-behind flush's common case: every session as its whole record, read in one locked query and one
      * attribute query per chunk. A newer record replaces the row (changed, added and removed attributes), an older
-     * or equal one leaves it, a missing row is created for a created delta and skipped otherwise.
+     * or equal one leaves it, a missing row is created (a created delta, or a live record whose creation another
+     * node still queues) unless its id has ended.
      */
     @Test
     void wholeRecordsInOneTransaction() {
@@ -101,19 +102,25 @@ abstract class JpaStoreContract extends SessionStoreContract {
         String older = id();
         String fresh = id();
         String gone = id();
+        String elsewhere = id();
+        jpa.save(create(gone, null, 600, Map.of("z", b("1"))));
+        jpa.delete(gone);
         jpa.save(create(newer, "ann", 600, Map.of("keep", b("k"), "change", b("1"), "drop", b("d"))));
         jpa.save(create(older, null, 600, Map.of("x", b("1"))));
         jpa.save(update(older, Map.of("x", b("2")), Set.of())); // version 2 in the database
         java.util.List<dev.unisession.core.SessionDelta> batch = new java.util.ArrayList<>(List.of(
                 update(newer, Map.of("change", b("2")), Set.of("drop")), update(older, Map.of("x", b("1")), Set.of()),
-                create(fresh, null, 600, Map.of("y", b("3"))), update(gone, Map.of("z", b("4")), Set.of())));
+                create(fresh, null, 600, Map.of("y", b("3"))), update(gone, Map.of("z", b("4")), Set.of()),
+                update(elsewhere, Map.of("w", b("5")), Set.of())));
         batch.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
         Map<String, SessionRecord> current = Map.of(
                 newer, new SessionRecord(newer, "ann", null, now[0], now[0], 600, 5, null,
                         Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
                 older, new SessionRecord(older, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))),
                 fresh, new SessionRecord(fresh, null, null, now[0], now[0], 600, 1, null, Map.of("y", b("3"))),
-                gone, new SessionRecord(gone, null, null, now[0], now[0], 600, 3, null, Map.of("z", b("4"))));
+                gone, new SessionRecord(gone, null, null, now[0], now[0], 600, 3, null, Map.of("z", b("4"))),
+                elsewhere, new SessionRecord(elsewhere, null, null, now[0], now[0], 600, 3, null,
+                        Map.of("w", b("5"))));
         long before = jpa.transactions();
         long[] versions = jpa.saveAll(batch, current);
         assertEquals(1, jpa.transactions() - before);
@@ -122,7 +129,11 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(5, byId.get(newer));
         assertEquals(2, byId.get(older), "an older record leaves the row as it is");
         assertEquals(1, byId.get(fresh));
-        assertEquals(0, byId.get(gone), "a session that does not exist is skipped");
+        assertEquals(0, byId.get(gone), "a session that ended is not written back");
+        assertEquals(3, byId.get(elsewhere), "a live record whose row is missing (its creation still queued on "
+                + "another node) is inserted");
+        assertNull(store.load(gone));
+        assertEquals("5", new String(store.load(elsewhere).attributes().get("w")));
         SessionRecord r = store.load(newer);
         assertEquals(Set.of("keep", "change", "add"), r.attributes().keySet());
         assertEquals("2", new String(r.attributes().get("change")));
@@ -189,6 +200,65 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(Set.of(fresh), jpa.findIdsByPrincipal("ann"));
         assertEquals("old", new String(store.load(existing).attributes().get("x")));
         assertNull(store.load(deleted));
+    }
+
+    /**
+     * A flush of more sessions than one multi-row statement takes (PostgreSQL: a hundred): 250 created, then 250
+     * moved on with one attribute changed and one added, each row and attribute where it belongs.
+     */
+    @Test
+    void advanceWritesBatchesLargerThanOneStatement() {
+        JpaStore jpa = (JpaStore) store;
+        List<dev.unisession.core.SessionDelta> creations = new java.util.ArrayList<>();
+        Map<String, SessionRecord> created = new java.util.HashMap<>();
+        for (int i = 0; i < 250; i++) {
+            String id = id();
+            creations.add(create(id, null, 600, Map.of("n", b("c" + i))));
+            created.put(id, new SessionRecord(id, null, null, now[0], now[0], 600, 1, null, Map.of("n", b("c" + i))));
+        }
+        creations.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        long[] v1 = jpa.advanceAll(creations, created);
+        assertTrue(v1 != null, "the driver reports row counts");
+        for (long v : v1) assertEquals(1, v);
+        List<dev.unisession.core.SessionDelta> changes = new java.util.ArrayList<>();
+        Map<String, SessionRecord> changed = new java.util.HashMap<>();
+        for (dev.unisession.core.SessionDelta c : creations) {
+            String n = new String(c.changed().get("n")).replace('c', 'u');
+            changes.add(new dev.unisession.core.SessionDelta(c.id(), false, 1, now[0], now[0], 600, null, null, null,
+                    false, Map.of("n", b(n), "m", b("added")), Set.of()));
+            changed.put(c.id(), new SessionRecord(c.id(), null, null, now[0], now[0], 600, 2, null,
+                    Map.of("n", b(n), "m", b("added"))));
+        }
+        long[] v2 = jpa.advanceAll(changes, changed);
+        for (long v : v2) assertEquals(2, v);
+        for (dev.unisession.core.SessionDelta c : changes) {
+            SessionRecord r = store.load(c.id());
+            assertEquals(2, r.version());
+            assertEquals(new String(c.changed().get("n")), new String(r.attributes().get("n")));
+            assertEquals("added", new String(r.attributes().get("m")));
+        }
+    }
+
+    /** {@code audit.retention}: the database sink deletes its entries once they are older (finding 3). */
+    @Test
+    void auditEntriesPastTheirRetentionAreDeleted() {
+        JpaStore jpa = (JpaStore) store;
+        String old = "old-" + id();
+        String recent = "recent-" + id();
+        DatabaseAuditSink sink = new DatabaseAuditSink(jpa, java.time.Duration.ofDays(1));
+        try {
+            java.time.Instant now = java.time.Instant.now();
+            sink.record(new dev.unisession.security.AuditEvent(dev.unisession.security.AuditEvent.Type.AUTHENTICATED,
+                    now.minus(java.time.Duration.ofDays(2)), "s1", old, null, null));
+            sink.record(new dev.unisession.security.AuditEvent(dev.unisession.security.AuditEvent.Type.AUTHENTICATED,
+                    now, "s2", recent, null, null));
+            sink.flush();
+            sink.trim();
+            assertEquals(0, sink.erase(old), "past the retention: deleted");
+            assertEquals(1, sink.erase(recent), "within it: kept");
+        } finally {
+            sink.close();
+        }
     }
 
     @Test

@@ -121,6 +121,21 @@ public abstract class SessionStoreContract {
         assertEquals(0, store.save(create(id, null, 600, Map.of())), "a created delta never overwrites");
     }
 
+    /** The creation time stays when later requests move the access time on (Redis leaves it out of a new hash). */
+    @Test
+    void theCreationTimeStaysWhileTheAccessTimeMovesOn() {
+        String id = id();
+        long created = now[0];
+        store.save(create(id, null, 600, Map.of("a", b("1"))));
+        now[0] += 5_000;
+        store.save(update(id, Map.of("a", b("2")), Set.of()));
+        now[0] += 5_000;
+        store.save(update(id, Map.of(), Set.of()));
+        SessionRecord r = store.load(id);
+        assertEquals(created, r.createdAt());
+        assertEquals(created + 10_000, r.lastAccessedAt());
+    }
+
     @Test
     void deltasTouchOnlyTheirAttributes() {
         String id = id();
@@ -256,6 +271,24 @@ public abstract class SessionStoreContract {
         store.delete(a1);
         assertEquals(Set.of(a2), store.findIdsByPrincipal("alice"));
         assertEquals(Set.of(), store.findIdsByPrincipal("nobody"));
+    }
+
+    /**
+     * A session that changes hands (its user logs out of the principal but not of the session, and another logs in
+     * on it) is found under its new principal only: listing alice's sessions must not offer bob's to a "log out
+     * everywhere" or to the per-user limit's eviction.
+     */
+    @Test
+    void aSessionThatChangesPrincipalIsIndexedUnderTheNewOneOnly() {
+        String id = id();
+        store.save(create(id, "alice", 600, Map.of()));
+        assertEquals(Set.of(id), store.findIdsByPrincipal("alice"));
+        SessionRecord r = store.load(id);
+        assertTrue(store.save(new SessionDelta(id, false, r.version(), r.createdAt(), now[0], 600, "bob", null, null,
+                true, Map.of(), Set.of())) > 0);
+        assertEquals("bob", store.load(id).principal());
+        assertEquals(Set.of(id), store.findIdsByPrincipal("bob"));
+        assertEquals(Set.of(), store.findIdsByPrincipal("alice"), "no longer alice's");
     }
 
     @Test

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** The tiered store over real tiers: memory or a private Redis in front of H2. */
 class TieredStoreTest {
+    private static final System.Logger LOG = System.getLogger(TieredStoreTest.class.getName());
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -448,7 +449,19 @@ class TieredStoreTest {
                     + s.getAttribute("n"), 1, Integer::sum)));
             Future<Integer> c = pool.submit(() -> two.expire(batch, s -> destroyed.merge(s.id() + "="
                     + s.getAttribute("n"), 1, Integer::sum)));
-            assertEquals(n, a.get() + c.get());
+            int concurrently = a.get() + c.get();
+            // Each loop stops at its first empty batch, so a session another sweeper held (or rolled back) at that
+            // moment may be left to the next sweep: what is guaranteed is that sweeping until a pass finds nothing
+            // destroys every session exactly once. A claimed but unreported session would still fail below.
+            int later = 0;
+            for (int k; (k = one.expire(batch, s -> destroyed.merge(s.id() + "=" + s.getAttribute("n"), 1,
+                    Integer::sum))) > 0; ) {
+                later += k;
+            }
+            if (later > 0) {
+                LOG.log(System.Logger.Level.INFO, "{0} expired sessions were left to a later sweep", later);
+            }
+            assertEquals(n, concurrently + later);
         } finally {
             pool.shutdown();
         }

@@ -45,7 +45,75 @@ class SessionTokenCodecTest {
     }
 
     private static SessionTokenCodec codec(Mode mode, String spec, Clock clock) {
-        return new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, clock);
+        return new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, clock, "app", Duration.ZERO);
+    }
+
+    /**
+     * Security review, finding 1: two applications that share keys do not take each other's tokens, in every mode;
+     * a token of an earlier version (no {@code aud}) is taken only if issued before the bound codec started, and is
+     * then refreshed.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void tokensAreBoundToTheirApplication(Mode mode) {
+        String spec = keySpec(mode, "k1");
+        Clock t0 = Clock.fixed(java.time.Instant.parse("2026-12-05T10:00:00Z"), java.time.ZoneOffset.UTC);
+        Clock t1 = Clock.offset(t0, Duration.ofMinutes(1));
+        SessionTokenCodec a = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop", Duration.ZERO);
+        SessionTokenCodec b = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "admin", Duration.ZERO);
+        String fromA = a.issue("sid", 0);
+        assertEquals("shop", a.verify(fromA).token().audience());
+        assertFalse(a.needsRefresh(a.verify(fromA).token()));
+        assertEquals(Rejection.WRONG_AUDIENCE, b.verify(fromA).rejection());
+        assertEquals(Rejection.WRONG_AUDIENCE, b.verify(fromA).rejection(), "not cached either");
+        assertEquals(Rejection.WRONG_AUDIENCE, a.verify(b.issue("sid", 0)).rejection());
+
+        SessionTokenCodec before = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t0, null, Duration.ZERO);
+        String earlier = before.issue("sid", 0);
+        SessionTokenCodec.Verification v = a.verify(earlier);
+        assertTrue(v.ok(), "a token from before the upgrade: " + v.rejection());
+        assertEquals(null, v.token().audience());
+        assertTrue(a.needsRefresh(v.token()), "re-issued bound");
+        SessionTokenCodec unboundLater = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
+                Clock.offset(t1, Duration.ofSeconds(1)), null, Duration.ZERO);
+        assertEquals(Rejection.WRONG_AUDIENCE, a.verify(unboundLater.issue("sid", 0)).rejection(),
+                "an unbound token made after binding started: an application that does not bind");
+
+        // A rolling upgrade (token.unbound-grace): a node not yet upgraded still issues unbound tokens for a while.
+        SessionTokenCodec upgraded = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop",
+                Duration.ofMinutes(10));
+        String duringRollout = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
+                Clock.offset(t1, Duration.ofMinutes(5)), null, Duration.ZERO).issue("sid", 0);
+        String afterGrace = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
+                Clock.offset(t1, Duration.ofMinutes(11)), null, Duration.ZERO).issue("sid", 0);
+        assertTrue(upgraded.verify(duringRollout).ok(), "within the grace");
+        assertEquals(Rejection.WRONG_AUDIENCE, upgraded.verify(afterGrace).rejection(), "after the grace");
+    }
+
+    /**
+     * The keyed hash behind fingerprints and the version hint's session tag (security review, finding 11): nodes
+     * with the same keys agree, other keys give other values, a value made under a key rotated out of first place
+     * is still among {@code keyedHashes}, and it never shows the hashed text.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void keyedHashesAgreeAcrossNodesAndSurviveRotation(Mode mode) {
+        String old = keySpec(mode, "old");
+        String fresh = keySpec(mode, "new");
+        SessionTokenCodec a = codec(mode, old, Clock.systemUTC());
+        SessionTokenCodec b = codec(mode, old, Clock.systemUTC());
+        String h = a.keyedHash("version-hint", "abcdefghijklmnop", 6);
+        assertEquals(6, h.length());
+        assertEquals(h, b.keyedHash("version-hint", "abcdefghijklmnop", 6), "another node, the same keys");
+        assertFalse(h.startsWith("abc"), h);
+        assertFalse(h.equals(a.keyedHash("fingerprint", "abcdefghijklmnop", 6)), "one key per purpose");
+        SessionTokenCodec other = codec(mode, fresh, Clock.systemUTC());
+        assertFalse(h.equals(other.keyedHash("version-hint", "abcdefghijklmnop", 6)), "other keys, other values");
+        SessionTokenCodec rotated = codec(mode, fresh + "," + old, Clock.systemUTC());
+        assertEquals(other.keyedHash("version-hint", "abcdefghijklmnop", 6),
+                rotated.keyedHash("version-hint", "abcdefghijklmnop", 6), "the current key makes new values");
+        assertEquals(List.of(other.keyedHash("fingerprint", "ua=x", 22), a.keyedHash("fingerprint", "ua=x", 22)),
+                rotated.keyedHashes("fingerprint", "ua=x", 22), "values made before the rotation still match");
     }
 
     @ParameterizedTest
@@ -152,7 +220,7 @@ class SessionTokenCodecTest {
         String oldKey = keySpec(Mode.HS256, "old");
         Files.writeString(file, "# cookie keys\n" + oldKey + "\n");
         SessionTokenCodec c = new SessionTokenCodec(Mode.HS256, TokenKeys.fromFile(Mode.HS256, file), TTL, SKEW,
-                Clock.systemUTC());
+                Clock.systemUTC(), "app", Duration.ZERO);
         String oldToken = c.issue("sid", 0);
         Files.writeString(file, keySpec(Mode.HS256, "new") + "\n" + oldKey + "\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));

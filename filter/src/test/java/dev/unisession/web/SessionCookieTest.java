@@ -2,6 +2,7 @@ package dev.unisession.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
@@ -90,7 +91,7 @@ class SessionCookieTest {
         assertEquals(1, issued.size(), issued.toString());
         assertTrue(issued.get(0).startsWith(name + "=tok; Path=/; HttpOnly"), issued.get(0));
         assertEquals(secure, issued.get(0).contains("; Secure"), issued.get(0));
-        List<String> hint = setCookies(res -> c.issueVersion(req, res, "abcdefgh", 7));
+        List<String> hint = setCookies(res -> c.issueVersion(req, res, "abcdef", 7));
         assertEquals(List.of(name + "_V=abcdef.7; Path=/; HttpOnly" + (secure ? "; Secure" : "") + "; SameSite=Lax"),
                 hint, "the version hint follows the same rule");
     }
@@ -111,16 +112,15 @@ class SessionCookieTest {
     }
 
     @Test
-    void bothNamesAreReadThePrefixedFirst() {
+    void thePrefixedNameIsReadFirstAndThePlainOneWithoutIt() {
         SessionCookie c = cookie("");
         HttpServletRequest req = request(false, "127.0.0.1", new Cookie("USESSION", "plain"),
                 new Cookie("other", "x"), new Cookie("__Host-USESSION", "prefixed"), new Cookie("USESSION", ""));
-        assertEquals(List.of(new SessionCookie.Sent("__Host-USESSION", "prefixed"),
-                new SessionCookie.Sent("USESSION", "plain")), c.values(req));
+        assertEquals(List.of(new SessionCookie.Sent("__Host-USESSION", "prefixed")), c.values(req));
         assertEquals(List.of(new SessionCookie.Sent("USESSION", "plain")),
                 cookie("", "unisession.cookie.secure", "false").values(req), "false never writes the prefixed name");
         HttpServletRequest hints = request(true, "127.0.0.1", new Cookie("USESSION_V", "abcdef.3"));
-        assertEquals(3, c.version(hints, "abcdefgh"), "the plain-named hint is read on a secure request");
+        assertEquals(3, c.version(hints, "abcdef"), "the plain-named hint is read on a secure request");
     }
 
     @Test
@@ -224,5 +224,33 @@ class SessionCookieTest {
 
     private static String format(LogRecord r) {
         return new java.util.logging.SimpleFormatter().formatMessage(r);
+    }
+
+    /**
+     * Security review, finding 5: a sibling subdomain or a plain-HTTP page can set the plain name, never the
+     * {@code __Host-} one, so beside a {@code __Host-} value plain-named ones are not read; alone, they are (a site
+     * that moved to HTTPS keeps its sessions).
+     */
+    @Test
+    void aPlainNamedCookieBesideAHostOneIsNotRead() {
+        SessionCookie c = cookie("");
+        HttpServletRequest both = request(true, "10.0.0.1", new Cookie("USESSION", "tossed"),
+                new Cookie("__Host-USESSION", "own"));
+        assertEquals(List.of(new SessionCookie.Sent("__Host-USESSION", "own")), c.values(both));
+        HttpServletRequest plainOnly = request(true, "10.0.0.1", new Cookie("USESSION", "earlier"));
+        assertEquals(List.of(new SessionCookie.Sent("USESSION", "earlier")), c.values(plainOnly));
+    }
+
+    /** A cookie name per application: with cookie.path=/ each context gets a __Host- cookie of its own. */
+    @Test
+    void theCookieNameCanNameTheApplication() {
+        SessionCookie shop = cookie("/shop", "unisession.cookie.name", "USESSION-{application}",
+                "unisession.cookie.path", "/");
+        SessionCookie admin = cookie("/admin", "unisession.cookie.name", "USESSION-{application}",
+                "unisession.cookie.path", "/");
+        assertEquals("__Host-USESSION-shop", shop.name(true));
+        assertEquals("__Host-USESSION-admin", admin.name(true));
+        assertEquals("USESSION-shop", shop.name(false));
+        assertThrows(IllegalArgumentException.class, () -> cookie("/x", "unisession.cookie.name", "US{app}"));
     }
 }

@@ -36,7 +36,7 @@ class UnifiedHttpSessionTest {
     private final FilterRuntime runtime = new FilterRuntime(mock(ServletContext.class), engine, null, null, bridge,
             false, false, new FilterRuntime.Security(dev.unisession.security.AuditSink.NONE,
             dev.unisession.security.Fingerprint.Policy.OFF, dev.unisession.security.Fingerprint.OnMismatch.KEEP, 0,
-            true), new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
+            true, 20), new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
 
     private UnifiedHttpSession view(ActiveSession a) {
         return runtime.view(a);

@@ -148,6 +148,39 @@ class UnifiedSessionFilterTest {
         }
     }
 
+    /**
+     * {@code session.first-visit-timeout}: a new session lives that long until its client comes back with the
+     * cookie (a crawler never does); then it gets the normal timeout, stored with that request. An interval the
+     * application set in the first request stays.
+     */
+    @Test
+    void aFirstVisitSessionGetsTheShortTimeoutUntilItsClientReturns() throws Exception {
+        filter.init(config(Map.of("unisession.session.first-visit-timeout", "5m")));
+        HttpServletRequest first = SessionCookieTest.request(false, "127.0.0.1");
+        int[] seen = new int[1];
+        List<String> cookies = SessionCookieTest.setCookies(res -> doFilter(first, res, rq -> {
+            rq.getSession().setAttribute("a", "b");
+            seen[0] = rq.getSession().getMaxInactiveInterval();
+        }));
+        assertEquals(300, seen[0]);
+        String id = store.list(null, 10).sessions().get(0).id();
+        assertEquals(300, store.load(id).maxInactiveSeconds(), "stored with the first-visit interval");
+
+        HttpServletRequest back = SessionCookieTest.request(false, "127.0.0.1", cookieFrom(cookies.get(0)));
+        SessionCookieTest.setCookies(res -> doFilter(back, res,
+                rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
+        assertEquals(1800, seen[0], "the client came back: the app's <session-timeout>");
+        assertEquals(1800, store.load(id).maxInactiveSeconds(), "written with the returning request");
+
+        HttpServletRequest own = SessionCookieTest.request(false, "127.0.0.1");
+        List<String> ownCookies = SessionCookieTest.setCookies(res -> doFilter(own, res,
+                rq -> rq.getSession().setMaxInactiveInterval(60)));
+        HttpServletRequest ownBack = SessionCookieTest.request(false, "127.0.0.1", cookieFrom(ownCookies.get(0)));
+        SessionCookieTest.setCookies(res -> doFilter(ownBack, res,
+                rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
+        assertEquals(60, seen[0], "an interval the application chose is kept");
+    }
+
     @Test
     void badConfigurationFailsStartNamingTheKey() {
         ServletException e = assertThrows(ServletException.class,

@@ -3,6 +3,7 @@ package dev.unisession.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.security.AuditSink;
@@ -90,6 +91,29 @@ abstract class ApiSuite {
         assertEquals("null", c.get(server.uri("/s?op=reauth")).value("reauth"));
         assertEquals("[authMethod, mfaVerifiedAt]", c.get(server.uri("/s?op=meta-get&name=authMethod"))
                 .value("metaKeys"));
+    }
+
+    /**
+     * A validator that throws (its account service is down) fails closed by default: the request is refused (503,
+     * Retry-After) rather than served unchecked, and the session is kept and validated again, so the user is not
+     * logged out once the check works (security review, finding 12).
+     */
+    @Test
+    void aValidatorThatThrowsRefusesTheRequestAndKeepsTheSession() throws Exception {
+        String erin = "erin" + System.nanoTime();
+        Client c = new Client();
+        String id = c.get(server.uri("/s?op=login&user=" + erin)).value("session");
+        new Client().get(server.uri("/s?op=break-validator&user=" + erin));
+        Thread.sleep(INTERVAL_MS + 200);
+        Client.Reply refused = c.get(server.uri("/s?op=whoami"));
+        assertEquals(503, refused.status(), "not served unchecked: " + refused.body());
+        assertNotNull(refused.header("Retry-After"), "503 with Retry-After");
+        assertEquals(503, c.get(server.uri("/s?op=whoami")).status(), "checked again, still failing");
+        new Client().get(server.uri("/s?op=mend-validator&user=" + erin));
+        Client.Reply after = c.get(server.uri("/s?op=whoami"));
+        assertEquals(erin, after.value("principal"), "the session was kept");
+        assertEquals(id, after.value("session"));
+        assertEquals(0, audit.count("VALIDATION_FAILED"), audit.toString());
     }
 
     @Test

@@ -37,6 +37,15 @@ final class CountingStore implements SessionStore {
         delegate.close();
     }
 
+    /** Probes of the tiers (the health endpoint's). */
+    final AtomicInteger probes = new AtomicInteger();
+
+    @Override
+    public List<dev.unisession.store.TierHealth> probe() {
+        probes.incrementAndGet();
+        return delegate.probe();
+    }
+
     @Override
     public SessionRecord load(String id) {
         calls.incrementAndGet();

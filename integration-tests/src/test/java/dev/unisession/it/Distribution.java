@@ -338,6 +338,43 @@ final class Distribution {
         return war;
     }
 
+    /** Ports handed to WildFly servers of this JVM (each node's whole range), not to be handed out twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port offset for WildFly under which every socket it binds (ajp 8009, http 8080, https 8443, management 9990
+     * and 9993, transactions 4712 and 4713) is free, below Linux's ephemeral range (32768-60999): checking only the
+     * http port let https land on a port an outgoing connection had taken meanwhile ("Address already in use" at
+     * start, seen in CI).
+     */
+    private static int wildflyOffset() {
+        int[] base = {8009, 8080, 8443, 9990, 9993, 4712, 4713};
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int offset = 10_000 + random.nextInt(20_000) - 8080; // http in [10000, 30000), management below 32768
+            boolean free = true;
+            for (int b : base) {
+                int p = b + offset;
+                if (HANDED_OUT.contains(p) || !bindable(p)) {
+                    free = false;
+                    break;
+                }
+            }
+            if (!free) continue;
+            for (int b : base) HANDED_OUT.add(b + offset);
+            return offset;
+        }
+        throw new IllegalStateException("no free port range for WildFly below 32768");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** A port p such that p + {@code span} is still a port. */
     private static int freePortBelow(int span) {
         while (true) {
@@ -360,8 +397,8 @@ final class Distribution {
             copyTree(webapp, base.resolve("deployments").resolve(name));
             Files.writeString(base.resolve("deployments").resolve(name + ".dodeploy"), "");
         }
-        int http = freePortBelow(2_000);
-        int offset = http - 8080; // management 9990 + offset and the others stay below 65535
+        int offset = wildflyOffset();
+        int http = 8080 + offset;
         Server s = new Server(List.of("sh", home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base, "-Djboss.socket.binding.port-offset=" + offset,
                 "-b", "127.0.0.1", "-bmanagement", "127.0.0.1"), base, Map.of(

@@ -51,7 +51,7 @@ abstract class EeServerSuite {
     void startTwoNodes() throws Exception {
         List<String> settings = List.of("-Dunisession.store=redis", "-Dunisession.redis.url=" + Services.redisUrl(),
                 "-Dunisession.redis.prefix=" + prefix, "-Dunisession.token.keys=" + keys,
-                "-Dunisession.cookie.secure=false", "-Dunisession.health.enabled=true",
+                "-Dunisession.cookie.secure=false", "-Dunisession.health.enabled=true", "-Dunisession.health.allow-loopback=true",
                 // the servers start their applications slowly on a busy 2-core host: the default 250 ms connect
                 // budget made one Payara start log "Redis not reachable at start-up" at load 45
                 "-Dunisession.redis.connect-timeout=2s");

@@ -35,6 +35,7 @@ abstract class HealthSuite {
         p.put("unisession.jpa.flush-interval", "100ms");
         p.put("unisession.tiered.return-after", "1s");
         p.put("unisession.health.enabled", "true");
+        p.put("unisession.health.allow-loopback", "true");
         return p;
     }
 
@@ -71,6 +72,7 @@ abstract class HealthSuite {
 
             List<String> cookies = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) cookies.add(cookieOf(new Client().get(server.uri("/s?op=set3&value=v" + i))));
+            Thread.sleep(1_100); // the tiers are probed at most once a second
             h = new Client().get(server.uri("/unisession/health"));
             assertTrue(h.body().contains("\"activeSessions\":3,"), h.body());
             assertTrue(timerCount(registry, "redis") > 0, "redis latency timer moved");
@@ -91,6 +93,7 @@ abstract class HealthSuite {
                 assertEquals("v" + i + "-a", r.value("value"), r.body());
             }
             assertTrue(errors(registry, "redis") > 0, "failed Redis calls counted by kind");
+            Thread.sleep(1_100);
             h = new Client().get(server.uri("/unisession/health"));
             assertEquals(200, h.status(), h.body());
             assertTrue(h.body().startsWith("{\"status\":\"DEGRADED\""), h.body());
@@ -106,17 +109,48 @@ abstract class HealthSuite {
         try (PrivateRedis redis = new PrivateRedis();
              RunningServer server = container().start(TestWebapp.declared(), Map.of("unisession.store", "redis",
                      "unisession.token.keys", keys, "unisession.redis.url", redis.url(),
-                     "unisession.health.enabled", "true", "unisession.health.path", "/ops/sessions"), (dev.unisession.store.SessionStore) null)) {
+                     "unisession.health.enabled", "true", "unisession.health.path", "/ops/sessions",
+                     "unisession.health.allow-loopback", "true"), (dev.unisession.store.SessionStore) null)) {
             Client.Reply h = new Client().get(server.uri("/ops/sessions"));
             assertEquals(200, h.status(), h.body());
             assertTrue(h.body().startsWith("{\"status\":\"UP\",\"store\":\"redis\""), h.body());
             redis.kill();
+            Thread.sleep(1_100); // the tiers are probed at most once a second
             h = new Client().get(server.uri("/ops/sessions"));
             assertEquals(503, h.status(), h.body());
             assertTrue(h.body().startsWith("{\"status\":\"DOWN\""), h.body());
             assertTrue(h.body().contains("{\"name\":\"redis\",\"role\":\"primary\",\"status\":\"DOWN\""), h.body());
             assertTrue(h.body().contains("\"error\":"), h.body());
             assertEquals(404, new Client().get(server.uri("/unisession/health")).status(), "only the set path");
+        }
+    }
+
+    /**
+     * Behind a reverse proxy on the same host every client is loopback (security review, finding 6): the health
+     * endpoint needs the role unless loopback is allowed, and a request that carries a forwarding header never
+     * counts as loopback. However often it is asked, the tiers are probed at most once a second.
+     */
+    @Test
+    void loopbackOnlyWhenAllowedAndNeverThroughAProxyAndProbedOnceASecond() throws Exception {
+        CountingStore store = new CountingStore();
+        Map<String, String> closed = new HashMap<>(SessionSuite.params(keys));
+        closed.put("unisession.health.enabled", "true");
+        try (RunningServer server = container().start(TestWebapp.declared(), closed, store)) {
+            assertEquals(403, new Client().get(server.uri("/unisession/health")).status(),
+                    "no role and loopback not allowed");
+        }
+        Map<String, String> open = new HashMap<>(closed);
+        open.put("unisession.health.allow-loopback", "true");
+        try (RunningServer server = container().start(TestWebapp.declared(), open, store)) {
+            assertEquals(200, new Client().get(server.uri("/unisession/health")).status());
+            for (String header : List.of("X-Forwarded-For", "Forwarded", "X-Real-IP")) {
+                Client.Reply r = Client.getWith(server.uri("/unisession/health"), Map.of(header,
+                        header.equals("Forwarded") ? "for=203.0.113.9" : "203.0.113.9"));
+                assertEquals(403, r.status(), "through a proxy (" + header + "): not loopback");
+            }
+            int probes = store.probes.get();
+            for (int i = 0; i < 50; i++) assertEquals(200, new Client().get(server.uri("/unisession/health")).status());
+            assertTrue(store.probes.get() - probes <= 2, (store.probes.get() - probes) + " probes for 50 requests");
         }
     }
 

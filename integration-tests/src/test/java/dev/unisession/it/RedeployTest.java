@@ -12,8 +12,9 @@ import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,7 +38,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Redeploys leave nothing behind (issue 25): a plain WAR with the -all jar in WEB-INF/lib is redeployed
+ * Redeploys leave nothing behind (issue 25): a plain WAR with the -all jar in WEB-INF/lib, or (server-wide route,
+ * {@code sharedLib}) with the jar in the server's lib and the filter in its web.xml, is redeployed
  * {@code it.unisession.redeploys} times (5 in the normal suite, 20 with {@code mvn -P redeploy verify}) on the real
  * Tomcat 11 (Manager reload) and Jetty 12 (the WAR touched, hot deploy) distributions with store=memory, redis and
  * tiered (Redis + PostgreSQL). After a full GC of the server JVM ({@code jcmd}) exactly the live deployment's class
@@ -78,17 +80,22 @@ class RedeployTest {
         return s;
     }
 
-    /** The WAR: the plain servlets, the -all jar and (tiered) the JDBC driver in WEB-INF/lib. */
-    private static Path war(String store) throws IOException {
+    /**
+     * The WAR: the plain servlets, the -all jar and (tiered) the JDBC driver in WEB-INF/lib; with {@code sharedLib}
+     * (the server-wide route: the jar in the server's lib, the filter in its web.xml) the servlets alone.
+     */
+    private static Path war(String store, boolean sharedLib) throws IOException {
+        if (sharedLib) return plainWar(Files.createTempDirectory("war").resolve("app"), List.of());
         List<Path> libs = new ArrayList<>(List.of(AllJarTest.allJar()));
         if (store.equals("tiered")) libs.add(Path.of(System.getProperty("it.unisession.postgresJar")));
         return plainWar(Files.createTempDirectory("war").resolve("app"), libs);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"memory", "redis", "tiered"})
-    void tomcat(String store) throws Exception {
-        Server s = Distribution.tomcat(war(store), false, settings(store));
+    /** store, sharedLib: WEB-INF/lib, or the server-wide route (the library's threads must hold no app's loader). */
+    @ParameterizedTest(name = "{0} sharedLib={1}")
+    @CsvSource({"memory,false", "redis,false", "tiered,false", "memory,true", "redis,true"})
+    void tomcat(String store, boolean sharedLib) throws Exception {
+        Server s = Distribution.tomcat(war(store, sharedLib), sharedLib, settings(store));
         servers.add(s);
         Path home = Distribution.dir("it.unisession.tomcatDist");
         Distribution.copyTree(home.resolve("webapps/manager"), s.base.resolve("webapps/manager"));
@@ -98,25 +105,73 @@ class RedeployTest {
                         + MANAGER_PASSWORD + "\" roles=\"manager-script\"/>\n</tomcat-users>"));
         s.start();
         // the application's loader and the Manager's
-        redeploys(s, store, "org\\.apache\\.catalina\\.loader\\.ParallelWebappClassLoader", 2, () -> {
+        redeploys(s, store, sharedLib, "org\\.apache\\.catalina\\.loader\\.ParallelWebappClassLoader", 2, () -> {
             String reloaded = manager(s, "reload?path=/app");
             assertTrue(reloaded.startsWith("OK"), reloaded + s.log());
         });
-        List<String> warnings = s.fullLog().lines().filter(l -> LEAK_WARNING.matcher(l).matches()).toList();
-        assertEquals(List.of(), warnings, "Tomcat's undeploy warnings");
+        assertEquals(List.of(), leakWarnings(s.fullLog()), "Tomcat's undeploy warnings");
         String leaks = manager(s, "findleaks?statusLine=true");
         assertTrue(leaks.startsWith("OK") && leaks.strip().lines().count() == 1, "findleaks: " + leaks);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"memory", "redis", "tiered"})
-    void jetty(String store) throws Exception {
-        Server s = Distribution.jetty(null, false, settings(store), List.of("jetty.deploy.scanInterval=1"));
+    /**
+     * Tomcat's leak warnings in its log, each with the stack lines that follow it. One kind is left out, printed
+     * instead: Tomcat's own utility thread caught at the moment the Manager's reload stopped the context while that
+     * thread ran the context's periodic background work ({@code ContainerBackgroundProcessor.processChildren} binds
+     * the context's class loader for the length of that run, and a reload does not wait for it: a race inside
+     * Tomcat, seen once in many CI runs). Any other thread, or that one running a frame of ours, counts.
+     */
+    static List<String> leakWarnings(String log) {
+        List<String> out = new ArrayList<>();
+        List<String> lines = log.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!LEAK_WARNING.matcher(lines.get(i)).matches()) continue;
+            StringBuilder entry = new StringBuilder(lines.get(i));
+            for (int j = i + 1; j < lines.size() && !lines.get(j).isEmpty()
+                    && Character.isWhitespace(lines.get(j).charAt(0)); j++) {
+                entry.append('\n').append(lines.get(j));
+            }
+            String e = entry.toString();
+            boolean tomcatsBackgroundRun = UTILITY_THREAD.matcher(e).find()
+                    && e.contains("ContainerBase$ContainerBackgroundProcessor.processChildren")
+                    && !e.contains("dev.unisession");
+            if (tomcatsBackgroundRun) {
+                System.out.println("[redeploy] Tomcat's background run caught by the reload (not a leak): " + e);
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void onlyTomcatsOwnBackgroundRunIsLeftOutOfTheLeakWarnings() {
+        String head = "05-Dec-2026 12:00:00.000 WARNING [http-nio-1-exec-3] org.apache.catalina.loader."
+                + "WebappClassLoaderBase.clearReferencesThreads The web application [app] appears to have started a "
+                + "thread named [%s] but has failed to stop it. This is very likely to create a memory leak. Stack "
+                + "trace of thread:";
+        String background = " java.base/java.util.zip.ZipFile.close(ZipFile.java:1)\n org.apache.catalina.core."
+                + "ContainerBase$ContainerBackgroundProcessor.processChildren(ContainerBase.java:1)\n";
+        String next = "05-Dec-2026 12:00:01.000 INFO [main] org.apache.catalina.startup.Catalina.start done\n";
+        assertEquals(List.of(), leakWarnings(head.formatted("Catalina-utility-1") + "\n" + background + next));
+        assertEquals(1, leakWarnings(head.formatted("Catalina-utility-1") + "\n dev.unisession.web.X.run(X.java:1)\n"
+                + background + next).size(), "a frame of ours");
+        assertEquals(1, leakWarnings(head.formatted("pool-3-thread-1") + "\n" + background + next).size());
+        assertEquals(1, leakWarnings(head.formatted("Catalina-utility-2") + "\n java.lang.Thread.sleep(Native)\n"
+                + next).size(), "not in the background run");
+    }
+
+    private static final Pattern UTILITY_THREAD = Pattern.compile("started a thread named \\[Catalina-utility-\\d+]");
+
+    @ParameterizedTest(name = "{0} sharedLib={1}")
+    @CsvSource({"memory,false", "redis,false", "tiered,false", "memory,true", "redis,true"})
+    void jetty(String store, boolean sharedLib) throws Exception {
+        Server s = Distribution.jetty(null, sharedLib, settings(store), List.of("jetty.deploy.scanInterval=1"));
         servers.add(s);
         Path warFile = s.base.resolve("webapps/app.war");
-        zip(war(store), warFile);
+        zip(war(store, sharedLib), warFile);
         s.start();
-        redeploys(s, store, "org\\.eclipse\\.jetty\\..*WebAppClassLoader", 1, () -> {
+        redeploys(s, store, sharedLib, "org\\.eclipse\\.jetty\\..*WebAppClassLoader", 1, () -> {
             String before = deployment(s);
             Files.setLastModifiedTime(warFile, FileTime.fromMillis(System.currentTimeMillis()));
             long deadline = System.currentTimeMillis() + 60_000;
@@ -132,7 +187,7 @@ class RedeployTest {
     }
 
     /** Redeploys, then checks the loaders, Metaspace and threads against their values after the first deployment. */
-    private void redeploys(Server s, String store, String loaderClass, int loadersLive, Redeploy redeploy)
+    private void redeploys(Server s, String store, boolean sharedLib, String loaderClass, int loadersLive, Redeploy redeploy)
             throws Exception {
         boolean shared = !store.equals("memory");
         long pid = s.process.pid();
@@ -165,10 +220,11 @@ class RedeployTest {
         }
         long metaspace = metaspaceKb(pid);
         TreeMap<String, Integer> threads = ourThreads(pid);
-        System.out.printf(Locale.ROOT, "[redeploy] %s %s: %d redeploys in %d ms; class loaders %d (after the first "
+        System.out.printf(Locale.ROOT, "[redeploy] %s %s %s: %d redeploys in %d ms; class loaders %d (after the first "
                         + "deployment %d); Metaspace used %d KB (after the first deployment %d KB, +%d KB); "
                         + "threads %s (after the first deployment %s)%n",
-                loaderClass.contains("catalina") ? "tomcat" : "jetty", store, REDEPLOYS, redeployMillis,
+                loaderClass.contains("catalina") ? "tomcat" : "jetty", store,
+                sharedLib ? "server lib" : "WEB-INF/lib", REDEPLOYS, redeployMillis,
                 loaders, loadersLive, metaspace,
                 metaspaceFirst, metaspace - metaspaceFirst, threads, threadsFirst);
         if (loaders != loadersLive && System.getProperty("it.unisession.heapDumpDir") != null) {

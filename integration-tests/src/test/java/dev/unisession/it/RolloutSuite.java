@@ -79,4 +79,37 @@ abstract class RolloutSuite {
             assertEquals("none", replay.value("session"));
         }
     }
+
+    /**
+     * The takeover is time-boxed and checks one value (security review, finding 10): after {@code migrate.until}
+     * the old cookie finds nothing; before it, only the first value under the old cookie's name is looked up (a
+     * header with many costs one store lookup, not one per value).
+     */
+    @Test
+    void theTakeoverEndsAtMigrateUntilAndChecksOneValue() throws Exception {
+        dev.unisession.store.MemoryStore store = new dev.unisession.store.MemoryStore();
+        String springId = java.util.UUID.randomUUID().toString();
+        String imported = dev.unisession.core.LegacyIds.unifiedId("spring-session-jdbc", springId);
+        long now = System.currentTimeMillis();
+        store.save(new dev.unisession.core.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "bob",
+                null, null, true, Map.of(), java.util.Set.of()));
+        String springCookie = "SESSION=" + java.util.Base64.getEncoder().encodeToString(
+                springId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String keys = Keys.entry("k1", Keys.secret());
+        try (RunningServer server = container().start(TestWebapp.declared(), Map.of("unisession.token.keys", keys,
+                "unisession.migrate.from", "spring-session-jdbc", "unisession.migrate.cookie", "SESSION",
+                "unisession.migrate.until", "2020-01-01"), store)) {
+            Client.Reply late = Client.getWithCookie(server.uri("/s?op=whoami"), springCookie);
+            assertEquals("null", late.value("principal"), "after migrate.until: " + late.body());
+        }
+        try (RunningServer server = container().start(TestWebapp.declared(), Map.of("unisession.token.keys", keys,
+                "unisession.migrate.from", "spring-session-jdbc", "unisession.migrate.cookie", "SESSION",
+                "unisession.migrate.until", "2999-01-01T00:00:00Z"), store)) {
+            Client.Reply second = Client.getWithCookie(server.uri("/s?op=whoami"), "SESSION=bm90LWEtc2Vzc2lvbg; "
+                    + springCookie);
+            assertEquals("null", second.value("principal"), "only the first value is looked up: " + second.body());
+            Client.Reply first = Client.getWithCookie(server.uri("/s?op=whoami"), springCookie);
+            assertEquals("bob", first.value("principal"), "within the window: " + first.body());
+        }
+    }
 }

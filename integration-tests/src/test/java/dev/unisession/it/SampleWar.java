@@ -39,6 +39,7 @@ final class SampleWar {
         Map<String, String> p = new HashMap<>();
         p.put("unisession.token.keys", keys);
         p.put("unisession.health.enabled", "true");
+        p.put("unisession.health.allow-loopback", "true");
         for (int i = 0; i + 1 < more.length; i += 2) p.put(more[i], more[i + 1]);
         return p;
     }

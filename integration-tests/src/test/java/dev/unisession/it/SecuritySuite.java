@@ -1,6 +1,7 @@
 package dev.unisession.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,7 +150,9 @@ abstract class SecuritySuite {
             }
 
             int callsBefore = store.calls.get();
+            long started = System.nanoTime();
             AtomicInteger serverErrors = new AtomicInteger();
+            List<String> notCleared = java.util.Collections.synchronizedList(new ArrayList<>());
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
                 List<Future<?>> fs = new ArrayList<>();
@@ -160,6 +163,11 @@ abstract class SecuritySuite {
                             Client.Reply r = Client.getWithCookie(server.uri("/s?op=info"),
                                     SessionSuite.COOKIE + "=" + values.get(i));
                             if (r.status() >= 500) serverErrors.incrementAndGet();
+                            // A rejected token is cleared on the client: a value whose answer does not clear it was
+                            // not taken as a rejected token.
+                            if (!clears(r)) {
+                                notCleared.add(i + " (" + r.status() + ", " + r.setCookies() + "): " + values.get(i));
+                            }
                         }
                         return null;
                     }));
@@ -178,29 +186,119 @@ abstract class SecuritySuite {
             for (int i = 0; i < 50; i++) fifty.append(SessionSuite.COOKIE).append("=dup").append(i).append("; ");
             Client.Reply dup = Client.getWithCookie(server.uri("/s?op=info"), fifty.toString());
             assertEquals(200, dup.status());
+            assertTrue(clears(dup), "50 values: " + dup.setCookies());
+            // Many values in one header: each was verified and audited on its own (finding 3). An 8 KB header holds
+            // ~400; Tomcat answers 400 itself to more than its maxCookieCount (200), Jetty passes them on: either the
+            // container refuses the request or it is one rejection. 190 values reach the filter on both.
+            int floods = 0;
+            for (int n : new int[] {190, 400}) {
+                StringBuilder many = new StringBuilder();
+                for (int i = 0; i < n; i++) many.append(SessionSuite.COOKIE).append("=a; ");
+                Client.Reply flood = Client.getWithCookie(server.uri("/s?op=info"), many.toString());
+                String what = n + " values: " + flood.status() + " " + flood.setCookies();
+                if (clears(flood)) {
+                    assertEquals(200, flood.status(), what);
+                    floods++;
+                } else {
+                    assertTrue(n > 200 && flood.status() == 400, what);
+                }
+            }
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
+            int requests = 10_000 + 20 + 3;
 
-            System.out.println("[security] " + container() + ": 10,000 hostile cookies + 50 in one request: "
+            System.out.println("[security] " + container() + ": 10,000 hostile cookies + 50, 190 and 400 in one request: "
                     + serverErrors.get() + " responses >= 500, " + (store.calls.get() - callsBefore)
-                    + " store calls; audit " + audit);
+                    + " store calls; " + audit.count("TOKEN_REJECTED") + " rejections audited in " + seconds
+                    + " s; audit " + audit);
             assertEquals(0, serverErrors.get());
+            assertEquals(List.of(), notCleared, "hostile cookies not cleared");
             assertEquals(callsBefore, store.calls.get(), "no store lookup for a rejected token");
-            assertEquals(10_000 + 50, audit.count("TOKEN_REJECTED"), audit.toString());
+            // The audit sink gets at most one entry per request, and at most audit.rejected-per-second (20) of them
+            // a second: a flood of forged cookies does not crowd out real events. The metrics count every one.
+            assertTrue(audit.count("TOKEN_REJECTED") >= 1, audit.toString());
+            assertTrue(audit.count("TOKEN_REJECTED") <= Math.min(requests, 20 * (seconds + 1)),
+                    audit.count("TOKEN_REJECTED") + " audited in " + seconds + " s");
+            Map<String, Long> metered = rejectionsByReason();
             // The audit's reasons are exactly those of each token: the kinds made to fail one way fail that way,
             // and the random ones are classified by the same rules (an HS256 codec holding the server's key).
             SessionTokenCodec oracle = new SessionTokenCodec(SessionTokenCodec.Mode.HS256,
                     TokenKeys.of(SessionTokenCodec.Mode.HS256, keys), java.time.Duration.ofHours(24),
-                    java.time.Duration.ofSeconds(30), java.time.Clock.systemUTC());
+                    java.time.Duration.ofSeconds(30), java.time.Clock.systemUTC(), null, java.time.Duration.ZERO);
             Map<String, Integer> byReason = new HashMap<>();
             for (int i = 0; i < values.size(); i++) {
                 String reason = oracle.verify(values.get(i)).rejection().name();
                 if (kinds.get(i) != null) assertEquals(kinds.get(i), reason, "kind " + (i % 10));
                 byReason.merge(reason, 1, Integer::sum);
             }
-            byReason.merge("MALFORMED", 50, Integer::sum); // "dupN"
-            byReason.forEach((reason, n) -> assertEquals(n.intValue(), audit.count("TOKEN_REJECTED " + reason),
-                    reason + ": " + audit));
+            byReason.merge("MALFORMED", 1 + floods, Integer::sum); // the 50 "dupN", the floods: one rejection each
+            // The JDK client sends a GET again when the connection it reused closes under it, and the server then
+            // counts that value twice (a CI run: WRONG_ALGORITHM 3010 of 3009): a few more per reason are such
+            // resends; a value classified wrongly would show as one fewer under its own reason.
+            long surplus = 0;
+            for (Map.Entry<String, Integer> e : byReason.entrySet()) {
+                long got = metered.getOrDefault(e.getKey(), 0L);
+                assertTrue(got >= e.getValue() && got <= e.getValue() + 3, e.getKey() + ": " + metered);
+                surplus += got - e.getValue();
+            }
+            assertTrue(surplus <= 3, "resent requests at most 3: " + metered + " against " + byReason);
             expected.forEach((reason, n) -> assertTrue(byReason.get(reason) >= n, reason));
         }
+    }
+
+    /**
+     * Security review, finding 3, with {@code audit.sink=database}: requests of 190 forged cookie values each (and
+     * the sink's rate cap raised out of the way) write one {@code us_audit} row per request, not one per value.
+     */
+    @Test
+    void withTheDatabaseSinkEachFloodedRequestIsOneAuditRow() throws Exception {
+        try (dev.unisession.testing.TestDatabase db = dev.unisession.testing.TestDatabase.create(
+                dev.unisession.testing.TestDatabase.Kind.H2)) {
+            int requests = 30;
+            try (RunningServer server = start(Map.of("unisession.store", "jpa", "unisession.jpa.url", db.url(),
+                    "unisession.jpa.user", db.user(), "unisession.audit.sink", "database",
+                    "unisession.audit.rejected-per-second", "1000"), null, null)) {
+                for (int i = 0; i < requests; i++) {
+                    StringBuilder h = new StringBuilder();
+                    for (int k = 0; k < 190; k++) h.append(SessionSuite.COOKIE).append("=v").append(i).append('x')
+                            .append(k).append("; ");
+                    Client.Reply r = Client.getWithCookie(server.uri("/s?op=info"), h.toString());
+                    assertEquals(200, r.status());
+                    assertTrue(clears(r), r.setCookies().toString());
+                }
+            } // stopping writes what the sink still holds
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), "");
+                 java.sql.ResultSet rs = c.createStatement().executeQuery(
+                         "SELECT COUNT(*), MIN(detail) FROM us_audit WHERE type = 'TOKEN_REJECTED'")) {
+                assertTrue(rs.next());
+                assertEquals(requests, rs.getLong(1), "one row per request");
+                assertTrue(rs.getString(2).contains("190 values, 3 verified"), rs.getString(2));
+            }
+        }
+    }
+
+    /** Whether the answer clears the session cookie (as it does for a token that failed verification). */
+    private static boolean clears(Client.Reply r) {
+        return r.setCookies().stream().anyMatch(h -> h.startsWith(SessionSuite.COOKIE + "=;") && h.contains("Max-Age=0"));
+    }
+
+    /** The newest SessionMetrics MBean's rejected tokens by reason (this server's: the suites run one at a time). */
+    private static Map<String, Long> rejectionsByReason() throws Exception {
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName found = null;
+        for (javax.management.ObjectName n : jmx.queryNames(
+                new javax.management.ObjectName("dev.unisession:type=SessionMetrics,*"), null)) {
+            if (found == null || Integer.parseInt(n.getKeyProperty("instance"))
+                    > Integer.parseInt(found.getKeyProperty("instance"))) {
+                found = n;
+            }
+        }
+        Map<String, Long> out = new HashMap<>();
+        var table = (javax.management.openmbean.TabularData) jmx.getAttribute(found, "TokensRejectedByReason");
+        for (Object row : table.values()) {
+            var r = (javax.management.openmbean.CompositeData) row;
+            out.put((String) r.get("key"), (Long) r.get("value"));
+        }
+        return out;
     }
 
     // 2
@@ -268,6 +366,34 @@ abstract class SecuritySuite {
                 assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
                         "Cookie", cookie)).value("session"), "the owner keeps the session");
             }
+        }
+    }
+
+    /**
+     * The stored fingerprint is a keyed hash (finding 11): a plain SHA-256 of "ua=Alpha/1" is what a dump's reader
+     * would try. A session bound with that plain hash by an earlier version keeps its client, who is bound again
+     * with the keyed one: nobody is logged out by the change.
+     */
+    @Test
+    void fingerprintsAreKeyedAndEarlierOnesStillMatchOnce() throws Exception {
+        CountingStore store = new CountingStore();
+        try (RunningServer server = start(Map.of("unisession.fingerprint", "user-agent",
+                "unisession.fingerprint.on-mismatch", "new-session"), store, null)) {
+            Client.Reply r = Client.getWith(server.uri("/s?op=set&name=a&value=1"), Map.of("User-Agent", "Alpha/1"));
+            String cookie = cookie(r);
+            String id = r.value("session");
+            String plain = dev.unisession.security.Fingerprint.unkeyed("ua=Alpha/1");
+            dev.unisession.core.SessionRecord stored = store.load(id);
+            assertNotNull(stored.fingerprint());
+            assertNotEquals(plain, stored.fingerprint(), "not the unkeyed hash anyone can compute");
+            assertTrue(store.save(new dev.unisession.core.SessionDelta(id, false, stored.version(), stored.createdAt(),
+                    stored.lastAccessedAt(), stored.maxInactiveSeconds(), stored.principal(), stored.context(), plain,
+                    true, Map.of(), java.util.Set.of())) > 0, "bound as an earlier version did");
+            assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
+                    "Cookie", cookie)).value("session"), "the same browser keeps its session");
+            assertEquals(stored.fingerprint(), store.load(id).fingerprint(), "bound again with the keyed hash");
+            assertEquals("none", Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Beta/2",
+                    "Cookie", cookie)).value("session"), "another browser still does not");
         }
     }
 

@@ -61,8 +61,10 @@ abstract class SessionSuite {
         store.close();
     }
 
+    /** The suites' settings: no grace for unbound tokens (none of these servers is a rolling upgrade). */
     static Map<String, String> params(String keys) {
-        return Map.of("unisession.token.keys", keys, "unisession.expiry.interval", "500ms");
+        return Map.of("unisession.token.keys", keys, "unisession.expiry.interval", "500ms",
+                "unisession.token.unbound-grace", "0s");
     }
 
     private URI s(String query) {
@@ -316,6 +318,30 @@ abstract class SessionSuite {
         assertFalse(cookie.contains("Max-Age"), "a browser-session cookie: " + cookie);
     }
 
+    /**
+     * Security review, finding 5: a cookie of the same name set ("tossed") by a sibling subdomain for a longer path
+     * is sent before the client's own. A tossed token of a session that is gone (or garbage) does not lock the
+     * client out: the first token whose session exists is taken, and a valid token after invalid values too.
+     */
+    @Test
+    void aTossedCookieBeforeTheClientsOwnDoesNotLockItOut() {
+        Client victim = new Client();
+        String id = victim.get(s("op=create")).value("session");
+        String own = victim.cookie(COOKIE);
+        Client attacker = new Client();
+        attacker.get(s("op=create"));
+        String gone = attacker.cookie(COOKIE);
+        attacker.get(s("op=invalidate"));
+        for (String header : List.of(COOKIE + "=" + gone + "; " + COOKIE + "=" + own,
+                COOKIE + "=garbage; " + COOKIE + "=" + gone + "; " + COOKIE + "=" + own)) {
+            Client.Reply r = Client.getWithCookie(s("op=info"), header);
+            assertEquals(200, r.status(), header);
+            assertEquals(id, r.value("session"), "the client's own session: " + header);
+            assertTrue(r.setCookies().stream().noneMatch(c -> c.startsWith(COOKIE + "=;")),
+                    "its own cookie is not cleared: " + r.setCookies());
+        }
+    }
+
     // 8
     @Test
     void badTokensMeanNoSessionAndNoStoreCall() {
@@ -340,9 +366,19 @@ abstract class SessionSuite {
         String wrongKey = Jwts.builder().header().keyId("k1").and().claim("sid", id)
                 .expiration(Date.from(Instant.now().plusSeconds(600)))
                 .signWith(Keys.hmacShaKeyFor(dev.unisession.it.Keys.secret()), Jwts.SIG.HS256).compact();
+        // Signed with the server's own key, but for another application sharing it (security review, finding 1),
+        // or without an application and made now (by an application that does not bind its tokens).
+        String otherApplication = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                .audience().add("other").and().issuedAt(new Date())
+                .expiration(Date.from(Instant.now().plusSeconds(600)))
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
+        String unbound = Jwts.builder().header().keyId("k1").and().claim("sid", id).issuedAt(new Date())
+                .expiration(Date.from(Instant.now().plusSeconds(600)))
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
 
         assertEquals(id, Client.getWithCookie(s("op=info"), COOKIE + "=" + good).value("session"), "control");
-        for (String bad : List.of(tampered, algNone, unknownKid, expired, wrongKey, "garbage", "a.b.c",
+        for (String bad : List.of(tampered, algNone, unknownKid, expired, wrongKey, otherApplication, unbound,
+                "garbage", "a.b.c",
                 "%%%", "x".repeat(5000))) {
             int calls = store.calls.get();
             Client.Reply r = Client.getWithCookie(s("op=info"), COOKIE + "=" + bad);

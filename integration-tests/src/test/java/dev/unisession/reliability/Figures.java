@@ -139,8 +139,17 @@ final class Figures {
         return allowed.isEmpty() ? "none" : allowed.toString();
     }
 
-    synchronized void staleRead(String what) {
-        if (staleReads++ < 3) notes.add("stale read: " + what);
+    /** A cart page without an acknowledged item, sent at {@code sentAt} ({@link System#nanoTime()}). */
+    synchronized void staleRead(String what, long sentAt) {
+        if (staleReads++ >= 3) return;
+        StringBuilder when = new StringBuilder();
+        windows.forEach((name, w) -> {
+            if (sentAt >= w[0] && sentAt <= w[1]) {
+                when.append(when.length() == 0 ? " (sent " : ", ").append((sentAt - w[0]) / 1_000_000)
+                        .append(" ms into '").append(name).append('\'');
+            }
+        });
+        notes.add("stale read: " + what + (when.length() == 0 ? " (outside every window)" : when + ")"));
     }
 
     /** A shopper's page sent it to log in during the load: its session was lost. */

@@ -277,7 +277,8 @@ class ReliabilityTest {
                     if (!write) {
                         int items = Shopper.items(call);
                         if (items >= 0 && items < s.acknowledged) {
-                            f.staleRead(s.user + " saw " + items + " of " + s.acknowledged + " on " + call.node());
+                            f.staleRead(s.user + " saw " + items + " of " + s.acknowledged + " on " + call.node(),
+                                    call.sentAt());
                             s.staleReads.add(new Shopper.Ack(call.node(), call.sentAt(), call.sentAt()
                                     + call.micros() * 1000, s.acknowledged - items));
                         }

@@ -110,13 +110,29 @@ public final class Account {
         }
     }
 
-    /** GET /ops : store health, metrics, and the session events the application observed. */
+    /**
+     * GET /ops : store health, metrics, and the session events the application observed. For this machine only: a
+     * client that is not on loopback, or came through a proxy (a forwarding header), gets 403, as the store's
+     * counts and error texts are not for the public.
+     */
     @WebServlet("/ops")
     public static final class Ops extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
+        private static boolean local(HttpServletRequest req) {
+            String a = req.getRemoteAddr();
+            boolean loopback = a != null && (a.startsWith("127.") || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1")
+                    || a.equals("[::1]"));
+            return loopback && req.getHeader("Forwarded") == null && req.getHeader("X-Forwarded-For") == null
+                    && req.getHeader("X-Real-IP") == null;
+        }
+
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            if (!local(req)) {
+                resp.sendError(HttpServletResponse.SC_FORBIDDEN, "operations page: this machine only");
+                return;
+            }
             Me me = Html.bean(Me.class);
             SessionHealth h = me.manager().health();
             SessionMetrics m = me.manager().stats();

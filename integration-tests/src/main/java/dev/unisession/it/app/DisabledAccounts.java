@@ -12,6 +12,8 @@ public final class DisabledAccounts implements SessionValidator {
 
     static final Set<String> DISABLED = ConcurrentHashMap.newKeySet();
     static final Set<String> STALE_MFA = ConcurrentHashMap.newKeySet();
+    /** Principals whose check fails (the validator throws, as one whose account service is down). */
+    static final Set<String> BROKEN = ConcurrentHashMap.newKeySet();
     static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
 
     @Override
@@ -19,6 +21,7 @@ public final class DisabledAccounts implements SessionValidator {
         String p = session.principal();
         if (p == null) return Outcome.VALID;
         CALLS.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
+        if (BROKEN.contains(p)) throw new IllegalStateException("account service unavailable");
         if (DISABLED.contains(p)) return Outcome.INVALIDATE;
         if (STALE_MFA.contains(p) && session.metadata().getInstant("mfaVerifiedAt") == null) {
             return Outcome.REQUIRE_REAUTH;

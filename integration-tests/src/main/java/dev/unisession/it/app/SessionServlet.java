@@ -138,6 +138,12 @@ public class SessionServlet extends HttpServlet {
             case "disable":
                 DisabledAccounts.DISABLED.add(req.getParameter("user"));
                 break;
+            case "break-validator":
+                DisabledAccounts.BROKEN.add(req.getParameter("user"));
+                break;
+            case "mend-validator":
+                DisabledAccounts.BROKEN.remove(req.getParameter("user"));
+                break;
             case "stale-mfa":
                 DisabledAccounts.STALE_MFA.add(req.getParameter("user"));
                 break;

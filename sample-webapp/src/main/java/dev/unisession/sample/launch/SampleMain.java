@@ -61,6 +61,7 @@ public final class SampleMain {
         setDefault("unisession.jpa.url", database != null ? database
                 : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("sessions"));
         setDefault("unisession.health.enabled", "true");
+        setDefault("unisession.health.allow-loopback", "true"); // the demo on this machine; never behind a proxy
         if (!isSet("unisession.token.keys")) {
             System.setProperty("unisession.token.keys", "sample:" + tokenKey(dataDir.resolve("token.key")));
         }
