@@ -54,6 +54,15 @@ final class ClusterMode implements AutoCloseable {
          */
         void drain(State to);
 
+        /**
+         * This node moves the cluster into the CACHE state {@code epoch} (or creates the cluster in it): called
+         * before that is committed, so before any node can enter it. The cache tier marks itself as that epoch's
+         * ({@link SessionStore#openEpoch(long)}); nodes entering the epoch only adopt the mark, so a cache tier that
+         * lost it (restarted empty) before a node entered is taken as lost by that node too, not as the epoch's.
+         * Best effort: a cache tier that does not answer now is found without the mark by every node entering.
+         */
+        void opening(long epoch);
+
         /** This node serves in {@code state} (CACHE or DATABASE) from now on; {@code epoch} is the state's. */
         void entered(State state, long epoch);
     }
@@ -108,7 +117,8 @@ final class ClusterMode implements AutoCloseable {
         byte[] id = new byte[12];
         new SecureRandom().nextBytes(id);
         String nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
-        this.table = new ModeTable(db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis());
+        this.table = new ModeTable(db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis(),
+                participant::opening);
         if (!coordinated) {
             serving = State.CACHE;
             seen = State.CACHE;

@@ -31,13 +31,20 @@ final class ModeTable {
     private final String nodeId;
     private final long leaseMillis;
     private final long returnAfterMillis;
+    private final java.util.function.LongConsumer opening;
 
-    ModeTable(JpaStore db, String cluster, String nodeId, long leaseMillis, long returnAfterMillis) {
+    /**
+     * @param opening called with a CACHE state's epoch by the node that moves the cluster into it (or creates the
+     *                cluster in it), before that is committed: see {@link ClusterMode.Participant#opening(long)}
+     */
+    ModeTable(JpaStore db, String cluster, String nodeId, long leaseMillis, long returnAfterMillis,
+              java.util.function.LongConsumer opening) {
         this.db = db;
         this.cluster = cluster;
         this.nodeId = nodeId;
         this.leaseMillis = leaseMillis;
         this.returnAfterMillis = returnAfterMillis;
+        this.opening = opening;
     }
 
     /**
@@ -57,6 +64,7 @@ final class ModeTable {
     private Read beat(EntityManager em, long now, long cacheOkSince, long acked, boolean tidy) {
         ModeRow m = em.find(ModeRow.class, cluster, LockModeType.PESSIMISTIC_WRITE);
         if (m == null) {
+            opening.accept(0);
             m = new ModeRow(cluster, ClusterMode.State.CACHE.name(), 0, now);
             em.persist(m);
             em.flush();
@@ -77,6 +85,7 @@ final class ModeTable {
         if (next != null) {
             LOG.log(System.Logger.Level.WARNING, "Session store mode: {0} (epoch {1}) to {2} (epoch {3}), decided by "
                     + "node {4} for {5} live nodes", state, m.epoch, next, m.epoch + 1, nodeId, live.size());
+            if (next == ClusterMode.State.CACHE) opening.accept(m.epoch + 1);
             m.state = next.name();
             m.epoch++;
             m.changedAt = now;

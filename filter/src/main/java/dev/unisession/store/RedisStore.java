@@ -1134,13 +1134,17 @@ public final class RedisStore implements SessionStore {
      * <p>Redis may lose what it holds without any node seeing it gone: restarted empty faster than a heartbeat or a
      * timed-out call notices (a supervisor restarts it within a second), or flushed. Sessions read through from the
      * database then would lack every write still waiting in some node's write-behind queue. So each CACHE epoch has
-     * a generation in Redis ({@code Pg}, {@code epoch:nonce}): a node entering the epoch adopts the marker of that
-     * epoch, or sets a new one if the marker is missing or older; every write, every miss that would read through,
+     * a generation in Redis ({@code Pg}, {@code epoch:nonce}), set once by the node that moves the cluster into the
+     * epoch, before any node enters it ({@link #openEpoch(long)}); a node entering the epoch adopts the marker of
+     * that epoch and never sets one: a missing marker means lost. (Entering nodes used to set a missing marker: a
+     * node that entered after Redis had restarted empty took the empty Redis for the epoch's own and read sessions
+     * through from the database without the writes still queued on the nodes that entered before; reliability
+     * scenario 9 lost an item that way.) Every write, every miss that would read through,
      * and every heartbeat check that the marker still holds what this node adopted (the write and the check in the
      * same script). If it does not, Redis lost the epoch's writes: the call fails as GONE, and this node reports
      * the loss ({@link #lostData()}) until the next epoch, which moves the cluster through the barrier into the
      * database (every queue written out) whatever the other nodes see. A node that could not adopt at its entry
-     * (Redis down) adopts later but never sets the marker then: a missing one means lost. Costs one GET inside each
+     * (Redis down) adopts later. Costs one GET inside each
      * write script, nothing on reads served from Redis or the near cache. Not in a Redis Cluster (the marker would
      * be on another slot than the session's hash): there only a master seen gone switches.
      */
@@ -1156,10 +1160,25 @@ public final class RedisStore implements SessionStore {
         armed = indexInScript;
         if (!armed) return;
         try {
-            adopt(true);
+            adopt();
         } catch (StoreUnavailableException e) {
             LOG.log(System.Logger.Level.DEBUG, "Cannot adopt the generation of epoch {0} yet: {1}", epoch,
                     e.toString());
+        }
+    }
+
+    /** Sets the generation marker of the CACHE epoch the cluster is about to enter: see {@link #epoch(long)}. */
+    @Override
+    public void openEpoch(long epoch) {
+        if (!indexInScript) return;
+        String fresh = epoch + ":" + operationId();
+        try {
+            call("openEpoch", true, () -> redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey,
+                    RScript.Mode.READ_WRITE, ADOPT, RScript.ReturnType.VALUE, List.of(generationKey),
+                    Long.toString(epoch), fresh, "1"));
+        } catch (StoreUnavailableException e) {
+            // Every node entering the epoch finds no marker and reports the loss: the cluster goes back.
+            LOG.log(System.Logger.Level.INFO, "Cannot mark Redis as epoch {0}''s: {1}", epoch, e.toString());
         }
     }
 
@@ -1173,15 +1192,14 @@ public final class RedisStore implements SessionStore {
     private String generationArg() {
         if (!armed) return Long.toString(epoch);
         String g = generation;
-        return g != null ? g : adopt(false);
+        return g != null ? g : adopt();
     }
 
-    private String adopt(boolean create) {
+    private String adopt() {
         long e = epoch;
-        String fresh = e + ":" + operationId();
         String m = call("adopt", true, () -> redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey,
                 RScript.Mode.READ_WRITE, ADOPT, RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(e),
-                fresh, create ? "1" : "0"));
+                "", "0"));
         if ("!lost".equals(m)) throw lostData("adopt");
         if ("!behind".equals(m)) throw behind();
         if (epoch == e && armed) generation = m;

@@ -68,6 +68,15 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * As a cache tier: the cluster is about to enter the CACHE state {@code epoch} (called on the one node that
+     * decides it, before any node enters it). A store that can lose what it holds unseen (a Redis restarted empty)
+     * marks itself as that epoch's; a node entering the epoch later checks the mark instead of setting one, so it
+     * never takes a store that lost the epoch's writes for a fresh one. Best effort: never throws.
+     */
+    default void openEpoch(long epoch) {
+    }
+
+    /**
      * As a cache tier: true once this store found that it lost what it held in the current epoch (a Redis restarted
      * empty or flushed, unseen by the heartbeats), until the next {@link #epoch(long)}. The acknowledged writes it
      * lost live only in the nodes' write-behind queues: the cluster must pass the barrier into the database.

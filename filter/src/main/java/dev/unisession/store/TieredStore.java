@@ -81,6 +81,11 @@ public final class TieredStore implements SessionStore {
             }
 
             @Override
+            public void opening(long epoch) {
+                cache.openEpoch(epoch);
+            }
+
+            @Override
             public void entered(ClusterMode.State state, long epoch) {
                 cache.epoch(state == ClusterMode.State.CACHE ? epoch : -1);
                 for (ChangeListener l : listeners) l.reset();
