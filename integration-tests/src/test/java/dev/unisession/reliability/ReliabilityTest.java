@@ -1038,6 +1038,28 @@ class ReliabilityTest {
                 + switchesToDatabase + " switches to the database, " + returns + " returns (" + returnsSeen
                 + " seen, decided " + upWhenDecided + " ms after Redis last started)");
         f.note("every node served from the cache tier " + backInCache.get() + " ms after Redis last started");
+        // Where a stale page and the add it lacked fell in the flapping (to explain a failure from CI's output).
+        long wallOffset = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        java.util.function.LongFunction<String> when = nanos -> {
+            long t = TimeUnit.NANOSECONDS.toMillis(nanos) + wallOffset;
+            long kill = kills.stream().filter(k -> k <= t).max(Long::compare).orElse(0L);
+            long start = starts.stream().filter(k -> k <= t).max(Long::compare).orElse(0L);
+            String mode = seen.stream().filter(x -> x.mode().changedAt() <= t).reduce((a, b) -> b)
+                    .map(x -> x.mode().state() + "(" + x.mode().epoch() + ")").orElse("CACHE(0)");
+            return (kill > start ? "Redis down, killed " + (t - kill) : "Redis up, started " + (t - start))
+                    + " ms before; cluster " + mode;
+        };
+        int explained = 0;
+        for (Shopper s : shoppers) {
+            if (s.staleReads.isEmpty() || explained++ >= 2) continue;
+            Shopper.Ack stale = s.staleReads.get(0);
+            long ackedBefore = s.acks.stream().filter(a -> a.answeredAt() < stale.sentAt()).count();
+            int lacked = (int) ackedBefore - stale.lacking(); // the first add it lacked (the newest ones are)
+            Shopper.Ack add = lacked >= 0 && lacked < s.acks.size() ? s.acks.get(lacked) : null;
+            f.note(s.user + "'s first stale page (" + stale.node() + ", " + when.apply(stale.sentAt()) + ")"
+                    + (add == null ? "" : " lacked the add acknowledged by " + add.node() + " (answered: "
+                    + when.apply(add.answeredAt()) + ")"));
+        }
         finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
         assertTrue(kills.size() >= FLAP_SECONDS / 6, "Redis was killed at least every 6 s: " + kills.size() + "; "
