@@ -71,6 +71,27 @@ class ClusterModeTest {
                 cluster);
     }
 
+    /** Heartbeats 5 s apart: Redis restarted within one goes unseen by them. */
+    private static final ClusterMode.Settings SLOW_BEAT = new ClusterMode.Settings(Duration.ofSeconds(20),
+            Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofSeconds(2));
+
+    private static TieredStore slowBeatNode(PrivateRedis redis, String prefix, JpaStore db, String cluster) {
+        return new TieredStore(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1),
+                1000, SLOW_BEAT, cluster, true);
+    }
+
+    /** A session written on both nodes, each write still waiting in the node's write-behind queue. */
+    private static Writer writtenOnBothQueued(TieredStore n1, TieredStore n2) {
+        Writer w = new Writer();
+        w.create(n1, "a", "0");
+        for (int i = 1; i <= 3; i++) {
+            w.set(n1, "a", Integer.toString(i));
+            w.set(n2, "b", "b" + i);
+        }
+        assertTrue(n1.backlog() > 0 && n2.backlog() > 0, "both nodes' writes wait in their queues");
+        return w;
+    }
+
     private static String cluster() {
         return "cm-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -240,24 +261,14 @@ class ClusterModeTest {
      */
     @Test
     void aRedisRestartedEmptyBetweenHeartbeatsIsTakenAsLostAndNothingAcknowledgedIsLost() throws Exception {
-        ClusterMode.Settings slowBeat = new ClusterMode.Settings(Duration.ofSeconds(20), Duration.ofSeconds(5),
-                Duration.ofMillis(300), Duration.ofSeconds(2));
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = TestStores.h2Url();
             String cluster = cluster();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "cr:", Clock.systemUTC()), db1,
-                    Duration.ofHours(1), 1000, slowBeat, cluster, true);
-                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "cr:", Clock.systemUTC()), db2,
-                         Duration.ofHours(1), 1000, slowBeat, cluster, true)) {
-                Writer w = new Writer();
-                w.create(n1, "a", "0");
-                for (int i = 1; i <= 3; i++) {
-                    w.set(n1, "a", Integer.toString(i));
-                    w.set(n2, "b", "b" + i);
-                }
-                assertTrue(n1.backlog() > 0 && n2.backlog() > 0, "both nodes' writes wait in their queues");
+            try (TieredStore n1 = slowBeatNode(redis, "cr:", db1, cluster);
+                 TieredStore n2 = slowBeatNode(redis, "cr:", db2, cluster)) {
+                Writer w = writtenOnBothQueued(n1, n2);
 
                 redis.kill();
                 redis.start(); // empty, and within a heartbeat
@@ -294,30 +305,19 @@ class ClusterModeTest {
      */
     @Test
     void aNodeEnteringAfterRedisRestartedEmptyDoesNotTakeItForTheEpochs() throws Exception {
-        ClusterMode.Settings slowBeat = new ClusterMode.Settings(Duration.ofSeconds(20), Duration.ofSeconds(5),
-                Duration.ofMillis(300), Duration.ofSeconds(2));
         try (PrivateRedis redis = new PrivateRedis()) {
             String url = TestStores.h2Url();
             String cluster = cluster();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db3 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = new TieredStore(TestStores.redis(redis.url(), "ce:", Clock.systemUTC()), db1,
-                    Duration.ofHours(1), 1000, slowBeat, cluster, true);
-                 TieredStore n2 = new TieredStore(TestStores.redis(redis.url(), "ce:", Clock.systemUTC()), db2,
-                         Duration.ofHours(1), 1000, slowBeat, cluster, true)) {
-                Writer w = new Writer();
-                w.create(n1, "a", "0");
-                for (int i = 1; i <= 3; i++) {
-                    w.set(n1, "a", Integer.toString(i));
-                    w.set(n2, "b", "b" + i);
-                }
-                assertTrue(n1.backlog() > 0 && n2.backlog() > 0, "both nodes' writes wait in their queues");
+            try (TieredStore n1 = slowBeatNode(redis, "ce:", db1, cluster);
+                 TieredStore n2 = slowBeatNode(redis, "ce:", db2, cluster)) {
+                Writer w = writtenOnBothQueued(n1, n2);
 
                 redis.kill();
                 redis.start(); // empty, and within a heartbeat of n1 and n2
-                try (TieredStore n3 = new TieredStore(TestStores.redis(redis.url(), "ce:", Clock.systemUTC()), db3,
-                        Duration.ofHours(1), 1000, slowBeat, cluster, true)) {
+                try (TieredStore n3 = slowBeatNode(redis, "ce:", db3, cluster)) {
                     try {
                         w.assertLatest(n3.load(w.id), "read via n3, which entered the epoch after the restart");
                     } catch (StoreUnavailableException e) {
