@@ -60,6 +60,8 @@ final class ClusterMode implements AutoCloseable {
          * ({@link SessionStore#openEpoch(long)}); nodes entering the epoch only adopt the mark, so a cache tier that
          * lost it (restarted empty) before a node entered is taken as lost by that node too, not as the epoch's.
          * Best effort: a cache tier that does not answer now is found without the mark by every node entering.
+         * Also called by a node entering a CACHE state while it is the only live node: no other queue can hold a
+         * change then, so a tier that lost the mark (restarted while every node was stopped) lost nothing.
          */
         void opening(long epoch);
 
@@ -325,6 +327,10 @@ final class ClusterMode implements AutoCloseable {
                 }
                 State before = lastServed;
                 lastServed = read.state();
+                // Alone in the cluster (its first node to start, or the others' leases lapsed): no other queue can
+                // hold a change, so a cache tier without the epoch's mark (Redis restarted or flushed while every
+                // node was stopped) lost nothing; mark it rather than take the cluster through the database.
+                if (read.state() == State.CACHE && read.alone()) participant.opening(read.epoch());
                 participant.entered(read.state(), read.epoch());
                 if (before != null && before != read.state()) switches.incrementAndGet(); // before requests see it
                 synchronized (lock) {

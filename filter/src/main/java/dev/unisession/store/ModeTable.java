@@ -22,8 +22,11 @@ final class ModeTable {
      */
     static final long LOST_DATA = -1;
 
-    /** What a heartbeat read: the cluster's state and epoch. */
-    record Read(ClusterMode.State state, long epoch) {
+    /**
+     * What a heartbeat read: the cluster's state and epoch, and whether this node was the only live one (no other
+     * node's lease held: no other write-behind queue can hold a change the database lacks).
+     */
+    record Read(ClusterMode.State state, long epoch, boolean alone) {
     }
 
     private final JpaStore db;
@@ -94,7 +97,8 @@ final class ModeTable {
             em.createQuery("DELETE FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil < :old")
                     .setParameter("c", cluster).setParameter("old", now - FORGET_NODES_AFTER_MILLIS).executeUpdate();
         }
-        return new Read(ClusterMode.State.valueOf(m.state), m.epoch);
+        boolean alone = live.stream().allMatch(r -> r.id.equals(nodeId));
+        return new Read(ClusterMode.State.valueOf(m.state), m.epoch, alone);
     }
 
     /**
