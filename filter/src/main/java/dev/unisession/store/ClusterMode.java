@@ -60,8 +60,9 @@ final class ClusterMode implements AutoCloseable {
          * ({@link SessionStore#openEpoch(long)}); nodes entering the epoch only adopt the mark, so a cache tier that
          * lost it (restarted empty) before a node entered is taken as lost by that node too, not as the epoch's.
          * Best effort: a cache tier that does not answer now is found without the mark by every node entering.
-         * Also called by a node entering a CACHE state while it is the only live node: no other queue can hold a
-         * change then, so a tier that lost the mark (restarted while every node was stopped) lost nothing.
+         * Also called, in its heartbeat transaction, by a node about to enter a CACHE state while no other node holds
+         * a lease: a tier that lost the mark then (restarted while every node was stopped) lost nothing a live
+         * node queues.
          */
         void opening(long epoch);
 
@@ -282,7 +283,8 @@ final class ClusterMode implements AutoCloseable {
             long reported = lostData ? ModeTable.LOST_DATA : goneSince != 0 ? 0 : okSince;
             ModeTable.Read read;
             try {
-                read = table.beat(now, reported, acked, heartbeats.get() % 600 == 0);
+                read = table.beat(now, reported, acked, serving == State.CACHE ? servingEpoch : -1,
+                        heartbeats.get() % 600 == 0);
             } catch (RuntimeException e) {
                 if (lastProblem == null) {
                     LOG.log(System.Logger.Level.WARNING, "Session store heartbeat failed (this node serves until its "
@@ -327,10 +329,6 @@ final class ClusterMode implements AutoCloseable {
                 }
                 State before = lastServed;
                 lastServed = read.state();
-                // Alone in the cluster (its first node to start, or the others' leases lapsed): no other queue can
-                // hold a change, so a cache tier without the epoch's mark (Redis restarted or flushed while every
-                // node was stopped) lost nothing; mark it rather than take the cluster through the database.
-                if (read.state() == State.CACHE && read.alone()) participant.opening(read.epoch());
                 participant.entered(read.state(), read.epoch());
                 if (before != null && before != read.state()) switches.incrementAndGet(); // before requests see it
                 synchronized (lock) {
@@ -379,9 +377,15 @@ final class ClusterMode implements AutoCloseable {
     /** Leaves the cluster: stops the heartbeat and removes this node's row, so no barrier waits for it. */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** Stops the heartbeat; removes this node's row only if {@code leave} (else its lease lapses). */
+    void close(boolean leave) {
         if (!coordinated || closed) return;
         closed = true;
         ticker.stop(false, 5_000);
+        if (!leave) return;
         try {
             table.leave();
         } catch (RuntimeException e) {

@@ -22,11 +22,8 @@ final class ModeTable {
      */
     static final long LOST_DATA = -1;
 
-    /**
-     * What a heartbeat read: the cluster's state and epoch, and whether this node was the only live one (no other
-     * node's lease held: no other write-behind queue can hold a change the database lacks).
-     */
-    record Read(ClusterMode.State state, long epoch, boolean alone) {
+    /** What a heartbeat read: the cluster's state and epoch. */
+    record Read(ClusterMode.State state, long epoch) {
     }
 
     private final JpaStore db;
@@ -55,22 +52,23 @@ final class ModeTable {
      * gone) and the last switch it acknowledged, moves the cluster on if due, and returns its state; {@code tidy}
      * also forgets nodes whose lease lapsed long ago.
      */
-    Read beat(long now, long cacheOkSince, long acked, boolean tidy) {
+    Read beat(long now, long cacheOkSince, long acked, long servingCache, boolean tidy) {
         try {
-            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, tidy));
+            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, servingCache, tidy));
         } catch (StoreUnavailableException e) {
             // Nodes starting together on a new database both insert the mode row; the loser finds it now.
-            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, tidy));
+            return db.inTransaction(em -> beat(em, now, cacheOkSince, acked, servingCache, tidy));
         }
     }
 
-    private Read beat(EntityManager em, long now, long cacheOkSince, long acked, boolean tidy) {
+    /** @param servingCache the CACHE epoch this node serves in, -1 if none */
+    private Read beat(EntityManager em, long now, long cacheOkSince, long acked, long servingCache, boolean tidy) {
         ModeRow m = em.find(ModeRow.class, cluster, LockModeType.PESSIMISTIC_WRITE);
         if (m == null) {
-            opening.accept(0);
             m = new ModeRow(cluster, ClusterMode.State.CACHE.name(), 0, now);
             em.persist(m);
-            em.flush();
+            em.flush(); // a node creating it at the same time fails here, before it marks anything
+            opening.accept(0);
         }
         NodeRow me = em.find(NodeRow.class, nodeId);
         if (me == null) {
@@ -97,8 +95,17 @@ final class ModeTable {
             em.createQuery("DELETE FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil < :old")
                     .setParameter("c", cluster).setParameter("old", now - FORGET_NODES_AFTER_MILLIS).executeUpdate();
         }
-        boolean alone = live.stream().allMatch(r -> r.id.equals(nodeId));
-        return new Read(ClusterMode.State.valueOf(m.state), m.epoch, alone);
+        ClusterMode.State reached = ClusterMode.State.valueOf(m.state);
+        // Alone in the cluster (its first node to start, or every other node's lease lapsed) and about to enter a
+        // CACHE state: no other node holds a lease, so no queue of a live node can hold a change, and a cache tier
+        // without the epoch's mark (Redis restarted or flushed while every node was stopped) lost nothing. Marked
+        // here, under the mode row's lock and before this heartbeat commits, so before another node's heartbeat can
+        // see this one and enter after it.
+        if (reached == ClusterMode.State.CACHE && servingCache != m.epoch
+                && live.stream().allMatch(r -> r.id.equals(nodeId))) {
+            opening.accept(m.epoch);
+        }
+        return new Read(reached, m.epoch);
     }
 
     /**

@@ -1167,18 +1167,30 @@ public final class RedisStore implements SessionStore {
         }
     }
 
-    /** Sets the generation marker of the CACHE epoch the cluster is about to enter: see {@link #epoch(long)}. */
+    /**
+     * Sets the generation marker of the CACHE epoch the cluster is about to enter: see {@link #epoch(long)}. One
+     * attempt within {@code redis.timeout}, no resend and no probe: it runs inside the heartbeat transaction that
+     * holds the cluster's mode row, which other nodes' heartbeats wait for.
+     */
     @Override
     public void openEpoch(long epoch) {
         if (!indexInScript) return;
         String fresh = epoch + ":" + operationId();
         try {
-            call("openEpoch", true, () -> redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey,
-                    RScript.Mode.READ_WRITE, ADOPT, RScript.ReturnType.VALUE, List.of(generationKey),
-                    Long.toString(epoch), fresh, "1"));
-        } catch (StoreUnavailableException e) {
+            String m = redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey, RScript.Mode.READ_WRITE,
+                    ADOPT, RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(epoch), fresh, "1")
+                    .toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+            if ("!behind".equals(m)) {
+                LOG.log(System.Logger.Level.WARNING, "Redis holds the generation marker of a later epoch than the "
+                        + "cluster''s {0} ({1}): was the database''s us_mode row restored or removed while Redis kept "
+                        + "its keys? Every write fails until the marker ({1}) is deleted or the epochs agree", epoch,
+                        generationKey);
+            }
+        } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
             // Every node entering the epoch finds no marker and reports the loss: the cluster goes back.
             LOG.log(System.Logger.Level.INFO, "Cannot mark Redis as epoch {0}''s: {1}", epoch, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

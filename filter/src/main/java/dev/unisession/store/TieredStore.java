@@ -434,8 +434,9 @@ public final class TieredStore implements SessionStore {
         synchronized (closeLock) {
             if (closed) return;
             closed = true;
-            backlog.stop(CLOSE_FLUSH_MILLIS);
-            mode.close();
+            // A queue not written out keeps this node's row until its lease lapses: a node starting meanwhile is not
+            // alone, and does not take a Redis without the epoch's mark for one that lost nothing.
+            mode.close(backlog.stop(CLOSE_FLUSH_MILLIS));
             cache.close();
             db.close();
         }

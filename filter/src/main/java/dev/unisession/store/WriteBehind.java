@@ -84,14 +84,15 @@ final class WriteBehind {
     }
 
     /** Stops flushing, then writes out what waits (for at most {@code millis}). */
-    void stop(long millis) {
+    /** @return false when the queue could not be written out within {@code millis} */
+    boolean stop(long millis) {
         try {
             Runtime.getRuntime().removeShutdownHook(exitHook);
         } catch (IllegalStateException e) {
             // already shutting down: the hook is running
         }
         worker.stop(false, 5_000);
-        writeOut(millis);
+        return writeOut(millis);
     }
 
     /** Stops as a killed JVM would: nothing more is written (tests). */
