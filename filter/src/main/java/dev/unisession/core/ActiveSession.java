@@ -301,7 +301,7 @@ public final class ActiveSession {
 
     /** What changed since the last commit; empty of attributes when nothing but the access time moved. */
     public synchronized SessionDelta delta() {
-        Map<String, byte[]> changed = Map.of();
+        LinkedHashMap<String, byte[]> changed = null;
         List<String> inPlace = null;
         for (String name : names()) {
             if (!objects.containsKey(name)) continue;
@@ -324,10 +324,11 @@ public final class ActiveSession {
                 }
             }
             if (!Arrays.equals(bytes, stored.get(name))) {
-                if (changed.isEmpty()) changed = new LinkedHashMap<>();
+                if (changed == null) changed = new LinkedHashMap<>();
                 changed.put(name, bytes);
             }
         }
+        if (changed == null) changed = new LinkedHashMap<>(0);
         if (inPlace != null) refuseOverLimit(changed, inPlace);
         Set<String> removed = Set.of();
         if (names != null) {
@@ -336,12 +337,14 @@ public final class ActiveSession {
         }
         Map<String, byte[]> state = stored; // nothing changed: the stored map itself, not a copy
         if (!changed.isEmpty() || !removed.isEmpty()) {
-            state = new LinkedHashMap<>(stored);
-            state.keySet().removeAll(removed);
-            state.putAll(changed);
+            LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
+            next.keySet().removeAll(removed);
+            next.putAll(changed);
+            state = FrozenAttributes.owning(next);
         }
         SessionDelta delta = new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds,
-                principal, context, fingerprint, metadataChanged, changed, removed).withState(state);
+                principal, context, fingerprint, metadataChanged, FrozenAttributes.owning(changed), removed)
+                .withState(state);
         if (read == null || !persisted) return delta;
         Map<String, byte[]> expected = null;
         for (String name : read) {
@@ -377,10 +380,14 @@ public final class ActiveSession {
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */
     public synchronized void committed(SessionDelta delta, long newVersion) {
         if (!delta.removed().isEmpty() || !delta.changed().isEmpty()) {
-            Map<String, byte[]> next = new LinkedHashMap<>(stored);
-            next.keySet().removeAll(delta.removed());
-            next.putAll(delta.changed());
-            stored = FrozenAttributes.of(next);
+            if (delta.state() != null && delta.baseVersion() == version) {
+                stored = delta.state(); // built by delta() from this session's stored attributes: the same result
+            } else {
+                LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
+                next.keySet().removeAll(delta.removed());
+                next.putAll(delta.changed());
+                stored = FrozenAttributes.owning(next);
+            }
         }
         setBytes.clear();
         persisted = true;

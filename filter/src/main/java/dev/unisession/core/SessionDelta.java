@@ -118,6 +118,9 @@ public final class SessionDelta {
                 fingerprint, state);
     }
 
+    /** Every attribute once this delta is applied to its base version, or null when the delta does not carry them. */
+    Map<String, byte[]> state() { return state; }
+
     public String id() { return id; }
     public boolean created() { return created; }
     /**

@@ -1177,6 +1177,30 @@ public final class JpaStore implements SessionStore {
     }
 
     private List<SessionRecord> claimChunk(List<String> ids, long now) {
+        List<SessionRecord> claimed = new ArrayList<>();
+        try {
+            return claimChunk(ids, now, claimed);
+        } catch (StoreUnavailableException e) {
+            if (claimed.isEmpty()) throw e;
+            // The deletes ran and the commit failed, which need not mean it did not happen (a database can fail
+            // after its commit is durable: H2 analyses tables and ends the transaction's work after it). Reported
+            // as failed, the sessions whose rows are gone would be destroyed without their listeners: read back.
+            List<String> claimedIds = new ArrayList<>();
+            for (SessionRecord r : claimed) claimedIds.add(r.id());
+            Set<String> left = new HashSet<>(read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.id IN "
+                    + ":ids", String.class).setParameter("ids", claimedIds).getResultList()));
+            List<SessionRecord> gone = new ArrayList<>();
+            for (SessionRecord r : claimed) if (!left.contains(r.id())) gone.add(r);
+            if (gone.isEmpty()) throw e;
+            LOG.log(System.Logger.Level.WARNING, "The commit of an expiry claim failed but {0} of its {1} sessions "
+                    + "are gone from the database: taken as claimed ({2})", gone.size(), claimed.size(),
+                    e.getMessage());
+            return gone;
+        }
+    }
+
+    /** One chunk's claim; {@code claimed} gets the won records once the work is done, before the commit. */
+    private List<SessionRecord> claimChunk(List<String> ids, long now, List<SessionRecord> claimed) {
         return inTransaction(em -> {
             List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
                     .setParameter("ids", ids).getResultList();
@@ -1195,6 +1219,7 @@ public final class JpaStore implements SessionStore {
             }
             List<SessionRecord> out = new ArrayList<>();
             for (SessionRow r : won) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+            claimed.addAll(out);
             return out;
         });
     }

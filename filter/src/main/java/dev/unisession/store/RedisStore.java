@@ -180,6 +180,13 @@ public final class RedisStore implements SessionStore {
             "return v");
 
     /**
+     * {@link #WRITE}'s SHA-1, sent as EVALSHA on the request path: Redisson's own script cache ({@code evalAsync})
+     * copies every argument before it sends (to resend them as EVAL after a NOSCRIPT) and digests the script each
+     * call, ~4 % of a session creation's CPU; {@link #call} loads the scripts again after a NOSCRIPT and resends.
+     */
+    private static final String WRITE_SHA = sha1Hex(WRITE);
+
+    /**
      * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id, ARGV[3] the principal sets'
      * key prefix ('' in a Redis Cluster, where the set is on another slot), ARGV[4] the id: deletes the hash and
      * takes the id out of its principal's set, leaves the tombstone (holding the operation id, so that a resend of
@@ -581,6 +588,7 @@ public final class RedisStore implements SessionStore {
                 failure = busy;
                 throw busy;
             }
+            boolean reloaded = false;
             for (int attempt = 0; ; attempt++) {
                 long left = deadline - System.nanoTime();
                 Throwable cause;
@@ -600,10 +608,12 @@ public final class RedisStore implements SessionStore {
                     cause = e;
                 }
                 failure = cause;
-                if (noScript(cause) && attempt < retries && System.nanoTime() < deadline) {
-                    // Redis lost its script cache (a restart, SCRIPT FLUSH, a promoted replica) while Redisson
-                    // remembers the scripts as loaded: load them again and resend (the script never ran).
+                if (noScript(cause) && !reloaded && System.nanoTime() < deadline) {
+                    // Redis has not got the script (a first call, a restart, SCRIPT FLUSH, a promoted replica):
+                    // load the scripts and resend once, whatever the retry setting (the script never ran).
+                    reloaded = true;
                     loadScripts();
+                    attempt--;
                     continue;
                 }
                 StoreUnavailableException.Kind kind = kind(cause);
@@ -673,6 +683,15 @@ public final class RedisStore implements SessionStore {
             if (c instanceof org.redisson.client.RedisNoScriptException) return StoreUnavailableException.Kind.SLOW;
         }
         return StoreUnavailableException.Kind.GONE;
+    }
+
+    private static String sha1Hex(String script) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
+        }
     }
 
     private static boolean noScript(Throwable t) {
@@ -916,8 +935,8 @@ public final class RedisStore implements SessionStore {
             List<Object> keys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
             Object[] args = writeArgs(d.id(), mode(d), expires, operation, true, guard(d), set, del);
             // Resendable: the script recognises its own operation id.
-            v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
-                    RScript.Mode.READ_WRITE, WRITE, RScript.ReturnType.LONG, keys, args));
+            v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalShaAsync(key,
+                    RScript.Mode.READ_WRITE, WRITE_SHA, RScript.ReturnType.LONG, keys, args));
         } else {
             List<RFuture<Long>> applied = new ArrayList<>(1);
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
@@ -1177,9 +1196,7 @@ public final class RedisStore implements SessionStore {
         if (!indexInScript) return;
         String fresh = epoch + ":" + operationId();
         try {
-            String m = redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey, RScript.Mode.READ_WRITE,
-                    ADOPT, RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(epoch), fresh, "1")
-                    .toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+            String m = sendAdopt(epoch, fresh, true).toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
             if ("!behind".equals(m)) {
                 LOG.log(System.Logger.Level.WARNING, "Redis holds the generation marker of a later epoch than the "
                         + "cluster''s {0} ({1}): was the database''s us_mode row restored or removed while Redis kept "
@@ -1209,13 +1226,17 @@ public final class RedisStore implements SessionStore {
 
     private String adopt() {
         long e = epoch;
-        String m = call("adopt", true, () -> redis.getScript(StringCodec.INSTANCE).<String>evalAsync(generationKey,
-                RScript.Mode.READ_WRITE, ADOPT, RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(e),
-                "", "0"));
+        String m = call("adopt", true, () -> sendAdopt(e, "", false));
         if ("!lost".equals(m)) throw lostData("adopt");
         if ("!behind".equals(m)) throw behind();
         if (epoch == e && armed) generation = m;
         return m;
+    }
+
+    /** {@link #ADOPT} for an epoch: {@code open}, the marker {@code fresh} is set where none is; else only read. */
+    private RFuture<String> sendAdopt(long epoch, String fresh, boolean open) {
+        return redis.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, ADOPT,
+                RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(epoch), fresh, open ? "1" : "0");
     }
 
     private StoreUnavailableException lostData(String what) {

@@ -59,6 +59,17 @@ class ClusterModeTest {
         }
     }
 
+    /** Waits until every node is in the state ({@code CACHE}, {@code DATABASE}, ...); the timeout names each one's. */
+    private static void awaitAll(String state, TieredStore... nodes) throws InterruptedException {
+        await(() -> java.util.Arrays.stream(nodes).allMatch(n -> n.modeState().equals(state)), () -> {
+            StringBuilder b = new StringBuilder("every node in " + state + ";");
+            for (int i = 0; i < nodes.length; i++) {
+                b.append(" n").append(i + 1).append(' ').append(nodes[i].modeState());
+            }
+            return b.toString();
+        });
+    }
+
     private static String attr(SessionStore store, String id, String name) {
         SessionRecord r = store.load(id);
         assertNotNull(r, "session " + id + " missing");
@@ -222,8 +233,7 @@ class ClusterModeTest {
 
                 redis.kill();
                 w.assertLatest(n1.load(w.id), "first read via n1 after the kill");
-                await(() -> n1.modeState().equals("DATABASE") && n2.modeState().equals("DATABASE"),
-                        () -> "both in DATABASE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                awaitAll("DATABASE", n1, n2);
                 assertEquals(0, n1.backlog(), "n1's queue written out at the barrier");
                 assertEquals(0, n2.backlog(), "n2's queue written out at the barrier");
                 w.assertLatest(db1.load(w.id), "the database after the barrier");
@@ -235,8 +245,7 @@ class ClusterModeTest {
                 w.assertLatest(n1.load(w.id), "read via n1 in DATABASE mode");
 
                 redis.start(); // empty
-                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
-                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                awaitAll("CACHE", n1, n2);
                 assertEquals(2, n1.switches(), "n1: once each way");
                 assertEquals(2, n2.switches(), "n2: once each way");
                 w.assertLatest(n1.load(w.id), "read via n1 after the return");
@@ -279,16 +288,14 @@ class ClusterModeTest {
                 } catch (StoreUnavailableException e) {
                     // 503: the cluster had not switched within the request's wait
                 }
-                await(() -> n1.modeState().equals("DATABASE") && n2.modeState().equals("DATABASE"),
-                        () -> "both in DATABASE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                awaitAll("DATABASE", n1, n2);
                 assertEquals(0, n1.backlog(), "n1's queue written out at the barrier");
                 assertEquals(0, n2.backlog(), "n2's queue written out at the barrier");
                 w.assertLatest(db1.load(w.id), "the database after the barrier");
                 w.assertLatest(n2.load(w.id), "read via n2 in DATABASE mode");
                 w.set(n1, "c", "in-database");
 
-                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
-                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                awaitAll("CACHE", n1, n2);
                 w.assertLatest(n2.load(w.id), "read via n2 after the return");
                 w.set(n2, "d", "after");
                 w.assertLatest(n1.load(w.id), "read via n1 after the return");
@@ -324,16 +331,10 @@ class ClusterModeTest {
                     } catch (StoreUnavailableException e) {
                         // 503: the cluster had not switched within the request's wait
                     }
-                    await(() -> n1.modeState().equals("DATABASE") && n2.modeState().equals("DATABASE")
-                                    && n3.modeState().equals("DATABASE"),
-                            () -> "all in DATABASE; n1 " + n1.modeState() + ", n2 " + n2.modeState() + ", n3 "
-                                    + n3.modeState());
+                    awaitAll("DATABASE", n1, n2, n3);
                     w.assertLatest(db3.load(w.id), "the database after the barrier");
                     w.set(n3, "c", "in-database");
-                    await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE")
-                                    && n3.modeState().equals("CACHE"),
-                            () -> "all back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState() + ", n3 "
-                                    + n3.modeState());
+                    awaitAll("CACHE", n1, n2, n3);
                     w.assertLatest(n3.load(w.id), "read via n3 after the return");
                     w.set(n1, "d", "after");
                     w.assertLatest(n2.load(w.id), "read via n2 after the return");
@@ -700,8 +701,7 @@ class ClusterModeTest {
                 long n1Switches = n1.switches();
                 long n2Switches = n2.switches();
                 if (chaosFailed.get() != null) throw new AssertionError("the chaos thread failed", chaosFailed.get());
-                await(() -> n1.modeState().equals("CACHE") && n2.modeState().equals("CACHE"),
-                        () -> "both back in CACHE; n1 " + n1.modeState() + ", n2 " + n2.modeState());
+                awaitAll("CACHE", n1, n2);
 
                 long recheckStart = System.currentTimeMillis();
                 int resurrectedInRounds = resurrected.size();

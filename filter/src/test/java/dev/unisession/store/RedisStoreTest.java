@@ -212,6 +212,25 @@ class RedisStoreTest extends SessionStoreContract {
     }
 
     /**
+     * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
+     * {@code redis.retries=0} too, the store loads its scripts and sends the write once more.
+     */
+    @Test
+    void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+             RedisStore s = RedisStore.connect(dev.unisession.config.UnisessionConfig.from(List.of(
+                     dev.unisession.config.UnisessionConfig.Source.of("test", Map.of("unisession.store", "redis",
+                             "unisession.redis.url", privateRedis.url(), "unisession.redis.prefix", "ns:",
+                             "unisession.redis.retries", "0")))), java.time.Clock.systemUTC())) {
+            String id = id();
+            assertEquals(1, s.save(create(id, null, 600, Map.of("a", b("1")))));
+            privateRedis.resp().call("SCRIPT", "FLUSH");
+            assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())));
+            assertArrayEquals(b("2"), s.load(id).attributes().get("a"));
+        }
+    }
+
+    /**
      * What sessions cost Redis's memory (MEMORY USAGE of each session's hash, and the expiry index's growth per
      * further session; used_memory's growth over 20,000 sessions printed beside it, which also counts the key table's
      * growth and the index's fixed part, and moves by ± 15 bytes from run to run): an anonymous session with one

@@ -461,7 +461,14 @@ class TieredStoreTest {
             if (later > 0) {
                 LOG.log(System.Logger.Level.INFO, "{0} expired sessions were left to a later sweep", later);
             }
-            assertEquals(n, concurrently + later);
+            assertEquals(n, concurrently + later, () -> {
+                List<String> missing = new ArrayList<>();
+                for (int i = 0; i < n && missing.size() < 5; i++) {
+                    String id = "x" + i;
+                    if (destroyed.keySet().stream().noneMatch(k -> k.startsWith(id + "="))) missing.add(id);
+                }
+                return "sessions not reported: " + missing + "; rows left " + rows(db);
+            });
         } finally {
             pool.shutdown();
         }
@@ -470,5 +477,83 @@ class TieredStoreTest {
         assertTrue(destroyed.containsKey("x1234=1234"), "attributes readable");
         assertTrue(largestBatch.get() <= batch, "bounded batches: " + largestBatch.get());
         db.close();
+    }
+
+    /**
+     * A claim chunk whose deletes were committed but whose commit call then failed (a database can fail after its
+     * commit is durable; H2 does further work after it): its sessions are gone from the database and must still be
+     * reported, or they are destroyed without their listeners. Suspected cause of a CI run in which the sweep test
+     * above found 9,999 of 10,000 sessions. Before the fix: 70 of 120 reported, none left.
+     */
+    @Test
+    void sessionsOfAClaimWhoseCommitFailedAfterCommittingAreStillReported() throws Exception {
+        JpaStore built = TestStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
+        java.lang.reflect.Field f = JpaStore.class.getDeclaredField("emf");
+        f.setAccessible(true);
+        jakarta.persistence.EntityManagerFactory real = (jakarta.persistence.EntityManagerFactory) f.get(built);
+        java.util.concurrent.atomic.AtomicBoolean failNextClaim = new java.util.concurrent.atomic.AtomicBoolean();
+        JpaStore db = new JpaStore(commitFailingAfterCommit(real, failNextClaim), 0, Clock.systemUTC());
+        AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
+        int n = 120;
+        long old = System.currentTimeMillis() - 3_600_000;
+        List<SessionDelta> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(new SessionDelta("y" + i, true, 0, old, old, 60, null, null, null, true,
+                    Map.of("n", codec.encode("n", Integer.toString(i))), Set.of()));
+        }
+        db.saveAll(all);
+        // Nothing due yet at this time, but it forgets old ended ids (a transaction of its own) before the failure is armed.
+        assertTrue(db.claimExpired(old + 1_000, 500).isEmpty());
+        failNextClaim.set(true);
+        Map<String, Integer> reported = new ConcurrentHashMap<>();
+        for (List<SessionRecord> batch; !(batch = db.claimExpired(System.currentTimeMillis(), 500)).isEmpty(); ) {
+            for (SessionRecord r : batch) reported.merge(r.id(), 1, Integer::sum);
+        }
+        assertTrue(!failNextClaim.get(), "the injected failure happened");
+        assertEquals(0L, rows(db), "rows left");
+        assertEquals(n, reported.size(), "every claimed session reported");
+        assertTrue(reported.values().stream().allMatch(v -> v == 1), "each once");
+        db.close();
+    }
+
+    /** An EntityManagerFactory whose next transaction, once armed, commits and then throws as if it had failed. */
+    private static jakarta.persistence.EntityManagerFactory commitFailingAfterCommit(
+            jakarta.persistence.EntityManagerFactory real, java.util.concurrent.atomic.AtomicBoolean armed) {
+        ClassLoader l = TieredStoreTest.class.getClassLoader();
+        return (jakarta.persistence.EntityManagerFactory) java.lang.reflect.Proxy.newProxyInstance(l,
+                new Class<?>[] {jakarta.persistence.EntityManagerFactory.class}, (p, m, a) -> {
+                    Object r = invoke(real, m, a);
+                    if (!m.getName().equals("createEntityManager")) return r;
+                    jakarta.persistence.EntityManager em = (jakarta.persistence.EntityManager) r;
+                    return java.lang.reflect.Proxy.newProxyInstance(l,
+                            new Class<?>[] {jakarta.persistence.EntityManager.class}, (p2, m2, a2) -> {
+                                Object r2 = invoke(em, m2, a2);
+                                if (!m2.getName().equals("getTransaction")) return r2;
+                                jakarta.persistence.EntityTransaction tx = (jakarta.persistence.EntityTransaction) r2;
+                                return java.lang.reflect.Proxy.newProxyInstance(l,
+                                        new Class<?>[] {jakarta.persistence.EntityTransaction.class}, (p3, m3, a3) -> {
+                                            Object r3 = invoke(tx, m3, a3);
+                                            if (m3.getName().equals("commit") && armed.compareAndSet(true, false)) {
+                                                throw new jakarta.persistence.RollbackException("injected: failed "
+                                                        + "after the commit");
+                                            }
+                                            return r3;
+                                        });
+                            });
+                });
+    }
+
+    /** Every session row, expired or not. */
+    private static long rows(JpaStore db) {
+        return db.inTransaction(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s", Long.class)
+                .getSingleResult());
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }
