@@ -731,6 +731,8 @@ public final class RedisStore implements SessionStore {
     @Override
     public Page list(String cursor, int max) {
         String match = prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + "{*}";
+        List<org.redisson.connection.MasterSlaveEntry> masters = masters();
+        if (masters != null) return listMasters(masters, cursor, max, match);
         String next = cursor == null ? "0" : cursor;
         List<String> ids = new ArrayList<>();
         do {
@@ -746,6 +748,58 @@ public final class RedisStore implements SessionStore {
         } while (ids.size() < max && !next.equals("0"));
         List<SessionRecord> out = new ArrayList<>(loadAll(ids).values());
         return new Page(out, next.equals("0") ? null : next);
+    }
+
+    /**
+     * The masters of a Redis Cluster in a fixed order (by address), or null on a single master (or Sentinel), where
+     * one SCAN sees every key. A keyless command in a Cluster goes to one master: a listing must visit each.
+     */
+    private List<org.redisson.connection.MasterSlaveEntry> masters() {
+        if (indexInScript || !(redis instanceof org.redisson.Redisson)) return null;
+        List<org.redisson.connection.MasterSlaveEntry> out = new ArrayList<>(((org.redisson.Redisson) redis)
+                .getCommandExecutor().getConnectionManager().getEntrySet());
+        out.sort(java.util.Comparator.comparing(e -> String.valueOf(e.getClient().getAddr())));
+        return out;
+    }
+
+    /**
+     * {@link #list} across a Cluster's masters: the cursor is {@code master:scan cursor}, the masters taken in turn.
+     * A failover or resharding between two pages may skip or repeat some sessions (as SCAN itself may).
+     */
+    private Page listMasters(List<org.redisson.connection.MasterSlaveEntry> masters, String cursor, int max,
+                             String match) {
+        int master = 0;
+        String scan = "0";
+        if (cursor != null) {
+            int colon = cursor.indexOf(':');
+            try {
+                master = Integer.parseInt(cursor.substring(0, Math.max(0, colon)));
+                scan = cursor.substring(colon + 1);
+                Long.parseUnsignedLong(scan);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Not a cursor of this listing: " + cursor);
+            }
+            if (master < 0 || master >= masters.size()) {
+                throw new IllegalArgumentException("Not a cursor of this listing (the cluster has "
+                        + masters.size() + " masters): " + cursor);
+            }
+        }
+        org.redisson.command.CommandAsyncExecutor executor = ((org.redisson.Redisson) redis).getCommandExecutor();
+        List<String> ids = new ArrayList<>();
+        while (ids.size() < max && master < masters.size()) {
+            org.redisson.connection.MasterSlaveEntry entry = masters.get(master);
+            String from = scan;
+            org.redisson.client.protocol.decoder.ListScanResult<String> r = call("list", true,
+                    () -> executor.<org.redisson.client.protocol.decoder.ListScanResult<String>,
+                            org.redisson.client.protocol.decoder.ListScanResult<String>>readAsync(entry.getClient(),
+                            entry, StringCodec.INSTANCE, org.redisson.client.protocol.RedisCommands.SCAN, from,
+                            "MATCH", match, "COUNT", Math.max(10, max)));
+            for (String k : r.getValues()) ids.add(k.substring(prefix.length() + 1, k.length() - 1));
+            scan = r.getPos();
+            if (scan.equals("0")) master++;
+        }
+        List<SessionRecord> out = new ArrayList<>(loadAll(ids).values());
+        return new Page(out, master >= masters.size() ? null : master + ":" + scan);
     }
 
     @Override
