@@ -1,6 +1,8 @@
 package dev.unisession.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,6 +151,66 @@ class SessionTokenCodecTest {
             assertEquals(now, jws.getPayload().getIssuedAt().toInstant());
             assertEquals(now.plusSeconds(600), jws.getPayload().getExpiration().toInstant());
             assertEquals(sid, c.verify(t).token().sessionId());
+        }
+    }
+
+    /**
+     * An HS256 token exactly as the codec writes it is checked without jjwt (a verification not in the cache cost
+     * ~15 µs there), and the outcome is jjwt's: same claims, same expiry boundary (with the skew), and anything else
+     * (tampered, another layout, escapes, an unknown key) is left to jjwt, which names the reason.
+     */
+    @Test
+    void ourOwnHs256TokensAreCheckedWithoutJjwtAndTheOutcomeIsJjwts() {
+        String spec = keySpec(Mode.HS256, "k-1") + "," + keySpec(Mode.HS256, "old");
+        Instant t0 = Instant.parse("2026-12-05T03:00:00Z");
+        TokenKeys keys = TokenKeys.of(Mode.HS256, spec);
+        javax.crypto.SecretKey key = (javax.crypto.SecretKey) keys.current().current().sign();
+        for (String audience : java.util.Arrays.asList("shop", null)) {
+            SessionTokenCodec c = new SessionTokenCodec(Mode.HS256, keys, TTL, SKEW, Clock.fixed(t0, ZoneOffset.UTC),
+                    audience, Duration.ofDays(1));
+            for (String sid : List.of("AbC-_09", "x", "0123456789abcdefABCDEF-_0123456789")) {
+                String t = c.issue(sid, 0);
+                SessionTokenCodec.VerifiedToken fast = c.ours(t, keys.current());
+                assertNotNull(fast, "our own token is checked without jjwt: " + t);
+                var jws = Jwts.parser().verifyWith(key).clock(() -> java.util.Date.from(t0)).build()
+                        .parseSignedClaims(t);
+                assertEquals(new SessionTokenCodec.VerifiedToken(sid, "k-1", jws.getPayload().getIssuedAt()
+                        .toInstant(), jws.getPayload().getExpiration().toInstant(), audience), fast);
+                assertEquals(fast, c.verify(t).token());
+                // Anything else goes to jjwt, which decides (and names the reason).
+                String[] p = t.split("\\.");
+                String flipped = p[2].charAt(0) == 'A' ? "B" + p[2].substring(1) : "A" + p[2].substring(1);
+                assertNull(c.ours(p[0] + "." + p[1] + "." + flipped, keys.current()), "tampered MAC");
+                assertEquals(Rejection.BAD_SIGNATURE, c.verify(p[0] + "." + p[1] + "." + flipped).rejection());
+                assertNull(c.ours(t + ".", keys.current()), "four parts");
+                assertNull(c.ours(t, TokenKeys.of(Mode.HS256, keySpec(Mode.HS256, "k-1")).current()),
+                        "a key list without the key");
+            }
+            // jjwt's own layout of the same claims (another order): not ours, still valid through jjwt
+            var b = Jwts.builder().header().keyId("k-1").and().claim("sid", "AbC").issuedAt(java.util.Date.from(t0))
+                    .expiration(java.util.Date.from(t0.plus(TTL)));
+            if (audience != null) b.claim("aud", audience);
+            String theirs = b.signWith(key, Jwts.SIG.HS256).compact();
+            assertNull(c.ours(theirs, keys.current()), "jjwt's layout is left to jjwt");
+            assertTrue(c.verify(theirs).ok(), "and jjwt takes it");
+            // the expiry boundary: exp + skew is still valid, a millisecond later expired, on both paths
+            String t = c.issue("AbC", 0);
+            Instant last = t0.plus(TTL).plus(SKEW);
+            for (Instant now : List.of(last, last.plusMillis(1))) {
+                SessionTokenCodec later = new SessionTokenCodec(Mode.HS256, keys, TTL, SKEW,
+                        Clock.fixed(now, ZoneOffset.UTC), audience, Duration.ofDays(1));
+                boolean jjwtTakesIt;
+                try {
+                    Jwts.parser().verifyWith(key).clockSkewSeconds(SKEW.toSeconds())
+                            .clock(() -> java.util.Date.from(now)).build().parseSignedClaims(t);
+                    jjwtTakesIt = true;
+                } catch (io.jsonwebtoken.ExpiredJwtException e) {
+                    jjwtTakesIt = false;
+                }
+                assertEquals(now.equals(last), jjwtTakesIt, "jjwt at " + now);
+                assertEquals(jjwtTakesIt, later.ours(t, keys.current()) != null, "ours at " + now);
+                assertEquals(jjwtTakesIt, later.verify(t).ok(), "verify at " + now);
+            }
         }
     }
 
