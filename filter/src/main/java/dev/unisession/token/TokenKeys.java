@@ -40,6 +40,18 @@ public final class TokenKeys {
 
     /** One key: what signs or encrypts (null for verify-only keys) and what verifies or decrypts. */
     public record TokenKey(String kid, java.security.Key sign, java.security.Key verify) {
+        // Written out, as SessionTokenCodec.Derived's: no ObjectMethods bootstrap to keep this class after undeploy.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TokenKey && ((TokenKey) o).kid.equals(kid)
+                    && java.util.Objects.equals(((TokenKey) o).sign, sign)
+                    && java.util.Objects.equals(((TokenKey) o).verify, verify);
+        }
+
+        @Override
+        public int hashCode() {
+            return kid.hashCode();
+        }
     }
 
     /** An immutable, validated key list. */
