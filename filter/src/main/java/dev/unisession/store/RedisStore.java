@@ -612,7 +612,9 @@ public final class RedisStore implements SessionStore {
                     // Redis has not got the script (a first call, a restart, SCRIPT FLUSH, a promoted replica):
                     // load the scripts and resend once, whatever the retry setting (the script never ran).
                     reloaded = true;
-                    loadScripts();
+                    loadScripts(deadline);
+                    if (System.nanoTime() >= deadline) throw new StoreUnavailableException(kind(cause),
+                            "Redis " + what + " failed: its scripts could not be loaded within the deadline", cause);
                     attempt--;
                     continue;
                 }
@@ -702,11 +704,16 @@ public final class RedisStore implements SessionStore {
     }
 
     /** Loads every script this store runs (on every master), best effort: the resend tells. */
-    private void loadScripts() {
+    private void loadScripts(long deadline) {
+        // Sent at once and awaited together, within the caller's deadline (nanoTime).
+        List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
         for (String script : List.of(WRITE, DELETE, TAKE, CLAIM, SCAN)) {
+            loads.add(redis.getScript(StringCodec.INSTANCE).scriptLoadAsync(script).toCompletableFuture());
+        }
+        for (java.util.concurrent.CompletableFuture<String> load : loads) {
             try {
-                redis.getScript(StringCodec.INSTANCE).scriptLoadAsync(script).toCompletableFuture()
-                        .get(timeoutMs, TimeUnit.MILLISECONDS);
+                load.get(Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), deadline - System.nanoTime())),
+                        TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "Cannot load a script into Redis: {0}", e.toString());
             } catch (InterruptedException e) {
@@ -1512,7 +1519,7 @@ public final class RedisStore implements SessionStore {
         // Netty loaded. Run late, after an undeploy stopped the loader, that task fails to load a JDK class through
         // it, is not rescheduled, and the thread waits for good: one class loader kept per redeploy (RedeployTest,
         // found with a heap dump; hidden while jjwt happened to have looked up that class in this loader).
-        // (Up to a second; not where Netty is on the JVM's class path, whose loader is never stopped.)
+        // (About a second, at most three; not where Netty is on the JVM's class path, whose loader is never stopped.)
         try {
             if (io.netty.util.concurrent.GlobalEventExecutor.class.getClassLoader()
                     != ClassLoader.getSystemClassLoader()) {
