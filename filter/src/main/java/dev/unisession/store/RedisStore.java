@@ -180,13 +180,6 @@ public final class RedisStore implements SessionStore {
             "return v");
 
     /**
-     * {@link #WRITE}'s SHA-1, sent as EVALSHA on the request path: Redisson's own script cache ({@code evalAsync})
-     * copies every argument before it sends (to resend them as EVAL after a NOSCRIPT) and digests the script each
-     * call, ~4 % of a session creation's CPU; {@link #call} loads the scripts again after a NOSCRIPT and resends.
-     */
-    private static final String WRITE_SHA = sha1Hex(WRITE);
-
-    /**
      * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id, ARGV[3] the principal sets'
      * key prefix ('' in a Redis Cluster, where the set is on another slot), ARGV[4] the id: deletes the hash and
      * takes the id out of its principal's set, leaves the tombstone (holding the operation id, so that a resend of
@@ -687,15 +680,6 @@ public final class RedisStore implements SessionStore {
         return StoreUnavailableException.Kind.GONE;
     }
 
-    private static String sha1Hex(String script) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
-                    .digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
-        }
-    }
-
     private static boolean noScript(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof org.redisson.client.RedisNoScriptException) return true;
@@ -996,8 +980,8 @@ public final class RedisStore implements SessionStore {
             List<Object> keys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
             Object[] args = writeArgs(d.id(), mode(d), expires, operation, true, guard(d), set, del);
             // Resendable: the script recognises its own operation id.
-            v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalShaAsync(key,
-                    RScript.Mode.READ_WRITE, WRITE_SHA, RScript.ReturnType.LONG, keys, args));
+            v = call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalAsync(key,
+                    RScript.Mode.READ_WRITE, WRITE, RScript.ReturnType.LONG, keys, args));
         } else {
             List<RFuture<Long>> applied = new ArrayList<>(1);
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
