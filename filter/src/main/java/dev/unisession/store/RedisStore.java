@@ -581,7 +581,6 @@ public final class RedisStore implements SessionStore {
                 failure = busy;
                 throw busy;
             }
-            boolean reloaded = false;
             for (int attempt = 0; ; attempt++) {
                 long left = deadline - System.nanoTime();
                 Throwable cause;
@@ -601,14 +600,10 @@ public final class RedisStore implements SessionStore {
                     cause = e;
                 }
                 failure = cause;
-                if (noScript(cause) && !reloaded && System.nanoTime() < deadline) {
-                    // Redis has not got the script (a first call, a restart, SCRIPT FLUSH, a promoted replica):
-                    // load the scripts and resend once, whatever the retry setting (the script never ran).
-                    reloaded = true;
+                if (noScript(cause) && attempt < retries && System.nanoTime() < deadline) {
+                    // Redis lost its script cache (a restart, SCRIPT FLUSH, a promoted replica) while Redisson
+                    // remembers the scripts as loaded: load them again and resend (the script never ran).
                     loadScripts(deadline);
-                    if (System.nanoTime() >= deadline) throw new StoreUnavailableException(kind(cause),
-                            "Redis " + what + " failed: its scripts could not be loaded within the deadline", cause);
-                    attempt--;
                     continue;
                 }
                 StoreUnavailableException.Kind kind = kind(cause);

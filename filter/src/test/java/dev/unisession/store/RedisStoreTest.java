@@ -213,7 +213,8 @@ class RedisStoreTest extends SessionStoreContract {
 
     /**
      * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
-     * {@code redis.retries=0} too, the store loads its scripts and sends the write once more.
+     * {@code redis.retries=0} too, it goes through (Redisson sends it once more as EVAL), and a NOSCRIPT is not
+     * taken for a failure of Redis.
      */
     @Test
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
