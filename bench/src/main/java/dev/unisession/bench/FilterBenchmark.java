@@ -50,6 +50,17 @@ public class FilterBenchmark {
         sessionId = s.id();
         token = tokens.issue(sessionId, 1800);
         listBytes = codec.encode("list", list);
+        manySessions = new String[10_000];
+        for (int i = 0; i < manySessions.length; i++) {
+            ActiveSession m = engine.create(engine.now());
+            m.setAttribute("user", "user" + i);
+            m.setAttribute("role", "member");
+            m.setAttribute("visits", i);
+            engine.commit(m);
+            manySessions[i] = tokens.issue(m.id(), 1800);
+            tokens.verify(manySessions[i]);
+        }
+        java.util.Collections.shuffle(java.util.Arrays.asList(manySessions), new java.util.Random(7));
         manyTokens = new String[100_000];
         for (int i = 0; i < manyTokens.length; i++) manyTokens[i] = tokens.issue(engine.newId(), 1800);
     }
@@ -65,6 +76,26 @@ public class FilterBenchmark {
         engine.commit(s);
         return a;
     }
+
+    /**
+     * {@link #readRequest} over 10,000 sessions in turn (as the Tomcat benchmark's load), each cookie a new string
+     * (as parsed from a request): what a request costs when its session and token are not in the CPU's caches.
+     */
+    @Benchmark
+    public Object readRequestOfManySessions() {
+        int i = nextSession++;
+        if (nextSession == manySessions.length) nextSession = 0;
+        String sid = tokens.verify(new String(manySessions[i])).token().sessionId();
+        ActiveSession s = engine.load(sid, engine.now());
+        Object a = s.getAttribute("user");
+        s.getAttribute("role");
+        s.getAttribute("visits");
+        engine.commit(s);
+        return a;
+    }
+
+    private String[] manySessions;
+    private int nextSession;
 
     /** A request that changes one attribute. */
     @Benchmark
