@@ -102,7 +102,7 @@ final class AdminContext implements AutoCloseable {
             for (Path d : classDirs) if (Files.isRegularFile(d.resolve(file))) return true;
             return false;
         };
-        AttributeCodec codec = AttributeCodec.configured(loader, appClass, config, java.util.List.of());
+        AttributeCodec codec = dev.unisession.boot.Bootstrap.codec(config, loader, appClass, java.util.List.of());
         SessionStore store = Stores.open(config, loader, Clock.systemUTC());
         return new AdminContext(config, store, codec, loader);
     }

@@ -1,7 +1,7 @@
 package dev.unisession.admin;
 
 import dev.unisession.core.LegacyIds;
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.testing.DecodeBombs;
 import dev.unisession.testing.Resp;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionRecord;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.Session;

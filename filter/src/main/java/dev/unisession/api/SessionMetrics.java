@@ -1,11 +1,10 @@
 package dev.unisession.api;
 
 import dev.unisession.security.AuditEvent;
-import dev.unisession.store.NearCacheStore;
 import dev.unisession.store.SessionStore;
+import dev.unisession.store.StoreGauges;
 import dev.unisession.store.TierHealth;
 import dev.unisession.store.TierTimer;
-import dev.unisession.store.TieredStore;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -70,15 +69,13 @@ public final class SessionMetrics implements SessionMetricsMXBean {
      */
     public SessionMetrics(SessionStore store) {
         this.store = store;
-        NearCacheStore near = store instanceof NearCacheStore ? (NearCacheStore) store : null;
-        SessionStore behind = near != null ? near.shared() : store;
-        TieredStore tiered = behind instanceof TieredStore ? (TieredStore) behind : null;
-        this.nearCacheHits = near == null ? () -> 0 : near::hits;
-        this.nearCacheMisses = near == null ? () -> 0 : near::misses;
-        this.backlog = tiered == null ? () -> 0 : tiered::backlog;
-        this.flushLag = tiered == null ? () -> 0 : tiered::flushLagMillis;
-        this.mode = tiered == null ? () -> "NONE" : tiered::modeState;
-        this.modeSwitches = tiered == null ? () -> 0 : tiered::switches;
+        StoreGauges gauges = StoreGauges.of(store);
+        this.nearCacheHits = gauges::nearCacheHits;
+        this.nearCacheMisses = gauges::nearCacheMisses;
+        this.backlog = gauges::backlog;
+        this.flushLag = gauges::flushLagMillis;
+        this.mode = gauges::modeState;
+        this.modeSwitches = gauges::switches;
         store.timeTiers(this::timer);
     }
 

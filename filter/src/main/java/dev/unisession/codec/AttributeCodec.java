@@ -1,6 +1,5 @@
 package dev.unisession.codec;
 
-import dev.unisession.config.UnisessionConfig;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +37,24 @@ import java.util.function.Predicate;
 public final class AttributeCodec {
 
     private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
+
+    /**
+     * The settings of the codec, by the names (after {@code unisession.}) that {@code UnisessionConfig.Key} gives
+     * them and that the codec's messages name.
+     */
+    public static final String ALLOW_SETTING = "codec.allow";
+    public static final String PROFILES_SETTING = "codec.profiles";
+    public static final String MODE_SETTING = "codec.mode";
+    public static final String MAX_ATTRIBUTE_BYTES_SETTING = "codec.max-attribute-bytes";
+    public static final String MAX_SESSION_BYTES_SETTING = "codec.max-session-bytes";
+    public static final String MAX_DEPTH_SETTING = "codec.max-depth";
+    public static final String MAX_REFERENCES_SETTING = "codec.max-references";
+    public static final String MAX_ARRAY_LENGTH_SETTING = "codec.max-array-length";
+
+    /** A setting's full name, as the messages show it. */
+    static String setting(String name) {
+        return "unisession." + name;
+    }
 
     /** What happens to a class that is not allowed. */
     public enum Mode {
@@ -156,7 +173,7 @@ public final class AttributeCodec {
         List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
         for (String p : policy.allow()) {
             if (p.startsWith("!") || p.contains("=") || p.contains("/")) {
-                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.CODEC_ALLOW.key()
+                throw new IllegalArgumentException("Invalid value for " + setting(ALLOW_SETTING)
                         + ": '" + p + "' (only class patterns such as com.acme.** are allowed)");
             }
             patterns.add(p);
@@ -167,31 +184,6 @@ public final class AttributeCodec {
         this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
         ObjectInputFilter foreign = info -> check(info, FOREIGN_MAX_BYTES, FOREIGN_MAX_REFERENCES);
         this.foreignFilter = jvm == null ? foreign : ObjectInputFilter.merge(foreign, jvm);
-    }
-
-    /**
-     * The codec a web application's settings describe: {@code unisession.codec.allow} plus {@code extraAllow},
-     * the profiles {@code unisession.codec.profiles} selects from what {@code loader} can see, and
-     * {@code unisession.codec.mode}. Logs the profiles in use, and a warning in report mode.
-     *
-     * @throws IllegalArgumentException naming the key, for an unknown profile or a bad pattern
-     */
-    public static AttributeCodec configured(ClassLoader loader, Predicate<String> appClass, UnisessionConfig config,
-                                            List<String> extraAllow) {
-        List<String> allow = new ArrayList<>(config.codecAllow());
-        allow.addAll(extraAllow);
-        List<FrameworkProfile> profiles = FrameworkProfile.select(config.codecProfiles(), loader);
-        LOG.log(System.Logger.Level.INFO, "unisession session attribute profiles ({0}={1}): {2}",
-                UnisessionConfig.Key.CODEC_PROFILES.key(), String.join(",", config.codecProfiles()),
-                profiles.isEmpty() ? "none" : profiles.toString());
-        if (config.codecMode() == Mode.REPORT) {
-            LOG.log(System.Logger.Level.WARNING, "{0}=report: classes that are not allowed are STORED and logged "
-                    + "once each. For development only: do not run this in production",
-                    UnisessionConfig.Key.CODEC_MODE.key());
-        }
-        return new AttributeCodec(loader, appClass, new Policy(allow, profiles, config.codecMode(),
-                        new Limits(config.codecMaxDepth(), config.codecMaxReferences(), config.codecMaxArrayLength())),
-                config.maxAttributeBytes(), config.maxSessionBytes());
     }
 
     /** The largest sum of one session's encoded attributes, in bytes. */
@@ -230,8 +222,8 @@ public final class AttributeCodec {
             }
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
                     + e.getMessage() + " is not allowed in sessions. Allow it with "
-                    + UnisessionConfig.Key.CODEC_ALLOW.key() + " (e.g. " + e.getMessage() + " or "
-                    + suggestPattern(e.getMessage()) + "; " + UnisessionConfig.Key.CODEC_MODE.key()
+                    + setting(ALLOW_SETTING) + " (e.g. " + e.getMessage() + " or "
+                    + suggestPattern(e.getMessage()) + "; " + setting(MODE_SETTING)
                     + "=report on a development box lists every class an application needs)");
         } catch (ArrayTooLongException e) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
@@ -246,7 +238,7 @@ public final class AttributeCodec {
         if (bytes.size() > maxAttributeBytes) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' is " + bytes.size()
                     + " bytes stored; the limit is " + maxAttributeBytes + " ("
-                    + UnisessionConfig.Key.CODEC_MAX_ATTRIBUTE_BYTES.key() + ")");
+                    + setting(MAX_ATTRIBUTE_BYTES_SETTING) + ")");
         }
         return bytes.toByteArray();
     }
@@ -260,7 +252,7 @@ public final class AttributeCodec {
         if (data == null || data.length == 0) throw new AttributeDecodeException("empty value", null);
         if (data.length - 1 > maxAttributeBytes) {
             throw new AttributeDecodeException("value of " + (data.length - 1) + " bytes is over the limit of "
-                    + maxAttributeBytes + " (" + UnisessionConfig.Key.CODEC_MAX_ATTRIBUTE_BYTES.key() + ")", null);
+                    + maxAttributeBytes + " (" + setting(MAX_ATTRIBUTE_BYTES_SETTING) + ")", null);
         }
         ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
         try {
@@ -314,13 +306,13 @@ public final class AttributeCodec {
         }
         if (mode == Mode.REPORT) {
             LOG.log(System.Logger.Level.WARNING, "unisession {0}=report: class {1} is not allowed in sessions but "
-                    + "was let through; to allow it add it to {2}", UnisessionConfig.Key.CODEC_MODE.key(),
-                    c.getName(), UnisessionConfig.Key.CODEC_ALLOW.key());
+                    + "was let through; to allow it add it to {2}", setting(MODE_SETTING),
+                    c.getName(), setting(ALLOW_SETTING));
             return true;
         }
         LOG.log(System.Logger.Level.WARNING, "unisession refused class {0} in a session attribute: not a JDK value "
                 + "type, not the application''s own, not in an active profile nor {1}", c.getName(),
-                UnisessionConfig.Key.CODEC_ALLOW.key());
+                setting(ALLOW_SETTING));
         return false;
     }
 
@@ -394,7 +386,7 @@ public final class AttributeCodec {
                 failed = true;
                 throw new ArrayTooLongException(obj.getClass().getSimpleName() + " of "
                         + java.lang.reflect.Array.getLength(obj) + " elements is longer than "
-                        + limits.maxArrayLength() + " (" + UnisessionConfig.Key.CODEC_MAX_ARRAY_LENGTH.key() + ")");
+                        + limits.maxArrayLength() + " (" + setting(MAX_ARRAY_LENGTH_SETTING) + ")");
             }
             return obj;
         }

@@ -1,6 +1,5 @@
 package dev.unisession.codec;
 
-import dev.unisession.config.UnisessionConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,7 +151,7 @@ public record FrameworkProfile(String name, String detect, Set<String> classes) 
             FrameworkProfile p = known.get(name);
             if (p == null) {
                 throw new IllegalArgumentException("Invalid value for "
-                        + UnisessionConfig.Key.CODEC_PROFILES.key() + ": unknown profile '" + raw
+                        + AttributeCodec.setting(AttributeCodec.PROFILES_SETTING) + ": unknown profile '" + raw
                         + "' (known: auto, none, " + String.join(", ", known.keySet()) + ")");
             }
             out.add(p);

@@ -1,5 +1,7 @@
 package dev.unisession.config;
 
+import dev.unisession.codec.AttributeCodec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,6 +38,9 @@ public final class UnisessionConfig {
 
     public static final String PREFIX = "unisession.";
     public static final String PROPERTIES_FILE = "unisession.properties";
+    /** The sources of existing sessions the importer reads ({@code migrate.from}), as the CLI names them too. */
+    public static final List<String> MIGRATE_SOURCES = List.of("tomcat-jdbc", "tomcat-file", "jetty-jdbc",
+            "spring-session-jdbc");
 
     private static final System.Logger LOG = System.getLogger(UnisessionConfig.class.getName());
 
@@ -96,9 +101,9 @@ public final class UnisessionConfig {
         TOKEN_TTL("token.ttl", "24h", false),
         TOKEN_CLOCK_SKEW("token.clock-skew", "30s", false),
         TOKEN_UNBOUND_GRACE("token.unbound-grace", "1h", false),
-        CODEC_ALLOW("codec.allow", "", false),
-        CODEC_PROFILES("codec.profiles", "auto", false),
-        CODEC_MODE("codec.mode", "enforce", false),
+        CODEC_ALLOW(AttributeCodec.ALLOW_SETTING, "", false),
+        CODEC_PROFILES(AttributeCodec.PROFILES_SETTING, "auto", false),
+        CODEC_MODE(AttributeCodec.MODE_SETTING, "enforce", false),
         EXPIRY_INTERVAL("expiry.interval", "60s", false),
         EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false),
         SESSION_TOUCH_FRACTION("session.touch-fraction", "0.1", false),
@@ -134,11 +139,11 @@ public final class UnisessionConfig {
         AUDIT_SINK("audit.sink", "log", false),
         AUDIT_REJECTED_PER_SECOND("audit.rejected-per-second", "20", false),
         AUDIT_RETENTION("audit.retention", "90d", false),
-        CODEC_MAX_ATTRIBUTE_BYTES("codec.max-attribute-bytes", "1048576", false),
-        CODEC_MAX_SESSION_BYTES("codec.max-session-bytes", "4194304", false),
-        CODEC_MAX_DEPTH("codec.max-depth", "16", false),
-        CODEC_MAX_REFERENCES("codec.max-references", "10000", false),
-        CODEC_MAX_ARRAY_LENGTH("codec.max-array-length", "100000", false),
+        CODEC_MAX_ATTRIBUTE_BYTES(AttributeCodec.MAX_ATTRIBUTE_BYTES_SETTING, "1048576", false),
+        CODEC_MAX_SESSION_BYTES(AttributeCodec.MAX_SESSION_BYTES_SETTING, "4194304", false),
+        CODEC_MAX_DEPTH(AttributeCodec.MAX_DEPTH_SETTING, "16", false),
+        CODEC_MAX_REFERENCES(AttributeCodec.MAX_REFERENCES_SETTING, "10000", false),
+        CODEC_MAX_ARRAY_LENGTH(AttributeCodec.MAX_ARRAY_LENGTH_SETTING, "100000", false),
         HEALTH_ENABLED("health.enabled", "false", false),
         HEALTH_PATH("health.path", "/unisession/health", false),
         HEALTH_ROLE("health.role", null, false),
@@ -235,7 +240,7 @@ public final class UnisessionConfig {
     private final Duration tokenUnboundGrace;
     private final List<String> codecAllow;
     private final List<String> codecProfiles;
-    private final dev.unisession.codec.AttributeCodec.Mode codecMode;
+    private final AttributeCodec.Mode codecMode;
     private final Duration expiryInterval;
     private final int expiryBatchSize;
     private final double touchFraction;
@@ -310,7 +315,7 @@ public final class UnisessionConfig {
         this.tokenUnboundGrace = parseDuration(Key.TOKEN_UNBOUND_GRACE, true);
         this.codecAllow = parseList(Key.CODEC_ALLOW);
         this.codecProfiles = parseList(Key.CODEC_PROFILES);
-        this.codecMode = parseEnum(Key.CODEC_MODE, dev.unisession.codec.AttributeCodec.Mode.class);
+        this.codecMode = parseEnum(Key.CODEC_MODE, AttributeCodec.Mode.class);
         this.expiryInterval = parseDuration(Key.EXPIRY_INTERVAL, false);
         this.expiryBatchSize = parseInt(Key.EXPIRY_BATCH_SIZE, 1, 100_000);
         this.touchFraction = parseFraction(Key.SESSION_TOUCH_FRACTION, 0.5);
@@ -395,8 +400,8 @@ public final class UnisessionConfig {
         this.healthRole = optional(Key.HEALTH_ROLE);
         this.healthAllowLoopback = parseBoolean(Key.HEALTH_ALLOW_LOOPBACK);
         String from = optional(Key.MIGRATE_FROM);
-        if (from != null && !dev.unisession.core.LegacyIds.SOURCES.contains(from.toLowerCase(Locale.ROOT))) {
-            throw invalid(Key.MIGRATE_FROM, "one of " + dev.unisession.core.LegacyIds.SOURCES);
+        if (from != null && !MIGRATE_SOURCES.contains(from.toLowerCase(Locale.ROOT))) {
+            throw invalid(Key.MIGRATE_FROM, "one of " + MIGRATE_SOURCES);
         }
         this.migrateFrom = from == null ? null : from.toLowerCase(Locale.ROOT);
         String legacyCookie = optional(Key.MIGRATE_COOKIE);
@@ -676,7 +681,7 @@ public final class UnisessionConfig {
     /** Framework profiles: {@code auto} (those found on the class path), {@code none}, or names. */
     public List<String> codecProfiles() { return codecProfiles; }
     /** {@code enforce} refuses classes that are not allowed; {@code report} (development only) stores and logs them. */
-    public dev.unisession.codec.AttributeCodec.Mode codecMode() { return codecMode; }
+    public AttributeCodec.Mode codecMode() { return codecMode; }
     public Duration expiryInterval() { return expiryInterval; }
     public int expiryBatchSize() { return expiryBatchSize; }
 

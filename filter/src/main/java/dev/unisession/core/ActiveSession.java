@@ -1,5 +1,8 @@
 package dev.unisession.core;
 
+import dev.unisession.store.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.FrozenAttributes;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.codec.AttributeDecodeException;
 

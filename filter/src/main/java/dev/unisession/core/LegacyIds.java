@@ -13,10 +13,6 @@ import java.util.Locale;
  */
 public final class LegacyIds {
 
-    /** The sources the importer reads, by the names the CLI and the configuration use. */
-    public static final java.util.List<String> SOURCES = java.util.List.of("tomcat-jdbc", "tomcat-file",
-            "jetty-jdbc", "spring-session-jdbc");
-
     private LegacyIds() {
     }
 

@@ -1,5 +1,7 @@
 package dev.unisession.core;
 
+import dev.unisession.store.SessionRecord;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
@@ -21,12 +23,6 @@ public final class SessionEngine {
 
     private final SessionStore store;
     private final AttributeCodec codec;
-    /**
-     * The reserved attribute naming the application a stored session belongs to: applications that share a store
-     * (one Redis prefix, one database schema) and its signing keys do not see each other's sessions, whatever
-     * reaches them (a token is also bound to its application, see {@code SessionTokenCodec}).
-     */
-    public static final String APPLICATION = SessionRecord.INTERNAL_PREFIX + "a";
     private final String application;
     /** {@link #application} as stored (codec bytes), compared as bytes: no decoding on a load. */
     private final byte[] stamp;
@@ -51,7 +47,7 @@ public final class SessionEngine {
      * @param firstVisitSeconds the max inactive interval of a new session until its client comes back with the
      *                          cookie (a crawler or a client without cookies never does, and its sessions leave the
      *                          store this soon); 0, or not shorter than the default, for none
-     * @param application       the application new sessions are stamped with ({@link #APPLICATION}); a stored
+     * @param application       the application new sessions are stamped with ({@link SessionRecord#APPLICATION}); a stored
      *                          session stamped with another is absent for this engine (see {@link #owns}). Null:
      *                          sessions are not stamped and every one is this engine's (tools over a whole store)
      */
@@ -60,7 +56,7 @@ public final class SessionEngine {
         this.store = store;
         this.codec = codec;
         this.application = application;
-        this.stamp = application == null ? null : codec.encode(APPLICATION, application);
+        this.stamp = application == null ? null : codec.encode(SessionRecord.APPLICATION, application);
         this.clock = clock;
         this.defaultMaxInactiveSeconds = defaultMaxInactiveSeconds;
         this.firstVisitSeconds = firstVisitSeconds > 0
@@ -96,7 +92,7 @@ public final class SessionEngine {
     public ActiveSession create(long now) {
         ActiveSession a = ActiveSession.create(codec, newId(), now,
                 firstVisitSeconds > 0 ? firstVisitSeconds : defaultMaxInactiveSeconds);
-        if (application != null) a.putReserved(APPLICATION, application);
+        if (application != null) a.putReserved(SessionRecord.APPLICATION, application);
         return a;
     }
 
@@ -108,7 +104,7 @@ public final class SessionEngine {
      */
     public boolean owns(SessionRecord r) {
         if (stamp == null) return true;
-        byte[] b = r.attributes().get(APPLICATION);
+        byte[] b = r.attributes().get(SessionRecord.APPLICATION);
         if (b == null || java.util.Arrays.equals(b, stamp)) return true;
         if (sharedWarned.compareAndSet(false, true)) {
             Object other;
@@ -158,9 +154,10 @@ public final class SessionEngine {
         // The store decides expiry: a shared store adds grace for access times a near cache has not written yet.
         if (r == null || !owns(r)) return null;
         ActiveSession a = ActiveSession.of(codec, r, now);
-        if (stamp != null && !r.attributes().containsKey(APPLICATION)) {
+        if (stamp != null && !r.attributes().containsKey(SessionRecord.APPLICATION)) {
             try {
-                a.putReserved(APPLICATION, application); // a session from before stamping: this application's now
+                // a session from before stamping: this application's now
+                a.putReserved(SessionRecord.APPLICATION, application);
             } catch (IllegalArgumentException e) {
                 // at the session size limit (max-session-bytes lowered since): served unstamped, never refused
             }

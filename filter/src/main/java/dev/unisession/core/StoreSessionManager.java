@@ -1,5 +1,6 @@
 package dev.unisession.core;
 
+import dev.unisession.store.SessionRecord;
 import dev.unisession.api.SessionEvent;
 import dev.unisession.api.SessionEventListener;
 import dev.unisession.api.SessionHealth;

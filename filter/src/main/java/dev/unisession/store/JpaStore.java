@@ -1,8 +1,8 @@
 package dev.unisession.store;
 
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;

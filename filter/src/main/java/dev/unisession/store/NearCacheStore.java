@@ -1,7 +1,7 @@
 package dev.unisession.store;
 
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * to an entry is a compare-and-set on the entry read before, so two requests racing on one session never leave a
  * copy that mixes their writes (the loser's entry is dropped and the next read goes to the store).
  */
-public final class NearCacheStore implements SessionStore {
+public final class NearCacheStore implements SessionStore, StoreGauges {
 
     private final SessionStore shared;
     private final double touchFraction;
@@ -110,12 +110,36 @@ public final class NearCacheStore implements SessionStore {
         return (int) entries.estimatedSize();
     }
 
-    public long hits() {
+    @Override
+    public long nearCacheHits() {
         return hits.get();
     }
 
-    public long misses() {
+    @Override
+    public long nearCacheMisses() {
         return misses.get();
+    }
+
+    // The shared tier's gauges (a tiered store's queue and mode) through this, the chain's outermost store.
+
+    @Override
+    public long backlog() {
+        return StoreGauges.of(shared).backlog();
+    }
+
+    @Override
+    public long flushLagMillis() {
+        return StoreGauges.of(shared).flushLagMillis();
+    }
+
+    @Override
+    public String modeState() {
+        return StoreGauges.of(shared).modeState();
+    }
+
+    @Override
+    public long switches() {
+        return StoreGauges.of(shared).switches();
     }
 
     @Override

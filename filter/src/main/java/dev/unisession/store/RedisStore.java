@@ -1,8 +1,8 @@
 package dev.unisession.store;
 
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 
 import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
@@ -87,7 +87,7 @@ public final class RedisStore implements SessionStore {
     static final String OPERATION = "o";
     static final char ATTRIBUTE = '.';
     /**
-     * The hash field of the application stamp ({@code SessionEngine.APPLICATION}), which every session carries: one
+     * The hash field of the application stamp ({@code SessionRecord.APPLICATION}), which every session carries: one
      * letter in place of the attribute's name (7 bytes of every hash; an earlier version reads it as metadata it
      * does not know, and ignores it).
      */
@@ -885,7 +885,7 @@ public final class RedisStore implements SessionStore {
 
     /** The hash field of an attribute. */
     private static byte[] field(String attribute) {
-        return attribute.equals(dev.unisession.core.SessionEngine.APPLICATION) ? utf8(APPLICATION)
+        return attribute.equals(SessionRecord.APPLICATION) ? utf8(APPLICATION)
                 : utf8(ATTRIBUTE + attribute);
     }
 
@@ -902,7 +902,7 @@ public final class RedisStore implements SessionStore {
             if (!field.isEmpty() && field.charAt(0) == ATTRIBUTE) {
                 attrs.put(field.substring(1), value);
             } else if (field.equals(APPLICATION)) {
-                attrs.put(dev.unisession.core.SessionEngine.APPLICATION, value);
+                attrs.put(SessionRecord.APPLICATION, value);
             } else {
                 meta.put(field, new String(value, StandardCharsets.UTF_8));
             }

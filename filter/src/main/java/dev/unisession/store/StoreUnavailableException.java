@@ -18,7 +18,7 @@ public final class StoreUnavailableException extends RuntimeException {
         GONE,
         /**
          * The store answered, and refused the change: another request changed an attribute this one read and then
-         * changed (see {@link dev.unisession.core.SessionDelta#expected()}). Nothing was written; the store is fine.
+         * changed (see {@link dev.unisession.store.SessionDelta#expected()}). Nothing was written; the store is fine.
          */
         CONFLICT
     }

@@ -1,7 +1,7 @@
 package dev.unisession.store;
 
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * reports it and waits, up to its deadline, for the cluster to switch; a node alone in seeing it gone does not
  * switch anything: it answers 503 and reports DOWN. Closing flushes the queue.
  */
-public final class TieredStore implements SessionStore {
+public final class TieredStore implements SessionStore, StoreGauges {
 
     private static final long CLOSE_FLUSH_MILLIS = 10_000;
 
@@ -106,8 +106,8 @@ public final class TieredStore implements SessionStore {
         backlog.start(flushInterval);
     }
 
-    /** Sessions waiting to be written to the database, including those being written right now. */
-    public int backlog() {
+    @Override
+    public long backlog() {
         return backlog.backlog();
     }
 
@@ -120,6 +120,7 @@ public final class TieredStore implements SessionStore {
      * The mode this node serves in: CACHE or DATABASE, or the switch under way (TO_DATABASE, TO_CACHE); DOWN when
      * it cannot serve (see {@link #down()}).
      */
+    @Override
     public String modeState() {
         if (mode.down()) return "DOWN";
         ClusterMode.State s = mode.serving();
@@ -131,7 +132,7 @@ public final class TieredStore implements SessionStore {
         return mode.down();
     }
 
-    /** Switches this node has made between the cache tier and the database. */
+    @Override
     public long switches() {
         return mode.switches();
     }
@@ -140,7 +141,7 @@ public final class TieredStore implements SessionStore {
         return db;
     }
 
-    /** How long the oldest change waiting for the database has waited since the last complete flush, in ms. */
+    @Override
     public long flushLagMillis() {
         return backlog.lagMillis();
     }

@@ -1,7 +1,7 @@
 package dev.unisession.store;
 
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 
 import java.time.Duration;
 import java.util.ArrayList;

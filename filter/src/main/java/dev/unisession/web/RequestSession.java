@@ -301,8 +301,8 @@ final class RequestSession implements UnifiedSession {
         return session;
     }
 
-    private static final String VALIDATED_AT = dev.unisession.core.SessionRecord.INTERNAL_PREFIX + "validatedAt";
-    private static final String REAUTH = dev.unisession.core.SessionRecord.METADATA_PREFIX
+    private static final String VALIDATED_AT = dev.unisession.store.SessionRecord.INTERNAL_PREFIX + "validatedAt";
+    private static final String REAUTH = dev.unisession.store.SessionRecord.METADATA_PREFIX
             + SessionMetadata.REAUTH_REQUIRED;
 
     /**
@@ -405,7 +405,7 @@ final class RequestSession implements UnifiedSession {
         @Override
         public String get(String key) {
             ActiveSession a = current(false);
-            return a == null ? null : a.reserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + key);
+            return a == null ? null : a.reserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + key);
         }
 
         @Override
@@ -413,13 +413,13 @@ final class RequestSession implements UnifiedSession {
             if (!writable) throw new UnsupportedOperationException("session metadata is read-only here");
             SessionMetadata.check(key, value);
             ActiveSession a = current(value != null);
-            if (a != null) a.putReserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + key, value);
+            if (a != null) a.putReserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + key, value);
         }
 
         @Override
         public java.util.Set<String> keys() {
             ActiveSession a = current(false);
-            return a == null ? java.util.Set.of() : a.reservedKeys(dev.unisession.core.SessionRecord.METADATA_PREFIX);
+            return a == null ? java.util.Set.of() : a.reservedKeys(dev.unisession.store.SessionRecord.METADATA_PREFIX);
         }
     }
 

@@ -87,7 +87,7 @@ public class UnifiedSessionFilter implements Filter {
             extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
             List<String> allow = new java.util.ArrayList<>();
             for (FilterExtension e : extensions) allow.addAll(e.allowedClasses());
-            AttributeCodec codec = AttributeCodec.configured(loader, webappClasses(ctx), config, allow);
+            AttributeCodec codec = dev.unisession.boot.Bootstrap.codec(config, loader, webappClasses(ctx), allow);
             int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
             SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout,

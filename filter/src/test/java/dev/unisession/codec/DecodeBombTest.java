@@ -139,7 +139,7 @@ class DecodeBombTest {
         UnisessionConfig config = UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", Map.of(
                 "unisession.codec.max-depth", "8", "unisession.codec.max-references", "100",
                 "unisession.codec.max-array-length", "10"))));
-        AttributeCodec strict = AttributeCodec.configured(getClass().getClassLoader(), n -> false, config, List.of());
+        AttributeCodec strict = dev.unisession.boot.Bootstrap.codec(config, getClass().getClassLoader(), n -> false, List.of());
         Object v = List.of(List.of(List.of(List.of(List.of(List.of(List.of(List.of("x"))))))));
         byte[] ok = codec.encode("deep", new ArrayList<>(List.of(v)));
         assertThrows(AttributeDecodeException.class, () -> strict.decode(ok));

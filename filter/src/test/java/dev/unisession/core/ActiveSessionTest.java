@@ -1,5 +1,7 @@
 package dev.unisession.core;
 
+import dev.unisession.store.SessionRecord;
+import dev.unisession.store.SessionDelta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

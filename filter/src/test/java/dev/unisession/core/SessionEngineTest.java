@@ -1,5 +1,6 @@
 package dev.unisession.core;
 
+import dev.unisession.store.SessionRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -45,7 +46,7 @@ class SessionEngineTest {
 
         SessionEngine earlier = engine(null);
         String legacy = stored(earlier, earlier.create(earlier.now()));
-        assertNull(store.load(legacy).attributes().get(SessionEngine.APPLICATION), "not stamped");
+        assertNull(store.load(legacy).attributes().get(SessionRecord.APPLICATION), "not stamped");
         ActiveSession taken = admin.load(legacy, admin.now());
         assertNotNull(taken, "a session from before stamping");
         assertTrue(admin.commit(taken) > 0);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.TestStores;
 
 import org.junit.jupiter.api.Test;
@@ -58,11 +58,11 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(ahead, null, 600, Map.of("x", b("1"))));
         jpa.save(update(ahead, Map.of("x", b("2")), Set.of())); // version 2
         long now = testClock().millis();
-        dev.unisession.core.SessionDelta d1 = new dev.unisession.core.SessionDelta(atBase, false, 1, now, now + 5,
+        dev.unisession.store.SessionDelta d1 = new dev.unisession.store.SessionDelta(atBase, false, 1, now, now + 5,
                 900, "ann", "ctx", null, true, Map.of("change", b("2"), "add", b("a")), Set.of("drop"));
-        dev.unisession.core.SessionDelta d2 = new dev.unisession.core.SessionDelta(ahead, false, 1, now, now, 600,
+        dev.unisession.store.SessionDelta d2 = new dev.unisession.store.SessionDelta(ahead, false, 1, now, now, 600,
                 null, null, null, false, Map.of("x", b("stale")), Set.of());
-        dev.unisession.core.SessionDelta d3 = new dev.unisession.core.SessionDelta(missing, false, 1, now, now, 600,
+        dev.unisession.store.SessionDelta d3 = new dev.unisession.store.SessionDelta(missing, false, 1, now, now, 600,
                 null, null, null, false, Map.of("x", b("m")), Set.of());
         Map<String, SessionRecord> records = Map.of(
                 atBase, new SessionRecord(atBase, "ann", "ctx", now, now + 5, 900, 3, null,
@@ -108,11 +108,11 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(newer, "ann", 600, Map.of("keep", b("k"), "change", b("1"), "drop", b("d"))));
         jpa.save(create(older, null, 600, Map.of("x", b("1"))));
         jpa.save(update(older, Map.of("x", b("2")), Set.of())); // version 2 in the database
-        java.util.List<dev.unisession.core.SessionDelta> batch = new java.util.ArrayList<>(List.of(
+        java.util.List<dev.unisession.store.SessionDelta> batch = new java.util.ArrayList<>(List.of(
                 update(newer, Map.of("change", b("2")), Set.of("drop")), update(older, Map.of("x", b("1")), Set.of()),
                 create(fresh, null, 600, Map.of("y", b("3"))), update(gone, Map.of("z", b("4")), Set.of()),
                 update(elsewhere, Map.of("w", b("5")), Set.of())));
-        batch.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        batch.sort(java.util.Comparator.comparing(dev.unisession.store.SessionDelta::id));
         Map<String, SessionRecord> current = Map.of(
                 newer, new SessionRecord(newer, "ann", null, now[0], now[0], 600, 5, null,
                         Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
@@ -153,9 +153,9 @@ abstract class JpaStoreContract extends SessionStoreContract {
         String fresh = id();
         jpa.save(create(deleted, null, 600, Map.of("x", b("1"))));
         assertTrue(jpa.delete(deleted));
-        java.util.List<dev.unisession.core.SessionDelta> batch = new java.util.ArrayList<>(List.of(
+        java.util.List<dev.unisession.store.SessionDelta> batch = new java.util.ArrayList<>(List.of(
                 create(deleted, null, 600, Map.of("x", b("1"))), create(fresh, null, 600, Map.of("y", b("2")))));
-        batch.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        batch.sort(java.util.Comparator.comparing(dev.unisession.store.SessionDelta::id));
         Map<String, SessionRecord> current = Map.of(
                 deleted, new SessionRecord(deleted, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))),
                 fresh, new SessionRecord(fresh, null, null, now[0], now[0], 600, 1, null, Map.of("y", b("2"))));
@@ -181,7 +181,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(existing, null, 600, Map.of("x", b("old"))));
         jpa.save(create(deleted, null, 600, Map.of("x", b("1"))));
         assertTrue(jpa.delete(deleted));
-        List<dev.unisession.core.SessionDelta> batch = List.of(
+        List<dev.unisession.store.SessionDelta> batch = List.of(
                 create(fresh, "ann", 600, Map.of("a", b("1"), "b", b("2"))),
                 create(existing, null, 600, Map.of("x", b("new"))), create(deleted, null, 600, Map.of("x", b("1"))));
         Map<String, SessionRecord> records = Map.of(
@@ -209,29 +209,29 @@ abstract class JpaStoreContract extends SessionStoreContract {
     @Test
     void advanceWritesBatchesLargerThanOneStatement() {
         JpaStore jpa = (JpaStore) store;
-        List<dev.unisession.core.SessionDelta> creations = new java.util.ArrayList<>();
+        List<dev.unisession.store.SessionDelta> creations = new java.util.ArrayList<>();
         Map<String, SessionRecord> created = new java.util.HashMap<>();
         for (int i = 0; i < 250; i++) {
             String id = id();
             creations.add(create(id, null, 600, Map.of("n", b("c" + i))));
             created.put(id, new SessionRecord(id, null, null, now[0], now[0], 600, 1, null, Map.of("n", b("c" + i))));
         }
-        creations.sort(java.util.Comparator.comparing(dev.unisession.core.SessionDelta::id));
+        creations.sort(java.util.Comparator.comparing(dev.unisession.store.SessionDelta::id));
         long[] v1 = jpa.advanceAll(creations, created);
         assertTrue(v1 != null, "the driver reports row counts");
         for (long v : v1) assertEquals(1, v);
-        List<dev.unisession.core.SessionDelta> changes = new java.util.ArrayList<>();
+        List<dev.unisession.store.SessionDelta> changes = new java.util.ArrayList<>();
         Map<String, SessionRecord> changed = new java.util.HashMap<>();
-        for (dev.unisession.core.SessionDelta c : creations) {
+        for (dev.unisession.store.SessionDelta c : creations) {
             String n = new String(c.changed().get("n")).replace('c', 'u');
-            changes.add(new dev.unisession.core.SessionDelta(c.id(), false, 1, now[0], now[0], 600, null, null, null,
+            changes.add(new dev.unisession.store.SessionDelta(c.id(), false, 1, now[0], now[0], 600, null, null, null,
                     false, Map.of("n", b(n), "m", b("added")), Set.of()));
             changed.put(c.id(), new SessionRecord(c.id(), null, null, now[0], now[0], 600, 2, null,
                     Map.of("n", b(n), "m", b("added"))));
         }
         long[] v2 = jpa.advanceAll(changes, changed);
         for (long v : v2) assertEquals(2, v);
-        for (dev.unisession.core.SessionDelta c : changes) {
+        for (dev.unisession.store.SessionDelta c : changes) {
             SessionRecord r = store.load(c.id());
             assertEquals(2, r.version());
             assertEquals(new String(c.changed().get("n")), new String(r.attributes().get("n")));

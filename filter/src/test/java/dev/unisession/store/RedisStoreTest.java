@@ -2,7 +2,7 @@ package dev.unisession.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
@@ -242,8 +242,8 @@ class RedisStoreTest extends SessionStoreContract {
     void bytesPerSessionInRedis() throws Exception {
         dev.unisession.codec.AttributeCodec codec = new dev.unisession.codec.AttributeCodec(
                 getClass().getClassLoader(), n -> false, List.of());
-        // as the filter stores them: stamped with their application (SessionEngine.APPLICATION)
-        String app = dev.unisession.core.SessionEngine.APPLICATION;
+        // as the filter stores them: stamped with their application (SessionRecord.APPLICATION)
+        String app = SessionRecord.APPLICATION;
         byte[] stamp = codec.encode(app, "shop");
         long anonymous = bytesPerSession(i -> Map.of("u", codec.encode("u", "a"), app, stamp));
         long three = bytesPerSession(i -> Map.of("user", codec.encode("user", "alice" + i),
@@ -276,7 +276,7 @@ class RedisStoreTest extends SessionStoreContract {
                 if (i == warmUp + n / 2) indexHalfway = indexBytes(r);
                 String sid = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                         java.nio.ByteBuffer.allocate(16).putLong(System.nanoTime()).putLong(i).array());
-                s.save(new dev.unisession.core.SessionDelta(sid, true, 0, System.currentTimeMillis(),
+                s.save(new dev.unisession.store.SessionDelta(sid, true, 0, System.currentTimeMillis(),
                         System.currentTimeMillis(), 1800, null, null, null, true, attributes.apply(i), Set.of()));
             }
             Thread.sleep(200);

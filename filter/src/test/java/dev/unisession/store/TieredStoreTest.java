@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.core.SessionEngine;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TestStores;
 
@@ -396,7 +396,7 @@ class TieredStoreTest {
             try (TieredStore tiered = tiered(cache, db, Duration.ofMillis(100), 1000)) {
                 dev.unisession.core.ActiveSession a = dev.unisession.core.ActiveSession.create(codec,
                         UUID.randomUUID().toString(), System.currentTimeMillis(), 600);
-                a.putReserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + "authMethod", "webauthn");
+                a.putReserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + "authMethod", "webauthn");
                 tiered.save(a.delta());
                 await(() -> tiered.backlog() == 0, "flush");
                 redis.kill();
@@ -405,7 +405,7 @@ class TieredStoreTest {
                 SessionRecord r = tiered.load(a.id());
                 assertTrue(r != null, "read back from the database");
                 assertEquals("webauthn", dev.unisession.core.ActiveSession.of(codec, r, System.currentTimeMillis())
-                        .reserved(dev.unisession.core.SessionRecord.METADATA_PREFIX + "authMethod"));
+                        .reserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + "authMethod"));
             }
         }
     }

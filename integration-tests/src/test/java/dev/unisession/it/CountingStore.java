@@ -1,7 +1,7 @@
 package dev.unisession.it;
 
-import dev.unisession.core.SessionDelta;
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;

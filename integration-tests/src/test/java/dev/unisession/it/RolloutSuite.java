@@ -60,7 +60,7 @@ abstract class RolloutSuite {
         String springId = java.util.UUID.randomUUID().toString();
         String imported = dev.unisession.core.LegacyIds.unifiedId("spring-session-jdbc", springId);
         long now = System.currentTimeMillis();
-        store.save(new dev.unisession.core.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "alice",
+        store.save(new dev.unisession.store.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "alice",
                 null, null, true, Map.of("user", codec.encode("user", "alice")), java.util.Set.of()));
         Map<String, String> params = Map.of("unisession.token.keys", Keys.entry("k1", Keys.secret()),
                 "unisession.migrate.from", "spring-session-jdbc", "unisession.migrate.cookie", "SESSION");
@@ -91,7 +91,7 @@ abstract class RolloutSuite {
         String springId = java.util.UUID.randomUUID().toString();
         String imported = dev.unisession.core.LegacyIds.unifiedId("spring-session-jdbc", springId);
         long now = System.currentTimeMillis();
-        store.save(new dev.unisession.core.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "bob",
+        store.save(new dev.unisession.store.SessionDelta(imported, true, 0, now - 60_000, now - 1_000, 1800, "bob",
                 null, null, true, Map.of(), java.util.Set.of()));
         String springCookie = "SESSION=" + java.util.Base64.getEncoder().encodeToString(
                 springId.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.SessionStore;
 import dev.unisession.token.SessionTokenCodec;
@@ -383,10 +383,10 @@ abstract class SecuritySuite {
             String cookie = cookie(r);
             String id = r.value("session");
             String plain = dev.unisession.security.Fingerprint.unkeyed("ua=Alpha/1");
-            dev.unisession.core.SessionRecord stored = store.load(id);
+            dev.unisession.store.SessionRecord stored = store.load(id);
             assertNotNull(stored.fingerprint());
             assertNotEquals(plain, stored.fingerprint(), "not the unkeyed hash anyone can compute");
-            assertTrue(store.save(new dev.unisession.core.SessionDelta(id, false, stored.version(), stored.createdAt(),
+            assertTrue(store.save(new dev.unisession.store.SessionDelta(id, false, stored.version(), stored.createdAt(),
                     stored.lastAccessedAt(), stored.maxInactiveSeconds(), stored.principal(), stored.context(), plain,
                     true, Map.of(), java.util.Set.of())) > 0, "bound as an earlier version did");
             assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",

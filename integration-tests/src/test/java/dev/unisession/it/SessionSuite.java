@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.core.SessionRecord;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.store.JpaStore;
 import dev.unisession.store.RedisStore;
 import dev.unisession.testing.PrivateRedis;
@@ -284,8 +284,8 @@ abstract class TieredSuite {
                 for (Map.Entry<String, String> e : created.entrySet()) {
                     SessionRecord r = jpa.load(e.getKey());
                     assertNotNull(r, "session in the database after stop");
-                    // the three set, and the application's stamp (SessionEngine.APPLICATION)
-                    assertEquals(java.util.Set.of("a", "b", "c", dev.unisession.core.SessionEngine.APPLICATION),
+                    // the three set, and the application's stamp (SessionRecord.APPLICATION)
+                    assertEquals(java.util.Set.of("a", "b", "c", SessionRecord.APPLICATION),
                             r.attributes().keySet());
                     assertArrayEquals(("\u0002" + e.getValue() + "-a").getBytes(java.nio.charset.StandardCharsets.UTF_8),
                             r.attributes().get("a"));

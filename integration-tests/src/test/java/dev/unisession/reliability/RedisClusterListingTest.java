@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.core.SessionDelta;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionStore;
 import org.junit.jupiter.api.Test;

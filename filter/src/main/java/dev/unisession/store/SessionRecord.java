@@ -1,4 +1,4 @@
-package dev.unisession.core;
+package dev.unisession.store;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,6 +18,12 @@ public final class SessionRecord {
     public static final String METADATA_PREFIX = "\u00a7us.";
     /** Names of the attributes unisession keeps for itself (e.g. when the session was last validated). */
     public static final String INTERNAL_PREFIX = "\u00a7us~";
+    /**
+     * The reserved attribute naming the application a stored session belongs to: applications that share a store
+     * (one Redis prefix, one database schema) and its signing keys do not see each other's sessions, whatever
+     * reaches them (a token is also bound to its application, see {@code SessionTokenCodec}).
+     */
+    public static final String APPLICATION = INTERNAL_PREFIX + "a";
 
     /** True for the attribute names that are not the application's. */
     public static boolean isReserved(String name) {
@@ -67,7 +73,7 @@ public final class SessionRecord {
         return expiresAt(lastAccessedAt, maxInactiveSeconds);
     }
 
-    static long expiresAt(long lastAccessedAt, int maxInactiveSeconds) {
+    public static long expiresAt(long lastAccessedAt, int maxInactiveSeconds) {
         return maxInactiveSeconds <= 0 ? Long.MAX_VALUE : lastAccessedAt + maxInactiveSeconds * 1000L;
     }
 

@@ -1,4 +1,4 @@
-package dev.unisession.core;
+package dev.unisession.store;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -119,7 +119,7 @@ public final class SessionDelta {
     }
 
     /** Every attribute once this delta is applied to its base version, or null when the delta does not carry them. */
-    Map<String, byte[]> state() { return state; }
+    public Map<String, byte[]> state() { return state; }
 
     public String id() { return id; }
     public boolean created() { return created; }

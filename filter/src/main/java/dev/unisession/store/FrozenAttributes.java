@@ -1,4 +1,4 @@
-package dev.unisession.core;
+package dev.unisession.store;
 
 import java.util.AbstractCollection;
 import java.util.AbstractMap;
@@ -23,7 +23,7 @@ import java.util.function.IntFunction;
  * codes first, so a name is only read (another miss) where its hash matches. Maps larger than {@link #LINEAR}
  * entries also get a name-to-index map, so lookups stay constant-time.
  */
-final class FrozenAttributes extends AbstractMap<String, byte[]> {
+public final class FrozenAttributes extends AbstractMap<String, byte[]> {
 
     /** Up to this many entries a lookup scans the hash codes; above it a hash index is kept beside the arrays. */
     static final int LINEAR = 12;
@@ -51,7 +51,7 @@ final class FrozenAttributes extends AbstractMap<String, byte[]> {
     }
 
     /** The map itself when it is frozen already, else an unmodifiable copy in the same order. */
-    static Map<String, byte[]> of(Map<String, byte[]> attributes) {
+    public static Map<String, byte[]> of(Map<String, byte[]> attributes) {
         if (attributes instanceof FrozenAttributes) return attributes;
         if (attributes.isEmpty()) return EMPTY;
         String[] names = new String[attributes.size()];
@@ -65,7 +65,7 @@ final class FrozenAttributes extends AbstractMap<String, byte[]> {
     }
 
     /** The map frozen: for a map its caller has just built and hands over, keeping no reference. */
-    static Map<String, byte[]> owning(LinkedHashMap<String, byte[]> built) {
+    public static Map<String, byte[]> owning(LinkedHashMap<String, byte[]> built) {
         return built.isEmpty() ? EMPTY : of(built);
     }
 

@@ -1,0 +1,99 @@
+package dev.unisession;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The filter's package layering, checked on its compiled classes. From the bottom: {@code security}, {@code token}
+ * and {@code codec} depend on no other package of ours; {@code config} validates settings (and names the enums of
+ * those three); {@code store} is the storage SPI with its value types and the stores; {@code api} is what
+ * applications program against; {@code core} the session engine; {@code boot} turns configuration into parts;
+ * {@code web} the servlet filter on top. No package cycle, and the layers above the stores never see Redisson,
+ * Netty, JPA or a concrete store: they reach tiers through {@code SessionStore} and its capability interfaces.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.unisession");
+    }
+
+    /** No cycle between the direct subpackages of {@code root}. */
+    static ArchRule noCycles(String root) {
+        return slices().matching(root + ".(*)..").should().beFreeOfCycles();
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        noCycles("dev.unisession").check(classes);
+    }
+
+    /** The check above is not vacuous: it finds the cycle between the two fixture packages of this test. */
+    @Test
+    void theCycleCheckFindsACycle() {
+        JavaClasses fixture = new ClassFileImporter().importPackages("dev.unisession.archfixture");
+        EvaluationResult result = noCycles("dev.unisession.archfixture").evaluate(fixture);
+        assertTrue(result.hasViolation(), "the fixture's cycle one -> two -> one is reported");
+        assertTrue(result.getFailureReport().toString().contains("one")
+                && result.getFailureReport().toString().contains("two"), result.getFailureReport().toString());
+        // and the layering rule below fails on the same classes when one layer may not use the other
+        EvaluationResult layered = layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("one").definedBy("dev.unisession.archfixture.one..")
+                .layer("two").definedBy("dev.unisession.archfixture.two..")
+                .whereLayer("one").mayOnlyBeAccessedByLayers("two")
+                .whereLayer("two").mayNotBeAccessedByAnyLayer()
+                .evaluate(fixture);
+        assertTrue(layered.hasViolation(), "one uses two, which no layer may use");
+    }
+
+    @Test
+    void layersOnlyUseTheLayersBelow() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("web").definedBy("dev.unisession.web..")
+                .layer("boot").definedBy("dev.unisession.boot..")
+                .layer("core").definedBy("dev.unisession.core..")
+                .layer("api").definedBy("dev.unisession.api..")
+                .layer("store").definedBy("dev.unisession.store..")
+                .layer("config").definedBy("dev.unisession.config..")
+                .layer("codec").definedBy("dev.unisession.codec..")
+                .layer("token").definedBy("dev.unisession.token..")
+                .layer("security").definedBy("dev.unisession.security..")
+                .whereLayer("web").mayNotBeAccessedByAnyLayer()
+                .whereLayer("boot").mayOnlyBeAccessedByLayers("web")
+                .whereLayer("core").mayOnlyBeAccessedByLayers("web")
+                .whereLayer("api").mayOnlyBeAccessedByLayers("core", "web")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("api", "core", "boot", "web")
+                .whereLayer("config").mayOnlyBeAccessedByLayers("store", "boot", "web")
+                .whereLayer("codec").mayOnlyBeAccessedByLayers("config", "core", "boot", "web")
+                .whereLayer("token").mayOnlyBeAccessedByLayers("config", "api", "boot", "web")
+                .whereLayer("security").mayOnlyBeAccessedByLayers("config", "store", "api", "core", "boot", "web")
+                .check(classes);
+    }
+
+    @Test
+    void theLayersAboveTheStoresSeeNoStorageLibraryNorConcreteStore() {
+        noClasses().that().resideInAnyPackage("dev.unisession.web..", "dev.unisession.core..",
+                        "dev.unisession.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.redisson..", "io.netty..",
+                        "jakarta.persistence..", "org.eclipse.persistence..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.RedisStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.JpaStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.TieredStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.NearCacheStore")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.MemoryStore")
+                .check(classes);
+    }
+}
