@@ -15,11 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The filter's package layering, checked on its compiled classes. From the bottom: {@code security}, {@code token}
- * and {@code codec} depend on no other package of ours; {@code config} validates settings (and names the enums of
- * those three); {@code store} is the storage SPI with its value types and the stores; {@code api} is what
- * applications program against; {@code core} the session engine; {@code boot} turns configuration into parts;
- * {@code web} the servlet filter on top. No package cycle, and the layers above the stores never see Redisson,
- * Netty, JPA or a concrete store: they reach tiers through {@code SessionStore} and its capability interfaces.
+ * and {@code codec}; {@code store}, the storage SPI with its value types, the stores and their typed settings
+ * records; {@code config}, which validates the settings (and names the enums and settings of the parts below);
+ * {@code api}, what applications program against; {@code core}, the session engine; {@code boot}, the one place that
+ * turns the configuration into parts; {@code web}, the servlet filter on top. So no part below {@code boot} reads
+ * the configuration class, no package cycle, and the layers above the stores never see Redisson, Netty, JPA or a
+ * concrete store: they reach tiers through {@code SessionStore} and its capability interfaces.
  */
 class ArchitectureTest {
 
@@ -75,11 +76,11 @@ class ArchitectureTest {
                 .whereLayer("boot").mayOnlyBeAccessedByLayers("web")
                 .whereLayer("core").mayOnlyBeAccessedByLayers("web")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("core", "web")
-                .whereLayer("store").mayOnlyBeAccessedByLayers("api", "core", "boot", "web")
-                .whereLayer("config").mayOnlyBeAccessedByLayers("store", "boot", "web")
+                .whereLayer("config").mayOnlyBeAccessedByLayers("boot", "web")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
                 .whereLayer("codec").mayOnlyBeAccessedByLayers("config", "core", "boot", "web")
                 .whereLayer("token").mayOnlyBeAccessedByLayers("config", "api", "boot", "web")
-                .whereLayer("security").mayOnlyBeAccessedByLayers("config", "store", "api", "core", "boot", "web")
+                .whereLayer("security").mayOnlyBeAccessedByLayers("store", "config", "api", "core", "boot", "web")
                 .check(classes);
     }
 

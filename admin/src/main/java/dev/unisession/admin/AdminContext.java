@@ -51,7 +51,7 @@ final class AdminContext implements AutoCloseable {
         int timeout = config.sessionTimeout() == null ? 1800 : (int) config.sessionTimeout().toSeconds();
         this.engine = new SessionEngine(store, codec, clock, timeout);
         this.metrics = new SessionMetrics(store);
-        this.audit = Stores.auditSink(config, store, loader);
+        this.audit = dev.unisession.boot.Bootstrap.auditSink(config, store, loader);
         this.manager = new StoreSessionManager(engine, store, codec, metrics, audit,
                 config.store().name().toLowerCase(Locale.ROOT).replace('_', '-'), config.expiryBatchSize(),
                 session -> { }, new dev.unisession.core.SessionEvents(),
@@ -103,7 +103,7 @@ final class AdminContext implements AutoCloseable {
             return false;
         };
         AttributeCodec codec = dev.unisession.boot.Bootstrap.codec(config, loader, appClass, java.util.List.of());
-        SessionStore store = Stores.open(config, loader, Clock.systemUTC());
+        SessionStore store = dev.unisession.boot.Bootstrap.store(config, loader, Clock.systemUTC());
         return new AdminContext(config, store, codec, loader);
     }
 

@@ -1,6 +1,9 @@
 package dev.unisession.config;
 
 import dev.unisession.codec.AttributeCodec;
+import dev.unisession.store.JpaSettings;
+import dev.unisession.store.RedisSettings;
+import dev.unisession.store.StoreType;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,30 +50,6 @@ public final class UnisessionConfig {
     /** The environment variables already warned about (the initializer and the filter both read the settings). */
     private static final Set<String> IGNORED_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** Where sessions are kept. */
-    public enum StoreType {
-        /** This JVM only. */
-        MEMORY,
-        /** Redis, with a near cache per JVM. */
-        REDIS,
-        /** The database only; every change is written at once. */
-        JPA,
-        /** One node: memory in front of the database, written behind. */
-        MEMORY_JPA,
-        /** Near cache, Redis, and the database written behind; Redis outages fall back to the database. */
-        TIERED;
-
-        /** Whether this store needs the database settings. */
-        public boolean usesDatabase() {
-            return this == JPA || this == MEMORY_JPA || this == TIERED;
-        }
-
-        /** Whether this store is shared by several nodes (so they need the same signing keys). */
-        public boolean isShared() {
-            return this == REDIS || this == JPA || this == TIERED;
-        }
-    }
-
     /** The cookie's SameSite attribute. */
     public enum SameSite { STRICT("Strict"), LAX("Lax"), NONE("None");
         private final String attribute;
@@ -108,7 +87,7 @@ public final class UnisessionConfig {
         EXPIRY_BATCH_SIZE("expiry.batch-size", "500", false),
         SESSION_TOUCH_FRACTION("session.touch-fraction", "0.1", false),
         REDIS_URL("redis.url", "redis://127.0.0.1:6379", false),
-        REDIS_CONFIG("redis.config", null, false),
+        REDIS_CONFIG(RedisSettings.CONFIG_SETTING, null, false),
         REDIS_PREFIX("redis.prefix", "us:", false),
         REDIS_TIMEOUT("redis.timeout", "1s", false),
         REDIS_DEADLINE("redis.deadline", "2s", false),
@@ -118,12 +97,12 @@ public final class UnisessionConfig {
         NEAR_CACHE_ENABLED("near-cache.enabled", "true", false),
         NEAR_CACHE_SIZE("near-cache.size", "10000", false),
         NEAR_CACHE_IDLE("near-cache.idle", "5m", false),
-        JPA_URL("jpa.url", null, false),
+        JPA_URL(JpaSettings.URL_SETTING, null, false),
         JPA_USER("jpa.user", null, false),
         JPA_PASSWORD("jpa.password", null, true),
-        JPA_DATASOURCE("jpa.datasource", null, false),
+        JPA_DATASOURCE(JpaSettings.DATASOURCE_SETTING, null, false),
         JPA_POOL_SIZE("jpa.pool-size", "16", false),
-        JPA_SCHEMA("jpa.schema", "create", false),
+        JPA_SCHEMA(JpaSettings.SCHEMA_SETTING, "create", false),
         JPA_FLUSH_INTERVAL("jpa.flush-interval", "1s", false),
         JPA_BACKLOG_MAX("jpa.backlog-max", "100000", false),
         TIERED_LEASE("tiered.lease", "5s", false),

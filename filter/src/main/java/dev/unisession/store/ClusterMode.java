@@ -70,7 +70,7 @@ final class ClusterMode implements AutoCloseable {
         void entered(State state, long epoch);
     }
 
-    /** Timings: see {@link dev.unisession.config.UnisessionConfig}'s {@code tiered.*} keys. */
+    /** Timings: see the {@code unisession.tiered.*} settings. */
     record Settings(Duration lease, Duration heartbeat, Duration returnAfter, Duration switchWait) {
     }
 

@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.SessionDelta;
 import dev.unisession.store.SessionRecord;
 
@@ -54,7 +53,7 @@ public final class JpaStore implements SessionStore {
     }
 
     /** Opens the database as configured: {@code unisession.jpa.datasource} (JNDI) or the JDBC URL and pool. */
-    public static JpaStore connect(UnisessionConfig cfg, double graceFraction, Clock clock, ClassLoader loader) {
+    public static JpaStore connect(JpaSettings cfg, double graceFraction, Clock clock, ClassLoader loader) {
         PersistenceConfiguration pc = new PersistenceConfiguration("unisession")
                 .provider(PersistenceProvider.class.getName())
                 .transactionType(PersistenceUnitTransactionType.RESOURCE_LOCAL)
@@ -66,15 +65,15 @@ public final class JpaStore implements SessionStore {
                 .property("eclipselink.logging.logger", "JavaLogger")
                 .property("eclipselink.classloader", loader)
                 .property("eclipselink.ddl-generation", "none");
-        String platform = platformFor(cfg.jpaUrl());
+        String platform = platformFor(cfg.url());
         // Named by class literal rather than left to EclipseLink's detection, whose table of platform class names is
         // a properties file that relocation in the drop-in -all jar cannot rewrite.
         if (platform != null) pc.property("eclipselink.target-database", platform);
-        if (cfg.jpaDataSource() == null) {
-            pc.property(PersistenceConfiguration.JDBC_URL, cfg.jpaUrl());
-            if (cfg.jpaUser() != null) pc.property(PersistenceConfiguration.JDBC_USER, cfg.jpaUser());
-            if (cfg.jpaPassword() != null) pc.property(PersistenceConfiguration.JDBC_PASSWORD, cfg.jpaPassword());
-            String size = Integer.toString(cfg.jpaPoolSize());
+        if (cfg.dataSource() == null) {
+            pc.property(PersistenceConfiguration.JDBC_URL, cfg.url());
+            if (cfg.user() != null) pc.property(PersistenceConfiguration.JDBC_USER, cfg.user());
+            if (cfg.password() != null) pc.property(PersistenceConfiguration.JDBC_PASSWORD, cfg.password());
+            String size = Integer.toString(cfg.poolSize());
             // EclipseLink closes connections above "min" when they are released: keep them all open.
             pc.property("eclipselink.connection-pool.default.initial", "1")
                     .property("eclipselink.connection-pool.default.min", size)
@@ -86,11 +85,11 @@ public final class JpaStore implements SessionStore {
                     .property("eclipselink.connection-pool.read.wait", "2000");
         }
         try {
-            if (cfg.jpaDataSource() != null) {
+            if (cfg.dataSource() != null) {
                 // Looked up here, with the application's naming context (the thread starting it), and handed over
                 // as the object: the platform comes from the database it reaches, as it cannot from EclipseLink's
                 // detection in the -all jar (see above).
-                javax.sql.DataSource ds = dataSource(cfg.jpaDataSource());
+                javax.sql.DataSource ds = dataSource(cfg.dataSource());
                 String detected = platformOf(ds);
                 if (detected != null) pc.property("eclipselink.target-database", detected);
                 pc.property("jakarta.persistence.nonJtaDataSource", ds);
@@ -98,7 +97,7 @@ public final class JpaStore implements SessionStore {
             EntityManagerFactory emf = new PersistenceProvider().createEntityManagerFactory(pc);
             try {
                 emf.createEntityManager().close(); // connect now: bad settings fail start-up
-                if (cfg.jpaCreateSchema()) createSchema(emf);
+                if (cfg.createSchema()) createSchema(emf);
             } catch (RuntimeException e) {
                 emf.close();
                 throw e;
@@ -106,9 +105,9 @@ public final class JpaStore implements SessionStore {
             return new JpaStore(emf, graceFraction, clock);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Cannot open the session database ("
-                    + (cfg.jpaDataSource() != null ? UnisessionConfig.Key.JPA_DATASOURCE.key() + "="
-                    + cfg.jpaDataSource() : UnisessionConfig.Key.JPA_URL.key() + "=" + UnisessionConfig.maskUrl(cfg.jpaUrl()))
-                    + "): " + cfg.scrub(rootMessage(e)), e);
+                    + (cfg.dataSource() != null ? "unisession." + JpaSettings.DATASOURCE_SETTING + "="
+                    + cfg.dataSource() : "unisession." + JpaSettings.URL_SETTING + "=" + cfg.scrub().apply(cfg.url()))
+                    + "): " + cfg.scrub().apply(rootMessage(e)), e);
         }
     }
 
@@ -157,7 +156,7 @@ public final class JpaStore implements SessionStore {
         if (file == null) {
             throw new IllegalArgumentException("unisession ships tables for PostgreSQL, MariaDB/MySQL and H2, not for "
                     + product + ": create them from one of META-INF/unisession/sql/*.sql and set "
-                    + UnisessionConfig.Key.JPA_SCHEMA.key() + "=none");
+                    + "unisession." + JpaSettings.SCHEMA_SETTING + "=none");
         }
         try (java.io.InputStream in = JpaStore.class.getResourceAsStream("/META-INF/unisession/sql/" + file + ".sql")) {
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

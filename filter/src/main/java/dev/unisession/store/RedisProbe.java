@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.config.UnisessionConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,11 +44,11 @@ public final class RedisProbe {
      * The probe for the configured server, or null when the configuration names several (cluster, sentinel,
      * replicated: YAML): then only Redisson's connection errors count as "gone", and a timeout stays "slow".
      */
-    static RedisProbe of(UnisessionConfig cfg) {
-        if (cfg.redisConfig() != null) return null;
-        URI uri = URI.create(cfg.redisUrl());
+    static RedisProbe of(RedisSettings cfg) {
+        if (cfg.yamlFile() != null) return null;
+        URI uri = URI.create(cfg.url());
         int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return new RedisProbe(uri.getHost(), port, (int) Math.max(100, cfg.redisConnectTimeout().toMillis()),
+        return new RedisProbe(uri.getHost(), port, (int) Math.max(100, cfg.connectTimeout().toMillis()),
                 "rediss".equals(uri.getScheme()));
     }
 

@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.SessionDelta;
 import dev.unisession.store.SessionRecord;
 
@@ -394,7 +393,7 @@ public final class RedisStore implements SessionStore {
     }
 
     /** Connects as configured: {@code unisession.redis.config} (YAML) or else {@code unisession.redis.url}. */
-    public static RedisStore connect(UnisessionConfig cfg, Clock clock) {
+    public static RedisStore connect(RedisSettings cfg, Clock clock) {
         Config config = redissonConfig(cfg);
         ReconnectRelay relay = new ReconnectRelay();
         config.setConnectionListener(relay);
@@ -412,8 +411,8 @@ public final class RedisStore implements SessionStore {
             executor.shutdownNow();
             throw e;
         }
-        RedisStore store = new RedisStore(client, true, cfg.redisPrefix(), cfg.redisTimeout(), cfg.redisRetries(),
-                cfg.redisDeadline(), cfg.redisMaxInFlight(), RedisProbe.of(cfg), cfg.touchFraction(), clock);
+        RedisStore store = new RedisStore(client, true, cfg.prefix(), cfg.timeout(), cfg.retries(), cfg.deadline(),
+                cfg.maxInFlight(), RedisProbe.of(cfg), cfg.touchFraction(), clock);
         store.executor = executor;
         store.executorThreads = threads;
         relay.store = store;
@@ -429,21 +428,21 @@ public final class RedisStore implements SessionStore {
     }
 
     /** The Redisson configuration: YAML if configured, else a single server; fail-fast timeouts; reads from master. */
-    public static Config redissonConfig(UnisessionConfig cfg) {
-        int timeout = (int) cfg.redisTimeout().toMillis();
-        int connect = (int) cfg.redisConnectTimeout().toMillis();
+    public static Config redissonConfig(RedisSettings cfg) {
+        int timeout = (int) cfg.timeout().toMillis();
+        int connect = (int) cfg.connectTimeout().toMillis();
         Config config;
-        if (cfg.redisConfig() != null) {
+        if (cfg.yamlFile() != null) {
             try {
-                config = Config.fromYAML(new File(cfg.redisConfig()));
+                config = Config.fromYAML(new File(cfg.yamlFile()));
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.REDIS_CONFIG.key()
-                        + ": cannot read Redisson YAML '" + cfg.redisConfig() + "': " + e.getMessage(), e);
+                throw new IllegalArgumentException("Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
+                        + ": cannot read Redisson YAML '" + cfg.yamlFile() + "': " + e.getMessage(), e);
             }
             ServerSettings servers = new ServerSettings(config);
             BaseConfig<?> base = servers.base();
             if (base == null) {
-                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.REDIS_CONFIG.key()
+                throw new IllegalArgumentException("Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
                         + ": the YAML names no servers (singleServerConfig, clusterServersConfig, ...)");
             }
             // Redisson's own defaults block for seconds on a dead server; replace those (not explicit values).
@@ -464,14 +463,14 @@ public final class RedisStore implements SessionStore {
         } else {
             config = new Config();
             config.useSingleServer()
-                    .setAddress(cfg.redisUrl())
+                    .setAddress(cfg.url())
                     .setTimeout(timeout)
                     .setConnectTimeout(connect)
                     .setRetryAttempts(0); // one layer of retries, ours (see above)
             // Sized for the host: Redisson's defaults (32 Netty threads, 64 + 24 connections) starve a small
             // machine's request threads, and a command that waits for the CPU to be written times out unsent.
             config.setNettyThreads(eventLoops());
-            config.useSingleServer().setConnectionPoolSize(Math.max(24, Math.min(64, cfg.redisMaxInFlight())));
+            config.useSingleServer().setConnectionPoolSize(Math.max(24, Math.min(64, cfg.maxInFlight())));
         }
         config.setLazyInitialization(true); // start even while Redis is down; calls fail fast until it is back
         // We pass bytes and strings only: no argument of ours is a Redisson live object, and checking each one for

@@ -1,55 +1,43 @@
 package dev.unisession.store;
 
-import dev.unisession.config.UnisessionConfig;
-import dev.unisession.security.AuditSink;
-
 import java.time.Clock;
 
-/** Opens the store chain a configuration names; used by the filter and the admin tool alike. */
+/** Opens the store chain that settings describe; used by the filter and the admin tool alike (through boot). */
 public final class Stores {
 
     private Stores() {
     }
 
     /**
-     * Opens {@code unisession.store}: memory, redis (near cache in front), jpa, memory-jpa, or tiered (near cache,
-     * Redis, database written behind).
+     * Opens a store chain: memory, redis (near cache in front), jpa, memory-jpa, or tiered (near cache, Redis,
+     * database written behind).
      *
      * @param loader the class loader that sees the application's classes (for the persistence unit)
-     * @throws IllegalArgumentException naming the key when the store cannot be opened as configured
+     * @throws IllegalArgumentException naming the setting when the store cannot be opened as configured
      */
-    public static SessionStore open(UnisessionConfig config, ClassLoader loader, Clock clock) {
-        try {
-            return openStore(config, loader, clock);
-        } catch (RuntimeException e) {
-            throw config.scrubbed(e); // start-up errors quote URLs and drivers' messages: no password in a log
-        }
-    }
-
-    private static SessionStore openStore(UnisessionConfig config, ClassLoader loader, Clock clock) {
-        switch (config.store()) {
+    public static SessionStore open(StoreSettings settings, ClassLoader loader, Clock clock) {
+        double touch = settings.nearCache().touchFraction();
+        switch (settings.type()) {
             case MEMORY:
                 return new MemoryStore(clock);
             case REDIS:
-                return nearCache(RedisStore.connect(config, clock), config, clock);
+                return nearCache(RedisStore.connect(settings.redis(), clock), settings, clock);
             case JPA:
-                return JpaStore.connect(config, 0, clock, loader);
+                return JpaStore.connect(settings.jpa(), 0, clock, loader);
             case MEMORY_JPA:
-                return new TieredStore(new MemoryStore(clock), JpaStore.connect(config, 0, clock, loader),
-                        config.jpaFlushInterval(), config.jpaBacklogMax(), modeSettings(config), config.redisPrefix(),
+                return tiered(new MemoryStore(clock), JpaStore.connect(settings.jpa(), 0, clock, loader), settings,
                         false);
             case TIERED: {
-                RedisStore redis = RedisStore.connect(config, clock);
+                RedisStore redis = RedisStore.connect(settings.redis(), clock);
                 JpaStore db;
                 try {
-                    db = JpaStore.connect(config, config.touchFraction(), clock, loader);
+                    db = JpaStore.connect(settings.jpa(), touch, clock, loader);
                 } catch (RuntimeException e) {
                     redis.close();
                     throw e;
                 }
                 try {
-                    return nearCache(new TieredStore(redis, db, config.jpaFlushInterval(), config.jpaBacklogMax(),
-                            modeSettings(config), config.redisPrefix(), true), config, clock);
+                    return nearCache(tiered(redis, db, settings, true), settings, clock);
                 } catch (RuntimeException e) {
                     redis.close();
                     db.close();
@@ -57,39 +45,25 @@ public final class Stores {
                 }
             }
             default:
-                throw new IllegalArgumentException("unsupported store " + config.store());
+                throw new IllegalArgumentException("unsupported store " + settings.type());
         }
     }
 
-    /** The timings of the tiered store's cluster-wide mode; a request waits for a switch as long as for Redis. */
-    static ClusterMode.Settings modeSettings(UnisessionConfig config) {
-        return new ClusterMode.Settings(config.tieredLease(), config.tieredHeartbeat(), config.tieredReturnAfter(),
-                config.redisDeadline());
-    }
-
-    /**
-     * The audit sink {@code unisession.audit.sink} names: {@code log}, {@code none}, {@code database} (table
-     * {@code us_audit} of the store's database) or an AuditSink class name.
-     */
-    public static AuditSink auditSink(UnisessionConfig config, SessionStore store, ClassLoader loader) {
-        if (!"database".equals(config.auditSink())) return AuditSink.named(config.auditSink(), loader);
-        JpaStore db = database(store);
-        if (db == null) {
-            throw new IllegalArgumentException(UnisessionConfig.Key.AUDIT_SINK.key() + "=database needs a store "
-                    + "with a database (" + UnisessionConfig.Key.STORE.key() + "=jpa, memory-jpa or tiered)");
-        }
-        return new DatabaseAuditSink(db, config.auditRetention());
+    private static TieredStore tiered(SessionStore cache, JpaStore db, StoreSettings settings, boolean shared) {
+        StoreSettings.Tiered t = settings.tiered();
+        return new TieredStore(cache, db, t.flushInterval(), t.backlogMax(), new ClusterMode.Settings(t.lease(),
+                t.heartbeat(), t.returnAfter(), t.switchWait()), t.cluster(), shared);
     }
 
     /** The database tier of a store chain, or null. */
-    static JpaStore database(SessionStore store) {
+    public static JpaStore database(SessionStore store) {
         SessionStore s = store instanceof NearCacheStore ? ((NearCacheStore) store).shared() : store;
         if (s instanceof TieredStore) return ((TieredStore) s).database();
         return s instanceof JpaStore ? (JpaStore) s : null;
     }
 
-    private static SessionStore nearCache(SessionStore shared, UnisessionConfig config, Clock clock) {
-        return config.nearCacheEnabled() ? new NearCacheStore(shared, config.nearCacheSize(), config.nearCacheIdle(),
-                config.touchFraction(), clock) : shared;
+    private static SessionStore nearCache(SessionStore shared, StoreSettings settings, Clock clock) {
+        StoreSettings.NearCache n = settings.nearCache();
+        return n.enabled() ? new NearCacheStore(shared, n.size(), n.idle(), n.touchFraction(), clock) : shared;
     }
 }

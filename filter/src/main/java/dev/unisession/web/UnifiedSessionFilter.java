@@ -176,7 +176,7 @@ public class UnifiedSessionFilter implements Filter {
         if (config.store().usesDatabase() && config.jpaUrl() != null && config.jpaDataSource() == null) {
             drivers = JdbcDrivers.load(config.jpaUrl(), webappLoader(ctx));
         }
-        ownedStore = Stores.open(config, webappLoader(ctx), Clock.systemUTC());
+        ownedStore = dev.unisession.boot.Bootstrap.store(config, webappLoader(ctx), Clock.systemUTC());
         return ownedStore;
     }
 
@@ -184,7 +184,7 @@ public class UnifiedSessionFilter implements Filter {
                                        ClassLoader loader) {
         Object given = ctx.getAttribute(AuditSink.CONTEXT_ATTRIBUTE);
         if (given instanceof AuditSink) return (AuditSink) given;
-        return Stores.auditSink(config, store, loader);
+        return dev.unisession.boot.Bootstrap.auditSink(config, store, loader);
     }
 
     /**

@@ -33,7 +33,7 @@ class UnisessionConfigTest {
     @Test
     void defaultsAreSecure() {
         UnisessionConfig c = of(Map.of());
-        assertEquals(UnisessionConfig.StoreType.MEMORY, c.store());
+        assertEquals(dev.unisession.store.StoreType.MEMORY, c.store());
         assertEquals(UnisessionConfig.CookieSecure.AUTO, c.cookieSecure(), "Secure when the request is secure");
         assertFalse(c.cookieAlwaysSecure());
         assertEquals(UnisessionConfig.SameSite.LAX, c.cookieSameSite());

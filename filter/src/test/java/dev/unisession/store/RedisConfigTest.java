@@ -21,8 +21,9 @@ import java.util.Map;
 /** Redisson configuration: a cluster YAML is accepted; fail-fast timeouts and master reads are applied. */
 class RedisConfigTest {
 
-    private static UnisessionConfig cfg(Map<String, String> m) {
-        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m)));
+    private static RedisSettings cfg(Map<String, String> m) {
+        return dev.unisession.boot.Bootstrap.redisSettings(UnisessionConfig.from(List.of(
+                UnisessionConfig.Source.of("test", m))));
     }
 
     @Test

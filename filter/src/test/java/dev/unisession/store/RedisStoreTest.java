@@ -219,10 +219,11 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = RedisStore.connect(dev.unisession.config.UnisessionConfig.from(List.of(
-                     dev.unisession.config.UnisessionConfig.Source.of("test", Map.of("unisession.store", "redis",
-                             "unisession.redis.url", privateRedis.url(), "unisession.redis.prefix", "ns:",
-                             "unisession.redis.retries", "0")))), java.time.Clock.systemUTC())) {
+             RedisStore s = RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(
+                     dev.unisession.config.UnisessionConfig.from(List.of(dev.unisession.config.UnisessionConfig.Source
+                             .of("test", Map.of("unisession.store", "redis", "unisession.redis.url",
+                                     privateRedis.url(), "unisession.redis.prefix", "ns:",
+                                     "unisession.redis.retries", "0"))))), java.time.Clock.systemUTC())) {
             String id = id();
             assertEquals(1, s.save(create(id, null, 600, Map.of("a", b("1")))));
             privateRedis.resp().call("SCRIPT", "FLUSH");

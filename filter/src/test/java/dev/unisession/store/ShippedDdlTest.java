@@ -44,7 +44,7 @@ class ShippedDdlTest {
     void shippedDdlMatchesTheMapping(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
             db.run(ddl(kind));
-            try (JpaStore store = JpaStore.connect(TestStores.jpaConfig(db.url(),
+            try (JpaStore store = JpaStore.connect(TestStores.jpaSettings(db.url(),
                     Map.of("unisession.jpa.schema", "none")), 0.1, Clock.systemUTC(), getClass().getClassLoader())) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
@@ -73,7 +73,7 @@ class ShippedDdlTest {
     void createdSchemaIsTheShippedOne(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
             for (int start = 0; start < 2; start++) {
-                try (JpaStore store = JpaStore.connect(TestStores.jpaConfig(db.url(), Map.of()), 0.1,
+                try (JpaStore store = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of()), 0.1,
                         Clock.systemUTC(), getClass().getClassLoader())) {
                     String id = UUID.randomUUID().toString();
                     long now = System.currentTimeMillis();

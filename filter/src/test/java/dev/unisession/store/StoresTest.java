@@ -32,7 +32,7 @@ class StoresTest {
                 "unisession.jpa.url", "jdbc:postgresql://127.0.0.1:1/test?user=app&password=S3cretValue",
                 "unisession.jpa.password", "An0therSecret"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Stores.open(c, getClass().getClassLoader(), Clock.systemUTC()));
+                () -> dev.unisession.boot.Bootstrap.store(c, getClass().getClassLoader(), Clock.systemUTC()));
         assertTrue(e.getMessage().contains("unisession.jpa.url=jdbc:postgresql://127.0.0.1:1/test?user=app&password=****"),
                 e.getMessage());
         assertNoSecret(e, "S3cretValue");
@@ -44,7 +44,7 @@ class StoresTest {
         UnisessionConfig c = config(Map.of("unisession.store", "redis",
                 "unisession.redis.url", "redis://:S3cret Pw@127.0.0.1:6379"));
         RuntimeException e = assertThrows(RuntimeException.class,
-                () -> Stores.open(c, getClass().getClassLoader(), Clock.systemUTC()));
+                () -> dev.unisession.boot.Bootstrap.store(c, getClass().getClassLoader(), Clock.systemUTC()));
         assertNoSecret(e, "S3cret Pw");
         assertNoSecret(e, "S3cret");
     }

@@ -33,8 +33,13 @@ public final class TestStores {
         return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m)));
     }
 
+    /** {@link #jpaConfig} as the database's settings. */
+    public static dev.unisession.store.JpaSettings jpaSettings(String jdbcUrl, Map<String, String> extra) {
+        return dev.unisession.boot.Bootstrap.jpaSettings(jpaConfig(jdbcUrl, extra));
+    }
+
     public static dev.unisession.store.JpaStore jpa(String jdbcUrl, double grace, Clock clock) {
-        return dev.unisession.store.JpaStore.connect(jpaConfig(jdbcUrl, Map.of()), grace, clock,
+        return dev.unisession.store.JpaStore.connect(jpaSettings(jdbcUrl, Map.of()), grace, clock,
                 TestStores.class.getClassLoader());
     }
 
@@ -43,6 +48,6 @@ public final class TestStores {
     }
 
     public static RedisStore redis(String url, String prefix, Clock clock) {
-        return RedisStore.connect(redisConfig(url, prefix), clock);
+        return RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(redisConfig(url, prefix)), clock);
     }
 }

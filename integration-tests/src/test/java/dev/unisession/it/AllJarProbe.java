@@ -38,7 +38,7 @@ public final class AllJarProbe {
                 "unisession.store", "tiered", "unisession.redis.url", args[0], "unisession.redis.prefix", args[1],
                 "unisession.jpa.url", args[2], "unisession.jpa.flush-interval", "100ms"))));
         String id = UUID.randomUUID().toString();
-        try (SessionStore store = Stores.open(config, AllJarProbe.class.getClassLoader(), Clock.systemUTC())) {
+        try (SessionStore store = dev.unisession.boot.Bootstrap.store(config, AllJarProbe.class.getClassLoader(), Clock.systemUTC())) {
             long now = System.currentTimeMillis();
             store.save(new SessionDelta(id, true, 0, now, now, 600, "probe", null, null, true,
                     Map.of("a", "\u0002value".getBytes(StandardCharsets.UTF_8)), Set.of()));
@@ -50,7 +50,7 @@ public final class AllJarProbe {
             }
             System.out.println("tiers " + store.probe());
         }
-        try (SessionStore db = Stores.open(UnisessionConfig.from(List.of(UnisessionConfig.Source.of("probe",
+        try (SessionStore db = dev.unisession.boot.Bootstrap.store(UnisessionConfig.from(List.of(UnisessionConfig.Source.of("probe",
                 Map.of("unisession.store", "jpa", "unisession.jpa.url", args[2])))),
                 AllJarProbe.class.getClassLoader(), Clock.systemUTC())) {
             if (db.load(id) == null) throw new AssertionError("the database copy is missing (write-behind)");

@@ -229,7 +229,7 @@ abstract class TieredSuite {
     /** Polls until every session in Redis equals its database copy, row by row, and the reverse. */
     private void compareTiers(String redisUrl, TestDatabase db, long withinMs) throws Exception {
         try (RedisStore redis = TestStores.redis(redisUrl, prefix, Clock.systemUTC());
-             JpaStore jpa = JpaStore.connect(TestStores.jpaConfig(db.url(), Map.of("unisession.jpa.schema", "none")),
+             JpaStore jpa = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
                      0.1, Clock.systemUTC(), getClass().getClassLoader())) {
             long deadline = System.currentTimeMillis() + withinMs;
             String mismatch;
@@ -279,7 +279,7 @@ abstract class TieredSuite {
             } finally {
                 node.close(); // context destroyed: the filter closes the store, which flushes
             }
-            try (JpaStore jpa = JpaStore.connect(TestStores.jpaConfig(db.url(), Map.of("unisession.jpa.schema",
+            try (JpaStore jpa = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema",
                     "none")), 0, Clock.systemUTC(), getClass().getClassLoader())) {
                 for (Map.Entry<String, String> e : created.entrySet()) {
                     SessionRecord r = jpa.load(e.getKey());

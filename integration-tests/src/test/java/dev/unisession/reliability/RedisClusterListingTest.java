@@ -27,9 +27,10 @@ class RedisClusterListingTest {
     @Test
     void aListingOfAThreeMasterClusterHoldsEverySessionOnce() throws Exception {
         try (RedisTopology cluster = RedisTopology.cluster(3);
-             RedisStore store = RedisStore.connect(UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test",
-                     Map.of("unisession.store", "redis", "unisession.redis.config", cluster.redissonYaml(),
-                             "unisession.redis.prefix", "cl:")))), Clock.systemUTC())) {
+             RedisStore store = RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(
+                     UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", Map.of("unisession.store",
+                             "redis", "unisession.redis.config", cluster.redissonYaml(),
+                             "unisession.redis.prefix", "cl:"))))), Clock.systemUTC())) {
             Set<String> made = new HashSet<>();
             long now = System.currentTimeMillis();
             for (int i = 0; i < 300; i++) {
