@@ -78,7 +78,7 @@ class ArchitectureTest {
                 .whereLayer("api").mayOnlyBeAccessedByLayers("core", "web")
                 .whereLayer("config").mayOnlyBeAccessedByLayers("boot", "web")
                 .whereLayer("store").mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
-                .whereLayer("codec").mayOnlyBeAccessedByLayers("config", "core", "boot", "web")
+                .whereLayer("codec").mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
                 .whereLayer("token").mayOnlyBeAccessedByLayers("config", "api", "boot", "web")
                 .whereLayer("security").mayOnlyBeAccessedByLayers("store", "config", "api", "core", "boot", "web")
                 .check(classes);

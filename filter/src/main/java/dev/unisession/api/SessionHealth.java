@@ -1,5 +1,7 @@
 package dev.unisession.api;
 
+import dev.unisession.codec.Json;
+
 import java.util.List;
 
 /**
@@ -39,41 +41,29 @@ public record SessionHealth(Status status, String store, long activeSessions, St
 
     /** This report as one JSON object (the health endpoint's body; the README documents its schema). */
     public String toJson() {
-        StringBuilder b = new StringBuilder(256);
-        b.append("{\"status\":\"").append(status).append("\",\"store\":").append(jsonString(store))
-                .append(",\"activeSessions\":").append(activeSessions)
-                .append(",\"mode\":\"").append(mode).append('"')
-                .append(",\"backlog\":").append(backlog)
-                .append(",\"flushLagMs\":").append(flushLagMillis)
-                .append(",\"tiers\":[");
-        for (int i = 0; i < tiers.size(); i++) {
-            Tier t = tiers.get(i);
-            if (i > 0) b.append(',');
-            b.append("{\"name\":").append(jsonString(t.name())).append(",\"role\":").append(jsonString(t.role()))
-                    .append(",\"status\":\"").append(t.status()).append('"')
-                    .append(",\"latencyMs\":").append(String.format(java.util.Locale.ROOT, "%.3f", t.latencyMs()))
-                    .append(",\"sessions\":").append(t.sessions());
-            if (t.calls() >= 0) b.append(",\"calls\":").append(t.calls());
-            if (t.error() != null) b.append(",\"error\":").append(jsonString(t.error()));
-            b.append('}');
-        }
-        return b.append("]}").toString();
-    }
-
-    /** A JSON string literal (or {@code null}), safe to embed in HTML too. */
-    public static String jsonString(String s) {
-        if (s == null) return "null";
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("status", status.name());
+            g.writeStringField("store", store);
+            g.writeNumberField("activeSessions", activeSessions);
+            g.writeStringField("mode", mode);
+            g.writeNumberField("backlog", backlog);
+            g.writeNumberField("flushLagMs", flushLagMillis);
+            g.writeArrayFieldStart("tiers");
+            for (Tier t : tiers) {
+                g.writeStartObject();
+                g.writeStringField("name", t.name());
+                g.writeStringField("role", t.role());
+                g.writeStringField("status", t.status().name());
+                g.writeFieldName("latencyMs");
+                g.writeNumber(String.format(java.util.Locale.ROOT, "%.3f", t.latencyMs()));
+                g.writeNumberField("sessions", t.sessions());
+                if (t.calls() >= 0) g.writeNumberField("calls", t.calls());
+                if (t.error() != null) g.writeStringField("error", t.error());
+                g.writeEndObject();
             }
-        }
-        return b.append('"').toString();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
     }
 }

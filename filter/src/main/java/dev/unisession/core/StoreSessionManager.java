@@ -200,53 +200,62 @@ public final class StoreSessionManager implements SessionManager {
 
     @Override
     public String exportOf(String principal) {
-        StringBuilder b = new StringBuilder(512);
-        b.append("{\"principal\":").append(json(principal)).append(",\"exportedAt\":\"").append(Instant.now())
-                .append("\",\"sessions\":[");
-        boolean first = true;
-        for (SessionRecord r : recordsOf(principal)) {
-            if (!first) b.append(',');
-            first = false;
-            SessionInfo i = info(r);
-            b.append("{\"id\":").append(json(r.id())).append(",\"context\":").append(json(r.context()))
-                    .append(",\"createdAt\":\"").append(i.createdAt()).append('"')
-                    .append(",\"lastAccessedAt\":\"").append(i.lastAccessedAt()).append('"')
-                    .append(",\"expiresAt\":").append(i.expiresAt() == null ? "null" : "\"" + i.expiresAt() + "\"")
-                    .append(",\"fingerprint\":").append(json(r.fingerprint()))
-                    .append(",\"attributes\":{");
-            boolean firstAttr = true;
-            StringBuilder meta = new StringBuilder();
-            for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
-                if (a.getKey().startsWith(SessionRecord.METADATA_PREFIX)) {
-                    meta.append(meta.length() == 0 ? "" : ",")
-                            .append(json(a.getKey().substring(SessionRecord.METADATA_PREFIX.length()))).append(':')
-                            .append(attributeJson(a.getValue()));
+        String out = dev.unisession.codec.Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("principal", principal);
+            g.writeStringField("exportedAt", Instant.now().toString());
+            g.writeArrayFieldStart("sessions");
+            for (SessionRecord r : recordsOf(principal)) {
+                SessionInfo i = info(r);
+                g.writeStartObject();
+                g.writeStringField("id", r.id());
+                g.writeStringField("context", r.context());
+                g.writeStringField("createdAt", i.createdAt().toString());
+                g.writeStringField("lastAccessedAt", i.lastAccessedAt().toString());
+                g.writeStringField("expiresAt", i.expiresAt() == null ? null : i.expiresAt().toString());
+                g.writeStringField("fingerprint", r.fingerprint());
+                g.writeObjectFieldStart("attributes");
+                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                    if (SessionRecord.isReserved(a.getKey())) continue;
+                    g.writeFieldName(a.getKey());
+                    attribute(g, a.getValue());
                 }
-                if (SessionRecord.isReserved(a.getKey())) continue;
-                if (!firstAttr) b.append(',');
-                firstAttr = false;
-                b.append(json(a.getKey())).append(':').append(attributeJson(a.getValue()));
+                g.writeEndObject();
+                g.writeObjectFieldStart("metadata");
+                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                    if (!a.getKey().startsWith(SessionRecord.METADATA_PREFIX)) continue;
+                    g.writeFieldName(a.getKey().substring(SessionRecord.METADATA_PREFIX.length()));
+                    attribute(g, a.getValue());
+                }
+                g.writeEndObject();
+                g.writeEndObject();
             }
-            b.append("},\"metadata\":{").append(meta).append("}}");
-        }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
         audit(AuditEvent.Type.EXPORTED, null, principal, null);
-        return b.append("]}").toString();
+        return out;
     }
 
-    private String attributeJson(byte[] data) {
+    /** An attribute as {type, value} (its text, cut at EXPORT_TEXT_MAX), or its bytes when it cannot be read. */
+    private void attribute(com.fasterxml.jackson.core.JsonGenerator g, byte[] data) throws java.io.IOException {
+        Object v;
         try {
-            Object v = codec.decode(data);
-            String text = String.valueOf(v);
-            if (text.length() > EXPORT_TEXT_MAX) text = text.substring(0, EXPORT_TEXT_MAX) + "...";
-            return "{\"type\":" + json(v == null ? null : v.getClass().getName()) + ",\"value\":" + json(text) + "}";
+            v = codec.decode(data);
         } catch (RuntimeException e) {
-            return "{\"bytes\":" + data.length + ",\"base64\":\"" + Base64.getEncoder().encodeToString(data)
-                    + "\",\"unreadable\":" + json(e.getMessage()) + "}";
+            g.writeStartObject();
+            g.writeNumberField("bytes", data.length);
+            g.writeStringField("base64", Base64.getEncoder().encodeToString(data));
+            g.writeStringField("unreadable", e.getMessage());
+            g.writeEndObject();
+            return;
         }
-    }
-
-    private static String json(String s) {
-        return dev.unisession.api.SessionHealth.jsonString(s);
+        String text = String.valueOf(v);
+        if (text.length() > EXPORT_TEXT_MAX) text = text.substring(0, EXPORT_TEXT_MAX) + "...";
+        g.writeStartObject();
+        g.writeStringField("type", v == null ? null : v.getClass().getName());
+        g.writeStringField("value", text);
+        g.writeEndObject();
     }
 
     @Override

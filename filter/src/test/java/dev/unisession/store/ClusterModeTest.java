@@ -51,11 +51,13 @@ class ClusterModeTest {
         return TieredStoreTest.set(id, name, value);
     }
 
-    private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + AWAIT_MILLIS;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out: " + what.get());
-            Thread.sleep(20);
+    /** Waits for the condition; a timeout names {@code what} as it is then (e.g. each node's mode). */
+    private static void await(BooleanSupplier condition, Supplier<String> what) {
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMillis(AWAIT_MILLIS))
+                    .pollInterval(java.time.Duration.ofMillis(20)).pollInSameThread().until(condition::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("timed out: " + what.get(), e);
         }
     }
 

@@ -44,12 +44,9 @@ class NearCacheStoreTest extends SessionStoreContract {
         resp.deleteAll(prefix + "*");
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .pollInSameThread().until(condition::getAsBoolean);
     }
 
     private static RedisStore redisOf(NearCacheStore s) throws Exception {

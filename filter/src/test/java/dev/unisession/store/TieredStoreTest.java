@@ -60,12 +60,9 @@ class TieredStoreTest {
         return new TieredStore(cache, db, flushInterval, backlogMax, FAST, cluster, !(cache instanceof MemoryStore));
     }
 
-    private static void await(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!c.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) throw new AssertionError("timed out: " + what);
-            Thread.sleep(20);
-        }
+    private static void await(java.util.function.BooleanSupplier c, String what) {
+        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .pollInSameThread().until(c::getAsBoolean);
     }
 
     @Test

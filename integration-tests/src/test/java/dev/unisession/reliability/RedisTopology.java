@@ -133,11 +133,7 @@ final class RedisTopology implements AutoCloseable {
                 .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
         servers.put(port, p);
         Resp r = new Resp(port);
-        try {
-            await(r::ping, 10_000, "redis-server on " + port);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        await(r::ping, 10_000, "redis-server on " + port);
     }
 
     private static String info(int port, Object... command) {
@@ -150,12 +146,9 @@ final class RedisTopology implements AutoCloseable {
         }
     }
 
-    private static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) throw new IllegalStateException("timed out: " + what);
-            Thread.sleep(100);
-        }
+    private static void await(BooleanSupplier condition, long millis, String what) {
+        org.awaitility.Awaitility.await(what).atMost(java.time.Duration.ofMillis(millis))
+                .pollInterval(java.time.Duration.ofMillis(100)).pollInSameThread().until(condition::getAsBoolean);
     }
 
     /** The Redisson YAML file that reaches these servers. */
