@@ -1,5 +1,6 @@
 package dev.unisession.admin;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,10 +54,10 @@ class EraseExportTest {
     }
 
     private static SessionDelta session(String id, String principal, long lastAccess, int maxInactive) {
-        return new SessionDelta(id, true, 0, lastAccess, lastAccess, maxInactive, principal, "shop", null, true,
-                Map.of("user", ("\u0002" + principal).getBytes(StandardCharsets.UTF_8),
-                        "note", ("\u0002lives at 1 Main St, " + principal).getBytes(StandardCharsets.UTF_8)),
-                Set.of());
+        return Deltas.create(id).at(lastAccess).maxInactive(maxInactive).principal(principal).context("shop")
+                .set("user", ("\u0002" + principal).getBytes(StandardCharsets.UTF_8))
+                .set("note", ("\u0002lives at 1 Main St, " + principal).getBytes(StandardCharsets.UTF_8))
+                .build();
     }
 
     /** Every Redis key under the prefix, and every value in it, as text. */
@@ -181,9 +182,10 @@ class EraseExportTest {
             }
             long now = System.currentTimeMillis();
             try (AdminContext admin = AdminContext.open(null, settings, List.of())) {
-                admin.store.save(new SessionDelta("p-" + UUID.randomUUID(), true, 0, now, now, 1800, user, "shop",
-                        null, true, Map.of("bomb", bomb.toByteArray(),
-                        "note", ("\u0002kept " + user).getBytes(StandardCharsets.UTF_8)), Set.of()));
+                admin.store.save(Deltas.create("p-" + UUID.randomUUID()).at(now).principal(user).context("shop")
+                        .set("bomb", bomb.toByteArray())
+                        .set("note", ("\u0002kept " + user).getBytes(StandardCharsets.UTF_8))
+                        .build());
             }
             List<String> a = new ArrayList<>(List.of("export-user", user));
             for (String s : settings) {

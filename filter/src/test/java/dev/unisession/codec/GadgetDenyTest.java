@@ -1,5 +1,6 @@
 package dev.unisession.codec;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -114,7 +115,7 @@ class GadgetDenyTest {
         for (Map.Entry<String, Object> e : realGadgets().entrySet()) {
             attributes.put("real " + e.getKey(), serialized(e.getValue()));
         }
-        store.save(new SessionDelta("s1", true, 0, now, now, 1800, null, null, null, true, attributes, Set.of()));
+        store.save(Deltas.create("s1").at(now).set(attributes).build());
 
         ActiveSession session = ActiveSession.of(codec, store.load("s1"), now);
         assertEquals("still readable", session.getAttribute("fine"));

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -122,8 +123,7 @@ class ClusterModeTest {
         void create(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, Map.of(name,
-                    b(value)), Set.of()).withState(state));
+            long v = on.save(Deltas.create(id).at(now).set(name, b(value)).build().withState(state));
             assertEquals(1, v, "created");
             version = v;
         }
@@ -131,8 +131,7 @@ class ClusterModeTest {
         void set(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(new SessionDelta(id, false, version, now, now, 1800, null, null, null, false,
-                    Map.of(name, b(value)), Set.of()).withState(state));
+            long v = on.save(Deltas.update(id, version).at(now).set(name, b(value)).build().withState(state));
             assertEquals(version + 1, v, "write of " + name + "=" + value);
             version = v;
         }

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -65,13 +66,12 @@ class NearCacheStoreTest extends SessionStoreContract {
         long before = redis.roundTrips();
         assertNotNull(s.load(id));
         now[0] += 1000;
-        assertEquals(1, s.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null, null, false, Map.of(),
-                Set.of())));
+        assertEquals(1, s.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).build()));
         assertEquals(now[0], s.load(id).lastAccessedAt(), "the cached copy moves");
         assertEquals(0, redis.roundTrips() - before, "no Redis call for warm reads and early touches");
 
         now[0] += 60_000; // 10 % of 600 s: the access time is due
-        s.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null, null, false, Map.of(), Set.of()));
+        s.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).build());
         assertEquals(1, redis.roundTrips() - before);
         assertEquals(Long.toString(now[0]), new String(resp.hgetall(prefix + "{" + id + "}").get("a")));
     }
@@ -87,8 +87,7 @@ class NearCacheStoreTest extends SessionStoreContract {
             assertNotNull(two.load(id));
             await(() -> two.load(id) != null && two.size() == 1, "node two caches it (once no notice races)");
 
-            one.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null, null, false,
-                    Map.of("a", b("2")), Set.of()));
+            one.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set("a", b("2")).build());
             await(() -> two.size() == 0, "node two drops its copy");
             assertArrayEquals(b("2"), two.load(id).attributes().get("a"));
 
@@ -106,8 +105,7 @@ class NearCacheStoreTest extends SessionStoreContract {
         s.save(create(id, null, 600, Map.of("a", b("1"))));
         assertEquals(1, s.load(id).version());
         try (RedisStore other = TestStores.redis(Services.redisUrl(), prefix, testClock())) {
-            long v = other.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null, null, false,
-                    Map.of("a", b("2")), Set.of()));
+            long v = other.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set("a", b("2")).build());
             assertEquals(2, v);
             // Whether or not the change notice has arrived yet, the hint forces the newer copy.
             SessionRecord r = s.load(id, v);

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.unisession.store.SessionDelta;
@@ -119,8 +120,7 @@ class RedisStoreTest extends SessionStoreContract {
 
     private static SessionDelta set(String id, String name, String value) {
         long now = System.currentTimeMillis();
-        return new SessionDelta(id, false, 0, now, now, 600, null, null, null, false, Map.of(name, b(value)),
-                Set.of());
+        return Deltas.update(id, 0).at(now).maxInactive(600).set(name, b(value)).build();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -89,7 +90,7 @@ public abstract class SessionStoreContract {
     }
 
     protected SessionDelta create(String id, String principal, int maxInactive, Map<String, byte[]> attrs) {
-        return new SessionDelta(id, true, 0, now[0], now[0], maxInactive, principal, null, null, true, attrs, Set.of());
+        return Deltas.create(id).at(now[0]).maxInactive(maxInactive).principal(principal).set(attrs).build();
     }
 
     protected SessionDelta update(String id, Map<String, byte[]> changed, Set<String> removed) {
@@ -97,8 +98,8 @@ public abstract class SessionStoreContract {
         long created = r == null ? now[0] : r.createdAt();
         int max = r == null ? 1800 : r.maxInactiveSeconds();
         String principal = r == null ? null : r.principal();
-        return new SessionDelta(id, false, r == null ? 0 : r.version(), created, now[0], max, principal, null, null,
-                false, changed, removed);
+        return Deltas.update(id, r == null ? 0 : r.version()).times(created, now[0]).maxInactive(max)
+                .principal(principal).set(changed).remove(removed).build();
     }
 
     @Test
@@ -160,8 +161,8 @@ public abstract class SessionStoreContract {
             List<Future<Long>> fs = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 String name = "attr" + i;
-                fs.add(pool.submit(() -> store.save(new SessionDelta(id, false, 1, now[0], now[0], 600, null, null,
-                        null, false, Map.of(name, b(name)), Set.of()))));
+                fs.add(pool.submit(() -> store.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set(name, b(name))
+                        .build())));
             }
             Set<Long> versions = new java.util.HashSet<>();
             for (Future<Long> f : fs) versions.add(f.get());
@@ -284,8 +285,8 @@ public abstract class SessionStoreContract {
         store.save(create(id, "alice", 600, Map.of()));
         assertEquals(Set.of(id), store.findIdsByPrincipal("alice"));
         SessionRecord r = store.load(id);
-        assertTrue(store.save(new SessionDelta(id, false, r.version(), r.createdAt(), now[0], 600, "bob", null, null,
-                true, Map.of(), Set.of())) > 0);
+        assertTrue(store.save(Deltas.update(id, r.version()).times(r.createdAt(), now[0]).maxInactive(600)
+                .principal("bob").metadataChanged(true).build()) > 0);
         assertEquals("bob", store.load(id).principal());
         assertEquals(Set.of(id), store.findIdsByPrincipal("bob"));
         assertEquals(Set.of(), store.findIdsByPrincipal("alice"), "no longer alice's");

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -50,10 +51,10 @@ class ShippedDdlTest {
                 long now = System.currentTimeMillis();
                 byte[] bin = new byte[5000];
                 for (int i = 0; i < bin.length; i++) bin[i] = (byte) (i * 7);
-                assertEquals(1, store.save(new SessionDelta(id, true, 0, now, now, 600, "frank", null, null, true,
-                        Map.of("a", "x".getBytes(StandardCharsets.UTF_8), "bin", bin), Set.of())));
-                store.save(new SessionDelta(id, false, 1, now, now + 1, 600, "frank", null, null, false,
-                        Map.of("c", new byte[] {1}), Set.of("a")));
+                assertEquals(1, store.save(Deltas.create(id).at(now).maxInactive(600).principal("frank")
+                        .set(Map.of("a", "x".getBytes(StandardCharsets.UTF_8), "bin", bin)).build()));
+                store.save(Deltas.update(id, 1).times(now, now + 1).maxInactive(600).principal("frank")
+                        .set("c", new byte[] {1}).remove(Set.of("a")).build());
                 SessionRecord r = store.load(id);
                 assertNotNull(r);
                 assertEquals(Set.of("bin", "c"), r.attributes().keySet());
@@ -77,8 +78,8 @@ class ShippedDdlTest {
                         Clock.systemUTC(), getClass().getClassLoader())) {
                     String id = UUID.randomUUID().toString();
                     long now = System.currentTimeMillis();
-                    assertEquals(1, store.save(new SessionDelta(id, true, 0, now, now, 600, null, null, null, true,
-                            Map.of("a", new byte[] {1}), Set.of())));
+                    assertEquals(1, store.save(Deltas.create(id).at(now).maxInactive(600).set("a", new byte[] {1})
+                            .build()));
                 }
             }
             try (Connection c = DriverManager.getConnection(db.url(), db.user(), "")) {

@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -38,13 +39,12 @@ class TieredStoreTest {
 
     static SessionDelta create(String id, Map<String, byte[]> attrs) {
         long now = System.currentTimeMillis();
-        return new SessionDelta(id, true, 0, now, now, 1800, null, null, null, true, attrs, Set.of());
+        return Deltas.create(id).at(now).set(attrs).build();
     }
 
     static SessionDelta set(String id, String name, String value) {
         long now = System.currentTimeMillis();
-        return new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
-                Set.of());
+        return Deltas.update(id, 1).at(now).set(name, b(value)).build();
     }
 
     /** Fast heartbeats and a short return, for tests; each store its own cluster unless a name is shared. */
@@ -190,8 +190,7 @@ class TieredStoreTest {
             long now = System.currentTimeMillis();
             long v = 1;
             for (int i = 2; i <= 3; i++) {
-                v = tiered.save(new SessionDelta(id, false, v, now, now + i, 1800, null, null, null, false,
-                        Map.of("cart", b("[" + i + "]")), Set.of()));
+                v = tiered.save(Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build());
             }
             tiered.flush();
             SessionRecord r = db.load(id);
@@ -209,8 +208,7 @@ class TieredStoreTest {
     /** A write that knew the whole session: computed against {@code base}, carrying every attribute it leaves. */
     private static SessionDelta write(String id, long base, String name, String value, Map<String, byte[]> after) {
         long now = System.currentTimeMillis();
-        return new SessionDelta(id, false, base, now, now, 1800, null, null, null, false, Map.of(name, b(value)),
-                Set.of()).withState(after);
+        return Deltas.update(id, base).at(now).set(name, b(value)).build().withState(after);
     }
 
     /**
@@ -250,8 +248,8 @@ class TieredStoreTest {
                     assertEquals(5, n2.save(write(id, 4, "d", "new", Map.of("a", b("n1"), "b", b("n2"),
                             "c", b("n1"), "d", b("new")))));
                     long now = System.currentTimeMillis();
-                    assertEquals(6, n2.save(new SessionDelta(id, false, 5, now, now, 1800, "frank", null, null,
-                            true, Map.of("a", b("n2")), Set.of("c")).withState(Map.of("a", b("n2"), "b", b("n2"),
+                    assertEquals(6, n2.save(Deltas.update(id, 5).at(now).principal("frank").metadataChanged(true)
+                            .set("a", b("n2")).remove(Set.of("c")).build().withState(Map.of("a", b("n2"), "b", b("n2"),
                             "d", b("new")))));
                     n2.flush();
                     row = db1.load(id);
@@ -335,8 +333,7 @@ class TieredStoreTest {
                 long v = 1;
                 for (int i = 1; i <= 4; i++) {
                     TieredStore on = i % 2 == 1 ? n1 : n2;
-                    SessionDelta d = new SessionDelta(id, false, v, now, now + i, 1800, null, null, null, false,
-                            Map.of("cart", b("[" + i + "]")), Set.of())
+                    SessionDelta d = Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build()
                             .withState(Map.of("cart", b("[" + i + "]"), "user", b("ann")));
                     v = on.save(d);
                 }
@@ -415,8 +412,8 @@ class TieredStoreTest {
         List<SessionDelta> all = new ArrayList<>();
         long old = System.currentTimeMillis() - 3_600_000;
         for (int i = 0; i < n; i++) {
-            all.add(new SessionDelta("x" + i, true, 0, old, old, 60, null, null, null, true,
-                    Map.of("n", codec.encode("n", Integer.toString(i))), Set.of()));
+            all.add(Deltas.create("x" + i).at(old).maxInactive(60).set("n", codec.encode("n", Integer.toString(i)))
+                    .build());
             if (all.size() == 1000) {
                 db.saveAll(all);
                 all.clear();
@@ -495,8 +492,8 @@ class TieredStoreTest {
         long old = System.currentTimeMillis() - 3_600_000;
         List<SessionDelta> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            all.add(new SessionDelta("y" + i, true, 0, old, old, 60, null, null, null, true,
-                    Map.of("n", codec.encode("n", Integer.toString(i))), Set.of()));
+            all.add(Deltas.create("y" + i).at(old).maxInactive(60).set("n", codec.encode("n", Integer.toString(i)))
+                    .build());
         }
         db.saveAll(all);
         // Nothing due yet at this time, but it forgets old ended ids (a transaction of its own) before the failure is armed.

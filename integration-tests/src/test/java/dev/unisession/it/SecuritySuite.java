@@ -1,5 +1,6 @@
 package dev.unisession.it;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -316,8 +317,8 @@ abstract class SecuritySuite {
             }
             Gadget.instantiated = false;
             long now = System.currentTimeMillis();
-            assertTrue(store.save(new SessionDelta(id, false, 1, now, now, 1800, null, null, null, false,
-                    Map.of("evil", bytes.toByteArray()), Set.of())) > 0, "written straight into the store");
+            assertTrue(store.save(Deltas.update(id, 1).at(now).set("evil", bytes.toByteArray())
+                    .build()) > 0, "written straight into the store");
             Client.Reply r = c.get(server.uri("/s?op=get&name=evil"));
             assertEquals(200, r.status());
             assertEquals("null", r.value("value"), "reads as absent");

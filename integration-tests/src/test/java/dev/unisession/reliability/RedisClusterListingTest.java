@@ -1,5 +1,6 @@
 package dev.unisession.reliability;
 
+import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -35,8 +36,8 @@ class RedisClusterListingTest {
             long now = System.currentTimeMillis();
             for (int i = 0; i < 300; i++) {
                 String id = UUID.randomUUID().toString();
-                store.save(new SessionDelta(id, true, 0, now, now, 600, null, null, null, true,
-                        Map.of("a", ("v" + i).getBytes(StandardCharsets.UTF_8)), Set.of()));
+                store.save(Deltas.create(id).at(now).maxInactive(600)
+                        .set("a", ("v" + i).getBytes(StandardCharsets.UTF_8)).build());
                 made.add(id);
             }
             List<String> listed = new java.util.ArrayList<>();
