@@ -42,18 +42,22 @@ public final class JpaStore implements SessionStore {
 
     private final EntityManagerFactory emf;
     private final Clock clock;
-    private final double graceFraction;
+    /**
+     * The near caches' touch fraction in front of this database (0 when it is the only tier): an access time is
+     * written through only after that share of maxInactive, so an expiry read here adds as much grace.
+     */
+    private final double touchFraction;
     private final AtomicLong transactions = new AtomicLong();
     private volatile TierTimer timer = TierTimer.NONE;
 
-    public JpaStore(EntityManagerFactory emf, double graceFraction, Clock clock) {
+    public JpaStore(EntityManagerFactory emf, double touchFraction, Clock clock) {
         this.emf = emf;
-        this.graceFraction = graceFraction;
+        this.touchFraction = touchFraction;
         this.clock = clock;
     }
 
     /** Opens the database as configured: {@code unisession.jpa.datasource} (JNDI) or the JDBC URL and pool. */
-    public static JpaStore connect(JpaSettings cfg, double graceFraction, Clock clock, ClassLoader loader) {
+    public static JpaStore connect(JpaSettings cfg, double touchFraction, Clock clock, ClassLoader loader) {
         PersistenceConfiguration pc = new PersistenceConfiguration("unisession")
                 .provider(PersistenceProvider.class.getName())
                 .transactionType(PersistenceUnitTransactionType.RESOURCE_LOCAL)
@@ -102,7 +106,7 @@ public final class JpaStore implements SessionStore {
                 emf.close();
                 throw e;
             }
-            return new JpaStore(emf, graceFraction, clock);
+            return new JpaStore(emf, touchFraction, clock);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Cannot open the session database ("
                     + (cfg.dataSource() != null ? "unisession." + JpaSettings.DATASOURCE_SETTING + "="
@@ -237,7 +241,7 @@ public final class JpaStore implements SessionStore {
 
     private long expiresAt(long lastAccessed, int maxInactive) {
         if (maxInactive <= 0) return Long.MAX_VALUE;
-        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * graceFraction);
+        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
     }
 
     <T> T inTransaction(Function<EntityManager, T> work) {

@@ -82,7 +82,7 @@ public final class RedisStore implements SessionStore {
     static final String PRINCIPAL = "p";
     static final String CONTEXT = "x";
     static final String FINGERPRINT = "f";
-    /** The id of the write applied last (see {@link #WRITE}). */
+    /** The id of the write applied last (see write.lua). */
     static final String OPERATION = "o";
     static final char ATTRIBUTE = '.';
     /**
@@ -104,208 +104,22 @@ public final class RedisStore implements SessionStore {
     /** The epoch a hash was written in (see {@link #epoch(long)}); absent: 0. */
     static final String EPOCH = "e";
 
-    /**
-     * KEYS[1] hash, KEYS[2] its tombstone; with indexing also KEYS[3] the expiry index, KEYS[4] the generation marker
-     * and, optionally, KEYS[5] the principal's set. ARGV: mode ('u' update; 'c' create; 'n' create of a new session,
-     * whose id no other node can have cached: no change notice unless an earlier epoch's hash was replaced),
-     * pexpireat (0 = no TTL: a create sets none, an update removes one a hash may carry), operation id, epoch (or the
-     * generation this node adopted, {@code epoch:nonce}: see {@link #generationCheck}; -4 when Redis lost it), n, index
-     * ('' = the caller updates the indexes and publishes itself, as in a Redis Cluster where they live on other
-     * slots; '0' = the session never expires; else its expiry score), the session id, the change channel, the change
-     * message, the delta's base version, g, then g field/digest pairs (the attributes the write is built on: each
-     * must still hold the bytes whose SHA-1 is given, '' for none, unless the hash is still at the base version;
-     * else -3 and nothing is written), then n field/value pairs, then fields to delete. A hash from an earlier epoch counts as absent (it is
-     * deleted first); one from a later epoch is not written (-2: this node is behind). Returns the new version when
-     * applied, 0 when the session does (not) exist as required or, for a create, was deleted moments ago. The
-     * operation id is kept in the hash ({@code o}): a resend of the write that was applied last (its reply was
-     * lost) returns that write's version instead of applying it again (its index updates ran with it), so a version
-     * rises by exactly one per write. A create writes its fields, version ({@code v} given among them, plus one) and
-     * operation id in one HSET and deletes nothing (the hash is new): a new anonymous session costs five commands
-     * (EVALSHA, two EXISTS, HSET, ZADD). One script, one round trip, and no batch machinery on the client.
-     */
-    private static final String WRITE = String.join("\n",
-            generationCheck("KEYS[4]", "ARGV[4]", "ep"),
-            "local exists = redis.call('EXISTS', KEYS[1])",
-            "local wiped = false",
-            "if exists == 1 then",
-            "  local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')",
-            "  if e < ep then redis.call('DEL', KEYS[1]) exists = 0 wiped = true elseif e > ep then return -2 end",
-            "end",
-            "if exists == 1 and redis.call('HGET', KEYS[1], 'o') == ARGV[3] then",
-            "  return tonumber(redis.call('HGET', KEYS[1], 'v'))",
-            "end",
-            "local create = ARGV[1] ~= 'u'",
-            "if (create and exists == 1) or (not create and exists == 0) then return 0 end",
-            "if create and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end",
-            "local g = tonumber(ARGV[11])",
-            "local i = 12",
-            "if g > 0 and (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[10] then",
-            "  for j = i, i + 2 * g - 1, 2 do",
-            "    local now = redis.call('HGET', KEYS[1], ARGV[j])",
-            "    if (now and redis.sha1hex(now) ~= ARGV[j + 1]) or (not now and ARGV[j + 1] ~= '') then return -3 end",
-            "  end",
-            "end",
-            "i = i + 2 * g",
-            "local n = tonumber(ARGV[5])",
-            "local kv = {}",
-            "local v = 0",
-            "for j = i, i + 2 * n - 1, 2 do",
-            "  if create and ARGV[j] == 'v' then v = tonumber(ARGV[j + 1])",
-            "  else kv[#kv + 1] = ARGV[j] kv[#kv + 1] = ARGV[j + 1] end",
-            "end",
-            "i = i + 2 * n",
-            "kv[#kv + 1] = 'o' kv[#kv + 1] = ARGV[3]",
-            "if create then",
-            "  v = v + 1",
-            "  kv[#kv + 1] = 'v' kv[#kv + 1] = string.format('%d', v)",
-            "  redis.call('HSET', KEYS[1], unpack(kv))",
-            "else",
-            "  redis.call('HSET', KEYS[1], unpack(kv))",
-            "  if #ARGV >= i then",
-            "    local del = {}",
-            "    for j = i, #ARGV do del[#del + 1] = ARGV[j] end",
-            "    redis.call('HDEL', KEYS[1], unpack(del))",
-            "  end",
-            "  v = redis.call('HINCRBY', KEYS[1], 'v', 1)",
-            "end",
-            "local exp = tonumber(ARGV[2])",
-            "if exp > 0 then redis.call('PEXPIREAT', KEYS[1], exp) elseif not create then redis.call('PERSIST', KEYS[1]) end",
-            "if ARGV[6] ~= '' then",
-            "  if ARGV[6] == '0' then redis.call('ZREM', KEYS[3], ARGV[7])",
-            "  else redis.call('ZADD', KEYS[3], ARGV[6], ARGV[7]) end",
-            "  if KEYS[5] then redis.call('SADD', KEYS[5], ARGV[7]) end",
-            "  if ARGV[1] ~= 'n' or wiped then redis.call('PUBLISH', ARGV[8], ARGV[9]) end",
-            "end",
-            "return v");
-
-    /**
-     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms, ARGV[2] operation id, ARGV[3] the principal sets'
-     * key prefix ('' in a Redis Cluster, where the set is on another slot), ARGV[4] the id: deletes the hash and
-     * takes the id out of its principal's set, leaves the tombstone (holding the operation id, so that a resend of
-     * this delete still answers that it deleted).
-     */
-    private static final String DELETE = String.join("\n",
-            "local p = ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'p')",
-            "local n = redis.call('DEL', KEYS[1])",
-            "if p then redis.call('SREM', ARGV[3] .. p, ARGV[4]) end",
-            "if n == 0 and redis.call('GET', KEYS[2]) == ARGV[2] then n = 1 end",
-            "redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])",
-            "return n");
-
-    /**
-     * KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: returns the hash's fields and values and deletes it,
-     * atomically (empty if it did not exist), leaving a tombstone like a delete: the id has ended (expired, or moved
-     * to a new id), and a tier behind must neither claim it again nor copy it back.
-     */
-    private static final String TAKE = take("KEYS[1]", "KEYS[2]", "ARGV[1]");
-
-    /** Lua that takes a hash (its fields and values, then deleted) and leaves its tombstone, as {@link #TAKE}. */
-    private static String take(String hash, String tombstone, String tombstoneMs) {
-        return String.join("\n",
-                "local h = redis.call('HGETALL', " + hash + ")",
-                "if #h > 0 then",
-                "  redis.call('DEL', " + hash + ")",
-                "  redis.call('SET', " + tombstone + ", '1', 'PX', " + tombstoneMs + ")",
-                "end",
-                "return h");
-    }
-
-    /**
-     * KEYS[1] expiry index shard, ARGV[1] id, ARGV[2] now: removes the id only if it is still due; 1 if it did. With
-     * KEYS[2] the hash and KEYS[3] its tombstone (ARGV[3] tombstone ms), the claim also takes the hash, as
-     * {@link #TAKE} does, and answers its fields (empty when not due, claimed by another node, or gone).
-     */
-    private static final String CLAIM = String.join("\n",
-            "local s = redis.call('ZSCORE', KEYS[1], ARGV[1])",
-            "if not s or tonumber(s) > tonumber(ARGV[2]) then",
-            "  if KEYS[2] then return {} end",
-            "  return 0",
-            "end",
-            "redis.call('ZREM', KEYS[1], ARGV[1])",
-            "if not KEYS[2] then return 1 end",
-            take("KEYS[2]", "KEYS[3]", "ARGV[3]"));
-
-    /** KEYS the expiry index's shards, ARGV[1] now: how many ids in them expire after now. */
-    private static final String COUNT = String.join("\n",
-            "local n = 0",
-            "local after = '(' .. ARGV[1]",
-            "for _, k in ipairs(KEYS) do n = n + redis.call('ZCOUNT', k, after, '+inf') end",
-            "return n");
-
-    /**
-     * KEYS the expiry index's shards, ARGV[1] now, ARGV[2] max, ARGV[3] the shard to begin with (0-based): up to
-     * max due ids, as pairs of shard number (0-based) and id, taking the shards in turn from the given one.
-     */
-    private static final String DUE = String.join("\n",
-            "local out = {}",
-            "local max = tonumber(ARGV[2])",
-            "local first = tonumber(ARGV[3])",
-            "local left = max",
-            "for j = 0, #KEYS - 1 do",
-            "  local i = (first + j) % #KEYS",
-            "  local ids = redis.call('ZRANGEBYSCORE', KEYS[i + 1], '-inf', ARGV[1], 'LIMIT', 0, left)",
-            "  for _, id in ipairs(ids) do out[#out + 1] = tostring(i) out[#out + 1] = id end",
-            "  left = left - #ids",
-            "  if left <= 0 then break end",
-            "end",
-            "return out");
+    // The scripts, read once from META-INF/unisession/redis/ (see LuaScripts), where each describes its KEYS, ARGV
+    // and answers: a write (create or change, with its epoch and read guards, index updates and change notice), a
+    // delete, taking a hash, claiming a due id, counting and listing due ids of the expiry index, a SCAN, the
+    // generation check and adopting a generation.
+    private static final String WRITE = LuaScripts.load("write");
+    private static final String DELETE = LuaScripts.load("delete");
+    private static final String TAKE = LuaScripts.load("take");
+    private static final String CLAIM = LuaScripts.load("claim");
+    private static final String COUNT = LuaScripts.load("count");
+    private static final String DUE = LuaScripts.load("due");
+    private static final String SCAN = LuaScripts.load("scan");
+    private static final String CHECK = LuaScripts.load("check");
+    private static final String ADOPT = LuaScripts.load("adopt");
 
     /** Shards of the expiry index ({@code Px:0} …): a fixed part of the layout, so that every node agrees on it. */
     static final int EXPIRY_SHARDS = 4096;
-
-    /** ARGV: cursor, MATCH pattern, COUNT. Returns the next cursor, then the keys found. */
-    private static final String SCAN = String.join("\n",
-            "local r = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])",
-            "local out = {r[1]}",
-            "for _, k in ipairs(r[2]) do out[#out + 1] = k end",
-            "return out");
-
-    /**
-     * Lua that checks the generation marker (see {@link #epoch}): when {@code arg} is a generation
-     * ({@code epoch:nonce}), the marker must still hold it, else the script returns -4 (Redis lost what this node's
-     * epoch had written: restarted empty, flushed) or -2 (the marker is of a later epoch: this node is behind);
-     * either way the local {@code epochVar} is the epoch, as a number.
-     */
-    private static String generationCheck(String marker, String arg, String epochVar) {
-        return String.join("\n",
-                "local " + epochVar + " = " + arg,
-                "local colon = string.find(" + epochVar + ", ':', 1, true)",
-                "if colon then",
-                "  local m = redis.call('GET', " + marker + ")",
-                "  if m ~= " + arg + " then",
-                "    local me = tonumber(string.sub(" + arg + ", 1, colon - 1))",
-                "    local e = m and tonumber(string.match(m, '^(%d+):'))",
-                "    if e and e > me then return -2 end",
-                "    return -4",
-                "  end",
-                "  " + epochVar + " = string.sub(" + arg + ", 1, colon - 1)",
-                "end",
-                epochVar + " = tonumber(" + epochVar + ")");
-    }
-
-    /**
-     * KEYS[1] the generation marker, then keys; ARGV[1] this node's generation: -4 / -2 as {@link #generationCheck},
-     * else how many of the keys exist.
-     */
-    private static final String CHECK = String.join("\n",
-            generationCheck("KEYS[1]", "ARGV[1]", "ep"),
-            "local n = 0",
-            "for i = 2, #KEYS do n = n + redis.call('EXISTS', KEYS[i]) end",
-            "return n");
-
-    /**
-     * KEYS[1] the generation marker, ARGV[1] this node's epoch, ARGV[2] a new generation for it, ARGV[3] '1' to
-     * create: the marker if it is of this epoch ('!behind' if of a later one); else, when creating, the new
-     * generation, set; else '!lost'.
-     */
-    private static final String ADOPT = String.join("\n",
-            "local m = redis.call('GET', KEYS[1])",
-            "local e = m and tonumber(string.match(m, '^(%d+):'))",
-            "local me = tonumber(ARGV[1])",
-            "if e and e == me then return m end",
-            "if e and e > me then return '!behind' end",
-            "if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[2]) return ARGV[2] end",
-            "return '!lost'");
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -1007,7 +821,7 @@ public final class RedisStore implements SessionStore {
         }
     }
 
-    /** A fresh id for one write (see {@link #WRITE}); unique enough among a session's writes, not a secret. */
+    /** A fresh id for one write (see write.lua); unique enough among a session's writes, not a secret. */
     private static String operationId() {
         // 42 random bits in 7 characters: two writes of one session never share an id in practice, and the hash
         // stays within its memory size class (each byte counts: every session carries one).
@@ -1016,7 +830,7 @@ public final class RedisStore implements SessionStore {
     }
 
     /**
-     * {@link #WRITE} queued in a batch: on a single master with its index updates (and the principal's set, if
+     * write.lua queued in a batch: on a single master with its index updates (and the principal's set, if
      * given), in a Redis Cluster without them (the batch makes them).
      */
     private RFuture<Long> writeHash(RBatch batch, String id, String mode, long expiresAt, String operation,
@@ -1027,7 +841,7 @@ public final class RedisStore implements SessionStore {
                 writeArgs(id, mode, expiresAt, operation, indexInScript, guard, set, del));
     }
 
-    /** {@link #WRITE}'s KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
+    /** write.lua's KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
     private List<Object> writeKeys(String id, String principal) {
         String key = hashKey(id);
         return principal != null
@@ -1035,7 +849,7 @@ public final class RedisStore implements SessionStore {
                 : List.of(key, tombstoneKey(id), expiryKey(id), generationKey);
     }
 
-    /** {@link #WRITE}'s mode for a delta: update, create, or create of a new session ({@link #fresh}). */
+    /** write.lua's mode for a delta: update, create, or create of a new session ({@link #fresh}). */
     private static String mode(SessionDelta d) {
         return !d.created() ? "u" : fresh(d) ? "n" : "c";
     }
@@ -1048,11 +862,11 @@ public final class RedisStore implements SessionStore {
         return d.created() && d.baseVersion() == 0;
     }
 
-    /** {@link #WRITE}'s guard arguments for a write that is built on no read: nothing to check. */
+    /** write.lua's guard arguments for a write that is built on no read: nothing to check. */
     private static final List<Object> NO_GUARD = List.of(utf8("0"), utf8("0"));
 
     /**
-     * {@link #WRITE}'s guard arguments for a delta: its base version, then each attribute it expects
+     * write.lua's guard arguments for a delta: its base version, then each attribute it expects
      * ({@link SessionDelta#expected()}) with the SHA-1 of the bytes it read (hex, as Lua's {@code redis.sha1hex}).
      */
     static List<Object> guard(SessionDelta d) {
@@ -1074,7 +888,7 @@ public final class RedisStore implements SessionStore {
     }
 
     /**
-     * {@link #WRITE}'s ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
+     * write.lua's ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
      * see {@link #guard}.
      */
     private Object[] writeArgs(String id, String mode, long expiresAt, String operation, boolean index,
@@ -1167,7 +981,7 @@ public final class RedisStore implements SessionStore {
         return call("knows", true, () -> redis.getKeys().countExistsAsync(hashKey(id), tombstoneKey(id))) > 0;
     }
 
-    /** How many of the keys exist, after checking the generation marker ({@link #CHECK}). */
+    /** How many of the keys exist, after checking the generation marker (check.lua). */
     private long checked(String what, String... keys) {
         long n = check(what, keys);
         if (n == -4) throw lostData(what);
@@ -1175,7 +989,7 @@ public final class RedisStore implements SessionStore {
         return n;
     }
 
-    /** {@link #CHECK}'s answer: -4, -2, or how many of the keys exist. */
+    /** check.lua's answer: -4, -2, or how many of the keys exist. */
     private long check(String what, String... keys) {
         String g = generationArg();
         List<Object> all = new ArrayList<>(keys.length + 1);
@@ -1256,7 +1070,7 @@ public final class RedisStore implements SessionStore {
         return lost;
     }
 
-    /** {@link #WRITE}'s and {@link #CHECK}'s generation argument: the adopted generation, or the bare epoch. */
+    /** write.lua's and check.lua's generation argument: the adopted generation, or the bare epoch. */
     private String generationArg() {
         if (!armed) return Long.toString(epoch);
         String g = generation;
@@ -1272,7 +1086,7 @@ public final class RedisStore implements SessionStore {
         return m;
     }
 
-    /** {@link #ADOPT} for an epoch: {@code open}, the marker {@code fresh} is set where none is; else only read. */
+    /** adopt.lua for an epoch: {@code open}, the marker {@code fresh} is set where none is; else only read. */
     private RFuture<String> sendAdopt(long epoch, String fresh, boolean open) {
         return redis.getScript(StringCodec.INSTANCE).evalAsync(generationKey, RScript.Mode.READ_WRITE, ADOPT,
                 RScript.ReturnType.VALUE, List.of(generationKey), Long.toString(epoch), fresh, open ? "1" : "0");

@@ -1,0 +1,4 @@
+-- KEYS[1] hash, KEYS[2] its tombstone, ARGV[1] tombstone ms: returns the hash's fields and values and deletes it,
+-- atomically (empty if it did not exist), leaving a tombstone like a delete: the id has ended (expired, or moved to
+-- a new id), and a tier behind must neither claim it again nor copy it back.
+--#include take-hash KEYS[1] KEYS[2] ARGV[1]
