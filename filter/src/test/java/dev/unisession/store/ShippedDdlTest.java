@@ -95,9 +95,9 @@ class ShippedDdlTest {
 
     @Test
     void unknownDatabasesAreToldToApplyTheirOwnDdl() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaStore.ddlFor("Oracle"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaUnit.ddlFor("Oracle"));
         assertTrue(e.getMessage().contains("unisession.jpa.schema=none"), e.getMessage());
-        assertTrue(JpaStore.ddlFor("MySQL").contains("LONGBLOB"));
-        assertEquals("CREATE TABLE t (a INT)", JpaStore.statements("-- c; x\nCREATE TABLE t (a INT);\n\n").get(0));
+        assertTrue(JpaUnit.ddlFor("MySQL").contains("LONGBLOB"));
+        assertEquals("CREATE TABLE t (a INT)", JpaUnit.statements("-- c; x\nCREATE TABLE t (a INT);\n\n").get(0));
     }
 }
