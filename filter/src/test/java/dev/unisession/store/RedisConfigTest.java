@@ -38,10 +38,10 @@ class RedisConfigTest {
                 "  scanInterval: 2000",
                 "  readMode: \"SLAVE\"",
                 ""));
-        Config config = RedisStore.redissonConfig(cfg(Map.of("unisession.store", "redis",
+        Config config = RedissonSetup.config(cfg(Map.of("unisession.store", "redis",
                 "unisession.redis.config", yaml.toString())));
         assertTrue(config.isClusterConfig());
-        BaseConfig<?> base = new RedisStore.ServerSettings(config).base();
+        BaseConfig<?> base = new RedissonSetup.ServerSettings(config).base();
         ClusterServersConfig cluster = (ClusterServersConfig) base;
         assertEquals(List.of("redis://127.0.0.1:7001", "redis://127.0.0.1:7002", "redis://127.0.0.1:7003"),
                 cluster.getNodeAddresses());
@@ -55,26 +55,26 @@ class RedisConfigTest {
     void explicitTimeoutsInTheYamlAreKept(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("single.yaml");
         Files.writeString(yaml, "singleServerConfig:\n  address: \"redis://127.0.0.1:6390\"\n  timeout: 700\n");
-        Config config = RedisStore.redissonConfig(cfg(Map.of("unisession.redis.config", yaml.toString())));
-        assertEquals(700, new RedisStore.ServerSettings(config).base().getTimeout());
+        Config config = RedissonSetup.config(cfg(Map.of("unisession.redis.config", yaml.toString())));
+        assertEquals(700, new RedissonSetup.ServerSettings(config).base().getTimeout());
     }
 
     @Test
     void badYamlFailsNamingTheKey(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("bad.yaml");
         Files.writeString(yaml, "clusterServersConfig: [unclosed\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisStore.redissonConfig(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedissonSetup.config(
                 cfg(Map.of("unisession.redis.config", yaml.toString()))));
         assertTrue(e.getMessage().contains("unisession.redis.config"), e.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> RedisStore.redissonConfig(cfg(Map.of("unisession.redis.config", dir.resolve("no").toString()))));
+                () -> RedissonSetup.config(cfg(Map.of("unisession.redis.config", dir.resolve("no").toString()))));
         assertTrue(missing.getMessage().contains("unisession.redis.config"));
     }
 
     @Test
     void singleServerUrlGetsShortTimeouts() {
-        Config config = RedisStore.redissonConfig(cfg(Map.of("unisession.redis.url", "redis://127.0.0.1:6399")));
-        BaseConfig<?> base = new RedisStore.ServerSettings(config).base();
+        Config config = RedissonSetup.config(cfg(Map.of("unisession.redis.url", "redis://127.0.0.1:6399")));
+        BaseConfig<?> base = new RedissonSetup.ServerSettings(config).base();
         assertEquals(1000, base.getTimeout());
         assertEquals(0, base.getRetryAttempts(), "one layer of retries: ours, which resends only what is safe");
     }
