@@ -221,7 +221,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
         return this.<Long>route(() -> {
             long v = cached(() -> cache.save(delta));
             if (v > 0) {
-                backlog.add(delta, delta.after(v), v);
+                backlog.add(delta, known(delta, v), v);
                 return v;
             }
             if (delta.created() || endedInCache(delta.id())) return 0L;
@@ -238,6 +238,28 @@ public final class TieredStore implements SessionStore, StoreGauges {
             }
             return dv;
         }, () -> db.save(delta));
+    }
+
+    /**
+     * The session's whole record as of the write the cache tier answered {@code v}, for the write-behind queue. A
+     * write built on the version before ({@link SessionDelta#after}) knows it; one built on an older read (another
+     * node wrote in between: a request that read a copy one version old, a second save of a request another node's
+     * write overtook) is read back now, while the cache tier answers. Without it the queue holds a bare delta, and
+     * if the cache tier is gone when the queue is written out (the switch to the database after Redis died) the
+     * delta lands on the database row as if it led to version {@code v}: the row then claims {@code v} without the
+     * writes between its version and {@code v}, and the whole records of those writes, queued on other nodes, are
+     * skipped as older (an acknowledged cart item lost in reliability scenario 9). Null when the read fails or finds
+     * an older copy (the queue then writes the delta, as before).
+     */
+    private SessionRecord known(SessionDelta delta, long v) {
+        SessionRecord r = delta.after(v);
+        if (r != null) return r;
+        try {
+            r = cache.load(delta.id());
+        } catch (RuntimeException e) {
+            return null; // the write stands (acknowledged); only its whole record is unknown
+        }
+        return r != null && r.version() >= v ? r : null;
     }
 
     @Override

@@ -165,6 +165,58 @@ class TieredStoreTest {
     }
 
     /**
+     * Reliability scenario 9's lost item. Two nodes; node B writes a session built on a read one version old (here a
+     * touch: the request read version 1 while node A's add made it 2), so Redis answers version 3, not base + 1, and
+     * B's write knows no whole record. Redis dies before either queue is written: at the switch to the database B's
+     * queue cannot read Redis and wrote its bare delta at version 3 over the row at version 1 (the row then claimed
+     * version 3 without A's add), and A's whole record of version 2 was skipped as older: the acknowledged add was
+     * lost, and the database served the cart without it from then on. Whichever queue is written first, the
+     * database must end with the add.
+     */
+    @Test
+    void aWriteBuiltOnAnOlderReadLosesNoAcknowledgedChangeWhenRedisDiesBeforeTheFlush() throws Exception {
+        // No heartbeat and no flush after the start: the test writes the queues out itself, in the losing order.
+        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofMillis(300), Duration.ofSeconds(2));
+        String url = TestStores.h2Url();
+        String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
+        try (PrivateRedis redis = new PrivateRedis()) {
+            TieredStore a = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
+                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
+            TieredStore b = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
+                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
+            try (a; b) {
+                assertEquals("CACHE", a.modeState());
+                assertEquals("CACHE", b.modeState());
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                assertEquals(1, a.save(create(id, Map.of("cart", b("x")))
+                        .withState(Map.of("cart", b("x")))));
+                a.flush(); // the database has version 1
+                // A: the add, built on version 1 (its whole record is known: version 2)
+                SessionDelta add = Deltas.update(id, 1).times(now, now + 1).set("cart", b("x,y")).build()
+                        .withState(Map.of("cart", b("x,y"))).expecting(Map.of("cart", b("x")));
+                assertEquals(2, a.save(add));
+                // B: a request that read version 1 (before the add) and wrote only its access time
+                SessionDelta touch = Deltas.update(id, 1).times(now, now + 2).build()
+                        .withState(Map.of("cart", b("x")));
+                assertEquals(3, b.save(touch), "Redis took the touch on top of the add");
+                assertEquals(1, a.backlog());
+                assertEquals(1, b.backlog());
+
+                redis.kill(); // both writes acknowledged, neither written behind yet
+                b.flush();
+                a.flush();
+                assertEquals(0, a.backlog() + b.backlog());
+                SessionRecord r = a.database().load(id);
+                assertNotNull(r);
+                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                        "the acknowledged add is in the database (version " + r.version() + ")");
+            }
+        }
+    }
+
+    /**
      * The cache tier answers the flush with an older copy than this node's own write (a replica promoted before
      * it had the latest writes): the flush must not write that copy over the newer changes it holds.
      */
