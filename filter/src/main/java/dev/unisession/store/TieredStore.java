@@ -188,7 +188,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
             backlog.flushOne(id);
             r = db.load(id);
             try {
-                return r == null || copyUp(r) ? r : null;
+                return r == null ? null : copyUp(r);
             } catch (CacheGone e) {
                 return r; // read: served from the database; the cache tier lacks it until it answers again
             }
@@ -207,13 +207,15 @@ public final class TieredStore implements SessionStore, StoreGauges {
     }
 
     /**
-     * Copies a session read from the database up into the cache tier. False when the cache tier refuses it and
-     * does not have it either: the session was deleted moments ago (its tombstone), and the delete wins.
+     * Copies a session read from the database up into the cache tier, and answers the copy to serve: {@code r}
+     * itself once copied; the cache tier's own copy when another node copied the session up first (that node may
+     * have written it since: serving {@code r} would then be a stale read in CACHE mode); null when the cache tier
+     * refuses it and does not have it either (deleted moments ago: its tombstone, and the delete wins).
      */
-    private boolean copyUp(SessionRecord r) {
+    private SessionRecord copyUp(SessionRecord r) {
         long v = cached(() -> cache.save(SessionDelta.recreate(r)));
-        if (v != 0) return true;
-        return cached(() -> cache.load(r.id())) != null; // or another node copied it up first
+        if (v != 0) return r;
+        return cached(() -> cache.load(r.id()));
     }
 
     @Override
@@ -231,7 +233,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
             if (dv > 0) {
                 SessionRecord r = db.load(delta.id());
                 try {
-                    if (r == null || !copyUp(r)) return 0L; // deleted meanwhile: the delete wins
+                    if (r == null || copyUp(r) == null) return 0L; // deleted meanwhile: the delete wins
                 } catch (CacheGone e) {
                     return dv; // written (to the database); the cache tier lacks it until it answers again
                 }

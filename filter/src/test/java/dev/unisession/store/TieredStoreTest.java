@@ -165,6 +165,47 @@ class TieredStoreTest {
     }
 
     /**
+     * A session only in the database (Redis lost it) is read by node A; between A's miss in Redis and A's copy-up,
+     * node B reads it (copying it up first) and writes it. A's copy-up is refused (Redis has the session): A must
+     * serve Redis's copy, with B's write, not the database's older one (a stale read in CACHE mode).
+     */
+    @Test
+    void aReadWhoseCopyUpAnotherNodeOvertookServesTheCacheTiersCopy() throws Exception {
+        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofMillis(300), Duration.ofSeconds(2));
+        String url = TestStores.h2Url();
+        String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore aCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
+            TieredStore a = new TieredStore(aCache, TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1),
+                    1000, still, cluster, true);
+            TieredStore b = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
+                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
+            try (a; b) {
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()));
+                java.util.concurrent.atomic.AtomicBoolean overtaken = new java.util.concurrent.atomic.AtomicBoolean();
+                org.mockito.Mockito.doAnswer(call -> {
+                    Object r = call.callRealMethod();
+                    if (r == null && overtaken.compareAndSet(false, true)) {
+                        assertNotNull(b.load(id), "B copies the session up");
+                        assertEquals(2, b.save(Deltas.update(id, 1).at(now + 1).set("cart", b("x,y")).build()
+                                .withState(Map.of("cart", b("x,y")))), "B writes it");
+                    }
+                    return r;
+                }).when(aCache).load(id);
+                SessionRecord served = a.load(id);
+                assertTrue(overtaken.get(), "A missed the session in Redis and B overtook its copy-up");
+                assertNotNull(served);
+                assertEquals("x,y", new String(served.attributes().get("cart"), StandardCharsets.UTF_8),
+                        "A serves Redis's copy (version " + served.version() + ")");
+                assertEquals(2, served.version());
+            }
+        }
+    }
+
+    /**
      * Reliability scenario 9's lost item. Two nodes; node B writes a session built on a read one version old (here a
      * touch: the request read version 1 while node A's add made it 2), so Redis answers version 3, not base + 1, and
      * B's write knows no whole record. Redis dies before either queue is written: at the switch to the database B's
