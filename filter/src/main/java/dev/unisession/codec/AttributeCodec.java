@@ -1,6 +1,5 @@
 package dev.unisession.codec;
 
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

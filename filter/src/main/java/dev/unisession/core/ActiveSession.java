@@ -343,10 +343,10 @@ public final class ActiveSession {
             LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
             next.keySet().removeAll(removed);
             next.putAll(changed);
-            state = FrozenAttributes.owning(next);
+            state = FrozenAttributes.of(next);
         }
         SessionDelta delta = new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds,
-                principal, context, fingerprint, metadataChanged, FrozenAttributes.owning(changed), removed)
+                principal, context, fingerprint, metadataChanged, FrozenAttributes.of(changed), removed)
                 .withState(state);
         if (read == null || !persisted) return delta;
         Map<String, byte[]> expected = null;
@@ -389,7 +389,7 @@ public final class ActiveSession {
                 LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
                 next.keySet().removeAll(delta.removed());
                 next.putAll(delta.changed());
-                stored = FrozenAttributes.owning(next);
+                stored = FrozenAttributes.of(next);
             }
         }
         setBytes.clear();

@@ -47,9 +47,10 @@ public final class SessionEngine {
      * @param firstVisitSeconds the max inactive interval of a new session until its client comes back with the
      *                          cookie (a crawler or a client without cookies never does, and its sessions leave the
      *                          store this soon); 0, or not shorter than the default, for none
-     * @param application       the application new sessions are stamped with ({@link SessionRecord#APPLICATION}); a stored
-     *                          session stamped with another is absent for this engine (see {@link #owns}). Null:
-     *                          sessions are not stamped and every one is this engine's (tools over a whole store)
+     * @param application       the application new sessions are stamped with ({@link SessionRecord#APPLICATION});
+     *                          a stored session stamped with another is absent for this engine (see {@link #owns}).
+     *                          Null: sessions are not stamped and every one is this engine's (tools over a whole
+     *                          store)
      */
     public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds,
                          int firstVisitSeconds, String application) {

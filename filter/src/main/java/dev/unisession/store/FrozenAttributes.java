@@ -6,7 +6,6 @@ import java.util.AbstractSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -62,11 +61,6 @@ public final class FrozenAttributes extends AbstractMap<String, byte[]> {
             values[i++] = e.getValue();
         }
         return new FrozenAttributes(names, values);
-    }
-
-    /** The map frozen: for a map its caller has just built and hands over, keeping no reference. */
-    public static Map<String, byte[]> owning(LinkedHashMap<String, byte[]> built) {
-        return built.isEmpty() ? EMPTY : of(built);
     }
 
     private int indexOf(Object key) {

@@ -1,8 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,8 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 

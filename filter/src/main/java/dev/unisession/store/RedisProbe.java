@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
-
 import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.BatchResult;

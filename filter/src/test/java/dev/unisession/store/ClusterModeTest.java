@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TcpProxy;
 import dev.unisession.testing.TestStores;

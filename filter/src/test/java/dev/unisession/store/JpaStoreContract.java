@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.TestStores;
 
 import org.junit.jupiter.api.Test;

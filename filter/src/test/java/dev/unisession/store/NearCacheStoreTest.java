@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;

@@ -3,15 +3,12 @@ package dev.unisession.store;
 import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.unisession.store.SessionDelta;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;

@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.core.ActiveSession;
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

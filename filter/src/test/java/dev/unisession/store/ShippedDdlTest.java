@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
 

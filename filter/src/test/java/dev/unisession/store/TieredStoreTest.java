@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
-import dev.unisession.store.SessionDelta;
 import dev.unisession.core.SessionEngine;
-import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TestStores;
 
@@ -165,22 +163,29 @@ class TieredStoreTest {
     }
 
     /**
+     * A node of {@code cluster} on the database at {@code url} with no heartbeat and no flush after its start (a
+     * test moves it on itself), in CACHE mode.
+     */
+    private static TieredStore still(RedisStore cache, String url, String cluster) {
+        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofMillis(300), Duration.ofSeconds(2));
+        return new TieredStore(cache, TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still,
+                cluster, true);
+    }
+
+    /**
      * A session only in the database (Redis lost it) is read by node A; between A's miss in Redis and A's copy-up,
      * node B reads it (copying it up first) and writes it. A's copy-up is refused (Redis has the session): A must
      * serve Redis's copy, with B's write, not the database's older one (a stale read in CACHE mode).
      */
     @Test
     void aReadWhoseCopyUpAnotherNodeOvertookServesTheCacheTiersCopy() throws Exception {
-        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
-                Duration.ofMillis(300), Duration.ofSeconds(2));
         String url = TestStores.h2Url();
         String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
         try (PrivateRedis redis = new PrivateRedis()) {
             RedisStore aCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
-            TieredStore a = new TieredStore(aCache, TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1),
-                    1000, still, cluster, true);
-            TieredStore b = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
-                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
+            TieredStore a = still(aCache, url, cluster);
+            TieredStore b = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
             try (a; b) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
@@ -217,15 +222,11 @@ class TieredStoreTest {
     @Test
     void aWriteBuiltOnAnOlderReadLosesNoAcknowledgedChangeWhenRedisDiesBeforeTheFlush() throws Exception {
         // No heartbeat and no flush after the start: the test writes the queues out itself, in the losing order.
-        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
-                Duration.ofMillis(300), Duration.ofSeconds(2));
         String url = TestStores.h2Url();
         String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
         try (PrivateRedis redis = new PrivateRedis()) {
-            TieredStore a = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
-                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
-            TieredStore b = new TieredStore(TestStores.redis(redis.url(), "t:", Clock.systemUTC()),
-                    TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
+            TieredStore a = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
+            TieredStore b = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
             try (a; b) {
                 assertEquals("CACHE", a.modeState());
                 assertEquals("CACHE", b.modeState());
