@@ -130,7 +130,7 @@ final class Migrate extends AdminCli.StoreCommand {
         }
         SessionDelta created = new SessionDelta(id, true, 0, s.createdAt(), s.lastAccessedAt(),
                 s.maxInactiveSeconds(), s.principal(), null, null, true, attrs, Set.of());
-        if (admin.store.save(created) > 0) imported++;
+        if (admin.store.save(created).applied()) imported++;
         else skip("already imported");
     }
 

@@ -3,6 +3,8 @@ package dev.unisession.core;
 import dev.unisession.store.SessionRecord;
 import dev.unisession.store.SessionDelta;
 import dev.unisession.codec.AttributeCodec;
+import dev.unisession.store.LocalCopies;
+import dev.unisession.store.PrincipalIndex;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
 
@@ -22,6 +24,8 @@ public final class SessionEngine {
     private static final int ID_BYTES = 16;
 
     private final SessionStore store;
+    /** The store's copies in this JVM, read with the client's version hint; null for a store without them. */
+    private final LocalCopies copies;
     private final AttributeCodec codec;
     private final String application;
     /** {@link #application} as stored (codec bytes), compared as bytes: no decoding on a load. */
@@ -55,6 +59,7 @@ public final class SessionEngine {
     public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds,
                          int firstVisitSeconds, String application) {
         this.store = store;
+        this.copies = store instanceof LocalCopies ? (LocalCopies) store : null;
         this.codec = codec;
         this.application = application;
         this.stamp = application == null ? null : codec.encode(SessionRecord.APPLICATION, application);
@@ -148,7 +153,7 @@ public final class SessionEngine {
     public ActiveSession load(String id, long now, long minVersion) {
         SessionRecord r;
         try {
-            r = store.load(id, minVersion);
+            r = copies != null ? copies.load(id, minVersion) : store.load(id);
         } catch (RuntimeException e) {
             throw unavailable("load", e);
         }
@@ -177,7 +182,7 @@ public final class SessionEngine {
         SessionDelta delta = session.delta();
         long version;
         try {
-            version = store.save(delta);
+            version = store.save(delta).version();
         } catch (RuntimeException e) {
             throw unavailable("save", e);
         }
@@ -229,7 +234,7 @@ public final class SessionEngine {
 
     /** Ids of the live sessions of a principal. */
     public java.util.Set<String> findIdsByPrincipal(String principal) {
-        return store.findIdsByPrincipal(principal);
+        return PrincipalIndex.of(store).findIdsByPrincipal(principal);
     }
 
     /**

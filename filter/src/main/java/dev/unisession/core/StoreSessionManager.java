@@ -12,6 +12,8 @@ import dev.unisession.api.SessionValidator;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
+import dev.unisession.store.PrincipalIndex;
+import dev.unisession.store.SessionBrowser;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.TierHealth;
 
@@ -141,7 +143,7 @@ public final class StoreSessionManager implements SessionManager {
 
     private List<SessionRecord> recordsOf(String principal) {
         List<SessionRecord> out = new ArrayList<>();
-        for (String id : store.findIdsByPrincipal(principal)) {
+        for (String id : PrincipalIndex.of(store).findIdsByPrincipal(principal)) {
             SessionRecord r = load(id);
             if (r != null && principal.equals(r.principal())) out.add(r);
         }
@@ -160,7 +162,7 @@ public final class StoreSessionManager implements SessionManager {
     public SessionPage list(String cursor, int max, Duration idleAtLeast) {
         if (max < 1 || max > MAX_PAGE) throw new IllegalArgumentException("page size must be 1 to " + MAX_PAGE);
         long idleBefore = engine.now() - idleAtLeast.toMillis();
-        SessionStore.Page page = store.list(cursor, max);
+        SessionBrowser.Page page = SessionBrowser.of(store).list(cursor, max);
         List<SessionInfo> out = new ArrayList<>();
         for (SessionRecord r : page.sessions()) {
             if (r.lastAccessedAt() <= idleBefore && engine.owns(r)) out.add(info(r));
@@ -261,7 +263,7 @@ public final class StoreSessionManager implements SessionManager {
     @Override
     public int erase(String principal) {
         int n = invalidateAllOf(principal, null);
-        n = Math.max(n, store.deleteAllOf(principal));
+        n = Math.max(n, PrincipalIndex.of(store).deleteAllOf(principal));
         int auditRows = audit.erase(principal);
         // The record of the erasure must not name whom it erased.
         audit(AuditEvent.Type.ERASED, null, null, "sessions=" + n + " auditEntries=" + auditRows);

@@ -44,7 +44,7 @@ final class ClusterMode implements AutoCloseable {
 
         /**
          * The cache tier lost what it held in the CACHE state this node serves (see
-         * {@link SessionStore#lostData()}): a fact, not an opinion, so one node's report moves the cluster.
+         * {@link CacheTier#lostData()}): a fact, not an opinion, so one node's report moves the cluster.
          */
         boolean cacheLostData();
 
@@ -57,7 +57,7 @@ final class ClusterMode implements AutoCloseable {
         /**
          * This node moves the cluster into the CACHE state {@code epoch} (or creates the cluster in it): called
          * before that is committed, so before any node can enter it. The cache tier marks itself as that epoch's
-         * ({@link SessionStore#openEpoch(long)}); nodes entering the epoch only adopt the mark, so a cache tier that
+         * ({@link CacheTier#openEpoch(long)}); nodes entering the epoch only adopt the mark, so a cache tier that
          * lost it (restarted empty) before a node entered is taken as lost by that node too, not as the epoch's.
          * Best effort: a cache tier that does not answer now is found without the mark by every node entering.
          * Also called, in its heartbeat transaction, by a node about to enter a CACHE state while no other node holds

@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  * one after the other and a deleted session is never written back. Expired sessions are claimed by a conditional
  * row delete: exactly one caller wins each. EclipseLink's shared cache is off: the database is the truth.
  */
-public final class JpaStore implements SessionStore {
+public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrowser {
 
     private static final System.Logger LOG = System.getLogger(JpaStore.class.getName());
     static final int MAX_NAME = 255;
@@ -197,7 +197,7 @@ public final class JpaStore implements SessionStore {
     }
 
     @Override
-    public long save(SessionDelta delta) {
+    public SaveResult save(SessionDelta delta) {
         checkNames(delta);
         long v = inTransaction(em -> {
             if (!delta.created() && !delta.expected().isEmpty()) {
@@ -211,7 +211,7 @@ public final class JpaStore implements SessionStore {
             return apply(em, delta);
         });
         if (v == REFUSED) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
-        return v;
+        return SaveResult.of(v);
     }
 
     /** {@link #save}'s answer inside its transaction for a delta built on a stale read (nothing written). */

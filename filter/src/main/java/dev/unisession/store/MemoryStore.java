@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Sessions in this JVM's heap. Shared by every filter that is handed the same instance (see
  * {@link SessionStore#CONTEXT_ATTRIBUTE}); lost on restart.
  */
-public final class MemoryStore implements SessionStore {
+public final class MemoryStore implements CacheTier {
 
     private final Map<String, SessionRecord> sessions = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
@@ -38,14 +38,14 @@ public final class MemoryStore implements SessionStore {
     }
 
     @Override
-    public long save(SessionDelta delta) {
+    public SaveResult save(SessionDelta delta) {
         if (delta.created()) {
             Long until = tombstones.get(delta.id());
-            if (until != null && until > clock.millis()) return 0;
+            if (until != null && until > clock.millis()) return SaveResult.NOT_APPLIED;
             SessionRecord record = delta.toRecord();
-            if (sessions.putIfAbsent(delta.id(), record) != null) return 0;
+            if (sessions.putIfAbsent(delta.id(), record) != null) return SaveResult.NOT_APPLIED;
             index(null, record);
-            return record.version();
+            return SaveResult.of(record.version());
         }
         SessionRecord[] before = new SessionRecord[1];
         boolean[] refused = new boolean[1];
@@ -54,10 +54,10 @@ public final class MemoryStore implements SessionStore {
             refused[0] = old.conflicts(delta);
             return refused[0] ? old : old.apply(delta);
         });
-        if (after == null) return 0;
+        if (after == null) return SaveResult.NOT_APPLIED;
         if (refused[0]) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
         index(before[0], after);
-        return after.version();
+        return SaveResult.of(after.version());
     }
 
     @Override
@@ -69,6 +69,11 @@ public final class MemoryStore implements SessionStore {
         unindex(old);
         index(null, moved);
         return true;
+    }
+
+    @Override
+    public boolean knows(String id) {
+        return load(id) != null || tombstoned(id);
     }
 
     @Override

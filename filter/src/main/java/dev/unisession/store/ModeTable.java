@@ -18,7 +18,7 @@ final class ModeTable {
 
     /**
      * What a node reports as {@code cacheOkSince} when the cache tier lost what it held in the CACHE state (see
-     * {@link SessionStore#lostData()}): the cluster switches to the database on one such report.
+     * {@link CacheTier#lostData()}): the cluster switches to the database on one such report.
      */
     static final long LOST_DATA = -1;
 

@@ -25,9 +25,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * to an entry is a compare-and-set on the entry read before, so two requests racing on one session never leave a
  * copy that mixes their writes (the loser's entry is dropped and the next read goes to the store).
  */
-public final class NearCacheStore implements SessionStore, StoreGauges {
+public final class NearCacheStore implements SharedStore, LocalCopies, StoreGauges {
 
-    private final SessionStore shared;
+    private final SharedStore shared;
     private final double touchFraction;
     private final Clock clock;
     /**
@@ -45,7 +45,7 @@ public final class NearCacheStore implements SessionStore, StoreGauges {
     private record Entry(SessionRecord record, long storedAccess) {
     }
 
-    public NearCacheStore(SessionStore shared, int maxEntries, Duration idle, double touchFraction, Clock clock) {
+    public NearCacheStore(SharedStore shared, int maxEntries, Duration idle, double touchFraction, Clock clock) {
         this.shared = shared;
         this.touchFraction = touchFraction;
         this.clock = clock;
@@ -97,7 +97,7 @@ public final class NearCacheStore implements SessionStore, StoreGauges {
     }
 
     /** The shared store behind this cache. */
-    public SessionStore shared() {
+    public SharedStore shared() {
         return shared;
     }
 
@@ -145,11 +145,6 @@ public final class NearCacheStore implements SessionStore, StoreGauges {
     }
 
     @Override
-    public boolean cachesLocally() {
-        return true;
-    }
-
-    @Override
     public SessionRecord load(String id, long minVersion) {
         long now = clock.millis();
         if (shared.isChangeFeedLive()) {
@@ -174,27 +169,28 @@ public final class NearCacheStore implements SessionStore, StoreGauges {
     }
 
     @Override
-    public long save(SessionDelta delta) {
+    public SaveResult save(SessionDelta delta) {
         long now = clock.millis();
         boolean live = shared.isChangeFeedLive();
         if (delta.isTouchOnly() && live) {
             Entry cached = get(delta.id(), now);
             if (cached != null && !touchDue(cached, delta) && entries.asMap().replace(delta.id(), cached,
                     new Entry(cached.record.accessedAt(delta.lastAccessedAt()), cached.storedAccess))) {
-                return cached.record.version();
+                return SaveResult.of(cached.record.version());
             }
             // a concurrent change replaced the entry: write through
         }
-        long version;
+        SaveResult result;
         try {
-            version = shared.save(delta);
+            result = shared.save(delta);
         } catch (RuntimeException e) {
             ended(delta.id()); // the write may or may not have landed: only the store can tell now
             throw e;
         }
+        long version = result.version();
         if (version > 0 && live && delta.created()) {
             put(delta.toRecord(), delta.lastAccessedAt());
-            return version;
+            return result;
         }
         Entry cached = entries.getIfPresent(delta.id());
         // Ours was the very next write after the cached copy: apply it (unless the entry changed meanwhile).
@@ -203,7 +199,7 @@ public final class NearCacheStore implements SessionStore, StoreGauges {
                 && entries.asMap().replace(delta.id(), cached,
                         new Entry(cached.record.apply(delta), delta.lastAccessedAt()));
         if (!applied) evict(delta.id());
-        return version;
+        return result;
     }
 
     private boolean touchDue(Entry cached, SessionDelta delta) {

@@ -63,7 +63,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Values cross the wire as bytes (ByteArrayCodec, StringCodec); no Redisson object codec is used. Every call has
  * a short deadline and fails with {@link StoreUnavailableException} instead of blocking.
  */
-public final class RedisStore implements SessionStore {
+public final class RedisStore implements CacheTier {
 
     private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
 
@@ -651,8 +651,8 @@ public final class RedisStore implements SessionStore {
     }
 
     @Override
-    public long save(SessionDelta d) {
-        return save(d, operationId());
+    public SaveResult save(SessionDelta d) {
+        return SaveResult.of(save(d, operationId()));
     }
 
     /** As {@link #save(SessionDelta)} with the write's operation id: the same id twice applies the delta once. */

@@ -49,7 +49,7 @@ public final class Stores {
         }
     }
 
-    private static TieredStore tiered(SessionStore cache, JpaStore db, StoreSettings settings, boolean shared) {
+    private static TieredStore tiered(CacheTier cache, JpaStore db, StoreSettings settings, boolean shared) {
         StoreSettings.Tiered t = settings.tiered();
         return new TieredStore(cache, db, t.flushInterval(), t.backlogMax(), new ClusterMode.Settings(t.lease(),
                 t.heartbeat(), t.returnAfter(), t.switchWait()), t.cluster(), shared);
@@ -62,7 +62,7 @@ public final class Stores {
         return s instanceof JpaStore ? (JpaStore) s : null;
     }
 
-    private static SessionStore nearCache(SessionStore shared, StoreSettings settings, Clock clock) {
+    private static SharedStore nearCache(SharedStore shared, StoreSettings settings, Clock clock) {
         StoreSettings.NearCache n = settings.nearCache();
         return n.enabled() ? new NearCacheStore(shared, n.size(), n.idle(), n.touchFraction(), clock) : shared;
     }

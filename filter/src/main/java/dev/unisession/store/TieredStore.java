@@ -25,11 +25,11 @@ import java.util.function.Supplier;
  * reports it and waits, up to its deadline, for the cluster to switch; a node alone in seeing it gone does not
  * switch anything: it answers 503 and reports DOWN. Closing flushes the queue.
  */
-public final class TieredStore implements SessionStore, StoreGauges {
+public final class TieredStore implements SharedStore, StoreGauges {
 
     private static final long CLOSE_FLUSH_MILLIS = 10_000;
 
-    private final SessionStore cache;
+    private final CacheTier cache;
     private final JpaStore db;
     private final WriteBehind backlog;
     private final ClusterMode mode;
@@ -52,7 +52,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
      * @param cluster     the name the nodes sharing this cache tier and database agree on (the Redis key prefix)
      * @param coordinated false for a cache tier in this JVM (never gone): no mode is kept in the database
      */
-    TieredStore(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax,
+    TieredStore(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax,
                        ClusterMode.Settings settings, String cluster, boolean coordinated) {
         this.cache = cache;
         this.db = db;
@@ -210,15 +210,14 @@ public final class TieredStore implements SessionStore, StoreGauges {
      * refuses it and does not have it either (deleted moments ago: its tombstone, and the delete wins).
      */
     private SessionRecord copyUp(SessionRecord r) {
-        long v = cached(() -> cache.save(SessionDelta.recreate(r)));
-        if (v != 0) return r;
+        if (cached(() -> cache.save(SessionDelta.recreate(r))).applied()) return r;
         return cached(() -> cache.load(r.id()));
     }
 
     @Override
-    public long save(SessionDelta delta) {
-        return this.<Long>route(() -> {
-            long v = cached(() -> cache.save(delta));
+    public SaveResult save(SessionDelta delta) {
+        return SaveResult.of(this.<Long>route(() -> {
+            long v = cached(() -> cache.save(delta)).version();
             if (v > 0) {
                 backlog.add(delta, known(delta, v), v);
                 return v;
@@ -226,7 +225,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
             if (delta.created() || endedInCache(delta.id())) return 0L;
             // The cache tier lacks the session; if the database has it, the database decides.
             backlog.flushOne(delta.id());
-            long dv = db.save(delta);
+            long dv = db.save(delta).version();
             if (dv > 0) {
                 SessionRecord r = db.load(delta.id());
                 try {
@@ -236,7 +235,7 @@ public final class TieredStore implements SessionStore, StoreGauges {
                 }
             }
             return dv;
-        }, () -> db.save(delta));
+        }, () -> db.save(delta).version()));
     }
 
     /**

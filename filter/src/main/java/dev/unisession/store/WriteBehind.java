@@ -50,7 +50,7 @@ final class WriteBehind {
     private final int max;
     private final AtomicLong dropped = new AtomicLong();
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-    private final SessionStore cache;
+    private final CacheTier cache;
     private final JpaStore db;
     /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
     private final Set<String> dbDeletes = ConcurrentHashMap.newKeySet();
@@ -65,7 +65,7 @@ final class WriteBehind {
     private DaemonScheduler worker;
     private Thread exitHook;
 
-    WriteBehind(int max, SessionStore cache, JpaStore db) {
+    WriteBehind(int max, CacheTier cache, JpaStore db) {
         this.max = max;
         this.cache = cache;
         this.db = db;

@@ -5,7 +5,9 @@ import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.store.DaemonScheduler;
 import dev.unisession.store.JdbcDrivers;
+import dev.unisession.store.LocalCopies;
 import dev.unisession.store.NettyThreadLocals;
+import dev.unisession.store.PrincipalIndex;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.store.Stores;
@@ -84,6 +86,14 @@ public class UnifiedSessionFilter implements Filter {
                     ctx.getContextPath(), application, config);
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
+            if (config.maxSessionsPerUser() > 0) {
+                try {
+                    PrincipalIndex.of(store);
+                } catch (IllegalStateException e) {
+                    throw new IllegalArgumentException("unisession.max-sessions-per-user needs a store with an index "
+                            + "of each user's sessions: " + e.getMessage(), e);
+                }
+            }
             extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
             List<String> allow = new java.util.ArrayList<>();
             for (FilterExtension e : extensions) allow.addAll(e.allowedClasses());
@@ -102,7 +112,7 @@ public class UnifiedSessionFilter implements Filter {
             metrics.bindMicrometer(registry, ctx.getContextPath());
             ctx.setAttribute(SessionMetrics.class.getName(), metrics);
             runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
-                    ListenerBridge.forContext(ctx), store.cachesLocally(), config.adoptNative(),
+                    ListenerBridge.forContext(ctx), store instanceof LocalCopies, config.adoptNative(),
                     new FilterRuntime.Security(audit, config.fingerprint(),
                             config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest(),
                             config.auditRejectedPerSecond()),

@@ -121,7 +121,7 @@ class ClusterModeTest {
         void create(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(Deltas.create(id).at(now).set(name, b(value)).build().withState(state));
+            long v = on.save(Deltas.create(id).at(now).set(name, b(value)).build().withState(state)).version();
             assertEquals(1, v, "created");
             version = v;
         }
@@ -129,7 +129,7 @@ class ClusterModeTest {
         void set(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(Deltas.update(id, version).at(now).set(name, b(value)).build().withState(state));
+            long v = on.save(Deltas.update(id, version).at(now).set(name, b(value)).build().withState(state)).version();
             assertEquals(version + 1, v, "write of " + name + "=" + value);
             version = v;
         }
@@ -165,7 +165,7 @@ class ClusterModeTest {
                 assertEquals("CACHE", n2.modeState());
                 assertEquals("CACHE", n3.modeState());
                 String id = UUID.randomUUID().toString();
-                assertEquals(1, n2.save(create(id, Map.of("a", b("0")))));
+                assertEquals(1, n2.save(create(id, Map.of("a", b("0")))).version());
                 assertEquals("0", attr(n1, id, "a"), "n1 reads through the proxy");
 
                 proxy.cut();
@@ -173,14 +173,14 @@ class ClusterModeTest {
                 await(() -> n1.down() && n1.modeState().equals("DOWN"),
                         () -> "n1 DOWN; n1 is " + n1.modeState() + ", down=" + n1.down());
                 assertNotNull(n1.problem(), "n1 says why it does not serve");
-                assertThrows(StoreUnavailableException.class, () -> n1.save(set(id, "a", "n1")),
+                assertThrows(StoreUnavailableException.class, () -> n1.save(set(id, "a", "n1")).version(),
                         "n1 does not write anywhere while alone without Redis");
 
                 assertEquals("CACHE", n2.modeState());
                 assertEquals("CACHE", n3.modeState());
-                assertTrue(n2.save(set(id, "a", "1")) > 0);
+                assertTrue(n2.save(set(id, "a", "1")).version() > 0);
                 assertEquals("1", attr(n3, id, "a"));
-                assertTrue(n3.save(set(id, "a", "2")) > 0);
+                assertTrue(n3.save(set(id, "a", "2")).version() > 0);
                 assertEquals("2", attr(n2, id, "a"));
 
                 // Well past the switch wait (2 s) and many heartbeats (100 ms): still no switch.
@@ -191,7 +191,7 @@ class ClusterModeTest {
                 assertEquals(0, n3.switches());
                 assertEquals(0, n1.switches());
                 assertEquals("DOWN", n1.modeState(), "n1 still cut off");
-                assertTrue(n2.save(set(id, "a", "3")) > 0);
+                assertTrue(n2.save(set(id, "a", "3")).version() > 0);
                 assertEquals("3", attr(n3, id, "a"));
 
                 proxy.restore();
@@ -200,7 +200,7 @@ class ClusterModeTest {
                 assertEquals(0, n1.switches());
                 assertEquals(0, n2.switches());
                 assertEquals(0, n3.switches());
-                assertTrue(n1.save(set(id, "a", "4")) > 0);
+                assertTrue(n1.save(set(id, "a", "4")).version() > 0);
                 assertEquals("4", attr(n2, id, "a"));
             }
         }
@@ -251,7 +251,7 @@ class ClusterModeTest {
                 w.assertLatest(n2.load(w.id), "read via n2 after the return");
 
                 // Serving from Redis again: a write via one node is read via the other.
-                assertTrue(n1.save(set(w.id, "d", "after")) > 0);
+                assertTrue(n1.save(set(w.id, "d", "after")).version() > 0);
                 assertEquals("after", attr(n2, w.id, "d"));
                 assertEquals(2, n1.switches());
                 assertEquals(2, n2.switches());
@@ -533,7 +533,7 @@ class ClusterModeTest {
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
             try (TieredStore node = node(redis.url(), "cc:", db, Duration.ofMillis(100), cluster())) {
                 String id = UUID.randomUUID().toString();
-                assertEquals(1, node.save(create(id, Map.of("a", b("old")))));
+                assertEquals(1, node.save(create(id, Map.of("a", b("old")))).version());
                 await(() -> node.backlog() == 0, () -> "flushed; backlog " + node.backlog());
                 assertEquals("old", s(db.load(id).attributes().get("a")));
 
@@ -541,7 +541,7 @@ class ClusterModeTest {
                 try {
                     await(() -> node.modeState().equals("DATABASE"),
                             () -> "a hung Redis counts as gone: DATABASE; the node is " + node.modeState());
-                    assertTrue(node.save(set(id, "a", "new")) > 0, "written to the database");
+                    assertTrue(node.save(set(id, "a", "new")).version() > 0, "written to the database");
                     assertEquals("new", s(db.load(id).attributes().get("a")));
                 } finally {
                     redis.resume();
@@ -625,7 +625,7 @@ class ClusterModeTest {
                             if (attempt > 100) throw new AssertionError("cannot create a session in round " + rounds);
                             String candidate = UUID.randomUUID().toString();
                             try {
-                                if (nodes[creator].save(create(candidate, Map.of("a", b("0")))) == 1) id = candidate;
+                                if (nodes[creator].save(create(candidate, Map.of("a", b("0")))).version() == 1) id = candidate;
                             } catch (StoreUnavailableException e) {
                                 createRetries++;
                             }
@@ -650,7 +650,7 @@ class ClusterModeTest {
                         java.util.concurrent.Future<Long> writing = pool.submit(() -> {
                             go.await();
                             try {
-                                return n2.save(set(sid, "x", "v"));
+                                return n2.save(set(sid, "x", "v")).version();
                             } catch (StoreUnavailableException e) {
                                 return -1L; // 503: not acknowledged
                             }

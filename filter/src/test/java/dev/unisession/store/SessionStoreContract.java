@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.core.ActiveSession;
@@ -48,6 +49,16 @@ public abstract class SessionStoreContract {
     protected SessionStore store;
 
     protected abstract SessionStore newStore();
+
+    /** The store's principal index: every store of this library keeps one. */
+    protected PrincipalIndex index() {
+        return PrincipalIndex.of(store);
+    }
+
+    /** The store's browsing: every store of this library can list its sessions. */
+    protected SessionBrowser browser() {
+        return SessionBrowser.of(store);
+    }
 
     /** A clock that reads {@link #now}, for the store under test. */
     protected Clock testClock() {
@@ -108,7 +119,7 @@ public abstract class SessionStoreContract {
     @Test
     void createdSessionLoadsWithEverything() {
         String id = id();
-        assertEquals(1, store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))));
+        assertEquals(1, store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))).version());
         SessionRecord r = store.load(id);
         assertNotNull(r);
         assertEquals(id, r.id());
@@ -117,7 +128,7 @@ public abstract class SessionStoreContract {
         assertEquals(now[0], r.createdAt());
         assertArrayEquals(b("1"), r.attributes().get("a"));
         assertEquals(Set.of("a", "b"), r.attributes().keySet());
-        assertEquals(0, store.save(create(id, null, 600, Map.of())), "a created delta never overwrites");
+        assertEquals(0, store.save(create(id, null, 600, Map.of())).version(), "a created delta never overwrites");
     }
 
     /** The creation time stays when later requests move the access time on (Redis leaves it out of a new hash). */
@@ -141,8 +152,8 @@ public abstract class SessionStoreContract {
         store.save(create(id, null, 600, Map.of("a", b("1"), "b", b("2"), "c", b("3"))));
         SessionDelta one = update(id, Map.of("a", b("10")), Set.of());
         SessionDelta two = update(id, Map.of("b", b("20")), Set.of("c"));
-        assertEquals(2, store.save(one));
-        assertEquals(3, store.save(two));
+        assertEquals(2, store.save(one).version());
+        assertEquals(3, store.save(two).version());
         SessionRecord r = store.load(id);
         assertArrayEquals(b("10"), r.attributes().get("a"));
         assertArrayEquals(b("20"), r.attributes().get("b"));
@@ -160,7 +171,7 @@ public abstract class SessionStoreContract {
             for (int i = 0; i < 100; i++) {
                 String name = "attr" + i;
                 fs.add(pool.submit(() -> store.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set(name, b(name))
-                        .build())));
+                        .build()).version()));
             }
             Set<Long> versions = new java.util.HashSet<>();
             for (Future<Long> f : fs) versions.add(f.get());
@@ -192,34 +203,34 @@ public abstract class SessionStoreContract {
         ActiveSession coupon2 = ActiveSession.of(codec, store.load(id), now[0]);
 
         addTo(first, "pear");
-        assertEquals(2, store.save(first.delta()));
+        assertEquals(2, store.save(first.delta()).version());
         addTo(late, "plum"); // read at version 1, before "pear" was stored
         StoreUnavailableException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                StoreUnavailableException.class, () -> store.save(late.delta()));
+                StoreUnavailableException.class, () -> store.save(late.delta()).version());
         assertEquals(StoreUnavailableException.Kind.CONFLICT, refused.kind());
         assertEquals(List.of("apple", "pear"), cart(codec, id), "the refused change left the stored cart alone");
         assertEquals(2, store.load(id).version(), "a refused change is no write");
 
         blind.setAttribute("cart", new ArrayList<>(List.of("fig"))); // set without reading: the last writer wins
-        assertEquals(3, store.save(blind.delta()));
+        assertEquals(3, store.save(blind.delta()).version());
         assertEquals(List.of("fig"), cart(codec, id));
         other.getAttribute("cart"); // read one attribute, change another: not built on the read
         other.setAttribute("note", "n1");
-        assertEquals(4, store.save(other.delta()));
+        assertEquals(4, store.save(other.delta()).version());
 
         ActiveSession current = ActiveSession.of(codec, store.load(id), now[0]);
         addTo(current, "kiwi"); // read at the current version: nothing to check
-        assertEquals(5, store.save(current.delta()));
+        assertEquals(5, store.save(current.delta()).version());
         assertEquals(List.of("fig", "kiwi"), cart(codec, id));
 
         // Read as missing, then set: a second such change after the first is refused too.
         assertNull(coupon.getAttribute("coupon"));
         coupon.setAttribute("coupon", "A");
-        assertEquals(6, store.save(coupon.delta()));
+        assertEquals(6, store.save(coupon.delta()).version());
         assertNull(coupon2.getAttribute("coupon"));
         coupon2.setAttribute("coupon", "B");
         assertEquals(StoreUnavailableException.Kind.CONFLICT, org.junit.jupiter.api.Assertions.assertThrows(
-                StoreUnavailableException.class, () -> store.save(coupon2.delta())).kind());
+                StoreUnavailableException.class, () -> store.save(coupon2.delta()).version()).kind());
         assertEquals("A", codec.decode(store.load(id).attributes().get("coupon")));
     }
 
@@ -239,7 +250,7 @@ public abstract class SessionStoreContract {
         SessionDelta late = update(id, Map.of("a", b("2")), Set.of());
         assertTrue(store.delete(id));
         assertFalse(store.delete(id));
-        assertEquals(0, store.save(late));
+        assertEquals(0, store.save(late).version());
         assertNull(store.load(id));
     }
 
@@ -252,10 +263,53 @@ public abstract class SessionStoreContract {
         assertTrue(store.changeId(id, next));
         assertNull(store.load(id));
         assertArrayEquals(b("1"), store.load(next).attributes().get("a"));
-        assertEquals(Set.of(next), store.findIdsByPrincipal("bob"));
-        assertEquals(0, store.save(late), "the old id cannot be written back");
+        assertEquals(Set.of(next), index().findIdsByPrincipal("bob"));
+        assertEquals(0, store.save(late).version(), "the old id cannot be written back");
         assertNull(store.load(id));
         assertFalse(store.changeId(id, id()));
+    }
+
+    /**
+     * The cache-tier protocol, for stores that can stand in front of the database (memory, Redis): batched reads,
+     * and the tombstone of an ended session, which keeps a tier behind from claiming or copying the session back.
+     */
+    @Test
+    void asACacheTierReadsInOneGoAndRemembersWhatEnded() {
+        assumeTrue(store instanceof CacheTier, "not a cache tier");
+        CacheTier tier = (CacheTier) store;
+        String a = id();
+        String b = id();
+        String never = id();
+        store.save(create(a, null, 600, Map.of("x", b("1"))));
+        store.save(create(b, null, 600, Map.of("x", b("2"))));
+        Map<String, SessionRecord> read = tier.loadAll(List.of(a, never, b));
+        assertEquals(Set.of(a, b), read.keySet(), "absent ids left out");
+        assertArrayEquals(b("2"), read.get(b).attributes().get("x"));
+        assertEquals(Boolean.TRUE, tier.answers());
+        assertFalse(tier.lostData());
+        assertTrue(tier.knows(a));
+        assertFalse(tier.knows(never));
+        assertFalse(tier.tombstoned(a), "live, not ended");
+        assertFalse(tier.tombstoned(never), "never there");
+        assertTrue(store.delete(a));
+        assertTrue(tier.tombstoned(a));
+        assertTrue(tier.knows(a), "ended moments ago: known by its tombstone");
+        SessionRecord copy = read.get(a);
+        assertFalse(store.save(SessionDelta.recreate(copy)).applied(), "not taken back while its tombstone lasts");
+        assertNull(store.load(a));
+    }
+
+    /** Stores with copies in this JVM read past a copy older than the version the client last saw written. */
+    @Test
+    void localCopiesAreSkippedWhenOlderThanTheClientsVersion() {
+        assumeTrue(store instanceof LocalCopies, "keeps no copies in this JVM");
+        String id = id();
+        long v = store.save(create(id, null, 600, Map.of("a", b("1")))).version();
+        assertEquals(v, ((LocalCopies) store).load(id, v).version());
+        long next = store.save(update(id, Map.of("a", b("2")), Set.of())).version();
+        SessionRecord r = ((LocalCopies) store).load(id, next);
+        assertEquals(next, r.version());
+        assertArrayEquals(b("2"), r.attributes().get("a"));
     }
 
     @Test
@@ -266,10 +320,10 @@ public abstract class SessionStoreContract {
         store.save(create(a1, "alice", 600, Map.of()));
         store.save(create(a2, "alice", 600, Map.of()));
         store.save(create(b1, "bob", 600, Map.of()));
-        assertEquals(Set.of(a1, a2), store.findIdsByPrincipal("alice"));
+        assertEquals(Set.of(a1, a2), index().findIdsByPrincipal("alice"));
         store.delete(a1);
-        assertEquals(Set.of(a2), store.findIdsByPrincipal("alice"));
-        assertEquals(Set.of(), store.findIdsByPrincipal("nobody"));
+        assertEquals(Set.of(a2), index().findIdsByPrincipal("alice"));
+        assertEquals(Set.of(), index().findIdsByPrincipal("nobody"));
     }
 
     /**
@@ -281,13 +335,13 @@ public abstract class SessionStoreContract {
     void aSessionThatChangesPrincipalIsIndexedUnderTheNewOneOnly() {
         String id = id();
         store.save(create(id, "alice", 600, Map.of()));
-        assertEquals(Set.of(id), store.findIdsByPrincipal("alice"));
+        assertEquals(Set.of(id), index().findIdsByPrincipal("alice"));
         SessionRecord r = store.load(id);
         assertTrue(store.save(Deltas.update(id, r.version()).times(r.createdAt(), now[0]).maxInactive(600)
-                .principal("bob").metadataChanged(true).build()) > 0);
+                .principal("bob").metadataChanged(true).build()).version() > 0);
         assertEquals("bob", store.load(id).principal());
-        assertEquals(Set.of(id), store.findIdsByPrincipal("bob"));
-        assertEquals(Set.of(), store.findIdsByPrincipal("alice"), "no longer alice's");
+        assertEquals(Set.of(id), index().findIdsByPrincipal("bob"));
+        assertEquals(Set.of(), index().findIdsByPrincipal("alice"), "no longer alice's");
     }
 
     @Test
@@ -297,14 +351,14 @@ public abstract class SessionStoreContract {
         a.setAttribute("cart", "3 items");
         a.putReserved(SessionRecord.METADATA_PREFIX + "mfaVerifiedAt", "2026-11-30T10:00:00Z");
         a.putReserved(SessionRecord.METADATA_PREFIX + "riskScore", "0.25");
-        assertTrue(store.save(a.delta()) > 0);
+        assertTrue(store.save(a.delta()).version() > 0);
         ActiveSession loaded = ActiveSession.of(codec, store.load(a.id()), now[0]);
         assertEquals(List.of("cart"), loaded.attributeNames(), "metadata is not an application attribute");
         assertNull(loaded.getAttribute(SessionRecord.METADATA_PREFIX + "riskScore"));
         assertEquals("2026-11-30T10:00:00Z", loaded.reserved(SessionRecord.METADATA_PREFIX + "mfaVerifiedAt"));
         assertEquals(Set.of("mfaVerifiedAt", "riskScore"), loaded.reservedKeys(SessionRecord.METADATA_PREFIX));
         loaded.putReserved(SessionRecord.METADATA_PREFIX + "riskScore", null);
-        assertTrue(store.save(loaded.delta()) > 0);
+        assertTrue(store.save(loaded.delta()).version() > 0);
         assertEquals(Set.of("mfaVerifiedAt"), ActiveSession.of(codec, store.load(a.id()), now[0])
                 .reservedKeys(SessionRecord.METADATA_PREFIX));
     }
@@ -320,12 +374,12 @@ public abstract class SessionStoreContract {
         String expired = id();
         store.save(create(expired, "carol", 1, Map.of("a", b("old"))));
         now[0] += 2_000;
-        assertEquals(25, store.count());
+        assertEquals(25, browser().count());
         Map<String, String> listed = new java.util.HashMap<>();
         String cursor = null;
         int pages = 0;
         do {
-            SessionStore.Page page = store.list(cursor, 10);
+            SessionBrowser.Page page = browser().list(cursor, 10);
             for (SessionRecord r : page.sessions()) {
                 assertNull(listed.put(r.id(), new String(r.attributes().get("a"), StandardCharsets.UTF_8)),
                         "listed twice: " + r.id());
@@ -336,10 +390,10 @@ public abstract class SessionStoreContract {
         assertEquals(live, listed, "every live session once, with its attributes; the expired one not");
         assertTrue(pages >= 2, "paged");
 
-        int erased = store.deleteAllOf("carol");
+        int erased = index().deleteAllOf("carol");
         assertTrue(erased >= 5, "erased " + erased);
-        assertEquals(Set.of(), store.findIdsByPrincipal("carol"));
-        assertEquals(20, store.count());
+        assertEquals(Set.of(), index().findIdsByPrincipal("carol"));
+        assertEquals(20, browser().count());
         for (TierHealth t : store.probe()) assertTrue(t.up(), t.toString());
         assertFalse(store.probe().isEmpty());
     }
@@ -418,7 +472,7 @@ public abstract class SessionStoreContract {
         assertNull(s.getAttribute("bad"));
         assertEquals("fine", s.getAttribute("good"));
         s.setAttribute("other", "x");
-        assertTrue(store.save(s.delta()) > 0);
+        assertTrue(store.save(s.delta()).version() > 0);
         assertArrayEquals(new byte[] {1, 7, 7}, store.load(id).attributes().get("bad"), "kept as stored");
     }
 }

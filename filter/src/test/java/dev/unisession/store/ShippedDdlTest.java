@@ -50,7 +50,7 @@ class ShippedDdlTest {
                 byte[] bin = new byte[5000];
                 for (int i = 0; i < bin.length; i++) bin[i] = (byte) (i * 7);
                 assertEquals(1, store.save(Deltas.create(id).at(now).maxInactive(600).principal("frank")
-                        .set(Map.of("a", "x".getBytes(StandardCharsets.UTF_8), "bin", bin)).build()));
+                        .set(Map.of("a", "x".getBytes(StandardCharsets.UTF_8), "bin", bin)).build()).version());
                 store.save(Deltas.update(id, 1).times(now, now + 1).maxInactive(600).principal("frank")
                         .set("c", new byte[] {1}).remove(Set.of("a")).build());
                 SessionRecord r = store.load(id);
@@ -77,7 +77,7 @@ class ShippedDdlTest {
                     String id = UUID.randomUUID().toString();
                     long now = System.currentTimeMillis();
                     assertEquals(1, store.save(Deltas.create(id).at(now).maxInactive(600).set("a", new byte[] {1})
-                            .build()));
+                            .build()).version());
                 }
             }
             try (Connection c = DriverManager.getConnection(db.url(), db.user(), "")) {

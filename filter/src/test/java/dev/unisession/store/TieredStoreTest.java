@@ -49,11 +49,11 @@ class TieredStoreTest {
     static final ClusterMode.Settings FAST = new ClusterMode.Settings(Duration.ofSeconds(3), Duration.ofMillis(100),
             Duration.ofMillis(300), Duration.ofSeconds(2));
 
-    static TieredStore tiered(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax) {
+    static TieredStore tiered(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax) {
         return tiered(cache, db, flushInterval, backlogMax, "c" + UUID.randomUUID().toString().substring(0, 8));
     }
 
-    static TieredStore tiered(SessionStore cache, JpaStore db, Duration flushInterval, int backlogMax,
+    static TieredStore tiered(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax,
                               String cluster) {
         return new TieredStore(cache, db, flushInterval, backlogMax, FAST, cluster, !(cache instanceof MemoryStore));
     }
@@ -70,7 +70,7 @@ class TieredStoreTest {
             String id = UUID.randomUUID().toString();
             long before = db.transactions();
             tiered.save(create(id, Map.of()));
-            for (int i = 0; i < 1000; i++) assertTrue(tiered.save(set(id, "n" + (i % 10), "v" + i)) > 0);
+            for (int i = 0; i < 1000; i++) assertTrue(tiered.save(set(id, "n" + (i % 10), "v" + i)).version() > 0);
             await(() -> tiered.backlog() == 0, "flush");
             long txs = db.transactions() - before;
             System.out.println("[tiered] DB transactions for 1 create + 1000 writes to one session: " + txs);
@@ -147,7 +147,7 @@ class TieredStoreTest {
                 assertEquals("DATABASE", tiered.modeState());
                 assertEquals(1, tiered.switches());
                 String during = UUID.randomUUID().toString();
-                assertEquals(1, tiered.save(create(during, Map.of("d", b("x")))));
+                assertEquals(1, tiered.save(create(during, Map.of("d", b("x")))).version());
                 tiered.save(set(before, "b", "2"));
                 assertArrayEquals(b("x"), db.load(during).attributes().get("d"), "written synchronously");
 
@@ -189,14 +189,14 @@ class TieredStoreTest {
             try (a; b) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
-                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()));
+                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()).version());
                 java.util.concurrent.atomic.AtomicBoolean overtaken = new java.util.concurrent.atomic.AtomicBoolean();
                 org.mockito.Mockito.doAnswer(call -> {
                     Object r = call.callRealMethod();
                     if (r == null && overtaken.compareAndSet(false, true)) {
                         assertNotNull(b.load(id), "B copies the session up");
                         assertEquals(2, b.save(Deltas.update(id, 1).at(now + 1).set("cart", b("x,y")).build()
-                                .withState(Map.of("cart", b("x,y")))), "B writes it");
+                                .withState(Map.of("cart", b("x,y")))).version(), "B writes it");
                     }
                     return r;
                 }).when(aCache).load(id);
@@ -233,16 +233,16 @@ class TieredStoreTest {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
                 assertEquals(1, a.save(create(id, Map.of("cart", b("x")))
-                        .withState(Map.of("cart", b("x")))));
+                        .withState(Map.of("cart", b("x")))).version());
                 a.flush(); // the database has version 1
                 // A: the add, built on version 1 (its whole record is known: version 2)
                 SessionDelta add = Deltas.update(id, 1).times(now, now + 1).set("cart", b("x,y")).build()
                         .withState(Map.of("cart", b("x,y"))).expecting(Map.of("cart", b("x")));
-                assertEquals(2, a.save(add));
+                assertEquals(2, a.save(add).version());
                 // B: a request that read version 1 (before the add) and wrote only its access time
                 SessionDelta touch = Deltas.update(id, 1).times(now, now + 2).build()
                         .withState(Map.of("cart", b("x")));
-                assertEquals(3, b.save(touch), "Redis took the touch on top of the add");
+                assertEquals(3, b.save(touch).version(), "Redis took the touch on top of the add");
                 assertEquals(1, a.backlog());
                 assertEquals(1, b.backlog());
 
@@ -266,14 +266,17 @@ class TieredStoreTest {
     void aFlushNeverWritesACacheCopyOlderThanItsOwnWrite() throws Exception {
         MemoryStore memory = new MemoryStore();
         Map<String, SessionRecord> promoted = new ConcurrentHashMap<>();
-        SessionStore cache = new SessionStore() {
+        CacheTier cache = new CacheTier() {
             public SessionRecord load(String id) { return memory.load(id); }
             public Map<String, SessionRecord> loadAll(java.util.Collection<String> ids) { return Map.copyOf(promoted); }
-            public long save(SessionDelta d) { return memory.save(d); }
+            public SaveResult save(SessionDelta d) { return memory.save(d); }
             public boolean changeId(String a, String b) { return memory.changeId(a, b); }
             public boolean delete(String id) { return memory.delete(id); }
             public Set<String> findIdsByPrincipal(String p) { return memory.findIdsByPrincipal(p); }
+            public int deleteAllOf(String p) { return memory.deleteAllOf(p); }
             public List<SessionRecord> claimExpired(long now, int max) { return memory.claimExpired(now, max); }
+            public Page list(String cursor, int max) { return memory.list(cursor, max); }
+            public long count() { return memory.count(); }
         };
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
         try (TieredStore tiered = tiered(cache, db, Duration.ofHours(1), 1000)) {
@@ -284,7 +287,7 @@ class TieredStoreTest {
             long now = System.currentTimeMillis();
             long v = 1;
             for (int i = 2; i <= 3; i++) {
-                v = tiered.save(Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build());
+                v = tiered.save(Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build()).version();
             }
             tiered.flush();
             SessionRecord r = db.load(id);
@@ -320,12 +323,12 @@ class TieredStoreTest {
             try (TieredStore n1 = node(redis, "d:", db1); TieredStore n2 = node(redis, "d:", db2)) {
                 for (boolean n1First : new boolean[] {true, false}) {
                     String id = UUID.randomUUID().toString();
-                    assertEquals(1, n1.save(create(id, Map.of("a", b("0")))));
+                    assertEquals(1, n1.save(create(id, Map.of("a", b("0")))).version());
                     n1.flush();
-                    assertEquals(2, n1.save(write(id, 1, "a", "n1", Map.of("a", b("n1")))));
-                    assertEquals(3, n2.save(write(id, 2, "b", "n2", Map.of("a", b("n1"), "b", b("n2")))));
+                    assertEquals(2, n1.save(write(id, 1, "a", "n1", Map.of("a", b("n1")))).version());
+                    assertEquals(3, n2.save(write(id, 2, "b", "n2", Map.of("a", b("n1"), "b", b("n2")))).version());
                     assertEquals(4, n1.save(write(id, 3, "c", "n1", Map.of("a", b("n1"), "b", b("n2"),
-                            "c", b("n1")))));
+                            "c", b("n1")))).version());
                     if (n1First) {
                         n1.flush();
                         n2.flush();
@@ -340,11 +343,11 @@ class TieredStoreTest {
 
                     // One node alone: its writes since the row's version are the whole change.
                     assertEquals(5, n2.save(write(id, 4, "d", "new", Map.of("a", b("n1"), "b", b("n2"),
-                            "c", b("n1"), "d", b("new")))));
+                            "c", b("n1"), "d", b("new")))).version());
                     long now = System.currentTimeMillis();
                     assertEquals(6, n2.save(Deltas.update(id, 5).at(now).principal("frank").metadataChanged(true)
                             .set("a", b("n2")).remove(Set.of("c")).build().withState(Map.of("a", b("n2"), "b", b("n2"),
-                            "d", b("new")))));
+                            "d", b("new")))).version());
                     n2.flush();
                     row = db1.load(id);
                     assertEquals(Map.of("a", "n2", "b", "n2", "d", "new"), strings(row.attributes()));
@@ -380,7 +383,7 @@ class TieredStoreTest {
                 long v = 0;
                 for (int round = 1; round <= 10; round++) {
                     n1.save(set(id, "cart", "n1-" + round));
-                    v = n2.save(set(id, "cart", "n2-" + round)); // the newer write
+                    v = n2.save(set(id, "cart", "n2-" + round)).version(); // the newer write
                     if (round % 2 == 0) {
                         n2.flush();
                         n1.flush(); // the older write flushed last
@@ -397,7 +400,7 @@ class TieredStoreTest {
                 SessionRecord back = n1.load(id);
                 assertArrayEquals(b("n2-10"), back.attributes().get("cart"));
                 assertTrue(back.version() >= v, "version " + back.version() + " went back below " + v);
-                long next = n2.save(set(id, "cart", "after"));
+                long next = n2.save(set(id, "cart", "after")).version();
                 assertTrue(next > v, "version " + next + " after the restart, " + v + " before");
                 n1.save(set(id, "other", "x"));
                 n2.flush();
@@ -429,7 +432,7 @@ class TieredStoreTest {
                     TieredStore on = i % 2 == 1 ? n1 : n2;
                     SessionDelta d = Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build()
                             .withState(Map.of("cart", b("[" + i + "]"), "user", b("ann")));
-                    v = on.save(d);
+                    v = on.save(d).version();
                 }
                 redis.kill();
                 n2.flush(); // holds the last write
@@ -460,7 +463,7 @@ class TieredStoreTest {
                 try {
                     await(() -> tiered.modeState().equals("DATABASE"), "no answer to the probe: switched");
                     assertArrayEquals(b("1"), tiered.load(id).attributes().get("a"));
-                    assertTrue(tiered.save(set(id, "a", "2")) > 0, "written to the database");
+                    assertTrue(tiered.save(set(id, "a", "2")).version() > 0, "written to the database");
                 } finally {
                     redis.resume();
                 }
@@ -518,10 +521,9 @@ class TieredStoreTest {
         JpaStore counting = db;
         SessionStore measured = new SessionStore() {
             public SessionRecord load(String id) { return counting.load(id); }
-            public long save(SessionDelta d) { return counting.save(d); }
+            public SaveResult save(SessionDelta d) { return counting.save(d); }
             public boolean changeId(String a, String b) { return counting.changeId(a, b); }
             public boolean delete(String id) { return counting.delete(id); }
-            public Set<String> findIdsByPrincipal(String p) { return counting.findIdsByPrincipal(p); }
             public List<SessionRecord> claimExpired(long now, int max) {
                 List<SessionRecord> r = counting.claimExpired(now, max);
                 largestBatch.accumulateAndGet(r.size(), Math::max);

@@ -34,7 +34,7 @@ import java.util.Map;
 /** The filter against a Mockito-spied store: bad cookies never reach the store. */
 class UnifiedSessionFilterTest {
 
-    private final SessionStore store = spy(new MemoryStore());
+    private final MemoryStore store = spy(new MemoryStore());
     private final UnifiedSessionFilter filter = new UnifiedSessionFilter();
 
     private FilterConfig config(Map<String, String> params) {

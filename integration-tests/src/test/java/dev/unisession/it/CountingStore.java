@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * down or past its deadline does: the operations named in {@link #failing} ({@code load}, {@code save},
  * {@code changeId}, {@code delete}; {@code save:NAME} for saves that change attribute NAME) throw {@link StoreUnavailableException} without reaching the store.
  */
-final class CountingStore implements SessionStore {
+final class CountingStore implements SessionStore, dev.unisession.store.PrincipalIndex,
+        dev.unisession.store.SessionBrowser {
 
     private final SessionStore delegate;
     final Set<String> failing = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -55,7 +56,7 @@ final class CountingStore implements SessionStore {
     }
 
     @Override
-    public long save(SessionDelta delta) {
+    public dev.unisession.store.SaveResult save(SessionDelta delta) {
         calls.incrementAndGet();
         fail("save");
         for (String name : delta.changed().keySet()) fail("save:" + name);
@@ -82,7 +83,23 @@ final class CountingStore implements SessionStore {
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
         calls.incrementAndGet();
-        return delegate.findIdsByPrincipal(principal);
+        return dev.unisession.store.PrincipalIndex.of(delegate).findIdsByPrincipal(principal);
+    }
+
+    @Override
+    public int deleteAllOf(String principal) {
+        calls.incrementAndGet();
+        return dev.unisession.store.PrincipalIndex.of(delegate).deleteAllOf(principal);
+    }
+
+    @Override
+    public Page list(String cursor, int max) {
+        return dev.unisession.store.SessionBrowser.of(delegate).list(cursor, max);
+    }
+
+    @Override
+    public long count() {
+        return dev.unisession.store.SessionBrowser.of(delegate).count();
     }
 
     @Override

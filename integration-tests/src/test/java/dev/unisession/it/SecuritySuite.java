@@ -318,7 +318,7 @@ abstract class SecuritySuite {
             Gadget.instantiated = false;
             long now = System.currentTimeMillis();
             assertTrue(store.save(Deltas.update(id, 1).at(now).set("evil", bytes.toByteArray())
-                    .build()) > 0, "written straight into the store");
+                    .build()).version() > 0, "written straight into the store");
             Client.Reply r = c.get(server.uri("/s?op=get&name=evil"));
             assertEquals(200, r.status());
             assertEquals("null", r.value("value"), "reads as absent");
@@ -389,7 +389,7 @@ abstract class SecuritySuite {
             assertNotEquals(plain, stored.fingerprint(), "not the unkeyed hash anyone can compute");
             assertTrue(store.save(new dev.unisession.store.SessionDelta(id, false, stored.version(), stored.createdAt(),
                     stored.lastAccessedAt(), stored.maxInactiveSeconds(), stored.principal(), stored.context(), plain,
-                    true, Map.of(), java.util.Set.of())) > 0, "bound as an earlier version did");
+                    true, Map.of(), java.util.Set.of())).version() > 0, "bound as an earlier version did");
             assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
                     "Cookie", cookie)).value("session"), "the same browser keeps its session");
             assertEquals(stored.fingerprint(), store.load(id).fingerprint(), "bound again with the keyed hash");

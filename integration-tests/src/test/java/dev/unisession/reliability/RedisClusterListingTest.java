@@ -44,7 +44,7 @@ class RedisClusterListingTest {
             String cursor = null;
             int pages = 0;
             do {
-                SessionStore.Page page = store.list(cursor, 40);
+                dev.unisession.store.SessionBrowser.Page page = store.list(cursor, 40);
                 page.sessions().forEach(r -> listed.add(r.id()));
                 cursor = page.next();
             } while (cursor != null && ++pages < 1_000);
