@@ -170,7 +170,7 @@ final class FilterRuntime {
      * says how many were left out.
      *
      * @param values how many cookie values the request sent under the session cookie's names
-     * @param verified how many of them were verified (see {@code RequestSession.MAX_VERIFIED})
+     * @param verified how many of them were verified (see {@code ClientCookies.MAX_VERIFIED})
      */
     void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason, int values, int verified) {
         AuditEvent event = new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, Instant.now(), null, null, reason.name(),
