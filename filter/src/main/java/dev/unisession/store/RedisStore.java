@@ -136,7 +136,7 @@ public final class RedisStore implements CacheTier {
     private volatile long nextSubscribeAttempt;
     /** When (System.nanoTime) a Redis connection last closed. */
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
-    /** Hashes written in an earlier epoch count as absent (see {@link SessionStore#epoch}). */
+    /** Hashes written in an earlier epoch count as absent (see {@link CacheTier#epoch}). */
     private volatile long epoch;
     /** The generation marker ({@code Pg}): see {@link #epoch(long)}. */
     private final String generationKey;
