@@ -211,6 +211,83 @@ class TieredStoreTest {
     }
 
     /**
+     * Reliability scenario 9's lost item, second cause. Right after a return to the cache tier the session is only in
+     * the database (version 1). Node A saves a request's access time (a request that read it before the return):
+     * Redis lacks the session, so A wrote the delta to the database (version 2, no item added) and then copied the
+     * record up. In between, node B read the session through (the database's version 1, copied up before A's
+     * copy-up) and added an item in Redis: also version 2. Two states, one version: A's copy-up is refused (Redis has
+     * the session), and once Redis dies B's whole record of version 2 is skipped by the flush as not newer than the
+     * row, so the acknowledged add was lost (the database served the cart without it). The database must end with
+     * the add.
+     */
+    @Test
+    void aWriteThatFindsTheSessionMissingInRedisDoesNotRaceAReadThroughIntoOneVersionTwice() throws Exception {
+        String url = TestStores.h2Url();
+        String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore aCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
+            RedisStore bCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
+            TieredStore a = still(aCache, url, cluster);
+            TieredStore b = still(bCache, url, cluster);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try (a; b) {
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()).version());
+                java.util.concurrent.CountDownLatch bRead = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch aCopiesUp = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.atomic.AtomicReference<Future<Long>> bAdd =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                // B: reads the session through (its copy-up waits until A's copy-up), then adds an item.
+                org.mockito.Mockito.doAnswer(call -> {
+                    if (((SessionDelta) call.getArgument(0)).created()) {
+                        bRead.countDown(); // B read the database's copy
+                        assertTrue(aCopiesUp.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                    }
+                    return call.callRealMethod();
+                }).when(bCache).save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
+                java.util.concurrent.atomic.AtomicBoolean missed = new java.util.concurrent.atomic.AtomicBoolean();
+                org.mockito.Mockito.doAnswer(call -> {
+                    SessionDelta d = call.getArgument(0);
+                    if (d.created()) { // A copies up: B's copy-up and add come first
+                        aCopiesUp.countDown();
+                        assertEquals(2L, bAdd.get().get(10, java.util.concurrent.TimeUnit.SECONDS), "B's add");
+                        return call.callRealMethod();
+                    }
+                    Object r = call.callRealMethod();
+                    if (!((SaveResult) r).applied() && missed.compareAndSet(false, true)) {
+                        bAdd.set(pool.submit(() -> {
+                            SessionRecord read = b.load(id);
+                            assertEquals("x", new String(read.attributes().get("cart"), StandardCharsets.UTF_8));
+                            return b.save(Deltas.update(id, read.version()).at(now + 2).set("cart", b("x,y"))
+                                    .build().withState(Map.of("cart", b("x,y")))
+                                    .expecting(Map.of("cart", b("x")))).version();
+                        }));
+                        assertTrue(bRead.await(10, java.util.concurrent.TimeUnit.SECONDS), "B read the session");
+                    }
+                    return r;
+                }).when(aCache).save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
+                // A: a request that read version 1 before the return saves its access time.
+                assertTrue(a.save(Deltas.update(id, 1).times(now, now + 1).build()
+                        .withState(Map.of("cart", b("x")))).version() > 0, "A's touch");
+                assertTrue(missed.get(), "A missed the session in Redis");
+                assertEquals(2L, bAdd.get().get(10, java.util.concurrent.TimeUnit.SECONDS), "B's add acknowledged");
+
+                redis.kill(); // both writes acknowledged; the switch to the database writes the queues out
+                a.flush();
+                b.flush();
+                assertEquals(0, a.backlog() + b.backlog());
+                SessionRecord r = a.database().load(id);
+                assertNotNull(r);
+                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                        "the acknowledged add is in the database (version " + r.version() + ")");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
      * Reliability scenario 9's lost item. Two nodes; node B writes a session built on a read one version old (here a
      * touch: the request read version 1 while node A's add made it 2), so Redis answers version 3, not base + 1, and
      * B's write knows no whole record. Redis dies before either queue is written: at the switch to the database B's
