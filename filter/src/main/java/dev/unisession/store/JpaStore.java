@@ -282,6 +282,44 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         });
     }
 
+    /** {@link #applyBare}: the row has the delta's version or a newer one, which holds the delta already. */
+    static final long BARE_SUPERSEDED = -1;
+    /** {@link #applyBare}: the row is older than the version before the delta's (writes before it are missing). */
+    static final long BARE_BEHIND = -2;
+
+    /**
+     * Writes bare deltas (their whole records unknown: the tier in front could not be read) in one transaction,
+     * each only where it leads to exactly the state the tier in front had: its row (locked) stands at the version
+     * before the delta's single write, {@code versions.get(id) - 1}; the row then takes that version. A row at that
+     * version or a newer one already holds the delta ({@link #BARE_SUPERSEDED}: the tier in front numbers its
+     * states in order, and every later state builds on this one); an older row lacks writes before it, which other
+     * nodes' queues hold ({@link #BARE_BEHIND}): written on it, the delta would claim a version whose state it
+     * does not have, and those nodes' whole records would then be skipped as not newer (acknowledged writes lost).
+     *
+     * @return per delta: the version written, 0 where the session is gone, or one of the two codes above
+     */
+    long[] applyBare(List<SessionDelta> deltas, Map<String, Long> versions) {
+        for (SessionDelta d : deltas) checkNames(d);
+        return inTransaction(em -> {
+            long[] out = new long[deltas.size()];
+            for (int i = 0; i < deltas.size(); i++) {
+                SessionDelta d = deltas.get(i);
+                long v = versions.get(d.id());
+                SessionRow row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
+                if (row == null) {
+                    out[i] = 0;
+                } else if (row.version >= v) {
+                    out[i] = BARE_SUPERSEDED;
+                } else if (row.version < v - 1) {
+                    out[i] = BARE_BEHIND;
+                } else {
+                    out[i] = apply(em, d, v);
+                }
+            }
+            return out;
+        });
+    }
+
     /** False once the database's driver did not report a batch's row counts: {@link #advanceAll} is then off. */
     private volatile boolean countsReported = true;
 

@@ -319,11 +319,18 @@ public final class TieredStore implements SharedStore, StoreGauges {
         }, () -> db.delete(id));
     }
 
+    /**
+     * In CACHE mode the cache tier's index, plus the database's ids the cache tier does not know (sessions not read
+     * since a return to the cache tier): for a session the cache tier has, the database's row may lag behind a
+     * change of principal still queued for it.
+     */
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
         return route(() -> {
-            Set<String> ids = new LinkedHashSet<>(db.findIdsByPrincipal(principal));
-            ids.addAll(cached(() -> cache.findIdsByPrincipal(principal)));
+            Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
+            for (String id : db.findIdsByPrincipal(principal)) {
+                if (!ids.contains(id) && !cached(() -> cache.knows(id))) ids.add(id);
+            }
             return ids;
         }, () -> db.findIdsByPrincipal(principal));
     }

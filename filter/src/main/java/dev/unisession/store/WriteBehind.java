@@ -28,9 +28,10 @@ final class WriteBehind {
     /**
      * What waits for one session: its coalesced delta, the session's whole record as of the latest write when
      * that write knew it (null otherwise), to write when the cache tier cannot be read, the version the cache
-     * tier answered for that write, and how many writes the delta coalesces.
+     * tier answered for that write, how many writes the delta coalesces, and since when (ms) a bare delta waits for
+     * the writes before it (0: it does not wait; see {@link #writeBare}).
      */
-    record Pending(SessionDelta delta, SessionRecord known, long version, int writes) {
+    record Pending(SessionDelta delta, SessionRecord known, long version, int writes, long waitingSince) {
         String id() {
             return delta.id();
         }
@@ -121,13 +122,14 @@ final class WriteBehind {
             dropped.incrementAndGet();
             return;
         }
-        pending.merge(d.id(), new Pending(d, known, version, 1), WriteBehind::then);
+        pending.merge(d.id(), new Pending(d, known, version, 1, 0), WriteBehind::then);
     }
 
     /** What waits for a session followed by a later write to it. */
     private static Pending then(Pending earlier, Pending later) {
         return new Pending(earlier.delta().then(later.delta()), later.known(),
-                Math.max(earlier.version(), later.version()), earlier.writes() + later.writes());
+                Math.max(earlier.version(), later.version()), earlier.writes() + later.writes(),
+                earlier.waitingSince() != 0 ? earlier.waitingSince() : later.waitingSince());
     }
 
     /** Removes and returns what waits for one session, or null. */
@@ -253,9 +255,14 @@ final class WriteBehind {
                 if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
                 return;
             }
+            Map<String, SessionRecord> current = current(batch);
+            batch = writeBare(batch, current);
+            if (batch.isEmpty()) {
+                if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+                return;
+            }
             List<SessionDelta> deltas = new ArrayList<>(batch.size());
             for (Pending p : batch) deltas.add(p.delta());
-            Map<String, SessionRecord> current = current(batch);
             Map<String, Long> written = new HashMap<>();
             for (Pending p : batch) written.put(p.id(), p.version());
             long[] versions;
@@ -302,6 +309,57 @@ final class WriteBehind {
         for (Pending p : batch) {
             if (!written.contains(p.id())) rest.add(p);
         }
+        return rest;
+    }
+
+    /** How long a bare delta waits for the writes before it (see {@link #writeBare}) before it is written anyway. */
+    static final long BARE_WAIT_MILLIS = 3_000;
+
+    /**
+     * Writes the batch's bare deltas (one write each, whose whole record is unknown: the write's read-back and the
+     * flush's read of the cache tier both failed, as when Redis dies right after the write) only onto a row at the
+     * version before theirs, so that the database gets exactly the cache tier's state of that version (see
+     * {@link JpaStore#applyBare}). One whose row has that version or a newer one is already held by it and is
+     * dropped; one whose row is older waits, put back, for the writes before it, which other nodes' queues hold
+     * (the barrier into the database writes every node's queue, so they come within it), and after
+     * {@link #BARE_WAIT_MILLIS} (a node that held them died) is written the usual way. Written first as before, such
+     * a delta claimed its version on an older row, and another node's whole record of the write before it was then
+     * skipped as not newer: an acknowledged add lost in reliability scenario 9. Returns the rest of the batch.
+     */
+    private List<Pending> writeBare(List<Pending> batch, Map<String, SessionRecord> current) {
+        long now = System.currentTimeMillis();
+        List<Pending> bare = new ArrayList<>();
+        List<Pending> rest = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            boolean overdue = p.waitingSince() != 0 && now - p.waitingSince() >= BARE_WAIT_MILLIS;
+            if (!current.containsKey(p.id()) && !p.delta().created() && p.writes() == 1 && !overdue) bare.add(p);
+            else rest.add(p);
+        }
+        if (bare.isEmpty()) return batch;
+        List<SessionDelta> deltas = new ArrayList<>(bare.size());
+        Map<String, Long> versions = new HashMap<>();
+        for (Pending p : bare) {
+            deltas.add(p.delta());
+            versions.put(p.id(), p.version());
+        }
+        long[] out;
+        try {
+            out = db.applyBare(deltas, versions);
+        } catch (RuntimeException e) {
+            putBack(bare); // the database is down: kept, as the rest is
+            return rest;
+        }
+        List<Pending> waiting = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            Pending p = bare.get(i);
+            if (out[i] == JpaStore.BARE_BEHIND) {
+                waiting.add(new Pending(p.delta(), null, p.version(), 1, p.waitingSince() != 0 ? p.waitingSince()
+                        : now));
+            } else if (out[i] == 0) {
+                repair(p.id()); // the database lacks the session
+            }
+        }
+        putBack(waiting);
         return rest;
     }
 

@@ -336,6 +336,52 @@ class TieredStoreTest {
     }
 
     /**
+     * As above, but Redis dies between B's write and its read-back, so B's queue holds the bare delta (its whole
+     * record unknown) with the version Redis answered, 3. Written first, it used to land on the database's version 1
+     * as version 3, and A's whole record of version 2 (the add) was then skipped as older: lost. A bare delta now
+     * waits until the row stands at the version before its own (A's record written), or is dropped once a newer
+     * record holds it; only a row that never gets there takes it as before.
+     */
+    @Test
+    void aBareDeltaLeftByRedisDyingBeforeItsReadBackWaitsForTheWritesBeforeIt() throws Exception {
+        String url = TestStores.h2Url();
+        String cluster = "c" + UUID.randomUUID().toString().substring(0, 8);
+        try (PrivateRedis redis = new PrivateRedis()) {
+            RedisStore bCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
+            TieredStore a = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
+            TieredStore b = still(bCache, url, cluster);
+            try (a; b) {
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                assertEquals(1, a.save(create(id, Map.of("cart", b("x")))
+                        .withState(Map.of("cart", b("x")))).version());
+                a.flush(); // the database has version 1
+                SessionDelta add = Deltas.update(id, 1).times(now, now + 1).set("cart", b("x,y")).build()
+                        .withState(Map.of("cart", b("x,y"))).expecting(Map.of("cart", b("x")));
+                assertEquals(2, a.save(add).version());
+                // B's read-back finds Redis gone (killed right after B's write)
+                org.mockito.Mockito.doThrow(new StoreUnavailableException(StoreUnavailableException.Kind.GONE,
+                        "Redis killed", null)).when(bCache).load(id);
+                SessionDelta touch = Deltas.update(id, 1).times(now, now + 2).build()
+                        .withState(Map.of("cart", b("x")));
+                assertEquals(3, b.save(touch).version(), "Redis took the touch on top of the add");
+
+                redis.kill();
+                b.flush(); // the bare delta: the row is at 1, not 2, so it waits
+                assertEquals(1, b.backlog(), "the bare delta waits for the write before it");
+                a.flush();
+                b.flush();
+                assertEquals(0, a.backlog() + b.backlog());
+                SessionRecord r = a.database().load(id);
+                assertNotNull(r);
+                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                        "the acknowledged add is in the database (version " + r.version() + ")");
+                assertEquals(3, r.version(), "the touch written on top of it");
+            }
+        }
+    }
+
+    /**
      * The cache tier answers the flush with an older copy than this node's own write (a replica promoted before
      * it had the latest writes): the flush must not write that copy over the newer changes it holds.
      */
