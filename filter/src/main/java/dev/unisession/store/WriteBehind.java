@@ -403,21 +403,30 @@ final class WriteBehind {
                                 RuntimeException batchError) {
         long[] versions = new long[batch.size()];
         List<Pending> failed = new ArrayList<>();
+        List<Pending> retry = new ArrayList<>();
         RuntimeException last = batchError;
         for (int i = 0; i < batch.size(); i++) {
             try {
                 versions[i] = db.saveAll(List.of(batch.get(i).delta()), current, written)[0];
+            } catch (StoreUnavailableException e) {
+                // A deadlock, a lock timeout, the database out of connections: tried again by the next flush. Taken
+                // as unwritable, the write was left to repair() from the cache tier, which the barrier into the
+                // database finds gone: an acknowledged add lost in reliability scenario 9.
+                retry.add(batch.get(i));
+                versions[i] = -1;
+                last = e;
             } catch (RuntimeException e) {
                 failed.add(batch.get(i));
                 last = e;
             }
         }
-        if (failed.size() == batch.size()) {
+        if (failed.size() + retry.size() == batch.size()) {
             putBack(batch);
             LOG.log(System.Logger.Level.WARNING, "Session database unavailable; {0} sessions wait to be written: {1}",
                     size(), last.getMessage());
             return null;
         }
+        putBack(retry);
         for (Pending p : failed) {
             LOG.log(System.Logger.Level.ERROR, "Session {0}''s changes cannot be written to the database and are "
                     + "dropped there (the cache tier keeps them): {1}", p.id(), last.getMessage());
