@@ -120,8 +120,9 @@ final class RequestSession implements UnifiedSession {
                     session = view(loaded);
                     boolean valid;
                     try {
+                        // The validators' read-only view of the metadata, made only when there are validators.
                         valid = SessionGate.validate(runtime, request, requestTime, session,
-                                new Metadata(loaded, false));
+                                runtime.validation().validators().isEmpty() ? null : new Metadata(loaded, false));
                     } catch (SessionGate.ValidatorFailed e) {
                         session = null;
                         throw failed("validate", loaded.id(), e.failure);

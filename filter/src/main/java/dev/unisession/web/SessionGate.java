@@ -76,7 +76,7 @@ final class SessionGate {
     /**
      * Runs the application's validators when the session is due (see {@link SessionValidator}).
      *
-     * @param metadata the session's metadata, read only, for the validators
+     * @param metadata the session's metadata, read only, for the validators (null when there are none)
      * @return false when a validator ended the session
      * @throws ValidatorFailed when a validator threw and the policy is to refuse the request
      */
