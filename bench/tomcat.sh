@@ -5,11 +5,14 @@
 # unisession-filter-*-all.jar in WEB-INF/lib for the unisession setups), settings as -Dunisession.* in
 # CATALINA_OPTS, the PostgreSQL driver in the base's lib/. bench/run.sh hands these modes over:
 #
-#   bench/run.sh --tomcat [--quick]
+#   bench/run.sh --tomcat [--quick] [--rounds N]
 #       native (container sessions, no jar), wrap (the same behind a filter that only wraps request and response:
-#       the floor of any filter), memory, redis, tiered in turn; wrk -t2 -c64 with bench/wrk.lua (90 %
+#       the floor of any filter), memory, redis, tiered; wrk -t2 -c64 with bench/wrk.lua (90 %
 #       reads of three attributes, 10 % writes of one) for 30 s (--quick: 5 s) after 60 s (3 s) of warm-up (on 2 busy
-#       cores the JIT still compiles a minute in) over 10,000 (2,000) seeded sessions.
+#       cores the JIT still compiles a minute in) over 10,000 (2,000) seeded sessions. All setups are up at once;
+#       each of N rounds (default 3, --quick 1) measures them in turn after 10 s (2 s) of load, and the table gives
+#       the medians (a shared host's speed drifts by tens of percent within minutes: one sample per setup compared
+#       setups measured at different times).
 #       Per setup: req/s, p50/p99, ratio to native, server CPU µs per request (utime+stime of the Tomcat JVM over
 #       the measured run / requests), Redis commands and database transactions per request, non-2xx answers.
 #       Writes bench/results/tomcat.md.
@@ -43,7 +46,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=; writes=10; create=
+mode=; quick=; seconds=60; pause=; hog=; only=; seconds_given=; writes=10; create=; rounds=
 while [ $# -gt 0 ]; do
   case "$1" in
     --tomcat) mode=tomcat ;;
@@ -55,17 +58,20 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=${2:-}; seconds_given=1; shift ;; # --tomcat: the measured run's length instead of 30 s (5 with --quick)
     --setups) only=${2:-}; shift ;; # --tomcat: e.g. "redis tiered" instead of all five
     --writes) writes=${2:-}; shift ;; # --tomcat: the share of requests that write, in percent, instead of 10
-    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--hog] | --tomcat --create [--seconds N] [--setups \"...\"] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
+    --rounds) rounds=${2:-}; shift ;; # --tomcat: measured rounds per setup (the median is reported) instead of 3 (1 with --quick)
+    *) echo "usage: bench/run.sh --tomcat [--quick] [--seconds N] [--setups \"redis tiered\"] [--writes PERCENT] [--rounds N] [--hog] | --tomcat --create [--seconds N] [--setups \"...\"] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64 ;;
   esac
   shift
 done
 [ -n "$mode" ] || { echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64; }
 if [ -n "$create" ]; then
-  [ "$mode" = tomcat ] && [ -z "$quick$hog" ] && [ "$writes" = 10 ] \
+  [ "$mode" = tomcat ] && [ -z "$quick$hog$rounds" ] && [ "$writes" = 10 ] \
     || { echo "[tomcat] --create goes with --tomcat and takes only --seconds and --setups" >&2; exit 64; }
   mode=create
 fi
 [ "$seconds" -ge 1 ] && [ "$seconds" -le 3600 ] || { echo "[tomcat] SECONDS must be 1..3600" >&2; exit 64; }
+[ -z "$rounds" ] || { [[ "$rounds" =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ]; } \
+  || { echo "[tomcat] --rounds takes 1..20" >&2; exit 64; }
 [[ "$writes" =~ ^[0-9]+$ ]] && [ "$writes" -le 100 ] || { echo "[tomcat] --writes takes a percentage, 0..100" >&2; exit 64; }
 
 tomcat_version=11.0.24
@@ -98,6 +104,7 @@ for i in $(seq $(( $$ % 100 )) 199); do
 done
 [ -n "$prefix" ] || prefix="tcbench$$:"
 keys="b1:$(head -c 32 /dev/urandom | base64 -w0)"
+tiered_prefix=$prefix # --tomcat: one under it (deleted with it), as its redis and tiered nodes are up side by side
 jvm="-Xms1g -Xmx1g -XX:+UseParallelGC"
 pids=()          # Tomcat JVMs started here
 redis_pid=       # the private redis-server of --pause-redis
@@ -225,7 +232,7 @@ settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
   local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true -Dunisession.health.allow-loopback=true"
   case "$1" in
     redis) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix" ;;
-    tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$prefix -Dunisession.jpa.url=$jpa_url -Dunisession.jpa.user=postgres" ;;
+    tiered) s="$s -Dunisession.redis.url=$2 -Dunisession.redis.prefix=$tiered_prefix -Dunisession.jpa.url=$jpa_url -Dunisession.jpa.user=postgres" ;;
   esac
   echo "$s${BENCH_UNISESSION_OPTS:+ $BENCH_UNISESSION_OPTS}"
 }
@@ -483,14 +490,20 @@ fi
 
 # --------------------------------------------------------------------------------------------------------------
 if [ "$mode" = tomcat ]; then
-  if [ -n "$quick" ]; then duration=5; warmup=3; sessions=2000; label="--tomcat --quick"
-  else duration=30; warmup=60; sessions=10000; label="--tomcat"; fi
+  if [ -n "$quick" ]; then duration=5; warmup=3; rewarm=2; sessions=2000; label="--tomcat --quick"; rounds=${rounds:-1}
+  else duration=30; warmup=60; rewarm=10; sessions=10000; label="--tomcat"; rounds=${rounds:-3}; fi
+  [ "$rounds" != 3 ] && [ -z "$quick" ] && label="$label --rounds $rounds"
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"
   setups=${only:-native wrap memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
   tsv="$work/tomcat.tsv"; : >"$tsv"
   port=18290
+  # Every setup's Tomcat is started, seeded and warmed up first and stays up; then each round measures every setup
+  # in turn, so that a host whose speed drifts (a shared machine: other tenants, the kernel's own work) is sampled
+  # alike for all setups. The table gives per setup the median of its rounds.
+  declare -A setup_pid setup_port
+  tiered_prefix=${prefix}t:
   for setup in $setups; do
     port=$(free_port "$port")
     war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
@@ -498,36 +511,62 @@ if [ "$mode" = tomcat ]; then
     [ "$setup" = wrap ] && { war=$work/wrap.war; opts=; }
     echo "[tomcat] $setup: starting Tomcat $tomcat_version on 127.0.0.1:$port"
     start_tomcat "$setup" "$port" "$war" $opts
-    pid=$tomcat_pid
-    run_bounded 300 java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$work/cookies.txt" \
+    setup_pid[$setup]=$tomcat_pid; setup_port[$setup]=$port
+    cookies=$work/cookies-$setup.txt
+    run_bounded 300 java -jar "$jar" seed "http://127.0.0.1:$port" "$sessions" "$cookies" \
       || { echo "[tomcat] $setup failed to seed:" >&2; tail -40 "$work/$setup/logs/console.log" >&2; exit 1; }
     want=USESSION; case "$setup" in native|wrap) want=JSESSIONID ;; esac
-    first=$(head -1 "$work/cookies.txt")
+    first=$(head -1 "$cookies")
     [[ "; $first" == *"; $want="* ]] || { echo "[tomcat] $setup: seeded cookies are '$first', no $want" >&2; exit 1; }
     check=$(curl -s --max-time 5 -H "Cookie: $first" "http://127.0.0.1:$port/bench?op=read")
     [[ "$check" == user*" member "* ]] || { echo "[tomcat] $setup: a seeded session reads as '$check'" >&2; exit 1; }
-    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" "$writes" >/dev/null
-    sleep 1
-    hogs=()
-    if [ -n "$hog" ]; then
-      for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
-    fi
-    t0=$(redis_trips "$port"); r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
-    run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$work/cookies.txt" "$writes" >"$work/wrk.out"
-    c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
-    sc=$(service_delta "$work/svc0" "$work/svc1")
-    [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
-    out=$(cat "$work/wrk.out")
-    line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
-    read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
-    awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
-        -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" -v rt="$((t1 - t0))" -v sc="$sc" \
-      'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\t%.3f\t%.1f", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x, rt/n, sc/hz*1e6/n}' >>"$tsv"
-    stop_tomcat "$pid"
-    # Mode switches: a tiered node that took Redis for gone switched (with its cluster) to the database.
-    printf '\t%s\n' "$(log_count "this node serves from the database tier" "$work/$setup")" >>"$tsv"
-    tail -1 "$tsv"
+    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$cookies" "$writes" >/dev/null
     port=$((port + 1))
+  done
+  for round in $(seq 1 "$rounds"); do
+    for setup in $setups; do
+      pid=${setup_pid[$setup]}; port=${setup_port[$setup]}; cookies=$work/cookies-$setup.txt
+      # A few seconds of load first: the setup sat idle while the others were measured.
+      run_bounded $((rewarm + 30)) wrk -t2 -c64 -d"${rewarm}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$cookies" "$writes" >/dev/null
+      sleep 1
+      hogs=()
+      if [ -n "$hog" ]; then
+        for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
+      fi
+      t0=$(redis_trips "$port"); r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
+      run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$cookies" "$writes" >"$work/wrk.out"
+      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
+      sc=$(service_delta "$work/svc0" "$work/svc1")
+      [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
+      out=$(cat "$work/wrk.out")
+      line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
+      read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
+      awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
+          -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" -v rt="$((t1 - t0))" -v sc="$sc" \
+        'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\t%.3f\t%.1f\n", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x, rt/n, sc/hz*1e6/n}' >>"$tsv"
+      echo "[tomcat] round $round/$rounds: $(tail -1 "$tsv")"
+    done
+  done
+  # Mode switches: a tiered node that took Redis for gone switched (with its cluster) to the database.
+  declare -A switches
+  for setup in $setups; do
+    stop_tomcat "${setup_pid[$setup]}"
+    switches[$setup]=$(log_count "this node serves from the database tier" "$work/$setup")
+  done
+  # Per setup: the median of each measured figure over the rounds, the sums of the error counts, and every
+  # round's req/s and CPU µs/req (the spread).
+  summary="$work/tomcat-summary.tsv"; : >"$summary"
+  for setup in $setups; do
+    awk -F'\t' -v s="$setup" -v sw="${switches[$setup]}" '
+      function median(col,   n, i, j, t, v) { n = 0
+        for (i = 1; i <= rows; i++) v[++n] = val[i, col]
+        for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+      $1 == s { rows++; for (c = 2; c <= NF; c++) val[rows, c] = $c
+                e += $8; x += $9; spread = spread (rows > 1 ? " · " : "") sprintf("%.1fk/%.0f", $2 / 1000, $5) }
+      END { if (!rows) exit
+            printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", s, median(2), median(3), median(4),
+                   median(5), median(6), median(7), e, x, median(10), median(11), sw, spread }' "$tsv" >>"$summary"
   done
   md=$results_dir/tomcat.md; [ -n "$hog" ] && md=$results_dir/tomcat-hog.md
   mkdir -p "$results_dir"
@@ -542,17 +581,21 @@ if [ "$mode" = tomcat ]; then
     echo "driver in the base's lib/. Filter jar: $(jar_info)."
     echo
     [ -n "$hog" ] && echo "A busy loop per core ($(nproc)) ran beside each measured run: a saturated host." && echo
-    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | Redis + PostgreSQL CPU µs/req | Redis round trips/req | Redis cmds/req | DB tx/req | non-2xx | socket errors | switches to the database |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "Each figure is the median over $rounds round(s); every setup's Tomcat was started, seeded and warmed up first and"
+    echo "stayed up, and each round measured the setups in turn, each after ${rewarm} s of load (it sat idle meanwhile)."
+    echo
+    echo "| setup | req/s | × native | p50 ms | p99 ms | server CPU µs/req | × native CPU | Redis + PostgreSQL CPU µs/req | Redis round trips/req | Redis cmds/req | DB tx/req | non-2xx | socket errors | switches to the database | rounds: req/s / CPU µs/req |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     awk -F'\t' '
       BEGIN { l["native"] = "Tomcat, container sessions (no jar)"; l["memory"] = "Tomcat + unisession memory"
               l["wrap"] = "Tomcat, container sessions + a filter that only wraps request and response"
               l["redis"] = "Tomcat + unisession redis"; l["tiered"] = "Tomcat + unisession tiered (Redis + PostgreSQL)" }
-      $1 == "native" { nat = $2 }
+      $1 == "native" { nat = $2; natcpu = $5 }
       { rows[NR] = $0 }
       END { for (i = 1; i <= NR; i++) { split(rows[i], f, "\t")
-              printf "| %s | %.0f | %s | %.2f | %.2f | %.0f | %.1f | %.3f | %.3f | %.4f | %d | %d | %d |\n", l[f[1]], f[2],
-                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5], f[11], f[10], f[6], f[7], f[8], f[9], f[12] } }' "$tsv"
+              printf "| %s | %.0f | %s | %.2f | %.2f | %.1f | %s | %.1f | %.3f | %.3f | %.4f | %d | %d | %d | %s |\n", l[f[1]], f[2],
+                     (nat > 0 ? sprintf("%.2f", f[2] / nat) : "–"), f[3], f[4], f[5],
+                     (natcpu > 0 ? sprintf("%.2f", f[5] / natcpu) : "–"), f[11], f[10], f[6], f[7], f[8], f[9], f[12], f[13] } }' "$summary"
     echo
     echo "Server CPU: utime+stime of the Tomcat JVM (/proc/<pid>/stat) over the measured run, per request; Redis +"
     echo "PostgreSQL CPU: the same for every postgres process and the shared redis-server (what the stores cost beside the"
