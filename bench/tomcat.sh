@@ -110,7 +110,7 @@ pids=()          # Tomcat JVMs started here
 redis_pid=       # the private redis-server of --pause-redis
 client_pid=      # the load client, seeder or wrk under way (timeout's pid)
 monitor_pid=     # redis-cli MONITOR of --create's command sample
-schema=          # --create: the PostgreSQL schema of this run (dropped at the end)
+schema=          # --create, --tomcat: the PostgreSQL schema of this run (dropped at the end)
 jpa_url=jdbc:postgresql://127.0.0.1:5432/test
 cleaned=
 
@@ -504,6 +504,12 @@ if [ "$mode" = tomcat ]; then
   # alike for all setups. The table gives per setup the median of its rounds.
   declare -A setup_pid setup_port
   tiered_prefix=${prefix}t:
+  # tiered writes into a schema of its own, dropped at the end: rows an earlier run left in a shared schema expire
+  # during a later one, and its tiered node's expiry sweep then deletes them (hundreds per second, in Redis and the
+  # database) while other setups are measured.
+  schema="ustomcat$$"
+  psql_test "CREATE SCHEMA $schema" >/dev/null || { echo "[tomcat] cannot create schema $schema" >&2; exit 1; }
+  jpa_url="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema"
   for setup in $setups; do
     port=$(free_port "$port")
     war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
