@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -243,7 +242,7 @@ final class WriteBehind {
         // Every node writes its batch in session id order, so that two nodes flushing the same sessions lock their
         // rows in the same order: in any other order their transactions deadlock (PostgreSQL then aborts one, seen
         // under non-sticky load by the reliability suite).
-        batch.sort(Comparator.comparing(Pending::id));
+        sortById(batch, Pending::id);
         flushing = batch.size();
         if (batch.isEmpty()) {
             lastCompleteFlush = System.currentTimeMillis();
@@ -310,6 +309,36 @@ final class WriteBehind {
             if (!written.contains(p.id())) rest.add(p);
         }
         return rest;
+    }
+
+    /**
+     * Sorts items by id in {@link String#compareTo} order, as every node (every version) sorts its batch. Compared
+     * directly, each comparison reached an id through its pending entry and delta: cache misses, 20 % of the flush
+     * thread's CPU at 7,000 new sessions a second (a creation profile of the tiered store). Here each id is read
+     * once into a key of its first four chars, which orders alike; ties fall back to the ids.
+     */
+    static <T> void sortById(List<T> items, java.util.function.Function<T, String> id) {
+        int n = items.size();
+        if (n < 2) return;
+        @SuppressWarnings("unchecked")
+        Keyed<T>[] keyed = new Keyed[n];
+        for (int i = 0; i < n; i++) {
+            T item = items.get(i);
+            String s = id.apply(item);
+            long key = 0;
+            // Four 16-bit chars, zero past the end: unsigned order of the keys is the ids' order on those chars
+            // (a shorter id that is a prefix of another sorts first, as in String.compareTo).
+            for (int c = 0; c < 4; c++) key = key << 16 | (c < s.length() ? s.charAt(c) : 0);
+            keyed[i] = new Keyed<>(key, s, item);
+        }
+        java.util.Arrays.sort(keyed, (a, b) -> {
+            int c = Long.compareUnsigned(a.key, b.key);
+            return c != 0 ? c : a.id.compareTo(b.id);
+        });
+        for (int i = 0; i < n; i++) items.set(i, keyed[i].item);
+    }
+
+    private record Keyed<T>(long key, String id, T item) {
     }
 
     /** How long a bare delta waits for the writes before it (see {@link #writeBare}) before it is written anyway. */
