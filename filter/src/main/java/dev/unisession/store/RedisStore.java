@@ -334,6 +334,7 @@ public final class RedisStore implements CacheTier {
                     // Redis lacks the script (a new server, a restart, SCRIPT FLUSH, a promoted replica): load them
                     // again and resend, once even without retries (the script never ran).
                     reloaded = true;
+                    failure = null; // not a failure of Redis: not counted as one
                     loadScripts(deadline);
                     continue;
                 }

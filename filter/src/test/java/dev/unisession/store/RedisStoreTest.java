@@ -211,7 +211,7 @@ class RedisStoreTest extends SessionStoreContract {
     /**
      * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
      * {@code redis.retries=0} too, it goes through (the store loads the scripts and sends it once more), and a NOSCRIPT is not
-     * taken for a failure of Redis.
+     * taken for a failure of Redis, nor counted as one.
      */
     @Test
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
@@ -221,11 +221,16 @@ class RedisStoreTest extends SessionStoreContract {
                              .of("test", Map.of("unisession.store", "redis", "unisession.redis.url",
                                      privateRedis.url(), "unisession.redis.prefix", "ns:",
                                      "unisession.redis.retries", "0"))))), java.time.Clock.systemUTC())) {
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            s.timeTiers(tier -> (nanos, error) -> {
+                if (error != null) failures.add(error);
+            });
             String id = id();
             assertEquals(1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
             privateRedis.resp().call("SCRIPT", "FLUSH");
             assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())).version());
             assertArrayEquals(b("2"), s.load(id).attributes().get("a"));
+            assertEquals(List.of(), failures, "a missing script is no failure of Redis (the health's error count)");
         }
     }
 
