@@ -490,9 +490,10 @@ fi
 
 # --------------------------------------------------------------------------------------------------------------
 if [ "$mode" = tomcat ]; then
-  if [ -n "$quick" ]; then duration=5; warmup=3; rewarm=2; sessions=2000; label="--tomcat --quick"; rounds=${rounds:-1}
-  else duration=30; warmup=60; rewarm=10; sessions=10000; label="--tomcat"; rounds=${rounds:-3}; fi
-  [ "$rounds" != 3 ] && [ -z "$quick" ] && label="$label --rounds $rounds"
+  if [ -n "$quick" ]; then duration=5; warmup=3; rewarm=2; sessions=2000; label="--tomcat --quick"; default_rounds=1
+  else duration=30; warmup=60; rewarm=10; sessions=10000; label="--tomcat"; default_rounds=3; fi
+  rounds=${rounds:-$default_rounds}
+  [ "$rounds" != "$default_rounds" ] && label="$label --rounds $rounds"
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"

@@ -210,8 +210,8 @@ class RedisStoreTest extends SessionStoreContract {
 
     /**
      * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
-     * {@code redis.retries=0} too, it goes through (the store loads the scripts and sends it once more), and a NOSCRIPT is not
-     * taken for a failure of Redis, nor counted as one.
+     * {@code redis.retries=0} too, it goes through (the store loads the scripts and sends it once more), and a
+     * NOSCRIPT is not taken for a failure of Redis, nor counted as one.
      */
     @Test
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
