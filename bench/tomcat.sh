@@ -246,6 +246,27 @@ redis_trips() {
     | grep -o '"calls":[0-9]*' | cut -d: -f2 | grep . || echo 0
 }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; } # utime+stime, fields 14 and 15
+# thread_ticks PID: "group ticks" (utime+stime) per thread of the JVM, numbers in thread names folded into N (all
+# request threads one group), one per line.
+thread_ticks() {
+  local t c
+  for t in /proc/"$1"/task/*; do
+    c=$(sed 's/[0-9]\+/N/g; s/ /_/g' "$t/comm" 2>/dev/null) || continue
+    awk -v c="$c" '{sub(/^.*\) /, ""); print c, $12 + $13}' "$t/stat" 2>/dev/null || true
+  done
+}
+# thread_note NAME BEFORE AFTER COUNT UNIT: a notes line with the thread groups' CPU between two thread_ticks
+# readings, in µs per COUNT (largest first; groups under 1 % left out).
+thread_note() {
+  awk -v n="$1" -v cnt="$4" -v u="$5" -v hz="$(getconf CLK_TCK)" '
+    NR == FNR { b[$1] += $2; next } { a[$1] += $2 }
+    END { for (g in a) { d[g] = a[g] - b[g]; tot += d[g] }
+          if (tot <= 0 || cnt <= 0) exit
+          k = ""; while (1) { m = ""; for (g in d) if (m == "" || d[g] > d[m]) m = g
+                             if (m == "" || d[m] < tot / 100) break
+                             k = k sprintf("%s`%s` %.1f", (k ? ", " : ""), m, d[m] / hz * 1e6 / cnt); delete d[m] }
+          printf "- %s: server CPU by thread, µs per %s: %s (threads named alike summed, numbers as N)\n", n, u, k }' "$2" "$3"
+}
 # service_ticks: "pid ticks" (utime+stime) of every PostgreSQL process and the shared redis-server, one per line.
 service_ticks() {
   local p
@@ -345,12 +366,13 @@ if [ "$mode" = create ]; then
     line=$(wrk_line "$work/warm.out"); read -r _ w_reqs w_err _ <<<"$line"
     sleep 1
     t0=$(redis_trips "$port"); rcli INFO commandstats >"$work/cs0"; m0=$(used_memory); d0=$(db_tx); c0=$(cpu_ticks "$pid")
-    service_ticks >"$work/svc0"
+    service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"
     run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
-    c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; rcli INFO commandstats >"$work/cs1"; m1=$(used_memory); d1=$(db_tx)
+    c1=$(cpu_ticks "$pid"); thread_ticks "$pid" >"$work/thr1"; service_ticks >"$work/svc1"; rcli INFO commandstats >"$work/cs1"; m1=$(used_memory); d1=$(db_tx)
     t1=$(redis_trips "$port"); t_end=$SECONDS
     sc=$(service_delta "$work/svc0" "$work/svc1")
     line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
+    thread_note "$name" "$work/thr0" "$work/thr1" "$((reqs - status_err))" session >>"$notes"
     created=$((1 + w_reqs - w_err + reqs - status_err)) # answers that made a session: the check, warm-up, run
     # What the store holds: Redis keys of the run (MEMORY USAGE of all of them, indexes included, per session
     # stored) and, for tiered, rows in the run's schema once the write-behind has drained.
@@ -498,7 +520,7 @@ if [ "$mode" = tomcat ]; then
   [ "$writes" != 10 ] && label="$label --writes $writes"
   [ -n "$hog" ] && label="$label --hog"
   setups=${only:-native wrap memory redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
-  tsv="$work/tomcat.tsv"; : >"$tsv"
+  tsv="$work/tomcat.tsv"; : >"$tsv"; thrnotes=$work/threads.notes; : >"$thrnotes"
   port=18290
   # Every setup's Tomcat is started, seeded and warmed up first and stays up; then each round measures every setup
   # in turn, so that a host whose speed drifts (a shared machine: other tenants, the kernel's own work) is sampled
@@ -541,9 +563,11 @@ if [ "$mode" = tomcat ]; then
         for _ in $(seq 1 "$(nproc)"); do sh -c 'while :; do :; done' & hogs+=($!); done
       fi
       t0=$(redis_trips "$port"); r0=$(redis_calls); d0=$(db_tx); c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
+      thread_ticks "$pid" >"$work/thr0"
       run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$cookies" "$writes" >"$work/wrk.out"
-      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
+      c1=$(cpu_ticks "$pid"); thread_ticks "$pid" >"$work/thr1"; service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
       sc=$(service_delta "$work/svc0" "$work/svc1")
+      thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$(grep -o '^BENCH [0-9]*' "$work/wrk.out" | cut -d' ' -f2)" request >>"$thrnotes"
       [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
       out=$(cat "$work/wrk.out")
       line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
@@ -611,6 +635,8 @@ if [ "$mode" = tomcat ]; then
     echo "a pipelined batch is one). Redis commands (each command a script runs counts) and database transactions are server-wide counters (INFO commandstats, pg_stat_database"
     echo "xact_commit) of the shared servers, so they include whatever else used them meanwhile (the memory row"
     echo "shows that background). non-2xx: wrk's count of answers with status ≥ 400."
+    echo
+    cat "$thrnotes"
   } >"$md"
   cat "$md"
   exit 0

@@ -66,6 +66,10 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return transactions.get();
     }
 
+    private long expiresAt(SessionRecord r) {
+        return expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
+    }
+
     private long expiresAt(long lastAccessed, int maxInactive) {
         if (maxInactive <= 0) return Long.MAX_VALUE;
         return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
@@ -373,15 +377,25 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     private boolean insert(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
                            Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {
+        if (isPostgres(c)) {
+            // One statement per chunk skips the ended ids and the existing rows itself and names the rows it
+            // inserted (PostgresRows.insert); elsewhere both are asked first (a row that appears meanwhile fails
+            // the batch with a duplicate key, and the usual write follows).
+            List<SessionRecord> tried = new ArrayList<>(which.size());
+            for (int i : which) tried.add(records.get(deltas.get(i).id()));
+            Set<String> inserted = PostgresRows.insert(c, tried, this::expiresAt);
+            List<SessionRecord> created = new ArrayList<>(inserted.size());
+            for (int i : which) {
+                SessionRecord r = records.get(deltas.get(i).id());
+                if (!inserted.contains(r.id())) continue; // a row exists already or the id ended: the usual write
+                out[i] = r.version();
+                created.add(r);
+            }
+            return dropEndedMeanwhile(c, created, deltas, which, out);
+        }
         List<String> ids = new ArrayList<>(which.size());
         for (int i : which) ids.add(deltas.get(i).id());
-        // PostgreSQL skips an existing row itself and names the rows it inserted (insertRows); elsewhere the
-        // existing ones are asked first (one that appears meanwhile fails the batch with a duplicate key, and the
-        // usual write follows).
         Set<String> skip = idsIn(c, "us_ended", ids);
-        if (c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
-            return insertRows(c, deltas, which, records, skip, out);
-        }
         skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
         try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
@@ -419,57 +433,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return dropEndedMeanwhile(c, created, deltas, which, out);
     }
 
-    /** Rows per multi-row statement (PostgreSQL INSERT, UPDATE FROM VALUES): 9 parameters each, far below 32,767. */
-    private static final int ROWS_PER_STATEMENT = 100;
-
-    /**
-     * {@link #insert} on PostgreSQL: multi-row INSERTs ({@code ON CONFLICT DO NOTHING RETURNING id}) of up to
-     * {@value #ROWS_PER_STATEMENT} sessions, then their attributes likewise: one statement execution per hundred rows
-     * instead of one per row (a JDBC batch still executes each row as a statement of its own on the server), which
-     * is most of what a write-behind flush of new sessions costs both the database and this JVM.
-     */
-    private boolean insertRows(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
-                               Map<String, SessionRecord> records, Set<String> skip, long[] out)
-            throws java.sql.SQLException {
-        List<SessionRecord> tried = new ArrayList<>();
-        for (int i : which) {
-            SessionRecord r = records.get(deltas.get(i).id());
-            if (!skip.contains(r.id())) tried.add(r);
-        }
-        Set<String> inserted = new HashSet<>();
-        for (int from = 0; from < tried.size(); from += ROWS_PER_STATEMENT) {
-            List<SessionRecord> chunk = tried.subList(from, Math.min(tried.size(), from + ROWS_PER_STATEMENT));
-            StringBuilder sql = new StringBuilder("INSERT INTO us_session (" + ROW_COLUMNS + ", id, created_at) VALUES ");
-            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            sql.append(" ON CONFLICT (id) DO NOTHING RETURNING id");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int p = 0;
-                for (SessionRecord r : chunk) {
-                    p = bindRow(ps, p, r);
-                    ps.setString(++p, r.id());
-                    ps.setLong(++p, r.createdAt());
-                }
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) inserted.add(rs.getString(1));
-                }
-            }
-        }
-        List<SessionRecord> created = new ArrayList<>();
-        List<Object[]> attributes = new ArrayList<>();
-        for (SessionRecord r : tried) {
-            if (!inserted.contains(r.id())) continue; // a row exists already: left for the usual write
-            created.add(r);
-            for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
-                attributes.add(new Object[] {r.id(), a.getKey(), a.getValue()});
-            }
-        }
-        insertAttributes(c, attributes);
-        for (int i : which) {
-            if (inserted.contains(deltas.get(i).id())) out[i] = records.get(deltas.get(i).id()).version();
-        }
-        return dropEndedMeanwhile(c, created, deltas, which, out);
-    }
-
     /**
      * Deletes again the sessions just inserted whose ids ended meanwhile (a delete on another node wins) and zeroes
      * their entries in {@code out}.
@@ -498,9 +461,14 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return true;
     }
 
+    private static boolean isPostgres(java.sql.Connection c) throws java.sql.SQLException {
+        return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+    }
+
     /** Which of the ids have a row in the table ({@code us_ended} or {@code us_session}), asked in chunks. */
     private static Set<String> idsIn(java.sql.Connection c, String table, List<String> ids)
             throws java.sql.SQLException {
+        if (isPostgres(c)) return PostgresRows.idsIn(c, table, ids);
         Set<String> out = new HashSet<>();
         for (int from = 0; from < ids.size(); from += WRITE_CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + WRITE_CHUNK));
@@ -518,10 +486,14 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     private long[] change(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
             throws java.sql.SQLException {
-        if (c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
-            return changeRows(c, deltas, records);
-        }
         long[] out = new long[deltas.size()];
+        if (isPostgres(c)) {
+            Set<String> moved = PostgresRows.change(c, deltas, records, this::expiresAt);
+            for (int i = 0; i < deltas.size(); i++) {
+                if (moved.contains(deltas.get(i).id())) out[i] = records.get(deltas.get(i).id()).version();
+            }
+            return out;
+        }
         int[] moved;
         try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET "
                 + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
@@ -580,75 +552,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     }
 
     /**
-     * {@link #change} on PostgreSQL: each chunk of up to {@value #ROWS_PER_STATEMENT} sessions is one {@code UPDATE ...
-     * FROM (VALUES ...)} that names the rows it moved ({@code RETURNING}), their changed attributes one more such
-     * UPDATE, and the attributes it did not find one multi-row INSERT: a statement execution per hundred rows
-     * instead of per row, on the database and in this JVM's driver.
-     */
-    private long[] changeRows(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
-            throws java.sql.SQLException {
-        long[] out = new long[deltas.size()];
-        Set<String> moved = new HashSet<>();
-        for (int from = 0; from < deltas.size(); from += ROWS_PER_STATEMENT) {
-            List<SessionDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROWS_PER_STATEMENT));
-            StringBuilder sql = new StringBuilder("UPDATE us_session AS s SET principal = v.principal, context = "
-                    + "v.context, last_accessed = v.last_accessed, expires_at = v.expires_at, max_inactive = "
-                    + "v.max_inactive, fingerprint = v.fingerprint, version = v.version FROM (VALUES ");
-            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            sql.append(") AS v(principal, context, last_accessed, expires_at, max_inactive, fingerprint, version, id, "
-                    + "base) WHERE s.id = v.id AND s.version = v.base RETURNING s.id");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                int p = 0;
-                for (SessionDelta d : chunk) {
-                    p = bindRow(ps, p, records.get(d.id()));
-                    ps.setString(++p, d.id());
-                    ps.setLong(++p, d.baseVersion());
-                }
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) moved.add(rs.getString(1));
-                }
-            }
-        }
-        List<Object[]> changed = new ArrayList<>();
-        try (java.sql.PreparedStatement del = c.prepareStatement(
-                "DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
-            boolean deletes = false;
-            for (int i = 0; i < deltas.size(); i++) {
-                SessionDelta d = deltas.get(i);
-                if (!moved.contains(d.id())) continue;
-                SessionRecord r = records.get(d.id());
-                out[i] = r.version();
-                for (String name : d.changed().keySet()) {
-                    byte[] v = r.attributes().get(name);
-                    if (v != null) changed.add(new Object[] {d.id(), name, v}); // else removed by a later write
-                }
-                deletes |= batchRemovals(del, d, r);
-            }
-            if (deletes) del.executeBatch();
-        }
-        Set<String> found = new HashSet<>();
-        for (int from = 0; from < changed.size(); from += ROWS_PER_STATEMENT) {
-            List<Object[]> chunk = changed.subList(from, Math.min(changed.size(), from + ROWS_PER_STATEMENT));
-            StringBuilder sql = new StringBuilder("UPDATE us_attribute AS a SET data = v.data FROM (VALUES ");
-            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?)");
-            sql.append(") AS v(session_id, name, data) WHERE a.session_id = v.session_id AND a.name = v.name "
-                    + "RETURNING a.session_id, a.name");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                bindAttributes(ps, chunk);
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) found.add(rs.getString(1) + '\n' + rs.getString(2));
-                }
-            }
-        }
-        List<Object[]> missing = new ArrayList<>();
-        for (Object[] a : changed) {
-            if (!found.contains(a[0] + "\n" + a[1])) missing.add(a);
-        }
-        insertAttributes(c, missing);
-        return out;
-    }
-
-    /**
      * Queues in {@code del} (session id, name) the attributes the delta removed that its record no longer holds
      * (a later write of the delta may have set one again). @return whether it queued any
      */
@@ -665,30 +568,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return any;
     }
 
-    /** Multi-row INSERTs of attribute rows (session id, name, bytes), {@value #ROWS_PER_STATEMENT} per statement. */
-    private static void insertAttributes(java.sql.Connection c, List<Object[]> attributes)
-            throws java.sql.SQLException {
-        for (int from = 0; from < attributes.size(); from += ROWS_PER_STATEMENT) {
-            List<Object[]> chunk = attributes.subList(from, Math.min(attributes.size(), from + ROWS_PER_STATEMENT));
-            StringBuilder sql = new StringBuilder("INSERT INTO us_attribute (session_id, name, data) VALUES ");
-            for (int k = 0; k < chunk.size(); k++) sql.append(k == 0 ? "" : ", ").append("(?, ?, ?)");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                bindAttributes(ps, chunk);
-                ps.executeUpdate();
-            }
-        }
-    }
-
-    private static void bindAttributes(java.sql.PreparedStatement ps, List<Object[]> rows)
-            throws java.sql.SQLException {
-        int p = 0;
-        for (Object[] a : rows) {
-            ps.setString(++p, (String) a[0]);
-            ps.setString(++p, (String) a[1]);
-            ps.setBytes(++p, (byte[]) a[2]);
-        }
-    }
-
     /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 7). */
     private static final String ROW_COLUMNS =
             "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version";
@@ -703,7 +582,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         ps.setString(++p, r.principal());
         ps.setString(++p, r.context());
         ps.setLong(++p, r.lastAccessedAt());
-        ps.setLong(++p, expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()));
+        ps.setLong(++p, expiresAt(r));
         ps.setInt(++p, r.maxInactiveSeconds());
         ps.setString(++p, r.fingerprint());
         ps.setLong(++p, r.version());
