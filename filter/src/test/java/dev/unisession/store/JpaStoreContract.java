@@ -233,6 +233,41 @@ abstract class JpaStoreContract extends SessionStoreContract {
     }
 
     /**
+     * The fast path carries names and values whatever their characters: PostgreSQL gets them in array literals,
+     * where quotes, backslashes, commas, braces, a bare {@code NULL} and spaces mean something; a null principal or
+     * fingerprint is SQL NULL, not the text "NULL".
+     */
+    @Test
+    void advanceKeepsNamesAndTextsThatArrayLiteralsEscape() {
+        JpaStore jpa = (JpaStore) store;
+        String fresh = id();
+        String odd = "a\"b\\c, {d} NULL é€";
+        Map<String, byte[]> attrs = Map.of(odd, b("1"), "NULL", b("2"), "{x,y}", b("3"), " ", b("4"));
+        SessionRecord created = new SessionRecord(fresh, "o'neil \"x\" {y}", null, now[0], now[0], 600, 1, null, attrs);
+        long[] v1 = jpa.advanceAll(List.of(create(fresh, "o'neil \"x\" {y}", 600, attrs)), Map.of(fresh, created));
+        assertTrue(v1 != null, "the driver reports row counts");
+        assertEquals(1, v1[0]);
+        SessionRecord r = store.load(fresh);
+        assertEquals(attrs.keySet(), r.attributes().keySet());
+        assertEquals("1", new String(r.attributes().get(odd)));
+        assertEquals("o'neil \"x\" {y}", r.principal());
+        assertNull(r.context());
+        assertNull(r.fingerprint());
+        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(fresh, false, 1, now[0],
+                now[0], 600, "NULL", "\\", "\"", true, Map.of("NULL", b("n")), Set.of(odd));
+        Map<String, byte[]> after = Map.of("NULL", b("n"), "{x,y}", b("3"), " ", b("4"));
+        long[] v2 = jpa.advanceAll(List.of(change), Map.of(fresh,
+                new SessionRecord(fresh, "NULL", "\\", now[0], now[0], 600, 2, "\"", after)));
+        assertEquals(2, v2[0]);
+        r = store.load(fresh);
+        assertEquals(after.keySet(), r.attributes().keySet());
+        assertEquals("n", new String(r.attributes().get("NULL")));
+        assertEquals("NULL", r.principal());
+        assertEquals("\\", r.context());
+        assertEquals("\"", r.fingerprint());
+    }
+
+    /**
      * A flush of more sessions than one multi-row statement takes (PostgreSQL: a hundred): 250 created, then 250
      * moved on with one attribute changed and one added, each row and attribute where it belongs.
      */
