@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -65,19 +64,6 @@ final class WriteBehind {
 
     private DaemonScheduler worker;
     private Thread exitHook;
-
-    /**
-     * Sessions waiting that start a flush at once instead of at the end of the interval. A flush's database work
-     * comes in one burst (the rows, and the database's CPU for them, which on a small host takes a core from the
-     * request threads while it lasts): at 2,000 writes a second, a flush every second held the database's core for
-     * tens of ms, enough to show in the requests' 99th percentile. Many sessions written meanwhile flush in
-     * smaller, more frequent bursts; few sessions written often still coalesce over the whole interval.
-     */
-    static final int FLUSH_AT = 500;
-    /** A flush is queued for the worker because {@link #FLUSH_AT} sessions waited. */
-    private final AtomicBoolean flushQueued = new AtomicBoolean();
-    /** False after a flush found the database failing: the next one waits for the interval (no retry storm). */
-    private volatile boolean databaseAnswers = true;
 
     WriteBehind(int max, CacheTier cache, JpaStore db) {
         this.max = max;
@@ -136,17 +122,6 @@ final class WriteBehind {
             return;
         }
         pending.merge(d.id(), new Pending(d, known, version, 1, 0), WriteBehind::then);
-        if (!flushQueued.get() && databaseAnswers && pending.size() >= FLUSH_AT && worker != null
-                && flushQueued.compareAndSet(false, true)) {
-            try {
-                worker.execute(() -> {
-                    flushQueued.set(false);
-                    flush();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                flushQueued.set(false); // stopping: the final write-out takes the queue
-            }
-        }
     }
 
     /** What waits for a session followed by a later write to it. */
@@ -276,14 +251,12 @@ final class WriteBehind {
         try {
             batch = advance(batch);
             if (batch.isEmpty()) {
-                databaseAnswers = true;
                 if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
                 return;
             }
             Map<String, SessionRecord> current = current(batch);
             batch = writeBare(batch, current);
             if (batch.isEmpty()) {
-                databaseAnswers = true;
                 if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
                 return;
             }
@@ -296,12 +269,8 @@ final class WriteBehind {
                 versions = db.saveAll(deltas, current, written);
             } catch (RuntimeException e) {
                 versions = saveOneByOne(batch, current, written, e);
-                if (versions == null) {
-                    databaseAnswers = false;
-                    return;
-                }
+                if (versions == null) return;
             }
-            databaseAnswers = true;
             for (int i = 0; i < deltas.size(); i++) {
                 if (versions[i] == 0 && !deltas.get(i).created()) repair(deltas.get(i).id());
             }

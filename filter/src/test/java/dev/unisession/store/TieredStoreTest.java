@@ -81,29 +81,6 @@ class TieredStoreTest {
         }
     }
 
-    /**
-     * {@link WriteBehind#FLUSH_AT} sessions waiting start a flush at once (smaller bursts of database work than one
-     * per interval); the interval here is an hour, and fewer sessions wait for it ({@link #closingFlushesTheBacklog}).
-     */
-    @Test
-    void aBacklogOfFlushAtSessionsIsWrittenBeforeTheIntervalEnds() {
-        JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
-        try (TieredStore tiered = tiered(new MemoryStore(), db, Duration.ofHours(1), 10_000)) {
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < WriteBehind.FLUSH_AT; i++) {
-                String id = UUID.randomUUID().toString();
-                ids.add(id);
-                tiered.save(create(id, Map.of("i", b(Integer.toString(i)))));
-            }
-            await(() -> tiered.backlog() == 0, "a flush started by the backlog's size");
-            for (int i = 0; i < ids.size(); i++) {
-                SessionRecord r = db.load(ids.get(i));
-                assertNotNull(r, "session " + i);
-                assertArrayEquals(b(Integer.toString(i)), r.attributes().get("i"));
-            }
-        }
-    }
-
     @Test
     void closingFlushesTheBacklog() {
         String url = TestStores.h2Url();
