@@ -567,11 +567,11 @@ if [ "$mode" = tomcat ]; then
       run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk.lua "http://127.0.0.1:$port" -- "$cookies" "$writes" >"$work/wrk.out"
       c1=$(cpu_ticks "$pid"); thread_ticks "$pid" >"$work/thr1"; service_ticks >"$work/svc1"; r1=$(redis_calls); d1=$(db_tx); t1=$(redis_trips "$port")
       sc=$(service_delta "$work/svc0" "$work/svc1")
-      thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$(grep -o '^BENCH [0-9]*' "$work/wrk.out" | cut -d' ' -f2)" request >>"$thrnotes"
       [ ${#hogs[@]} -gt 0 ] && { kill "${hogs[@]}" 2>/dev/null || true; wait "${hogs[@]}" 2>/dev/null || true; }
       out=$(cat "$work/wrk.out")
       line=$(echo "$out" | grep '^BENCH') || { echo "[tomcat] $setup: no result from wrk: $out" >&2; exit 1; }
       read -r _ reqs status_err sock_err p50us p99us secs <<<"$line"
+      thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$reqs" request >>"$thrnotes"
       awk -v s="$setup" -v n="$reqs" -v t="$secs" -v a="$p50us" -v b="$p99us" -v r="$((r1 - r0))" -v d="$((d1 - d0))" \
           -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" -v rt="$((t1 - t0))" -v sc="$sc" \
         'BEGIN {printf "%s\t%.1f\t%.3f\t%.3f\t%.1f\t%.3f\t%.4f\t%d\t%d\t%.3f\t%.1f\n", s, n/t, a/1000, b/1000, cpu/hz*1e6/n, r/n, d/n, e, x, rt/n, sc/hz*1e6/n}' >>"$tsv"

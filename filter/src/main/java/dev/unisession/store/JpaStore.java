@@ -385,10 +385,10 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             for (int i : which) tried.add(records.get(deltas.get(i).id()));
             Set<String> inserted = PostgresRows.insert(c, tried, this::expiresAt);
             List<SessionRecord> created = new ArrayList<>(inserted.size());
-            for (int i : which) {
-                SessionRecord r = records.get(deltas.get(i).id());
+            for (int k = 0; k < tried.size(); k++) {
+                SessionRecord r = tried.get(k);
                 if (!inserted.contains(r.id())) continue; // a row exists already or the id ended: the usual write
-                out[i] = r.version();
+                out[which.get(k)] = r.version();
                 created.add(r);
             }
             return dropEndedMeanwhile(c, created, deltas, which, out);
@@ -572,21 +572,15 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private static final String ROW_COLUMNS =
             "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version";
 
+    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 7. */
     private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
-        bindRow(ps, 0, r);
-    }
-
-    /** Binds {@link #ROW_COLUMNS} from parameter {@code after + 1} on; returns the last parameter bound. */
-    private int bindRow(java.sql.PreparedStatement ps, int after, SessionRecord r) throws java.sql.SQLException {
-        int p = after;
-        ps.setString(++p, r.principal());
-        ps.setString(++p, r.context());
-        ps.setLong(++p, r.lastAccessedAt());
-        ps.setLong(++p, expiresAt(r));
-        ps.setInt(++p, r.maxInactiveSeconds());
-        ps.setString(++p, r.fingerprint());
-        ps.setLong(++p, r.version());
-        return p;
+        ps.setString(1, r.principal());
+        ps.setString(2, r.context());
+        ps.setLong(3, r.lastAccessedAt());
+        ps.setLong(4, expiresAt(r));
+        ps.setInt(5, r.maxInactiveSeconds());
+        ps.setString(6, r.fingerprint());
+        ps.setLong(7, r.version());
     }
 
     /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
