@@ -210,7 +210,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     private static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
         return new SessionRecord(r.id, r.principal, r.context, r.createdAt, r.lastAccessed, r.maxInactive, r.version,
-                r.fingerprint, attrs);
+                r.fingerprint, r.withStamp(attrs));
     }
 
     @Override
@@ -220,7 +220,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             if (!delta.created() && !delta.expected().isEmpty()) {
                 SessionRow row = em.find(SessionRow.class, delta.id(), LockModeType.PESSIMISTIC_WRITE);
                 if (row == null) return 0L;
-                if (row.version != delta.baseVersion() && changedMeanwhile(em, delta)) {
+                if (row.version != delta.baseVersion() && changedMeanwhile(em, delta, row)) {
                     em.getTransaction().setRollbackOnly();
                     return REFUSED;
                 }
@@ -235,10 +235,16 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private static final long REFUSED = -3;
 
     /** True when an attribute the delta's request read has other bytes in the database now. */
-    private static boolean changedMeanwhile(EntityManager em, SessionDelta d) {
+    private static boolean changedMeanwhile(EntityManager em, SessionDelta d, SessionRow row) {
         for (Map.Entry<String, byte[]> e : d.expected().entrySet()) {
-            AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
-            if (!SessionDelta.stillAsRead(e.getValue(), a == null ? null : a.data)) return true;
+            byte[] now;
+            if (row.application != null && e.getKey().equals(SessionRecord.APPLICATION)) {
+                now = row.application;
+            } else {
+                AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
+                now = a == null ? null : a.data;
+            }
+            if (!SessionDelta.stillAsRead(e.getValue(), now)) return true;
         }
         return false;
     }
@@ -399,13 +405,13 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
         try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
-                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (int i : which) {
                 SessionRecord r = records.get(deltas.get(i).id());
                 if (skip.contains(r.id())) continue;
                 bindRow(ps, r);
-                ps.setString(8, r.id());
-                ps.setLong(9, r.createdAt());
+                ps.setString(9, r.id());
+                ps.setLong(10, r.createdAt());
                 ps.addBatch();
                 tried.add(i);
             }
@@ -421,6 +427,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 out[tried.get(k)] = r.version();
                 created.add(r);
                 for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                    if (SessionRow.inRow(a.getKey(), a.getValue())) continue;
                     ps.setString(1, r.id());
                     ps.setString(2, a.getKey());
                     ps.setBytes(3, a.getValue());
@@ -499,8 +506,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
             for (SessionDelta d : deltas) {
                 bindRow(ps, records.get(d.id()));
-                ps.setString(8, d.id());
-                ps.setLong(9, d.baseVersion());
+                ps.setString(9, d.id());
+                ps.setLong(10, d.baseVersion());
                 ps.addBatch();
             }
             moved = ps.executeBatch();
@@ -521,6 +528,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 for (String name : d.changed().keySet()) {
                     byte[] v = r.attributes().get(name);
                     if (v == null) continue; // not in the record: removed by a later write of the delta
+                    if (SessionRow.inRow(name, v)) continue; // bindRow wrote it
                     upd.setBytes(1, v);
                     upd.setString(2, d.id());
                     upd.setString(3, name);
@@ -568,11 +576,11 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return any;
     }
 
-    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 7). */
+    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 8). */
     private static final String ROW_COLUMNS =
-            "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version";
+            "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version, application";
 
-    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 7. */
+    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 8. */
     private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
         ps.setString(1, r.principal());
         ps.setString(2, r.context());
@@ -581,6 +589,9 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         ps.setInt(5, r.maxInactiveSeconds());
         ps.setString(6, r.fingerprint());
         ps.setLong(7, r.version());
+        byte[] stamp = SessionRow.stampOf(r.attributes());
+        if (stamp == null) ps.setNull(8, java.sql.Types.VARBINARY);
+        else ps.setBytes(8, stamp);
     }
 
     /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
@@ -705,11 +716,15 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         row.describe(d.lastAccessedAt(), d.maxInactiveSeconds(), expiresAt(d.lastAccessedAt(),
                 d.maxInactiveSeconds()), d.principal(), d.context(), d.fingerprint());
         row.version = Math.max(row.version + 1, atLeast);
+        if (d.changed().containsKey(SessionRecord.APPLICATION) || d.removed().contains(SessionRecord.APPLICATION)) {
+            row.application = SessionRow.stampOf(d.changed());
+        }
         if (!d.removed().isEmpty()) {
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
                     .setParameter("id", d.id()).setParameter("names", new ArrayList<>(d.removed())).executeUpdate();
         }
         for (Map.Entry<String, byte[]> e : d.changed().entrySet()) {
+            if (SessionRow.inRow(e.getKey(), e.getValue())) continue;
             AttributeRow a = d.created() ? null
                     : em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
             if (a == null) {
@@ -748,8 +763,11 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
                 r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
         row.version = r.version();
+        row.application = SessionRow.stampOf(r.attributes());
         em.persist(row);
-        r.attributes().forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
+        r.attributes().forEach((n, v) -> {
+            if (!SessionRow.inRow(n, v)) em.persist(new AttributeRow(r.id(), n, v));
+        });
         return row.version;
     }
 
@@ -762,7 +780,9 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
                 r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
         row.version = r.version();
+        row.application = SessionRow.stampOf(r.attributes());
         Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
+        if (row.application != null) wanted.remove(SessionRecord.APPLICATION); // a row an earlier version wrote goes
         for (AttributeRow a : stored != null ? stored : em.createQuery(
                 "SELECT a FROM AttributeRow a WHERE a.sessionId = :id", AttributeRow.class)
                 .setParameter("id", r.id()).getResultList()) {
@@ -808,6 +828,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             row.describe(old.lastAccessed, old.maxInactive, old.expiresAt, old.principal, old.context,
                     old.fingerprint);
             row.version = old.version + 1;
+            row.application = old.application;
             em.persist(row);
             em.flush();
             em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")

@@ -67,6 +67,7 @@ final class JpaUnit {
             try {
                 emf.createEntityManager().close(); // connect now: bad settings fail start-up
                 if (cfg.createSchema()) createSchema(emf);
+                checkSchema(emf);
             } catch (RuntimeException e) {
                 emf.close();
                 throw e;
@@ -114,6 +115,33 @@ final class JpaUnit {
                 Thread.currentThread().interrupt();
                 throw new PersistenceException("Interrupted while creating the session tables", e);
             }
+        }
+    }
+
+    /**
+     * Fails start-up with what to do when the session table lacks a column this version writes (tables an earlier
+     * version made, with {@code schema=none}): otherwise every write would fail at run time.
+     */
+    private static void checkSchema(EntityManagerFactory emf) {
+        EntityManager em = emf.createEntityManager();
+        String product = "?";
+        try {
+            em.getTransaction().begin();
+            java.sql.Connection c = em.unwrap(java.sql.Connection.class);
+            product = c.getMetaData().getDatabaseProductName();
+            try (java.sql.Statement st = c.createStatement()) {
+                st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0").close();
+            }
+        } catch (java.sql.SQLException e) {
+            String p = product.toLowerCase(java.util.Locale.ROOT);
+            String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql")
+                    ? "mariadb" : p.contains("h2") ? "h2" : "<database>";
+            throw new IllegalArgumentException("The session tables lack what this version writes (" + e.getMessage()
+                    + "): apply META-INF/unisession/sql/" + file + ".sql from the unisession jar (it adds only what "
+                    + "is missing) or set unisession.jpa.schema=create"); // the message is the cause's and more
+        } finally {
+            if (em.getTransaction().isActive()) em.getTransaction().rollback();
+            em.close();
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.function.ToLongFunction;
 /**
  * The write-behind flush's statements on PostgreSQL ({@link JpaStore#advanceAll}): each a constant text whose rows
  * come as array parameters ({@code unnest}), so a chunk of sessions is one statement execution with a dozen
- * parameters, not one with nine per row. Constant texts are prepared once per connection by the driver and planned
+ * parameters, not one with ten per row. Constant texts are prepared once per connection by the driver and planned
  * once by the server (texts that differed with each chunk's length were parsed and planned anew, and the driver
  * bound hundreds of parameters one by one): together what a flush of new sessions cost this JVM and the database
  * most.
@@ -35,11 +35,11 @@ final class PostgresRows {
     static final int CHUNK = 100;
 
     private static final String VALUES = "unnest(?::text[], ?::text[], ?::int8[], ?::int8[], ?::int4[], ?::text[], "
-            + "?::int8[], ?::text[], ?::int8[]) AS v(principal, context, last_accessed, expires_at, max_inactive, "
-            + "fingerprint, version, id, extra)";
+            + "?::int8[], ?::bytea[], ?::text[], ?::int8[]) AS v(principal, context, last_accessed, expires_at, "
+            + "max_inactive, fingerprint, version, application, id, extra)";
 
     static final String INSERT = "WITH s AS (INSERT INTO us_session (principal, context, last_accessed, "
-            + "expires_at, max_inactive, fingerprint, version, id, created_at) SELECT * FROM " + VALUES
+            + "expires_at, max_inactive, fingerprint, version, application, id, created_at) SELECT * FROM " + VALUES
             + " WHERE NOT EXISTS (SELECT 1 FROM us_ended e WHERE e.id = v.id) ON CONFLICT (id) DO NOTHING "
             + "RETURNING id), a AS (INSERT INTO us_attribute (session_id, name, data) SELECT a.session_id, a.name, "
             + "a.data FROM unnest(?::text[], ?::text[], ?::bytea[]) AS a(session_id, name, data) JOIN s ON s.id = "
@@ -47,7 +47,7 @@ final class PostgresRows {
 
     static final String CHANGE = "WITH m AS (UPDATE us_session AS s SET principal = v.principal, context = "
             + "v.context, last_accessed = v.last_accessed, expires_at = v.expires_at, max_inactive = v.max_inactive, "
-            + "fingerprint = v.fingerprint, version = v.version FROM " + VALUES
+            + "fingerprint = v.fingerprint, version = v.version, application = v.application FROM " + VALUES
             + " WHERE s.id = v.id AND s.version = v.extra RETURNING s.id), u AS (INSERT INTO us_attribute "
             + "(session_id, name, data) SELECT a.session_id, a.name, a.data FROM unnest(?::text[], ?::text[], "
             + "?::bytea[]) AS a(session_id, name, data) JOIN m ON m.id = a.session_id ON CONFLICT (session_id, name) "
@@ -72,7 +72,9 @@ final class PostgresRows {
             for (int i = 0; i < createdAt.length; i++) createdAt[i] = chunk.get(i).createdAt();
             Attributes written = new Attributes();
             for (SessionRecord r : chunk) {
-                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) written.add(r.id(), a.getKey(), a.getValue());
+                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
+                    if (!SessionRow.inRow(a.getKey(), a.getValue())) written.add(r.id(), a.getKey(), a.getValue());
+                }
             }
             try (PreparedStatement ps = c.prepareStatement(INSERT)) {
                 int p = bindRows(c, ps, chunk, expiresAt, createdAt);
@@ -106,7 +108,8 @@ final class PostgresRows {
                 base[i] = d.baseVersion();
                 for (String name : d.changed().keySet()) {
                     byte[] v = r.attributes().get(name);
-                    if (v != null) written.add(d.id(), name, v); // else removed by a later write of the delta
+                    // v null: removed by a later write of the delta; the stamp goes with the row (bindRows)
+                    if (v != null && !SessionRow.inRow(name, v)) written.add(d.id(), name, v);
                 }
                 for (String name : d.removed()) {
                     if (!r.attributes().containsKey(name)) removed.add(d.id(), name, null); // else set again later
@@ -139,7 +142,7 @@ final class PostgresRows {
         }
     }
 
-    /** Binds {@link #VALUES}'s nine arrays from parameter 1 on ({@code extra} last); returns the last bound. */
+    /** Binds {@link #VALUES}'s ten arrays from parameter 1 on ({@code extra} last); returns the last bound. */
     private static int bindRows(Connection c, PreparedStatement ps, List<SessionRecord> rows,
                                 ToLongFunction<SessionRecord> expiresAt, long[] extra) throws SQLException {
         int n = rows.size();
@@ -150,6 +153,7 @@ final class PostgresRows {
         Integer[] maxInactive = new Integer[n];
         String[] fingerprint = new String[n];
         Long[] version = new Long[n];
+        byte[][] application = new byte[n][];
         String[] id = new String[n];
         Long[] extras = new Long[n];
         for (int i = 0; i < n; i++) {
@@ -161,6 +165,7 @@ final class PostgresRows {
             maxInactive[i] = r.maxInactiveSeconds();
             fingerprint[i] = r.fingerprint();
             version[i] = r.version();
+            application[i] = SessionRow.stampOf(r.attributes());
             id[i] = r.id();
             extras[i] = extra[i];
         }
@@ -171,9 +176,10 @@ final class PostgresRows {
         ps.setArray(5, c.createArrayOf("int4", maxInactive));
         ps.setArray(6, c.createArrayOf("text", fingerprint));
         ps.setArray(7, c.createArrayOf("int8", version));
-        ps.setArray(8, c.createArrayOf("text", id));
-        ps.setArray(9, c.createArrayOf("int8", extras));
-        return 9;
+        ps.setArray(8, c.createArrayOf("bytea", application));
+        ps.setArray(9, c.createArrayOf("text", id));
+        ps.setArray(10, c.createArrayOf("int8", extras));
+        return 10;
     }
 
     /** Attribute rows (session id, name, bytes) gathered as the columns of a statement's arrays. */

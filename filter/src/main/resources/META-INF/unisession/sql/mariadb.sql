@@ -8,8 +8,11 @@ CREATE TABLE IF NOT EXISTS us_session (
     expires_at    BIGINT       NOT NULL,
     max_inactive  INTEGER      NOT NULL,
     version       BIGINT       NOT NULL,
-    fingerprint   VARCHAR(255)
+    fingerprint   VARCHAR(255),
+    application   VARBINARY(255)
 );
+-- The application stamp's column (a row of us_attribute before), added to tables an earlier version made.
+ALTER TABLE us_session ADD COLUMN IF NOT EXISTS application VARBINARY(255);
 CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal);
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (

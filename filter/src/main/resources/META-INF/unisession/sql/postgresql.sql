@@ -8,9 +8,13 @@ CREATE TABLE IF NOT EXISTS us_session (
     expires_at    BIGINT       NOT NULL,
     max_inactive  INTEGER      NOT NULL,
     version       BIGINT       NOT NULL,
-    fingerprint   VARCHAR(255)
+    fingerprint   VARCHAR(255),
+    application   BYTEA
 );
-CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal);
+-- The application stamp's column (a row of us_attribute before), added to tables an earlier version made.
+ALTER TABLE us_session ADD COLUMN IF NOT EXISTS application BYTEA;
+-- Partial: an anonymous session (no principal) adds no entry; lookups by principal (principal = ?) imply NOT NULL.
+CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal) WHERE principal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (
     session_id VARCHAR(64)  NOT NULL,

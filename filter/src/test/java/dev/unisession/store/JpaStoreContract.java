@@ -1,5 +1,6 @@
 package dev.unisession.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -265,6 +266,99 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals("NULL", r.principal());
         assertEquals("\\", r.context());
         assertEquals("\"", r.fingerprint());
+    }
+
+    /**
+     * The application stamp lives in the session row's column, not as an attribute row, on every write path (a
+     * delta, a whole record, the flush's fast path, a new id); one too long for the column stays a row; a stamp row
+     * an earlier version wrote is read, and a whole record written over its session replaces it with the column.
+     * Fails if any path writes the stamp as a row or loses it.
+     */
+    @Test
+    void theStampIsKeptInTheSessionRowOnEveryWritePath() throws Exception {
+        JpaStore jpa = (JpaStore) store;
+        String stampName = SessionRecord.APPLICATION;
+        byte[] shop = b("shop");
+        byte[] other = b("other");
+        // a delta (JPA), then a delta changing the stamp
+        String byDelta = id();
+        jpa.save(create(byDelta, null, 600, Map.of(stampName, shop, "x", b("1"))));
+        assertStamp(byDelta, shop, Set.of("x"));
+        jpa.save(update(byDelta, Map.of(stampName, other), Set.of()));
+        assertStamp(byDelta, other, Set.of("x"));
+        // the flush's fast path: created, then moved on with a new stamp
+        String fast = id();
+        Map<String, byte[]> attrs = Map.of(stampName, shop, "y", b("2"));
+        long[] v = jpa.advanceAll(List.of(create(fast, null, 600, attrs)),
+                Map.of(fast, new SessionRecord(fast, null, null, now[0], now[0], 600, 1, null, attrs)));
+        assertEquals(1, v[0]);
+        assertStamp(fast, shop, Set.of("y"));
+        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(fast, false, 1, now[0],
+                now[0], 600, null, null, null, true, Map.of(stampName, other), Set.of());
+        assertEquals(2, jpa.advanceAll(List.of(change), Map.of(fast, new SessionRecord(fast, null, null, now[0],
+                now[0], 600, 2, null, Map.of(stampName, other, "y", b("2")))))[0]);
+        assertStamp(fast, other, Set.of("y"));
+        // a stamp too long for the column is a row
+        String longer = id();
+        byte[] big = new byte[SessionRow.STAMP_BYTES + 1];
+        java.util.Arrays.fill(big, (byte) 'z');
+        jpa.save(create(longer, null, 600, Map.of(stampName, big)));
+        assertArrayEquals(big, store.load(longer).attributes().get(stampName));
+        assertEquals(Set.of(stampName), attributeRows(longer));
+        // a row an earlier version wrote: read; a whole record over it moves it to the column
+        String legacy = id();
+        jpa.save(create(legacy, null, 600, Map.of("z", b("3"))));
+        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+            ps.setString(1, legacy);
+            ps.setString(2, stampName);
+            ps.setBytes(3, shop);
+            assertEquals(1, ps.executeUpdate());
+        }
+        SessionRecord read = store.load(legacy);
+        assertArrayEquals(shop, read.attributes().get(stampName));
+        assertEquals(Set.of(stampName, "z"), attributeRows(legacy));
+        SessionRecord whole = new SessionRecord(legacy, null, null, read.createdAt(), now[0], 600,
+                read.version() + 1, null, Map.of(stampName, other, "z", b("3")));
+        assertEquals(read.version() + 1, jpa.saveAll(List.of(update(legacy, Map.of(stampName, other), Set.of())),
+                Map.of(legacy, whole))[0]);
+        assertStamp(legacy, other, Set.of("z"));
+        // a new id keeps the stamp
+        String renamed = id();
+        assertTrue(jpa.changeId(legacy, renamed));
+        assertStamp(renamed, other, Set.of("z"));
+    }
+
+    private void assertStamp(String id, byte[] stamp, Set<String> rows) throws Exception {
+        SessionRecord r = store.load(id);
+        assertArrayEquals(stamp, r.attributes().get(SessionRecord.APPLICATION), "the stamp reads back");
+        assertEquals(rows, attributeRows(id), "no attribute row holds the stamp");
+        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT application FROM us_session WHERE id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                assertArrayEquals(stamp, rs.getBytes(1), "the column holds it");
+            }
+        }
+    }
+
+    private Set<String> attributeRows(String id) throws Exception {
+        Set<String> names = new java.util.HashSet<>();
+        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM us_attribute WHERE session_id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    private java.sql.Connection connect() throws java.sql.SQLException {
+        String user = jdbcUrl().startsWith("jdbc:postgresql") ? "postgres"
+                : jdbcUrl().startsWith("jdbc:mariadb") ? "root" : "sa";
+        return java.sql.DriverManager.getConnection(jdbcUrl(), user, "");
     }
 
     /**

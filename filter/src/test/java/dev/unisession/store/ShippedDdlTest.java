@@ -4,6 +4,7 @@ import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,38 @@ class ShippedDdlTest {
                     while (rs.next()) key.put(rs.getInt("KEY_SEQ"), rs.getString("COLUMN_NAME").toLowerCase());
                 }
                 assertEquals(List.of("session_id", "name"), List.copyOf(key.values()));
+            }
+        }
+    }
+
+    /**
+     * Tables an earlier version made (no stamp column): with {@code schema=none} start-up fails naming the file to
+     * apply; with {@code schema=create} the column is added and sessions are written and read.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void tablesOfAnEarlierVersionGainTheStampColumn(TestDatabase.Kind kind) throws Exception {
+        String shipped = ddl(kind);
+        StringBuilder earlier = new StringBuilder();
+        for (String line : shipped.split("\n")) {
+            if (line.contains("application")) continue;
+            earlier.append(line.replace("fingerprint   VARCHAR(255),", "fingerprint   VARCHAR(255)")).append('\n');
+        }
+        assertFalse(earlier.toString().contains("application"));
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            db.run(earlier.toString());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaStore.connect(
+                    TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")), 0.1,
+                    Clock.systemUTC(), getClass().getClassLoader()));
+            assertTrue(e.getMessage().contains("META-INF/unisession/sql/") && e.getMessage().contains("schema=create"),
+                    e.getMessage());
+            try (JpaStore store = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of()), 0.1,
+                    Clock.systemUTC(), getClass().getClassLoader())) {
+                String id = UUID.randomUUID().toString();
+                byte[] stamp = "shop".getBytes(StandardCharsets.UTF_8);
+                assertEquals(1, store.save(Deltas.create(id).at(System.currentTimeMillis()).maxInactive(600)
+                        .set(Map.of(SessionRecord.APPLICATION, stamp)).build()).version());
+                assertArrayEquals(stamp, store.load(id).attributes().get(SessionRecord.APPLICATION));
             }
         }
     }
