@@ -86,9 +86,13 @@ final class JpaUnit {
      * {@code META-INF/unisession/sql/} file an operator applies with {@code schema=none}), so that both ways give one
      * schema. EclipseLink's own generation is not used: it orders a composite primary key by column name, and
      * {@code us_attribute}'s (name, session_id) could not serve the per-session lookups every flush and delete makes.
-     * Two nodes starting together may race on a {@code CREATE ... IF NOT EXISTS}; the loser tries again.
+     * Two nodes starting together may race on a {@code CREATE ... IF NOT EXISTS}; the loser tries again. The
+     * {@code ALTER TABLE} statements (columns an earlier version's tables lack) run only when the session table
+     * cannot be read as this version reads it: on PostgreSQL an {@code ALTER TABLE}, even one that adds nothing,
+     * locks the table against reads until the script commits, which every node's start would otherwise do.
      */
     private static void createSchema(EntityManagerFactory emf) {
+        boolean current = probe(emf, new String[1]) == null;
         for (int attempt = 1; ; attempt++) {
             EntityManager em = emf.createEntityManager();
             try {
@@ -96,7 +100,9 @@ final class JpaUnit {
                 java.sql.Connection c = em.unwrap(java.sql.Connection.class);
                 String script = ddlFor(c.getMetaData().getDatabaseProductName());
                 try (java.sql.Statement st = c.createStatement()) {
-                    for (String sql : statements(script)) st.execute(sql);
+                    for (String sql : statements(script)) {
+                        if (!current || !sql.regionMatches(true, 0, "ALTER TABLE", 0, 11)) st.execute(sql);
+                    }
                 }
                 em.getTransaction().commit();
                 return;
@@ -123,22 +129,34 @@ final class JpaUnit {
      * version made, with {@code schema=none}): otherwise every write would fail at run time.
      */
     private static void checkSchema(EntityManagerFactory emf) {
+        String[] product = {"?"};
+        java.sql.SQLException e = probe(emf, product);
+        if (e == null) return;
+        String p = product[0].toLowerCase(java.util.Locale.ROOT);
+        String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql")
+                ? "mariadb" : p.contains("h2") ? "h2" : "<database>";
+        throw new IllegalArgumentException("The session table cannot be read as this version writes it ("
+                + e.getMessage() + "): if it lacks columns (tables an earlier version made), apply "
+                + "META-INF/unisession/sql/" + file + ".sql from the unisession jar (it adds only what is missing) or "
+                + "set unisession.jpa.schema=create"); // the message is the cause's and more
+    }
+
+    /**
+     * Reads the session table's columns this version writes, in a transaction of its own (rolled back): the failure,
+     * or null. {@code product} receives the database's product name.
+     */
+    private static java.sql.SQLException probe(EntityManagerFactory emf, String[] product) {
         EntityManager em = emf.createEntityManager();
-        String product = "?";
         try {
             em.getTransaction().begin();
             java.sql.Connection c = em.unwrap(java.sql.Connection.class);
-            product = c.getMetaData().getDatabaseProductName();
+            product[0] = c.getMetaData().getDatabaseProductName();
             try (java.sql.Statement st = c.createStatement()) {
                 st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0").close();
             }
+            return null;
         } catch (java.sql.SQLException e) {
-            String p = product.toLowerCase(java.util.Locale.ROOT);
-            String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql")
-                    ? "mariadb" : p.contains("h2") ? "h2" : "<database>";
-            throw new IllegalArgumentException("The session tables lack what this version writes (" + e.getMessage()
-                    + "): apply META-INF/unisession/sql/" + file + ".sql from the unisession jar (it adds only what "
-                    + "is missing) or set unisession.jpa.schema=create"); // the message is the cause's and more
+            return e;
         } finally {
             if (em.getTransaction().isActive()) em.getTransaction().rollback();
             em.close();

@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS us_session (
 -- The application stamp's column (a row of us_attribute before), added to tables an earlier version made.
 ALTER TABLE us_session ADD COLUMN IF NOT EXISTS application BYTEA;
 -- Partial: an anonymous session (no principal) adds no entry; lookups by principal (principal = ?) imply NOT NULL.
+-- (A database an earlier version made keeps its full index of this name: both serve the same lookups.)
 CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal) WHERE principal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (
