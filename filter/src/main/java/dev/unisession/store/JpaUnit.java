@@ -92,7 +92,7 @@ final class JpaUnit {
      * locks the table against reads until the script commits, which every node's start would otherwise do.
      */
     private static void createSchema(EntityManagerFactory emf) {
-        boolean current = probe(emf, new String[1]) == null;
+        boolean current = probe(emf) == null;
         for (int attempt = 1; ; attempt++) {
             EntityManager em = emf.createEntityManager();
             try {
@@ -129,34 +129,30 @@ final class JpaUnit {
      * version made, with {@code schema=none}): otherwise every write would fail at run time.
      */
     private static void checkSchema(EntityManagerFactory emf) {
-        String[] product = {"?"};
-        java.sql.SQLException e = probe(emf, product);
-        if (e == null) return;
-        String p = product[0].toLowerCase(java.util.Locale.ROOT);
-        String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql")
-                ? "mariadb" : p.contains("h2") ? "h2" : "<database>";
-        throw new IllegalArgumentException("The session table cannot be read as this version writes it ("
-                + e.getMessage() + "): if it lacks columns (tables an earlier version made), apply "
-                + "META-INF/unisession/sql/" + file + ".sql from the unisession jar (it adds only what is missing) or "
-                + "set unisession.jpa.schema=create"); // the message is the cause's and more
+        String failure = probe(emf);
+        if (failure != null) throw new IllegalArgumentException(failure);
     }
 
     /**
-     * Reads the session table's columns this version writes, in a transaction of its own (rolled back): the failure,
-     * or null. {@code product} receives the database's product name.
+     * Reads the session table's columns this version writes, in a transaction of its own (rolled back): null, or
+     * why it failed and what to do.
      */
-    private static java.sql.SQLException probe(EntityManagerFactory emf, String[] product) {
+    private static String probe(EntityManagerFactory emf) {
         EntityManager em = emf.createEntityManager();
+        String file = "<database>";
         try {
             em.getTransaction().begin();
             java.sql.Connection c = em.unwrap(java.sql.Connection.class);
-            product[0] = c.getMetaData().getDatabaseProductName();
+            String known = ddlFile(c.getMetaData().getDatabaseProductName());
+            if (known != null) file = known;
             try (java.sql.Statement st = c.createStatement()) {
                 st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0").close();
             }
             return null;
         } catch (java.sql.SQLException e) {
-            return e;
+            return "The session table cannot be read as this version writes it (" + e.getMessage() + "): if it "
+                    + "lacks columns (tables an earlier version made), apply META-INF/unisession/sql/" + file
+                    + ".sql from the unisession jar (it adds only what is missing) or set unisession.jpa.schema=create";
         } finally {
             if (em.getTransaction().isActive()) em.getTransaction().rollback();
             em.close();
@@ -165,9 +161,7 @@ final class JpaUnit {
 
     /** The shipped DDL for a database product (JDBC's product name). */
     static String ddlFor(String product) {
-        String p = product.toLowerCase(java.util.Locale.ROOT);
-        String file = p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql") ? "mariadb"
-                : p.equals("h2") ? "h2" : null;
+        String file = ddlFile(product);
         if (file == null) {
             throw new IllegalArgumentException("unisession ships tables for PostgreSQL, MariaDB/MySQL and H2, not for "
                     + product + ": create them from one of META-INF/unisession/sql/*.sql and set "
@@ -178,6 +172,13 @@ final class JpaUnit {
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("The jar lacks META-INF/unisession/sql/" + file + ".sql", e);
         }
+    }
+
+    /** The name of the shipped DDL file (without {@code .sql}) for a database product, or null: none shipped. */
+    private static String ddlFile(String product) {
+        String p = product.toLowerCase(java.util.Locale.ROOT);
+        return p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql") ? "mariadb"
+                : p.equals("h2") ? "h2" : null;
     }
 
     /** A DDL script's statements: separated by semicolons, comment lines left out. */

@@ -39,9 +39,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(id, "ann", 1, Map.of("x", b("1"))));
         SessionRecord before = jpa.load(id);
         assertTrue(jpa.delete(id));
-        String user = jdbcUrl().startsWith("jdbc:postgresql") ? "postgres"
-                : jdbcUrl().startsWith("jdbc:mariadb") ? "root" : "sa";
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(), user, "");
+        try (java.sql.Connection c = connect();
              java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (id, created_at, "
                      + "last_accessed, expires_at, max_inactive, version) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, id);
