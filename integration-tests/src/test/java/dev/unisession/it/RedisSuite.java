@@ -240,6 +240,19 @@ abstract class RedisSuite {
             }
             storeA.load("warm-up"); // connections are made lazily; measure requests, not connecting
             storeB.load("warm-up");
+            // B's copy of A's change notices: the cold read waits until B has A's last notice, or a notice arriving
+            // during it would leave B's copy uncached and its access time written through (a second round trip).
+            java.util.concurrent.BlockingQueue<String> noticesAtB = new java.util.concurrent.LinkedBlockingQueue<>();
+            storeB.addChangeListener(new dev.unisession.store.ChangeFeed.ChangeListener() {
+                @Override
+                public void changed(String id) {
+                    noticesAtB.add(id);
+                }
+
+                @Override
+                public void reset() {
+                }
+            });
             Resp resp = redis.resp();
             Client c = new Client();
 
@@ -255,6 +268,7 @@ abstract class RedisSuite {
             long readRt = storeA.roundTrips() - rt;
             long readCmds = total(before, resp.commandCalls());
 
+            noticesAtB.clear(); // a new session is not announced: the write's notice is the first
             rt = storeA.roundTrips();
             Map<String, Long> beforeWrite = resp.commandCalls();
             c.get(a.uri("/s?op=set3&value=again"));
@@ -262,6 +276,8 @@ abstract class RedisSuite {
             Map<String, Long> afterWrite = resp.commandCalls();
             long writeCmds = total(beforeWrite, afterWrite);
 
+            assertTrue(noticesAtB.poll(10, java.util.concurrent.TimeUnit.SECONDS) != null,
+                    "node B receives node A's change notice");
             long rtB = storeB.roundTrips();
             before = resp.commandCalls();
             Client.Reply cold = c.get(b.uri("/s?op=get&name=a"));
