@@ -303,7 +303,8 @@ keys_matching() { rcli --scan --pattern "$1" | wc -l | tr -d ' '; }
 key_bytes() { rcli --scan --pattern "$1" | awk '{print "MEMORY USAGE " $0 " SAMPLES 0"}' | rcli | awk '{s += $1} END {print s + 0}'; }
 # commandstats_delta BEFORE AFTER: "cmd calls" per command between two INFO commandstats readings (not info, ping).
 commandstats_delta() {
-  awk -F'[_:=,]' '/^cmdstat_/ { n = $2; c = $4 } /^cmdstat_/ && FILENAME == ARGV[1] { b[n] = c; next }
+  # (names may hold "_", as evalsha_ro: the name is what lies between "cmdstat_" and ":")
+  awk -F'[:=,]' '/^cmdstat_/ { n = substr($1, 9); c = $3 } /^cmdstat_/ && FILENAME == ARGV[1] { b[n] = c; next }
     /^cmdstat_/ && n !~ /^(info|ping|monitor)$/ && c - b[n] > 0 { print n, c - b[n] }' "$1" "$2"
 }
 # redis_addrs PID: the local addresses (ip:port) of the JVM's connections to the shared Redis.

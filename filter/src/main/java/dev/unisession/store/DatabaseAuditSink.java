@@ -51,7 +51,13 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
 
     /** Deletes the entries older than the retention. @return how many */
     public int trim() {
-        return retentionMillis <= 0 ? 0 : db.deleteAuditBefore(System.currentTimeMillis() - retentionMillis);
+        return retentionMillis <= 0 ? 0 : deleteBefore(System.currentTimeMillis() - retentionMillis);
+    }
+
+    /** Removes the entries written before {@code millis} (epoch ms). @return how many */
+    private int deleteBefore(long millis) {
+        return db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.at < :t")
+                .setParameter("t", millis).executeUpdate());
     }
 
     private void trimQuietly() {
@@ -88,7 +94,10 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
         queue.drainTo(batch);
         if (batch.isEmpty()) return;
         try {
-            db.insertAudit(batch);
+            db.inTransaction(em -> {
+                for (AuditRow r : batch) em.persist(r);
+                return null;
+            });
         } catch (RuntimeException e) {
             for (AuditRow r : batch) {
                 if (!queue.offer(r)) dropped.incrementAndGet();
@@ -111,7 +120,8 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
         for (AuditRow r : new ArrayList<>(queue)) {
             if (principal.equals(r.principal) && queue.remove(r)) queued++;
         }
-        return queued + db.deleteAuditOf(principal);
+        return queued + db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
+                .setParameter("p", principal).executeUpdate());
     }
 
     @Override

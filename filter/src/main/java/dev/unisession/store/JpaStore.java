@@ -40,11 +40,15 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * written through only after that share of maxInactive, so an expiry read here adds as much grace.
      */
     private final double touchFraction;
-    private final AtomicLong transactions = new AtomicLong();
-    private volatile TierTimer timer = TierTimer.NONE;
+    private final JpaTransactions tx;
+    private final JpaExpiry expiry;
+    /** The write-behind flush's fast path ({@link #advanceAll}). */
+    private final JdbcAdvance jdbc = new JdbcAdvance(this::expiresAt);
 
     public JpaStore(EntityManagerFactory emf, double touchFraction, Clock clock) {
         this.emf = emf;
+        this.tx = new JpaTransactions(emf);
+        this.expiry = new JpaExpiry(tx);
         this.touchFraction = touchFraction;
         this.clock = clock;
     }
@@ -54,16 +58,14 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return new JpaStore(JpaUnit.open(cfg, loader), touchFraction, clock);
     }
 
-    /** The innermost cause of a failure, for messages. */
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        return t.toString();
-    }
-
     /** Committed transactions so far. */
     public long transactions() {
-        return transactions.get();
+        return tx.committed();
+    }
+
+    /** Runs {@code work} in a transaction of its own (see {@link JpaTransactions#inTransaction}). */
+    <T> T inTransaction(Function<EntityManager, T> work) {
+        return tx.inTransaction(work);
     }
 
     private long expiresAt(SessionRecord r) {
@@ -75,61 +77,14 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
     }
 
-    <T> T inTransaction(Function<EntityManager, T> work) {
-        long start = System.nanoTime();
-        Throwable failure = null;
-        EntityManager em = emf.createEntityManager();
-        try {
-            em.getTransaction().begin();
-            T result = work.apply(em);
-            if (em.getTransaction().getRollbackOnly()) {
-                em.getTransaction().rollback(); // the work found it cannot complete and undid itself
-                return result;
-            }
-            em.getTransaction().commit();
-            transactions.incrementAndGet();
-            return result;
-        } catch (RuntimeException e) {
-            failure = e;
-            if (em.getTransaction().isActive()) {
-                try {
-                    em.getTransaction().rollback();
-                } catch (RuntimeException rollback) {
-                    e.addSuppressed(rollback);
-                }
-            }
-            throw e instanceof StoreUnavailableException ? e
-                    : new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
-        } finally {
-            em.close();
-            timer.record(System.nanoTime() - start, failure);
-        }
-    }
-
-    /** Runs a read without a transaction. */
-    private <T> T read(Function<EntityManager, T> work) {
-        long start = System.nanoTime();
-        Throwable failure = null;
-        EntityManager em = emf.createEntityManager();
-        try {
-            return work.apply(em);
-        } catch (PersistenceException e) {
-            failure = e;
-            throw new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
-        } finally {
-            em.close();
-            timer.record(System.nanoTime() - start, failure);
-        }
-    }
-
     @Override
     public void timeTiers(Function<String, TierTimer> timers) {
-        timer = timers.apply("database");
+        tx.timeWith(timers.apply("database"));
     }
 
     @Override
     public Page list(String cursor, int max) {
-        return read(em -> {
+        return tx.read(em -> {
             List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id > :cursor "
                     + "AND s.expiresAt > :now ORDER BY s.id", SessionRow.class)
                     .setParameter("cursor", cursor == null ? "" : cursor).setParameter("now", clock.millis())
@@ -145,19 +100,19 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     /** The ids of the sessions last accessed at or after {@code since} (epoch ms): those written since then. */
     public List<String> idsAccessedSince(long since) {
-        return read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.lastAccessed >= :since",
+        return tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.lastAccessed >= :since",
                 String.class).setParameter("since", since).getResultList());
     }
 
     @Override
     public long count() {
-        return read(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s WHERE s.expiresAt > :now", Long.class)
+        return tx.read(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s WHERE s.expiresAt > :now", Long.class)
                 .setParameter("now", clock.millis()).getSingleResult());
     }
 
     @Override
     public int deleteAllOf(String principal) {
-        return inTransaction(em -> {
+        return tx.inTransaction(em -> {
             List<String> ids = em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p", String.class)
                     .setParameter("p", principal).getResultList();
             if (ids.isEmpty()) return 0;
@@ -179,7 +134,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     @Override
     public SessionRecord load(String id) {
-        return read(em -> {
+        return tx.read(em -> {
             // A row whose id has ended is no session (see liveRow).
             List<SessionRow> rows = em.createQuery(LIVE_ROW, SessionRow.class).setParameter("id", id).getResultList();
             SessionRow row = rows.isEmpty() ? null : rows.get(0);
@@ -199,7 +154,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private static final String LIVE_ROW = "SELECT s FROM SessionRow s WHERE s.id = :id AND NOT EXISTS "
             + "(SELECT e.id FROM EndedRow e WHERE e.id = s.id)";
 
-    private static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
+    static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
         Map<String, Map<String, byte[]>> out = new HashMap<>();
         if (ids.isEmpty()) return out;
         List<AttributeRow> rows = em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
@@ -208,7 +163,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return out;
     }
 
-    private static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
+    static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
         return new SessionRecord(r.id, r.principal, r.context, r.createdAt, r.lastAccessed, r.maxInactive, r.version,
                 r.fingerprint, r.withStamp(attrs));
     }
@@ -216,7 +171,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public SaveResult save(SessionDelta delta) {
         checkNames(delta);
-        long v = inTransaction(em -> {
+        long v = tx.inTransaction(em -> {
             if (!delta.created() && !delta.expected().isEmpty()) {
                 SessionRow row = em.find(SessionRow.class, delta.id(), LockModeType.PESSIMISTIC_WRITE);
                 if (row == null) return 0L;
@@ -280,8 +235,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current, Map<String, Long> versions) {
         for (SessionDelta d : deltas) checkNames(d);
-        if (wholeAndDistinct(deltas, current)) return inTransaction(em -> writeAll(em, deltas, current));
-        return inTransaction(em -> {
+        if (wholeAndDistinct(deltas, current)) return tx.inTransaction(em -> writeAll(em, deltas, current));
+        return tx.inTransaction(em -> {
             long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
@@ -310,7 +265,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     long[] applyBare(List<SessionDelta> deltas, Map<String, Long> versions) {
         for (SessionDelta d : deltas) checkNames(d);
-        return inTransaction(em -> {
+        return tx.inTransaction(em -> {
             long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
@@ -330,9 +285,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         });
     }
 
-    /** False once the database's driver did not report a batch's row counts: {@link #advanceAll} is then off. */
-    private volatile boolean countsReported = true;
-
     /**
      * The write-behind flush's fast path, for sessions whose database row should stand at the version their delta
      * was computed against: moves each row from {@code delta.baseVersion()} to its record's version, writing the
@@ -347,11 +299,11 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      *     database's driver does not report per-statement row counts (nothing written; the caller writes all)
      */
     long[] advanceAll(List<SessionDelta> deltas, Map<String, SessionRecord> records) {
-        if (!countsReported || deltas.isEmpty()) return null;
+        if (!jdbc.on() || deltas.isEmpty()) return null;
         for (SessionDelta d : deltas) checkNames(d);
-        return inTransaction(em -> {
+        return tx.inTransaction(em -> {
             try {
-                long[] out = advance(em.unwrap(java.sql.Connection.class), deltas, records);
+                long[] out = jdbc.advance(em.unwrap(java.sql.Connection.class), deltas, records);
                 if (out == null) em.getTransaction().setRollbackOnly();
                 return out;
             } catch (java.sql.SQLException e) {
@@ -360,254 +312,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         });
     }
 
-    private long[] advance(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
-            throws java.sql.SQLException {
-        List<Integer> creations = new ArrayList<>();
-        List<Integer> changes = new ArrayList<>();
-        for (int i = 0; i < deltas.size(); i++) (deltas.get(i).created() ? creations : changes).add(i);
-        long[] out = new long[deltas.size()];
-        if (!creations.isEmpty() && !insert(c, deltas, creations, records, out)) return null;
-        if (changes.isEmpty()) return out;
-        List<SessionDelta> changed = new ArrayList<>(changes.size());
-        for (int i : changes) changed.add(deltas.get(i));
-        long[] written = change(c, changed, records);
-        if (written == null) return null;
-        for (int k = 0; k < written.length; k++) out[changes.get(k)] = written[k];
-        return out;
-    }
-
-    /**
-     * Inserts the records of created sessions whose rows are missing and whose ids have not ended (asked before the
-     * inserts and again after them, as {@link #writeAll} does: a delete on another node that ended one meanwhile
-     * wins). A row that exists already is left for the usual write (0).
-     */
-    private boolean insert(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
-                           Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {
-        if (isPostgres(c)) {
-            // One statement per chunk skips the ended ids and the existing rows itself and names the rows it
-            // inserted (PostgresRows.insert); elsewhere both are asked first (a row that appears meanwhile fails
-            // the batch with a duplicate key, and the usual write follows).
-            List<SessionRecord> tried = new ArrayList<>(which.size());
-            for (int i : which) tried.add(records.get(deltas.get(i).id()));
-            Set<String> inserted = PostgresRows.insert(c, tried, this::expiresAt);
-            List<SessionRecord> created = new ArrayList<>(inserted.size());
-            for (int k = 0; k < tried.size(); k++) {
-                SessionRecord r = tried.get(k);
-                if (!inserted.contains(r.id())) continue; // a row exists already or the id ended: the usual write
-                out[which.get(k)] = r.version();
-                created.add(r);
-            }
-            return dropEndedMeanwhile(c, created, deltas, which, out);
-        }
-        List<String> ids = new ArrayList<>(which.size());
-        for (int i : which) ids.add(deltas.get(i).id());
-        Set<String> skip = idsIn(c, "us_ended", ids);
-        skip.addAll(idsIn(c, "us_session", ids));
-        List<Integer> tried = new ArrayList<>();
-        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
-                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (int i : which) {
-                SessionRecord r = records.get(deltas.get(i).id());
-                if (skip.contains(r.id())) continue;
-                bindRow(ps, r);
-                ps.setString(9, r.id());
-                ps.setLong(10, r.createdAt());
-                ps.addBatch();
-                tried.add(i);
-            }
-            if (tried.isEmpty()) return true;
-            ps.executeBatch(); // each row is inserted, or the batch throws
-        }
-        List<SessionRecord> created = new ArrayList<>();
-        try (java.sql.PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
-            boolean any = false;
-            for (int k = 0; k < tried.size(); k++) {
-                SessionRecord r = records.get(deltas.get(tried.get(k)).id());
-                out[tried.get(k)] = r.version();
-                created.add(r);
-                for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
-                    if (SessionRow.inRow(a.getKey(), a.getValue())) continue;
-                    ps.setString(1, r.id());
-                    ps.setString(2, a.getKey());
-                    ps.setBytes(3, a.getValue());
-                    ps.addBatch();
-                    any = true;
-                }
-            }
-            if (any) ps.executeBatch();
-        }
-        return dropEndedMeanwhile(c, created, deltas, which, out);
-    }
-
-    /**
-     * Deletes again the sessions just inserted whose ids ended meanwhile (a delete on another node wins) and zeroes
-     * their entries in {@code out}.
-     */
-    private static boolean dropEndedMeanwhile(java.sql.Connection c, List<SessionRecord> created,
-                                              List<SessionDelta> deltas, List<Integer> which, long[] out)
-            throws java.sql.SQLException {
-        List<String> ids = new ArrayList<>(created.size());
-        for (SessionRecord r : created) ids.add(r.id());
-        Set<String> endedMeanwhile = idsIn(c, "us_ended", ids);
-        if (endedMeanwhile.isEmpty()) return true;
-        try (java.sql.PreparedStatement attrs = c.prepareStatement("DELETE FROM us_attribute WHERE session_id = ?");
-             java.sql.PreparedStatement rows = c.prepareStatement("DELETE FROM us_session WHERE id = ?")) {
-            for (String id : endedMeanwhile) {
-                attrs.setString(1, id);
-                attrs.addBatch();
-                rows.setString(1, id);
-                rows.addBatch();
-            }
-            attrs.executeBatch();
-            rows.executeBatch();
-        }
-        for (int i : which) {
-            if (endedMeanwhile.contains(deltas.get(i).id())) out[i] = 0;
-        }
-        return true;
-    }
-
-    private static boolean isPostgres(java.sql.Connection c) throws java.sql.SQLException {
-        return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
-    }
-
-    /** Which of the ids have a row in the table ({@code us_ended} or {@code us_session}), asked in chunks. */
-    private static Set<String> idsIn(java.sql.Connection c, String table, List<String> ids)
-            throws java.sql.SQLException {
-        if (isPostgres(c)) return PostgresRows.idsIn(c, table, ids);
-        Set<String> out = new HashSet<>();
-        for (int from = 0; from < ids.size(); from += WRITE_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + WRITE_CHUNK));
-            StringBuilder sql = new StringBuilder("SELECT id FROM ").append(table).append(" WHERE id IN (");
-            for (int i = 0; i < chunk.size(); i++) sql.append(i == 0 ? "?" : ", ?");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
-    }
-
-    private long[] change(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
-            throws java.sql.SQLException {
-        long[] out = new long[deltas.size()];
-        if (isPostgres(c)) {
-            Set<String> moved = PostgresRows.change(c, deltas, records, this::expiresAt);
-            for (int i = 0; i < deltas.size(); i++) {
-                if (moved.contains(deltas.get(i).id())) out[i] = records.get(deltas.get(i).id()).version();
-            }
-            return out;
-        }
-        int[] moved;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET "
-                + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
-            for (SessionDelta d : deltas) {
-                bindRow(ps, records.get(d.id()));
-                ps.setString(9, d.id());
-                ps.setLong(10, d.baseVersion());
-                ps.addBatch();
-            }
-            moved = ps.executeBatch();
-        }
-        if (!reported(moved, deltas.size())) return null;
-        List<String[]> updates = new ArrayList<>();
-        List<byte[]> values = new ArrayList<>();
-        try (java.sql.PreparedStatement upd = c.prepareStatement(
-                "UPDATE us_attribute SET data = ? WHERE session_id = ? AND name = ?");
-             java.sql.PreparedStatement del = c.prepareStatement(
-                     "DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
-            boolean deletes = false;
-            for (int i = 0; i < deltas.size(); i++) {
-                if (moved[i] == 0) continue;
-                SessionDelta d = deltas.get(i);
-                SessionRecord r = records.get(d.id());
-                out[i] = r.version();
-                for (String name : d.changed().keySet()) {
-                    byte[] v = r.attributes().get(name);
-                    if (v == null) continue; // not in the record: removed by a later write of the delta
-                    if (SessionRow.inRow(name, v)) continue; // bindRow wrote it
-                    upd.setBytes(1, v);
-                    upd.setString(2, d.id());
-                    upd.setString(3, name);
-                    upd.addBatch();
-                    updates.add(new String[] {d.id(), name});
-                    values.add(v);
-                }
-                deletes |= batchRemovals(del, d, r);
-            }
-            if (deletes) del.executeBatch();
-            if (updates.isEmpty()) return out;
-            int[] found = upd.executeBatch();
-            if (!reported(found, updates.size())) return null;
-            try (java.sql.PreparedStatement ins = c.prepareStatement(
-                    "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
-                boolean inserts = false;
-                for (int i = 0; i < found.length; i++) {
-                    if (found[i] != 0) continue;
-                    ins.setString(1, updates.get(i)[0]);
-                    ins.setString(2, updates.get(i)[1]);
-                    ins.setBytes(3, values.get(i));
-                    ins.addBatch();
-                    inserts = true;
-                }
-                if (inserts) ins.executeBatch();
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Queues in {@code del} (session id, name) the attributes the delta removed that its record no longer holds
-     * (a later write of the delta may have set one again). @return whether it queued any
-     */
-    private static boolean batchRemovals(java.sql.PreparedStatement del, SessionDelta d, SessionRecord r)
-            throws java.sql.SQLException {
-        boolean any = false;
-        for (String name : d.removed()) {
-            if (r.attributes().containsKey(name)) continue;
-            del.setString(1, d.id());
-            del.setString(2, name);
-            del.addBatch();
-            any = true;
-        }
-        return any;
-    }
-
-    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 8). */
-    private static final String ROW_COLUMNS =
-            "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version, application";
-
-    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 8. */
-    private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
-        ps.setString(1, r.principal());
-        ps.setString(2, r.context());
-        ps.setLong(3, r.lastAccessedAt());
-        ps.setLong(4, expiresAt(r));
-        ps.setInt(5, r.maxInactiveSeconds());
-        ps.setString(6, r.fingerprint());
-        ps.setLong(7, r.version());
-        byte[] stamp = SessionRow.stampOf(r.attributes());
-        if (stamp == null) ps.setNull(8, java.sql.Types.VARBINARY);
-        else ps.setBytes(8, stamp);
-    }
-
-    /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */
-    private boolean reported(int[] counts, int statements) {
-        boolean ok = counts.length == statements;
-        for (int n : counts) ok &= n == 0 || n == 1;
-        if (!ok && countsReported) {
-            countsReported = false;
-            LOG.log(System.Logger.Level.INFO, "The session database's driver does not report a batch's row counts; "
-                    + "the write-behind flush reads each session's rows before writing them");
-        }
-        return ok;
-    }
-
     /** Sessions written together per round trip of {@link #writeAll}. */
-    private static final int WRITE_CHUNK = 200;
+    static final int WRITE_CHUNK = 200;
 
     /**
      * Whether a whole record written behind may insert its session's missing row (unless its id has ended): for a
@@ -795,7 +501,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     }
 
     /** Which of the ids have ended, in one query. */
-    private static Set<String> endedAmong(EntityManager em, List<String> ids) {
+    static Set<String> endedAmong(EntityManager em, List<String> ids) {
         if (ids.isEmpty()) return Set.of();
         return new HashSet<>(em.createQuery("SELECT e.id FROM EndedRow e WHERE e.id IN :ids", String.class)
                 .setParameter("ids", ids).getResultList());
@@ -806,7 +512,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * another tier).
      */
     public void restore(SessionRecord r) {
-        inTransaction(em -> {
+        tx.inTransaction(em -> {
             deleteRows(em, r.id());
             em.flush();
             return write(em, true, r);
@@ -820,7 +526,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     @Override
     public boolean changeId(String oldId, String newId) {
-        return inTransaction(em -> {
+        return tx.inTransaction(em -> {
             SessionRow old = em.find(SessionRow.class, oldId, LockModeType.PESSIMISTIC_WRITE);
             if (old == null) return false;
             SessionRow row = new SessionRow(newId);
@@ -847,12 +553,12 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         long now = clock.millis();
         for (String id : ids) {
             try {
-                inTransaction(em -> {
+                tx.inTransaction(em -> {
                     if (em.find(EndedRow.class, id) == null) em.persist(new EndedRow(id, now));
                     return null;
                 });
             } catch (StoreUnavailableException e) {
-                inTransaction(em -> em.find(EndedRow.class, id) != null ? null : fail(e)); // recorded meanwhile?
+                tx.inTransaction(em -> em.find(EndedRow.class, id) != null ? null : fail(e)); // recorded meanwhile?
             }
         }
         return true;
@@ -874,7 +580,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         if (now - endedForgottenAt < TimeUnit.HOURS.toMillis(1)) return;
         endedForgottenAt = now;
         try {
-            inTransaction(em -> em.createQuery("DELETE FROM EndedRow e WHERE e.endedAt < :before")
+            tx.inTransaction(em -> em.createQuery("DELETE FROM EndedRow e WHERE e.endedAt < :before")
                     .setParameter("before", now - ENDED_KEEP_MILLIS).executeUpdate());
         } catch (StoreUnavailableException e) {
             LOG.log(System.Logger.Level.DEBUG, "Ended ids not forgotten yet: {0}", e.getMessage());
@@ -900,7 +606,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public boolean delete(String id) {
         ended(List.of(id));
-        return inTransaction(em -> {
+        return tx.inTransaction(em -> {
             // The session row first, as every write locks it before its attribute rows: in the other order a delete
             // and a write of the same session deadlock (PostgreSQL aborted one, seen by the reliability suite).
             em.find(SessionRow.class, id, LockModeType.PESSIMISTIC_WRITE);
@@ -910,7 +616,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
-        return read(em -> new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
+        return tx.read(em -> new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
                 + "AND s.expiresAt > :now", String.class).setParameter("p", principal)
                 .setParameter("now", clock.millis()).getResultList()));
     }
@@ -920,123 +626,12 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return claimExpired(now, max, id -> true);
     }
 
-    /** Sessions claimed per transaction: short transactions keep concurrent sweepers from waiting on each other. */
-    private static final int CLAIM_CHUNK = 50;
-
     /**
-     * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees: each is removed by a conditional
-     * delete, which exactly one caller wins, and returned with its attributes. The work is done in short
-     * transactions of a few dozen sessions, so that sweepers on several nodes never hold each other up for long;
-     * a chunk that another sweeper holds locked is left to it.
+     * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees (see {@link JpaExpiry#claim}).
      */
     public List<SessionRecord> claimExpired(long now, int max, Predicate<String> mayClaim) {
         forgetEndedIds(now);
-        List<String> due = read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now "
-                + "ORDER BY s.expiresAt", String.class).setParameter("now", now).setMaxResults(max).getResultList());
-        List<String> candidates = new ArrayList<>();
-        for (String id : due) if (mayClaim.test(id)) candidates.add(id);
-        List<SessionRecord> out = new ArrayList<>();
-        StoreUnavailableException failure = null;
-        for (int i = 0; i < candidates.size(); i += CLAIM_CHUNK) {
-            List<String> chunk = candidates.subList(i, Math.min(candidates.size(), i + CLAIM_CHUNK));
-            try {
-                out.addAll(claimChunk(chunk, now));
-            } catch (StoreUnavailableException e) {
-                failure = e;
-                LOG.log(System.Logger.Level.DEBUG, "Expiry claim of {0} sessions skipped: {1}", chunk.size(),
-                        e.getMessage());
-            }
-        }
-        if (out.isEmpty() && failure != null) throw failure;
-        return out;
-    }
-
-    private List<SessionRecord> claimChunk(List<String> ids, long now) {
-        List<SessionRecord> claimed = new ArrayList<>();
-        try {
-            return claimChunk(ids, now, claimed);
-        } catch (StoreUnavailableException e) {
-            if (claimed.isEmpty()) throw e;
-            // The deletes ran and the commit failed, which need not mean it did not happen (a database can fail
-            // after its commit is durable: H2 analyses tables and ends the transaction's work after it). Reported
-            // as failed, the sessions whose rows are gone would be destroyed without their listeners: read back.
-            // (Should the commit really have failed and another deleter taken a row before this read, that session
-            // is reported twice; a per-claim marker in the row's place would tell them apart.)
-            List<String> claimedIds = new ArrayList<>();
-            for (SessionRecord r : claimed) claimedIds.add(r.id());
-            Set<String> left;
-            try {
-                left = new HashSet<>(read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.id IN :ids",
-                        String.class).setParameter("ids", claimedIds).getResultList()));
-            } catch (RuntimeException readBack) {
-                e.addSuppressed(readBack);
-                throw e;
-            }
-            List<SessionRecord> gone = new ArrayList<>();
-            for (SessionRecord r : claimed) if (!left.contains(r.id())) gone.add(r);
-            if (gone.isEmpty()) throw e;
-            LOG.log(System.Logger.Level.WARNING, "The commit of an expiry claim failed but {0} of its {1} sessions "
-                    + "are gone from the database: taken as claimed ({2})", gone.size(), claimed.size(),
-                    e.getMessage());
-            return gone;
-        }
-    }
-
-    /** One chunk's claim; {@code claimed} gets the won records once the work is done, before the commit. */
-    private List<SessionRecord> claimChunk(List<String> ids, long now, List<SessionRecord> claimed) {
-        return inTransaction(em -> {
-            List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
-                    .setParameter("ids", ids).getResultList();
-            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
-            List<SessionRow> won = new ArrayList<>();
-            for (SessionRow r : rows) {
-                int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
-                        .setParameter("id", r.id).setParameter("now", now).executeUpdate();
-                if (n == 1) won.add(r);
-            }
-            List<String> wonIds = new ArrayList<>();
-            for (SessionRow r : won) wonIds.add(r.id);
-            if (!wonIds.isEmpty()) {
-                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", wonIds)
-                        .executeUpdate();
-            }
-            Set<String> ended = endedAmong(em, wonIds);
-            List<SessionRecord> out = new ArrayList<>();
-            for (SessionRow r : won) {
-                // A row left behind by an insert racing a delete (see LIVE_ROW): its session ended with its events.
-                if (!ended.contains(r.id)) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
-            }
-            claimed.addAll(out);
-            return out;
-        });
-    }
-
-    /** Writes audit entries in one transaction. */
-    void insertAudit(List<AuditRow> rows) {
-        inTransaction(em -> {
-            for (AuditRow r : rows) em.persist(r);
-            return null;
-        });
-    }
-
-    /** Removes the audit entries written before {@code millis} (epoch ms). @return how many */
-    int deleteAuditBefore(long millis) {
-        return inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.at < :t").setParameter("t", millis)
-                .executeUpdate());
-    }
-
-    /** Removes the audit entries that name a principal. @return how many */
-    int deleteAuditOf(String principal) {
-        return inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
-                .setParameter("p", principal).executeUpdate());
-    }
-
-    /** Removes every row (tests only). */
-    void deleteAll() {
-        inTransaction(em -> {
-            em.createQuery("DELETE FROM AttributeRow a").executeUpdate();
-            return em.createQuery("DELETE FROM SessionRow s").executeUpdate();
-        });
+        return expiry.claim(now, max, mayClaim);
     }
 
     @Override

@@ -77,7 +77,7 @@ final class JpaUnit {
             throw new IllegalArgumentException("Cannot open the session database ("
                     + (cfg.dataSource() != null ? "unisession." + JpaSettings.DATASOURCE_SETTING + "="
                     + cfg.dataSource() : "unisession." + JpaSettings.URL_SETTING + "=" + cfg.scrub().apply(cfg.url()))
-                    + "): " + cfg.scrub().apply(JpaStore.rootMessage(e)), e);
+                    + "): " + cfg.scrub().apply(JpaTransactions.rootMessage(e)), e);
         }
     }
 

@@ -18,7 +18,38 @@ final class LuaScripts {
     private static final String DIR = "/META-INF/unisession/redis/";
     private static final String INCLUDE = "--#include ";
 
+    // Each script describes its KEYS, ARGV and answers: a write (create or change, with its epoch and read guards,
+    // index updates and change notice), a delete, taking a hash, claiming a due id, counting and listing due ids of
+    // the expiry index, a SCAN, the generation check and adopting a generation.
+    static final String WRITE = load("write");
+    /**
+     * {@link #WRITE}'s SHA-1, sent as EVALSHA by the store's writes: Redisson's EVAL copies every argument into a
+     * new buffer per call, for its own resend as EVAL should Redis answer NOSCRIPT (1.5 % of a new session's CPU in
+     * bench/results/jfr-create.md); {@link RedisCalls#call} loads the scripts and resends itself instead.
+     */
+    static final String WRITE_SHA = sha1Hex(WRITE);
+    static final String DELETE = load("delete");
+    static final String TAKE = load("take");
+    static final String CLAIM = load("claim");
+    static final String COUNT = load("count");
+    static final String DUE = load("due");
+    static final String SCAN = load("scan");
+    static final String CHECK = load("check");
+    static final String ADOPT = load("adopt");
+    /** Loaded again when Redis answers NOSCRIPT (the others Redisson sends as EVAL when it must). */
+    static final List<String> RESENT = List.of(WRITE, DELETE, TAKE, CLAIM, SCAN);
+
     private LuaScripts() {
+    }
+
+    /** A script's SHA-1 as Redis names it (lower-case hex of its UTF-8 bytes). */
+    static String sha1Hex(String script) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
+        }
     }
 
     /** The script {@code name.lua}, includes expanded, comment lines left out. */

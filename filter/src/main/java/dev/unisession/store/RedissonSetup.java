@@ -1,5 +1,7 @@
 package dev.unisession.store;
 
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
@@ -7,6 +9,9 @@ import org.redisson.config.ReadMode;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Redisson configuration of {@link RedisStore}: a single server from {@code unisession.redis.url}, or the
@@ -81,6 +86,68 @@ final class RedissonSetup {
         // the annotation (a class lookup per argument) cost ~3 % of a session creation's CPU.
         config.setReferenceEnabled(false);
         return config;
+    }
+
+    /**
+     * A Redisson client made from {@code config}, on a task executor of ours (as Redisson's own: a fixed pool of its
+     * configured size) so that {@link OwnClient#close()} can wait until its threads have ended.
+     */
+    static OwnClient connect(Config config) {
+        JoinedThreads threads = new JoinedThreads("redisson-unisession");
+        int size = config.getThreads() > 0 ? config.getThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threads);
+        config.setExecutor(executor);
+        try {
+            return new OwnClient(Redisson.create(config), executor, threads);
+        } catch (RuntimeException e) {
+            executor.shutdownNow();
+            throw e;
+        }
+    }
+
+    /** A Redisson client the store made (and closes), with the task executor it runs on. */
+    static final class OwnClient {
+        final RedissonClient client;
+        private final ThreadPoolExecutor executor;
+        private final JoinedThreads executorThreads;
+
+        private OwnClient(RedissonClient client, ThreadPoolExecutor executor, JoinedThreads executorThreads) {
+            this.client = client;
+            this.executor = executor;
+            this.executorThreads = executorThreads;
+        }
+
+        /** Shuts the client down and waits (a few seconds at most) until its threads have ended. */
+        void close() {
+            client.shutdown(0, 2, TimeUnit.SECONDS);
+            // Netty reports the end of Redisson's event loops on its global executor, whose thread (a class of this
+            // jar: it holds the application's class loader) only ends after a quiet-period task about a second
+            // after Netty loaded. Run late, after an undeploy stopped the loader, that task fails to load a JDK
+            // class through it, is not rescheduled, and the thread waits for good: one class loader kept per
+            // redeploy (RedeployTest, found with a heap dump; hidden while jjwt happened to have looked up that
+            // class in this loader). (About a second, at most three; not where Netty is on the JVM's class path,
+            // whose loader is never stopped.)
+            try {
+                if (io.netty.util.concurrent.GlobalEventExecutor.class.getClassLoader()
+                        != ClassLoader.getSystemClassLoader()) {
+                    io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.awaitInactivity(3, TimeUnit.SECONDS);
+                }
+            } catch (IllegalStateException e) {
+                // never started: nothing to wait for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor.shutdown();
+            try {
+                executor.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!executorThreads.join(2_000)) {
+                LOG.log(System.Logger.Level.WARNING, "Redisson's executor threads did not end within 2 s");
+            }
+        }
     }
 
     /** Reads the server section of a Redisson config (its getters are protected). */

@@ -64,7 +64,7 @@ class RedisStoreTest extends SessionStoreContract {
     }
 
     private String shard(String id) {
-        return prefix + "x:" + RedisStore.expiryShard(id);
+        return prefix + "x:" + RedisKeys.expiryShard(id);
     }
 
     /**
@@ -74,10 +74,10 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void theExpiryIndexIsShardedAndSweptAcrossAllShards() {
         Map<Integer, Integer> perShard = new java.util.HashMap<>();
-        for (int i = 0; i < 40 * RedisStore.EXPIRY_SHARDS; i++) {
-            perShard.merge(RedisStore.expiryShard(id()), 1, Integer::sum);
+        for (int i = 0; i < 40 * RedisKeys.EXPIRY_SHARDS; i++) {
+            perShard.merge(RedisKeys.expiryShard(id()), 1, Integer::sum);
         }
-        assertEquals(RedisStore.EXPIRY_SHARDS, perShard.size(), "every shard gets ids");
+        assertEquals(RedisKeys.EXPIRY_SHARDS, perShard.size(), "every shard gets ids");
         int fullest = perShard.values().stream().max(Integer::compare).orElseThrow();
         assertTrue(fullest < 80, "ids spread evenly (40 per shard on average), fullest: " + fullest);
 

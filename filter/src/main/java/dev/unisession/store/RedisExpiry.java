@@ -1,0 +1,155 @@
+package dev.unisession.store;
+
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Redis store's expiry index ({@code Px:0} … and {@code Pexpiry}, see {@link RedisStore}): counting the live
+ * sessions and claiming the due ones for the expiry sweep.
+ */
+final class RedisExpiry {
+
+    private final RedissonClient redis;
+    private final RedisCalls calls;
+    private final RedisKeys keys;
+    private final RedisChangeFeed feed;
+    private final RedisGeneration generation;
+    /** Every key of a session and of its indexes is on the one master: scripts may touch them together. */
+    private final boolean singleMaster;
+
+    RedisExpiry(RedissonClient redis, RedisCalls calls, RedisKeys keys, RedisChangeFeed feed,
+                RedisGeneration generation, boolean singleMaster) {
+        this.redis = redis;
+        this.calls = calls;
+        this.keys = keys;
+        this.feed = feed;
+        this.generation = generation;
+        this.singleMaster = singleMaster;
+    }
+
+    /** Sessions in the index that are not due at {@code now}. */
+    long count(long now) {
+        if (singleMaster) { // one command; Redis counts every shard
+            List<Object> shards = new ArrayList<>(keys.expiry);
+            return calls.call("count", true, () -> redis.getScript(StringCodec.INSTANCE).<Long>evalAsync(
+                    keys.expiry.get(0), RScript.Mode.READ_ONLY, LuaScripts.COUNT, RScript.ReturnType.LONG, shards,
+                    Long.toString(now)));
+        }
+        List<RFuture<Integer>> counts = new ArrayList<>(keys.expiry.size());
+        calls.execute("count", true, batch -> {
+            counts.clear();
+            for (String key : keys.expiry) {
+                counts.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
+                        .countAsync(now, false, Double.POSITIVE_INFINITY, true));
+            }
+        });
+        long n = 0;
+        for (RFuture<Integer> c : counts) n += c.toCompletableFuture().join();
+        return n;
+    }
+
+    /**
+     * Ranges over every shard of the expiry index in one script (in a Redis Cluster, a pipelined round trip of one
+     * range per shard), then claims the due ids in a second round trip. On a single master each claim takes the
+     * hash in the same script (and announces the change), so a sweeper that dies halfway leaves no hash without an
+     * index entry; in a Redis Cluster, where shard and hash are on different slots, a third round trip takes the
+     * claimed hashes (their TTL covers a sweeper that dies between the two).
+     */
+    List<SessionRecord> claim(long now, int max) {
+        // Shards are taken from a different one each time, so a backlog larger than one batch drains evenly.
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(keys.expiry.size());
+        List<String> ids = new ArrayList<>();
+        List<String> shards = new ArrayList<>();
+        if (singleMaster) { // one command ranges over every shard
+            List<Object> all = new ArrayList<>(keys.expiry);
+            List<Object> due = calls.call("claimExpired", true, () -> redis.getScript(StringCodec.INSTANCE)
+                    .<List<Object>>evalAsync(keys.expiry.get(0), RScript.Mode.READ_ONLY, LuaScripts.DUE,
+                            RScript.ReturnType.LIST, all, Long.toString(now), Integer.toString(max),
+                            Integer.toString(start)));
+            for (int i = 0; i + 1 < due.size(); i += 2) {
+                shards.add(keys.expiry.get(Integer.parseInt(due.get(i).toString())));
+                ids.add(due.get(i + 1).toString());
+            }
+        } else {
+            List<RFuture<Collection<Object>>> ranges = new ArrayList<>(keys.expiry.size());
+            calls.execute("claimExpired", true, batch -> {
+                ranges.clear();
+                for (String key : keys.expiry) {
+                    ranges.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
+                            .valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max));
+                }
+            });
+            for (int k = 0; k < keys.expiry.size() && ids.size() < max; k++) {
+                int i = (start + k) % keys.expiry.size();
+                for (Object o : ranges.get(i).toCompletableFuture().join()) {
+                    if (ids.size() == max) break;
+                    ids.add((String) o);
+                    shards.add(keys.expiry.get(i));
+                }
+            }
+        }
+        if (ids.isEmpty()) return List.of();
+        byte[] at = RedisHash.utf8(Long.toString(now));
+        byte[] tombstone = RedisHash.utf8(Long.toString(RedisStore.TOMBSTONE_MS));
+        Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
+        if (singleMaster) {
+            // Not resent: a resent claim would find its work done and answer "not mine".
+            calls.execute("claimExpired", false, claims -> {
+                taken.clear();
+                for (int i = 0; i < ids.size(); i++) {
+                    String id = ids.get(i);
+                    String key = keys.hash(id);
+                    taken.put(id, claims.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
+                            LuaScripts.CLAIM, RScript.ReturnType.LIST, List.of(shards.get(i), key, keys.tombstone(id)),
+                            RedisHash.utf8(id), at, tombstone));
+                    feed.publish(claims, id);
+                }
+            });
+        } else {
+            List<RFuture<Long>> won = new ArrayList<>();
+            calls.execute("claimExpired", false, claims -> {
+                won.clear();
+                for (int i = 0; i < ids.size(); i++) {
+                    won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(shards.get(i), RScript.Mode.READ_WRITE,
+                            LuaScripts.CLAIM, RScript.ReturnType.LONG, List.of(shards.get(i)), ids.get(i),
+                            Long.toString(now)));
+                }
+            });
+            List<String> claimed = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                if (won.get(i).toCompletableFuture().join() == 1L) claimed.add(ids.get(i));
+            }
+            if (claimed.isEmpty()) return List.of();
+            calls.execute("claimExpired", false, takes -> {
+                taken.clear();
+                for (String id : claimed) {
+                    String key = keys.hash(id);
+                    taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
+                            LuaScripts.TAKE, RScript.ReturnType.LIST, List.of(key, keys.tombstone(id)),
+                            (Object) tombstone));
+                    feed.publish(takes, id);
+                }
+            });
+        }
+        List<SessionRecord> out = new ArrayList<>();
+        taken.forEach((id, f) -> {
+            List<Object> flat = f.toCompletableFuture().join();
+            SessionRecord r = flat == null || flat.isEmpty() ? null : RedisHash.parse(id, flat, generation.current());
+            if (r != null) {
+                if (r.principal() != null) redis.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
+                        .removeAsync(id);
+                out.add(r);
+            }
+        });
+        return out;
+    }
+}
