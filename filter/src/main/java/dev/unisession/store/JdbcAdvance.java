@@ -17,7 +17,7 @@ final class JdbcAdvance {
 
     private static final System.Logger LOG = System.getLogger(JpaStore.class.getName());
 
-    /** False once the database's driver did not report a batch's row counts: {@link JpaStore#advanceAll} is then off. */
+    /** False once the database's driver did not report a batch's row counts: the fast path is off then. */
     private volatile boolean countsReported = true;
 
     /** A record's expiry time, as the session row holds it. */
@@ -51,8 +51,8 @@ final class JdbcAdvance {
 
     /**
      * Inserts the records of created sessions whose rows are missing and whose ids have not ended (asked before the
-     * inserts and again after them, as {@link JpaStore#writeAll} does: a delete on another node that ended one meanwhile
-     * wins). A row that exists already is left for the usual write (0).
+     * inserts and again after them, as {@link JpaStore}'s whole-record writes do: a delete on another node that ended
+     * one meanwhile wins). A row that exists already is left for the usual write (0).
      */
     private boolean insert(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
                            Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {

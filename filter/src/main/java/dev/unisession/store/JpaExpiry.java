@@ -84,7 +84,7 @@ final class JpaExpiry {
         return tx.inTransaction(em -> {
             List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
                     .setParameter("ids", ids).getResultList();
-            Map<String, Map<String, byte[]>> attrs = JpaStore.attributes(em, ids);
+            Map<String, Map<String, byte[]>> attrs = JpaRows.attributes(em, ids);
             List<SessionRow> won = new ArrayList<>();
             for (SessionRow r : rows) {
                 int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
@@ -97,11 +97,12 @@ final class JpaExpiry {
                 em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", wonIds)
                         .executeUpdate();
             }
-            Set<String> ended = JpaStore.endedAmong(em, wonIds);
+            Set<String> ended = JpaRows.endedAmong(em, wonIds);
             List<SessionRecord> out = new ArrayList<>();
             for (SessionRow r : won) {
-                // A row left behind by an insert racing a delete (see JpaStore.LIVE_ROW): its session ended with its events.
-                if (!ended.contains(r.id)) out.add(JpaStore.toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+                // A row left behind by an insert racing a delete (see JpaRows.LIVE_ROW): its session ended with its
+                // events.
+                if (!ended.contains(r.id)) out.add(JpaRows.toRecord(r, attrs.getOrDefault(r.id, Map.of())));
             }
             claimed.addAll(out);
             return out;

@@ -35,21 +35,19 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     private final EntityManagerFactory emf;
     private final Clock clock;
-    /**
-     * The near caches' touch fraction in front of this database (0 when it is the only tier): an access time is
-     * written through only after that share of maxInactive, so an expiry read here adds as much grace.
-     */
-    private final double touchFraction;
     private final JpaTransactions tx;
+    /** The rows of a session, with the expiry the near caches' touch fraction in front of this database allows. */
+    private final JpaRows rows;
     private final JpaExpiry expiry;
     /** The write-behind flush's fast path ({@link #advanceAll}). */
-    private final JdbcAdvance jdbc = new JdbcAdvance(this::expiresAt);
+    private final JdbcAdvance jdbc;
 
     public JpaStore(EntityManagerFactory emf, double touchFraction, Clock clock) {
         this.emf = emf;
         this.tx = new JpaTransactions(emf);
+        this.rows = new JpaRows(touchFraction);
         this.expiry = new JpaExpiry(tx);
-        this.touchFraction = touchFraction;
+        this.jdbc = new JdbcAdvance(rows::expiresAt);
         this.clock = clock;
     }
 
@@ -68,15 +66,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         return tx.inTransaction(work);
     }
 
-    private long expiresAt(SessionRecord r) {
-        return expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds());
-    }
-
-    private long expiresAt(long lastAccessed, int maxInactive) {
-        if (maxInactive <= 0) return Long.MAX_VALUE;
-        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
-    }
-
     @Override
     public void timeTiers(Function<String, TierTimer> timers) {
         tx.timeWith(timers.apply("database"));
@@ -85,16 +74,16 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public Page list(String cursor, int max) {
         return tx.read(em -> {
-            List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id > :cursor "
+            List<SessionRow> page = em.createQuery("SELECT s FROM SessionRow s WHERE s.id > :cursor "
                     + "AND s.expiresAt > :now ORDER BY s.id", SessionRow.class)
                     .setParameter("cursor", cursor == null ? "" : cursor).setParameter("now", clock.millis())
                     .setMaxResults(max).getResultList();
             List<String> ids = new ArrayList<>();
-            for (SessionRow r : rows) ids.add(r.id);
-            Map<String, Map<String, byte[]>> attrs = attributes(em, ids);
+            for (SessionRow r : page) ids.add(r.id);
+            Map<String, Map<String, byte[]>> attrs = JpaRows.attributes(em, ids);
             List<SessionRecord> out = new ArrayList<>();
-            for (SessionRow r : rows) out.add(toRecord(r, attrs.getOrDefault(r.id, Map.of())));
-            return new Page(out, rows.size() < max ? null : rows.get(rows.size() - 1).id);
+            for (SessionRow r : page) out.add(JpaRows.toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+            return new Page(out, page.size() < max ? null : page.get(page.size() - 1).id);
         });
     }
 
@@ -118,7 +107,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             if (ids.isEmpty()) return 0;
             long now = clock.millis();
             for (String id : ids) {
-                if (!isEnded(em, id)) em.persist(new EndedRow(id, now));
+                if (!JpaRows.isEnded(em, id)) em.persist(new EndedRow(id, now));
             }
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
                     .executeUpdate();
@@ -135,52 +124,28 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public SessionRecord load(String id) {
         return tx.read(em -> {
-            // A row whose id has ended is no session (see liveRow).
-            List<SessionRow> rows = em.createQuery(LIVE_ROW, SessionRow.class).setParameter("id", id).getResultList();
-            SessionRow row = rows.isEmpty() ? null : rows.get(0);
+            // A row whose id has ended is no session (see JpaRows.LIVE_ROW).
+            List<SessionRow> live = em.createQuery(JpaRows.LIVE_ROW, SessionRow.class).setParameter("id", id)
+                    .getResultList();
+            SessionRow row = live.isEmpty() ? null : live.get(0);
             if (row == null || clock.millis() >= row.expiresAt) return null;
-            return toRecord(row, attributes(em, List.of(id)).getOrDefault(id, Map.of()));
+            return JpaRows.toRecord(row, JpaRows.attributes(em, List.of(id)).getOrDefault(id, Map.of()));
         });
-    }
-
-    /**
-     * A session's row unless its id has ended ({@link EndedRow}). An insert racing a delete can leave a row behind
-     * the delete: the writer (a write-behind flush creating the session, or copying it down from the cache tier)
-     * asks whether the id ended before and after its insert, but commits after both; a delete on another node that
-     * records the end between that last check and the commit then deletes before the row is visible to it, and the
-     * row stays. Read as absent, such a row cannot bring a logged-out session back (seen as a resurrected session in
-     * ClusterModeTest's invalidate-versus-write rounds); the expiry sweep removes it without reporting it.
-     */
-    private static final String LIVE_ROW = "SELECT s FROM SessionRow s WHERE s.id = :id AND NOT EXISTS "
-            + "(SELECT e.id FROM EndedRow e WHERE e.id = s.id)";
-
-    static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
-        Map<String, Map<String, byte[]>> out = new HashMap<>();
-        if (ids.isEmpty()) return out;
-        List<AttributeRow> rows = em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
-                AttributeRow.class).setParameter("ids", ids).getResultList();
-        for (AttributeRow a : rows) out.computeIfAbsent(a.sessionId, k -> new LinkedHashMap<>()).put(a.name, a.data);
-        return out;
-    }
-
-    static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
-        return new SessionRecord(r.id, r.principal, r.context, r.createdAt, r.lastAccessed, r.maxInactive, r.version,
-                r.fingerprint, r.withStamp(attrs));
     }
 
     @Override
     public SaveResult save(SessionDelta delta) {
-        checkNames(delta);
+        JpaRows.checkNames(delta);
         long v = tx.inTransaction(em -> {
             if (!delta.created() && !delta.expected().isEmpty()) {
                 SessionRow row = em.find(SessionRow.class, delta.id(), LockModeType.PESSIMISTIC_WRITE);
                 if (row == null) return 0L;
-                if (row.version != delta.baseVersion() && changedMeanwhile(em, delta, row)) {
+                if (row.version != delta.baseVersion() && JpaRows.changedMeanwhile(em, delta, row)) {
                     em.getTransaction().setRollbackOnly();
                     return REFUSED;
                 }
             }
-            return apply(em, delta);
+            return rows.apply(em, delta);
         });
         if (v == REFUSED) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
         return SaveResult.of(v);
@@ -188,21 +153,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     /** {@link #save}'s answer inside its transaction for a delta built on a stale read (nothing written). */
     private static final long REFUSED = -3;
-
-    /** True when an attribute the delta's request read has other bytes in the database now. */
-    private static boolean changedMeanwhile(EntityManager em, SessionDelta d, SessionRow row) {
-        for (Map.Entry<String, byte[]> e : d.expected().entrySet()) {
-            byte[] now;
-            if (row.application != null && e.getKey().equals(SessionRecord.APPLICATION)) {
-                now = row.application;
-            } else {
-                AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
-                now = a == null ? null : a.data;
-            }
-            if (!SessionDelta.stillAsRead(e.getValue(), now)) return true;
-        }
-        return false;
-    }
 
     /**
      * Writes many deltas in one transaction (JDBC batching). Deltas whose session is gone are skipped.
@@ -234,14 +184,15 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * delta stands for several writes), so that versions stay one order across the tiers.
      */
     long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current, Map<String, Long> versions) {
-        for (SessionDelta d : deltas) checkNames(d);
+        for (SessionDelta d : deltas) JpaRows.checkNames(d);
         if (wholeAndDistinct(deltas, current)) return tx.inTransaction(em -> writeAll(em, deltas, current));
         return tx.inTransaction(em -> {
             long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
                 SessionRecord r = current.get(d.id());
-                out[i] = r == null ? apply(em, d, versions.getOrDefault(d.id(), 0L)) : write(em, creates(d, r), r);
+                out[i] = r == null ? rows.apply(em, d, versions.getOrDefault(d.id(), 0L))
+                        : rows.write(em, creates(d, r), r);
             }
             return out;
         });
@@ -264,7 +215,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * @return per delta: the version written, 0 where the session is gone, or one of the two codes above
      */
     long[] applyBare(List<SessionDelta> deltas, Map<String, Long> versions) {
-        for (SessionDelta d : deltas) checkNames(d);
+        for (SessionDelta d : deltas) JpaRows.checkNames(d);
         return tx.inTransaction(em -> {
             long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
@@ -278,7 +229,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 } else if (row.version < v - 1) {
                     out[i] = BARE_BEHIND;
                 } else {
-                    out[i] = apply(em, d, v);
+                    out[i] = rows.apply(em, d, v);
                 }
             }
             return out;
@@ -300,7 +251,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     long[] advanceAll(List<SessionDelta> deltas, Map<String, SessionRecord> records) {
         if (!jdbc.on() || deltas.isEmpty()) return null;
-        for (SessionDelta d : deltas) checkNames(d);
+        for (SessionDelta d : deltas) JpaRows.checkNames(d);
         return tx.inTransaction(em -> {
             try {
                 long[] out = jdbc.advance(em.unwrap(java.sql.Connection.class), deltas, records);
@@ -347,16 +298,16 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             List<SessionDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + WRITE_CHUNK));
             List<String> ids = new ArrayList<>(chunk.size());
             for (SessionDelta d : chunk) ids.add(d.id());
-            Map<String, SessionRow> rows = new HashMap<>();
+            Map<String, SessionRow> locked = new HashMap<>();
             for (SessionRow row : em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids ORDER BY s.id",
                     SessionRow.class).setParameter("ids", ids).setLockMode(LockModeType.PESSIMISTIC_WRITE)
                     .getResultList()) {
-                rows.put(row.id, row);
+                locked.put(row.id, row);
             }
             Map<String, List<AttributeRow>> attributes = new HashMap<>();
-            if (!rows.isEmpty()) {
+            if (!locked.isEmpty()) {
                 for (AttributeRow a : em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
-                        AttributeRow.class).setParameter("ids", new ArrayList<>(rows.keySet())).getResultList()) {
+                        AttributeRow.class).setParameter("ids", new ArrayList<>(locked.keySet())).getResultList()) {
                     attributes.computeIfAbsent(a.sessionId, k -> new ArrayList<>()).add(a);
                 }
             }
@@ -365,146 +316,31 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             // the chunk holds.
             List<String> missing = new ArrayList<>();
             for (SessionDelta d : chunk) {
-                if (creates(d, current.get(d.id())) && !rows.containsKey(d.id())) missing.add(d.id());
+                if (creates(d, current.get(d.id())) && !locked.containsKey(d.id())) missing.add(d.id());
             }
-            Set<String> endedBefore = endedAmong(em, missing);
+            Set<String> endedBefore = JpaRows.endedAmong(em, missing);
             Map<String, Integer> inserted = new HashMap<>();
             for (int i = 0; i < chunk.size(); i++) {
                 SessionDelta d = chunk.get(i);
-                SessionRow row = rows.get(d.id());
+                SessionRow row = locked.get(d.id());
                 SessionRecord r = current.get(d.id());
                 if (row != null) {
-                    versions[from + i] = update(em, r, row, attributes.getOrDefault(d.id(), List.of()));
+                    versions[from + i] = rows.update(em, r, row, attributes.getOrDefault(d.id(), List.of()));
                 } else if (creates(d, r) && !endedBefore.contains(d.id())) {
-                    versions[from + i] = insert(em, r);
+                    versions[from + i] = rows.insert(em, r);
                     inserted.put(d.id(), from + i);
                 }
             }
             // Written now and forgotten: otherwise every later chunk's query would compare all the rows of the
             // chunks before (EclipseLink flushes before a query), quadratic in the batch.
             em.flush();
-            for (String id : endedAmong(em, new ArrayList<>(inserted.keySet()))) {
-                deleteRows(em, id);
+            for (String id : JpaRows.endedAmong(em, new ArrayList<>(inserted.keySet()))) {
+                JpaRows.deleteRows(em, id);
                 versions[inserted.get(id)] = 0;
             }
             em.clear();
         }
         return versions;
-    }
-
-    private static void checkNames(SessionDelta delta) {
-        for (String n : delta.changed().keySet()) {
-            if (n.length() > MAX_NAME) {
-                throw new IllegalArgumentException("Session attribute name longer than " + MAX_NAME
-                        + " characters cannot be kept in the database: " + n.substring(0, 40) + "...");
-            }
-        }
-    }
-
-    /** Applies one delta inside a transaction; 0 if it does not apply (never throws for that). */
-    private long apply(EntityManager em, SessionDelta d) {
-        return apply(em, d, 0);
-    }
-
-    private long apply(EntityManager em, SessionDelta d, long atLeast) {
-        SessionRow row;
-        if (d.created()) {
-            if (em.find(SessionRow.class, d.id()) != null || isEnded(em, d.id())) return 0;
-            row = new SessionRow(d.id());
-            row.createdAt = d.createdAt();
-            row.version = d.baseVersion();
-            em.persist(row);
-            if (endedMeanwhile(em, d.id())) return 0;
-        } else {
-            row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
-            if (row == null) return 0;
-        }
-        row.describe(d.lastAccessedAt(), d.maxInactiveSeconds(), expiresAt(d.lastAccessedAt(),
-                d.maxInactiveSeconds()), d.principal(), d.context(), d.fingerprint());
-        row.version = Math.max(row.version + 1, atLeast);
-        if (d.changed().containsKey(SessionRecord.APPLICATION) || d.removed().contains(SessionRecord.APPLICATION)) {
-            row.application = SessionRow.stampOf(d.changed());
-        }
-        if (!d.removed().isEmpty()) {
-            em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
-                    .setParameter("id", d.id()).setParameter("names", new ArrayList<>(d.removed())).executeUpdate();
-        }
-        for (Map.Entry<String, byte[]> e : d.changed().entrySet()) {
-            if (SessionRow.inRow(e.getKey(), e.getValue())) continue;
-            AttributeRow a = d.created() ? null
-                    : em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
-            if (a == null) {
-                em.persist(new AttributeRow(d.id(), e.getKey(), e.getValue()));
-            } else {
-                a.data = e.getValue();
-            }
-        }
-        return row.version;
-    }
-
-    /**
-     * Writes a whole record over the session's row if the record is newer; inserts it if the row is missing and
-     * {@code create}. Only attribute rows whose bytes differ are written.
-     */
-    private long write(EntityManager em, boolean create, SessionRecord r) {
-        SessionRow row = em.find(SessionRow.class, r.id(), LockModeType.PESSIMISTIC_WRITE);
-        return write(em, create, r, row, row == null ? List.of() : null);
-    }
-
-    /**
-     * As above, with the session's row (locked; null if missing) and, when already read, its attribute rows (null:
-     * read them here if needed).
-     */
-    private long write(EntityManager em, boolean create, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
-        if (row != null) return update(em, r, row, stored);
-        if (!create || isEnded(em, r.id())) return 0;
-        long version = insert(em, r);
-        return endedMeanwhile(em, r.id()) ? 0 : version;
-    }
-
-    /** Inserts a session's rows; the caller has made sure its id has not ended. */
-    private long insert(EntityManager em, SessionRecord r) {
-        SessionRow row = new SessionRow(r.id());
-        row.createdAt = r.createdAt();
-        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
-        row.version = r.version();
-        row.application = SessionRow.stampOf(r.attributes());
-        em.persist(row);
-        r.attributes().forEach((n, v) -> {
-            if (!SessionRow.inRow(n, v)) em.persist(new AttributeRow(r.id(), n, v));
-        });
-        return row.version;
-    }
-
-    /**
-     * Writes a whole record over the session's (locked) row if the record is newer. Only attribute rows whose bytes
-     * differ are written; {@code stored}: the attribute rows when already read, else null.
-     */
-    private long update(EntityManager em, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
-        if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
-        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
-        row.version = r.version();
-        row.application = SessionRow.stampOf(r.attributes());
-        Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
-        if (row.application != null) wanted.remove(SessionRecord.APPLICATION); // a row an earlier version wrote goes
-        for (AttributeRow a : stored != null ? stored : em.createQuery(
-                "SELECT a FROM AttributeRow a WHERE a.sessionId = :id", AttributeRow.class)
-                .setParameter("id", r.id()).getResultList()) {
-            byte[] v = wanted.remove(a.name);
-            if (v == null) em.remove(a);
-            else if (!java.util.Arrays.equals(v, a.data)) a.data = v;
-        }
-        wanted.forEach((n, v) -> em.persist(new AttributeRow(r.id(), n, v)));
-        return row.version;
-    }
-
-    /** Which of the ids have ended, in one query. */
-    static Set<String> endedAmong(EntityManager em, List<String> ids) {
-        if (ids.isEmpty()) return Set.of();
-        return new HashSet<>(em.createQuery("SELECT e.id FROM EndedRow e WHERE e.id IN :ids", String.class)
-                .setParameter("ids", ids).getResultList());
     }
 
     /**
@@ -513,15 +349,10 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     public void restore(SessionRecord r) {
         tx.inTransaction(em -> {
-            deleteRows(em, r.id());
+            JpaRows.deleteRows(em, r.id());
             em.flush();
-            return write(em, true, r);
+            return rows.write(em, true, r);
         });
-    }
-
-    private static int deleteRows(EntityManager em, String id) {
-        em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id").setParameter("id", id).executeUpdate();
-        return em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id").setParameter("id", id).executeUpdate();
     }
 
     @Override
@@ -587,22 +418,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         }
     }
 
-    /**
-     * Checked again once a new session's row is written: a delete that recorded the id as ended after the first
-     * check (and then found no row to delete, this one being uncommitted) must still win. The row is removed again.
-     */
-    private static boolean endedMeanwhile(EntityManager em, String id) {
-        em.flush();
-        if (!isEnded(em, id)) return false;
-        deleteRows(em, id);
-        return true;
-    }
-
-    /** True when the id has ended: the database creates no session under it again. */
-    private static boolean isEnded(EntityManager em, String id) {
-        return em.find(EndedRow.class, id) != null;
-    }
-
     @Override
     public boolean delete(String id) {
         ended(List.of(id));
@@ -610,7 +425,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             // The session row first, as every write locks it before its attribute rows: in the other order a delete
             // and a write of the same session deadlock (PostgreSQL aborted one, seen by the reliability suite).
             em.find(SessionRow.class, id, LockModeType.PESSIMISTIC_WRITE);
-            return deleteRows(em, id) == 1;
+            return JpaRows.deleteRows(em, id) == 1;
         });
     }
 

@@ -127,6 +127,8 @@ public final class SessionTokenCodec {
         this.mode = mode;
         this.keys = keys;
         this.audience = audience;
+        this.hs256 = new Hs256Tokens(audience);
+        this.keyedHashes = new KeyedHashes(keys);
         // iat has whole seconds: one made in the second the grace ends is not taken
         this.unboundBefore = (clock.millis() + unboundGrace.toMillis()) / 1000 * 1000;
         this.ttl = ttl;
@@ -183,7 +185,7 @@ public final class SessionTokenCodec {
         Duration life = maxInactiveSeconds > 0 && Duration.ofSeconds(maxInactiveSeconds).compareTo(ttl) < 0
                 ? Duration.ofSeconds(maxInactiveSeconds) : ttl;
         if (mode == Mode.HS256) {
-            return hs256(k, sessionId, now.getEpochSecond(), now.plus(life).getEpochSecond());
+            return hs256.issue(k, sessionId, now.getEpochSecond(), now.plus(life).getEpochSecond());
         }
         var builder = Jwts.builder()
                 .json(JSON_OUT)
@@ -201,146 +203,22 @@ public final class SessionTokenCodec {
         }
     }
 
-    /**
-     * An HS256 token, written directly: the same compact JWS that jjwt writes and parses (header {@code alg},
-     * {@code kid}; claims {@code sid}, {@code iat}, {@code exp}), without jjwt's builder, which cost a quarter of a
-     * new session's CPU in a profile of the creation run (a JSON generator, base64 streams and a
-     * {@code Mac.getInstance} per token); written this way the token is 3 % of it (bench/results/jfr-create.md).
-     */
-    private String hs256(TokenKey k, String sessionId, long issuedAt, long expiresAt) {
-        StringBuilder payload = new StringBuilder(48 + sessionId.length()).append("{\"sid\":");
-        jsonString(payload, sessionId);
-        if (audience != null) jsonString(payload.append(",\"aud\":"), audience);
-        payload.append(",\"iat\":").append(issuedAt).append(",\"exp\":").append(expiresAt)
-                .append('}');
-        Hs256Key key = hs256Key(k);
-        String signingInput = key.header() + '.' + B64.encodeToString(payload.toString()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        javax.crypto.Mac mac;
-        try {
-            mac = (javax.crypto.Mac) key.prototype().clone();
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("the JDK's HmacSHA256 is cloneable", e);
-        }
-        byte[] signature = mac.doFinal(signingInput.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        return signingInput + '.' + B64.encodeToString(signature);
-    }
-
-    private static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
-
-    /** Per key: its encoded HS256 header and a keyed {@link javax.crypto.Mac} to clone (cheaper than a lookup). */
-    private record Hs256Key(String header, javax.crypto.Mac prototype) {
-    }
-
-    private final java.util.concurrent.ConcurrentHashMap<TokenKey, Hs256Key> hs256Keys =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    private Hs256Key hs256Key(TokenKey k) {
-        Hs256Key known = hs256Keys.get(k);
-        if (known != null) return known;
-        if (hs256Keys.size() > 16) hs256Keys.clear(); // keys rotated many times: keep only the ones in use
-        return hs256Keys.computeIfAbsent(k, key -> {
-            StringBuilder header = new StringBuilder("{\"alg\":\"HS256\",\"kid\":");
-            jsonString(header, key.kid()).append('}');
-            try {
-                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-                mac.init(key.sign());
-                return new Hs256Key(B64.encodeToString(header.toString()
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)), mac);
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 is a required JDK algorithm; key '" + key.kid()
-                        + "' refused: " + e.getMessage(), e);
-            }
-        });
-    }
-
-    /** A purpose's keyed hash per signing key: a Mac keyed with a key derived from that key, to clone. */
-    private record Derived(TokenKey key, String purpose) {
-        // Written out: a record's generated equals is bootstrapped through java.lang.runtime.ObjectMethods, whose
-        // one-entry method-handle cache keeps the last record class it saw, and with it an undeployed application.
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Derived && ((Derived) o).key.equals(key) && ((Derived) o).purpose.equals(purpose);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * key.hashCode() + purpose.hashCode();
-        }
-    }
-
-    private final java.util.concurrent.ConcurrentHashMap<Derived, javax.crypto.Mac> derived =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** HS256 tokens written without jjwt's builder (see {@link Hs256Tokens}). */
+    private final Hs256Tokens hs256;
+    /** Keyed hashes under keys derived from the signing keys (see {@link KeyedHashes}). */
+    private final KeyedHashes keyedHashes;
 
     /**
      * A keyed hash of {@code data} for {@code purpose}, {@code chars} base64url characters, under a key derived from
-     * the current signing key (HMAC-SHA256 keyed with SHA-256 of the purpose and the key's encoded bytes; a key
-     * that can only verify is public and never used). For values the library hands out or stores that no reader
-     * (of a cookie, a store dump, a GDPR export) may invert and no client may make up: session fingerprints, the
-     * version hint's session tag. Every node holding the same token keys computes the same value.
+     * the current signing key: see {@link KeyedHashes#of}.
      */
     public String keyedHash(String purpose, String data, int chars) {
-        return keyedHash(keys.current().current(), purpose, data, chars);
+        return keyedHashes.of(purpose, data, chars);
     }
 
     /** {@link #keyedHash} under each key that can sign, the current one first: a value made before a rotation. */
     public java.util.List<String> keyedHashes(String purpose, String data, int chars) {
-        java.util.List<String> out = new java.util.ArrayList<>(2);
-        for (TokenKey k : keys.current().all()) {
-            if (k.sign() != null) out.add(keyedHash(k, purpose, data, chars));
-        }
-        return out;
-    }
-
-    private String keyedHash(TokenKey key, String purpose, String data, int chars) {
-        javax.crypto.Mac prototype = derived.get(new Derived(key, purpose));
-        if (prototype == null) {
-            if (derived.size() > 16) derived.clear(); // keys rotated many times: keep only the ones in use
-            prototype = derived.computeIfAbsent(new Derived(key, purpose), d -> derive(d.key(), d.purpose()));
-        }
-        javax.crypto.Mac mac;
-        try {
-            mac = (javax.crypto.Mac) prototype.clone();
-        } catch (CloneNotSupportedException e) {
-            mac = derive(key, purpose);
-        }
-        byte[] h = mac.doFinal(data.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        String out = B64.encodeToString(h);
-        return out.substring(0, Math.min(chars, out.length()));
-    }
-
-    private static javax.crypto.Mac derive(TokenKey key, String purpose) {
-        byte[] material = key.sign().getEncoded();
-        if (material == null) {
-            throw new IllegalStateException("Token key '" + key.kid() + "' cannot be exported, so no keyed hash ("
-                    + purpose + ") can be derived from it");
-        }
-        try {
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-            sha.update(("unisession:" + purpose + ":").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            byte[] k = sha.digest(material);
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256"));
-            return mac;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 and SHA-256 are required JDK algorithms", e);
-        }
-    }
-
-    /** Appends {@code s} as a JSON string. */
-    private static StringBuilder jsonString(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"');
+        return keyedHashes.underEach(purpose, data, chars);
     }
 
     /** Checks a token; never throws. */
