@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package dev.unisession.token;
 
+import dev.unisession.token.TokenKeys.TokenKey;
+
 /**
  * Keyed hashes under keys derived from the token signing keys: values the library hands out or stores that no
  * reader may invert and no client may make up.

@@ -200,7 +200,7 @@ final class FilterRuntime {
     void ended(ActiveSession active) {
         Thread t = Thread.currentThread();
         ClassLoader previous = t.getContextClassLoader();
-        t.setContextClassLoader(UnifiedSessionFilter.webappLoader(servletContext));
+        t.setContextClassLoader(FilterSetup.webappLoader(servletContext));
         try {
             view(active).expired();
         } finally {

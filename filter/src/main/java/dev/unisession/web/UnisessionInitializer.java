@@ -52,9 +52,9 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
     private static void registerHealth(ServletContext ctx) {
         UnisessionConfig config;
         try {
-            Map<String, String> params = UnifiedSessionFilter.contextParams(ctx);
+            Map<String, String> params = FilterSetup.contextParams(ctx);
             params.remove(ENABLED_PARAM);
-            config = UnisessionConfig.load("context-param", params, UnifiedSessionFilter.webappLoader(ctx));
+            config = UnisessionConfig.load("context-param", params, FilterSetup.webappLoader(ctx));
         } catch (RuntimeException e) {
             return; // the filter reports bad settings when it starts
         }

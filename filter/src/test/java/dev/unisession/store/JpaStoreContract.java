@@ -9,7 +9,6 @@ import dev.unisession.testing.TestStores;
 
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
