@@ -24,32 +24,9 @@ final class WriteBehind {
     private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
     private static final long EXIT_FLUSH_MILLIS = 10_000;
 
-    /**
-     * What waits for one session: its coalesced delta, the session's whole record as of the latest write when
-     * that write knew it (null otherwise), to write when the cache tier cannot be read, the version the cache
-     * tier answered for that write, how many writes the delta coalesces, and since when (ms) a bare delta waits for
-     * the writes before it (0: it does not wait; see {@link #writeBare}).
-     */
-    record Pending(SessionDelta delta, SessionRecord known, long version, int writes, long waitingSince) {
-        String id() {
-            return delta.id();
-        }
-
-        /**
-         * True when the delta alone leads from its base version to the known record: every version in between was
-         * one of the writes it coalesces (versions rise by one per write), so no other node's change is missing
-         * from it, and a database row still at the base version needs only the delta's attributes written (a
-         * created session: the known record is the whole session).
-         */
-        boolean advancesFromBase() {
-            return known != null && known.version() == version
-                    && version == delta.baseVersion() + writes;
-        }
-    }
-
     private final int max;
     private final AtomicLong dropped = new AtomicLong();
-    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, PendingWrite> pending = new ConcurrentHashMap<>();
     private final CacheTier cache;
     private final JpaStore db;
     /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
@@ -121,18 +98,18 @@ final class WriteBehind {
             dropped.incrementAndGet();
             return;
         }
-        pending.merge(d.id(), new Pending(d, known, version, 1, 0), WriteBehind::then);
+        pending.merge(d.id(), new PendingWrite(d, known, version, 1, 0), WriteBehind::then);
     }
 
     /** What waits for a session followed by a later write to it. */
-    private static Pending then(Pending earlier, Pending later) {
-        return new Pending(earlier.delta().then(later.delta()), later.known(),
+    private static PendingWrite then(PendingWrite earlier, PendingWrite later) {
+        return new PendingWrite(earlier.delta().then(later.delta()), later.known(),
                 Math.max(earlier.version(), later.version()), earlier.writes() + later.writes(),
                 earlier.waitingSince() != 0 ? earlier.waitingSince() : later.waitingSince());
     }
 
     /** Removes and returns what waits for one session, or null. */
-    Pending take(String id) {
+    PendingWrite take(String id) {
         return pending.remove(id);
     }
 
@@ -144,18 +121,18 @@ final class WriteBehind {
      * Removes and returns everything waiting. Each session's entry is taken atomically; a write queued meanwhile for
      * a session already taken waits for the next flush, which the flush lock orders after this one.
      */
-    List<Pending> drain() {
-        List<Pending> all = new ArrayList<>(pending.size());
+    List<PendingWrite> drain() {
+        List<PendingWrite> all = new ArrayList<>(pending.size());
         for (String id : pending.keySet()) {
-            Pending p = pending.remove(id);
+            PendingWrite p = pending.remove(id);
             if (p != null) all.add(p);
         }
         return all;
     }
 
     /** Puts back what could not be written, ahead of anything queued since. */
-    void putBack(List<Pending> failed) {
-        for (Pending p : failed) pending.merge(p.id(), p, (newer, older) -> then(older, newer));
+    void putBack(List<PendingWrite> failed) {
+        for (PendingWrite p : failed) pending.merge(p.id(), p, (newer, older) -> then(older, newer));
     }
 
     int size() {
@@ -187,7 +164,7 @@ final class WriteBehind {
     /** Writes what waits for one session, so the database is current for it. */
     void flushOne(String id) {
         synchronized (writing) {
-            Pending p = take(id);
+            PendingWrite p = take(id);
             if (p == null) return;
             try {
                 db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()),
@@ -238,11 +215,11 @@ final class WriteBehind {
             repair(id);
             dbCopies.remove(id);
         }
-        List<Pending> batch = drain();
+        List<PendingWrite> batch = drain();
         // Every node writes its batch in session id order, so that two nodes flushing the same sessions lock their
         // rows in the same order: in any other order their transactions deadlock (PostgreSQL then aborts one, seen
         // under non-sticky load by the reliability suite).
-        sortById(batch, Pending::id);
+        IdOrder.sort(batch, PendingWrite::id);
         flushing = batch.size();
         if (batch.isEmpty()) {
             lastCompleteFlush = System.currentTimeMillis();
@@ -261,9 +238,9 @@ final class WriteBehind {
                 return;
             }
             List<SessionDelta> deltas = new ArrayList<>(batch.size());
-            for (Pending p : batch) deltas.add(p.delta());
+            for (PendingWrite p : batch) deltas.add(p.delta());
             Map<String, Long> written = new HashMap<>();
-            for (Pending p : batch) written.put(p.id(), p.version());
+            for (PendingWrite p : batch) written.put(p.id(), p.version());
             long[] versions;
             try {
                 versions = db.saveAll(deltas, current, written);
@@ -281,13 +258,13 @@ final class WriteBehind {
     }
 
     /**
-     * Writes the sessions whose rows only need their delta (see {@link Pending#advancesFromBase}) without reading the
+     * Writes the sessions whose rows only need their delta (see {@link PendingWrite#advancesFromBase}) without reading the
      * database, in a transaction of their own; returns the rest of the batch (in its order), for the usual write.
      */
-    private List<Pending> advance(List<Pending> batch) {
+    private List<PendingWrite> advance(List<PendingWrite> batch) {
         List<SessionDelta> deltas = new ArrayList<>();
         Map<String, SessionRecord> records = new HashMap<>();
-        for (Pending p : batch) {
+        for (PendingWrite p : batch) {
             if (!p.advancesFromBase()) continue;
             deltas.add(p.delta());
             records.put(p.id(), p.known());
@@ -304,41 +281,11 @@ final class WriteBehind {
         for (int i = 0; i < versions.length; i++) {
             if (versions[i] != 0) written.add(deltas.get(i).id());
         }
-        List<Pending> rest = new ArrayList<>(batch.size() - written.size());
-        for (Pending p : batch) {
+        List<PendingWrite> rest = new ArrayList<>(batch.size() - written.size());
+        for (PendingWrite p : batch) {
             if (!written.contains(p.id())) rest.add(p);
         }
         return rest;
-    }
-
-    /**
-     * Sorts items by id in {@link String#compareTo} order, as every node (every version) sorts its batch. Compared
-     * directly, each comparison reached an id through its pending entry and delta: cache misses, 20 % of the flush
-     * thread's CPU at 7,000 new sessions a second (a creation profile of the tiered store). Here each id is read
-     * once into a key of its first four chars, which orders alike; ties fall back to the ids.
-     */
-    static <T> void sortById(List<T> items, java.util.function.Function<T, String> id) {
-        int n = items.size();
-        if (n < 2) return;
-        @SuppressWarnings("unchecked")
-        Keyed<T>[] keyed = new Keyed[n];
-        for (int i = 0; i < n; i++) {
-            T item = items.get(i);
-            String s = id.apply(item);
-            long key = 0;
-            // Four 16-bit chars, zero past the end: unsigned order of the keys is the ids' order on those chars
-            // (a shorter id that is a prefix of another sorts first, as in String.compareTo).
-            for (int c = 0; c < 4; c++) key = key << 16 | (c < s.length() ? s.charAt(c) : 0);
-            keyed[i] = new Keyed<>(key, s, item);
-        }
-        java.util.Arrays.sort(keyed, (a, b) -> {
-            int c = Long.compareUnsigned(a.key, b.key);
-            return c != 0 ? c : a.id.compareTo(b.id);
-        });
-        for (int i = 0; i < n; i++) items.set(i, keyed[i].item);
-    }
-
-    private record Keyed<T>(long key, String id, T item) {
     }
 
     /** How long a bare delta waits for the writes before it (see {@link #writeBare}) before it is written anyway. */
@@ -355,11 +302,11 @@ final class WriteBehind {
      * a delta claimed its version on an older row, and another node's whole record of the write before it was then
      * skipped as not newer: an acknowledged add lost in reliability scenario 9. Returns the rest of the batch.
      */
-    private List<Pending> writeBare(List<Pending> batch, Map<String, SessionRecord> current) {
+    private List<PendingWrite> writeBare(List<PendingWrite> batch, Map<String, SessionRecord> current) {
         long now = System.currentTimeMillis();
-        List<Pending> bare = new ArrayList<>();
-        List<Pending> rest = new ArrayList<>(batch.size());
-        for (Pending p : batch) {
+        List<PendingWrite> bare = new ArrayList<>();
+        List<PendingWrite> rest = new ArrayList<>(batch.size());
+        for (PendingWrite p : batch) {
             boolean overdue = p.waitingSince() != 0 && now - p.waitingSince() >= BARE_WAIT_MILLIS;
             if (!current.containsKey(p.id()) && !p.delta().created() && p.writes() == 1 && !overdue) bare.add(p);
             else rest.add(p);
@@ -367,7 +314,7 @@ final class WriteBehind {
         if (bare.isEmpty()) return batch;
         List<SessionDelta> deltas = new ArrayList<>(bare.size());
         Map<String, Long> versions = new HashMap<>();
-        for (Pending p : bare) {
+        for (PendingWrite p : bare) {
             deltas.add(p.delta());
             versions.put(p.id(), p.version());
         }
@@ -378,11 +325,11 @@ final class WriteBehind {
             putBack(bare); // the database is down: kept, as the rest is
             return rest;
         }
-        List<Pending> waiting = new ArrayList<>();
+        List<PendingWrite> waiting = new ArrayList<>();
         for (int i = 0; i < out.length; i++) {
-            Pending p = bare.get(i);
+            PendingWrite p = bare.get(i);
             if (out[i] == JpaStore.BARE_BEHIND) {
-                waiting.add(new Pending(p.delta(), null, p.version(), 1, p.waitingSince() != 0 ? p.waitingSince()
+                waiting.add(new PendingWrite(p.delta(), null, p.version(), 1, p.waitingSince() != 0 ? p.waitingSince()
                         : now));
             } else if (out[i] == 0) {
                 repair(p.id()); // the database lacks the session
@@ -398,12 +345,12 @@ final class WriteBehind {
      * one round trip) unless that is older than this node's own write (it lost writes: a replica promoted before it
      * had them); where there is neither, the delta itself is applied to the database's copy.
      */
-    private Map<String, SessionRecord> current(List<Pending> batch) {
+    private Map<String, SessionRecord> current(List<PendingWrite> batch) {
         // A record known from this node's latest write is that version's whole state (versions rise by one per
         // write: one version, one state), and the database keeps the newest version any node flushes; only
         // sessions whose latest write here did not know its record are read from the cache tier.
         List<String> ids = new ArrayList<>();
-        for (Pending p : batch) {
+        for (PendingWrite p : batch) {
             if (p.known() == null) ids.add(p.id());
         }
         Map<String, SessionRecord> read = Map.of();
@@ -413,7 +360,7 @@ final class WriteBehind {
             // the records known from the writes stand in
         }
         Map<String, SessionRecord> out = new HashMap<>();
-        for (Pending p : batch) {
+        for (PendingWrite p : batch) {
             SessionRecord r = read.get(p.id());
             if (r != null && r.version() >= p.version()) {
                 out.put(p.id(), r);
@@ -428,11 +375,11 @@ final class WriteBehind {
      * After a failed batch: writes each session alone. If none can be written the database is down and all are
      * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
      */
-    private long[] saveOneByOne(List<Pending> batch, Map<String, SessionRecord> current, Map<String, Long> written,
+    private long[] saveOneByOne(List<PendingWrite> batch, Map<String, SessionRecord> current, Map<String, Long> written,
                                 RuntimeException batchError) {
         long[] versions = new long[batch.size()];
-        List<Pending> failed = new ArrayList<>();
-        List<Pending> retry = new ArrayList<>();
+        List<PendingWrite> failed = new ArrayList<>();
+        List<PendingWrite> retry = new ArrayList<>();
         RuntimeException last = batchError;
         for (int i = 0; i < batch.size(); i++) {
             try {
@@ -456,7 +403,7 @@ final class WriteBehind {
             return null;
         }
         putBack(retry);
-        for (Pending p : failed) {
+        for (PendingWrite p : failed) {
             LOG.log(System.Logger.Level.ERROR, "Session {0}''s changes cannot be written to the database and are "
                     + "dropped there (the cache tier keeps them): {1}", p.id(), last.getMessage());
         }

@@ -36,7 +36,7 @@ class WriteBehindOrderTest {
         List<String> expected = new ArrayList<>(ids);
         Collections.sort(expected);
         List<String> sorted = new ArrayList<>(ids);
-        WriteBehind.sortById(sorted, s -> s);
+        IdOrder.sort(sorted, s -> s);
 
         assertEquals(expected, sorted);
     }
@@ -47,7 +47,7 @@ class WriteBehindOrderTest {
         }
         List<Item> items = new ArrayList<>(List.of(new Item("b", 1), new Item("a", 2), new Item("c", 3),
                 new Item("a", 4)));
-        WriteBehind.sortById(items, Item::id);
+        IdOrder.sort(items, Item::id);
         // Every item kept, each with its own id; equal ids in the order they came (the sort is stable).
         assertEquals(List.of(new Item("a", 2), new Item("a", 4), new Item("b", 1), new Item("c", 3)), items);
     }
