@@ -1,5 +1,10 @@
 package dev.unisession;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -7,11 +12,6 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The filter's package layering, checked on its compiled classes. From the bottom: {@code security}, {@code token}
@@ -28,7 +28,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.unisession");
     }
 
@@ -48,53 +49,92 @@ class ArchitectureTest {
         JavaClasses fixture = new ClassFileImporter().importPackages("dev.unisession.archfixture");
         EvaluationResult result = noCycles("dev.unisession.archfixture").evaluate(fixture);
         assertTrue(result.hasViolation(), "the fixture's cycle one -> two -> one is reported");
-        assertTrue(result.getFailureReport().toString().contains("one")
-                && result.getFailureReport().toString().contains("two"), result.getFailureReport().toString());
+        assertTrue(
+                result.getFailureReport().toString().contains("one")
+                        && result.getFailureReport().toString().contains("two"),
+                result.getFailureReport().toString());
         // and the layering rule below fails on the same classes when one layer may not use the other
-        EvaluationResult layered = layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("one").definedBy("dev.unisession.archfixture.one..")
-                .layer("two").definedBy("dev.unisession.archfixture.two..")
-                .whereLayer("one").mayOnlyBeAccessedByLayers("two")
-                .whereLayer("two").mayNotBeAccessedByAnyLayer()
+        EvaluationResult layered = layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("one")
+                .definedBy("dev.unisession.archfixture.one..")
+                .layer("two")
+                .definedBy("dev.unisession.archfixture.two..")
+                .whereLayer("one")
+                .mayOnlyBeAccessedByLayers("two")
+                .whereLayer("two")
+                .mayNotBeAccessedByAnyLayer()
                 .evaluate(fixture);
         assertTrue(layered.hasViolation(), "one uses two, which no layer may use");
     }
 
     @Test
     void layersOnlyUseTheLayersBelow() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("web").definedBy("dev.unisession.web..")
-                .layer("boot").definedBy("dev.unisession.boot..")
-                .layer("core").definedBy("dev.unisession.core..")
-                .layer("api").definedBy("dev.unisession.api..")
-                .layer("store").definedBy("dev.unisession.store..")
-                .layer("config").definedBy("dev.unisession.config..")
-                .layer("codec").definedBy("dev.unisession.codec..")
-                .layer("token").definedBy("dev.unisession.token..")
-                .layer("security").definedBy("dev.unisession.security..")
-                .whereLayer("web").mayNotBeAccessedByAnyLayer()
-                .whereLayer("boot").mayOnlyBeAccessedByLayers("web")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("web")
-                .whereLayer("api").mayOnlyBeAccessedByLayers("core", "web")
-                .whereLayer("config").mayOnlyBeAccessedByLayers("boot", "web")
-                .whereLayer("store").mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
-                .whereLayer("codec").mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
-                .whereLayer("token").mayOnlyBeAccessedByLayers("config", "api", "boot", "web")
-                .whereLayer("security").mayOnlyBeAccessedByLayers("store", "config", "api", "core", "boot", "web")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("web")
+                .definedBy("dev.unisession.web..")
+                .layer("boot")
+                .definedBy("dev.unisession.boot..")
+                .layer("core")
+                .definedBy("dev.unisession.core..")
+                .layer("api")
+                .definedBy("dev.unisession.api..")
+                .layer("store")
+                .definedBy("dev.unisession.store..")
+                .layer("config")
+                .definedBy("dev.unisession.config..")
+                .layer("codec")
+                .definedBy("dev.unisession.codec..")
+                .layer("token")
+                .definedBy("dev.unisession.token..")
+                .layer("security")
+                .definedBy("dev.unisession.security..")
+                .whereLayer("web")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("boot")
+                .mayOnlyBeAccessedByLayers("web")
+                .whereLayer("core")
+                .mayOnlyBeAccessedByLayers("web")
+                .whereLayer("api")
+                .mayOnlyBeAccessedByLayers("core", "web")
+                .whereLayer("config")
+                .mayOnlyBeAccessedByLayers("boot", "web")
+                .whereLayer("store")
+                .mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
+                .whereLayer("codec")
+                .mayOnlyBeAccessedByLayers("config", "api", "core", "boot", "web")
+                .whereLayer("token")
+                .mayOnlyBeAccessedByLayers("config", "api", "boot", "web")
+                .whereLayer("security")
+                .mayOnlyBeAccessedByLayers("store", "config", "api", "core", "boot", "web")
                 .check(classes);
     }
 
     @Test
     void theLayersAboveTheStoresSeeNoStorageLibraryNorConcreteStore() {
-        noClasses().that().resideInAnyPackage("dev.unisession.web..", "dev.unisession.core..",
-                        "dev.unisession.api..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.redisson..", "io.netty..",
-                        "jakarta.persistence..", "org.eclipse.persistence..")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.RedisStore")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.JpaStore")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.TieredStore")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.NearCacheStore")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.unisession.store.MemoryStore")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.unisession.web..", "dev.unisession.core..", "dev.unisession.api..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.redisson..", "io.netty..", "jakarta.persistence..", "org.eclipse.persistence..")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.unisession.store.RedisStore")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.unisession.store.JpaStore")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.unisession.store.TieredStore")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.unisession.store.NearCacheStore")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.unisession.store.MemoryStore")
                 .check(classes);
     }
 }

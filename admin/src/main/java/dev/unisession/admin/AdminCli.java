@@ -4,7 +4,12 @@ import dev.unisession.api.SessionHealth;
 import dev.unisession.api.SessionInfo;
 import dev.unisession.api.SessionMetrics;
 import dev.unisession.api.SessionPage;
-
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,26 +17,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /**
  * {@code unisession-admin}: the sessions of a unisession store from the command line, through the same
  * {@code SessionManager} the filter uses. Exit codes: 0 done, 1 the operation failed (a store unreachable, an
  * erasure incomplete), 2 bad usage.
  */
-@Command(name = "unisession-admin", mixinStandardHelpOptions = true, version = "unisession-admin 0.1.0",
+@Command(
+        name = "unisession-admin",
+        mixinStandardHelpOptions = true,
+        version = "unisession-admin 0.1.0",
         description = "Administer unified sessions: stats, list, purge, GDPR export/erase, cleanup, migrate.",
-        subcommands = {AdminCli.Stats.class, AdminCli.ListSessions.class, AdminCli.PurgeUser.class,
-                AdminCli.ExportUser.class, AdminCli.EraseUser.class, AdminCli.CleanupExpired.class, Migrate.class,
-                CommandLine.HelpCommand.class},
-        footer = {"", "Settings come from --set/--config, then system properties unisession.*, environment "
-                + "variables UNISESSION_*, then unisession.properties on the class path (as for the filter).",
-                "Exit codes: 0 done, 1 failed, 2 bad usage."})
+        subcommands = {
+            AdminCli.Stats.class,
+            AdminCli.ListSessions.class,
+            AdminCli.PurgeUser.class,
+            AdminCli.ExportUser.class,
+            AdminCli.EraseUser.class,
+            AdminCli.CleanupExpired.class,
+            Migrate.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Settings come from --set/--config, then system properties unisession.*, environment "
+                    + "variables UNISESSION_*, then unisession.properties on the class path (as for the filter).",
+            "Exit codes: 0 done, 1 failed, 2 bad usage."
+        })
 public final class AdminCli implements Runnable {
 
     static final int FAILED = 1;
@@ -69,12 +80,17 @@ public final class AdminCli implements Runnable {
         @Option(names = "--config", paramLabel = "FILE", description = "A properties file of unisession.* settings.")
         Path config;
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
                 description = "A setting, e.g. --set store=tiered --set jpa.url=jdbc:postgresql://db/app "
                         + "(the unisession. prefix is optional). Repeatable; wins over every other source.")
         List<String> settings = new ArrayList<>();
 
-        @Option(names = "--classpath", paramLabel = "PATH", split = ":",
+        @Option(
+                names = "--classpath",
+                paramLabel = "PATH",
+                split = ":",
                 description = "The application's classes (directories, trusted like WEB-INF/classes) and jars "
                         + "(loadable; allow their classes with codec.allow), to read attribute values.")
         List<Path> classpath = new ArrayList<>();
@@ -106,7 +122,9 @@ public final class AdminCli implements Runnable {
         abstract Integer call(AdminContext admin);
     }
 
-    @Command(name = "stats", mixinStandardHelpOptions = true,
+    @Command(
+            name = "stats",
+            mixinStandardHelpOptions = true,
             description = "Store health, active sessions per tier and tier latency.",
             footer = {"", "Example: unisession-admin stats --set store=tiered --set jpa.url=jdbc:h2:./data/sessions"})
     static final class Stats extends StoreCommand {
@@ -122,23 +140,33 @@ public final class AdminCli implements Runnable {
                         + t.sessions() + String.format(java.util.Locale.ROOT, " latencyMs=%.3f", t.latencyMs())
                         + (t.error() == null ? "" : " error=\"" + t.error() + "\""));
             }
-            m.getTierCalls().forEach((tier, calls) -> out.println("latency tier=" + tier + " calls=" + calls
-                    + " meanUs=" + m.getTierLatencyMeanMicros().get(tier) + " p99Us="
-                    + m.getTierLatencyP99Micros().get(tier)));
+            m.getTierCalls()
+                    .forEach((tier, calls) -> out.println("latency tier=" + tier + " calls=" + calls
+                            + " meanUs=" + m.getTierLatencyMeanMicros().get(tier) + " p99Us="
+                            + m.getTierLatencyP99Micros().get(tier)));
             return h.status() == SessionHealth.Status.DOWN ? FAILED : 0;
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "List live sessions, one per line, paged through the whole store.",
-            footer = {"", "Examples:", "  unisession-admin list --user alice",
-                    "  unisession-admin list --idle 2h --limit 100"})
+            footer = {
+                "",
+                "Examples:",
+                "  unisession-admin list --user alice",
+                "  unisession-admin list --idle 2h --limit 100"
+            })
     static final class ListSessions extends StoreCommand {
         @Option(names = "--user", paramLabel = "PRINCIPAL", description = "Only this principal's sessions.")
         String user;
 
-        @Option(names = "--idle", paramLabel = "DURATION", description = "Only sessions idle at least this long "
-                + "(ISO-8601 like PT2H, or 90s, 15m, 2h, 1d).", converter = DurationConverter.class)
+        @Option(
+                names = "--idle",
+                paramLabel = "DURATION",
+                description = "Only sessions idle at least this long " + "(ISO-8601 like PT2H, or 90s, 15m, 2h, 1d).",
+                converter = DurationConverter.class)
         Duration idle = Duration.ZERO;
 
         @Option(names = "--limit", description = "At most this many lines (default: all).")
@@ -151,7 +179,9 @@ public final class AdminCli implements Runnable {
             if (user != null) {
                 for (SessionInfo s : admin.manager.sessionsOf(user)) {
                     if (shown >= limit) break;
-                    if (Duration.between(s.lastAccessedAt(), java.time.Instant.now()).compareTo(idle) < 0) continue;
+                    if (Duration.between(s.lastAccessedAt(), java.time.Instant.now())
+                                    .compareTo(idle)
+                            < 0) continue;
                     print(s);
                     shown++;
                 }
@@ -178,7 +208,9 @@ public final class AdminCli implements Runnable {
         }
     }
 
-    @Command(name = "purge-user", mixinStandardHelpOptions = true,
+    @Command(
+            name = "purge-user",
+            mixinStandardHelpOptions = true,
             description = "End every session of a principal (log them out everywhere), except --keep.",
             footer = {"", "Example: unisession-admin purge-user alice --keep 3q2-Vb9Xk0m8pXQxkQf1JQ"})
     static final class PurgeUser extends StoreCommand {
@@ -195,7 +227,9 @@ public final class AdminCli implements Runnable {
         }
     }
 
-    @Command(name = "export-user", mixinStandardHelpOptions = true,
+    @Command(
+            name = "export-user",
+            mixinStandardHelpOptions = true,
             description = "Print everything stored for a principal's sessions as JSON (GDPR access).",
             footer = {"", "Example: unisession-admin export-user alice --classpath app/WEB-INF/classes > alice.json"})
     static final class ExportUser extends StoreCommand {
@@ -209,7 +243,9 @@ public final class AdminCli implements Runnable {
         }
     }
 
-    @Command(name = "erase-user", mixinStandardHelpOptions = true,
+    @Command(
+            name = "erase-user",
+            mixinStandardHelpOptions = true,
             description = "Remove every trace of a principal from every tier and from the audit sink "
                     + "(GDPR erasure). Fails (exit 1) if a tier cannot be reached; run it again then.",
             footer = {"", "Example: unisession-admin erase-user alice --config /etc/unisession.properties"})
@@ -224,7 +260,9 @@ public final class AdminCli implements Runnable {
         }
     }
 
-    @Command(name = "cleanup-expired", mixinStandardHelpOptions = true,
+    @Command(
+            name = "cleanup-expired",
+            mixinStandardHelpOptions = true,
             description = "Remove expired sessions now, in batches of expiry.batch-size.",
             footer = {"", "Example: unisession-admin cleanup-expired --set expiry.batch-size=1000"})
     static final class CleanupExpired extends StoreCommand {
@@ -245,11 +283,16 @@ public final class AdminCli implements Runnable {
                 if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
                 long n = Long.parseLong(s.substring(0, s.length() - 1));
                 switch (s.charAt(s.length() - 1)) {
-                    case 's': return Duration.ofSeconds(n);
-                    case 'm': return Duration.ofMinutes(n);
-                    case 'h': return Duration.ofHours(n);
-                    case 'd': return Duration.ofDays(n);
-                    default: break;
+                    case 's':
+                        return Duration.ofSeconds(n);
+                    case 'm':
+                        return Duration.ofMinutes(n);
+                    case 'h':
+                        return Duration.ofHours(n);
+                    case 'd':
+                        return Duration.ofDays(n);
+                    default:
+                        break;
                 }
             } catch (RuntimeException e) {
                 // fall through

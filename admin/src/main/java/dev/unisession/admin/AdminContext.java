@@ -7,8 +7,6 @@ import dev.unisession.core.SessionEngine;
 import dev.unisession.core.StoreSessionManager;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.SessionStore;
-import dev.unisession.store.Stores;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -48,13 +46,22 @@ final class AdminContext implements AutoCloseable {
         this.codec = codec;
         this.loader = loader;
         Clock clock = Clock.systemUTC();
-        int timeout = config.sessionTimeout() == null ? 1800 : (int) config.sessionTimeout().toSeconds();
+        int timeout = config.sessionTimeout() == null
+                ? 1800
+                : (int) config.sessionTimeout().toSeconds();
         this.engine = new SessionEngine(store, codec, clock, timeout);
         this.metrics = new SessionMetrics(store);
         this.audit = dev.unisession.boot.Bootstrap.auditSink(config, store, loader);
-        this.manager = new StoreSessionManager(engine, store, codec, metrics, audit,
-                config.store().name().toLowerCase(Locale.ROOT).replace('_', '-'), config.expiryBatchSize(),
-                session -> { }, new dev.unisession.core.SessionEvents(),
+        this.manager = new StoreSessionManager(
+                engine,
+                store,
+                codec,
+                metrics,
+                audit,
+                config.store().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                config.expiryBatchSize(),
+                session -> {},
+                new dev.unisession.core.SessionEvents(),
                 new java.util.concurrent.CopyOnWriteArrayList<>());
     }
 
@@ -72,8 +79,8 @@ final class AdminContext implements AutoCloseable {
             int eq = s.indexOf('=');
             if (eq <= 0) throw new IllegalArgumentException("--set expects key=value, got '" + s + "'");
             String key = s.substring(0, eq).trim();
-            params.put(key.startsWith(UnisessionConfig.PREFIX) ? key : UnisessionConfig.PREFIX + key,
-                    s.substring(eq + 1));
+            params.put(
+                    key.startsWith(UnisessionConfig.PREFIX) ? key : UnisessionConfig.PREFIX + key, s.substring(eq + 1));
         }
         if (configFile != null) {
             Properties p = new Properties();

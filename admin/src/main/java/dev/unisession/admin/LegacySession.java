@@ -7,8 +7,13 @@ import java.util.Map;
  *
  * @param maxInactiveSeconds zero or less: never expires by inactivity
  */
-record LegacySession(String legacyId, String principal, long createdAt, long lastAccessedAt, int maxInactiveSeconds,
-                     Map<String, Object> attributes) {
+record LegacySession(
+        String legacyId,
+        String principal,
+        long createdAt,
+        long lastAccessedAt,
+        int maxInactiveSeconds,
+        Map<String, Object> attributes) {
 
     boolean isExpired(long now) {
         return maxInactiveSeconds > 0 && now >= lastAccessedAt + maxInactiveSeconds * 1000L;

@@ -1,7 +1,6 @@
 package dev.unisession.admin;
 
 import dev.unisession.codec.AttributeCodec;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +25,7 @@ import java.util.stream.Stream;
 abstract class SessionSource {
 
     /** One session read, or why it could not be. */
-    record Item(String legacyId, LegacySession session, String unreadable) {
-    }
+    record Item(String legacyId, LegacySession session, String unreadable) {}
 
     /** How many sessions there are to read (for the progress bar). */
     abstract int count() throws SQLException, IOException;
@@ -37,8 +35,8 @@ abstract class SessionSource {
 
     /** Rows of a table, all or those whose {@code column} equals {@code value} (when value is not null). */
     static int countRows(Connection db, String table, String column, String value) throws SQLException {
-        try (PreparedStatement st = db.prepareStatement("SELECT COUNT(*) FROM " + table
-                + (value == null ? "" : " WHERE " + column + " = ?"))) {
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT COUNT(*) FROM " + table + (value == null ? "" : " WHERE " + column + " = ?"))) {
             if (value != null) st.setString(1, value);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -146,14 +144,17 @@ abstract class SessionSource {
         private List<Path> files() throws IOException {
             if (!Files.isDirectory(path)) return List.of(path);
             try (Stream<Path> s = Files.list(path)) {
-                return s.filter(p -> p.getFileName().toString().endsWith(".session")).sorted().toList();
+                return s.filter(p -> p.getFileName().toString().endsWith(".session"))
+                        .sorted()
+                        .toList();
             }
         }
 
         @Override
         int count() throws IOException {
             if (Files.isDirectory(path)) return files().size();
-            try (InputStream f = Files.newInputStream(path); ObjectInputStream in = codec.openForeign(f)) {
+            try (InputStream f = Files.newInputStream(path);
+                    ObjectInputStream in = codec.openForeign(f)) {
                 return (Integer) in.readObject();
             } catch (ClassNotFoundException | ClassCastException e) {
                 throw new IOException("not a Tomcat SESSIONS.ser file: " + path, e);
@@ -166,7 +167,8 @@ abstract class SessionSource {
                 for (Path file : files()) {
                     String name = file.getFileName().toString();
                     String id = name.substring(0, name.length() - ".session".length());
-                    try (InputStream f = Files.newInputStream(file); ObjectInputStream in = codec.openForeign(f)) {
+                    try (InputStream f = Files.newInputStream(file);
+                            ObjectInputStream in = codec.openForeign(f)) {
                         each.accept(new Item(id, readTomcatSession(in), null));
                     } catch (IOException | ClassNotFoundException | RuntimeException e) {
                         each.accept(new Item(id, null, reason(e)));
@@ -175,7 +177,8 @@ abstract class SessionSource {
                 return;
             }
             // One stream: a session that fails to decode leaves the stream unusable, so the rest cannot be read.
-            try (InputStream f = Files.newInputStream(path); ObjectInputStream in = codec.openForeign(f)) {
+            try (InputStream f = Files.newInputStream(path);
+                    ObjectInputStream in = codec.openForeign(f)) {
                 int n = (Integer) in.readObject();
                 for (int i = 0; i < n; i++) {
                     try {
@@ -231,8 +234,16 @@ abstract class SessionSource {
                                 in.readBoolean(); // which class loader Jetty used
                                 attrs.put(name, in.readObject());
                             }
-                            each.accept(new Item(id, new LegacySession(id, null, rs.getLong(2), rs.getLong(3),
-                                    maxMs <= 0 ? 0 : (int) Math.max(1, maxMs / 1000), attrs), null));
+                            each.accept(new Item(
+                                    id,
+                                    new LegacySession(
+                                            id,
+                                            null,
+                                            rs.getLong(2),
+                                            rs.getLong(3),
+                                            maxMs <= 0 ? 0 : (int) Math.max(1, maxMs / 1000),
+                                            attrs),
+                                    null));
                         } catch (IOException | ClassNotFoundException | RuntimeException e) {
                             each.accept(new Item(id, null, reason(e)));
                         }
@@ -264,8 +275,9 @@ abstract class SessionSource {
             List<String[]> sessions = new ArrayList<>();
             List<long[]> times = new ArrayList<>();
             try (PreparedStatement st = db.prepareStatement("SELECT PRIMARY_ID, SESSION_ID, PRINCIPAL_NAME, "
-                    + "CREATION_TIME, LAST_ACCESS_TIME, MAX_INACTIVE_INTERVAL FROM " + table + " ORDER BY SESSION_ID");
-                 ResultSet rs = st.executeQuery()) {
+                            + "CREATION_TIME, LAST_ACCESS_TIME, MAX_INACTIVE_INTERVAL FROM " + table
+                            + " ORDER BY SESSION_ID");
+                    ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     sessions.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
                     times.add(new long[] {rs.getLong(4), rs.getLong(5), rs.getLong(6)});
@@ -281,16 +293,18 @@ abstract class SessionSource {
                     String unreadable = null;
                     try (ResultSet rs = attrs.executeQuery()) {
                         while (rs.next() && unreadable == null) {
-                            try (ObjectInputStream in = codec.openForeign(
-                                    new ByteArrayInputStream(rs.getBytes(2)))) {
+                            try (ObjectInputStream in = codec.openForeign(new ByteArrayInputStream(rs.getBytes(2)))) {
                                 values.put(rs.getString(1), in.readObject());
                             } catch (IOException | ClassNotFoundException | RuntimeException e) {
                                 unreadable = "attribute '" + rs.getString(1) + "': " + reason(e);
                             }
                         }
                     }
-                    each.accept(unreadable != null ? new Item(s[1], null, unreadable) : new Item(s[1],
-                            new LegacySession(s[1], s[2], t[0], t[1], (int) t[2], values), null));
+                    each.accept(
+                            unreadable != null
+                                    ? new Item(s[1], null, unreadable)
+                                    : new Item(
+                                            s[1], new LegacySession(s[1], s[2], t[0], t[1], (int) t[2], values), null));
                 }
             }
         }

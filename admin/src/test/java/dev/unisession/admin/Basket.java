@@ -4,5 +4,4 @@ import java.io.Serializable;
 import java.util.List;
 
 /** An application class in session attributes: only the application's class path knows it. */
-public record Basket(String owner, List<String> items, long total) implements Serializable {
-}
+public record Basket(String owner, List<String> items, long total) implements Serializable {}

@@ -1,20 +1,17 @@
 package dev.unisession.admin;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
 import dev.unisession.security.AuditEvent;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.testing.DecodeBombs;
+import dev.unisession.testing.Deltas;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,9 +20,8 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 /**
  * GDPR on a tiered store (the shared Redis under a prefix of the test's own, a PostgreSQL database of its own,
@@ -40,8 +36,14 @@ class EraseExportTest {
     private final String prefix = TestStores.uniquePrefix();
 
     private List<String> settings(TestDatabase db) {
-        return List.of("store=tiered", "redis.url=" + Services.redisUrl(), "redis.prefix=" + prefix,
-                "jpa.url=" + db.url(), "jpa.user=" + db.user(), "audit.sink=database", "jpa.flush-interval=100ms");
+        return List.of(
+                "store=tiered",
+                "redis.url=" + Services.redisUrl(),
+                "redis.prefix=" + prefix,
+                "jpa.url=" + db.url(),
+                "jpa.user=" + db.user(),
+                "audit.sink=database",
+                "jpa.flush-interval=100ms");
     }
 
     private List<String> args(TestDatabase db, String... command) {
@@ -54,7 +56,11 @@ class EraseExportTest {
     }
 
     private static SessionDelta session(String id, String principal, long lastAccess, int maxInactive) {
-        return Deltas.create(id).at(lastAccess).maxInactive(maxInactive).principal(principal).context("shop")
+        return Deltas.create(id)
+                .at(lastAccess)
+                .maxInactive(maxInactive)
+                .principal(principal)
+                .context("shop")
                 .set("user", ("\u0002" + principal).getBytes(StandardCharsets.UTF_8))
                 .set("note", ("\u0002lives at 1 Main St, " + principal).getBytes(StandardCharsets.UTF_8))
                 .build();
@@ -65,17 +71,20 @@ class EraseExportTest {
         StringBuilder b = new StringBuilder();
         for (String key : redis.keys(prefix + "*")) {
             b.append(key).append('\n');
-            String type = new String(String.valueOf(redis.call("TYPE", key)).getBytes(StandardCharsets.UTF_8),
-                    StandardCharsets.UTF_8);
+            String type = new String(
+                    String.valueOf(redis.call("TYPE", key)).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
             if (type.equals("hash")) {
-                redis.hgetall(key).forEach((f, v) -> b.append(f).append('=')
-                        .append(new String(v, StandardCharsets.UTF_8)).append('\n'));
+                redis.hgetall(key)
+                        .forEach((f, v) -> b.append(f)
+                                .append('=')
+                                .append(new String(v, StandardCharsets.UTF_8))
+                                .append('\n'));
             } else if (type.equals("set")) {
-                for (Object m : (List<?>) redis.call("SMEMBERS", key)) b.append(new String((byte[]) m,
-                        StandardCharsets.UTF_8)).append('\n');
+                for (Object m : (List<?>) redis.call("SMEMBERS", key))
+                    b.append(new String((byte[]) m, StandardCharsets.UTF_8)).append('\n');
             } else if (type.equals("zset")) {
-                for (Object m : (List<?>) redis.call("ZRANGE", key, "0", "-1")) b.append(new String((byte[]) m,
-                        StandardCharsets.UTF_8)).append('\n');
+                for (Object m : (List<?>) redis.call("ZRANGE", key, "0", "-1"))
+                    b.append(new String((byte[]) m, StandardCharsets.UTF_8)).append('\n');
             }
         }
         return b.toString();
@@ -84,7 +93,8 @@ class EraseExportTest {
     /** Every row of every unisession table, as text. */
     private static String dbDump(TestDatabase db) throws Exception {
         StringBuilder b = new StringBuilder();
-        try (Connection c = DriverManager.getConnection(db.url(), db.user(), null); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), null);
+                Statement st = c.createStatement()) {
             for (String table : List.of("us_session", "us_attribute", "us_audit")) {
                 try (ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
                     int cols = rs.getMetaData().getColumnCount();
@@ -111,16 +121,16 @@ class EraseExportTest {
                 for (int i = 0; i < 3; i++) {
                     String id = "u" + i + "-" + UUID.randomUUID();
                     admin.store.save(session(id, USER, now, 1800));
-                    admin.audit.record(new AuditEvent(AuditEvent.Type.AUTHENTICATED, Instant.now(), id, USER, null,
-                            "203.0.113.7"));
+                    admin.audit.record(new AuditEvent(
+                            AuditEvent.Type.AUTHENTICATED, Instant.now(), id, USER, null, "203.0.113.7"));
                 }
                 // Expired, not yet swept: still stored, and must go too.
                 admin.store.save(session("u-old-" + UUID.randomUUID(), USER, now - 3_600_000, 60));
                 for (int i = 0; i < 2; i++) {
                     String id = "o" + i + "-" + UUID.randomUUID();
                     admin.store.save(session(id, OTHER, now, 1800));
-                    admin.audit.record(new AuditEvent(AuditEvent.Type.AUTHENTICATED, Instant.now(), id, OTHER, null,
-                            "198.51.100.9"));
+                    admin.audit.record(new AuditEvent(
+                            AuditEvent.Type.AUTHENTICATED, Instant.now(), id, OTHER, null, "198.51.100.9"));
                 }
             } // closing writes the queues out
             assertTrue(redisDump(redis).contains(USER), "seeded in Redis");
@@ -130,8 +140,11 @@ class EraseExportTest {
             assertEquals(0, export.code(), export.toString());
             assertTrue(export.out().startsWith("{\"principal\":\"" + USER + "\""), export.out());
             assertEquals(3, export.out().split("\"id\":").length - 1, "the three live sessions: " + export.out());
-            assertTrue(export.out().contains("\"note\":{\"type\":\"java.lang.String\",\"value\":\"lives at 1 Main St, "
-                    + USER + "\"}"), export.out());
+            assertTrue(
+                    export.out()
+                            .contains("\"note\":{\"type\":\"java.lang.String\",\"value\":\"lives at 1 Main St, " + USER
+                                    + "\"}"),
+                    export.out());
 
             Cli list = Cli.run(args(db, "list", "--user", USER));
             assertEquals(0, list.code(), list.toString());
@@ -182,7 +195,10 @@ class EraseExportTest {
             }
             long now = System.currentTimeMillis();
             try (AdminContext admin = AdminContext.open(null, settings, List.of())) {
-                admin.store.save(Deltas.create("p-" + UUID.randomUUID()).at(now).principal(user).context("shop")
+                admin.store.save(Deltas.create("p-" + UUID.randomUUID())
+                        .at(now)
+                        .principal(user)
+                        .context("shop")
                         .set("bomb", bomb.toByteArray())
                         .set("note", ("\u0002kept " + user).getBytes(StandardCharsets.UTF_8))
                         .build());
@@ -207,15 +223,22 @@ class EraseExportTest {
 
     @Test
     void unreachableStoreFailsWithExitOneAndEveryCommandHasHelp() {
-        Cli down = Cli.run(List.of("erase-user", "x", "--set", "store=redis", "--set",
-                "redis.url=redis://127.0.0.1:1", "--set", "redis.connect-timeout=100ms"));
+        Cli down = Cli.run(List.of(
+                "erase-user",
+                "x",
+                "--set",
+                "store=redis",
+                "--set",
+                "redis.url=redis://127.0.0.1:1",
+                "--set",
+                "redis.connect-timeout=100ms"));
         assertEquals(1, down.code(), down.toString());
         assertTrue(down.err().startsWith("failed: "), down.toString());
         Cli badSetting = Cli.run(List.of("stats", "--set", "store=floppy"));
         assertEquals(2, badSetting.code(), badSetting.toString());
         assertTrue(badSetting.err().contains("unisession.store"), badSetting.toString());
-        for (String cmd : List.of("stats", "list", "purge-user", "export-user", "erase-user", "cleanup-expired",
-                "migrate")) {
+        for (String cmd :
+                List.of("stats", "list", "purge-user", "export-user", "erase-user", "cleanup-expired", "migrate")) {
             Cli help = Cli.run(List.of(cmd, "--help"));
             assertEquals(0, help.code(), cmd + ": " + help);
             assertTrue(help.out().startsWith("Usage: unisession-admin " + cmd), help.toString());

@@ -5,7 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.store.SessionRecord;
-
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.apache.catalina.Context;
 import org.apache.catalina.Session;
 import org.apache.catalina.session.DataSourceStore;
@@ -21,21 +34,6 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.session.FindByIndexNameSessionRepository;
 import org.springframework.session.jdbc.JdbcIndexedSessionRepository;
 import org.springframework.transaction.support.TransactionTemplate;
-
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 
 /**
  * Sessions written by the real libraries (Tomcat's PersistentManager with DataSourceStore, its StandardManager
@@ -57,15 +55,26 @@ class MigrateTest {
 
     /** The CLI's target: a JPA store in an H2 file, the test's classes as the application's. */
     private static List<String> target(Path dir) {
-        return List.of("--set", "store=jpa", "--set", "jpa.url=jdbc:h2:" + dir.resolve("unified"),
-                "--set", "audit.sink=none", "--classpath", Path.of("target/test-classes").toAbsolutePath().toString());
+        return List.of(
+                "--set",
+                "store=jpa",
+                "--set",
+                "jpa.url=jdbc:h2:" + dir.resolve("unified"),
+                "--set",
+                "audit.sink=none",
+                "--classpath",
+                Path.of("target/test-classes").toAbsolutePath().toString());
     }
 
-    private static void assertImported(Path dir, Migrate.From from, Map<String, Integer> legacyIdToIndex,
-                                       boolean principals) {
-        try (AdminContext admin = AdminContext.open(null, List.of("store=jpa", "jpa.url=jdbc:h2:"
-                + dir.resolve("unified"), "audit.sink=none"), List.of(Path.of("target/test-classes")))) {
-            assertEquals(SESSIONS, dev.unisession.store.SessionBrowser.of(admin.store).count());
+    private static void assertImported(
+            Path dir, Migrate.From from, Map<String, Integer> legacyIdToIndex, boolean principals) {
+        try (AdminContext admin = AdminContext.open(
+                null,
+                List.of("store=jpa", "jpa.url=jdbc:h2:" + dir.resolve("unified"), "audit.sink=none"),
+                List.of(Path.of("target/test-classes")))) {
+            assertEquals(
+                    SESSIONS,
+                    dev.unisession.store.SessionBrowser.of(admin.store).count());
             legacyIdToIndex.forEach((legacyId, i) -> {
                 SessionRecord r = admin.store.load(Migrate.importedId(from, legacyId));
                 assertNotNull(r, "imported " + legacyId);
@@ -81,16 +90,16 @@ class MigrateTest {
         }
     }
 
-    private static void migrateThreeTimes(Path dir, List<String> source, Migrate.From from,
-                                          Map<String, Integer> ids, boolean principals) {
+    private static void migrateThreeTimes(
+            Path dir, List<String> source, Migrate.From from, Map<String, Integer> ids, boolean principals) {
         List<String> args = new ArrayList<>(source);
         args.addAll(target(dir));
         Cli dry = Cli.run(args, "--dry-run");
         assertEquals(0, dry.code(), dry.toString());
         assertTrue(dry.out().startsWith("dry run: read=1000 imported=1000 skipped=0"), dry.toString());
         assertTrue(dry.err().contains("[##############################] 1000/1000"), "progress: " + dry);
-        try (AdminContext admin = AdminContext.open(null, List.of("store=jpa", "jpa.url=jdbc:h2:"
-                + dir.resolve("unified")), List.of())) {
+        try (AdminContext admin =
+                AdminContext.open(null, List.of("store=jpa", "jpa.url=jdbc:h2:" + dir.resolve("unified")), List.of())) {
             assertEquals(0, dev.unisession.store.SessionBrowser.of(admin.store).count(), "a dry run writes nothing");
         }
         Cli first = Cli.run(args);
@@ -129,7 +138,8 @@ class MigrateTest {
     @Test
     void tomcatPersistentManagerDataSourceStore(@TempDir Path dir) throws Exception {
         String url = "jdbc:h2:" + dir.resolve("tomcat");
-        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+                Statement st = c.createStatement()) {
             // The table of Tomcat's documentation.
             st.execute("create table tomcat_sessions (session_id varchar(100) not null primary key, "
                     + "valid_session char(1) not null, max_inactive int not null, last_access bigint not null, "
@@ -137,7 +147,8 @@ class MigrateTest {
         }
         Tomcat tomcat = tomcat(dir);
         tomcat.enableNaming();
-        Context ctx = tomcat.addContext("/shop", Files.createDirectories(dir.resolve("docs")).toString());
+        Context ctx = tomcat.addContext(
+                "/shop", Files.createDirectories(dir.resolve("docs")).toString());
         ContextResource res = new ContextResource();
         res.setName("jdbc/sessions");
         res.setType("org.h2.jdbcx.JdbcDataSource"); // H2's factory answers only for its own type
@@ -163,27 +174,42 @@ class MigrateTest {
         ctx.setManager(manager);
         Map<String, Integer> ids = createAndStop(tomcat, manager); // PersistentManager writes them on stop
         String app;
-        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(*), max(app_name) from tomcat_sessions")) {
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select count(*), max(app_name) from tomcat_sessions")) {
             rs.next();
             assertEquals(SESSIONS, rs.getInt(1), "Tomcat wrote them all");
             app = rs.getString(2);
         }
-        migrateThreeTimes(dir, List.of("migrate", "--from", "tomcat-jdbc", "--jdbc-url", url, "--jdbc-user", "sa",
-                "--app", app), Migrate.From.TOMCAT_JDBC, ids, false);
+        migrateThreeTimes(
+                dir,
+                List.of("migrate", "--from", "tomcat-jdbc", "--jdbc-url", url, "--jdbc-user", "sa", "--app", app),
+                Migrate.From.TOMCAT_JDBC,
+                ids,
+                false);
     }
 
     @Test
     void tomcatStandardManagerSessionsSer(@TempDir Path dir) throws Exception {
         Tomcat tomcat = tomcat(dir);
-        Context ctx = tomcat.addContext("/shop", Files.createDirectories(dir.resolve("docs")).toString());
+        Context ctx = tomcat.addContext(
+                "/shop", Files.createDirectories(dir.resolve("docs")).toString());
         StandardManager manager = new StandardManager();
         manager.setPathname(dir.resolve("SESSIONS.ser").toString());
         ctx.setManager(manager);
         Map<String, Integer> ids = createAndStop(tomcat, manager); // StandardManager writes SESSIONS.ser on stop
         assertTrue(Files.size(dir.resolve("SESSIONS.ser")) > 10_000, "Tomcat wrote the file");
-        migrateThreeTimes(dir, List.of("migrate", "--from", "tomcat-file", "--path",
-                dir.resolve("SESSIONS.ser").toString()), Migrate.From.TOMCAT_FILE, ids, false);
+        migrateThreeTimes(
+                dir,
+                List.of(
+                        "migrate",
+                        "--from",
+                        "tomcat-file",
+                        "--path",
+                        dir.resolve("SESSIONS.ser").toString()),
+                Migrate.From.TOMCAT_FILE,
+                ids,
+                false);
     }
 
     @Test
@@ -193,16 +219,21 @@ class MigrateTest {
         ds.setURL(url);
         ds.setUser("sa");
         try (InputStream in = JdbcIndexedSessionRepository.class.getResourceAsStream("schema-h2.sql");
-             Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             for (String sql : new String(in.readAllBytes(), StandardCharsets.UTF_8).split(";")) {
                 if (!sql.isBlank()) st.execute(sql);
             }
         }
-        JdbcIndexedSessionRepository repo = new JdbcIndexedSessionRepository(new JdbcTemplate(ds),
-                new TransactionTemplate(new DataSourceTransactionManager(ds)));
+        JdbcIndexedSessionRepository repo = new JdbcIndexedSessionRepository(
+                new JdbcTemplate(ds), new TransactionTemplate(new DataSourceTransactionManager(ds)));
         Map<String, Integer> ids = fill(repo);
-        migrateThreeTimes(dir, List.of("migrate", "--from", "spring-session-jdbc", "--jdbc-url", url,
-                "--jdbc-user", "sa"), Migrate.From.SPRING_SESSION_JDBC, ids, true);
+        migrateThreeTimes(
+                dir,
+                List.of("migrate", "--from", "spring-session-jdbc", "--jdbc-url", url, "--jdbc-user", "sa"),
+                Migrate.From.SPRING_SESSION_JDBC,
+                ids,
+                true);
     }
 
     private static <S extends org.springframework.session.Session> Map<String, Integer> fill(
@@ -246,8 +277,12 @@ class MigrateTest {
             ids.put(id, i);
         }
         store.stop();
-        migrateThreeTimes(dir, List.of("migrate", "--from", "jetty-jdbc", "--jdbc-url", url, "--jdbc-user", "sa",
-                "--app", "shop"), Migrate.From.JETTY_JDBC, ids, false);
+        migrateThreeTimes(
+                dir,
+                List.of("migrate", "--from", "jetty-jdbc", "--jdbc-url", url, "--jdbc-user", "sa", "--app", "shop"),
+                Migrate.From.JETTY_JDBC,
+                ids,
+                false);
     }
 
     @Test
@@ -257,12 +292,21 @@ class MigrateTest {
         assertTrue(noSource.err().contains("--from"), noSource.toString());
         Cli badFrom = Cli.run(List.of("migrate", "--from", "websphere"));
         assertEquals(2, badFrom.code(), badFrom.toString());
-        Cli noTable = Cli.run(List.of("migrate", "--from", "spring-session-jdbc", "--jdbc-url", "jdbc:h2:"
-                + dir.resolve("empty")), target(dir).toArray(new String[0]));
+        Cli noTable = Cli.run(
+                List.of("migrate", "--from", "spring-session-jdbc", "--jdbc-url", "jdbc:h2:" + dir.resolve("empty")),
+                target(dir).toArray(new String[0]));
         assertEquals(1, noTable.code(), noTable.toString());
         assertTrue(noTable.err().contains("cannot read the spring-session-jdbc source"), noTable.toString());
-        Cli injected = Cli.run(List.of("migrate", "--from", "tomcat-jdbc", "--jdbc-url", "jdbc:h2:"
-                + dir.resolve("empty"), "--table", "x; drop table y"), target(dir).toArray(new String[0]));
+        Cli injected = Cli.run(
+                List.of(
+                        "migrate",
+                        "--from",
+                        "tomcat-jdbc",
+                        "--jdbc-url",
+                        "jdbc:h2:" + dir.resolve("empty"),
+                        "--table",
+                        "x; drop table y"),
+                target(dir).toArray(new String[0]));
         assertEquals(2, injected.code(), injected.toString());
     }
 }

@@ -27,8 +27,7 @@ import java.util.concurrent.Future;
  */
 public final class Bench {
 
-    private Bench() {
-    }
+    private Bench() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("serve") && args[1].equals("redisson-tomcat")) {
@@ -46,12 +45,14 @@ public final class Bench {
 
     /** Makes sessions over HTTP, 32 at a time, and keeps each one's cookies. */
     static void seed(URI base, int n, Path file) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ExecutorService pool = Executors.newFixedThreadPool(32);
         List<Future<String>> fs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             fs.add(pool.submit(() -> {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/bench?op=seed")).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(base.resolve("/bench?op=seed")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 List<String> cookies = new ArrayList<>();
                 for (String h : r.headers().allValues("set-cookie")) cookies.add(h.substring(0, h.indexOf(';')));
@@ -69,8 +70,13 @@ public final class Bench {
     record Row(String setup, double rps, double p50, double p99, double redisPerRequest, double dbPerRequest) {
         static Row parse(String line) {
             String[] f = line.split("\t");
-            return new Row(f[0], Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                    Double.parseDouble(f[4]), Double.parseDouble(f[5]));
+            return new Row(
+                    f[0],
+                    Double.parseDouble(f[1]),
+                    Double.parseDouble(f[2]),
+                    Double.parseDouble(f[3]),
+                    Double.parseDouble(f[4]),
+                    Double.parseDouble(f[5]));
         }
     }
 

@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-
 import java.io.IOException;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -46,8 +45,9 @@ public final class BenchServlet extends HttpServlet {
             return;
         }
         if ("check".equals(op)) {
-            resp.getWriter().write(s.getId() + " " + s.getAttribute("user") + " " + s.getAttribute("role") + " "
-                    + s.getAttribute("visits"));
+            resp.getWriter()
+                    .write(s.getId() + " " + s.getAttribute("user") + " " + s.getAttribute("role") + " "
+                            + s.getAttribute("visits"));
             return;
         }
         if ("set".equals(op)) {

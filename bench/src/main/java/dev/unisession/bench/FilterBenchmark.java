@@ -6,7 +6,11 @@ import dev.unisession.core.SessionEngine;
 import dev.unisession.store.MemoryStore;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.TokenKeys;
-
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -14,12 +18,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** The per-request work of the filter's core on the memory store, and its parts. */
 @State(Scope.Benchmark)
@@ -40,8 +38,14 @@ public class FilterBenchmark {
         codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
         engine = newEngine();
         createEngine = newEngine();
-        tokens = new SessionTokenCodec(SessionTokenCodec.Mode.HS256, TokenKeys.random(SessionTokenCodec.Mode.HS256),
-                Duration.ofHours(24), Duration.ofSeconds(30), Clock.systemUTC(), "bench", Duration.ZERO);
+        tokens = new SessionTokenCodec(
+                SessionTokenCodec.Mode.HS256,
+                TokenKeys.random(SessionTokenCodec.Mode.HS256),
+                Duration.ofHours(24),
+                Duration.ofSeconds(30),
+                Clock.systemUTC(),
+                "bench",
+                Duration.ZERO);
         ActiveSession s = engine.create(engine.now());
         s.setAttribute("user", "alice");
         s.setAttribute("role", "member");
@@ -134,6 +138,7 @@ public class FilterBenchmark {
 
     /** Tokens of many sessions, more than the cache of verified tokens holds: a check that misses it. */
     private String[] manyTokens;
+
     private int next;
 
     @Benchmark

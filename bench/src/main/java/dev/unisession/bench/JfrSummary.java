@@ -1,11 +1,5 @@
 package dev.unisession.bench;
 
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordedStackTrace;
-import jdk.jfr.consumer.RecordedThread;
-import jdk.jfr.consumer.RecordingFile;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Summarizes a JFR recording of a server under load into the tables bench/results keeps: where the CPU samples fall
@@ -25,8 +24,7 @@ import java.util.stream.Collectors;
  */
 public final class JfrSummary {
 
-    private JfrSummary() {
-    }
+    private JfrSummary() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
@@ -36,31 +34,39 @@ public final class JfrSummary {
         int top = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(args[0]));
         List<RecordedEvent> samples = events.stream()
-                .filter(e -> e.getEventType().getName().equals("jdk.ExecutionSample")).toList();
+                .filter(e -> e.getEventType().getName().equals("jdk.ExecutionSample"))
+                .toList();
         System.out.printf("%s: %d execution samples%n%n", Path.of(args[0]).getFileName(), samples.size());
         table("CPU samples by thread kind", samples, e -> threadKind(e.getThread("sampledThread")), top);
         table("CPU samples by top frame", samples, e -> frame(e.getStackTrace(), 0), top);
         table("CPU samples by library of the top frame", samples, e -> library(e.getStackTrace()), top);
-        table("CPU samples by the first unisession frame (none: the stack holds no unisession code)", samples,
-                e -> firstOurs(e.getStackTrace()), top);
+        table(
+                "CPU samples by the first unisession frame (none: the stack holds no unisession code)",
+                samples,
+                e -> firstOurs(e.getStackTrace()),
+                top);
         List<RecordedEvent> waits = events.stream()
                 .filter(e -> e.getEventType().getName().equals("jdk.JavaMonitorEnter")
                         || e.getEventType().getName().equals("jdk.ThreadPark"))
                 .filter(e -> e.getDuration().compareTo(Duration.ofMillis(10)) >= 0)
                 .filter(e -> !e.getEventType().getName().equals("jdk.ThreadPark") || lockPark(e))
                 .toList();
-        table("Contended monitor / lock waits of 10 ms or more, by the class waited on", waits,
+        table(
+                "Contended monitor / lock waits of 10 ms or more, by the class waited on",
+                waits,
                 e -> e.getEventType().getName().equals("jdk.JavaMonitorEnter")
                         ? "monitor " + e.getClass("monitorClass").getName()
-                        : "lock at " + lockOwner(e.getStackTrace()), top);
+                        : "lock at " + lockOwner(e.getStackTrace()),
+                top);
     }
 
     /** A park on a lock (not a future, a queue's condition or a sleep): an AQS acquire on the stack. */
     private static boolean lockPark(RecordedEvent e) {
         RecordedStackTrace st = e.getStackTrace();
         if (st == null) return false;
-        return st.getFrames().stream().anyMatch(f -> f.getMethod().getName().equals("acquire")
-                && f.getMethod().getType().getName().endsWith("AbstractQueuedSynchronizer"));
+        return st.getFrames().stream()
+                .anyMatch(f -> f.getMethod().getName().equals("acquire")
+                        && f.getMethod().getType().getName().endsWith("AbstractQueuedSynchronizer"));
     }
 
     private static String lockOwner(RecordedStackTrace st) {
@@ -77,13 +83,16 @@ public final class JfrSummary {
     }
 
     private static void table(String title, List<RecordedEvent> events, Function<RecordedEvent, String> key, int top) {
-        Map<String, Long> counts = events.stream().collect(Collectors.groupingBy(key, HashMap::new,
-                Collectors.counting()));
+        Map<String, Long> counts =
+                events.stream().collect(Collectors.groupingBy(key, HashMap::new, Collectors.counting()));
         long total = events.size();
         System.out.printf("### %s%n%n| | count | %% |%n| --- | ---: | ---: |%n", title);
-        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
-                .forEach(c -> System.out.printf("| `%s` | %d | %.1f |%n", c.getKey(), c.getValue(),
-                        total == 0 ? 0.0 : 100.0 * c.getValue() / total));
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .forEach(c -> System.out.printf(
+                        "| `%s` | %d | %.1f |%n",
+                        c.getKey(), c.getValue(), total == 0 ? 0.0 : 100.0 * c.getValue() / total));
         System.out.println();
     }
 
@@ -131,7 +140,8 @@ public final class JfrSummary {
         for (RecordedFrame f : st.getFrames()) {
             String type = f.getMethod().getType().getName();
             if (type.startsWith("dev.unisession.") && !type.startsWith("dev.unisession.shaded.")) {
-                return type.substring("dev.unisession.".length()) + "." + f.getMethod().getName();
+                return type.substring("dev.unisession.".length()) + "."
+                        + f.getMethod().getName();
             }
         }
         return "none";

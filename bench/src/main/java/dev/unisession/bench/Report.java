@@ -15,8 +15,7 @@ import javax.imageio.ImageIO;
 /** Turns the collected figures into a Markdown table with ratios and a PNG bar chart. */
 final class Report {
 
-    private Report() {
-    }
+    private Report() {}
 
     static void write(Path tsv, Path md, Path png) throws IOException {
         Map<String, Bench.Row> rows = Bench.rows(tsv);
@@ -26,11 +25,17 @@ final class Report {
         sb.append("| setup | req/s | × native | × Spring Session | p50 ms | p99 ms | Redis cmds/req | DB tx/req |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Bench.Row r : rows.values()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.2f | %.2f | %.3f | %.3f |%n",
-                    Bench.LABELS.getOrDefault(r.setup(), r.setup()), r.rps(),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %s | %s | %.2f | %.2f | %.3f | %.3f |%n",
+                    Bench.LABELS.getOrDefault(r.setup(), r.setup()),
+                    r.rps(),
                     nat == null ? "–" : String.format(Locale.ROOT, "%.2f", r.rps() / nat.rps()),
                     spring == null ? "–" : String.format(Locale.ROOT, "%.2f", r.rps() / spring.rps()),
-                    r.p50(), r.p99(), r.redisPerRequest(), r.dbPerRequest()));
+                    r.p50(),
+                    r.p99(),
+                    r.redisPerRequest(),
+                    r.dbPerRequest()));
         }
         Files.createDirectories(md.toAbsolutePath().getParent());
         Files.writeString(md, sb.toString());
@@ -55,8 +60,10 @@ final class Report {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (Bench.Row r : rows.values()) {
             int len = (int) ((w - 420) * r.rps() / max);
-            g.setColor(r.setup().contains("tiered") || r.setup().equals("memory") ? new Color(0x2E7D32)
-                    : new Color(0x9E9E9E));
+            g.setColor(
+                    r.setup().contains("tiered") || r.setup().equals("memory")
+                            ? new Color(0x2E7D32)
+                            : new Color(0x9E9E9E));
             g.fillRect(330, y, Math.max(len, 1), barH);
             g.setColor(Color.BLACK);
             g.drawString(Bench.LABELS.getOrDefault(r.setup(), r.setup()), 10, y + 21);

@@ -1,9 +1,10 @@
 package dev.unisession.bench;
 
 import dev.unisession.web.UnifiedSessionFilter;
-
 import jakarta.servlet.DispatcherType;
-
+import java.nio.file.Files;
+import java.util.EnumSet;
+import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -13,15 +14,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.springframework.session.data.redis.RedisSessionRepository;
 import org.springframework.session.web.http.SessionRepositoryFilter;
 
-import java.nio.file.Files;
-import java.util.EnumSet;
-import java.util.Map;
-
 /** The setups the HTTP load run compares; each serves {@link BenchServlet} at /bench on a loopback port. */
 final class Setups {
 
-    private Setups() {
-    }
+    private Setups() {}
 
     /** Starts a setup and blocks. */
     static void serve(String setup, int port, Map<String, String> unisession) throws Exception {
@@ -70,8 +66,8 @@ final class Setups {
             RedisSessionRepository repo = SpringSessionListener.repository(
                     SpringSessionListener.connect("127.0.0.1", 6379), Setups.class.getClassLoader());
             repo.setRedisKeyNamespace("bench:spring");
-            context.addFilter(new FilterHolder(new SessionRepositoryFilter<>(repo)), "/*",
-                    EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(
+                    new FilterHolder(new SessionRepositoryFilter<>(repo)), "/*", EnumSet.of(DispatcherType.REQUEST));
         }
         context.addServlet(BenchServlet.class, "/bench");
         server.setHandler(context);
@@ -84,7 +80,8 @@ final class Setups {
         tomcat.setBaseDir(Files.createTempDirectory("bench-tomcat").toString());
         tomcat.setPort(port);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
-        Context ctx = tomcat.addContext("", Files.createTempDirectory("bench-docbase").toString());
+        Context ctx =
+                tomcat.addContext("", Files.createTempDirectory("bench-docbase").toString());
         params.forEach(ctx::addParameter);
         org.apache.tomcat.util.descriptor.web.FilterDef def = new org.apache.tomcat.util.descriptor.web.FilterDef();
         def.setFilterName(UnifiedSessionFilter.FILTER_NAME);

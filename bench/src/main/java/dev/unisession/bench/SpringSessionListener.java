@@ -4,6 +4,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.util.EnumSet;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisTemplate;
@@ -11,8 +12,6 @@ import org.springframework.data.redis.serializer.JdkSerializationRedisSerializer
 import org.springframework.data.redis.serializer.StringRedisSerializer;
 import org.springframework.session.data.redis.RedisSessionRepository;
 import org.springframework.session.web.http.SessionRepositoryFilter;
-
-import java.util.EnumSet;
 
 /**
  * Spring Session Data Redis in a plain WAR, without Spring Boot or an application context: what
@@ -31,17 +30,22 @@ public final class SpringSessionListener implements ServletContextListener {
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
-        String[] hostPort = System.getProperty("bench.spring.redis", "127.0.0.1:6379").split(":", 2);
+        String[] hostPort =
+                System.getProperty("bench.spring.redis", "127.0.0.1:6379").split(":", 2);
         String namespace = System.getProperty("bench.spring.namespace", "spring:session");
         lettuce = connect(hostPort[0], Integer.parseInt(hostPort[1]));
         RedisSessionRepository repository = repository(lettuce, SpringSessionListener.class.getClassLoader());
         repository.setRedisKeyNamespace(namespace);
         FilterRegistration.Dynamic filter = event.getServletContext()
                 .addFilter("springSessionRepositoryFilter", new SessionRepositoryFilter<>(repository));
-        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR,
-                DispatcherType.ASYNC), false, "/*");
-        LOG.log(System.Logger.Level.INFO, "Spring Session: RedisSessionRepository on {0}:{1}, namespace {2}",
-                hostPort[0], hostPort[1], namespace);
+        filter.addMappingForUrlPatterns(
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC), false, "/*");
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Spring Session: RedisSessionRepository on {0}:{1}, namespace {2}",
+                hostPort[0],
+                hostPort[1],
+                namespace);
     }
 
     /** A started Lettuce connection factory for one Redis. */

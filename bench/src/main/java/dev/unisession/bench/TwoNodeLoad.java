@@ -105,8 +105,7 @@ public final class TwoNodeLoad {
     private final AtomicInteger lostExamples = new AtomicInteger();
     private final List<String> failures = new ArrayList<>();
 
-    private TwoNodeLoad() {
-    }
+    private TwoNodeLoad() {}
 
     public static void main(String[] args) throws Exception {
         TwoNodeLoad load = new TwoNodeLoad();
@@ -142,13 +141,16 @@ public final class TwoNodeLoad {
             }
         }
         if (nodes.size() < 2) throw new IllegalArgumentException("--nodes needs two URLs");
-        if (pausePid > 0 && pauseMs >= pauseEveryMs) throw new IllegalArgumentException("--pause-ms >= --pause-every-ms");
+        if (pausePid > 0 && pauseMs >= pauseEveryMs)
+            throw new IllegalArgumentException("--pause-ms >= --pause-every-ms");
     }
 
     private int run() throws Exception {
         for (int i = 0; i < nodes.size(); i++) {
-            clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build());
+            clients.add(HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build());
         }
         if (pausePid > 0) checkPausable(pausePid);
         say("[%s] seeding %d sessions on %d nodes", label, sessionCount, nodes.size());
@@ -159,9 +161,20 @@ public final class TwoNodeLoad {
             result(0, 0, "setup failed");
             return 2;
         }
-        say("[%s] load: %d s, %d client threads per node, %d %% writes%s", label, seconds, perNode, writePercent,
-                pausePid > 0 ? String.format(Locale.ROOT, ", Redis pid %d stopped %d ms every %d ms", pausePid,
-                        pauseMs, pauseEveryMs) : "");
+        say(
+                "[%s] load: %d s, %d client threads per node, %d %% writes%s",
+                label,
+                seconds,
+                perNode,
+                writePercent,
+                pausePid > 0
+                        ? String.format(
+                                Locale.ROOT,
+                                ", Redis pid %d stopped %d ms every %d ms",
+                                pausePid,
+                                pauseMs,
+                                pauseEveryMs)
+                        : "");
         AtomicBoolean running = new AtomicBoolean(true);
         Thread pauser = null;
         if (pausePid > 0) {
@@ -226,19 +239,26 @@ public final class TwoNodeLoad {
         long total = requests.sum();
         Map<Integer, Long> byStatus = new TreeMap<>();
         statuses.forEach((k, v) -> byStatus.put(k, v.sum()));
-        say("[%s] %d requests in %.1f s: %.0f req/s (%d reads, %d writes)", label, total, elapsed, total / elapsed,
-                reads.sum(), writes.sum());
+        say(
+                "[%s] %d requests in %.1f s: %.0f req/s (%d reads, %d writes)",
+                label, total, elapsed, total / elapsed, reads.sum(), writes.sum());
         say("  statuses: %s", statusText(byStatus));
-        say("  503 without Retry-After: %d; 503 with a Set-Cookie: %d", unavailableWithoutRetryAfter.sum(),
-                unavailableWithCookie.sum());
-        say("  transport errors: %d (after %d retries of a failed connection)", transportErrors.sum(),
-                transportRetries.sum());
-        say("  reads that found no data: %d; writes answered for another or no session: %d", readsNoData.sum(),
-                writesOtherSession.sum());
-        say("  session cookies re-issued for the same session: %d; for another session or cleared: %d",
+        say(
+                "  503 without Retry-After: %d; 503 with a Set-Cookie: %d",
+                unavailableWithoutRetryAfter.sum(), unavailableWithCookie.sum());
+        say(
+                "  transport errors: %d (after %d retries of a failed connection)",
+                transportErrors.sum(), transportRetries.sum());
+        say(
+                "  reads that found no data: %d; writes answered for another or no session: %d",
+                readsNoData.sum(), writesOtherSession.sum());
+        say(
+                "  session cookies re-issued for the same session: %d; for another session or cleared: %d",
                 cookiesReissued.sum(), foreignCookies.sum());
-        say("  acknowledged writes: %d; lost (missing on every node): %d; stale (missing on some node): %d;"
-                + " missing per node: %s; final reads failed: %d", acked, lost, stale, lostText(lostOn), unreadable);
+        say(
+                "  acknowledged writes: %d; lost (missing on every node): %d; stale (missing on some node): %d;"
+                        + " missing per node: %s; final reads failed: %d",
+                acked, lost, stale, lostText(lostOn), unreadable);
         if (pausePid > 0) say("  Redis pauses: %d", pauses.get());
 
         for (int status : byStatus.keySet()) {
@@ -272,15 +292,35 @@ public final class TwoNodeLoad {
     }
 
     /** The tab-separated line bench/tomcat.sh turns into the Markdown table (also written to --result). */
-    private void result(double elapsed, long total, String note, Map<Integer, Long> byStatus, long acked, long lost,
-            long stale, long[] lostOn, int unreadable) throws IOException {
-        String line = String.join("\t", "RESULT", label, String.format(Locale.ROOT, "%.1f", elapsed),
-                Long.toString(total), String.format(Locale.ROOT, "%.0f", elapsed > 0 ? total / elapsed : 0),
-                statusText(byStatus), Long.toString(unavailableWithoutRetryAfter.sum()),
-                Long.toString(transportErrors.sum()), Long.toString(readsNoData.sum()),
-                Long.toString(writesOtherSession.sum()), Long.toString(acked), Long.toString(lost), Long.toString(stale),
+    private void result(
+            double elapsed,
+            long total,
+            String note,
+            Map<Integer, Long> byStatus,
+            long acked,
+            long lost,
+            long stale,
+            long[] lostOn,
+            int unreadable)
+            throws IOException {
+        String line = String.join(
+                "\t",
+                "RESULT",
+                label,
+                String.format(Locale.ROOT, "%.1f", elapsed),
+                Long.toString(total),
+                String.format(Locale.ROOT, "%.0f", elapsed > 0 ? total / elapsed : 0),
+                statusText(byStatus),
+                Long.toString(unavailableWithoutRetryAfter.sum()),
+                Long.toString(transportErrors.sum()),
+                Long.toString(readsNoData.sum()),
+                Long.toString(writesOtherSession.sum()),
+                Long.toString(acked),
+                Long.toString(lost),
+                Long.toString(stale),
                 lostText(lostOn),
-                Integer.toString(unreadable), Integer.toString(pauses.get()),
+                Integer.toString(unreadable),
+                Integer.toString(pauses.get()),
                 note != null ? "SETUP FAILED" : failures.isEmpty() ? "PASS" : "FAIL");
         System.out.println(line);
         if (resultFile != null) Files.writeString(resultFile, line + "\n");
@@ -289,14 +329,19 @@ public final class TwoNodeLoad {
     private static String statusText(Map<Integer, Long> byStatus) {
         if (byStatus.isEmpty()) return "–";
         StringBuilder sb = new StringBuilder();
-        byStatus.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
+        byStatus.forEach((k, v) ->
+                sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
         return sb.toString();
     }
 
     private static String lostText(long[] lostOn) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lostOn.length; i++) {
-            sb.append(i == 0 ? "" : " / ").append("node ").append(i + 1).append(": ").append(lostOn[i]);
+            sb.append(i == 0 ? "" : " / ")
+                    .append("node ")
+                    .append(i + 1)
+                    .append(": ")
+                    .append(lostOn[i]);
         }
         return sb.toString();
     }
@@ -307,16 +352,17 @@ public final class TwoNodeLoad {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private HttpResponse<String> get(int node, String pathAndQuery, String cookie) throws IOException,
-            InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(nodes.get(node).resolve(pathAndQuery)).timeout(requestTimeout);
+    private HttpResponse<String> get(int node, String pathAndQuery, String cookie)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(nodes.get(node).resolve(pathAndQuery)).timeout(requestTimeout);
         if (cookie != null) b.header("Cookie", cookie);
         return clients.get(node).send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request, resent once when the connection failed (a GET of this servlet may be repeated safely). */
-    private HttpResponse<String> getRetrying(int node, String pathAndQuery, String cookie) throws IOException,
-            InterruptedException {
+    private HttpResponse<String> getRetrying(int node, String pathAndQuery, String cookie)
+            throws IOException, InterruptedException {
         try {
             return get(node, pathAndQuery, cookie);
         } catch (IOException e) {
@@ -345,15 +391,15 @@ public final class TwoNodeLoad {
             HttpResponse<String> c = untilAnswered(other, "/bench?op=check", cookie, 20);
             String[] f = c.body().trim().split(" ");
             if (c.statusCode() != 200 || f.length < 4 || "null".equals(f[1]) || !"member".equals(f[2])) {
-                throw new IOException("session #" + i + " made on node " + (node + 1) + " reads on node "
-                        + (other + 1) + " as " + c.statusCode() + " '" + c.body().trim() + "'");
+                throw new IOException("session #" + i + " made on node " + (node + 1) + " reads on node " + (other + 1)
+                        + " as " + c.statusCode() + " '" + c.body().trim() + "'");
             }
             sessions.add(new Sess(i, f[0], sidOf(value), cookie));
         }
     }
 
-    private HttpResponse<String> untilAnswered(int node, String path, String cookie, int tries) throws IOException,
-            InterruptedException {
+    private HttpResponse<String> untilAnswered(int node, String path, String cookie, int tries)
+            throws IOException, InterruptedException {
         IOException last = null;
         for (int t = 0; t < tries; t++) {
             try {
@@ -375,8 +421,8 @@ public final class TwoNodeLoad {
             Sess s = sessions.get(rnd.nextInt(sessions.size()));
             boolean write = rnd.nextInt(100) < writePercent;
             String name = write ? "w-" + client + "-" + (n++) : null;
-            String path = write ? "/bench?op=set&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
-                    : "/bench?op=check";
+            String path =
+                    write ? "/bench?op=set&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8) : "/bench?op=check";
             HttpResponse<String> r;
             try {
                 r = getRetrying(node, path, s.cookie.get());
@@ -415,15 +461,24 @@ public final class TwoNodeLoad {
 
     private static boolean checks(String body, Sess s) {
         String[] f = body.split(" ");
-        return f.length == 4 && f[0].equals(s.id) && f[1].startsWith("user") && f[2].equals("member")
+        return f.length == 4
+                && f[0].equals(s.id)
+                && f[1].startsWith("user")
+                && f[2].equals("member")
                 && !f[3].equals("null");
     }
 
     private void example(int node, String path, Sess s, HttpResponse<String> r) {
         if (examples.incrementAndGet() <= 10) {
             String body = r.body().trim();
-            say("  node %d %s session #%d: %d '%s' set-cookie=%s", node + 1, path, s.index, r.statusCode(),
-                    body.length() > 120 ? body.substring(0, 120) + "…" : body, r.headers().allValues("set-cookie"));
+            say(
+                    "  node %d %s session #%d: %d '%s' set-cookie=%s",
+                    node + 1,
+                    path,
+                    s.index,
+                    r.statusCode(),
+                    body.length() > 120 ? body.substring(0, 120) + "…" : body,
+                    r.headers().allValues("set-cookie"));
         }
     }
 
@@ -441,7 +496,8 @@ public final class TwoNodeLoad {
             int semi = h.indexOf(';');
             String value = h.substring(eq + 1, semi < 0 ? h.length() : semi).trim();
             String lower = h.toLowerCase(Locale.ROOT);
-            boolean cleared = value.isEmpty() || lower.contains("max-age=0") || lower.contains("expires=thu, 01 jan 1970");
+            boolean cleared =
+                    value.isEmpty() || lower.contains("max-age=0") || lower.contains("expires=thu, 01 jan 1970");
             if (name.equals(cookieName)) {
                 String sid = cleared ? null : sidOf(value);
                 if (sid == null || !sid.equals(s.sidInCookie)) {
@@ -454,8 +510,8 @@ public final class TwoNodeLoad {
             if (name.equals(cookieName + "_V") && !cleared) {
                 // The version hint: keep the newest this client was given (answers of concurrent requests on one
                 // session arrive in any order; one browser tab would never see an older one after a newer one).
-                s.cookie.updateAndGet(jar -> version(value) >= version(cookieValue(jar, name))
-                        ? setCookie(jar, name, value) : jar);
+                s.cookie.updateAndGet(
+                        jar -> version(value) >= version(cookieValue(jar, name)) ? setCookie(jar, name, value) : jar);
             } else {
                 s.cookie.updateAndGet(jar -> setCookie(jar, name, cleared ? null : value));
             }
@@ -522,8 +578,9 @@ public final class TwoNodeLoad {
                 if (r.statusCode() == 200) {
                     List<String> lines = List.of(r.body().split("\n"));
                     if (!lines.get(0).trim().equals(s.id)) {
-                        say("  final read of session #%d on node %d answered for session %s", s.index, node + 1,
-                                lines.get(0));
+                        say(
+                                "  final read of session #%d on node %d answered for session %s",
+                                s.index, node + 1, lines.get(0));
                         return Optional.empty();
                     }
                     return Optional.of(new HashSet<>(lines.subList(1, lines.size())));
@@ -545,7 +602,8 @@ public final class TwoNodeLoad {
     private static void checkPausable(long pid) throws IOException {
         Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
         String cmd = Files.isReadable(cmdline)
-                ? new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ') : "";
+                ? new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ')
+                : "";
         if (!cmd.contains("redis-server") || cmd.contains(":6379") || cmd.matches(".*--port 6379\\b.*")) {
             throw new IllegalArgumentException("pid " + pid + " is not a private redis-server: '" + cmd.trim() + "'");
         }
@@ -574,7 +632,8 @@ public final class TwoNodeLoad {
 
     private void signal(String sig) {
         try {
-            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pausePid)).redirectErrorStream(true)
+            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pausePid))
+                    .redirectErrorStream(true)
                     .start();
             p.getInputStream().readAllBytes();
             p.waitFor();

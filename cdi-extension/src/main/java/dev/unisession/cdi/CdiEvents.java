@@ -2,7 +2,6 @@ package dev.unisession.cdi;
 
 import dev.unisession.api.SessionEvent;
 import dev.unisession.api.SessionEventListener;
-
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Vetoed;
 import jakarta.enterprise.inject.spi.CDI;

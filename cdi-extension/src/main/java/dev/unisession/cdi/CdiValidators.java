@@ -1,7 +1,6 @@
 package dev.unisession.cdi;
 
 import dev.unisession.api.SessionValidator;
-
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Vetoed;
 import jakarta.enterprise.inject.spi.CDI;

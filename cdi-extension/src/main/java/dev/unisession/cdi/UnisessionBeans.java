@@ -2,7 +2,6 @@ package dev.unisession.cdi;
 
 import dev.unisession.api.SessionManager;
 import dev.unisession.api.UnifiedSession;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.enterprise.inject.Produces;

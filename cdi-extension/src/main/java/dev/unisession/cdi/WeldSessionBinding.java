@@ -1,11 +1,9 @@
 package dev.unisession.cdi;
 
 import dev.unisession.web.FilterExtension;
-
 import jakarta.enterprise.inject.Vetoed;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.http.HttpServletRequest;
-
 import java.util.List;
 
 /**
@@ -27,6 +25,7 @@ public final class WeldSessionBinding implements FilterExtension {
 
     /** Null until first use; then the Weld session context, or a marker that there is none. */
     private volatile Object context;
+
     private static final Object NONE = new Object();
 
     /**
@@ -66,16 +65,24 @@ public final class WeldSessionBinding implements FilterExtension {
         Object c = context;
         if (c == null) {
             try {
-                Class.forName("org.jboss.weld.context.http.HttpSessionContext", false,
+                Class.forName(
+                        "org.jboss.weld.context.http.HttpSessionContext",
+                        false,
                         WeldSessionBinding.class.getClassLoader());
-                c = CDI.current().select(org.jboss.weld.context.http.HttpSessionContext.class).get();
+                c = CDI.current()
+                        .select(org.jboss.weld.context.http.HttpSessionContext.class)
+                        .get();
             } catch (ClassNotFoundException | LinkageError | IllegalStateException e) {
-                LOG.log(System.Logger.Level.DEBUG, "No Weld here; session-scoped beans are not rebound: {0}",
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        "No Weld here; session-scoped beans are not rebound: {0}",
                         e.toString());
                 c = NONE;
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Weld session context not found; session-scoped beans stay in "
-                        + "the container session", e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Weld session context not found; session-scoped beans stay in " + "the container session",
+                        e);
                 c = NONE;
             }
             context = c;

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Security review, finding 12: the CDI module lets into sessions exactly the Weld classes that session-scoped storage
@@ -30,7 +28,8 @@ class WeldSessionBindingTest {
 
     @Test
     void theRestOfWeldIsRefused() throws Exception {
-        for (String name : List.of("org.jboss.weld.manager.BeanManagerImpl",
+        for (String name : List.of(
+                "org.jboss.weld.manager.BeanManagerImpl",
                 "org.jboss.weld.bean.proxy.ProxyMethodHandler",
                 "org.jboss.weld.bean.proxy.CombinedInterceptorAndDecoratorStackMethodHandler",
                 "org.jboss.weld.interceptor.proxy.InterceptionContext",

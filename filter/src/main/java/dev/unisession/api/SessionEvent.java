@@ -20,8 +20,8 @@ import java.time.Instant;
  * @param attribute the attribute's name, for ATTRIBUTE_CHANGED
  * @param previous  what it was before: the old id, principal or context; null otherwise
  */
-public record SessionEvent(Type type, Instant at, String sessionId, String principal, String context,
-                           String attribute, String previous) {
+public record SessionEvent(
+        Type type, Instant at, String sessionId, String principal, String context, String attribute, String previous) {
 
     /** What happened. */
     public enum Type {

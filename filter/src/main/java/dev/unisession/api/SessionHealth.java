@@ -1,7 +1,6 @@
 package dev.unisession.api;
 
 import dev.unisession.codec.Json;
-
 import java.util.List;
 
 /**
@@ -19,11 +18,21 @@ import java.util.List;
  * @param backlog        changes waiting for the database
  * @param flushLagMillis how long the oldest of those has waited
  */
-public record SessionHealth(Status status, String store, long activeSessions, String mode, long backlog,
-                            long flushLagMillis, List<Tier> tiers) {
+public record SessionHealth(
+        Status status,
+        String store,
+        long activeSessions,
+        String mode,
+        long backlog,
+        long flushLagMillis,
+        List<Tier> tiers) {
 
     /** UP: every tier answers. DEGRADED: sessions are served, but a tier is down. DOWN: sessions cannot be served. */
-    public enum Status { UP, DEGRADED, DOWN }
+    public enum Status {
+        UP,
+        DEGRADED,
+        DOWN
+    }
 
     /**
      * One tier.
@@ -35,9 +44,8 @@ public record SessionHealth(Status status, String store, long activeSessions, St
      *                  batch is one), -1 when not counted (a tier in this JVM)
      * @param error     why it is down, or null
      */
-    public record Tier(String name, String role, Status status, double latencyMs, long sessions, long calls,
-                       String error) {
-    }
+    public record Tier(
+            String name, String role, Status status, double latencyMs, long sessions, long calls, String error) {}
 
     /** This report as one JSON object (the health endpoint's body; the README documents its schema). */
     public String toJson() {

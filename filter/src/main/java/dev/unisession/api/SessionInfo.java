@@ -16,7 +16,14 @@ import java.util.Set;
  * @param bytes     the stored size of its attribute values
  * @param metadata  its {@link SessionMetadata} (security facts such as the device or the MFA time)
  */
-public record SessionInfo(String id, String principal, String context, Instant createdAt, Instant lastAccessedAt,
-                          Instant expiresAt, int maxInactiveSeconds, Set<String> attributeNames, long bytes,
-                          java.util.Map<String, String> metadata) {
-}
+public record SessionInfo(
+        String id,
+        String principal,
+        String context,
+        Instant createdAt,
+        Instant lastAccessedAt,
+        Instant expiresAt,
+        int maxInactiveSeconds,
+        Set<String> attributeNames,
+        long bytes,
+        java.util.Map<String, String> metadata) {}

@@ -1,10 +1,9 @@
 package dev.unisession.api;
 
+import jakarta.servlet.ServletContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
-import jakarta.servlet.ServletContext;
 
 /**
  * Administration of the sessions in the store: find, list, end, export and erase them, and ask how the store

@@ -76,8 +76,8 @@ public interface SessionMetadata {
     /** Checks a key and a value against the limits; used by every implementation. */
     static void check(String key, String value) {
         if (key == null || !key.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new IllegalArgumentException("Invalid session metadata key '" + key
-                    + "': 1 to 64 letters, digits, '.', '_' or '-'");
+            throw new IllegalArgumentException(
+                    "Invalid session metadata key '" + key + "': 1 to 64 letters, digits, '.', '_' or '-'");
         }
         if (value != null && value.length() > 1024) {
             throw new IllegalArgumentException("Session metadata value for '" + key + "' is longer than 1024");

@@ -5,7 +5,6 @@ import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreGauges;
 import dev.unisession.store.TierHealth;
 import dev.unisession.store.TierTimer;
-
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +44,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private final Map<String, LongAdder> rejectedByReason = new ConcurrentHashMap<>();
     /** Requests answered 503 (or changes lost after the commit) because the store failed, by operation. */
     private final Map<String, LongAdder> storeUnavailable = new ConcurrentHashMap<>();
+
     private final Map<String, Latency> latency = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
     private final SessionStore store;
@@ -58,8 +58,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     private ObjectName jmxName;
 
     /** The probe results last taken, kept a few seconds so that scrapes do not hammer the tiers. */
-    private record TierSnapshot(long takenAt, List<TierHealth> tiers) {
-    }
+    private record TierSnapshot(long takenAt, List<TierHealth> tiers) {}
 
     private static final long TIER_SNAPSHOT_MILLIS = 5_000;
 
@@ -131,7 +130,9 @@ public final class SessionMetrics implements SessionMetricsMXBean {
                 break;
             case TOKEN_REJECTED:
                 rejected.increment();
-                rejectedByReason.computeIfAbsent(String.valueOf(e.detail()), k -> new LongAdder()).increment();
+                rejectedByReason
+                        .computeIfAbsent(String.valueOf(e.detail()), k -> new LongAdder())
+                        .increment();
                 break;
             case FINGERPRINT_MISMATCH:
                 fingerprintMismatches.increment();
@@ -148,7 +149,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             case STORE_UNAVAILABLE: {
                 String d = String.valueOf(e.detail());
                 int space = d.indexOf(' ');
-                storeUnavailable.computeIfAbsent(space < 0 ? d : d.substring(0, space), k -> new LongAdder())
+                storeUnavailable
+                        .computeIfAbsent(space < 0 ? d : d.substring(0, space), k -> new LongAdder())
                         .increment();
                 break;
             }
@@ -157,21 +159,80 @@ public final class SessionMetrics implements SessionMetricsMXBean {
         }
     }
 
-    @Override public long getSessionsCreated() { return created.sum(); }
-    @Override public long getSessionsInvalidated() { return invalidated.sum(); }
-    @Override public long getSessionsExpired() { return expired.sum(); }
-    @Override public long getSessionsAuthenticated() { return authenticated.sum(); }
-    @Override public long getTokensRejected() { return rejected.sum(); }
-    @Override public long getFingerprintMismatches() { return fingerprintMismatches.sum(); }
-    @Override public long getLimitEvictions() { return limitEvictions.sum(); }
-    @Override public long getAttributesRefused() { return attributesRefused.sum(); }
-    @Override public long getWriteConflicts() { return writeConflicts.sum(); }
-    @Override public long getNearCacheHits() { return nearCacheHits.getAsLong(); }
-    @Override public long getNearCacheMisses() { return nearCacheMisses.getAsLong(); }
-    @Override public long getWriteBehindBacklog() { return backlog.getAsLong(); }
-    @Override public String getMode() { return mode.get(); }
-    @Override public long getModeSwitches() { return modeSwitches.getAsLong(); }
-    @Override public long getWriteBehindFlushLagMillis() { return flushLag.getAsLong(); }
+    @Override
+    public long getSessionsCreated() {
+        return created.sum();
+    }
+
+    @Override
+    public long getSessionsInvalidated() {
+        return invalidated.sum();
+    }
+
+    @Override
+    public long getSessionsExpired() {
+        return expired.sum();
+    }
+
+    @Override
+    public long getSessionsAuthenticated() {
+        return authenticated.sum();
+    }
+
+    @Override
+    public long getTokensRejected() {
+        return rejected.sum();
+    }
+
+    @Override
+    public long getFingerprintMismatches() {
+        return fingerprintMismatches.sum();
+    }
+
+    @Override
+    public long getLimitEvictions() {
+        return limitEvictions.sum();
+    }
+
+    @Override
+    public long getAttributesRefused() {
+        return attributesRefused.sum();
+    }
+
+    @Override
+    public long getWriteConflicts() {
+        return writeConflicts.sum();
+    }
+
+    @Override
+    public long getNearCacheHits() {
+        return nearCacheHits.getAsLong();
+    }
+
+    @Override
+    public long getNearCacheMisses() {
+        return nearCacheMisses.getAsLong();
+    }
+
+    @Override
+    public long getWriteBehindBacklog() {
+        return backlog.getAsLong();
+    }
+
+    @Override
+    public String getMode() {
+        return mode.get();
+    }
+
+    @Override
+    public long getModeSwitches() {
+        return modeSwitches.getAsLong();
+    }
+
+    @Override
+    public long getWriteBehindFlushLagMillis() {
+        return flushLag.getAsLong();
+    }
 
     @Override
     public long getActiveSessions() {
@@ -243,8 +304,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             server.registerMBean(this, jmxName);
             return jmxName;
         } catch (JMException | RuntimeException e) {
-            System.getLogger(SessionMetrics.class.getName()).log(System.Logger.Level.WARNING,
-                    "unisession metrics not registered with JMX: {0}", e.toString());
+            System.getLogger(SessionMetrics.class.getName())
+                    .log(System.Logger.Level.WARNING, "unisession metrics not registered with JMX: {0}", e.toString());
             return null;
         }
     }
@@ -272,10 +333,10 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     /** Removes the meters {@link #bindMicrometer} registered (the registry may be the server's, or global). */
     public synchronized void unbindMicrometer() {
         micrometerUnbind.run();
-        micrometerUnbind = () -> { };
+        micrometerUnbind = () -> {};
     }
 
-    private Runnable micrometerUnbind = () -> { };
+    private Runnable micrometerUnbind = () -> {};
 
     /** Removes the MXBean. */
     public synchronized void unregisterJmx() {
@@ -293,13 +354,31 @@ public final class SessionMetrics implements SessionMetricsMXBean {
      * mirror (Micrometer's timer, once bound).
      */
     static final class Latency implements TierTimer {
-        private static final long[] BOUNDS_MICROS = {10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000,
-                50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, Long.MAX_VALUE};
+        private static final long[] BOUNDS_MICROS = {
+            10,
+            25,
+            50,
+            100,
+            250,
+            500,
+            1_000,
+            2_500,
+            5_000,
+            10_000,
+            25_000,
+            50_000,
+            100_000,
+            250_000,
+            500_000,
+            1_000_000,
+            2_500_000,
+            Long.MAX_VALUE
+        };
         private final String tier;
         private final Map<String, LongAdder> errors;
         private final LongAdder[] buckets = new LongAdder[BOUNDS_MICROS.length];
         private final LongAdder totalNanos = new LongAdder();
-        volatile java.util.function.LongConsumer mirror = n -> { };
+        volatile java.util.function.LongConsumer mirror = n -> {};
 
         Latency(String tier, Map<String, LongAdder> errors) {
             this.tier = tier;
@@ -316,7 +395,8 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             totalNanos.add(nanos);
             mirror.accept(nanos);
             if (error != null) {
-                errors.computeIfAbsent(tier + "." + kind(error), k -> new LongAdder()).increment();
+                errors.computeIfAbsent(tier + "." + kind(error), k -> new LongAdder())
+                        .increment();
             }
         }
 

@@ -14,5 +14,4 @@ import java.util.List;
  * } while (cursor != null);
  * }</pre>
  */
-public record SessionPage(List<SessionInfo> sessions, String next) {
-}
+public record SessionPage(List<SessionInfo> sessions, String next) {}

@@ -33,16 +33,25 @@ public interface SessionValidator {
     String REAUTH_ATTRIBUTE = "dev.unisession.api.SessionValidator.reauth";
 
     /** What a check decided. */
-    enum Outcome { VALID, INVALIDATE, REQUIRE_REAUTH }
+    enum Outcome {
+        VALID,
+        INVALIDATE,
+        REQUIRE_REAUTH
+    }
 
     /**
      * The session being checked, with read-only metadata.
      *
      * @param requestPath the path inside the application of the request that loaded it
      */
-    record Candidate(String id, String principal, String context, SessionMetadata metadata, Instant createdAt,
-                     Instant lastAccessedAt, String requestPath) {
-    }
+    record Candidate(
+            String id,
+            String principal,
+            String context,
+            SessionMetadata metadata,
+            Instant createdAt,
+            Instant lastAccessedAt,
+            String requestPath) {}
 
     Outcome validate(Candidate session);
 }

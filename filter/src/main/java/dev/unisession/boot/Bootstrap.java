@@ -11,7 +11,6 @@ import dev.unisession.store.RedisSettings;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreSettings;
 import dev.unisession.store.Stores;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,7 @@ public final class Bootstrap {
 
     private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
 
-    private Bootstrap() {
-    }
+    private Bootstrap() {}
 
     /**
      * The codec a web application's settings describe: {@code unisession.codec.allow} plus {@code extraAllow},
@@ -32,23 +30,35 @@ public final class Bootstrap {
      *
      * @throws IllegalArgumentException naming the key, for an unknown profile or a bad pattern
      */
-    public static AttributeCodec codec(UnisessionConfig config, ClassLoader loader, Predicate<String> appClass,
-                                       List<String> extraAllow) {
+    public static AttributeCodec codec(
+            UnisessionConfig config, ClassLoader loader, Predicate<String> appClass, List<String> extraAllow) {
         List<String> allow = new ArrayList<>(config.codecAllow());
         allow.addAll(extraAllow);
         List<FrameworkProfile> profiles = FrameworkProfile.select(config.codecProfiles(), loader);
-        LOG.log(System.Logger.Level.INFO, "unisession session attribute profiles ({0}={1}): {2}",
-                UnisessionConfig.Key.CODEC_PROFILES.key(), String.join(",", config.codecProfiles()),
+        LOG.log(
+                System.Logger.Level.INFO,
+                "unisession session attribute profiles ({0}={1}): {2}",
+                UnisessionConfig.Key.CODEC_PROFILES.key(),
+                String.join(",", config.codecProfiles()),
                 profiles.isEmpty() ? "none" : profiles.toString());
         if (config.codecMode() == AttributeCodec.Mode.REPORT) {
-            LOG.log(System.Logger.Level.WARNING, "{0}=report: classes that are not allowed are STORED and logged "
-                    + "once each. For development only: do not run this in production",
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}=report: classes that are not allowed are STORED and logged "
+                            + "once each. For development only: do not run this in production",
                     UnisessionConfig.Key.CODEC_MODE.key());
         }
-        return new AttributeCodec(loader, appClass, new AttributeCodec.Policy(allow, profiles, config.codecMode(),
-                        new AttributeCodec.Limits(config.codecMaxDepth(), config.codecMaxReferences(),
-                                config.codecMaxArrayLength())),
-                config.maxAttributeBytes(), config.maxSessionBytes());
+        return new AttributeCodec(
+                loader,
+                appClass,
+                new AttributeCodec.Policy(
+                        allow,
+                        profiles,
+                        config.codecMode(),
+                        new AttributeCodec.Limits(
+                                config.codecMaxDepth(), config.codecMaxReferences(), config.codecMaxArrayLength())),
+                config.maxAttributeBytes(),
+                config.maxSessionBytes());
     }
 
     /**
@@ -68,26 +78,50 @@ public final class Bootstrap {
 
     /** The store chain's settings. */
     public static StoreSettings storeSettings(UnisessionConfig config) {
-        return new StoreSettings(config.store(), redisSettings(config), jpaSettings(config),
-                new StoreSettings.NearCache(config.nearCacheEnabled(), config.nearCacheSize(), config.nearCacheIdle(),
+        return new StoreSettings(
+                config.store(),
+                redisSettings(config),
+                jpaSettings(config),
+                new StoreSettings.NearCache(
+                        config.nearCacheEnabled(),
+                        config.nearCacheSize(),
+                        config.nearCacheIdle(),
                         config.touchFraction()),
                 // a request waits for a switch of the cluster's mode as long as for Redis
-                new StoreSettings.Tiered(config.jpaFlushInterval(), config.jpaBacklogMax(), config.tieredLease(),
-                        config.tieredHeartbeat(), config.tieredReturnAfter(), config.redisDeadline(),
+                new StoreSettings.Tiered(
+                        config.jpaFlushInterval(),
+                        config.jpaBacklogMax(),
+                        config.tieredLease(),
+                        config.tieredHeartbeat(),
+                        config.tieredReturnAfter(),
+                        config.redisDeadline(),
                         config.redisPrefix()));
     }
 
     /** The Redis tier's settings. */
     public static RedisSettings redisSettings(UnisessionConfig config) {
-        return new RedisSettings(config.redisUrl(), config.redisConfig(), config.redisTimeout(),
-                config.redisConnectTimeout(), config.redisDeadline(), config.redisRetries(), config.redisMaxInFlight(),
-                config.redisPrefix(), config.touchFraction());
+        return new RedisSettings(
+                config.redisUrl(),
+                config.redisConfig(),
+                config.redisTimeout(),
+                config.redisConnectTimeout(),
+                config.redisDeadline(),
+                config.redisRetries(),
+                config.redisMaxInFlight(),
+                config.redisPrefix(),
+                config.touchFraction());
     }
 
     /** The database's settings. */
     public static JpaSettings jpaSettings(UnisessionConfig config) {
-        return new JpaSettings(config.jpaUrl(), config.jpaDataSource(), config.jpaUser(), config.jpaPassword(),
-                config.jpaPoolSize(), config.jpaCreateSchema(), config::scrub);
+        return new JpaSettings(
+                config.jpaUrl(),
+                config.jpaDataSource(),
+                config.jpaUser(),
+                config.jpaPassword(),
+                config.jpaPoolSize(),
+                config.jpaCreateSchema(),
+                config::scrub);
     }
 
     /**

@@ -42,6 +42,7 @@ public final class AttributeCodec {
      * them and that the codec's messages name.
      */
     public static final String ALLOW_SETTING = "codec.allow";
+
     public static final String PROFILES_SETTING = "codec.profiles";
     public static final String MODE_SETTING = "codec.mode";
     public static final String MAX_ATTRIBUTE_BYTES_SETTING = "codec.max-attribute-bytes";
@@ -103,18 +104,34 @@ public final class AttributeCodec {
 
         public Limits {
             if (maxDepth < 1 || maxReferences < 1 || maxArrayLength < 0) {
-                throw new IllegalArgumentException("codec limits must be positive: " + maxDepth + ", "
-                        + maxReferences + ", " + maxArrayLength);
+                throw new IllegalArgumentException(
+                        "codec limits must be positive: " + maxDepth + ", " + maxReferences + ", " + maxArrayLength);
             }
         }
     }
 
     /** JDK types that are safe to deserialize. Patterns in {@link ObjectInputFilter.Config#createFilter} syntax. */
-    static final String JDK_DEFAULTS = String.join(";",
-            "java.lang.String", "java.lang.Boolean", "java.lang.Byte", "java.lang.Character", "java.lang.Short",
-            "java.lang.Integer", "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.Number",
-            "java.lang.Enum", "java.lang.Object", "java.math.BigInteger", "java.math.BigDecimal", "java.net.URI",
-            "java.time.**", "java.util.*", "java.util.concurrent.*", "java.util.concurrent.atomic.*");
+    static final String JDK_DEFAULTS = String.join(
+            ";",
+            "java.lang.String",
+            "java.lang.Boolean",
+            "java.lang.Byte",
+            "java.lang.Character",
+            "java.lang.Short",
+            "java.lang.Integer",
+            "java.lang.Long",
+            "java.lang.Float",
+            "java.lang.Double",
+            "java.lang.Number",
+            "java.lang.Enum",
+            "java.lang.Object",
+            "java.math.BigInteger",
+            "java.math.BigDecimal",
+            "java.net.URI",
+            "java.time.**",
+            "java.util.*",
+            "java.util.concurrent.*",
+            "java.util.concurrent.atomic.*");
 
     private static final byte TAG_SERIALIZED = 1;
     private static final byte TAG_STRING = 2;
@@ -124,11 +141,22 @@ public final class AttributeCodec {
 
     /** Bounds on a whole importer stream ({@link #openForeign}), which may hold many sessions. */
     static final long FOREIGN_MAX_BYTES = 256L * 1024 * 1024;
+
     static final long FOREIGN_MAX_REFERENCES = 10_000_000;
 
-    private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Boolean.class, Byte.class, Short.class,
-            Character.class, Integer.class, Long.class, Float.class, Double.class, BigInteger.class,
-            BigDecimal.class, UUID.class);
+    private static final Set<Class<?>> IMMUTABLE = Set.of(
+            String.class,
+            Boolean.class,
+            Byte.class,
+            Short.class,
+            Character.class,
+            Integer.class,
+            Long.class,
+            Float.class,
+            Double.class,
+            BigInteger.class,
+            BigDecimal.class,
+            UUID.class);
 
     private final ClassLoader loader;
     private final Predicate<String> appClass;
@@ -152,14 +180,18 @@ public final class AttributeCodec {
     }
 
     /** As above, with the largest encoded attribute and the largest sum of a session's attributes, in bytes. */
-    public AttributeCodec(ClassLoader loader, Predicate<String> appClass, List<String> extra, int maxAttributeBytes,
-                          int maxSessionBytes) {
+    public AttributeCodec(
+            ClassLoader loader,
+            Predicate<String> appClass,
+            List<String> extra,
+            int maxAttributeBytes,
+            int maxSessionBytes) {
         this(loader, appClass, Policy.allowing(extra), maxAttributeBytes, maxSessionBytes);
     }
 
     /** As above, with profiles and a mode. */
-    public AttributeCodec(ClassLoader loader, Predicate<String> appClass, Policy policy, int maxAttributeBytes,
-                          int maxSessionBytes) {
+    public AttributeCodec(
+            ClassLoader loader, Predicate<String> appClass, Policy policy, int maxAttributeBytes, int maxSessionBytes) {
         this.maxAttributeBytes = maxAttributeBytes;
         this.maxSessionBytes = maxSessionBytes;
         this.loader = loader;
@@ -172,8 +204,8 @@ public final class AttributeCodec {
         List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
         for (String p : policy.allow()) {
             if (p.startsWith("!") || p.contains("=") || p.contains("/")) {
-                throw new IllegalArgumentException("Invalid value for " + setting(ALLOW_SETTING)
-                        + ": '" + p + "' (only class patterns such as com.acme.** are allowed)");
+                throw new IllegalArgumentException("Invalid value for " + setting(ALLOW_SETTING) + ": '" + p
+                        + "' (only class patterns such as com.acme.** are allowed)");
             }
             patterns.add(p);
         }
@@ -192,7 +224,9 @@ public final class AttributeCodec {
 
     /** True when a value of this type cannot change in place, so it never needs re-serializing to detect changes. */
     public static boolean isImmutable(Object value) {
-        return value == null || IMMUTABLE.contains(value.getClass()) || value instanceof Enum
+        return value == null
+                || IMMUTABLE.contains(value.getClass())
+                || value instanceof Enum
                 || value.getClass().getName().startsWith("java.time.");
     }
 
@@ -207,8 +241,10 @@ public final class AttributeCodec {
             byte[] s = ((String) value).getBytes(StandardCharsets.UTF_8);
             return ByteBuffer.allocate(1 + s.length).put(TAG_STRING).put(s).array();
         }
-        if (value instanceof Integer) return ByteBuffer.allocate(5).put(TAG_INT).putInt((Integer) value).array();
-        if (value instanceof Long) return ByteBuffer.allocate(9).put(TAG_LONG).putLong((Long) value).array();
+        if (value instanceof Integer)
+            return ByteBuffer.allocate(5).put(TAG_INT).putInt((Integer) value).array();
+        if (value instanceof Long)
+            return ByteBuffer.allocate(9).put(TAG_LONG).putLong((Long) value).array();
         if (value instanceof Boolean) return new byte[] {TAG_BOOLEAN, (byte) (((Boolean) value) ? 1 : 0)};
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         bytes.write(TAG_SERIALIZED);
@@ -225,14 +261,14 @@ public final class AttributeCodec {
                     + suggestPattern(e.getMessage()) + "; " + setting(MODE_SETTING)
                     + "=report on a development box lists every class an application needs)");
         } catch (ArrayTooLongException e) {
-            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
-                    + e.getMessage());
+            throw new IllegalArgumentException(
+                    "Session attribute '" + attribute + "' cannot be stored: " + e.getMessage());
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
-                    + e.getMessage() + " is not Serializable (value of type " + value.getClass().getName() + ")");
+                    + e.getMessage() + " is not Serializable (value of type "
+                    + value.getClass().getName() + ")");
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: "
-                    + e, e);
+            throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: " + e, e);
         }
         if (bytes.size() > maxAttributeBytes) {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' is " + bytes.size()
@@ -250,22 +286,29 @@ public final class AttributeCodec {
     public Object decode(byte[] data) {
         if (data == null || data.length == 0) throw new AttributeDecodeException("empty value", null);
         if (data.length - 1 > maxAttributeBytes) {
-            throw new AttributeDecodeException("value of " + (data.length - 1) + " bytes is over the limit of "
-                    + maxAttributeBytes + " (" + setting(MAX_ATTRIBUTE_BYTES_SETTING) + ")", null);
+            throw new AttributeDecodeException(
+                    "value of " + (data.length - 1) + " bytes is over the limit of " + maxAttributeBytes + " ("
+                            + setting(MAX_ATTRIBUTE_BYTES_SETTING) + ")",
+                    null);
         }
         ByteBuffer b = ByteBuffer.wrap(data, 1, data.length - 1);
         try {
             switch (data[0]) {
-                case TAG_STRING: return new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
-                case TAG_INT: return b.getInt();
-                case TAG_LONG: return b.getLong();
-                case TAG_BOOLEAN: return b.get() != 0;
+                case TAG_STRING:
+                    return new String(data, 1, data.length - 1, StandardCharsets.UTF_8);
+                case TAG_INT:
+                    return b.getInt();
+                case TAG_LONG:
+                    return b.getLong();
+                case TAG_BOOLEAN:
+                    return b.get() != 0;
                 case TAG_SERIALIZED:
-                    try (CheckingInputStream in = new CheckingInputStream(
-                            new ByteArrayInputStream(data, 1, data.length - 1), readFilter)) {
+                    try (CheckingInputStream in =
+                            new CheckingInputStream(new ByteArrayInputStream(data, 1, data.length - 1), readFilter)) {
                         return in.readObject();
                     }
-                default: throw new AttributeDecodeException("unknown value tag " + data[0], null);
+                default:
+                    throw new AttributeDecodeException("unknown value tag " + data[0], null);
             }
         } catch (AttributeDecodeException e) {
             throw e;
@@ -294,8 +337,11 @@ public final class AttributeCodec {
 
     private boolean decide(Class<?> c) {
         if (isGadget(c)) {
-            LOG.log(System.Logger.Level.WARNING, "unisession refused class {0} in a session attribute: a known "
-                    + "deserialization gadget, which no setting allows", c.getName());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "unisession refused class {0} in a session attribute: a known "
+                            + "deserialization gadget, which no setting allows",
+                    c.getName());
             return false;
         }
         if (allowPatterns.checkInput(new ClassOnly(c)) == ObjectInputFilter.Status.ALLOWED
@@ -304,13 +350,20 @@ public final class AttributeCodec {
             return true;
         }
         if (mode == Mode.REPORT) {
-            LOG.log(System.Logger.Level.WARNING, "unisession {0}=report: class {1} is not allowed in sessions but "
-                    + "was let through; to allow it add it to {2}", setting(MODE_SETTING),
-                    c.getName(), setting(ALLOW_SETTING));
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "unisession {0}=report: class {1} is not allowed in sessions but "
+                            + "was let through; to allow it add it to {2}",
+                    setting(MODE_SETTING),
+                    c.getName(),
+                    setting(ALLOW_SETTING));
             return true;
         }
-        LOG.log(System.Logger.Level.WARNING, "unisession refused class {0} in a session attribute: not a JDK value "
-                + "type, not the application''s own, not in an active profile nor {1}", c.getName(),
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "unisession refused class {0} in a session attribute: not a JDK value "
+                        + "type, not the application''s own, not in an active profile nor {1}",
+                c.getName(),
                 setting(ALLOW_SETTING));
         return false;
     }
@@ -325,8 +378,10 @@ public final class AttributeCodec {
     }
 
     private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info, long maxBytes, long maxReferences) {
-        if (info.depth() > limits.maxDepth() || info.references() > maxReferences
-                || info.streamBytes() > maxBytes || info.arrayLength() > limits.maxArrayLength()) {
+        if (info.depth() > limits.maxDepth()
+                || info.references() > maxReferences
+                || info.streamBytes() > maxBytes
+                || info.arrayLength() > limits.maxArrayLength()) {
             return ObjectInputFilter.Status.REJECTED;
         }
         Class<?> c = info.serialClass();
@@ -341,10 +396,21 @@ public final class AttributeCodec {
 
     /** A class-only FilterInfo, to ask the pattern filter about one class. */
     private record ClassOnly(Class<?> serialClass) implements ObjectInputFilter.FilterInfo {
-        public long arrayLength() { return -1; }
-        public long depth() { return 1; }
-        public long references() { return 0; }
-        public long streamBytes() { return 0; }
+        public long arrayLength() {
+            return -1;
+        }
+
+        public long depth() {
+            return 1;
+        }
+
+        public long references() {
+            return 0;
+        }
+
+        public long streamBytes() {
+            return 0;
+        }
     }
 
     private static final class ArrayTooLongException extends IOException {
@@ -380,7 +446,8 @@ public final class AttributeCodec {
                 failed = true;
                 throw new NotSerializableException(obj.getClass().getName());
             }
-            if (!failed && obj.getClass().isArray()
+            if (!failed
+                    && obj.getClass().isArray()
                     && java.lang.reflect.Array.getLength(obj) > limits.maxArrayLength()) {
                 failed = true;
                 throw new ArrayTooLongException(obj.getClass().getSimpleName() + " of "

@@ -1,6 +1,5 @@
 package dev.unisession.codec;
 
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,86 +35,93 @@ public record FrameworkProfile(String name, String detect, Set<String> classes) 
      * login repositories put into the session, with every class their fields hold (found by serializing the real
      * objects: AttributeCodecProfileTest).
      */
-    public static final FrameworkProfile SPRING_SECURITY = new FrameworkProfile("spring-security",
-            "org.springframework.security.core.context.SecurityContextImpl", Set.of(
-            // context, tokens, details, authorities, the user
+    public static final FrameworkProfile SPRING_SECURITY = new FrameworkProfile(
+            "spring-security",
             "org.springframework.security.core.context.SecurityContextImpl",
-            "org.springframework.security.authentication.AbstractAuthenticationToken",
-            "org.springframework.security.authentication.UsernamePasswordAuthenticationToken",
-            "org.springframework.security.authentication.RememberMeAuthenticationToken",
-            "org.springframework.security.authentication.AnonymousAuthenticationToken",
-            "org.springframework.security.authentication.ott.OneTimeTokenAuthenticationToken",
-            "org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken",
-            "org.springframework.security.web.authentication.WebAuthenticationDetails",
-            "org.springframework.security.web.authentication.preauth."
-                    + "PreAuthenticatedGrantedAuthoritiesWebAuthenticationDetails",
-            "org.springframework.security.core.authority.SimpleGrantedAuthority",
-            "org.springframework.security.core.authority.FactorGrantedAuthority",
-            "org.springframework.security.web.authentication.switchuser.SwitchUserGrantedAuthority",
-            "org.springframework.security.core.userdetails.User",
-            "org.springframework.security.core.userdetails.User$AuthorityComparator",
-            // the saved request (HttpSessionRequestCache)
-            "org.springframework.security.web.savedrequest.DefaultSavedRequest",
-            "org.springframework.security.web.savedrequest.SavedCookie",
-            "java.lang.String$CaseInsensitiveComparator",
-            // the CSRF token (HttpSessionCsrfTokenRepository)
-            "org.springframework.security.web.csrf.DefaultCsrfToken",
-            // the last failed login (WebAttributes.AUTHENTICATION_EXCEPTION)
-            "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException",
-            "java.lang.StackTraceElement",
-            "org.springframework.security.core.AuthenticationException",
-            "org.springframework.security.authentication.BadCredentialsException",
-            "org.springframework.security.authentication.AccountStatusException",
-            "org.springframework.security.authentication.LockedException",
-            "org.springframework.security.authentication.DisabledException",
-            "org.springframework.security.authentication.AccountExpiredException",
-            "org.springframework.security.authentication.CredentialsExpiredException",
-            "org.springframework.security.authentication.InsufficientAuthenticationException",
-            "org.springframework.security.authentication.AuthenticationServiceException",
-            "org.springframework.security.authentication.ProviderNotFoundException",
-            "org.springframework.security.core.userdetails.UsernameNotFoundException",
-            "org.springframework.security.web.authentication.session.SessionAuthenticationException",
-            "org.springframework.security.oauth2.core.OAuth2AuthenticationException",
-            "org.springframework.security.oauth2.core.OAuth2Error",
-            // OAuth2 login and client (HttpSessionOAuth2AuthorizationRequestRepository,
-            // HttpSessionOAuth2AuthorizedClientRepository)
-            "org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken",
-            "org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest",
-            "org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationResponseType",
-            "org.springframework.security.oauth2.core.AuthorizationGrantType",
-            "org.springframework.security.oauth2.core.user.DefaultOAuth2User",
-            "org.springframework.security.oauth2.core.user.OAuth2UserAuthority",
-            "org.springframework.security.oauth2.core.oidc.user.DefaultOidcUser",
-            "org.springframework.security.oauth2.core.oidc.user.OidcUserAuthority",
-            "org.springframework.security.oauth2.core.oidc.OidcIdToken",
-            // Not java.net.URL, which the ID token's "iss" claim can be: a URL used as a map key resolves its host when
-            // read (ysoserial's URLDNS), so an OIDC application allows it itself (unisession.codec.allow).
-            "org.springframework.security.oauth2.core.oidc.OidcUserInfo",
-            "org.springframework.security.oauth2.core.AbstractOAuth2Token",
-            "org.springframework.security.oauth2.core.OAuth2AccessToken",
-            "org.springframework.security.oauth2.core.OAuth2AccessToken$TokenType",
-            "org.springframework.security.oauth2.core.OAuth2RefreshToken",
-            "org.springframework.security.oauth2.core.ClientAuthenticationMethod",
-            "org.springframework.security.oauth2.core.AuthenticationMethod",
-            "org.springframework.security.oauth2.client.OAuth2AuthorizedClient",
-            "org.springframework.security.oauth2.client.registration.ClientRegistration",
-            "org.springframework.security.oauth2.client.registration.ClientRegistration$ProviderDetails",
-            "org.springframework.security.oauth2.client.registration.ClientRegistration$ProviderDetails"
-                    + "$UserInfoEndpoint",
-            "org.springframework.security.oauth2.client.registration.ClientRegistration$ClientSettings"));
+            Set.of(
+                    // context, tokens, details, authorities, the user
+                    "org.springframework.security.core.context.SecurityContextImpl",
+                    "org.springframework.security.authentication.AbstractAuthenticationToken",
+                    "org.springframework.security.authentication.UsernamePasswordAuthenticationToken",
+                    "org.springframework.security.authentication.RememberMeAuthenticationToken",
+                    "org.springframework.security.authentication.AnonymousAuthenticationToken",
+                    "org.springframework.security.authentication.ott.OneTimeTokenAuthenticationToken",
+                    "org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken",
+                    "org.springframework.security.web.authentication.WebAuthenticationDetails",
+                    "org.springframework.security.web.authentication.preauth."
+                            + "PreAuthenticatedGrantedAuthoritiesWebAuthenticationDetails",
+                    "org.springframework.security.core.authority.SimpleGrantedAuthority",
+                    "org.springframework.security.core.authority.FactorGrantedAuthority",
+                    "org.springframework.security.web.authentication.switchuser.SwitchUserGrantedAuthority",
+                    "org.springframework.security.core.userdetails.User",
+                    "org.springframework.security.core.userdetails.User$AuthorityComparator",
+                    // the saved request (HttpSessionRequestCache)
+                    "org.springframework.security.web.savedrequest.DefaultSavedRequest",
+                    "org.springframework.security.web.savedrequest.SavedCookie",
+                    "java.lang.String$CaseInsensitiveComparator",
+                    // the CSRF token (HttpSessionCsrfTokenRepository)
+                    "org.springframework.security.web.csrf.DefaultCsrfToken",
+                    // the last failed login (WebAttributes.AUTHENTICATION_EXCEPTION)
+                    "java.lang.Throwable",
+                    "java.lang.Exception",
+                    "java.lang.RuntimeException",
+                    "java.lang.StackTraceElement",
+                    "org.springframework.security.core.AuthenticationException",
+                    "org.springframework.security.authentication.BadCredentialsException",
+                    "org.springframework.security.authentication.AccountStatusException",
+                    "org.springframework.security.authentication.LockedException",
+                    "org.springframework.security.authentication.DisabledException",
+                    "org.springframework.security.authentication.AccountExpiredException",
+                    "org.springframework.security.authentication.CredentialsExpiredException",
+                    "org.springframework.security.authentication.InsufficientAuthenticationException",
+                    "org.springframework.security.authentication.AuthenticationServiceException",
+                    "org.springframework.security.authentication.ProviderNotFoundException",
+                    "org.springframework.security.core.userdetails.UsernameNotFoundException",
+                    "org.springframework.security.web.authentication.session.SessionAuthenticationException",
+                    "org.springframework.security.oauth2.core.OAuth2AuthenticationException",
+                    "org.springframework.security.oauth2.core.OAuth2Error",
+                    // OAuth2 login and client (HttpSessionOAuth2AuthorizationRequestRepository,
+                    // HttpSessionOAuth2AuthorizedClientRepository)
+                    "org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken",
+                    "org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest",
+                    "org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationResponseType",
+                    "org.springframework.security.oauth2.core.AuthorizationGrantType",
+                    "org.springframework.security.oauth2.core.user.DefaultOAuth2User",
+                    "org.springframework.security.oauth2.core.user.OAuth2UserAuthority",
+                    "org.springframework.security.oauth2.core.oidc.user.DefaultOidcUser",
+                    "org.springframework.security.oauth2.core.oidc.user.OidcUserAuthority",
+                    "org.springframework.security.oauth2.core.oidc.OidcIdToken",
+                    // Not java.net.URL, which the ID token's "iss" claim can be: a URL used as a map key resolves its
+                    // host when
+                    // read (ysoserial's URLDNS), so an OIDC application allows it itself (unisession.codec.allow).
+                    "org.springframework.security.oauth2.core.oidc.OidcUserInfo",
+                    "org.springframework.security.oauth2.core.AbstractOAuth2Token",
+                    "org.springframework.security.oauth2.core.OAuth2AccessToken",
+                    "org.springframework.security.oauth2.core.OAuth2AccessToken$TokenType",
+                    "org.springframework.security.oauth2.core.OAuth2RefreshToken",
+                    "org.springframework.security.oauth2.core.ClientAuthenticationMethod",
+                    "org.springframework.security.oauth2.core.AuthenticationMethod",
+                    "org.springframework.security.oauth2.client.OAuth2AuthorizedClient",
+                    "org.springframework.security.oauth2.client.registration.ClientRegistration",
+                    "org.springframework.security.oauth2.client.registration.ClientRegistration$ProviderDetails",
+                    "org.springframework.security.oauth2.client.registration.ClientRegistration$ProviderDetails"
+                            + "$UserInfoEndpoint",
+                    "org.springframework.security.oauth2.client.registration.ClientRegistration$ClientSettings"));
 
     /**
      * Spring MVC 7: SessionFlashMapManager's flash maps (redirect attributes), SessionLocaleResolver's locale and
      * time zone, and the session mutex of HttpSessionMutexListener. {@code @SessionAttributes} stores the
      * application's own model objects, which are allowed as its classes.
      */
-    public static final FrameworkProfile SPRING_MVC = new FrameworkProfile("spring-mvc",
-            "org.springframework.web.servlet.FlashMap", Set.of(
+    public static final FrameworkProfile SPRING_MVC = new FrameworkProfile(
+            "spring-mvc",
             "org.springframework.web.servlet.FlashMap",
-            "org.springframework.util.LinkedMultiValueMap",
-            "org.springframework.util.MultiValueMapAdapter",
-            "org.springframework.web.util.HttpSessionMutexListener$Mutex",
-            "sun.util.calendar.ZoneInfo"));
+            Set.of(
+                    "org.springframework.web.servlet.FlashMap",
+                    "org.springframework.util.LinkedMultiValueMap",
+                    "org.springframework.util.MultiValueMapAdapter",
+                    "org.springframework.web.util.HttpSessionMutexListener$Mutex",
+                    "sun.util.calendar.ZoneInfo"));
 
     /** The profiles unisession ships. */
     public static final List<FrameworkProfile> BUILT_IN = List.of(SPRING_SECURITY, SPRING_MVC);

@@ -148,8 +148,7 @@ final class GadgetDenyList {
             "jdk.proxy",
             "com.sun.proxy.");
 
-    private GadgetDenyList() {
-    }
+    private GadgetDenyList() {}
 
     /** Whether this class name is a known gadget building block (or a nested class of one). */
     static boolean denies(String className) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -24,8 +23,7 @@ public final class Json {
             .characterEscapes(new HtmlSafe())
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** Writes one JSON value to a generator. */
     @FunctionalInterface

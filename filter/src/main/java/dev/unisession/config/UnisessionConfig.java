@@ -4,7 +4,6 @@ import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.JpaSettings;
 import dev.unisession.store.RedisSettings;
 import dev.unisession.store.StoreType;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,7 +19,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * The one place that reads unisession settings.
@@ -42,8 +40,8 @@ public final class UnisessionConfig {
     public static final String PREFIX = "unisession.";
     public static final String PROPERTIES_FILE = "unisession.properties";
     /** The sources of existing sessions the importer reads ({@code migrate.from}), as the CLI names them too. */
-    public static final List<String> MIGRATE_SOURCES = List.of("tomcat-jdbc", "tomcat-file", "jetty-jdbc",
-            "spring-session-jdbc");
+    public static final List<String> MIGRATE_SOURCES =
+            List.of("tomcat-jdbc", "tomcat-file", "jetty-jdbc", "spring-session-jdbc");
 
     private static final System.Logger LOG = System.getLogger(UnisessionConfig.class.getName());
 
@@ -51,10 +49,19 @@ public final class UnisessionConfig {
     private static final Set<String> IGNORED_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The cookie's SameSite attribute. */
-    public enum SameSite { STRICT("Strict"), LAX("Lax"), NONE("None");
+    public enum SameSite {
+        STRICT("Strict"),
+        LAX("Lax"),
+        NONE("None");
         private final String attribute;
-        SameSite(String attribute) { this.attribute = attribute; }
-        public String attribute() { return attribute; }
+
+        SameSite(String attribute) {
+            this.attribute = attribute;
+        }
+
+        public String attribute() {
+            return attribute;
+        }
     }
 
     /**
@@ -63,7 +70,11 @@ public final class UnisessionConfig {
      * Jetty's ForwardedRequestCustomizer), as the containers' own session cookies do; {@code true} always;
      * {@code false} never.
      */
-    public enum CookieSecure { AUTO, TRUE, FALSE }
+    public enum CookieSecure {
+        AUTO,
+        TRUE,
+        FALSE
+    }
 
     /** Every key this class knows, with its default (null = none) and whether its value is secret. */
     public enum Key {
@@ -146,7 +157,9 @@ public final class UnisessionConfig {
         }
 
         /** The full key, e.g. {@code unisession.cookie.name}. */
-        public String key() { return name; }
+        public String key() {
+            return name;
+        }
 
         /** The environment variable that carries this key. */
         public String envName() {
@@ -167,25 +180,39 @@ public final class UnisessionConfig {
     /** A source of raw settings; {@code names()} is used to detect unknown keys. */
     public interface Source {
         String describe();
+
         Set<String> names();
+
         String get(String name);
 
         /** The key a raw name stands for, or null if it is unknown. */
-        default Key keyFor(String name) { return Key.byName(name); }
+        default Key keyFor(String name) {
+            return Key.byName(name);
+        }
 
         /**
          * Whether a name that is no key stops start-up. Init-params, system properties and
          * {@code unisession.properties} are written for this library, so a name there that is no key is a mistake;
          * the environment is shared with everything else on the host ({@code UNISESSION_HOME} in an image).
          */
-        default boolean strict() { return true; }
+        default boolean strict() {
+            return true;
+        }
 
         static Source of(String description, Map<String, String> map) {
             Map<String, String> copy = Map.copyOf(map);
             return new Source() {
-                public String describe() { return description; }
-                public Set<String> names() { return copy.keySet(); }
-                public String get(String name) { return copy.get(name); }
+                public String describe() {
+                    return description;
+                }
+
+                public Set<String> names() {
+                    return copy.keySet();
+                }
+
+                public String get(String name) {
+                    return copy.get(name);
+                }
             };
         }
 
@@ -193,11 +220,25 @@ public final class UnisessionConfig {
         static Source environment(Map<String, String> env) {
             Source plain = of("environment variable", env);
             return new Source() {
-                public String describe() { return plain.describe(); }
-                public Set<String> names() { return plain.names(); }
-                public String get(String name) { return plain.get(name); }
-                public Key keyFor(String name) { return Key.byEnvName(name); }
-                public boolean strict() { return false; }
+                public String describe() {
+                    return plain.describe();
+                }
+
+                public Set<String> names() {
+                    return plain.names();
+                }
+
+                public String get(String name) {
+                    return plain.get(name);
+                }
+
+                public Key keyFor(String name) {
+                    return Key.byEnvName(name);
+                }
+
+                public boolean strict() {
+                    return false;
+                }
             };
         }
     }
@@ -278,7 +319,8 @@ public final class UnisessionConfig {
         this.origin = origin;
         this.store = parseEnum(Key.STORE, StoreType.class);
         this.sessionTimeout = raw.get(Key.SESSION_TIMEOUT) == null ? null : parseDuration(Key.SESSION_TIMEOUT, true);
-        this.firstVisitTimeout = raw.get(Key.SESSION_FIRST_VISIT_TIMEOUT) == null ? null
+        this.firstVisitTimeout = raw.get(Key.SESSION_FIRST_VISIT_TIMEOUT) == null
+                ? null
                 : parseDuration(Key.SESSION_FIRST_VISIT_TIMEOUT, false);
         this.cookieName = parseCookieName();
         this.cookieSecure = parseEnum(Key.COOKIE_SECURE, CookieSecure.class);
@@ -308,8 +350,11 @@ public final class UnisessionConfig {
             throw invalid(Key.APPLICATION, "1 to 64 letters, digits, '.', '_', '~' or '-'");
         }
         this.redisPrefix = raw.get(Key.REDIS_PREFIX);
-        if (redisPrefix.isEmpty() || redisPrefix.length() > 64 || redisPrefix.contains("{")
-                || redisPrefix.contains("}") || redisPrefix.chars().anyMatch(Character::isWhitespace)) {
+        if (redisPrefix.isEmpty()
+                || redisPrefix.length() > 64
+                || redisPrefix.contains("{")
+                || redisPrefix.contains("}")
+                || redisPrefix.chars().anyMatch(Character::isWhitespace)) {
             throw invalid(Key.REDIS_PREFIX, "1 to 64 characters without spaces or braces");
         }
         this.redisTimeout = parseDuration(Key.REDIS_TIMEOUT, false);
@@ -317,8 +362,9 @@ public final class UnisessionConfig {
         this.redisRetries = parseInt(Key.REDIS_RETRIES, 0, 5);
         this.redisDeadline = parseDuration(Key.REDIS_DEADLINE, false);
         if (redisDeadline.compareTo(redisTimeout) < 0) {
-            throw invalid(Key.REDIS_DEADLINE, "at least " + Key.REDIS_TIMEOUT.key() + " (" + redisTimeout.toMillis()
-                    + " ms)");
+            throw invalid(
+                    Key.REDIS_DEADLINE,
+                    "at least " + Key.REDIS_TIMEOUT.key() + " (" + redisTimeout.toMillis() + " ms)");
         }
         this.redisMaxInFlight = parseInt(Key.REDIS_MAX_IN_FLIGHT, 1, 100_000);
         this.nearCacheEnabled = parseBoolean(Key.NEAR_CACHE_ENABLED);
@@ -346,17 +392,20 @@ public final class UnisessionConfig {
         this.tokenMode = parseEnum(Key.TOKEN_MODE, dev.unisession.token.SessionTokenCodec.Mode.class);
         this.tokenKeysFile = optional(Key.TOKEN_KEYS_FILE);
         if (tokenKeysFile != null && tokenKeys != null) {
-            throw new IllegalArgumentException("Set " + Key.TOKEN_KEYS.key() + " or " + Key.TOKEN_KEYS_FILE.key()
-                    + ", not both");
+            throw new IllegalArgumentException(
+                    "Set " + Key.TOKEN_KEYS.key() + " or " + Key.TOKEN_KEYS_FILE.key() + ", not both");
         }
         String fp = raw.get(Key.FINGERPRINT).toLowerCase(Locale.ROOT).replace("+", "-");
-        this.fingerprint = fp.equals("off") ? dev.unisession.security.Fingerprint.Policy.OFF
-                : fp.equals("user-agent") ? dev.unisession.security.Fingerprint.Policy.USER_AGENT
-                : fp.equals("user-agent-ip-prefix") ? dev.unisession.security.Fingerprint.Policy.USER_AGENT_IP_PREFIX
-                : null;
+        this.fingerprint = fp.equals("off")
+                ? dev.unisession.security.Fingerprint.Policy.OFF
+                : fp.equals("user-agent")
+                        ? dev.unisession.security.Fingerprint.Policy.USER_AGENT
+                        : fp.equals("user-agent-ip-prefix")
+                                ? dev.unisession.security.Fingerprint.Policy.USER_AGENT_IP_PREFIX
+                                : null;
         if (fingerprint == null) throw invalid(Key.FINGERPRINT, "off, user-agent or user-agent+ip-prefix");
-        this.fingerprintOnMismatch = parseEnum(Key.FINGERPRINT_ON_MISMATCH,
-                dev.unisession.security.Fingerprint.OnMismatch.class);
+        this.fingerprintOnMismatch =
+                parseEnum(Key.FINGERPRINT_ON_MISMATCH, dev.unisession.security.Fingerprint.OnMismatch.class);
         this.maxSessionsPerUser = parseInt(Key.MAX_SESSIONS_PER_USER, 0, 1_000_000);
         String policy = raw.get(Key.MAX_SESSIONS_POLICY).toLowerCase(Locale.ROOT);
         if (!policy.equals("evict-oldest") && !policy.equals("refuse-new")) {
@@ -390,11 +439,17 @@ public final class UnisessionConfig {
         this.migrateCookie = legacyCookie;
         String until = optional(Key.MIGRATE_UNTIL);
         try {
-            this.migrateUntil = until == null ? null : until.contains("T") ? java.time.Instant.parse(until)
-                    : java.time.LocalDate.parse(until).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            this.migrateUntil = until == null
+                    ? null
+                    : until.contains("T")
+                            ? java.time.Instant.parse(until)
+                            : java.time.LocalDate.parse(until)
+                                    .atStartOfDay(java.time.ZoneOffset.UTC)
+                                    .toInstant();
         } catch (java.time.format.DateTimeParseException e) {
-            throw invalid(Key.MIGRATE_UNTIL, "a date (2027-01-31, from its start in UTC) or an instant "
-                    + "(2027-01-31T00:00:00Z)");
+            throw invalid(
+                    Key.MIGRATE_UNTIL,
+                    "a date (2027-01-31, from its start in UTC) or an instant " + "(2027-01-31T00:00:00Z)");
         }
         this.validators = parseList(Key.VALIDATORS);
         this.validateInterval = parseDuration(Key.VALIDATE_INTERVAL, true);
@@ -410,8 +465,8 @@ public final class UnisessionConfig {
                     + Key.JPA_URL.key() + " or " + Key.JPA_DATASOURCE.key());
         }
         if (cookieSameSite == SameSite.NONE && cookieSecure == CookieSecure.FALSE) {
-            throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires "
-                    + Key.COOKIE_SECURE.key() + "=true or auto (browsers drop SameSite=None cookies without Secure)");
+            throw new IllegalArgumentException(Key.COOKIE_SAME_SITE.key() + "=None requires " + Key.COOKIE_SECURE.key()
+                    + "=true or auto (browsers drop SameSite=None cookies without Secure)");
         }
         if (cookieNameDemandsSecure() && cookieSecure == CookieSecure.FALSE) {
             throw new IllegalArgumentException(Key.COOKIE_NAME.key() + "=" + cookieName + " requires "
@@ -448,9 +503,11 @@ public final class UnisessionConfig {
             }
         }
         if (!ignored.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "Ignoring " + ignored + " (environment variable, not a unisession "
-                    + "setting; a mistyped key is ignored too: the environment's keys are UNISESSION_ plus the key "
-                    + "in upper case, e.g. UNISESSION_COOKIE_NAME)");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Ignoring " + ignored + " (environment variable, not a unisession "
+                            + "setting; a mistyped key is ignored too: the environment's keys are UNISESSION_ plus the key "
+                            + "in upper case, e.g. UNISESSION_COOKIE_NAME)");
         }
         for (Key key : Key.values()) {
             if (!raw.containsKey(key) && key.defaultValue != null) {
@@ -465,14 +522,17 @@ public final class UnisessionConfig {
      * The standard sources: the given init-params, system properties, the environment and
      * {@code unisession.properties} from {@code loader}.
      */
-    public static UnisessionConfig load(String initParamDescription, Map<String, String> initParams, ClassLoader loader) {
+    public static UnisessionConfig load(
+            String initParamDescription, Map<String, String> initParams, ClassLoader loader) {
         List<Source> sources = new ArrayList<>();
         sources.add(Source.of(initParamDescription, initParams));
         Map<String, String> sys = new TreeMap<>();
         System.getProperties().forEach((k, v) -> sys.put(String.valueOf(k), String.valueOf(v)));
         sources.add(Source.of("system property", onlyPrefixed(sys)));
         Map<String, String> env = new TreeMap<>();
-        System.getenv().forEach((k, v) -> { if (k.startsWith("UNISESSION_")) env.put(k, v); });
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("UNISESSION_")) env.put(k, v);
+        });
         sources.add(Source.environment(env));
         sources.add(Source.of("classpath " + PROPERTIES_FILE, readProperties(loader)));
         return from(sources);
@@ -480,7 +540,9 @@ public final class UnisessionConfig {
 
     private static Map<String, String> onlyPrefixed(Map<String, String> in) {
         Map<String, String> out = new TreeMap<>();
-        in.forEach((k, v) -> { if (k.startsWith(PREFIX)) out.put(k, v); });
+        in.forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) out.put(k, v);
+        });
         return out;
     }
 
@@ -566,8 +628,10 @@ public final class UnisessionConfig {
     private Duration parseDuration(Key key, boolean zeroAllowed) {
         Duration d = parseDurationText(raw.get(key));
         if (d == null || d.isNegative() || (!zeroAllowed && d.isZero())) {
-            throw invalid(key, (zeroAllowed ? "a duration >= 0" : "a duration > 0")
-                    + " such as 90, 500ms, 30s, 15m, 2h, 7d or PT30M");
+            throw invalid(
+                    key,
+                    (zeroAllowed ? "a duration >= 0" : "a duration > 0")
+                            + " such as 90, 500ms, 30s, 15m, 2h, 7d or PT30M");
         }
         return d;
     }
@@ -581,11 +645,16 @@ public final class UnisessionConfig {
             String num = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
             long n = Long.parseLong(num);
             switch (unit) {
-                case 's': return Duration.ofSeconds(n);
-                case 'm': return Duration.ofMinutes(n);
-                case 'h': return Duration.ofHours(n);
-                case 'd': return Duration.ofDays(n);
-                default: return Character.isDigit(unit) ? Duration.ofSeconds(n) : null;
+                case 's':
+                    return Duration.ofSeconds(n);
+                case 'm':
+                    return Duration.ofMinutes(n);
+                case 'h':
+                    return Duration.ofHours(n);
+                case 'd':
+                    return Duration.ofDays(n);
+                default:
+                    return Character.isDigit(unit) ? Duration.ofSeconds(n) : null;
             }
         } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
             return null;
@@ -595,10 +664,12 @@ public final class UnisessionConfig {
     private String parseCookieName() {
         String v = raw.get(Key.COOKIE_NAME);
         String sample = v.replace(APPLICATION_PLACEHOLDER, "x");
-        if (sample.isEmpty() || !sample.chars().allMatch(c -> c > 0x20 && c < 0x7f
-                && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
-            throw invalid(Key.COOKIE_NAME, "a cookie name (RFC 6265 token characters; " + APPLICATION_PLACEHOLDER
-                    + " stands for the application id)");
+        if (sample.isEmpty()
+                || !sample.chars().allMatch(c -> c > 0x20 && c < 0x7f && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+            throw invalid(
+                    Key.COOKIE_NAME,
+                    "a cookie name (RFC 6265 token characters; " + APPLICATION_PLACEHOLDER
+                            + " stands for the application id)");
         }
         return v;
     }
@@ -613,20 +684,32 @@ public final class UnisessionConfig {
      */
     public String cookieNameFor(String contextPath) {
         return cookieName.contains(APPLICATION_PLACEHOLDER)
-                ? cookieName.replace(APPLICATION_PLACEHOLDER, applicationFor(contextPath)) : cookieName;
+                ? cookieName.replace(APPLICATION_PLACEHOLDER, applicationFor(contextPath))
+                : cookieName;
     }
 
-    public StoreType store() { return store; }
+    public StoreType store() {
+        return store;
+    }
     /** The configured max inactive interval for new sessions, or null to use the container's session-config. */
-    public Duration sessionTimeout() { return sessionTimeout; }
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
     /**
      * The max inactive interval of a new session until its client comes back with the cookie, or null for none
      * (see {@link dev.unisession.core.SessionEngine#returned}).
      */
-    public Duration firstVisitTimeout() { return firstVisitTimeout; }
-    public String cookieName() { return cookieName; }
+    public Duration firstVisitTimeout() {
+        return firstVisitTimeout;
+    }
+
+    public String cookieName() {
+        return cookieName;
+    }
     /** When the session cookies carry Secure; see {@link #cookieAlwaysSecure()} for what {@code auto} may imply. */
-    public CookieSecure cookieSecure() { return cookieSecure; }
+    public CookieSecure cookieSecure() {
+        return cookieSecure;
+    }
 
     /**
      * Whether the cookies are Secure on every request: {@code cookie.secure=true}, or {@code auto} with a setting
@@ -635,49 +718,93 @@ public final class UnisessionConfig {
      */
     public boolean cookieAlwaysSecure() {
         return cookieSecure == CookieSecure.TRUE
-                || (cookieSecure == CookieSecure.AUTO && (cookieSameSite == SameSite.NONE || cookieNameDemandsSecure()));
+                || (cookieSecure == CookieSecure.AUTO
+                        && (cookieSameSite == SameSite.NONE || cookieNameDemandsSecure()));
     }
 
     private boolean cookieNameDemandsSecure() {
         String lower = cookieName.toLowerCase(Locale.ROOT);
         return lower.startsWith("__host-") || lower.startsWith("__secure-");
     }
-    public SameSite cookieSameSite() { return cookieSameSite; }
-    public String cookieDomain() { return cookieDomain; }
+
+    public SameSite cookieSameSite() {
+        return cookieSameSite;
+    }
+
+    public String cookieDomain() {
+        return cookieDomain;
+    }
     /** The configured cookie path, or null for the context path. */
-    public String cookiePath() { return cookiePath; }
+    public String cookiePath() {
+        return cookiePath;
+    }
     /** The raw signing key list {@code kid:base64,kid2:base64}, or null when none is configured. */
-    public String tokenKeys() { return tokenKeys; }
-    public Duration tokenTtl() { return tokenTtl; }
-    public Duration tokenClockSkew() { return tokenClockSkew; }
+    public String tokenKeys() {
+        return tokenKeys;
+    }
+
+    public Duration tokenTtl() {
+        return tokenTtl;
+    }
+
+    public Duration tokenClockSkew() {
+        return tokenClockSkew;
+    }
     /**
      * How long after a node starts it still takes a token without {@code aud} made by then (an earlier version's,
      * from a node not yet upgraded in a rolling upgrade); 0: only those made before it started.
      */
-    public Duration tokenUnboundGrace() { return tokenUnboundGrace; }
+    public Duration tokenUnboundGrace() {
+        return tokenUnboundGrace;
+    }
     /** Extra class patterns allowed in session attributes (ObjectInputFilter syntax, without '!'). */
-    public List<String> codecAllow() { return codecAllow; }
+    public List<String> codecAllow() {
+        return codecAllow;
+    }
     /** Framework profiles: {@code auto} (those found on the class path), {@code none}, or names. */
-    public List<String> codecProfiles() { return codecProfiles; }
+    public List<String> codecProfiles() {
+        return codecProfiles;
+    }
     /** {@code enforce} refuses classes that are not allowed; {@code report} (development only) stores and logs them. */
-    public AttributeCodec.Mode codecMode() { return codecMode; }
-    public Duration expiryInterval() { return expiryInterval; }
-    public int expiryBatchSize() { return expiryBatchSize; }
+    public AttributeCodec.Mode codecMode() {
+        return codecMode;
+    }
+
+    public Duration expiryInterval() {
+        return expiryInterval;
+    }
+
+    public int expiryBatchSize() {
+        return expiryBatchSize;
+    }
 
     /** The share of maxInactive after which a request that changed nothing still writes its access time. */
-    public double touchFraction() { return touchFraction; }
-    public String redisUrl() { return redisUrl; }
-    /** Path of a Redisson YAML file (cluster, sentinel, replicated), or null to use {@link #redisUrl()}. */
-    public String redisConfig() { return redisConfig; }
-    public String redisPrefix() { return redisPrefix; }
+    public double touchFraction() {
+        return touchFraction;
+    }
 
-    private static final java.util.regex.Pattern APPLICATION_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{1,64}");
+    public String redisUrl() {
+        return redisUrl;
+    }
+    /** Path of a Redisson YAML file (cluster, sentinel, replicated), or null to use {@link #redisUrl()}. */
+    public String redisConfig() {
+        return redisConfig;
+    }
+
+    public String redisPrefix() {
+        return redisPrefix;
+    }
+
+    private static final java.util.regex.Pattern APPLICATION_ID =
+            java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{1,64}");
 
     /**
      * The application id every token ({@code aud}) and stored session is bound to, or null for the default: the one
      * {@link #applicationFor(String)} derives from the context path.
      */
-    public String application() { return application; }
+    public String application() {
+        return application;
+    }
 
     /**
      * The application id for a context: the configured one, else the context path without its leading slash
@@ -689,94 +816,195 @@ public final class UnisessionConfig {
         if (p.isEmpty()) return "ROOT";
         StringBuilder out = new StringBuilder(p.length());
         for (char c : p.toCharArray()) {
-            out.append(c == '/' ? '.' : Character.isLetterOrDigit(c) && c < 128 || c == '.' || c == '_' || c == '~'
-                    || c == '-' ? c : '_');
+            out.append(
+                    c == '/'
+                            ? '.'
+                            : Character.isLetterOrDigit(c) && c < 128 || c == '.' || c == '_' || c == '~' || c == '-'
+                                    ? c
+                                    : '_');
         }
         return out.length() > 64 ? out.substring(0, 64) : out.toString();
     }
-    public Duration redisTimeout() { return redisTimeout; }
-    public Duration redisConnectTimeout() { return redisConnectTimeout; }
-    public int redisRetries() { return redisRetries; }
+
+    public Duration redisTimeout() {
+        return redisTimeout;
+    }
+
+    public Duration redisConnectTimeout() {
+        return redisConnectTimeout;
+    }
+
+    public int redisRetries() {
+        return redisRetries;
+    }
 
     /** The longest a request waits for Redis in all: a free slot, the call, and retries. */
-    public Duration redisDeadline() { return redisDeadline; }
+    public Duration redisDeadline() {
+        return redisDeadline;
+    }
 
     /** At most this many Redis calls of this node are under way at once; further calls queue (within the deadline). */
-    public int redisMaxInFlight() { return redisMaxInFlight; }
-    public boolean nearCacheEnabled() { return nearCacheEnabled; }
-    public int nearCacheSize() { return nearCacheSize; }
-    public Duration nearCacheIdle() { return nearCacheIdle; }
+    public int redisMaxInFlight() {
+        return redisMaxInFlight;
+    }
+
+    public boolean nearCacheEnabled() {
+        return nearCacheEnabled;
+    }
+
+    public int nearCacheSize() {
+        return nearCacheSize;
+    }
+
+    public Duration nearCacheIdle() {
+        return nearCacheIdle;
+    }
 
     /** JDBC URL of the session database, or null when a JNDI data source is used. */
-    public String jpaUrl() { return jpaUrl; }
-    public String jpaUser() { return jpaUser; }
-    public String jpaPassword() { return jpaPassword; }
+    public String jpaUrl() {
+        return jpaUrl;
+    }
+
+    public String jpaUser() {
+        return jpaUser;
+    }
+
+    public String jpaPassword() {
+        return jpaPassword;
+    }
     /** JNDI name of a non-JTA DataSource (e.g. java:comp/env/jdbc/sessions), or null. */
-    public String jpaDataSource() { return jpaDataSource; }
-    public int jpaPoolSize() { return jpaPoolSize; }
-    public boolean jpaCreateSchema() { return jpaCreateSchema; }
-    public Duration jpaFlushInterval() { return jpaFlushInterval; }
-    public int jpaBacklogMax() { return jpaBacklogMax; }
+    public String jpaDataSource() {
+        return jpaDataSource;
+    }
+
+    public int jpaPoolSize() {
+        return jpaPoolSize;
+    }
+
+    public boolean jpaCreateSchema() {
+        return jpaCreateSchema;
+    }
+
+    public Duration jpaFlushInterval() {
+        return jpaFlushInterval;
+    }
+
+    public int jpaBacklogMax() {
+        return jpaBacklogMax;
+    }
     /** How long a node counts as live after its last heartbeat (and may serve without renewing it). */
-    public Duration tieredLease() { return tieredLease; }
-    public Duration tieredHeartbeat() { return tieredHeartbeat; }
+    public Duration tieredLease() {
+        return tieredLease;
+    }
+
+    public Duration tieredHeartbeat() {
+        return tieredHeartbeat;
+    }
     /** How long most nodes must have seen the cache tier answer before the cluster returns to it. */
-    public Duration tieredReturnAfter() { return tieredReturnAfter; }
+    public Duration tieredReturnAfter() {
+        return tieredReturnAfter;
+    }
     /**
      * Whether a request with the container's own session cookie and no unified cookie takes over that container
      * session (zero-logout rollout).
      */
-    public boolean adoptNative() { return adoptNative; }
-    public dev.unisession.token.SessionTokenCodec.Mode tokenMode() { return tokenMode; }
+    public boolean adoptNative() {
+        return adoptNative;
+    }
+
+    public dev.unisession.token.SessionTokenCodec.Mode tokenMode() {
+        return tokenMode;
+    }
     /** A key file read again when it changes, or null. */
-    public String tokenKeysFile() { return tokenKeysFile; }
-    public dev.unisession.security.Fingerprint.Policy fingerprint() { return fingerprint; }
-    public dev.unisession.security.Fingerprint.OnMismatch fingerprintOnMismatch() { return fingerprintOnMismatch; }
+    public String tokenKeysFile() {
+        return tokenKeysFile;
+    }
+
+    public dev.unisession.security.Fingerprint.Policy fingerprint() {
+        return fingerprint;
+    }
+
+    public dev.unisession.security.Fingerprint.OnMismatch fingerprintOnMismatch() {
+        return fingerprintOnMismatch;
+    }
     /** 0 for no limit. */
-    public int maxSessionsPerUser() { return maxSessionsPerUser; }
+    public int maxSessionsPerUser() {
+        return maxSessionsPerUser;
+    }
     /** True: evict the oldest sessions past the limit; false: refuse new ones. */
-    public boolean evictOldest() { return evictOldest; }
+    public boolean evictOldest() {
+        return evictOldest;
+    }
     /** {@code log}, {@code none} or a class name. */
-    public String auditSink() { return auditSink; }
+    public String auditSink() {
+        return auditSink;
+    }
 
     /**
      * How many rejected tokens per second reach the audit sink at most; beyond, they are counted in the metrics only
      * and the next audited one says how many were left out (a flood of forged cookies must not flood the audit).
      */
-    public int auditRejectedPerSecond() { return auditRejectedPerSecond; }
+    public int auditRejectedPerSecond() {
+        return auditRejectedPerSecond;
+    }
 
     /** How long {@code audit.sink=database} keeps its entries ({@code us_audit}); zero: for ever. */
-    public Duration auditRetention() { return auditRetention; }
-    public int maxAttributeBytes() { return maxAttributeBytes; }
+    public Duration auditRetention() {
+        return auditRetention;
+    }
+
+    public int maxAttributeBytes() {
+        return maxAttributeBytes;
+    }
     /** Deepest nesting of a serialized attribute value. */
-    public int codecMaxDepth() { return codecMaxDepth; }
+    public int codecMaxDepth() {
+        return codecMaxDepth;
+    }
     /** Most objects and back-references in one serialized attribute value. */
-    public int codecMaxReferences() { return codecMaxReferences; }
+    public int codecMaxReferences() {
+        return codecMaxReferences;
+    }
     /** Longest array in a serialized attribute value. */
-    public int codecMaxArrayLength() { return codecMaxArrayLength; }
+    public int codecMaxArrayLength() {
+        return codecMaxArrayLength;
+    }
     /** Whether the health endpoint answers. */
-    public boolean healthEnabled() { return healthEnabled; }
+    public boolean healthEnabled() {
+        return healthEnabled;
+    }
 
     /** The health endpoint's path inside the web application. */
-    public String healthPath() { return healthPath; }
+    public String healthPath() {
+        return healthPath;
+    }
 
     /** A role that may read the health endpoint, or null. */
-    public String healthRole() { return healthRole; }
+    public String healthRole() {
+        return healthRole;
+    }
 
     /**
      * Whether a loopback client may read the health endpoint without the role: only when it came straight, not
      * through a proxy on the same host (a request carrying {@code Forwarded}, {@code X-Forwarded-For} or
      * {@code X-Real-IP} never counts as loopback).
      */
-    public boolean healthAllowLoopback() { return healthAllowLoopback; }
+    public boolean healthAllowLoopback() {
+        return healthAllowLoopback;
+    }
 
-    public int maxSessionBytes() { return maxSessionBytes; }
+    public int maxSessionBytes() {
+        return maxSessionBytes;
+    }
 
     /** Class names of SessionValidators to run (besides those found through ServiceLoader). */
-    public List<String> validators() { return validators; }
+    public List<String> validators() {
+        return validators;
+    }
 
     /** How often each session is validated at most (0: on every request that loads it). */
-    public Duration validateInterval() { return validateInterval; }
+    public Duration validateInterval() {
+        return validateInterval;
+    }
 
     /** What a session validator that throws means ({@code unisession.validate.on-error}). */
     public enum ValidatorFailure {
@@ -788,25 +1016,37 @@ public final class UnisessionConfig {
         VALID
     }
 
-    public ValidatorFailure validatorFailure() { return validatorFailure; }
+    public ValidatorFailure validatorFailure() {
+        return validatorFailure;
+    }
 
     /** Class names of SessionEventListeners (besides those found through ServiceLoader). */
-    public List<String> eventListeners() { return eventListeners; }
+    public List<String> eventListeners() {
+        return eventListeners;
+    }
 
     /** The library sessions were imported from ({@code unisession-admin migrate}), or null. */
-    public String migrateFrom() { return migrateFrom; }
+    public String migrateFrom() {
+        return migrateFrom;
+    }
 
     /** That library's session cookie, whose holders get their imported session, or null. */
-    public String migrateCookie() { return migrateCookie; }
+    public String migrateCookie() {
+        return migrateCookie;
+    }
 
     /**
      * When the takeover of imported sessions through the other library's cookie ends ({@code migrate.until}), or
      * null: for as long as it is configured.
      */
-    public java.time.Instant migrateUntil() { return migrateUntil; }
+    public java.time.Instant migrateUntil() {
+        return migrateUntil;
+    }
 
     /** The origin of a key's value: the source's description or "default". */
-    public String origin(Key key) { return Objects.requireNonNullElse(origin.get(key), "unset"); }
+    public String origin(Key key) {
+        return Objects.requireNonNullElse(origin.get(key), "unset");
+    }
 
     private String display(Key key) {
         String v = raw.get(key);
@@ -891,7 +1131,8 @@ public final class UnisessionConfig {
         }
         if (!secret) return e;
         String message = scrub(chain.toString());
-        RuntimeException out = e instanceof IllegalArgumentException ? new IllegalArgumentException(message)
+        RuntimeException out = e instanceof IllegalArgumentException
+                ? new IllegalArgumentException(message)
                 : new IllegalStateException(message);
         out.setStackTrace(e.getStackTrace());
         return out;
@@ -906,8 +1147,12 @@ public final class UnisessionConfig {
             if (!raw.containsKey(key)) continue;
             if (!first) sb.append(", ");
             first = false;
-            sb.append(key.key()).append('=').append(display(key))
-              .append(" (").append(origin.get(key)).append(')');
+            sb.append(key.key())
+                    .append('=')
+                    .append(display(key))
+                    .append(" (")
+                    .append(origin.get(key))
+                    .append(')');
         }
         return sb.append('}').toString();
     }

@@ -1,11 +1,10 @@
 package dev.unisession.core;
 
-import dev.unisession.store.SessionRecord;
-import dev.unisession.store.SessionDelta;
-import dev.unisession.store.FrozenAttributes;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.codec.AttributeDecodeException;
-
+import dev.unisession.store.FrozenAttributes;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,14 +56,11 @@ public final class ActiveSession {
     /** Told when values are read back from the store and about to be written to it. */
     public interface ValueHooks {
         ValueHooks NONE = new ValueHooks() {
-            public void didLoad(Object value) {
-            }
+            public void didLoad(Object value) {}
 
-            public void willStore(Object value) {
-            }
+            public void willStore(Object value) {}
 
-            public void unreadable(String name, String reason) {
-            }
+            public void unreadable(String name, String reason) {}
         };
 
         void didLoad(Object value);
@@ -80,9 +76,19 @@ public final class ActiveSession {
     /** Names whose stored bytes could not be decoded; never written back unless the app sets them. */
     private final Set<String> unreadable = new HashSet<>();
 
-    private ActiveSession(AttributeCodec codec, String id, boolean isNew, long createdAt, long previousAccess,
-                          long thisAccess, int maxInactiveSeconds, String principal, String context,
-                          String fingerprint, long version, Map<String, byte[]> stored) {
+    private ActiveSession(
+            AttributeCodec codec,
+            String id,
+            boolean isNew,
+            long createdAt,
+            long previousAccess,
+            long thisAccess,
+            int maxInactiveSeconds,
+            String principal,
+            String context,
+            String fingerprint,
+            long version,
+            Map<String, byte[]> stored) {
         this.codec = codec;
         this.id = id;
         this.isNew = isNew;
@@ -105,24 +111,61 @@ public final class ActiveSession {
 
     /** A stored session, accessed at {@code now}. */
     public static ActiveSession of(AttributeCodec codec, SessionRecord r, long now) {
-        return new ActiveSession(codec, r.id(), false, r.createdAt(), r.lastAccessedAt(), now,
-                r.maxInactiveSeconds(), r.principal(), r.context(), r.fingerprint(), r.version(), r.attributes());
+        return new ActiveSession(
+                codec,
+                r.id(),
+                false,
+                r.createdAt(),
+                r.lastAccessedAt(),
+                now,
+                r.maxInactiveSeconds(),
+                r.principal(),
+                r.context(),
+                r.fingerprint(),
+                r.version(),
+                r.attributes());
     }
 
-    public synchronized String id() { return id; }
-    public boolean isNew() { return isNew; }
-    public long createdAt() { return createdAt; }
+    public synchronized String id() {
+        return id;
+    }
+
+    public boolean isNew() {
+        return isNew;
+    }
+
+    public long createdAt() {
+        return createdAt;
+    }
     /** The time of the previous request (the creation time for a new session). */
-    public long lastAccessedAt() { return previousAccess; }
-    public synchronized int maxInactiveSeconds() { return maxInactiveSeconds; }
-    public synchronized String principal() { return principal; }
-    public synchronized String context() { return context; }
-    public synchronized String fingerprint() { return fingerprint; }
+    public long lastAccessedAt() {
+        return previousAccess;
+    }
+
+    public synchronized int maxInactiveSeconds() {
+        return maxInactiveSeconds;
+    }
+
+    public synchronized String principal() {
+        return principal;
+    }
+
+    public synchronized String context() {
+        return context;
+    }
+
+    public synchronized String fingerprint() {
+        return fingerprint;
+    }
     /** The stored version this copy is based on. */
-    public synchronized long version() { return version; }
+    public synchronized long version() {
+        return version;
+    }
 
     /** True once the session exists in the store. */
-    public synchronized boolean isPersisted() { return persisted; }
+    public synchronized boolean isPersisted() {
+        return persisted;
+    }
 
     public synchronized void setMaxInactiveSeconds(int seconds) {
         if (seconds != maxInactiveSeconds) {
@@ -190,8 +233,8 @@ public final class ActiveSession {
 
     private static void checkName(String name) {
         if (SessionRecord.isReserved(name)) {
-            throw new IllegalArgumentException("Session attribute names starting with '"
-                    + name.substring(0, 4) + "' are reserved for unisession's session metadata");
+            throw new IllegalArgumentException("Session attribute names starting with '" + name.substring(0, 4)
+                    + "' are reserved for unisession's session metadata");
         }
     }
 
@@ -218,8 +261,12 @@ public final class ActiveSession {
         } catch (AttributeDecodeException e) {
             unreadable.add(name);
             hooks.unreadable(name, e.getMessage());
-            LOG.log(System.Logger.Level.WARNING, "Session attribute ''{0}'' cannot be read and is ignored "
-                    + "(it stays stored until the application sets or removes it): {1}", name, e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session attribute ''{0}'' cannot be read and is ignored "
+                            + "(it stays stored until the application sets or removes it): {1}",
+                    name,
+                    e.getMessage());
             return null;
         }
     }
@@ -245,8 +292,9 @@ public final class ActiveSession {
             total += b == null ? 0 : b.length;
         }
         if (total > codec.maxSessionBytes()) {
-            throw new IllegalArgumentException("Session attribute '" + name + "' would make the session " + total
-                    + " bytes stored; the limit is " + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
+            throw new IllegalArgumentException(
+                    "Session attribute '" + name + "' would make the session " + total + " bytes stored; the limit is "
+                            + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
         }
         boolean had = has(name);
         Object old = had ? value(name) : null;
@@ -317,8 +365,12 @@ public final class ActiveSession {
                 try {
                     bytes = codec.encode(name, value);
                 } catch (IllegalArgumentException e) {
-                    LOG.log(System.Logger.Level.ERROR, "Session attribute ''{0}'' was changed in place into "
-                            + "something that cannot be stored; the stored value is kept: {1}", name, e.getMessage());
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            "Session attribute ''{0}'' was changed in place into "
+                                    + "something that cannot be stored; the stored value is kept: {1}",
+                            name,
+                            e.getMessage());
                     continue;
                 }
                 if (!Arrays.equals(bytes, stored.get(name)) && !Arrays.equals(bytes, set)) {
@@ -345,8 +397,19 @@ public final class ActiveSession {
             next.putAll(changed);
             state = FrozenAttributes.of(next);
         }
-        SessionDelta delta = new SessionDelta(id, !persisted, version, createdAt, thisAccess, maxInactiveSeconds,
-                principal, context, fingerprint, metadataChanged, FrozenAttributes.of(changed), removed)
+        SessionDelta delta = new SessionDelta(
+                        id,
+                        !persisted,
+                        version,
+                        createdAt,
+                        thisAccess,
+                        maxInactiveSeconds,
+                        principal,
+                        context,
+                        fingerprint,
+                        metadataChanged,
+                        FrozenAttributes.of(changed),
+                        removed)
                 .withState(state);
         if (read == null || !persisted) return delta;
         Map<String, byte[]> expected = null;
@@ -375,9 +438,14 @@ public final class ActiveSession {
         for (String name : inPlace) {
             if (changed.remove(name) != null) refused.add(name);
         }
-        LOG.log(System.Logger.Level.ERROR, "Session attributes {0} were changed in place so that the session would "
-                + "hold {1} bytes, over unisession.codec.max-session-bytes ({2}): their changes are not stored (the "
-                + "stored values are kept)", refused, total, codec.maxSessionBytes());
+        LOG.log(
+                System.Logger.Level.ERROR,
+                "Session attributes {0} were changed in place so that the session would "
+                        + "hold {1} bytes, over unisession.codec.max-session-bytes ({2}): their changes are not stored (the "
+                        + "stored values are kept)",
+                refused,
+                total,
+                codec.maxSessionBytes());
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */

@@ -13,14 +13,13 @@ import java.util.Locale;
  */
 public final class LegacyIds {
 
-    private LegacyIds() {
-    }
+    private LegacyIds() {}
 
     /** The unified id (22 base64url characters, like every other id) of a session imported from {@code source}. */
     public static String unifiedId(String source, String legacyId) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(("imported:" + family(source) + ":" + legacyId)
-                    .getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest(("imported:" + family(source) + ":" + legacyId).getBytes(StandardCharsets.UTF_8));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(h).substring(0, 22);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -1,13 +1,12 @@
 package dev.unisession.core;
 
-import dev.unisession.store.SessionRecord;
-import dev.unisession.store.SessionDelta;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.LocalCopies;
 import dev.unisession.store.PrincipalIndex;
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
-
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
@@ -26,12 +25,15 @@ public final class SessionEngine {
     private final SessionStore store;
     /** The store's copies in this JVM, read with the client's version hint; null for a store without them. */
     private final LocalCopies copies;
+
     private final AttributeCodec codec;
     private final String application;
     /** {@link #application} as stored (codec bytes), compared as bytes: no decoding on a load. */
     private final byte[] stamp;
     /** Whether a session of another application was seen (warned about once). */
-    private final java.util.concurrent.atomic.AtomicBoolean sharedWarned = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean sharedWarned =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     private final Clock clock;
     private final int defaultMaxInactiveSeconds;
     /** A new session's max inactive interval until its client returns (see {@link #returned}); 0: the default. */
@@ -56,8 +58,13 @@ public final class SessionEngine {
      *                          Null: sessions are not stamped and every one is this engine's (tools over a whole
      *                          store)
      */
-    public SessionEngine(SessionStore store, AttributeCodec codec, Clock clock, int defaultMaxInactiveSeconds,
-                         int firstVisitSeconds, String application) {
+    public SessionEngine(
+            SessionStore store,
+            AttributeCodec codec,
+            Clock clock,
+            int defaultMaxInactiveSeconds,
+            int firstVisitSeconds,
+            String application) {
         this.store = store;
         this.copies = store instanceof LocalCopies ? (LocalCopies) store : null;
         this.codec = codec;
@@ -66,8 +73,9 @@ public final class SessionEngine {
         this.clock = clock;
         this.defaultMaxInactiveSeconds = defaultMaxInactiveSeconds;
         this.firstVisitSeconds = firstVisitSeconds > 0
-                && (defaultMaxInactiveSeconds <= 0 || firstVisitSeconds < defaultMaxInactiveSeconds)
-                ? firstVisitSeconds : 0;
+                        && (defaultMaxInactiveSeconds <= 0 || firstVisitSeconds < defaultMaxInactiveSeconds)
+                ? firstVisitSeconds
+                : 0;
     }
 
     private static SecureRandom[] generators() {
@@ -96,8 +104,8 @@ public final class SessionEngine {
 
     /** A new session; it is stored by the first {@link #commit}. */
     public ActiveSession create(long now) {
-        ActiveSession a = ActiveSession.create(codec, newId(), now,
-                firstVisitSeconds > 0 ? firstVisitSeconds : defaultMaxInactiveSeconds);
+        ActiveSession a = ActiveSession.create(
+                codec, newId(), now, firstVisitSeconds > 0 ? firstVisitSeconds : defaultMaxInactiveSeconds);
         if (application != null) a.putReserved(SessionRecord.APPLICATION, application);
         return a;
     }
@@ -119,10 +127,14 @@ public final class SessionEngine {
             } catch (RuntimeException e) {
                 other = "?";
             }
-            LOG.log(System.Logger.Level.WARNING, "This store holds sessions of application ''{0}'' beside those of "
-                    + "''{1}'' (unisession.application): each sees only its own, but expiry events of one may be "
-                    + "lost to the other and max-sessions-per-user counts both. Give each application its own "
-                    + "unisession.redis.prefix and database (unisession.jpa.url).", other, application);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "This store holds sessions of application ''{0}'' beside those of "
+                            + "''{1}'' (unisession.application): each sees only its own, but expiry events of one may be "
+                            + "lost to the other and max-sessions-per-user counts both. Give each application its own "
+                            + "unisession.redis.prefix and database (unisession.jpa.url).",
+                    other,
+                    application);
         }
         return false;
     }
@@ -133,7 +145,8 @@ public final class SessionEngine {
      * set a session's interval in its first request keeps it, unless it set exactly the first-visit interval.
      */
     public void returned(ActiveSession session) {
-        if (firstVisitSeconds > 0 && session.maxInactiveSeconds() == firstVisitSeconds
+        if (firstVisitSeconds > 0
+                && session.maxInactiveSeconds() == firstVisitSeconds
                 && session.lastAccessedAt() == session.createdAt()) {
             session.setMaxInactiveSeconds(defaultMaxInactiveSeconds);
         }

@@ -2,7 +2,6 @@ package dev.unisession.core;
 
 import dev.unisession.api.SessionEvent;
 import dev.unisession.api.SessionEventListener;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,16 +22,23 @@ public final class SessionEvents {
         return listeners.isEmpty();
     }
 
-    public void publish(SessionEvent.Type type, String sessionId, String principal, String context, String attribute,
-                        String previous) {
+    public void publish(
+            SessionEvent.Type type,
+            String sessionId,
+            String principal,
+            String context,
+            String attribute,
+            String previous) {
         if (listeners.isEmpty()) return;
         SessionEvent e = new SessionEvent(type, Instant.now(), sessionId, principal, context, attribute, previous);
         for (SessionEventListener l : listeners) {
             try {
                 l.onEvent(e);
             } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "Session event listener " + l.getClass().getName()
-                        + " failed on " + type, ex);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Session event listener " + l.getClass().getName() + " failed on " + type,
+                        ex);
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.unisession.core;
 
-import dev.unisession.store.SessionRecord;
 import dev.unisession.api.SessionEvent;
 import dev.unisession.api.SessionEventListener;
 import dev.unisession.api.SessionHealth;
@@ -14,9 +13,9 @@ import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.PrincipalIndex;
 import dev.unisession.store.SessionBrowser;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.TierHealth;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,9 +50,17 @@ public final class StoreSessionManager implements SessionManager {
      * @param onEnded fires the application's end-of-life events for a session ended here (the filter's listener
      *                bridge), or does nothing outside a web application
      */
-    public StoreSessionManager(SessionEngine engine, SessionStore store, AttributeCodec codec, SessionMetrics metrics,
-                               AuditSink audit, String storeName, int expiryBatch, Consumer<ActiveSession> onEnded,
-                               SessionEvents events, List<SessionValidator> validators) {
+    public StoreSessionManager(
+            SessionEngine engine,
+            SessionStore store,
+            AttributeCodec codec,
+            SessionMetrics metrics,
+            AuditSink audit,
+            String storeName,
+            int expiryBatch,
+            Consumer<ActiveSession> onEnded,
+            SessionEvents events,
+            List<SessionValidator> validators) {
         this.engine = engine;
         this.store = store;
         this.codec = codec;
@@ -82,16 +89,25 @@ public final class StoreSessionManager implements SessionManager {
                 names.add(n);
             } else if (n.startsWith(SessionRecord.METADATA_PREFIX)) {
                 try {
-                    metadata.put(n.substring(SessionRecord.METADATA_PREFIX.length()), String.valueOf(
-                            codec.decode(a.getValue())));
+                    metadata.put(
+                            n.substring(SessionRecord.METADATA_PREFIX.length()),
+                            String.valueOf(codec.decode(a.getValue())));
                 } catch (RuntimeException e) {
                     // damaged: left out
                 }
             }
         }
-        return new SessionInfo(r.id(), r.principal(), r.context(), Instant.ofEpochMilli(r.createdAt()),
-                Instant.ofEpochMilli(r.lastAccessedAt()), expires == Long.MAX_VALUE ? null : Instant.ofEpochMilli(expires),
-                r.maxInactiveSeconds(), names, bytes, java.util.Collections.unmodifiableMap(metadata));
+        return new SessionInfo(
+                r.id(),
+                r.principal(),
+                r.context(),
+                Instant.ofEpochMilli(r.createdAt()),
+                Instant.ofEpochMilli(r.lastAccessedAt()),
+                expires == Long.MAX_VALUE ? null : Instant.ofEpochMilli(expires),
+                r.maxInactiveSeconds(),
+                names,
+                bytes,
+                java.util.Collections.unmodifiableMap(metadata));
     }
 
     @Override
@@ -214,7 +230,9 @@ public final class StoreSessionManager implements SessionManager {
                 g.writeStringField("context", r.context());
                 g.writeStringField("createdAt", i.createdAt().toString());
                 g.writeStringField("lastAccessedAt", i.lastAccessedAt().toString());
-                g.writeStringField("expiresAt", i.expiresAt() == null ? null : i.expiresAt().toString());
+                g.writeStringField(
+                        "expiresAt",
+                        i.expiresAt() == null ? null : i.expiresAt().toString());
                 g.writeStringField("fingerprint", r.fingerprint());
                 g.writeObjectFieldStart("attributes");
                 for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
@@ -286,8 +304,7 @@ public final class StoreSessionManager implements SessionManager {
     /** How long one probe of the tiers answers health requests (a flood of them probes once a second). */
     private static final long HEALTH_PROBE_MILLIS = 1_000;
 
-    private record Probe(long at, List<TierHealth> tiers) {
-    }
+    private record Probe(long at, List<TierHealth> tiers) {}
 
     private volatile Probe lastProbe;
     private final Object probing = new Object();
@@ -315,14 +332,26 @@ public final class StoreSessionManager implements SessionManager {
         boolean allUp = true;
         for (TierHealth t : probed) {
             allUp &= t.up();
-            tiers.add(new SessionHealth.Tier(t.name(), t.role().name().toLowerCase(java.util.Locale.ROOT),
-                    t.up() ? SessionHealth.Status.UP : SessionHealth.Status.DOWN, t.latencyMicros() / 1000.0,
-                    t.sessions(), calls.getOrDefault(t.name(), -1L), t.detail()));
+            tiers.add(new SessionHealth.Tier(
+                    t.name(),
+                    t.role().name().toLowerCase(java.util.Locale.ROOT),
+                    t.up() ? SessionHealth.Status.UP : SessionHealth.Status.DOWN,
+                    t.latencyMicros() / 1000.0,
+                    t.sessions(),
+                    calls.getOrDefault(t.name(), -1L),
+                    t.detail()));
         }
         TierHealth serving = TierHealth.serving(probed);
-        SessionHealth.Status status = allUp ? SessionHealth.Status.UP
+        SessionHealth.Status status = allUp
+                ? SessionHealth.Status.UP
                 : serving != null ? SessionHealth.Status.DEGRADED : SessionHealth.Status.DOWN;
-        return new SessionHealth(status, storeName, serving == null ? -1 : serving.sessions(), metrics.getMode(),
-                metrics.getWriteBehindBacklog(), metrics.getWriteBehindFlushLagMillis(), List.copyOf(tiers));
+        return new SessionHealth(
+                status,
+                storeName,
+                serving == null ? -1 : serving.sessions(),
+                metrics.getMode(),
+                metrics.getWriteBehindBacklog(),
+                metrics.getWriteBehindFlushLagMillis(),
+                List.copyOf(tiers));
     }
 }

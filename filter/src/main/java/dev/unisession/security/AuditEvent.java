@@ -6,13 +6,25 @@ import java.time.Instant;
  * One security-relevant happening. {@code detail} carries the reason (e.g. the token rejection reason); no token,
  * secret or attribute value is ever put in an event.
  */
-public record AuditEvent(Type type, Instant at, String sessionId, String principal, String detail,
-                         String remoteAddress) {
+public record AuditEvent(
+        Type type, Instant at, String sessionId, String principal, String detail, String remoteAddress) {
 
     /** What happened. */
     public enum Type {
-        CREATED, ADOPTED, AUTHENTICATED, TOKEN_REJECTED, FINGERPRINT_MISMATCH, INVALIDATED, EXPIRED,
-        LIMIT_EVICTED, LIMIT_REFUSED, ATTRIBUTE_REFUSED, EXPORTED, ERASED, CONTEXT_SWITCHED, VALIDATION_FAILED,
+        CREATED,
+        ADOPTED,
+        AUTHENTICATED,
+        TOKEN_REJECTED,
+        FINGERPRINT_MISMATCH,
+        INVALIDATED,
+        EXPIRED,
+        LIMIT_EVICTED,
+        LIMIT_REFUSED,
+        ATTRIBUTE_REFUSED,
+        EXPORTED,
+        ERASED,
+        CONTEXT_SWITCHED,
+        VALIDATION_FAILED,
         /** A request was answered 503 (or, after its response committed, lost its changes): the store failed. */
         STORE_UNAVAILABLE,
         /**
@@ -24,7 +36,7 @@ public record AuditEvent(Type type, Instant at, String sessionId, String princip
 
     @Override
     public String toString() {
-        return "audit type=" + type + " at=" + at + " session=" + sessionId + " principal=" + principal
-                + " detail=" + detail + " remote=" + remoteAddress;
+        return "audit type=" + type + " at=" + at + " session=" + sessionId + " principal=" + principal + " detail="
+                + detail + " remote=" + remoteAddress;
     }
 }

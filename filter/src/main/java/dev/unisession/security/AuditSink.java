@@ -10,7 +10,7 @@ public interface AuditSink {
     String CONTEXT_ATTRIBUTE = AuditSink.class.getName();
 
     /** Drops everything ({@code unisession.audit.sink=none}). */
-    AuditSink NONE = e -> { };
+    AuditSink NONE = e -> {};
 
     /** Logs each event as one key=value line at INFO on the {@code dev.unisession.audit} logger. */
     AuditSink LOG = new AuditSink() {
@@ -38,10 +38,12 @@ public interface AuditSink {
                 return NONE;
             default:
                 try {
-                    return (AuditSink) Class.forName(value, true, loader).getConstructor().newInstance();
+                    return (AuditSink)
+                            Class.forName(value, true, loader).getConstructor().newInstance();
                 } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-                    throw new IllegalArgumentException("Invalid value for unisession.audit.sink: log, none, database, or the "
-                            + "name of an AuditSink class with a public no-argument constructor (" + e + ")");
+                    throw new IllegalArgumentException(
+                            "Invalid value for unisession.audit.sink: log, none, database, or the "
+                                    + "name of an AuditSink class with a public no-argument constructor (" + e + ")");
                 }
         }
     }

@@ -14,13 +14,19 @@ import java.util.Base64;
 public final class Fingerprint {
 
     /** What the fingerprint covers. */
-    public enum Policy { OFF, USER_AGENT, USER_AGENT_IP_PREFIX }
+    public enum Policy {
+        OFF,
+        USER_AGENT,
+        USER_AGENT_IP_PREFIX
+    }
 
     /** What happens when a request's fingerprint differs from its session's. */
-    public enum OnMismatch { NEW_SESSION, KEEP }
-
-    private Fingerprint() {
+    public enum OnMismatch {
+        NEW_SESSION,
+        KEEP
     }
+
+    private Fingerprint() {}
 
     /**
      * What the fingerprint covers for this client, or null when the policy is off. The stored fingerprint is a keyed
@@ -51,8 +57,9 @@ public final class Fingerprint {
     static String prefix(String address) {
         if (address == null || address.isEmpty()) return "";
         try {
-            byte[] a = InetAddress.getByName(address.startsWith("[") ? address.substring(1, address.length() - 1)
-                    : address).getAddress();
+            byte[] a = InetAddress.getByName(
+                            address.startsWith("[") ? address.substring(1, address.length() - 1) : address)
+                    .getAddress();
             byte[] p = java.util.Arrays.copyOf(a, a.length == 4 ? 3 : 8);
             return Base64.getEncoder().encodeToString(p);
         } catch (UnknownHostException | SecurityException e) {

@@ -9,8 +9,7 @@ public class AttributeRow {
     String name;
     byte[] data;
 
-    protected AttributeRow() {
-    }
+    protected AttributeRow() {}
 
     AttributeRow(String sessionId, String name, byte[] data) {
         this.sessionId = sessionId;
@@ -24,8 +23,7 @@ public class AttributeRow {
         String sessionId;
         String name;
 
-        public Key() {
-        }
+        public Key() {}
 
         Key(String sessionId, String name) {
             this.sessionId = sessionId;

@@ -13,8 +13,7 @@ public class AuditRow {
     String detail;
     String remote;
 
-    protected AuditRow() {
-    }
+    protected AuditRow() {}
 
     AuditRow(String id, long at, String type, String sessionId, String principal, String detail, String remote) {
         this.id = id;

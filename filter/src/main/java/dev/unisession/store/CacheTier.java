@@ -27,8 +27,7 @@ public interface CacheTier extends SharedStore {
      * meanwhile; see {@link ClusterMode}); a negative epoch: the database serves until the next call. Stores whose
      * copies cannot outlive a switch (in this JVM) ignore it.
      */
-    default void epoch(long epoch) {
-    }
+    default void epoch(long epoch) {}
 
     /**
      * The cluster is about to enter the CACHE state {@code epoch} (called on the one node that decides it, before
@@ -36,8 +35,7 @@ public interface CacheTier extends SharedStore {
      * epoch's; a node entering the epoch later checks the mark instead of setting one, so it never takes a store
      * that lost the epoch's writes for a fresh one. Best effort: never throws.
      */
-    default void openEpoch(long epoch) {
-    }
+    default void openEpoch(long epoch) {}
 
     /**
      * True once this store found that it lost what it held in the current epoch (a Redis restarted empty or

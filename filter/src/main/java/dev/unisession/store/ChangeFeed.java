@@ -7,8 +7,7 @@ package dev.unisession.store;
 public interface ChangeFeed {
 
     /** Registers a listener for changes made through <em>other</em> nodes. */
-    default void addChangeListener(ChangeListener listener) {
-    }
+    default void addChangeListener(ChangeListener listener) {}
 
     /**
      * True while change notices from other nodes are being received, so a cache in front of this store may serve

@@ -32,7 +32,12 @@ final class ClusterMode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClusterMode.class.getName());
 
     /** The cluster's state. Serving states are CACHE and DATABASE; the others are barriers between them. */
-    enum State { CACHE, TO_DATABASE, DATABASE, TO_CACHE }
+    enum State {
+        CACHE,
+        TO_DATABASE,
+        DATABASE,
+        TO_CACHE
+    }
 
     /** What the mode needs from the store whose mode it is. */
     interface Participant {
@@ -71,8 +76,7 @@ final class ClusterMode implements AutoCloseable {
     }
 
     /** Timings: see the {@code unisession.tiered.*} settings. */
-    record Settings(Duration lease, Duration heartbeat, Duration returnAfter, Duration switchWait) {
-    }
+    record Settings(Duration lease, Duration heartbeat, Duration returnAfter, Duration switchWait) {}
 
     private static final long URGENT_MILLIS = 50;
     private static final long LEASE_MARGIN_MILLIS = 250;
@@ -93,6 +97,7 @@ final class ClusterMode implements AutoCloseable {
 
     /** The state this node serves in (CACHE or DATABASE), or null while it switches or has not started. */
     private volatile State serving;
+
     private volatile long servingEpoch = -1;
     private volatile State lastServed;
     /** The cluster's state as last read. */
@@ -103,6 +108,7 @@ final class ClusterMode implements AutoCloseable {
     private volatile long leaseUntil;
     /** Since when this node sees the cache tier gone (0: it does not); since when it answers (0: it does not). */
     private volatile long goneSince;
+
     private volatile long okSince;
     private volatile boolean closed;
     private volatile String lastProblem;
@@ -120,8 +126,8 @@ final class ClusterMode implements AutoCloseable {
         byte[] id = new byte[12];
         new SecureRandom().nextBytes(id);
         String nodeId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
-        this.table = new ModeTable(db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis(),
-                participant::opening);
+        this.table = new ModeTable(
+                db, cluster, nodeId, leaseMillis, settings.returnAfter().toMillis(), participant::opening);
         if (!coordinated) {
             serving = State.CACHE;
             seen = State.CACHE;
@@ -187,7 +193,7 @@ final class ClusterMode implements AutoCloseable {
      * is being renewed. Every {@code enter} is paired with an {@link #exit}.
      */
     State enter(long deadlineNanos) {
-        for (;;) {
+        for (; ; ) {
             State s = serving;
             // In CACHE mode a lapsed lease (the database unreachable) does not stop the node: the cluster cannot
             // switch without the database either, and the write-behind queue keeps the changes until it is back.
@@ -199,8 +205,10 @@ final class ClusterMode implements AutoCloseable {
             }
             if (!await(deadlineNanos)) {
                 String why = problem();
-                throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "The session store cannot "
-                        + "serve on this node yet: " + (why == null ? "switching" : why), null);
+                throw new StoreUnavailableException(
+                        StoreUnavailableException.Kind.SLOW,
+                        "The session store cannot " + "serve on this node yet: " + (why == null ? "switching" : why),
+                        null);
             }
         }
     }
@@ -220,9 +228,10 @@ final class ClusterMode implements AutoCloseable {
         long now = System.currentTimeMillis();
         if (goneSince == 0) goneSince = now;
         urgent();
-        long until = Math.min(deadlineNanos, System.nanoTime()
-                + TimeUnit.MILLISECONDS.toNanos(Math.max(0, goneSince + switchWaitMillis - now)));
-        for (;;) {
+        long until = Math.min(
+                deadlineNanos,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, goneSince + switchWaitMillis - now)));
+        for (; ; ) {
             if (serving != State.CACHE || servingEpoch != epoch) return true;
             if (!await(until)) return false;
         }
@@ -256,15 +265,17 @@ final class ClusterMode implements AutoCloseable {
     private void tickIn(long millis) {
         if (ticker == null || closed || !urgentQueued.compareAndSet(false, true)) return;
         try {
-            ticker.schedule(() -> {
-                urgentQueued.set(false);
-                tick();
-            }, millis, TimeUnit.MILLISECONDS);
+            ticker.schedule(
+                    () -> {
+                        urgentQueued.set(false);
+                        tick();
+                    },
+                    millis,
+                    TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             urgentQueued.set(false);
         }
     }
-
 
     /** One heartbeat: ask the cache tier, renew the lease and report, move the cluster on if due, follow it. */
     private void tick() {
@@ -283,12 +294,14 @@ final class ClusterMode implements AutoCloseable {
             long reported = lostData ? ModeTable.LOST_DATA : goneSince != 0 ? 0 : okSince;
             ModeTable.Read read;
             try {
-                read = table.beat(now, reported, acked, serving == State.CACHE ? servingEpoch : -1,
-                        heartbeats.get() % 600 == 0);
+                read = table.beat(
+                        now, reported, acked, serving == State.CACHE ? servingEpoch : -1, heartbeats.get() % 600 == 0);
             } catch (RuntimeException e) {
                 if (lastProblem == null) {
-                    LOG.log(System.Logger.Level.WARNING, "Session store heartbeat failed (this node serves until its "
-                            + "lease lapses): {0}", e.toString());
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "Session store heartbeat failed (this node serves until its " + "lease lapses): {0}",
+                            e.toString());
                 }
                 lastProblem = e.toString();
                 return;
@@ -337,8 +350,11 @@ final class ClusterMode implements AutoCloseable {
                     lock.notifyAll();
                 }
                 if (read.state() == State.DATABASE) goneSince = 0; // served: the database serves now
-                LOG.log(System.Logger.Level.INFO, "Session store: this node serves from the {0} tier (epoch {1})",
-                        read.state() == State.CACHE ? "cache" : "database", read.epoch());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "Session store: this node serves from the {0} tier (epoch {1})",
+                        read.state() == State.CACHE ? "cache" : "database",
+                        read.epoch());
             }
             default -> throw new IllegalStateException(read.state().name());
         }
@@ -363,8 +379,11 @@ final class ClusterMode implements AutoCloseable {
             }
         }
         if (count.sum() > 0) {
-            LOG.log(System.Logger.Level.WARNING, "Session store switch: {0} requests of the {1} state still under way",
-                    count.sum(), old);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session store switch: {0} requests of the {1} state still under way",
+                    count.sum(),
+                    old);
         }
     }
 

@@ -35,7 +35,10 @@ public final class DaemonScheduler extends ScheduledThreadPoolExecutor {
         Thread t = thread;
         try {
             if (!awaitTermination(millis, TimeUnit.MILLISECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "{0} did not stop within {1} ms", t == null ? "?" : t.getName(),
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "{0} did not stop within {1} ms",
+                        t == null ? "?" : t.getName(),
                         millis);
             }
             if (t != null) t.join(millis);

@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
-
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -57,7 +56,8 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
     /** Removes the entries written before {@code millis} (epoch ms). @return how many */
     private int deleteBefore(long millis) {
         return db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.at < :t")
-                .setParameter("t", millis).executeUpdate());
+                .setParameter("t", millis)
+                .executeUpdate());
     }
 
     private void trimQuietly() {
@@ -65,7 +65,9 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
             int n = trim();
             if (n > 0) LOG.log(System.Logger.Level.DEBUG, "Audit entries past their retention deleted: {0}", n);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Audit entries past their retention not deleted yet: {0}",
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Audit entries past their retention not deleted yet: {0}",
                     e.getMessage());
         }
     }
@@ -78,8 +80,14 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
     public void record(AuditEvent e) {
         byte[] id = new byte[16];
         random.nextBytes(id);
-        AuditRow row = new AuditRow(Base64.getUrlEncoder().withoutPadding().encodeToString(id), e.at().toEpochMilli(),
-                e.type().name(), e.sessionId(), clip(e.principal()), clip(e.detail()), clip(e.remoteAddress()));
+        AuditRow row = new AuditRow(
+                Base64.getUrlEncoder().withoutPadding().encodeToString(id),
+                e.at().toEpochMilli(),
+                e.type().name(),
+                e.sessionId(),
+                clip(e.principal()),
+                clip(e.detail()),
+                clip(e.remoteAddress()));
         if (!queue.offer(row)) dropped.incrementAndGet();
     }
 
@@ -120,8 +128,10 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
         for (AuditRow r : new ArrayList<>(queue)) {
             if (principal.equals(r.principal) && queue.remove(r)) queued++;
         }
-        return queued + db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
-                .setParameter("p", principal).executeUpdate());
+        return queued
+                + db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
+                        .setParameter("p", principal)
+                        .executeUpdate());
     }
 
     @Override

@@ -10,8 +10,7 @@ public class EndedRow {
     String id;
     long endedAt;
 
-    protected EndedRow() {
-    }
+    protected EndedRow() {}
 
     EndedRow(String id, long endedAt) {
         this.id = id;

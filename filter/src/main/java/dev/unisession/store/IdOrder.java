@@ -8,8 +8,7 @@ import java.util.List;
  */
 final class IdOrder {
 
-    private IdOrder() {
-    }
+    private IdOrder() {}
 
     /**
      * Sorts items by id in {@link String#compareTo} order, as every node (every version) sorts its batch. Compared
@@ -38,6 +37,5 @@ final class IdOrder {
         for (int i = 0; i < n; i++) items.set(i, keyed[i].item);
     }
 
-    private record Keyed<T>(long key, String id, T item) {
-    }
+    private record Keyed<T>(long key, String id, T item) {}
 }

@@ -32,7 +32,6 @@ final class JdbcAdvance {
         return countsReported;
     }
 
-
     long[] advance(java.sql.Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records)
             throws java.sql.SQLException {
         List<Integer> creations = new ArrayList<>();
@@ -54,8 +53,13 @@ final class JdbcAdvance {
      * inserts and again after them, as {@link JpaStore}'s whole-record writes do: a delete on another node that ended
      * one meanwhile wins). A row that exists already is left for the usual write (0).
      */
-    private boolean insert(java.sql.Connection c, List<SessionDelta> deltas, List<Integer> which,
-                           Map<String, SessionRecord> records, long[] out) throws java.sql.SQLException {
+    private boolean insert(
+            java.sql.Connection c,
+            List<SessionDelta> deltas,
+            List<Integer> which,
+            Map<String, SessionRecord> records,
+            long[] out)
+            throws java.sql.SQLException {
         if (isPostgres(c)) {
             // One statement per chunk skips the ended ids and the existing rows itself and names the rows it
             // inserted (PostgresRows.insert); elsewhere both are asked first (a row that appears meanwhile fails
@@ -77,8 +81,8 @@ final class JdbcAdvance {
         Set<String> skip = idsIn(c, "us_ended", ids);
         skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
-        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
-                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO us_session (" + ROW_COLUMNS + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (int i : which) {
                 SessionRecord r = records.get(deltas.get(i).id());
                 if (skip.contains(r.id())) continue;
@@ -92,8 +96,8 @@ final class JdbcAdvance {
             ps.executeBatch(); // each row is inserted, or the batch throws
         }
         List<SessionRecord> created = new ArrayList<>();
-        try (java.sql.PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+        try (java.sql.PreparedStatement ps =
+                c.prepareStatement("INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
             boolean any = false;
             for (int k = 0; k < tried.size(); k++) {
                 SessionRecord r = records.get(deltas.get(tried.get(k)).id());
@@ -117,15 +121,19 @@ final class JdbcAdvance {
      * Deletes again the sessions just inserted whose ids ended meanwhile (a delete on another node wins) and zeroes
      * their entries in {@code out}.
      */
-    private static boolean dropEndedMeanwhile(java.sql.Connection c, List<SessionRecord> created,
-                                              List<SessionDelta> deltas, List<Integer> which, long[] out)
+    private static boolean dropEndedMeanwhile(
+            java.sql.Connection c,
+            List<SessionRecord> created,
+            List<SessionDelta> deltas,
+            List<Integer> which,
+            long[] out)
             throws java.sql.SQLException {
         List<String> ids = new ArrayList<>(created.size());
         for (SessionRecord r : created) ids.add(r.id());
         Set<String> endedMeanwhile = idsIn(c, "us_ended", ids);
         if (endedMeanwhile.isEmpty()) return true;
         try (java.sql.PreparedStatement attrs = c.prepareStatement("DELETE FROM us_attribute WHERE session_id = ?");
-             java.sql.PreparedStatement rows = c.prepareStatement("DELETE FROM us_session WHERE id = ?")) {
+                java.sql.PreparedStatement rows = c.prepareStatement("DELETE FROM us_session WHERE id = ?")) {
             for (String id : endedMeanwhile) {
                 attrs.setString(1, id);
                 attrs.addBatch();
@@ -142,7 +150,10 @@ final class JdbcAdvance {
     }
 
     private static boolean isPostgres(java.sql.Connection c) throws java.sql.SQLException {
-        return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+        return c.getMetaData()
+                .getDatabaseProductName()
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("postgres");
     }
 
     /** Which of the ids have a row in the table ({@code us_ended} or {@code us_session}), asked in chunks. */
@@ -152,9 +163,11 @@ final class JdbcAdvance {
         Set<String> out = new HashSet<>();
         for (int from = 0; from < ids.size(); from += JpaStore.WRITE_CHUNK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + JpaStore.WRITE_CHUNK));
-            StringBuilder sql = new StringBuilder("SELECT id FROM ").append(table).append(" WHERE id IN (");
+            StringBuilder sql =
+                    new StringBuilder("SELECT id FROM ").append(table).append(" WHERE id IN (");
             for (int i = 0; i < chunk.size(); i++) sql.append(i == 0 ? "?" : ", ?");
-            try (java.sql.PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
+            try (java.sql.PreparedStatement ps =
+                    c.prepareStatement(sql.append(')').toString())) {
                 for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
                 try (java.sql.ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.add(rs.getString(1));
@@ -170,13 +183,14 @@ final class JdbcAdvance {
         if (isPostgres(c)) {
             Set<String> moved = PostgresRows.change(c, deltas, records, expiresAt);
             for (int i = 0; i < deltas.size(); i++) {
-                if (moved.contains(deltas.get(i).id())) out[i] = records.get(deltas.get(i).id()).version();
+                if (moved.contains(deltas.get(i).id()))
+                    out[i] = records.get(deltas.get(i).id()).version();
             }
             return out;
         }
         int[] moved;
-        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE us_session SET "
-                + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "UPDATE us_session SET " + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
             for (SessionDelta d : deltas) {
                 bindRow(ps, records.get(d.id()));
                 ps.setString(9, d.id());
@@ -188,10 +202,10 @@ final class JdbcAdvance {
         if (!reported(moved, deltas.size())) return null;
         List<String[]> updates = new ArrayList<>();
         List<byte[]> values = new ArrayList<>();
-        try (java.sql.PreparedStatement upd = c.prepareStatement(
-                "UPDATE us_attribute SET data = ? WHERE session_id = ? AND name = ?");
-             java.sql.PreparedStatement del = c.prepareStatement(
-                     "DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
+        try (java.sql.PreparedStatement upd =
+                        c.prepareStatement("UPDATE us_attribute SET data = ? WHERE session_id = ? AND name = ?");
+                java.sql.PreparedStatement del =
+                        c.prepareStatement("DELETE FROM us_attribute WHERE session_id = ? AND name = ?")) {
             boolean deletes = false;
             for (int i = 0; i < deltas.size(); i++) {
                 if (moved[i] == 0) continue;
@@ -215,8 +229,8 @@ final class JdbcAdvance {
             if (updates.isEmpty()) return out;
             int[] found = upd.executeBatch();
             if (!reported(found, updates.size())) return null;
-            try (java.sql.PreparedStatement ins = c.prepareStatement(
-                    "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+            try (java.sql.PreparedStatement ins =
+                    c.prepareStatement("INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
                 boolean inserts = false;
                 for (int i = 0; i < found.length; i++) {
                     if (found[i] != 0) continue;
@@ -273,8 +287,10 @@ final class JdbcAdvance {
         for (int n : counts) ok &= n == 0 || n == 1;
         if (!ok && countsReported) {
             countsReported = false;
-            LOG.log(System.Logger.Level.INFO, "The session database's driver does not report a batch's row counts; "
-                    + "the write-behind flush reads each session's rows before writing them");
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "The session database's driver does not report a batch's row counts; "
+                            + "the write-behind flush reads each session's rows before writing them");
         }
         return ok;
     }

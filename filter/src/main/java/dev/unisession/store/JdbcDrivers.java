@@ -70,10 +70,16 @@ public final class JdbcDrivers {
             if (before.contains(d) || !definedBy(d.getClass().getClassLoader())) continue;
             try {
                 DriverManager.deregisterDriver(d);
-                LOG.log(System.Logger.Level.DEBUG, "Deregistered JDBC driver {0}", d.getClass().getName());
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        "Deregistered JDBC driver {0}",
+                        d.getClass().getName());
             } catch (SQLException | SecurityException e) {
-                LOG.log(System.Logger.Level.WARNING, "Cannot deregister JDBC driver {0}: {1}",
-                        d.getClass().getName(), e.toString());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Cannot deregister JDBC driver {0}: {1}",
+                        d.getClass().getName(),
+                        e.toString());
             }
         }
     }

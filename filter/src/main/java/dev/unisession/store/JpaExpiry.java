@@ -28,8 +28,12 @@ final class JpaExpiry {
      * a chunk that another sweeper holds locked is left to it.
      */
     List<SessionRecord> claim(long now, int max, Predicate<String> mayClaim) {
-        List<String> due = tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now "
-                + "ORDER BY s.expiresAt", String.class).setParameter("now", now).setMaxResults(max).getResultList());
+        List<String> due = tx.read(em -> em.createQuery(
+                        "SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now " + "ORDER BY s.expiresAt",
+                        String.class)
+                .setParameter("now", now)
+                .setMaxResults(max)
+                .getResultList());
         List<String> candidates = new ArrayList<>();
         for (String id : due) if (mayClaim.test(id)) candidates.add(id);
         List<SessionRecord> out = new ArrayList<>();
@@ -40,7 +44,10 @@ final class JpaExpiry {
                 out.addAll(claimChunk(chunk, now));
             } catch (StoreUnavailableException e) {
                 failure = e;
-                LOG.log(System.Logger.Level.DEBUG, "Expiry claim of {0} sessions skipped: {1}", chunk.size(),
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        "Expiry claim of {0} sessions skipped: {1}",
+                        chunk.size(),
                         e.getMessage());
             }
         }
@@ -63,8 +70,10 @@ final class JpaExpiry {
             for (SessionRecord r : claimed) claimedIds.add(r.id());
             Set<String> left;
             try {
-                left = new HashSet<>(tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.id IN :ids",
-                        String.class).setParameter("ids", claimedIds).getResultList()));
+                left = new HashSet<>(
+                        tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.id IN :ids", String.class)
+                                .setParameter("ids", claimedIds)
+                                .getResultList()));
             } catch (RuntimeException readBack) {
                 e.addSuppressed(readBack);
                 throw e;
@@ -72,8 +81,12 @@ final class JpaExpiry {
             List<SessionRecord> gone = new ArrayList<>();
             for (SessionRecord r : claimed) if (!left.contains(r.id())) gone.add(r);
             if (gone.isEmpty()) throw e;
-            LOG.log(System.Logger.Level.WARNING, "The commit of an expiry claim failed but {0} of its {1} sessions "
-                    + "are gone from the database: taken as claimed ({2})", gone.size(), claimed.size(),
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "The commit of an expiry claim failed but {0} of its {1} sessions "
+                            + "are gone from the database: taken as claimed ({2})",
+                    gone.size(),
+                    claimed.size(),
                     e.getMessage());
             return gone;
         }
@@ -83,18 +96,22 @@ final class JpaExpiry {
     private List<SessionRecord> claimChunk(List<String> ids, long now, List<SessionRecord> claimed) {
         return tx.inTransaction(em -> {
             List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
-                    .setParameter("ids", ids).getResultList();
+                    .setParameter("ids", ids)
+                    .getResultList();
             Map<String, Map<String, byte[]>> attrs = JpaRows.attributes(em, ids);
             List<SessionRow> won = new ArrayList<>();
             for (SessionRow r : rows) {
                 int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
-                        .setParameter("id", r.id).setParameter("now", now).executeUpdate();
+                        .setParameter("id", r.id)
+                        .setParameter("now", now)
+                        .executeUpdate();
                 if (n == 1) won.add(r);
             }
             List<String> wonIds = new ArrayList<>();
             for (SessionRow r : won) wonIds.add(r.id);
             if (!wonIds.isEmpty()) {
-                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", wonIds)
+                em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids")
+                        .setParameter("ids", wonIds)
                         .executeUpdate();
             }
             Set<String> ended = JpaRows.endedAmong(em, wonIds);

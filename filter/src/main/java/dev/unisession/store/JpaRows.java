@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,15 +41,26 @@ final class JpaRows {
     static Map<String, Map<String, byte[]>> attributes(EntityManager em, List<String> ids) {
         Map<String, Map<String, byte[]>> out = new HashMap<>();
         if (ids.isEmpty()) return out;
-        List<AttributeRow> rows = em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
-                AttributeRow.class).setParameter("ids", ids).getResultList();
-        for (AttributeRow a : rows) out.computeIfAbsent(a.sessionId, k -> new LinkedHashMap<>()).put(a.name, a.data);
+        List<AttributeRow> rows = em.createQuery(
+                        "SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids", AttributeRow.class)
+                .setParameter("ids", ids)
+                .getResultList();
+        for (AttributeRow a : rows)
+            out.computeIfAbsent(a.sessionId, k -> new LinkedHashMap<>()).put(a.name, a.data);
         return out;
     }
 
     static SessionRecord toRecord(SessionRow r, Map<String, byte[]> attrs) {
-        return new SessionRecord(r.id, r.principal, r.context, r.createdAt, r.lastAccessed, r.maxInactive, r.version,
-                r.fingerprint, r.withStamp(attrs));
+        return new SessionRecord(
+                r.id,
+                r.principal,
+                r.context,
+                r.createdAt,
+                r.lastAccessed,
+                r.maxInactive,
+                r.version,
+                r.fingerprint,
+                r.withStamp(attrs));
     }
 
     /** True when an attribute the delta's request read has other bytes in the database now. */
@@ -95,20 +105,26 @@ final class JpaRows {
             row = em.find(SessionRow.class, d.id(), LockModeType.PESSIMISTIC_WRITE);
             if (row == null) return 0;
         }
-        row.describe(d.lastAccessedAt(), d.maxInactiveSeconds(), expiresAt(d.lastAccessedAt(),
-                d.maxInactiveSeconds()), d.principal(), d.context(), d.fingerprint());
+        row.describe(
+                d.lastAccessedAt(),
+                d.maxInactiveSeconds(),
+                expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds()),
+                d.principal(),
+                d.context(),
+                d.fingerprint());
         row.version = Math.max(row.version + 1, atLeast);
         if (d.changed().containsKey(SessionRecord.APPLICATION) || d.removed().contains(SessionRecord.APPLICATION)) {
             row.application = SessionRow.stampOf(d.changed());
         }
         if (!d.removed().isEmpty()) {
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
-                    .setParameter("id", d.id()).setParameter("names", new ArrayList<>(d.removed())).executeUpdate();
+                    .setParameter("id", d.id())
+                    .setParameter("names", new ArrayList<>(d.removed()))
+                    .executeUpdate();
         }
         for (Map.Entry<String, byte[]> e : d.changed().entrySet()) {
             if (SessionRow.inRow(e.getKey(), e.getValue())) continue;
-            AttributeRow a = d.created() ? null
-                    : em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
+            AttributeRow a = d.created() ? null : em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
             if (a == null) {
                 em.persist(new AttributeRow(d.id(), e.getKey(), e.getValue()));
             } else {
@@ -142,8 +158,13 @@ final class JpaRows {
     long insert(EntityManager em, SessionRecord r) {
         SessionRow row = new SessionRow(r.id());
         row.createdAt = r.createdAt();
-        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
+        row.describe(
+                r.lastAccessedAt(),
+                r.maxInactiveSeconds(),
+                expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()),
+                r.principal(),
+                r.context(),
+                r.fingerprint());
         row.version = r.version();
         row.application = SessionRow.stampOf(r.attributes());
         em.persist(row);
@@ -159,15 +180,22 @@ final class JpaRows {
      */
     long update(EntityManager em, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
         if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
-        row.describe(r.lastAccessedAt(), r.maxInactiveSeconds(), expiresAt(r.lastAccessedAt(),
-                r.maxInactiveSeconds()), r.principal(), r.context(), r.fingerprint());
+        row.describe(
+                r.lastAccessedAt(),
+                r.maxInactiveSeconds(),
+                expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()),
+                r.principal(),
+                r.context(),
+                r.fingerprint());
         row.version = r.version();
         row.application = SessionRow.stampOf(r.attributes());
         Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
         if (row.application != null) wanted.remove(SessionRecord.APPLICATION); // a row an earlier version wrote goes
-        for (AttributeRow a : stored != null ? stored : em.createQuery(
-                "SELECT a FROM AttributeRow a WHERE a.sessionId = :id", AttributeRow.class)
-                .setParameter("id", r.id()).getResultList()) {
+        for (AttributeRow a : stored != null
+                ? stored
+                : em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId = :id", AttributeRow.class)
+                        .setParameter("id", r.id())
+                        .getResultList()) {
             byte[] v = wanted.remove(a.name);
             if (v == null) em.remove(a);
             else if (!java.util.Arrays.equals(v, a.data)) a.data = v;
@@ -180,12 +208,17 @@ final class JpaRows {
     static Set<String> endedAmong(EntityManager em, List<String> ids) {
         if (ids.isEmpty()) return Set.of();
         return new HashSet<>(em.createQuery("SELECT e.id FROM EndedRow e WHERE e.id IN :ids", String.class)
-                .setParameter("ids", ids).getResultList());
+                .setParameter("ids", ids)
+                .getResultList());
     }
 
     static int deleteRows(EntityManager em, String id) {
-        em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id").setParameter("id", id).executeUpdate();
-        return em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id").setParameter("id", id).executeUpdate();
+        em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id")
+                .setParameter("id", id)
+                .executeUpdate();
+        return em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id")
+                .setParameter("id", id)
+                .executeUpdate();
     }
 
     /**

@@ -13,17 +13,27 @@ import java.util.function.UnaryOperator;
  * @param createSchema whether missing tables and indexes are created at start-up
  * @param scrub        removes secrets (the password, credentials in URLs) from a text before it is shown
  */
-public record JpaSettings(String url, String dataSource, String user, String password, int poolSize,
-                          boolean createSchema, UnaryOperator<String> scrub) {
+public record JpaSettings(
+        String url,
+        String dataSource,
+        String user,
+        String password,
+        int poolSize,
+        boolean createSchema,
+        UnaryOperator<String> scrub) {
 
     /** The settings (after {@code unisession.}) that messages name. */
     public static final String URL_SETTING = "jpa.url";
+
     public static final String DATASOURCE_SETTING = "jpa.datasource";
     public static final String SCHEMA_SETTING = "jpa.schema";
 
     @Override
     public String toString() {
-        return "JpaSettings[" + (dataSource != null ? "unisession." + DATASOURCE_SETTING + "=" + dataSource
-                : "unisession." + URL_SETTING + "=" + scrub.apply(url)) + "]";
+        return "JpaSettings["
+                + (dataSource != null
+                        ? "unisession." + DATASOURCE_SETTING + "=" + dataSource
+                        : "unisession." + URL_SETTING + "=" + scrub.apply(url))
+                + "]";
     }
 }

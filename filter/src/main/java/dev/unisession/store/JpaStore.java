@@ -4,13 +4,12 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +35,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private final JpaTransactions tx;
     /** The rows of a session, with the expiry the near caches' touch fraction in front of this database allows. */
     private final JpaRows rows;
+
     private final JpaExpiry expiry;
     /** The write-behind flush's fast path ({@link #advanceAll}). */
     private final JdbcAdvance jdbc;
@@ -72,10 +72,13 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public Page list(String cursor, int max) {
         return tx.read(em -> {
-            List<SessionRow> page = em.createQuery("SELECT s FROM SessionRow s WHERE s.id > :cursor "
-                    + "AND s.expiresAt > :now ORDER BY s.id", SessionRow.class)
-                    .setParameter("cursor", cursor == null ? "" : cursor).setParameter("now", clock.millis())
-                    .setMaxResults(max).getResultList();
+            List<SessionRow> page = em.createQuery(
+                            "SELECT s FROM SessionRow s WHERE s.id > :cursor " + "AND s.expiresAt > :now ORDER BY s.id",
+                            SessionRow.class)
+                    .setParameter("cursor", cursor == null ? "" : cursor)
+                    .setParameter("now", clock.millis())
+                    .setMaxResults(max)
+                    .getResultList();
             List<String> ids = new ArrayList<>();
             for (SessionRow r : page) ids.add(r.id);
             Map<String, Map<String, byte[]>> attrs = JpaRows.attributes(em, ids);
@@ -87,29 +90,35 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     /** The ids of the sessions last accessed at or after {@code since} (epoch ms): those written since then. */
     public List<String> idsAccessedSince(long since) {
-        return tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.lastAccessed >= :since",
-                String.class).setParameter("since", since).getResultList());
+        return tx.read(
+                em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.lastAccessed >= :since", String.class)
+                        .setParameter("since", since)
+                        .getResultList());
     }
 
     @Override
     public long count() {
         return tx.read(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s WHERE s.expiresAt > :now", Long.class)
-                .setParameter("now", clock.millis()).getSingleResult());
+                .setParameter("now", clock.millis())
+                .getSingleResult());
     }
 
     @Override
     public int deleteAllOf(String principal) {
         return tx.inTransaction(em -> {
             List<String> ids = em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p", String.class)
-                    .setParameter("p", principal).getResultList();
+                    .setParameter("p", principal)
+                    .getResultList();
             if (ids.isEmpty()) return 0;
             long now = clock.millis();
             for (String id : ids) {
                 if (!JpaRows.isEnded(em, id)) em.persist(new EndedRow(id, now));
             }
-            em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids").setParameter("ids", ids)
+            em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids")
+                    .setParameter("ids", ids)
                     .executeUpdate();
-            return em.createQuery("DELETE FROM SessionRow s WHERE s.principal = :p").setParameter("p", principal)
+            return em.createQuery("DELETE FROM SessionRow s WHERE s.principal = :p")
+                    .setParameter("p", principal)
                     .executeUpdate();
         });
     }
@@ -123,7 +132,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     public SessionRecord load(String id) {
         return tx.read(em -> {
             // A row whose id has ended is no session (see JpaRows.LIVE_ROW).
-            List<SessionRow> live = em.createQuery(JpaRows.LIVE_ROW, SessionRow.class).setParameter("id", id)
+            List<SessionRow> live = em.createQuery(JpaRows.LIVE_ROW, SessionRow.class)
+                    .setParameter("id", id)
                     .getResultList();
             SessionRow row = live.isEmpty() ? null : live.get(0);
             if (row == null || clock.millis() >= row.expiresAt) return null;
@@ -145,7 +155,9 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             }
             return rows.apply(em, delta);
         });
-        if (v == REFUSED) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
+        if (v == REFUSED)
+            throw StoreUnavailableException.conflict(
+                    delta.id(), delta.expected().keySet());
         return SaveResult.of(v);
     }
 
@@ -189,7 +201,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             for (int i = 0; i < deltas.size(); i++) {
                 SessionDelta d = deltas.get(i);
                 SessionRecord r = current.get(d.id());
-                out[i] = r == null ? rows.apply(em, d, versions.getOrDefault(d.id(), 0L))
+                out[i] = r == null
+                        ? rows.apply(em, d, versions.getOrDefault(d.id(), 0L))
                         : rows.write(em, creates(d, r), r);
             }
             return out;
@@ -297,16 +310,22 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             List<String> ids = new ArrayList<>(chunk.size());
             for (SessionDelta d : chunk) ids.add(d.id());
             Map<String, SessionRow> locked = new HashMap<>();
-            for (SessionRow row : em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids ORDER BY s.id",
-                    SessionRow.class).setParameter("ids", ids).setLockMode(LockModeType.PESSIMISTIC_WRITE)
+            for (SessionRow row : em.createQuery(
+                            "SELECT s FROM SessionRow s WHERE s.id IN :ids ORDER BY s.id", SessionRow.class)
+                    .setParameter("ids", ids)
+                    .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                     .getResultList()) {
                 locked.put(row.id, row);
             }
             Map<String, List<AttributeRow>> attributes = new HashMap<>();
             if (!locked.isEmpty()) {
-                for (AttributeRow a : em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids",
-                        AttributeRow.class).setParameter("ids", new ArrayList<>(locked.keySet())).getResultList()) {
-                    attributes.computeIfAbsent(a.sessionId, k -> new ArrayList<>()).add(a);
+                for (AttributeRow a : em.createQuery(
+                                "SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids", AttributeRow.class)
+                        .setParameter("ids", new ArrayList<>(locked.keySet()))
+                        .getResultList()) {
+                    attributes
+                            .computeIfAbsent(a.sessionId, k -> new ArrayList<>())
+                            .add(a);
                 }
             }
             // New sessions: whether their ids have ended is asked once for the chunk before the inserts and once
@@ -356,21 +375,29 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public boolean changeId(String oldId, String newId) {
         return tx.inTransaction(em -> {
-            SessionRow old = em.find(SessionRow.class, oldId, LockModeType.PESSIMISTIC_WRITE);
-            if (old == null) return false;
-            SessionRow row = new SessionRow(newId);
-            row.createdAt = old.createdAt;
-            row.describe(old.lastAccessed, old.maxInactive, old.expiresAt, old.principal, old.context,
-                    old.fingerprint);
-            row.version = old.version + 1;
-            row.application = old.application;
-            em.persist(row);
-            em.flush();
-            em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")
-                    .setParameter("newId", newId).setParameter("oldId", oldId).executeUpdate();
-            em.remove(old);
-            return true;
-        }) && ended(List.of(oldId));
+                    SessionRow old = em.find(SessionRow.class, oldId, LockModeType.PESSIMISTIC_WRITE);
+                    if (old == null) return false;
+                    SessionRow row = new SessionRow(newId);
+                    row.createdAt = old.createdAt;
+                    row.describe(
+                            old.lastAccessed,
+                            old.maxInactive,
+                            old.expiresAt,
+                            old.principal,
+                            old.context,
+                            old.fingerprint);
+                    row.version = old.version + 1;
+                    row.application = old.application;
+                    em.persist(row);
+                    em.flush();
+                    em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")
+                            .setParameter("newId", newId)
+                            .setParameter("oldId", oldId)
+                            .executeUpdate();
+                    em.remove(old);
+                    return true;
+                })
+                && ended(List.of(oldId));
     }
 
     /**
@@ -402,6 +429,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * the database is down, up to the queue's bound).
      */
     static final long ENDED_KEEP_MILLIS = TimeUnit.DAYS.toMillis(1);
+
     private volatile long endedForgottenAt;
 
     /** At most hourly, from the expiry sweep: forgets ids that ended longer than {@link #ENDED_KEEP_MILLIS} ago. */
@@ -410,7 +438,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         endedForgottenAt = now;
         try {
             tx.inTransaction(em -> em.createQuery("DELETE FROM EndedRow e WHERE e.endedAt < :before")
-                    .setParameter("before", now - ENDED_KEEP_MILLIS).executeUpdate());
+                    .setParameter("before", now - ENDED_KEEP_MILLIS)
+                    .executeUpdate());
         } catch (StoreUnavailableException e) {
             LOG.log(System.Logger.Level.DEBUG, "Ended ids not forgotten yet: {0}", e.getMessage());
         }
@@ -429,9 +458,12 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
 
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
-        return tx.read(em -> new LinkedHashSet<>(em.createQuery("SELECT s.id FROM SessionRow s WHERE s.principal = :p "
-                + "AND s.expiresAt > :now", String.class).setParameter("p", principal)
-                .setParameter("now", clock.millis()).getResultList()));
+        return tx.read(em -> new LinkedHashSet<>(em.createQuery(
+                        "SELECT s.id FROM SessionRow s WHERE s.principal = :p " + "AND s.expiresAt > :now",
+                        String.class)
+                .setParameter("p", principal)
+                .setParameter("now", clock.millis())
+                .getResultList()));
     }
 
     @Override

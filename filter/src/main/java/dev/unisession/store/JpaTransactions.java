@@ -3,7 +3,6 @@ package dev.unisession.store;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.PersistenceException;
-
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -61,7 +60,8 @@ final class JpaTransactions {
                     e.addSuppressed(rollback);
                 }
             }
-            throw e instanceof StoreUnavailableException ? e
+            throw e instanceof StoreUnavailableException
+                    ? e
                     : new StoreUnavailableException("Session database call failed: " + rootMessage(e), e);
         } finally {
             em.close();

@@ -5,11 +5,9 @@ import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.PersistenceConfiguration;
 import jakarta.persistence.PersistenceException;
 import jakarta.persistence.PersistenceUnitTransactionType;
-
-import org.eclipse.persistence.jpa.PersistenceProvider;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.persistence.jpa.PersistenceProvider;
 
 /**
  * The EclipseLink persistence unit of {@link JpaStore}: built from {@link JpaSettings} (a JDBC URL and pool, or the
@@ -18,8 +16,7 @@ import java.util.List;
  */
 final class JpaUnit {
 
-    private JpaUnit() {
-    }
+    private JpaUnit() {}
 
     /** The persistence unit for the settings: {@code unisession.jpa.datasource} (JNDI) or the JDBC URL and pool. */
     static EntityManagerFactory open(JpaSettings cfg, ClassLoader loader) {
@@ -74,10 +71,14 @@ final class JpaUnit {
             }
             return emf;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("Cannot open the session database ("
-                    + (cfg.dataSource() != null ? "unisession." + JpaSettings.DATASOURCE_SETTING + "="
-                    + cfg.dataSource() : "unisession." + JpaSettings.URL_SETTING + "=" + cfg.scrub().apply(cfg.url()))
-                    + "): " + cfg.scrub().apply(JpaTransactions.rootMessage(e)), e);
+            throw new IllegalArgumentException(
+                    "Cannot open the session database ("
+                            + (cfg.dataSource() != null
+                                    ? "unisession." + JpaSettings.DATASOURCE_SETTING + "=" + cfg.dataSource()
+                                    : "unisession." + JpaSettings.URL_SETTING + "="
+                                            + cfg.scrub().apply(cfg.url()))
+                            + "): " + cfg.scrub().apply(JpaTransactions.rootMessage(e)),
+                    e);
         }
     }
 
@@ -109,7 +110,8 @@ final class JpaUnit {
             } catch (java.sql.SQLException | RuntimeException e) {
                 if (em.getTransaction().isActive()) em.getTransaction().rollback();
                 if (attempt == 3 || e instanceof IllegalArgumentException) {
-                    throw e instanceof RuntimeException r ? r
+                    throw e instanceof RuntimeException r
+                            ? r
                             : new PersistenceException("Cannot create the session tables: " + e.getMessage(), e);
                 }
             } finally {
@@ -146,7 +148,8 @@ final class JpaUnit {
             String known = ddlFile(c.getMetaData().getDatabaseProductName());
             if (known != null) file = known;
             try (java.sql.Statement st = c.createStatement()) {
-                st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0").close();
+                st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0")
+                        .close();
             }
             return null;
         } catch (java.sql.SQLException e) {
@@ -177,8 +180,9 @@ final class JpaUnit {
     /** The name of the shipped DDL file (without {@code .sql}) for a database product, or null: none shipped. */
     private static String ddlFile(String product) {
         String p = product.toLowerCase(java.util.Locale.ROOT);
-        return p.contains("postgres") ? "postgresql" : p.contains("mariadb") || p.contains("mysql") ? "mariadb"
-                : p.equals("h2") ? "h2" : null;
+        return p.contains("postgres")
+                ? "postgresql"
+                : p.contains("mariadb") || p.contains("mysql") ? "mariadb" : p.equals("h2") ? "h2" : null;
     }
 
     /** A DDL script's statements: separated by semicolons, comment lines left out. */
@@ -200,25 +204,29 @@ final class JpaUnit {
         try {
             found = new javax.naming.InitialContext().lookup(name);
         } catch (javax.naming.NamingException e) {
-            throw new PersistenceException("no DataSource at JNDI name " + name + " (" + e + "); the server "
-                    + "declares it (Tomcat: <Resource> in context.xml; Jetty: jetty-env.xml and the plus module)", e);
+            throw new PersistenceException(
+                    "no DataSource at JNDI name " + name + " (" + e + "); the server "
+                            + "declares it (Tomcat: <Resource> in context.xml; Jetty: jetty-env.xml and the plus module)",
+                    e);
         }
         if (found instanceof javax.sql.DataSource ds) return ds;
-        throw new PersistenceException("JNDI name " + name + " holds a " + (found == null ? "null"
-                : found.getClass().getName()) + ", not a javax.sql.DataSource");
+        throw new PersistenceException("JNDI name " + name + " holds a "
+                + (found == null ? "null" : found.getClass().getName()) + ", not a javax.sql.DataSource");
     }
 
     /** The EclipseLink platform of the database a DataSource reaches (one connection, closed again); null: detect. */
     private static String platformOf(javax.sql.DataSource ds) {
         try (java.sql.Connection c = ds.getConnection()) {
             String product = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-            return product.contains("postgres") ? org.eclipse.persistence.platform.database.PostgreSQLPlatform.class
-                    .getName() : product.contains("mariadb")
-                    ? org.eclipse.persistence.platform.database.MariaDBPlatform.class.getName()
-                    : product.contains("mysql")
-                    ? org.eclipse.persistence.platform.database.MySQLPlatform.class.getName()
-                    : product.equals("h2") ? org.eclipse.persistence.platform.database.H2Platform.class.getName()
-                    : null;
+            return product.contains("postgres")
+                    ? org.eclipse.persistence.platform.database.PostgreSQLPlatform.class.getName()
+                    : product.contains("mariadb")
+                            ? org.eclipse.persistence.platform.database.MariaDBPlatform.class.getName()
+                            : product.contains("mysql")
+                                    ? org.eclipse.persistence.platform.database.MySQLPlatform.class.getName()
+                                    : product.equals("h2")
+                                            ? org.eclipse.persistence.platform.database.H2Platform.class.getName()
+                                            : null;
         } catch (java.sql.SQLException e) {
             throw new PersistenceException("Cannot connect through the DataSource: " + e.getMessage(), e);
         }

@@ -28,6 +28,7 @@ final class LuaScripts {
      * bench/results/jfr-create.md); {@link RedisCalls#call} loads the scripts and resends itself instead.
      */
     static final String WRITE_SHA = sha1Hex(WRITE);
+
     static final String DELETE = load("delete");
     static final String TAKE = load("take");
     static final String CLAIM = load("claim");
@@ -39,14 +40,14 @@ final class LuaScripts {
     /** Loaded again when Redis answers NOSCRIPT (the others Redisson sends as EVAL when it must). */
     static final List<String> RESENT = List.of(WRITE, DELETE, TAKE, CLAIM, SCAN);
 
-    private LuaScripts() {
-    }
+    private LuaScripts() {}
 
     /** A script's SHA-1 as Redis names it (lower-case hex of its UTF-8 bytes). */
     static String sha1Hex(String script) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
-                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                            .digest(script.getBytes(StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
         }

@@ -18,6 +18,7 @@ public final class MemoryStore implements CacheTier {
     private final Map<String, Set<String>> byPrincipal = new ConcurrentHashMap<>();
     /** Ids deleted recently, until when: a copy coming back from another tier meanwhile is refused. */
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
+
     private final Clock clock;
 
     public MemoryStore() {
@@ -55,7 +56,9 @@ public final class MemoryStore implements CacheTier {
             return refused[0] ? old : old.apply(delta);
         });
         if (after == null) return SaveResult.NOT_APPLIED;
-        if (refused[0]) throw StoreUnavailableException.conflict(delta.id(), delta.expected().keySet());
+        if (refused[0])
+            throw StoreUnavailableException.conflict(
+                    delta.id(), delta.expected().keySet());
         index(before[0], after);
         return SaveResult.of(after.version());
     }
@@ -176,7 +179,9 @@ public final class MemoryStore implements CacheTier {
             unindex(before);
         }
         if (after.principal() != null) {
-            byPrincipal.computeIfAbsent(after.principal(), p -> ConcurrentHashMap.newKeySet()).add(after.id());
+            byPrincipal
+                    .computeIfAbsent(after.principal(), p -> ConcurrentHashMap.newKeySet())
+                    .add(after.id());
         }
     }
 

@@ -11,8 +11,7 @@ public class ModeRow {
     long epoch;
     long changedAt;
 
-    protected ModeRow() {
-    }
+    protected ModeRow() {}
 
     ModeRow(String id, String state, long epoch, long changedAt) {
         this.id = id;

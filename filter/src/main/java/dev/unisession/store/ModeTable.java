@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +22,7 @@ final class ModeTable {
     static final long LOST_DATA = -1;
 
     /** What a heartbeat read: the cluster's state and epoch. */
-    record Read(ClusterMode.State state, long epoch) {
-    }
+    record Read(ClusterMode.State state, long epoch) {}
 
     private final JpaStore db;
     private final String cluster;
@@ -37,8 +35,13 @@ final class ModeTable {
      * @param opening called with a CACHE state's epoch by the node that moves the cluster into it (or creates the
      *                cluster in it), before that is committed: see {@link ClusterMode.Participant#opening(long)}
      */
-    ModeTable(JpaStore db, String cluster, String nodeId, long leaseMillis, long returnAfterMillis,
-              java.util.function.LongConsumer opening) {
+    ModeTable(
+            JpaStore db,
+            String cluster,
+            String nodeId,
+            long leaseMillis,
+            long returnAfterMillis,
+            java.util.function.LongConsumer opening) {
         this.db = db;
         this.cluster = cluster;
         this.nodeId = nodeId;
@@ -79,13 +82,24 @@ final class ModeTable {
         me.cacheOkSince = cacheOkSince;
         me.acked = acked;
         em.flush();
-        List<NodeRow> live = em.createQuery("SELECT n FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil > :now",
-                NodeRow.class).setParameter("c", cluster).setParameter("now", now).getResultList();
+        List<NodeRow> live = em.createQuery(
+                        "SELECT n FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil > :now", NodeRow.class)
+                .setParameter("c", cluster)
+                .setParameter("now", now)
+                .getResultList();
         ClusterMode.State state = ClusterMode.State.valueOf(m.state);
         ClusterMode.State next = next(state, m.epoch, live, now);
         if (next != null) {
-            LOG.log(System.Logger.Level.WARNING, "Session store mode: {0} (epoch {1}) to {2} (epoch {3}), decided by "
-                    + "node {4} for {5} live nodes", state, m.epoch, next, m.epoch + 1, nodeId, live.size());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session store mode: {0} (epoch {1}) to {2} (epoch {3}), decided by "
+                            + "node {4} for {5} live nodes",
+                    state,
+                    m.epoch,
+                    next,
+                    m.epoch + 1,
+                    nodeId,
+                    live.size());
             if (next == ClusterMode.State.CACHE) opening.accept(m.epoch + 1);
             m.state = next.name();
             m.epoch++;
@@ -93,7 +107,9 @@ final class ModeTable {
         }
         if (tidy) {
             em.createQuery("DELETE FROM NodeRow n WHERE n.cluster = :c AND n.leaseUntil < :old")
-                    .setParameter("c", cluster).setParameter("old", now - FORGET_NODES_AFTER_MILLIS).executeUpdate();
+                    .setParameter("c", cluster)
+                    .setParameter("old", now - FORGET_NODES_AFTER_MILLIS)
+                    .executeUpdate();
         }
         ClusterMode.State reached = ClusterMode.State.valueOf(m.state);
         // Alone in the cluster (its first node to start, or every other node's lease lapsed) and about to enter a
@@ -101,7 +117,8 @@ final class ModeTable {
         // without the epoch's mark (Redis restarted or flushed while every node was stopped) lost nothing. Marked
         // here, under the mode row's lock and before this heartbeat commits, so before another node's heartbeat can
         // see this one and enter after it.
-        if (reached == ClusterMode.State.CACHE && servingCache != m.epoch
+        if (reached == ClusterMode.State.CACHE
+                && servingCache != m.epoch
                 && live.stream().allMatch(r -> r.id.equals(nodeId))) {
             opening.accept(m.epoch);
         }
@@ -118,11 +135,22 @@ final class ModeTable {
         switch (state) {
             case CACHE:
                 return live.stream().anyMatch(r -> r.cacheOkSince == LOST_DATA)
-                        || 2 * live.stream().filter(r -> r.cacheOkSince <= 0).count() > n
-                        ? ClusterMode.State.TO_DATABASE : null;
+                                || 2
+                                                * live.stream()
+                                                        .filter(r -> r.cacheOkSince <= 0)
+                                                        .count()
+                                        > n
+                        ? ClusterMode.State.TO_DATABASE
+                        : null;
             case DATABASE:
-                return 2 * live.stream().filter(r -> r.cacheOkSince > 0 && now - r.cacheOkSince >= returnAfterMillis)
-                        .count() > n ? ClusterMode.State.TO_CACHE : null;
+                return 2
+                                        * live.stream()
+                                                .filter(r ->
+                                                        r.cacheOkSince > 0 && now - r.cacheOkSince >= returnAfterMillis)
+                                                .count()
+                                > n
+                        ? ClusterMode.State.TO_CACHE
+                        : null;
             case TO_DATABASE:
                 return live.stream().allMatch(r -> r.acked == epoch) ? ClusterMode.State.DATABASE : null;
             case TO_CACHE:
@@ -134,7 +162,8 @@ final class ModeTable {
 
     /** Removes this node's row: it leaves the cluster, and no barrier waits for it. */
     void leave() {
-        db.inTransaction(em -> em.createQuery("DELETE FROM NodeRow n WHERE n.id = :id").setParameter("id", nodeId)
+        db.inTransaction(em -> em.createQuery("DELETE FROM NodeRow n WHERE n.id = :id")
+                .setParameter("id", nodeId)
                 .executeUpdate());
     }
 }

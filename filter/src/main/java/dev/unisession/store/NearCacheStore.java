@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -35,6 +34,7 @@ public final class NearCacheStore implements SharedStore, LocalCopies, StoreGaug
      * (or reset) arrived while it ran, so a notice racing a load never leaves a stale copy behind.
      */
     private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+
     private final AtomicLong resets = new AtomicLong();
     private static final int STRIPES = 1024;
     private final AtomicLong hits = new AtomicLong();
@@ -42,8 +42,7 @@ public final class NearCacheStore implements SharedStore, LocalCopies, StoreGaug
     private final Cache<String, Entry> entries;
 
     /** A cached session and the access time last written to the shared store. */
-    private record Entry(SessionRecord record, long storedAccess) {
-    }
+    private record Entry(SessionRecord record, long storedAccess) {}
 
     public NearCacheStore(SharedStore shared, int maxEntries, Duration idle, double touchFraction, Clock clock) {
         this.shared = shared;
@@ -161,7 +160,9 @@ public final class NearCacheStore implements SharedStore, LocalCopies, StoreGaug
         long changesBefore = stripes.get(stripe);
         long resetsBefore = resets.get();
         SessionRecord r = shared.load(id);
-        if (r != null && shared.isChangeFeedLive() && stripes.get(stripe) == changesBefore
+        if (r != null
+                && shared.isChangeFeedLive()
+                && stripes.get(stripe) == changesBefore
                 && resets.get() == resetsBefore) {
             put(r, r.lastAccessedAt());
         }
@@ -174,8 +175,13 @@ public final class NearCacheStore implements SharedStore, LocalCopies, StoreGaug
         boolean live = shared.isChangeFeedLive();
         if (delta.isTouchOnly() && live) {
             Entry cached = get(delta.id(), now);
-            if (cached != null && !touchDue(cached, delta) && entries.asMap().replace(delta.id(), cached,
-                    new Entry(cached.record.accessedAt(delta.lastAccessedAt()), cached.storedAccess))) {
+            if (cached != null
+                    && !touchDue(cached, delta)
+                    && entries.asMap()
+                            .replace(
+                                    delta.id(),
+                                    cached,
+                                    new Entry(cached.record.accessedAt(delta.lastAccessedAt()), cached.storedAccess))) {
                 return SaveResult.of(cached.record.version());
             }
             // a concurrent change replaced the entry: write through
@@ -195,9 +201,12 @@ public final class NearCacheStore implements SharedStore, LocalCopies, StoreGaug
         Entry cached = entries.getIfPresent(delta.id());
         // Ours was the very next write after the cached copy: apply it (unless the entry changed meanwhile).
         // Otherwise a concurrent write came between, and only the store has the whole truth.
-        boolean applied = version > 0 && live && cached != null && cached.record.version() == version - 1
-                && entries.asMap().replace(delta.id(), cached,
-                        new Entry(cached.record.apply(delta), delta.lastAccessedAt()));
+        boolean applied = version > 0
+                && live
+                && cached != null
+                && cached.record.version() == version - 1
+                && entries.asMap()
+                        .replace(delta.id(), cached, new Entry(cached.record.apply(delta), delta.lastAccessedAt()));
         if (!applied) evict(delta.id());
         return result;
     }

@@ -13,8 +13,7 @@ public final class NettyThreadLocals {
 
     private static volatile boolean inUse;
 
-    private NettyThreadLocals() {
-    }
+    private NettyThreadLocals() {}
 
     /** A Redis client exists: request threads may now carry Netty's thread-locals. */
     static void inUse() {

@@ -18,8 +18,7 @@ public class NodeRow {
     /** The epoch of the last switch whose barrier the node completed. */
     long acked;
 
-    protected NodeRow() {
-    }
+    protected NodeRow() {}
 
     NodeRow(String id, String cluster) {
         this.id = id;

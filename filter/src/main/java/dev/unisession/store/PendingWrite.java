@@ -18,7 +18,6 @@ record PendingWrite(SessionDelta delta, SessionRecord known, long version, int w
      * created session: the known record is the whole session).
      */
     boolean advancesFromBase() {
-        return known != null && known.version() == version
-                && version == delta.baseVersion() + writes;
+        return known != null && known.version() == version && version == delta.baseVersion() + writes;
     }
 }

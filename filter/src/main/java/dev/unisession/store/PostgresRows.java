@@ -55,8 +55,7 @@ final class PostgresRows {
             + "?::text[]) AS r(session_id, name) JOIN m ON m.id = r.session_id WHERE x.session_id = r.session_id "
             + "AND x.name = r.name) SELECT id FROM m";
 
-    private PostgresRows() {
-    }
+    private PostgresRows() {}
 
     /**
      * Inserts the records whose ids have not ended and whose rows do not exist, with their attributes.
@@ -69,7 +68,8 @@ final class PostgresRows {
         for (int from = 0; from < records.size(); from += CHUNK) {
             List<SessionRecord> chunk = records.subList(from, Math.min(records.size(), from + CHUNK));
             long[] createdAt = new long[chunk.size()];
-            for (int i = 0; i < createdAt.length; i++) createdAt[i] = chunk.get(i).createdAt();
+            for (int i = 0; i < createdAt.length; i++)
+                createdAt[i] = chunk.get(i).createdAt();
             Attributes written = new Attributes();
             for (SessionRecord r : chunk) {
                 for (Map.Entry<String, byte[]> a : r.attributes().entrySet()) {
@@ -92,8 +92,12 @@ final class PostgresRows {
      *
      * @return the ids of the rows moved
      */
-    static Set<String> change(Connection c, List<SessionDelta> deltas, Map<String, SessionRecord> records,
-                              ToLongFunction<SessionRecord> expiresAt) throws SQLException {
+    static Set<String> change(
+            Connection c,
+            List<SessionDelta> deltas,
+            Map<String, SessionRecord> records,
+            ToLongFunction<SessionRecord> expiresAt)
+            throws SQLException {
         Set<String> moved = new HashSet<>();
         for (int from = 0; from < deltas.size(); from += CHUNK) {
             List<SessionDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + CHUNK));
@@ -143,8 +147,13 @@ final class PostgresRows {
     }
 
     /** Binds {@link #VALUES}'s ten arrays from parameter 1 on ({@code extra} last); returns the last bound. */
-    private static int bindRows(Connection c, PreparedStatement ps, List<SessionRecord> rows,
-                                ToLongFunction<SessionRecord> expiresAt, long[] extra) throws SQLException {
+    private static int bindRows(
+            Connection c,
+            PreparedStatement ps,
+            List<SessionRecord> rows,
+            ToLongFunction<SessionRecord> expiresAt,
+            long[] extra)
+            throws SQLException {
         int n = rows.size();
         String[] principal = new String[n];
         String[] context = new String[n];

@@ -1,11 +1,5 @@
 package dev.unisession.store;
 
-import org.redisson.api.BatchOptions;
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +7,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * How the Redis store calls Redis: each call within a short deadline, a bounded number in flight, one layer of
@@ -30,6 +29,7 @@ final class RedisCalls {
     private final long deadlineNanos;
     /** Bounds this node's Redis calls under way; a call waits for a slot within its deadline. */
     private final java.util.concurrent.Semaphore inFlight;
+
     private final RedisProbe probe;
     private final AtomicLong roundTrips = new AtomicLong();
     private volatile TierTimer timer = TierTimer.NONE;
@@ -44,8 +44,8 @@ final class RedisCalls {
      * @param probe    tells a gone Redis from a slow one after a call ran out of time, or null to take every
      *                 timeout as "slow"
      */
-    RedisCalls(RedissonClient redis, Duration timeout, int retries, Duration deadline, int maxInFlight,
-               RedisProbe probe) {
+    RedisCalls(
+            RedissonClient redis, Duration timeout, int retries, Duration deadline, int maxInFlight, RedisProbe probe) {
         this.redis = redis;
         this.timeoutMs = timeout.toMillis();
         this.retries = retries;
@@ -95,9 +95,11 @@ final class RedisCalls {
                 Thread.currentThread().interrupt();
             }
             if (!acquired) {
-                StoreUnavailableException busy = new StoreUnavailableException(StoreUnavailableException.Kind.OVERLOADED,
+                StoreUnavailableException busy = new StoreUnavailableException(
+                        StoreUnavailableException.Kind.OVERLOADED,
                         "Redis " + what + " failed: no free slot among the calls in flight within "
-                        + deadlineNanos / 1_000_000 + " ms", null);
+                                + deadlineNanos / 1_000_000 + " ms",
+                        null);
                 failure = busy;
                 throw busy;
             }
@@ -108,8 +110,10 @@ final class RedisCalls {
                 try {
                     RFuture<T> future = send.get();
                     // Redisson ends the attempt after its response timeout; the margin lets its own error arrive.
-                    return await(future.toCompletableFuture(), Math.max(1, Math.min(left,
-                            TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))), start);
+                    return await(
+                            future.toCompletableFuture(),
+                            Math.max(1, Math.min(left, TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))),
+                            start);
                 } catch (java.util.concurrent.ExecutionException | CompletionException e) {
                     cause = e.getCause() == null ? e : e.getCause();
                 } catch (TimeoutException e) {
@@ -131,12 +135,16 @@ final class RedisCalls {
                 }
                 StoreUnavailableException.Kind kind = kind(cause);
                 boolean sent = kind != StoreUnavailableException.Kind.OVERLOADED;
-                boolean again = !(cause instanceof InterruptedException) && attempt < retries
-                        && (resendable || !sent) && System.nanoTime() < deadline
+                boolean again = !(cause instanceof InterruptedException)
+                        && attempt < retries
+                        && (resendable || !sent)
+                        && System.nanoTime() < deadline
                         && (kind != StoreUnavailableException.Kind.GONE || failingOver(cause));
                 if (again) continue;
-                if (kind != StoreUnavailableException.Kind.GONE && !(cause instanceof InterruptedException)
-                        && probe != null && probe.gone()) {
+                if (kind != StoreUnavailableException.Kind.GONE
+                        && !(cause instanceof InterruptedException)
+                        && probe != null
+                        && probe.gone()) {
                     kind = StoreUnavailableException.Kind.GONE;
                 }
                 throw new StoreUnavailableException(kind, "Redis " + what + " failed (" + kind + "): " + cause, cause);
@@ -157,7 +165,7 @@ final class RedisCalls {
             throws java.util.concurrent.ExecutionException, InterruptedException, TimeoutException {
         long until = System.nanoTime() + nanos;
         long sentAtMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAfter);
-        for (;;) {
+        for (; ; ) {
             long left = until - System.nanoTime();
             try {
                 return reply.get(Math.max(1, Math.min(left, AWAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
@@ -182,11 +190,14 @@ final class RedisCalls {
      */
     static StoreUnavailableException.Kind kind(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof org.redisson.client.RedisResponseTimeoutException || c instanceof TimeoutException
-                    || c instanceof java.util.concurrent.CancellationException || c instanceof InterruptedException) {
+            if (c instanceof org.redisson.client.RedisResponseTimeoutException
+                    || c instanceof TimeoutException
+                    || c instanceof java.util.concurrent.CancellationException
+                    || c instanceof InterruptedException) {
                 return StoreUnavailableException.Kind.SLOW;
             }
-            if (c instanceof org.redisson.client.RedisTimeoutException) return StoreUnavailableException.Kind.OVERLOADED;
+            if (c instanceof org.redisson.client.RedisTimeoutException)
+                return StoreUnavailableException.Kind.OVERLOADED;
             // Redis answered: a missing script is not a gone server.
             if (c instanceof org.redisson.client.RedisNoScriptException) return StoreUnavailableException.Kind.SLOW;
         }
@@ -205,11 +216,14 @@ final class RedisCalls {
         // Sent at once and awaited together, within the caller's deadline (nanoTime).
         List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
         for (String script : LuaScripts.RESENT) {
-            loads.add(redis.getScript(StringCodec.INSTANCE).scriptLoadAsync(script).toCompletableFuture());
+            loads.add(redis.getScript(StringCodec.INSTANCE)
+                    .scriptLoadAsync(script)
+                    .toCompletableFuture());
         }
         for (java.util.concurrent.CompletableFuture<String> load : loads) {
             try {
-                load.get(Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), deadline - System.nanoTime())),
+                load.get(
+                        Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), deadline - System.nanoTime())),
                         TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "Cannot load a script into Redis: {0}", e.toString());

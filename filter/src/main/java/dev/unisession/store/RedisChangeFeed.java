@@ -1,15 +1,14 @@
 package dev.unisession.store;
 
-import org.redisson.api.RBatch;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.listener.StatusListener;
-import org.redisson.client.codec.StringCodec;
-
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.redisson.api.RBatch;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The Redis store's change feed: a write publishes {@code node:id} on the channel {@code Pchanges}, and every other
@@ -24,6 +23,7 @@ final class RedisChangeFeed {
     private final String channel;
     /** This node's id on the channel: its own notices are not handed to its listeners. */
     private final String nodeId;
+
     private final List<ChangeFeed.ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean subscribed;
     private volatile boolean live;
@@ -101,8 +101,11 @@ final class RedisChangeFeed {
             subscribed = true;
             live = true;
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Cannot subscribe to Redis channel {0} yet (near caches stay "
-                    + "bypassed until it works): {1}", channel, e.toString());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Cannot subscribe to Redis channel {0} yet (near caches stay " + "bypassed until it works): {1}",
+                    channel,
+                    e.toString());
         }
     }
 

@@ -1,16 +1,15 @@
 package dev.unisession.store;
 
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.ByteArrayCodec;
-import org.redisson.client.codec.StringCodec;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The Redis store's expiry index ({@code Px:0} … and {@code Pexpiry}, see {@link RedisStore}): counting the live
@@ -26,8 +25,13 @@ final class RedisExpiry {
     /** Every key of a session and of its indexes is on the one master: scripts may touch them together. */
     private final boolean singleMaster;
 
-    RedisExpiry(RedissonClient redis, RedisCalls calls, RedisKeys keys, RedisChangeFeed feed,
-                RedisGeneration generation, boolean singleMaster) {
+    RedisExpiry(
+            RedissonClient redis,
+            RedisCalls calls,
+            RedisKeys keys,
+            RedisChangeFeed feed,
+            RedisGeneration generation,
+            boolean singleMaster) {
         this.redis = redis;
         this.calls = calls;
         this.keys = keys;
@@ -40,9 +44,17 @@ final class RedisExpiry {
     long count(long now) {
         if (singleMaster) { // one command; Redis counts every shard
             List<Object> shards = new ArrayList<>(keys.expiry);
-            return calls.call("count", true, () -> redis.getScript(StringCodec.INSTANCE).<Long>evalAsync(
-                    keys.expiry.get(0), RScript.Mode.READ_ONLY, LuaScripts.COUNT, RScript.ReturnType.LONG, shards,
-                    Long.toString(now)));
+            return calls.call(
+                    "count",
+                    true,
+                    () -> redis.getScript(StringCodec.INSTANCE)
+                            .<Long>evalAsync(
+                                    keys.expiry.get(0),
+                                    RScript.Mode.READ_ONLY,
+                                    LuaScripts.COUNT,
+                                    RScript.ReturnType.LONG,
+                                    shards,
+                                    Long.toString(now)));
         }
         List<RFuture<Integer>> counts = new ArrayList<>(keys.expiry.size());
         calls.execute("count", true, batch -> {
@@ -71,10 +83,19 @@ final class RedisExpiry {
         List<String> shards = new ArrayList<>();
         if (singleMaster) { // one command ranges over every shard
             List<Object> all = new ArrayList<>(keys.expiry);
-            List<Object> due = calls.call("claimExpired", true, () -> redis.getScript(StringCodec.INSTANCE)
-                    .<List<Object>>evalAsync(keys.expiry.get(0), RScript.Mode.READ_ONLY, LuaScripts.DUE,
-                            RScript.ReturnType.LIST, all, Long.toString(now), Integer.toString(max),
-                            Integer.toString(start)));
+            List<Object> due = calls.call(
+                    "claimExpired",
+                    true,
+                    () -> redis.getScript(StringCodec.INSTANCE)
+                            .<List<Object>>evalAsync(
+                                    keys.expiry.get(0),
+                                    RScript.Mode.READ_ONLY,
+                                    LuaScripts.DUE,
+                                    RScript.ReturnType.LIST,
+                                    all,
+                                    Long.toString(now),
+                                    Integer.toString(max),
+                                    Integer.toString(start)));
             for (int i = 0; i + 1 < due.size(); i += 2) {
                 shards.add(keys.expiry.get(Integer.parseInt(due.get(i).toString())));
                 ids.add(due.get(i + 1).toString());
@@ -108,9 +129,18 @@ final class RedisExpiry {
                 for (int i = 0; i < ids.size(); i++) {
                     String id = ids.get(i);
                     String key = keys.hash(id);
-                    taken.put(id, claims.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
-                            LuaScripts.CLAIM, RScript.ReturnType.LIST, List.of(shards.get(i), key, keys.tombstone(id)),
-                            RedisHash.utf8(id), at, tombstone));
+                    taken.put(
+                            id,
+                            claims.getScript(ByteArrayCodec.INSTANCE)
+                                    .evalAsync(
+                                            key,
+                                            RScript.Mode.READ_WRITE,
+                                            LuaScripts.CLAIM,
+                                            RScript.ReturnType.LIST,
+                                            List.of(shards.get(i), key, keys.tombstone(id)),
+                                            RedisHash.utf8(id),
+                                            at,
+                                            tombstone));
                     feed.publish(claims, id);
                 }
             });
@@ -119,9 +149,15 @@ final class RedisExpiry {
             calls.execute("claimExpired", false, claims -> {
                 won.clear();
                 for (int i = 0; i < ids.size(); i++) {
-                    won.add(claims.getScript(StringCodec.INSTANCE).evalAsync(shards.get(i), RScript.Mode.READ_WRITE,
-                            LuaScripts.CLAIM, RScript.ReturnType.LONG, List.of(shards.get(i)), ids.get(i),
-                            Long.toString(now)));
+                    won.add(claims.getScript(StringCodec.INSTANCE)
+                            .evalAsync(
+                                    shards.get(i),
+                                    RScript.Mode.READ_WRITE,
+                                    LuaScripts.CLAIM,
+                                    RScript.ReturnType.LONG,
+                                    List.of(shards.get(i)),
+                                    ids.get(i),
+                                    Long.toString(now)));
                 }
             });
             List<String> claimed = new ArrayList<>();
@@ -133,9 +169,16 @@ final class RedisExpiry {
                 taken.clear();
                 for (String id : claimed) {
                     String key = keys.hash(id);
-                    taken.put(id, takes.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
-                            LuaScripts.TAKE, RScript.ReturnType.LIST, List.of(key, keys.tombstone(id)),
-                            (Object) tombstone));
+                    taken.put(
+                            id,
+                            takes.getScript(ByteArrayCodec.INSTANCE)
+                                    .evalAsync(
+                                            key,
+                                            RScript.Mode.READ_WRITE,
+                                            LuaScripts.TAKE,
+                                            RScript.ReturnType.LIST,
+                                            List.of(key, keys.tombstone(id)),
+                                            (Object) tombstone));
                     feed.publish(takes, id);
                 }
             });
@@ -145,8 +188,9 @@ final class RedisExpiry {
             List<Object> flat = f.toCompletableFuture().join();
             SessionRecord r = flat == null || flat.isEmpty() ? null : RedisHash.parse(id, flat, generation.current());
             if (r != null) {
-                if (r.principal() != null) redis.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
-                        .removeAsync(id);
+                if (r.principal() != null)
+                    redis.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
+                            .removeAsync(id);
                 out.add(r);
             }
         });

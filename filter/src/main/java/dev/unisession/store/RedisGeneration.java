@@ -1,14 +1,13 @@
 package dev.unisession.store;
 
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The Redis store's epoch as a cache tier and the generation marker that tells whether Redis kept what the epoch
@@ -84,7 +83,10 @@ final class RedisGeneration {
         try {
             adopt();
         } catch (StoreUnavailableException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Cannot adopt the generation of epoch {0} yet: {1}", epoch,
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    "Cannot adopt the generation of epoch {0} yet: {1}",
+                    epoch,
                     e.toString());
         }
     }
@@ -98,12 +100,15 @@ final class RedisGeneration {
         if (!singleMaster) return;
         String fresh = epoch + ":" + RedisHash.operationId();
         try {
-            String m = sendAdopt(epoch, fresh, true).toCompletableFuture()
-                    .get(calls.timeoutMs(), TimeUnit.MILLISECONDS);
+            String m =
+                    sendAdopt(epoch, fresh, true).toCompletableFuture().get(calls.timeoutMs(), TimeUnit.MILLISECONDS);
             if ("!behind".equals(m)) {
-                LOG.log(System.Logger.Level.WARNING, "Redis holds the generation marker of a later epoch than the "
-                        + "cluster''s {0} ({1}): was the database''s us_mode row restored or removed while Redis kept "
-                        + "its keys? Every write fails until the marker ({1}) is deleted or the epochs agree", epoch,
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Redis holds the generation marker of a later epoch than the "
+                                + "cluster''s {0} ({1}): was the database''s us_mode row restored or removed while Redis kept "
+                                + "its keys? Every write fails until the marker ({1}) is deleted or the epochs agree",
+                        epoch,
                         key);
             }
         } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
@@ -137,24 +142,42 @@ final class RedisGeneration {
 
     /** adopt.lua for an epoch: {@code open}, the marker {@code fresh} is set where none is; else only read. */
     private RFuture<String> sendAdopt(long epoch, String fresh, boolean open) {
-        return redis.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, LuaScripts.ADOPT,
-                RScript.ReturnType.VALUE, List.of(key), Long.toString(epoch), fresh, open ? "1" : "0");
+        return redis.getScript(StringCodec.INSTANCE)
+                .evalAsync(
+                        key,
+                        RScript.Mode.READ_WRITE,
+                        LuaScripts.ADOPT,
+                        RScript.ReturnType.VALUE,
+                        List.of(key),
+                        Long.toString(epoch),
+                        fresh,
+                        open ? "1" : "0");
     }
 
     StoreUnavailableException lostData(String what) {
         if (!lost) {
             lost = true;
-            LOG.log(System.Logger.Level.WARNING, "Redis lost the sessions it held in epoch {0} (restarted empty or "
-                    + "flushed: its generation marker {1} is not the one this node adopted, seen by {2}): the cluster "
-                    + "switches to the database", epoch, key, what);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Redis lost the sessions it held in epoch {0} (restarted empty or "
+                            + "flushed: its generation marker {1} is not the one this node adopted, seen by {2}): the cluster "
+                            + "switches to the database",
+                    epoch,
+                    key,
+                    what);
         }
-        return new StoreUnavailableException(StoreUnavailableException.Kind.GONE, "Redis lost the sessions it held "
-                + "(restarted empty or flushed)", null);
+        return new StoreUnavailableException(
+                StoreUnavailableException.Kind.GONE,
+                "Redis lost the sessions it held " + "(restarted empty or flushed)",
+                null);
     }
 
     StoreUnavailableException behind() {
-        return new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "Redis holds session data of a "
-                + "later epoch than this node's (" + epoch + "): it has not caught up with the cluster's mode", null);
+        return new StoreUnavailableException(
+                StoreUnavailableException.Kind.SLOW,
+                "Redis holds session data of a " + "later epoch than this node's (" + epoch
+                        + "): it has not caught up with the cluster's mode",
+                null);
     }
 
     /** How many of the keys exist, after checking the generation marker (check.lua). */
@@ -171,7 +194,11 @@ final class RedisGeneration {
         List<Object> all = new ArrayList<>(keys.length + 1);
         all.add(key);
         all.addAll(List.of(keys));
-        return calls.call(what, true, () -> redis.getScript(StringCodec.INSTANCE).<Long>evalAsync(key,
-                RScript.Mode.READ_WRITE, LuaScripts.CHECK, RScript.ReturnType.LONG, all, g));
+        return calls.call(
+                what,
+                true,
+                () -> redis.getScript(StringCodec.INSTANCE)
+                        .<Long>evalAsync(
+                                key, RScript.Mode.READ_WRITE, LuaScripts.CHECK, RScript.ReturnType.LONG, all, g));
     }
 }

@@ -24,6 +24,7 @@ final class RedisHash {
     static final String FINGERPRINT = "f";
     /** The id of the write applied last (see write.lua). */
     static final String OPERATION = "o";
+
     static final char ATTRIBUTE = '.';
     /**
      * The hash field of the application stamp ({@code SessionRecord.APPLICATION}), which every session carries: one
@@ -37,8 +38,7 @@ final class RedisHash {
     /** write.lua's guard arguments for a write that is built on no read: nothing to check. */
     static final List<Object> NO_GUARD = List.of(utf8("0"), utf8("0"));
 
-    private RedisHash() {
-    }
+    private RedisHash() {}
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -82,8 +82,7 @@ final class RedisHash {
 
     /** The hash field of an attribute. */
     static byte[] field(String attribute) {
-        return attribute.equals(SessionRecord.APPLICATION) ? utf8(APPLICATION)
-                : utf8(ATTRIBUTE + attribute);
+        return attribute.equals(SessionRecord.APPLICATION) ? utf8(APPLICATION) : utf8(ATTRIBUTE + attribute);
     }
 
     /**
@@ -107,12 +106,20 @@ final class RedisHash {
         try {
             if (Long.parseLong(meta.getOrDefault(EPOCH, "0")) < epoch) return null;
             // no creation time: the session has not been written since it was made, at its access time
-            return new SessionRecord(id, meta.get(PRINCIPAL), meta.get(CONTEXT),
+            return new SessionRecord(
+                    id,
+                    meta.get(PRINCIPAL),
+                    meta.get(CONTEXT),
                     Long.parseLong(meta.getOrDefault(CREATED, meta.get(ACCESSED))),
-                    Long.parseLong(meta.get(ACCESSED)), Integer.parseInt(meta.get(MAX_INACTIVE)),
-                    Long.parseLong(meta.getOrDefault(VERSION, "0")), meta.get(FINGERPRINT), attrs);
+                    Long.parseLong(meta.get(ACCESSED)),
+                    Integer.parseInt(meta.get(MAX_INACTIVE)),
+                    Long.parseLong(meta.getOrDefault(VERSION, "0")),
+                    meta.get(FINGERPRINT),
+                    attrs);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "Session record in Redis has damaged metadata and is ignored: {0}",
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session record in Redis has damaged metadata and is ignored: {0}",
                     e.toString());
             return null;
         }

@@ -17,6 +17,7 @@ final class RedisKeys {
     private final String prefix;
     /** Every shard of the expiry index, and last the single index of earlier versions (drained by sweeps). */
     final List<String> expiry;
+
     final String channel;
     final String generation;
 

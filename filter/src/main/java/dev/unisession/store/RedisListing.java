@@ -1,14 +1,13 @@
 package dev.unisession.store;
 
-import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The Redis store's sessions page by page (admin {@code list}): a SCAN of the session hashes' keys, on a single
@@ -23,8 +22,12 @@ final class RedisListing {
     /** The store's read of several sessions at once. */
     private final Function<Collection<String>, Map<String, SessionRecord>> loadAll;
 
-    RedisListing(RedissonClient redis, RedisCalls calls, RedisKeys keys, boolean singleMaster,
-                 Function<Collection<String>, Map<String, SessionRecord>> loadAll) {
+    RedisListing(
+            RedissonClient redis,
+            RedisCalls calls,
+            RedisKeys keys,
+            boolean singleMaster,
+            Function<Collection<String>, Map<String, SessionRecord>> loadAll) {
         this.redis = redis;
         this.calls = calls;
         this.keys = keys;
@@ -41,10 +44,18 @@ final class RedisListing {
         List<String> ids = new ArrayList<>();
         do {
             String from = next;
-            List<Object> flat = calls.call("list", true, () -> redis.getScript(StringCodec.INSTANCE)
-                    .<List<Object>>evalAsync(
-                    RScript.Mode.READ_ONLY, LuaScripts.SCAN, RScript.ReturnType.LIST, List.of(), from, match,
-                    Integer.toString(Math.max(10, max))));
+            List<Object> flat = calls.call(
+                    "list",
+                    true,
+                    () -> redis.getScript(StringCodec.INSTANCE)
+                            .<List<Object>>evalAsync(
+                                    RScript.Mode.READ_ONLY,
+                                    LuaScripts.SCAN,
+                                    RScript.ReturnType.LIST,
+                                    List.of(),
+                                    from,
+                                    match,
+                                    Integer.toString(Math.max(10, max))));
             next = (String) flat.get(0);
             for (int i = 1; i < flat.size(); i++) {
                 String key = (String) flat.get(i);
@@ -62,8 +73,11 @@ final class RedisListing {
     private List<org.redisson.connection.MasterSlaveEntry> masters() {
         if (singleMaster || !(redis instanceof org.redisson.Redisson)) return null;
         List<org.redisson.connection.MasterSlaveEntry> out = new ArrayList<>(((org.redisson.Redisson) redis)
-                .getCommandExecutor().getConnectionManager().getEntrySet());
-        out.sort(java.util.Comparator.comparing(e -> String.valueOf(e.getClient().getAddr())));
+                .getCommandExecutor()
+                .getConnectionManager()
+                .getEntrySet());
+        out.sort(
+                java.util.Comparator.comparing(e -> String.valueOf(e.getClient().getAddr())));
         return out;
     }
 
@@ -71,8 +85,8 @@ final class RedisListing {
      * {@link #list} across a Cluster's masters: the cursor is {@code master:scan cursor}, the masters taken in turn.
      * A failover or resharding between two pages may skip or repeat some sessions (as SCAN itself may).
      */
-    private SessionBrowser.Page listMasters(List<org.redisson.connection.MasterSlaveEntry> masters, String cursor,
-                                            int max, String match) {
+    private SessionBrowser.Page listMasters(
+            List<org.redisson.connection.MasterSlaveEntry> masters, String cursor, int max, String match) {
         int master = 0;
         String scan = "0";
         if (cursor != null) {
@@ -85,8 +99,8 @@ final class RedisListing {
                 throw new IllegalArgumentException("Not a cursor of this listing: " + cursor);
             }
             if (master < 0 || master >= masters.size()) {
-                throw new IllegalArgumentException("Not a cursor of this listing (the cluster has "
-                        + masters.size() + " masters): " + cursor);
+                throw new IllegalArgumentException(
+                        "Not a cursor of this listing (the cluster has " + masters.size() + " masters): " + cursor);
             }
         }
         org.redisson.command.CommandAsyncExecutor executor = ((org.redisson.Redisson) redis).getCommandExecutor();
@@ -94,11 +108,22 @@ final class RedisListing {
         while (ids.size() < max && master < masters.size()) {
             org.redisson.connection.MasterSlaveEntry entry = masters.get(master);
             String from = scan;
-            org.redisson.client.protocol.decoder.ListScanResult<String> r = calls.call("list", true,
-                    () -> executor.<org.redisson.client.protocol.decoder.ListScanResult<String>,
-                            org.redisson.client.protocol.decoder.ListScanResult<String>>readAsync(entry.getClient(),
-                            entry, StringCodec.INSTANCE, org.redisson.client.protocol.RedisCommands.SCAN, from,
-                            "MATCH", match, "COUNT", Math.max(10, max)));
+            org.redisson.client.protocol.decoder.ListScanResult<String> r = calls.call(
+                    "list",
+                    true,
+                    () -> executor
+                            .<org.redisson.client.protocol.decoder.ListScanResult<String>,
+                                    org.redisson.client.protocol.decoder.ListScanResult<String>>
+                                    readAsync(
+                                            entry.getClient(),
+                                            entry,
+                                            StringCodec.INSTANCE,
+                                            org.redisson.client.protocol.RedisCommands.SCAN,
+                                            from,
+                                            "MATCH",
+                                            match,
+                                            "COUNT",
+                                            Math.max(10, max)));
             for (String k : r.getValues()) ids.add(keys.idOf(k));
             scan = r.getPos();
             if (scan.equals("0")) master++;

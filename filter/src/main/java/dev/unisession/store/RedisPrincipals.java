@@ -1,13 +1,12 @@
 package dev.unisession.store;
 
-import org.redisson.api.RFuture;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.redisson.api.RFuture;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * The Redis store's per-user index ({@code Pp:principal}, a set of session ids): a principal's sessions, and
@@ -30,7 +29,9 @@ final class RedisPrincipals {
     /** The ids of the principal's sessions (ids of sessions that ended or changed hands are dropped from the set). */
     Set<String> find(String principal) {
         String key = keys.principal(principal);
-        Set<Object> ids = calls.call("findIdsByPrincipal", true,
+        Set<Object> ids = calls.call(
+                "findIdsByPrincipal",
+                true,
                 () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         if (ids.isEmpty()) return Set.of();
         List<String> list = new ArrayList<>();
@@ -57,7 +58,10 @@ final class RedisPrincipals {
 
     int deleteAll(String principal) {
         String key = keys.principal(principal);
-        Set<Object> ids = calls.call("deleteAllOf", true, () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
+        Set<Object> ids = calls.call(
+                "deleteAllOf",
+                true,
+                () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         List<RFuture<Long>> deleted = new ArrayList<>();
         calls.execute("deleteAllOf", true, batch -> {
             deleted.clear();

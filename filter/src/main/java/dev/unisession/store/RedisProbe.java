@@ -47,7 +47,10 @@ public final class RedisProbe {
         if (cfg.yamlFile() != null) return null;
         URI uri = URI.create(cfg.url());
         int port = uri.getPort() < 0 ? 6379 : uri.getPort();
-        return new RedisProbe(uri.getHost(), port, (int) Math.max(100, cfg.connectTimeout().toMillis()),
+        return new RedisProbe(
+                uri.getHost(),
+                port,
+                (int) Math.max(100, cfg.connectTimeout().toMillis()),
                 "rediss".equals(uri.getScheme()));
     }
 

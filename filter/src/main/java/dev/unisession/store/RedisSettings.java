@@ -15,8 +15,16 @@ import java.time.Duration;
  * @param prefix         the key prefix (namespace) of this application's sessions
  * @param touchFraction  the share of maxInactive after which a read writes the access time through
  */
-public record RedisSettings(String url, String yamlFile, Duration timeout, Duration connectTimeout, Duration deadline,
-                            int retries, int maxInFlight, String prefix, double touchFraction) {
+public record RedisSettings(
+        String url,
+        String yamlFile,
+        Duration timeout,
+        Duration connectTimeout,
+        Duration deadline,
+        int retries,
+        int maxInFlight,
+        String prefix,
+        double touchFraction) {
 
     /** The setting of {@link #yamlFile} (after {@code unisession.}), as messages name it. */
     public static final String CONFIG_SETTING = "redis.config";

@@ -1,13 +1,6 @@
 package dev.unisession.store;
 
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.ByteArrayCodec;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.config.Config;
-import org.redisson.connection.ConnectionListener;
+import static dev.unisession.store.RedisHash.utf8;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -19,8 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static dev.unisession.store.RedisHash.utf8;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+import org.redisson.connection.ConnectionListener;
 
 /**
  * Sessions in Redis through Redisson: one hash per session, an expiry index in shards and a principal index.
@@ -69,6 +68,7 @@ public final class RedisStore implements CacheTier {
     private final RedissonClient redis;
     /** The client this store made (and closes), or null when it was handed one. */
     private final RedissonSetup.OwnClient own;
+
     private final RedisKeys keys;
     private final RedisCalls calls;
     private final RedisChangeFeed feed;
@@ -96,8 +96,17 @@ public final class RedisStore implements CacheTier {
      * @param probe         tells a gone Redis from a slow one after a call ran out of time, or null to take every
      *                      timeout as "slow"
      */
-    RedisStore(RedissonClient redis, RedissonSetup.OwnClient own, String prefix, Duration timeout, int retries,
-               Duration deadline, int maxInFlight, RedisProbe probe, double touchFraction, Clock clock) {
+    RedisStore(
+            RedissonClient redis,
+            RedissonSetup.OwnClient own,
+            String prefix,
+            Duration timeout,
+            int retries,
+            Duration deadline,
+            int maxInFlight,
+            RedisProbe probe,
+            double touchFraction,
+            Clock clock) {
         NettyThreadLocals.inUse();
         this.redis = redis;
         this.own = own;
@@ -119,14 +128,25 @@ public final class RedisStore implements CacheTier {
         ReconnectRelay relay = new ReconnectRelay();
         config.setConnectionListener(relay);
         RedissonSetup.OwnClient own = RedissonSetup.connect(config);
-        RedisStore store = new RedisStore(own.client, own, cfg.prefix(), cfg.timeout(), cfg.retries(),
-                cfg.deadline(), cfg.maxInFlight(), RedisProbe.of(cfg), cfg.touchFraction(), clock);
+        RedisStore store = new RedisStore(
+                own.client,
+                own,
+                cfg.prefix(),
+                cfg.timeout(),
+                cfg.retries(),
+                cfg.deadline(),
+                cfg.maxInFlight(),
+                RedisProbe.of(cfg),
+                cfg.touchFraction(),
+                clock);
         relay.store = store;
         // Open a command connection now, without waiting: the first request should not pay for it (and, on a
         // busy host, see it exceed the short timeout). A dead Redis at start-up only logs here.
         own.client.getKeys().countExistsAsync(store.keys.hash("warm-up")).whenComplete((n, e) -> {
             if (e != null) {
-                LOG.log(System.Logger.Level.WARNING, "Redis not reachable at start-up (calls fail fast until it is): {0}",
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Redis not reachable at start-up (calls fail fast until it is): {0}",
                         e.toString());
             }
         });
@@ -166,7 +186,9 @@ public final class RedisStore implements CacheTier {
     @Override
     public SessionRecord load(String id) {
         feed.ensureSubscribed();
-        Map<Object, Object> hash = calls.call("load", true,
+        Map<Object, Object> hash = calls.call(
+                "load",
+                true,
                 () -> redis.getMap(keys.hash(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
         if (hash.isEmpty()) return null;
         SessionRecord r = RedisHash.parse(id, hash, generation.current());
@@ -181,7 +203,8 @@ public final class RedisStore implements CacheTier {
         Map<String, RFuture<Map<Object, Object>>> hashes = new LinkedHashMap<>();
         calls.execute("loadAll", true, batch -> {
             for (String id : ids) {
-                hashes.put(id, batch.getMap(keys.hash(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
+                hashes.put(
+                        id, batch.getMap(keys.hash(id), ByteArrayCodec.INSTANCE).readAllMapAsync());
             }
         });
         long now = clock.millis();
@@ -215,8 +238,17 @@ public final class RedisStore implements CacheTier {
             List<Object> scriptKeys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
             Object[] args = writeArgs(d.id(), mode, expires, operation, true, guard, set, del);
             // Resendable: the script recognises its own operation id.
-            v = calls.call("save", true, () -> redis.getScript(ByteArrayCodec.INSTANCE).<Long>evalShaAsync(key,
-                    RScript.Mode.READ_WRITE, LuaScripts.WRITE_SHA, RScript.ReturnType.LONG, scriptKeys, args));
+            v = calls.call(
+                    "save",
+                    true,
+                    () -> redis.getScript(ByteArrayCodec.INSTANCE)
+                            .<Long>evalShaAsync(
+                                    key,
+                                    RScript.Mode.READ_WRITE,
+                                    LuaScripts.WRITE_SHA,
+                                    RScript.ReturnType.LONG,
+                                    scriptKeys,
+                                    args));
         } else {
             List<RFuture<Long>> applied = new ArrayList<>(1);
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
@@ -224,17 +256,22 @@ public final class RedisStore implements CacheTier {
                 applied.clear();
                 applied.add(writeHash(batch, d.id(), mode, expires, operation, guard, set, del, null));
                 if (expires == Long.MAX_VALUE) {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE).removeAsync(d.id());
+                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
+                            .removeAsync(d.id());
                 } else {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE).addAsync(expires, d.id());
+                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
+                            .addAsync(expires, d.id());
                 }
-                if (indexPrincipal) batch.getSet(keys.principal(d.principal()), StringCodec.INSTANCE).addAsync(d.id());
+                if (indexPrincipal)
+                    batch.getSet(keys.principal(d.principal()), StringCodec.INSTANCE)
+                            .addAsync(d.id());
                 if (!RedisHash.fresh(d)) feed.publish(batch, d.id());
             });
             v = applied.get(0).toCompletableFuture().join();
         }
         if (v == -4) throw generation.lostData("save");
-        if (v == -3) throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
+        if (v == -3)
+            throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
         if (v == -2) throw generation.behind();
         return v;
     }
@@ -243,12 +280,25 @@ public final class RedisStore implements CacheTier {
      * write.lua queued in a batch: on a single master with its index updates (and the principal's set, if
      * given), in a Redis Cluster without them (the batch makes them).
      */
-    private RFuture<Long> writeHash(RBatch batch, String id, String mode, long expiresAt, String operation,
-                                    List<Object> guard, List<Object> set, List<Object> del, String principal) {
+    private RFuture<Long> writeHash(
+            RBatch batch,
+            String id,
+            String mode,
+            long expiresAt,
+            String operation,
+            List<Object> guard,
+            List<Object> set,
+            List<Object> del,
+            String principal) {
         String key = keys.hash(id);
-        return batch.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, LuaScripts.WRITE,
-                RScript.ReturnType.LONG, indexInScript ? writeKeys(id, principal) : List.of(key, keys.tombstone(id)),
-                writeArgs(id, mode, expiresAt, operation, indexInScript, guard, set, del));
+        return batch.getScript(ByteArrayCodec.INSTANCE)
+                .evalAsync(
+                        key,
+                        RScript.Mode.READ_WRITE,
+                        LuaScripts.WRITE,
+                        RScript.ReturnType.LONG,
+                        indexInScript ? writeKeys(id, principal) : List.of(key, keys.tombstone(id)),
+                        writeArgs(id, mode, expiresAt, operation, indexInScript, guard, set, del));
     }
 
     /** write.lua's KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
@@ -263,8 +313,15 @@ public final class RedisStore implements CacheTier {
      * write.lua's ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
      * see {@link RedisHash#guard}.
      */
-    private Object[] writeArgs(String id, String mode, long expiresAt, String operation, boolean index,
-                               List<Object> guard, List<Object> set, List<Object> del) {
+    private Object[] writeArgs(
+            String id,
+            String mode,
+            long expiresAt,
+            String operation,
+            boolean index,
+            List<Object> guard,
+            List<Object> set,
+            List<Object> del) {
         Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
         args[0] = utf8(mode);
         // A TTL only where the index cannot change in the same script as the hash (see the class comment).
@@ -287,10 +344,17 @@ public final class RedisStore implements CacheTier {
     @Override
     public boolean changeId(String oldId, String newId) {
         // Not resendable: a resent TAKE would find nothing (the first one took the hash).
-        List<Object> flat = calls.call("changeId", false, () -> redis.getScript(ByteArrayCodec.INSTANCE)
-                .<List<Object>>evalAsync(
-                keys.hash(oldId), RScript.Mode.READ_WRITE, LuaScripts.TAKE, RScript.ReturnType.LIST,
-                List.of(keys.hash(oldId), keys.tombstone(oldId)), (Object) utf8(Long.toString(TOMBSTONE_MS))));
+        List<Object> flat = calls.call(
+                "changeId",
+                false,
+                () -> redis.getScript(ByteArrayCodec.INSTANCE)
+                        .<List<Object>>evalAsync(
+                                keys.hash(oldId),
+                                RScript.Mode.READ_WRITE,
+                                LuaScripts.TAKE,
+                                RScript.ReturnType.LIST,
+                                List.of(keys.hash(oldId), keys.tombstone(oldId)),
+                                (Object) utf8(Long.toString(TOMBSTONE_MS))));
         if (flat == null || flat.isEmpty()) return false;
         SessionRecord r = RedisHash.parse(oldId, flat, generation.current());
         if (r == null) return false; // from an earlier epoch (absent), or damaged: taken, not moved
@@ -302,15 +366,19 @@ public final class RedisStore implements CacheTier {
         calls.execute("changeId", true, batch -> {
             applied.clear();
             // On a single master the script indexes the new id with its hash (no hash without an index entry).
-            applied.add(writeHash(batch, newId, "c", expires, operation, RedisHash.NO_GUARD, set, List.of(),
-                    r.principal()));
+            applied.add(writeHash(
+                    batch, newId, "c", expires, operation, RedisHash.NO_GUARD, set, List.of(), r.principal()));
             batch.getScoredSortedSet(keys.expiry(oldId), StringCodec.INSTANCE).removeAsync(oldId);
             if (!indexInScript && expires != Long.MAX_VALUE) {
-                batch.getScoredSortedSet(keys.expiry(newId), StringCodec.INSTANCE).addAsync(expires, newId);
+                batch.getScoredSortedSet(keys.expiry(newId), StringCodec.INSTANCE)
+                        .addAsync(expires, newId);
             }
             if (r.principal() != null) {
-                batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE).removeAsync(oldId);
-                if (!indexInScript) batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE).addAsync(newId);
+                batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
+                        .removeAsync(oldId);
+                if (!indexInScript)
+                    batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
+                            .addAsync(newId);
             }
             feed.publish(batch, oldId);
         });
@@ -326,9 +394,17 @@ public final class RedisStore implements CacheTier {
         List<RFuture<Long>> deleted = new ArrayList<>(1);
         calls.execute("delete", true, batch -> {
             deleted.clear();
-            deleted.add(batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, LuaScripts.DELETE,
-                    RScript.ReturnType.LONG, List.of(key, keys.tombstone(id)), Long.toString(TOMBSTONE_MS), operation,
-                    indexInScript ? keys.principal("") : "", id));
+            deleted.add(batch.getScript(StringCodec.INSTANCE)
+                    .evalAsync(
+                            key,
+                            RScript.Mode.READ_WRITE,
+                            LuaScripts.DELETE,
+                            RScript.ReturnType.LONG,
+                            List.of(key, keys.tombstone(id)),
+                            Long.toString(TOMBSTONE_MS),
+                            operation,
+                            indexInScript ? keys.principal("") : "",
+                            id));
             batch.getScoredSortedSet(keys.expiry(id), StringCodec.INSTANCE).removeAsync(id);
             feed.publish(batch, id);
         });

@@ -1,17 +1,16 @@
 package dev.unisession.store;
 
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
-
-import java.io.File;
-import java.io.IOException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Redisson configuration of {@link RedisStore}: a single server from {@code unisession.redis.url}, or the
@@ -22,8 +21,7 @@ final class RedissonSetup {
 
     private static final System.Logger LOG = System.getLogger(RedisStore.class.getName());
 
-    private RedissonSetup() {
-    }
+    private RedissonSetup() {}
 
     private static final int REDISSON_DEFAULT_NETTY_THREADS = 32;
 
@@ -45,8 +43,10 @@ final class RedissonSetup {
             try {
                 config = Config.fromYAML(new File(cfg.yamlFile()));
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
-                        + ": cannot read Redisson YAML '" + cfg.yamlFile() + "': " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
+                                + ": cannot read Redisson YAML '" + cfg.yamlFile() + "': " + e.getMessage(),
+                        e);
             }
             ServerSettings servers = new ServerSettings(config);
             BaseConfig<?> base = servers.base();
@@ -62,8 +62,11 @@ final class RedissonSetup {
             if (base instanceof BaseMasterSlaveServersConfig) {
                 BaseMasterSlaveServersConfig<?> ms = (BaseMasterSlaveServersConfig<?>) base;
                 if (ms.getReadMode() != ReadMode.MASTER) {
-                    LOG.log(System.Logger.Level.INFO, "Redis readMode {0} replaced by MASTER: a session must be read "
-                            + "where it was just written", ms.getReadMode());
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "Redis readMode {0} replaced by MASTER: a session must be read "
+                                    + "where it was just written",
+                            ms.getReadMode());
                     ms.setReadMode(ReadMode.MASTER);
                 }
             }
@@ -94,9 +97,11 @@ final class RedissonSetup {
      */
     static OwnClient connect(Config config) {
         JoinedThreads threads = new JoinedThreads("redisson-unisession");
-        int size = config.getThreads() > 0 ? config.getThreads() : 2 * Runtime.getRuntime().availableProcessors();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threads);
+        int size = config.getThreads() > 0
+                ? config.getThreads()
+                : 2 * Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor executor =
+                new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads);
         config.setExecutor(executor);
         try {
             return new OwnClient(Redisson.create(config), executor, threads);

@@ -28,6 +28,5 @@ public interface SessionBrowser {
     long count();
 
     /** One page of {@link #list}: the sessions and the cursor of the next page (null after the last). */
-    record Page(List<SessionRecord> sessions, String next) {
-    }
+    record Page(List<SessionRecord> sessions, String next) {}
 }

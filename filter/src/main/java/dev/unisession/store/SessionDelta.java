@@ -39,9 +39,19 @@ public final class SessionDelta {
     /** In {@link #expected()}: the request found no such attribute. */
     public static final byte[] ABSENT = new byte[0];
 
-    public SessionDelta(String id, boolean created, long baseVersion, long createdAt, long lastAccessedAt,
-                        int maxInactiveSeconds, String principal, String context, String fingerprint,
-                        boolean metadataChanged, Map<String, byte[]> changed, Set<String> removed) {
+    public SessionDelta(
+            String id,
+            boolean created,
+            long baseVersion,
+            long createdAt,
+            long lastAccessedAt,
+            int maxInactiveSeconds,
+            String principal,
+            String context,
+            String fingerprint,
+            boolean metadataChanged,
+            Map<String, byte[]> changed,
+            Set<String> removed) {
         this.id = id;
         this.created = created;
         this.baseVersion = baseVersion;
@@ -100,7 +110,9 @@ public final class SessionDelta {
      * and sent elsewhere while the first node still ran it), and storing this change would silently undo that one.
      * Attributes only set (not read first) are not checked: the last writer wins for them, as in any session.
      */
-    public Map<String, byte[]> expected() { return expected; }
+    public Map<String, byte[]> expected() {
+        return expected;
+    }
 
     /** Whether an attribute's stored bytes ({@code now}, null: absent) are still what {@link #expected()} says was read. */
     public static boolean stillAsRead(byte[] read, byte[] now) {
@@ -114,30 +126,66 @@ public final class SessionDelta {
      */
     public SessionRecord after(long version) {
         if (state == null || version != baseVersion + 1) return null;
-        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds, version,
-                fingerprint, state);
+        return new SessionRecord(
+                id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds, version, fingerprint, state);
     }
 
     /** Every attribute once this delta is applied to its base version, or null when the delta does not carry them. */
-    public Map<String, byte[]> state() { return state; }
+    public Map<String, byte[]> state() {
+        return state;
+    }
 
-    public String id() { return id; }
-    public boolean created() { return created; }
+    public String id() {
+        return id;
+    }
+
+    public boolean created() {
+        return created;
+    }
     /**
      * The version of the record this delta was computed against. For a {@linkplain #created() created} delta, the
      * version the session had before (0 for a new session; a session copied between tiers keeps counting from its
      * version, so versions never go back).
      */
-    public long baseVersion() { return baseVersion; }
-    public long createdAt() { return createdAt; }
-    public long lastAccessedAt() { return lastAccessedAt; }
-    public int maxInactiveSeconds() { return maxInactiveSeconds; }
-    public String principal() { return principal; }
-    public String context() { return context; }
-    public String fingerprint() { return fingerprint; }
-    public boolean metadataChanged() { return metadataChanged; }
-    public Map<String, byte[]> changed() { return changed; }
-    public Set<String> removed() { return removed; }
+    public long baseVersion() {
+        return baseVersion;
+    }
+
+    public long createdAt() {
+        return createdAt;
+    }
+
+    public long lastAccessedAt() {
+        return lastAccessedAt;
+    }
+
+    public int maxInactiveSeconds() {
+        return maxInactiveSeconds;
+    }
+
+    public String principal() {
+        return principal;
+    }
+
+    public String context() {
+        return context;
+    }
+
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    public boolean metadataChanged() {
+        return metadataChanged;
+    }
+
+    public Map<String, byte[]> changed() {
+        return changed;
+    }
+
+    public Set<String> removed() {
+        return removed;
+    }
 
     /** Epoch millis from which the session counts as expired after this delta. */
     public long expiresAt() {
@@ -151,9 +199,16 @@ public final class SessionDelta {
 
     /** The full record a created delta describes, at the version its store gives it. */
     public SessionRecord toRecord() {
-        return new SessionRecord(id, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds,
+        return new SessionRecord(
+                id,
+                principal,
+                context,
+                createdAt,
+                lastAccessedAt,
+                maxInactiveSeconds,
                 baseVersion + 1,
-                fingerprint, changed);
+                fingerprint,
+                changed);
     }
 
     /**
@@ -162,8 +217,19 @@ public final class SessionDelta {
      */
     public static SessionDelta recreate(SessionRecord r) {
         // Based on the version before: storing it makes the copy's version the record's own (a copy is no write).
-        return new SessionDelta(r.id(), true, r.version() - 1, r.createdAt(), r.lastAccessedAt(), r.maxInactiveSeconds(),
-                r.principal(), r.context(), r.fingerprint(), true, r.attributes(), Set.of());
+        return new SessionDelta(
+                r.id(),
+                true,
+                r.version() - 1,
+                r.createdAt(),
+                r.lastAccessedAt(),
+                r.maxInactiveSeconds(),
+                r.principal(),
+                r.context(),
+                r.fingerprint(),
+                true,
+                r.attributes(),
+                Set.of());
     }
 
     /**
@@ -178,14 +244,24 @@ public final class SessionDelta {
         Set<String> gone = new LinkedHashSet<>(removed);
         gone.removeAll(later.changed.keySet());
         if (!created) gone.addAll(later.removed); // a created session never had what it removed
-        return new SessionDelta(id, created || later.created, baseVersion, created ? createdAt : later.createdAt,
-                later.lastAccessedAt, later.maxInactiveSeconds, later.principal, later.context, later.fingerprint,
-                metadataChanged || later.metadataChanged, set, gone);
+        return new SessionDelta(
+                id,
+                created || later.created,
+                baseVersion,
+                created ? createdAt : later.createdAt,
+                later.lastAccessedAt,
+                later.maxInactiveSeconds,
+                later.principal,
+                later.context,
+                later.fingerprint,
+                metadataChanged || later.metadataChanged,
+                set,
+                gone);
     }
 
     @Override
     public String toString() {
-        return "SessionDelta{id=" + id + ", created=" + created + ", changed=" + changed.keySet()
-                + ", removed=" + removed + ", metadataChanged=" + metadataChanged + '}';
+        return "SessionDelta{id=" + id + ", created=" + created + ", changed=" + changed.keySet() + ", removed="
+                + removed + ", metadataChanged=" + metadataChanged + '}';
     }
 }

@@ -39,8 +39,16 @@ public final class SessionRecord {
     private final String fingerprint;
     private final Map<String, byte[]> attributes;
 
-    public SessionRecord(String id, String principal, String context, long createdAt, long lastAccessedAt,
-                         int maxInactiveSeconds, long version, String fingerprint, Map<String, byte[]> attributes) {
+    public SessionRecord(
+            String id,
+            String principal,
+            String context,
+            long createdAt,
+            long lastAccessedAt,
+            int maxInactiveSeconds,
+            long version,
+            String fingerprint,
+            Map<String, byte[]> attributes) {
         this.id = Objects.requireNonNull(id, "id");
         this.principal = principal;
         this.context = context;
@@ -52,20 +60,41 @@ public final class SessionRecord {
         this.attributes = FrozenAttributes.of(attributes);
     }
 
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
     /** The authenticated user this session belongs to, or null. */
-    public String principal() { return principal; }
+    public String principal() {
+        return principal;
+    }
     /** The platform/context this session is currently bound to, or null. */
-    public String context() { return context; }
-    public long createdAt() { return createdAt; }
+    public String context() {
+        return context;
+    }
+
+    public long createdAt() {
+        return createdAt;
+    }
     /** Epoch millis of the last request that used this session. */
-    public long lastAccessedAt() { return lastAccessedAt; }
-    public int maxInactiveSeconds() { return maxInactiveSeconds; }
+    public long lastAccessedAt() {
+        return lastAccessedAt;
+    }
+
+    public int maxInactiveSeconds() {
+        return maxInactiveSeconds;
+    }
     /** Incremented by every stored change. */
-    public long version() { return version; }
-    public String fingerprint() { return fingerprint; }
+    public long version() {
+        return version;
+    }
+
+    public String fingerprint() {
+        return fingerprint;
+    }
     /** Attribute name to codec bytes; unmodifiable. The arrays must not be changed. */
-    public Map<String, byte[]> attributes() { return attributes; }
+    public Map<String, byte[]> attributes() {
+        return attributes;
+    }
 
     /** Epoch millis from which the session counts as expired, or {@link Long#MAX_VALUE} if it never expires. */
     public long expiresAt() {
@@ -100,25 +129,41 @@ public final class SessionRecord {
             attrs.keySet().removeAll(delta.removed());
             attrs.putAll(delta.changed());
         }
-        return new SessionRecord(id, delta.principal(), delta.context(), createdAt, delta.lastAccessedAt(),
-                delta.maxInactiveSeconds(), version + 1, delta.fingerprint(), attrs);
+        return new SessionRecord(
+                id,
+                delta.principal(),
+                delta.context(),
+                createdAt,
+                delta.lastAccessedAt(),
+                delta.maxInactiveSeconds(),
+                version + 1,
+                delta.fingerprint(),
+                attrs);
     }
 
     /** This record with only the access time moved (a change not yet stored anywhere: same version). */
     public SessionRecord accessedAt(long time) {
-        return new SessionRecord(id, principal, context, createdAt, time, maxInactiveSeconds, version, fingerprint,
-                attributes);
+        return new SessionRecord(
+                id, principal, context, createdAt, time, maxInactiveSeconds, version, fingerprint, attributes);
     }
 
     /** The same session under another id. */
     public SessionRecord withId(String newId) {
-        return new SessionRecord(newId, principal, context, createdAt, lastAccessedAt, maxInactiveSeconds,
-                version + 1, fingerprint, attributes);
+        return new SessionRecord(
+                newId,
+                principal,
+                context,
+                createdAt,
+                lastAccessedAt,
+                maxInactiveSeconds,
+                version + 1,
+                fingerprint,
+                attributes);
     }
 
     @Override
     public String toString() {
-        return "SessionRecord{id=" + id + ", principal=" + principal + ", version=" + version
-                + ", attributes=" + attributes.keySet() + '}';
+        return "SessionRecord{id=" + id + ", principal=" + principal + ", version=" + version + ", attributes="
+                + attributes.keySet() + '}';
     }
 }

@@ -16,6 +16,7 @@ public class SessionRow {
 
     /** Epoch millis from which the session is expired (grace included); {@link Long#MAX_VALUE} for never. */
     long expiresAt;
+
     int maxInactive;
     long version;
     String fingerprint;
@@ -28,8 +29,7 @@ public class SessionRow {
      */
     byte[] application;
 
-    protected SessionRow() {
-    }
+    protected SessionRow() {}
 
     SessionRow(String id) {
         this.id = id;
@@ -58,8 +58,8 @@ public class SessionRow {
     }
 
     /** Sets everything a write may change but the version. */
-    void describe(long lastAccessed, int maxInactive, long expiresAt, String principal, String context,
-                  String fingerprint) {
+    void describe(
+            long lastAccessed, int maxInactive, long expiresAt, String principal, String context, String fingerprint) {
         this.lastAccessed = lastAccessed;
         this.maxInactive = maxInactive;
         this.expiresAt = expiresAt;

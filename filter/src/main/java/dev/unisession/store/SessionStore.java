@@ -59,10 +59,8 @@ public interface SessionStore extends AutoCloseable {
      * Hands each tier of this store its latency timer: {@code timers} gives the timer for a tier name
      * ({@code redis}, {@code database}). Composite stores pass it on to their tiers.
      */
-    default void timeTiers(java.util.function.Function<String, TierTimer> timers) {
-    }
+    default void timeTiers(java.util.function.Function<String, TierTimer> timers) {}
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -5,5 +5,4 @@ package dev.unisession.store;
  * browsing and a change feed. The stores a cluster shares (Redis, the tiered store) are such stores, and so is the
  * memory store, which can stand in for them on one node.
  */
-public interface SharedStore extends SessionStore, PrincipalIndex, SessionBrowser, ChangeFeed {
-}
+public interface SharedStore extends SessionStore, PrincipalIndex, SessionBrowser, ChangeFeed {}

@@ -8,8 +8,7 @@ package dev.unisession.store;
 public interface StoreGauges {
 
     /** A store with none of these parts. */
-    StoreGauges NONE = new StoreGauges() {
-    };
+    StoreGauges NONE = new StoreGauges() {};
 
     /** The gauges of {@code store}: its own when it reports any, else {@link #NONE}. */
     static StoreGauges of(SessionStore store) {

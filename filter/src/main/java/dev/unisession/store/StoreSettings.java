@@ -12,8 +12,7 @@ import java.time.Duration;
  * @param nearCache the near cache in front of Redis
  * @param tiered    the write-behind queue and the cluster-wide mode (MEMORY_JPA, TIERED)
  */
-public record StoreSettings(StoreType type, RedisSettings redis, JpaSettings jpa, NearCache nearCache,
-                            Tiered tiered) {
+public record StoreSettings(StoreType type, RedisSettings redis, JpaSettings jpa, NearCache nearCache, Tiered tiered) {
 
     /**
      * @param enabled       whether a near cache stands in front of Redis
@@ -21,8 +20,7 @@ public record StoreSettings(StoreType type, RedisSettings redis, JpaSettings jpa
      * @param idle          how long an entry not read stays
      * @param touchFraction the share of maxInactive after which a read writes the access time through
      */
-    public record NearCache(boolean enabled, int size, Duration idle, double touchFraction) {
-    }
+    public record NearCache(boolean enabled, int size, Duration idle, double touchFraction) {}
 
     /**
      * @param flushInterval how often the write-behind queue is written to the database
@@ -33,7 +31,12 @@ public record StoreSettings(StoreType type, RedisSettings redis, JpaSettings jpa
      * @param switchWait    the longest a request waits for a switch (as for Redis)
      * @param cluster       the name of the nodes' cluster (the Redis key prefix they share)
      */
-    public record Tiered(Duration flushInterval, int backlogMax, Duration lease, Duration heartbeat,
-                         Duration returnAfter, Duration switchWait, String cluster) {
-    }
+    public record Tiered(
+            Duration flushInterval,
+            int backlogMax,
+            Duration lease,
+            Duration heartbeat,
+            Duration returnAfter,
+            Duration switchWait,
+            String cluster) {}
 }

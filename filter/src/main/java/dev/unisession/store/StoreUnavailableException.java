@@ -25,9 +25,12 @@ public final class StoreUnavailableException extends RuntimeException {
 
     /** The refusal of a change built on a read that another request's write has made stale. */
     public static StoreUnavailableException conflict(String sessionId, java.util.Set<String> names) {
-        return new StoreUnavailableException(Kind.CONFLICT, "Another request changed " + names + " of session "
-                + sessionId.substring(0, Math.min(6, sessionId.length())) + "... after this one read it; this "
-                + "request's change is not stored (it would undo the other's)", null);
+        return new StoreUnavailableException(
+                Kind.CONFLICT,
+                "Another request changed " + names + " of session "
+                        + sessionId.substring(0, Math.min(6, sessionId.length())) + "... after this one read it; this "
+                        + "request's change is not stored (it would undo the other's)",
+                null);
     }
 
     private final Kind kind;

@@ -5,8 +5,7 @@ import java.time.Clock;
 /** Opens the store chain that settings describe; used by the filter and the admin tool alike (through boot). */
 public final class Stores {
 
-    private Stores() {
-    }
+    private Stores() {}
 
     /**
      * Opens a store chain: memory, redis (near cache in front), jpa, memory-jpa, or tiered (near cache, Redis,
@@ -25,8 +24,8 @@ public final class Stores {
             case JPA:
                 return JpaStore.connect(settings.jpa(), 0, clock, loader);
             case MEMORY_JPA:
-                return tiered(new MemoryStore(clock), JpaStore.connect(settings.jpa(), 0, clock, loader), settings,
-                        false);
+                return tiered(
+                        new MemoryStore(clock), JpaStore.connect(settings.jpa(), 0, clock, loader), settings, false);
             case TIERED: {
                 RedisStore redis = RedisStore.connect(settings.redis(), clock);
                 JpaStore db;
@@ -51,8 +50,14 @@ public final class Stores {
 
     private static TieredStore tiered(CacheTier cache, JpaStore db, StoreSettings settings, boolean shared) {
         StoreSettings.Tiered t = settings.tiered();
-        return new TieredStore(cache, db, t.flushInterval(), t.backlogMax(), new ClusterMode.Settings(t.lease(),
-                t.heartbeat(), t.returnAfter(), t.switchWait()), t.cluster(), shared);
+        return new TieredStore(
+                cache,
+                db,
+                t.flushInterval(),
+                t.backlogMax(),
+                new ClusterMode.Settings(t.lease(), t.heartbeat(), t.returnAfter(), t.switchWait()),
+                t.cluster(),
+                shared);
     }
 
     /** The database tier of a store chain, or null. */

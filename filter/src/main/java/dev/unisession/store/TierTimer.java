@@ -5,7 +5,7 @@ package dev.unisession.store;
 public interface TierTimer {
 
     /** Records nothing: the timer of a store nobody measures. */
-    TierTimer NONE = (nanos, error) -> { };
+    TierTimer NONE = (nanos, error) -> {};
 
     /** @param error the failure, or null when the call succeeded */
     void record(long nanos, Throwable error);

@@ -52,42 +52,55 @@ public final class TieredStore implements SharedStore, StoreGauges {
      * @param cluster     the name the nodes sharing this cache tier and database agree on (the Redis key prefix)
      * @param coordinated false for a cache tier in this JVM (never gone): no mode is kept in the database
      */
-    TieredStore(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax,
-                       ClusterMode.Settings settings, String cluster, boolean coordinated) {
+    TieredStore(
+            CacheTier cache,
+            JpaStore db,
+            Duration flushInterval,
+            int backlogMax,
+            ClusterMode.Settings settings,
+            String cluster,
+            boolean coordinated) {
         this.cache = cache;
         this.db = db;
         this.backlog = new WriteBehind(backlogMax, cache, db);
         this.waitNanos = settings.switchWait().toNanos();
-        this.mode = new ClusterMode(db, cluster, new ClusterMode.Participant() {
-            @Override
-            public Boolean cacheAnswers() {
-                return cache.answers();
-            }
+        this.mode = new ClusterMode(
+                db,
+                cluster,
+                new ClusterMode.Participant() {
+                    @Override
+                    public Boolean cacheAnswers() {
+                        return cache.answers();
+                    }
 
-            @Override
-            public boolean cacheLostData() {
-                return cache.lostData();
-            }
+                    @Override
+                    public boolean cacheLostData() {
+                        return cache.lostData();
+                    }
 
-            @Override
-            public void drain(ClusterMode.State to) {
-                if (to == ClusterMode.State.DATABASE && !backlog.writeOut(CLOSE_FLUSH_MILLIS)) {
-                    throw new StoreUnavailableException("Cannot write out the write-behind queue before the switch "
-                            + "to the database (" + backlog.backlog() + " sessions wait)", null);
-                }
-            }
+                    @Override
+                    public void drain(ClusterMode.State to) {
+                        if (to == ClusterMode.State.DATABASE && !backlog.writeOut(CLOSE_FLUSH_MILLIS)) {
+                            throw new StoreUnavailableException(
+                                    "Cannot write out the write-behind queue before the switch " + "to the database ("
+                                            + backlog.backlog() + " sessions wait)",
+                                    null);
+                        }
+                    }
 
-            @Override
-            public void opening(long epoch) {
-                cache.openEpoch(epoch);
-            }
+                    @Override
+                    public void opening(long epoch) {
+                        cache.openEpoch(epoch);
+                    }
 
-            @Override
-            public void entered(ClusterMode.State state, long epoch) {
-                cache.epoch(state == ClusterMode.State.CACHE ? epoch : -1);
-                for (ChangeListener l : listeners) l.reset();
-            }
-        }, settings, coordinated);
+                    @Override
+                    public void entered(ClusterMode.State state, long epoch) {
+                        cache.epoch(state == ClusterMode.State.CACHE ? epoch : -1);
+                        for (ChangeListener l : listeners) l.reset();
+                    }
+                },
+                settings,
+                coordinated);
         cache.addChangeListener(new ChangeListener() {
             @Override
             public void changed(String id) {
@@ -150,7 +163,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
      */
     private <T> T route(Supplier<T> inCache, Supplier<T> inDatabase) {
         long deadline = System.nanoTime() + waitNanos;
-        for (;;) {
+        for (; ; ) {
             ClusterMode.State s = mode.enter(deadline);
             long epoch = mode.servingEpoch();
             StoreUnavailableException gone;
@@ -177,19 +190,21 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public SessionRecord load(String id) {
-        return route(() -> {
-            SessionRecord r = cached(() -> cache.load(id));
-            if (r != null) return r;
-            if (endedInCache(id)) return null;
-            // Not in the cache tier: lost there (restart), from an earlier epoch, or older than it.
-            backlog.flushOne(id);
-            r = db.load(id);
-            try {
-                return r == null ? null : copyUp(r);
-            } catch (CacheGone e) {
-                return r; // read: served from the database; the cache tier lacks it until it answers again
-            }
-        }, () -> db.load(id));
+        return route(
+                () -> {
+                    SessionRecord r = cached(() -> cache.load(id));
+                    if (r != null) return r;
+                    if (endedInCache(id)) return null;
+                    // Not in the cache tier: lost there (restart), from an earlier epoch, or older than it.
+                    backlog.flushOne(id);
+                    r = db.load(id);
+                    try {
+                        return r == null ? null : copyUp(r);
+                    } catch (CacheGone e) {
+                        return r; // read: served from the database; the cache tier lacks it until it answers again
+                    }
+                },
+                () -> db.load(id));
     }
 
     /**
@@ -216,24 +231,28 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public SaveResult save(SessionDelta delta) {
-        return SaveResult.of(this.<Long>route(() -> {
-            long v = cached(() -> cache.save(delta)).version();
-            if (v > 0) {
-                backlog.add(delta, known(delta, v), v);
-                return v;
-            }
-            if (delta.created() || endedInCache(delta.id())) return 0L;
-            // The cache tier lacks the session: copy it up from the database and write it there, as every write in
-            // this mode. Writing the database here raced a read-through copying up the database's copy from before
-            // this write: another request's write in the cache tier then had this write's version with other
-            // content, and the flush skipped it as not newer than the row (reliability scenario 9's lost item).
-            backlog.flushOne(delta.id());
-            SessionRecord r = db.load(delta.id());
-            if (r == null || copyUp(r) == null) return 0L; // gone, or deleted meanwhile: the delete wins
-            long written = cached(() -> cache.save(delta)).version();
-            if (written > 0) backlog.add(delta, known(delta, written), written);
-            return written;
-        }, () -> db.save(delta).version()));
+        return SaveResult.of(this.<Long>route(
+                () -> {
+                    long v = cached(() -> cache.save(delta)).version();
+                    if (v > 0) {
+                        backlog.add(delta, known(delta, v), v);
+                        return v;
+                    }
+                    if (delta.created() || endedInCache(delta.id())) return 0L;
+                    // The cache tier lacks the session: copy it up from the database and write it there, as every write
+                    // in
+                    // this mode. Writing the database here raced a read-through copying up the database's copy from
+                    // before
+                    // this write: another request's write in the cache tier then had this write's version with other
+                    // content, and the flush skipped it as not newer than the row (reliability scenario 9's lost item).
+                    backlog.flushOne(delta.id());
+                    SessionRecord r = db.load(delta.id());
+                    if (r == null || copyUp(r) == null) return 0L; // gone, or deleted meanwhile: the delete wins
+                    long written = cached(() -> cache.save(delta)).version();
+                    if (written > 0) backlog.add(delta, known(delta, written), written);
+                    return written;
+                },
+                () -> db.save(delta).version()));
     }
 
     /**
@@ -260,35 +279,37 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public boolean changeId(String oldId, String newId) {
-        return route(() -> {
-            boolean inDb;
-            try {
-                synchronized (backlog.writing) { // after a flush under way, which might write the old id back
-                    backlog.flushOne(oldId);
-                    inDb = db.changeId(oldId, newId);
-                }
-            } catch (StoreUnavailableException e) {
-                inDb = false;
-                backlog.deleteLater(oldId);
-                backlog.copyLater(newId);
-            }
-            boolean inCache;
-            try {
-                inCache = cached(() -> cache.changeId(oldId, newId));
-            } catch (CacheGone e) {
-                if (inDb) throw e.failure; // half done: the database moved it; fail rather than run it again
-                throw e;
-            }
-            if (!inCache && inDb) {
-                SessionRecord r = db.load(newId);
-                try {
-                    if (r != null) cached(() -> cache.save(SessionDelta.recreate(r)));
-                } catch (CacheGone e) {
-                    // moved in the database; read through from there once the cache tier answers
-                }
-            }
-            return inCache || inDb;
-        }, () -> db.changeId(oldId, newId));
+        return route(
+                () -> {
+                    boolean inDb;
+                    try {
+                        synchronized (backlog.writing) { // after a flush under way, which might write the old id back
+                            backlog.flushOne(oldId);
+                            inDb = db.changeId(oldId, newId);
+                        }
+                    } catch (StoreUnavailableException e) {
+                        inDb = false;
+                        backlog.deleteLater(oldId);
+                        backlog.copyLater(newId);
+                    }
+                    boolean inCache;
+                    try {
+                        inCache = cached(() -> cache.changeId(oldId, newId));
+                    } catch (CacheGone e) {
+                        if (inDb) throw e.failure; // half done: the database moved it; fail rather than run it again
+                        throw e;
+                    }
+                    if (!inCache && inDb) {
+                        SessionRecord r = db.load(newId);
+                        try {
+                            if (r != null) cached(() -> cache.save(SessionDelta.recreate(r)));
+                        } catch (CacheGone e) {
+                            // moved in the database; read through from there once the cache tier answers
+                        }
+                    }
+                    return inCache || inDb;
+                },
+                () -> db.changeId(oldId, newId));
     }
 
     /**
@@ -301,22 +322,25 @@ public final class TieredStore implements SharedStore, StoreGauges {
      */
     @Override
     public boolean delete(String id) {
-        return route(() -> {
-            boolean inCache = cached(() -> cache.delete(id));
-            backlog.discard(id); // only now: a slow cache tier fails the delete, and the session keeps its changes
-            boolean inDb = false;
-            try {
-                synchronized (backlog.writing) {
-                    backlog.discard(id);
-                    inDb = db.delete(id);
-                }
-            } catch (StoreUnavailableException e) {
-                if (!inCache) throw e;
-                backlog.deleteLater(id);
-            }
-            backlog.discard(id); // a write that slipped in meanwhile
-            return inCache || inDb;
-        }, () -> db.delete(id));
+        return route(
+                () -> {
+                    boolean inCache = cached(() -> cache.delete(id));
+                    backlog.discard(
+                            id); // only now: a slow cache tier fails the delete, and the session keeps its changes
+                    boolean inDb = false;
+                    try {
+                        synchronized (backlog.writing) {
+                            backlog.discard(id);
+                            inDb = db.delete(id);
+                        }
+                    } catch (StoreUnavailableException e) {
+                        if (!inCache) throw e;
+                        backlog.deleteLater(id);
+                    }
+                    backlog.discard(id); // a write that slipped in meanwhile
+                    return inCache || inDb;
+                },
+                () -> db.delete(id));
     }
 
     /**
@@ -326,39 +350,43 @@ public final class TieredStore implements SharedStore, StoreGauges {
      */
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
-        return route(() -> {
-            Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
-            for (String id : db.findIdsByPrincipal(principal)) {
-                if (!ids.contains(id) && !cached(() -> cache.knows(id))) ids.add(id);
-            }
-            return ids;
-        }, () -> db.findIdsByPrincipal(principal));
+        return route(
+                () -> {
+                    Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
+                    for (String id : db.findIdsByPrincipal(principal)) {
+                        if (!ids.contains(id) && !cached(() -> cache.knows(id))) ids.add(id);
+                    }
+                    return ids;
+                },
+                () -> db.findIdsByPrincipal(principal));
     }
 
     @Override
     public List<SessionRecord> claimExpired(long now, int max) {
-        return route(() -> {
-            List<SessionRecord> out = new ArrayList<>();
-            for (SessionRecord r : cached(() -> cache.claimExpired(now, max))) {
-                backlog.discard(r.id());
-                try {
-                    db.delete(r.id());
-                } catch (StoreUnavailableException e) {
-                    backlog.deleteLater(r.id());
-                }
-                out.add(r);
-            }
-            // Sessions only the database still has (the cache tier lost them, or never had them).
-            try {
-                for (SessionRecord r : db.claimExpired(now, max, id -> !inCache(id))) {
-                    backlog.discard(r.id());
-                    out.add(r);
-                }
-            } catch (StoreUnavailableException e) {
-                if (out.isEmpty()) throw e;
-            }
-            return out;
-        }, () -> db.claimExpired(now, max));
+        return route(
+                () -> {
+                    List<SessionRecord> out = new ArrayList<>();
+                    for (SessionRecord r : cached(() -> cache.claimExpired(now, max))) {
+                        backlog.discard(r.id());
+                        try {
+                            db.delete(r.id());
+                        } catch (StoreUnavailableException e) {
+                            backlog.deleteLater(r.id());
+                        }
+                        out.add(r);
+                    }
+                    // Sessions only the database still has (the cache tier lost them, or never had them).
+                    try {
+                        for (SessionRecord r : db.claimExpired(now, max, id -> !inCache(id))) {
+                            backlog.discard(r.id());
+                            out.add(r);
+                        }
+                    } catch (StoreUnavailableException e) {
+                        if (out.isEmpty()) throw e;
+                    }
+                    return out;
+                },
+                () -> db.claimExpired(now, max));
     }
 
     private boolean inCache(String id) {
@@ -391,16 +419,18 @@ public final class TieredStore implements SharedStore, StoreGauges {
     /** Erases in both tiers; fails when the cache tier cannot be reached, as the erasure would be incomplete. */
     @Override
     public int deleteAllOf(String principal) {
-        return route(() -> {
-            Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
-            for (String id : ids) backlog.discard(id);
-            int n = cached(() -> cache.deleteAllOf(principal));
-            for (String id : ids) backlog.discard(id);
-            return Math.max(n, db.deleteAllOf(principal));
-        }, () -> {
-            throw new StoreUnavailableException("The cache tier is down: cannot erase the sessions of a principal "
-                    + "there", null);
-        });
+        return route(
+                () -> {
+                    Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
+                    for (String id : ids) backlog.discard(id);
+                    int n = cached(() -> cache.deleteAllOf(principal));
+                    for (String id : ids) backlog.discard(id);
+                    return Math.max(n, db.deleteAllOf(principal));
+                },
+                () -> {
+                    throw new StoreUnavailableException(
+                            "The cache tier is down: cannot erase the sessions of a principal " + "there", null);
+                });
     }
 
     @Override
@@ -409,16 +439,25 @@ public final class TieredStore implements SharedStore, StoreGauges {
         boolean serving = mode.serving() == ClusterMode.State.CACHE && !mode.down();
         for (TierHealth t : cache.probe()) {
             boolean up = t.up() && serving;
-            out.add(new TierHealth(t.name(), t.role() == TierHealth.Role.CACHE ? t.role() : TierHealth.Role.PRIMARY,
-                    up, t.latencyMicros(), t.sessions(), up ? null : t.detail() != null ? t.detail()
-                    : "not serving: mode " + modeState()));
+            out.add(new TierHealth(
+                    t.name(),
+                    t.role() == TierHealth.Role.CACHE ? t.role() : TierHealth.Role.PRIMARY,
+                    up,
+                    t.latencyMicros(),
+                    t.sessions(),
+                    up ? null : t.detail() != null ? t.detail() : "not serving: mode " + modeState()));
         }
         String problem = problem();
         for (TierHealth t : db.probe()) {
             // A node that cannot serve (alone in seeing the cache tier gone, lease lapsed) reports no tier serving:
             // health DOWN, so that a balancer takes it out, although the database itself answers.
-            out.add(new TierHealth(t.name(), TierHealth.Role.FALLBACK, t.up() && problem == null, t.latencyMicros(),
-                    t.sessions(), problem != null ? "this node does not serve: " + problem : t.detail()));
+            out.add(new TierHealth(
+                    t.name(),
+                    TierHealth.Role.FALLBACK,
+                    t.up() && problem == null,
+                    t.latencyMicros(),
+                    t.sessions(),
+                    problem != null ? "this node does not serve: " + problem : t.detail()));
         }
         return out;
     }

@@ -31,6 +31,7 @@ final class WriteBehind {
     private final JpaStore db;
     /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
     private final Set<String> dbDeletes = ConcurrentHashMap.newKeySet();
+
     private final Set<String> dbCopies = ConcurrentHashMap.newKeySet();
     /** Held while writing to the database: a flush, one session's write, a delete that must come after them. */
     final Object writing = new Object();
@@ -103,8 +104,11 @@ final class WriteBehind {
 
     /** What waits for a session followed by a later write to it. */
     private static PendingWrite then(PendingWrite earlier, PendingWrite later) {
-        return new PendingWrite(earlier.delta().then(later.delta()), later.known(),
-                Math.max(earlier.version(), later.version()), earlier.writes() + later.writes(),
+        return new PendingWrite(
+                earlier.delta().then(later.delta()),
+                later.known(),
+                Math.max(earlier.version(), later.version()),
+                earlier.writes() + later.writes(),
                 earlier.waitingSince() != 0 ? earlier.waitingSince() : later.waitingSince());
     }
 
@@ -167,7 +171,9 @@ final class WriteBehind {
             PendingWrite p = take(id);
             if (p == null) return;
             try {
-                db.saveAll(List.of(p.delta()), p.known() == null ? Map.of() : Map.of(id, p.known()),
+                db.saveAll(
+                        List.of(p.delta()),
+                        p.known() == null ? Map.of() : Map.of(id, p.known()),
                         Map.of(id, p.version()));
             } catch (RuntimeException e) {
                 putBack(List.of(p));
@@ -182,7 +188,7 @@ final class WriteBehind {
      */
     boolean writeOut(long millis) {
         long deadline = System.currentTimeMillis() + millis;
-        for (;;) {
+        for (; ; ) {
             flush();
             if (backlog() == 0 && dbDeletes.isEmpty()) return true;
             if (System.currentTimeMillis() >= deadline) return false;
@@ -249,7 +255,8 @@ final class WriteBehind {
                 if (versions == null) return;
             }
             for (int i = 0; i < deltas.size(); i++) {
-                if (versions[i] == 0 && !deltas.get(i).created()) repair(deltas.get(i).id());
+                if (versions[i] == 0 && !deltas.get(i).created())
+                    repair(deltas.get(i).id());
             }
             if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
         } finally {
@@ -329,8 +336,8 @@ final class WriteBehind {
         for (int i = 0; i < out.length; i++) {
             PendingWrite p = bare.get(i);
             if (out[i] == JpaStore.BARE_BEHIND) {
-                waiting.add(new PendingWrite(p.delta(), null, p.version(), 1, p.waitingSince() != 0 ? p.waitingSince()
-                        : now));
+                waiting.add(new PendingWrite(
+                        p.delta(), null, p.version(), 1, p.waitingSince() != 0 ? p.waitingSince() : now));
             } else if (out[i] == 0) {
                 repair(p.id()); // the database lacks the session
             }
@@ -375,8 +382,11 @@ final class WriteBehind {
      * After a failed batch: writes each session alone. If none can be written the database is down and all are
      * kept (returns null); otherwise the ones that fail alone cannot be written at all and are dropped, logged.
      */
-    private long[] saveOneByOne(List<PendingWrite> batch, Map<String, SessionRecord> current, Map<String, Long> written,
-                                RuntimeException batchError) {
+    private long[] saveOneByOne(
+            List<PendingWrite> batch,
+            Map<String, SessionRecord> current,
+            Map<String, Long> written,
+            RuntimeException batchError) {
         long[] versions = new long[batch.size()];
         List<PendingWrite> failed = new ArrayList<>();
         List<PendingWrite> retry = new ArrayList<>();
@@ -398,14 +408,21 @@ final class WriteBehind {
         }
         if (failed.size() + retry.size() == batch.size()) {
             putBack(batch);
-            LOG.log(System.Logger.Level.WARNING, "Session database unavailable; {0} sessions wait to be written: {1}",
-                    size(), last.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session database unavailable; {0} sessions wait to be written: {1}",
+                    size(),
+                    last.getMessage());
             return null;
         }
         putBack(retry);
         for (PendingWrite p : failed) {
-            LOG.log(System.Logger.Level.ERROR, "Session {0}''s changes cannot be written to the database and are "
-                    + "dropped there (the cache tier keeps them): {1}", p.id(), last.getMessage());
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "Session {0}''s changes cannot be written to the database and are "
+                            + "dropped there (the cache tier keeps them): {1}",
+                    p.id(),
+                    last.getMessage());
         }
         return versions;
     }

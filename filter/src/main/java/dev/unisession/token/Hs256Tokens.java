@@ -25,11 +25,15 @@ final class Hs256Tokens {
         StringBuilder payload = new StringBuilder(48 + sessionId.length()).append("{\"sid\":");
         jsonString(payload, sessionId);
         if (audience != null) jsonString(payload.append(",\"aud\":"), audience);
-        payload.append(",\"iat\":").append(issuedAt).append(",\"exp\":").append(expiresAt)
+        payload.append(",\"iat\":")
+                .append(issuedAt)
+                .append(",\"exp\":")
+                .append(expiresAt)
                 .append('}');
         Hs256Key key = hs256Key(k);
-        String signingInput = key.header() + '.' + B64.encodeToString(payload.toString()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String signingInput = key.header()
+                + '.'
+                + B64.encodeToString(payload.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         javax.crypto.Mac mac;
         try {
             mac = (javax.crypto.Mac) key.prototype().clone();
@@ -43,8 +47,7 @@ final class Hs256Tokens {
     static final java.util.Base64.Encoder B64 = java.util.Base64.getUrlEncoder().withoutPadding();
 
     /** Per key: its encoded HS256 header and a keyed {@link javax.crypto.Mac} to clone (cheaper than a lookup). */
-    private record Hs256Key(String header, javax.crypto.Mac prototype) {
-    }
+    private record Hs256Key(String header, javax.crypto.Mac prototype) {}
 
     private final java.util.concurrent.ConcurrentHashMap<TokenKey, Hs256Key> hs256Keys =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -59,11 +62,12 @@ final class Hs256Tokens {
             try {
                 javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
                 mac.init(key.sign());
-                return new Hs256Key(B64.encodeToString(header.toString()
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)), mac);
+                return new Hs256Key(
+                        B64.encodeToString(header.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), mac);
             } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 is a required JDK algorithm; key '" + key.kid()
-                        + "' refused: " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "HmacSHA256 is a required JDK algorithm; key '" + key.kid() + "' refused: " + e.getMessage(),
+                        e);
             }
         });
     }
@@ -101,11 +105,10 @@ final class Hs256Tokens {
             Hs256Key key = hs256Key(k);
             if (!key.header().regionMatches(0, token, 0, dot1) || key.header().length() != dot1) return null;
             javax.crypto.Mac mac = (javax.crypto.Mac) key.prototype().clone();
-            byte[] expected = mac.doFinal(token.substring(0, dot2)
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] expected =
+                    mac.doFinal(token.substring(0, dot2).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             if (!java.security.MessageDigest.isEqual(expected, b64.decode(token.substring(dot2 + 1)))) return null;
-            String p = new String(b64.decode(token.substring(dot1 + 1, dot2)),
-                    java.nio.charset.StandardCharsets.UTF_8);
+            String p = new String(b64.decode(token.substring(dot1 + 1, dot2)), java.nio.charset.StandardCharsets.UTF_8);
             int[] at = {0};
             String sid = field(p, at, "{\"sid\":\"", '"');
             if (sid == null || sid.isEmpty()) return null;
@@ -120,8 +123,12 @@ final class Hs256Tokens {
             if (iat == null || exp == null || at[0] != p.length() || !digits(iat) || !digits(exp)) return null;
             long expires = Long.parseLong(exp);
             if (notExpiredAt > expires * 1000) return null; // expired: jjwt says so
-            return new SessionTokenCodec.VerifiedToken(sid, kid, java.time.Instant.ofEpochSecond(Long.parseLong(iat)),
-                    java.time.Instant.ofEpochSecond(expires), aud);
+            return new SessionTokenCodec.VerifiedToken(
+                    sid,
+                    kid,
+                    java.time.Instant.ofEpochSecond(Long.parseLong(iat)),
+                    java.time.Instant.ofEpochSecond(expires),
+                    aud);
         } catch (IllegalArgumentException | CloneNotSupportedException e) {
             return null; // not base64url, or not ours: jjwt decides
         }

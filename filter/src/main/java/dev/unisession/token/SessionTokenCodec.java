@@ -1,9 +1,8 @@
 package dev.unisession.token;
 
-import dev.unisession.token.TokenKeys.TokenKey;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unisession.token.TokenKeys.TokenKey;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
 import io.jsonwebtoken.Header;
@@ -16,7 +15,6 @@ import io.jsonwebtoken.UnsupportedJwtException;
 import io.jsonwebtoken.jackson.io.JacksonDeserializer;
 import io.jsonwebtoken.jackson.io.JacksonSerializer;
 import io.jsonwebtoken.security.SignatureException;
-
 import java.security.Key;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,21 +33,34 @@ public final class SessionTokenCodec {
 
     /** Tokens longer than this are refused before any parsing. */
     public static final int MAX_TOKEN_LENGTH = 4096;
+
     static final String SESSION_ID_CLAIM = "sid";
     /** A single string, as RFC 7519 allows (jjwt reads it as a one-element set). */
     static final String AUDIENCE_CLAIM = "aud";
 
     /** How tokens are protected. */
-    public enum Mode { HS256, ES256, ENCRYPTED }
+    public enum Mode {
+        HS256,
+        ES256,
+        ENCRYPTED
+    }
 
     /** Why a token was not accepted. */
-    public enum Rejection { TOO_LONG, MALFORMED, WRONG_ALGORITHM, UNKNOWN_KEY, BAD_SIGNATURE, UNDECRYPTABLE, EXPIRED,
+    public enum Rejection {
+        TOO_LONG,
+        MALFORMED,
+        WRONG_ALGORITHM,
+        UNKNOWN_KEY,
+        BAD_SIGNATURE,
+        UNDECRYPTABLE,
+        EXPIRED,
         NO_SESSION_ID,
         /**
          * Validly signed, but for another application ({@code aud}), or without one and issued after this codec
          * started binding tokens: a cookie of an application that shares the keys.
          */
-        WRONG_AUDIENCE }
+        WRONG_AUDIENCE
+    }
 
     /**
      * What a verified token says. {@code audience} is the application it is bound to, null for a token made before
@@ -83,6 +94,7 @@ public final class SessionTokenCodec {
      * made before this node started, or by a node not yet upgraded within the grace after it), later ones are not.
      */
     private final long unboundBefore;
+
     private final Duration ttl;
     private final Clock clock;
     private final long clockSkewMillis;
@@ -98,11 +110,11 @@ public final class SessionTokenCodec {
      */
     private final java.util.concurrent.ConcurrentHashMap<String, Known> verified =
             new java.util.concurrent.ConcurrentHashMap<>();
+
     static final int VERIFIED_CACHE_SIZE = 10_000;
 
     /** A verified token and the key list that verified it. */
-    private record Known(VerifiedToken token, TokenKeys.KeySet keys, long expiresAtMillis) {
-    }
+    private record Known(VerifiedToken token, TokenKeys.KeySet keys, long expiresAtMillis) {}
 
     /**
      * The JSON mapper of every token: Jackson's default keeps a buffer per thread in a ThreadLocal, which would leave
@@ -110,7 +122,9 @@ public final class SessionTokenCodec {
      * of an undeployed application alive (a SoftReference, which neither a full GC nor Tomcat's leak check clears).
      */
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-            .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build());
+            .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING)
+            .build());
+
     private static final JacksonSerializer<java.util.Map<String, ?>> JSON_OUT = new JacksonSerializer<>(MAPPER);
     private static final JacksonDeserializer<java.util.Map<String, ?>> JSON_IN = new JacksonDeserializer<>(MAPPER);
 
@@ -122,8 +136,14 @@ public final class SessionTokenCodec {
      *                 {@code unboundGrace} (in a rolling upgrade the nodes not yet upgraded still issue them), and is
      *                 then due for refresh. Null: tokens are not bound (tools that read any application's tokens).
      */
-    public SessionTokenCodec(Mode mode, TokenKeys keys, Duration ttl, Duration clockSkew, Clock clock,
-                             String audience, Duration unboundGrace) {
+    public SessionTokenCodec(
+            Mode mode,
+            TokenKeys keys,
+            Duration ttl,
+            Duration clockSkew,
+            Clock clock,
+            String audience,
+            Duration unboundGrace) {
         this.mode = mode;
         this.keys = keys;
         this.audience = audience;
@@ -148,7 +168,8 @@ public final class SessionTokenCodec {
 
                     @Override
                     protected Key locate(JweHeader header) {
-                        if (mode != Mode.ENCRYPTED || !"dir".equals(header.getAlgorithm())
+                        if (mode != Mode.ENCRYPTED
+                                || !"dir".equals(header.getAlgorithm())
                                 || !"A256GCM".equals(header.getEncryptionAlgorithm())) {
                             throw new Rejected(Rejection.WRONG_ALGORITHM);
                         }
@@ -182,14 +203,19 @@ public final class SessionTokenCodec {
     public String issue(String sessionId, int maxInactiveSeconds) {
         TokenKey k = keys.current().current();
         Instant now = clock.instant();
-        Duration life = maxInactiveSeconds > 0 && Duration.ofSeconds(maxInactiveSeconds).compareTo(ttl) < 0
-                ? Duration.ofSeconds(maxInactiveSeconds) : ttl;
+        Duration life =
+                maxInactiveSeconds > 0 && Duration.ofSeconds(maxInactiveSeconds).compareTo(ttl) < 0
+                        ? Duration.ofSeconds(maxInactiveSeconds)
+                        : ttl;
         if (mode == Mode.HS256) {
-            return hs256.issue(k, sessionId, now.getEpochSecond(), now.plus(life).getEpochSecond());
+            return hs256.issue(
+                    k, sessionId, now.getEpochSecond(), now.plus(life).getEpochSecond());
         }
         var builder = Jwts.builder()
                 .json(JSON_OUT)
-                .header().keyId(k.kid()).and()
+                .header()
+                .keyId(k.kid())
+                .and()
                 .claim(SESSION_ID_CLAIM, sessionId)
                 .claim(AUDIENCE_CLAIM, audience)
                 .issuedAt(Date.from(now))
@@ -199,7 +225,8 @@ public final class SessionTokenCodec {
                 return builder.encryptWith((javax.crypto.SecretKey) k.sign(), Jwts.KEY.DIRECT, Jwts.ENC.A256GCM)
                         .compact();
             default:
-                return builder.signWith((java.security.PrivateKey) k.sign(), Jwts.SIG.ES256).compact();
+                return builder.signWith((java.security.PrivateKey) k.sign(), Jwts.SIG.ES256)
+                        .compact();
         }
     }
 
@@ -238,8 +265,8 @@ public final class SessionTokenCodec {
         boolean noIssueTime = false;
         if (ok == null) {
             try {
-                io.jsonwebtoken.Jwt<? extends io.jsonwebtoken.ProtectedHeader, Claims> jwt = mode == Mode.ENCRYPTED
-                        ? parser.parseEncryptedClaims(token) : parser.parseSignedClaims(token);
+                io.jsonwebtoken.Jwt<? extends io.jsonwebtoken.ProtectedHeader, Claims> jwt =
+                        mode == Mode.ENCRYPTED ? parser.parseEncryptedClaims(token) : parser.parseSignedClaims(token);
                 Claims claims = jwt.getPayload();
                 Object sid = claims.get(SESSION_ID_CLAIM);
                 if (!(sid instanceof String) || ((String) sid).isEmpty() || claims.getExpiration() == null) {
@@ -247,17 +274,25 @@ public final class SessionTokenCodec {
                 }
                 Date iat = claims.getIssuedAt();
                 java.util.Set<String> aud = claims.getAudience();
-                String bound = aud == null || aud.isEmpty() ? null : aud.size() == 1 ? aud.iterator().next() : "";
+                String bound = aud == null || aud.isEmpty()
+                        ? null
+                        : aud.size() == 1 ? aud.iterator().next() : "";
                 noIssueTime = iat == null; // never within the grace of unbound tokens
-                ok = new VerifiedToken((String) sid, jwt.getHeader().getKeyId(),
-                        iat == null ? Instant.EPOCH : iat.toInstant(), claims.getExpiration().toInstant(), bound);
+                ok = new VerifiedToken(
+                        (String) sid,
+                        jwt.getHeader().getKeyId(),
+                        iat == null ? Instant.EPOCH : iat.toInstant(),
+                        claims.getExpiration().toInstant(),
+                        bound);
             } catch (RuntimeException e) {
                 return new Verification(null, reason(e));
             }
         }
         String bound = ok.audience();
-        if (audience != null && (bound == null ? noIssueTime || ok.issuedAt().toEpochMilli() >= unboundBefore
-                : !audience.equals(bound))) {
+        if (audience != null
+                && (bound == null
+                        ? noIssueTime || ok.issuedAt().toEpochMilli() >= unboundBefore
+                        : !audience.equals(bound))) {
             return new Verification(null, Rejection.WRONG_AUDIENCE);
         }
         if (verified.size() >= VERIFIED_CACHE_SIZE) makeRoom();
@@ -307,7 +342,8 @@ public final class SessionTokenCodec {
     public boolean needsRefresh(VerifiedToken token) {
         long issued = token.issuedAt().toEpochMilli();
         long halfLife = (token.expiresAt().toEpochMilli() - issued) / 2;
-        return clock.millis() > issued + halfLife || !keys.current().current().kid().equals(token.kid())
+        return clock.millis() > issued + halfLife
+                || !keys.current().current().kid().equals(token.kid())
                 || audience != null && token.audience() == null;
     }
 }

@@ -2,7 +2,6 @@ package dev.unisession.token;
 
 import io.jsonwebtoken.security.Keys;
 import io.jsonwebtoken.security.WeakKeyException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,8 @@ public final class TokenKeys {
         // Written out, as SessionTokenCodec.Derived's: no ObjectMethods bootstrap to keep this class after undeploy.
         @Override
         public boolean equals(Object o) {
-            return o instanceof TokenKey && ((TokenKey) o).kid.equals(kid)
+            return o instanceof TokenKey
+                    && ((TokenKey) o).kid.equals(kid)
                     && java.util.Objects.equals(((TokenKey) o).sign, sign)
                     && java.util.Objects.equals(((TokenKey) o).verify, verify);
         }
@@ -114,9 +114,13 @@ public final class TokenKeys {
         byte[] b = new byte[32];
         new java.security.SecureRandom().nextBytes(b);
         if (mode == SessionTokenCodec.Mode.ES256) {
-            java.security.KeyPair pair = io.jsonwebtoken.Jwts.SIG.ES256.keyPair().build();
-            return of(mode, "r:" + Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + ":"
-                    + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
+            java.security.KeyPair pair =
+                    io.jsonwebtoken.Jwts.SIG.ES256.keyPair().build();
+            return of(
+                    mode,
+                    "r:" + Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + ":"
+                            + Base64.getEncoder()
+                                    .encodeToString(pair.getPublic().getEncoded()));
         }
         return of(mode, "r:" + Base64.getEncoder().encodeToString(b));
     }
@@ -130,9 +134,12 @@ public final class TokenKeys {
                 try {
                     if (Files.getLastModifiedTime(file).toMillis() != fileStamp) keys = readFile();
                 } catch (IOException | RuntimeException e) {
-                    System.getLogger(TokenKeys.class.getName()).log(System.Logger.Level.ERROR,
-                            "Cookie key file {0} cannot be read; the previous keys stay in force: {1}", file,
-                            e.getMessage());
+                    System.getLogger(TokenKeys.class.getName())
+                            .log(
+                                    System.Logger.Level.ERROR,
+                                    "Cookie key file {0} cannot be read; the previous keys stay in force: {1}",
+                                    file,
+                                    e.getMessage());
                 }
             }
         }
@@ -165,8 +172,8 @@ public final class TokenKeys {
             String[] parts = e.split(":", -1);
             String kid = parts[0].trim();
             if (parts.length < 2 || !KID.matcher(kid).matches()) {
-                throw new IllegalArgumentException("entry " + index + " must be kid:key with a key id of letters, "
-                        + "digits, '.', '_' or '-'");
+                throw new IllegalArgumentException(
+                        "entry " + index + " must be kid:key with a key id of letters, " + "digits, '.', '_' or '-'");
             }
             out.add(key(mode, index, kid, parts));
         }
@@ -177,7 +184,8 @@ public final class TokenKeys {
         String v = b64.trim();
         try {
             return (v.indexOf('-') >= 0 || v.indexOf('_') >= 0)
-                    ? Base64.getUrlDecoder().decode(v) : Base64.getDecoder().decode(v);
+                    ? Base64.getUrlDecoder().decode(v)
+                    : Base64.getDecoder().decode(v);
         } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException("entry " + index + " (kid '" + kid + "'): key is not base64");
         }
@@ -211,7 +219,8 @@ public final class TokenKeys {
                 }
                 try {
                     KeyFactory ec = KeyFactory.getInstance("EC");
-                    PrivateKey priv = parts[1].isBlank() ? null
+                    PrivateKey priv = parts[1].isBlank()
+                            ? null
                             : ec.generatePrivate(new PKCS8EncodedKeySpec(base64(index, kid, parts[1])));
                     PublicKey pub = ec.generatePublic(new X509EncodedKeySpec(base64(index, kid, parts[2])));
                     return new TokenKey(kid, priv, pub);

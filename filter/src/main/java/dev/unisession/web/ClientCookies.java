@@ -2,10 +2,8 @@ package dev.unisession.web;
 
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.SessionTokenCodec.VerifiedToken;
-
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +34,7 @@ final class ClientCookies {
      * is gone cannot lock the client out of its own.
      */
     private List<SessionCookie.Sent> others;
+
     private boolean rejected;
     private boolean refreshed;
     /** The version hint the client holds (as sent, then as we set it). */
@@ -132,12 +131,19 @@ final class ClientCookies {
         // The version hint follows this client's own writes (read-your-writes on another node); a request that
         // wrote nothing sends no cookie, nor does one that gives the client a new id (a new session, or a login's
         // new id): no node can hold an older copy of an id just made, so a first visit costs one cookie.
-        if (runtime.versionHints() && written > 0 && written != before && written != version && id.equals(heldId)
+        if (runtime.versionHints()
+                && written > 0
+                && written != before
+                && written != version
+                && id.equals(heldId)
                 && !response.isCommitted()) {
             runtime.cookie().issueVersion(request, response, runtime.hintTag(id), written);
             version = written;
         }
-        boolean refresh = !refreshed && token != null && id.equals(heldId) && id.equals(token.sessionId())
+        boolean refresh = !refreshed
+                && token != null
+                && id.equals(heldId)
+                && id.equals(token.sessionId())
                 && (runtime.tokens().needsRefresh(token) || runtime.cookie().renames(request, tokenCookie));
         if ((!id.equals(heldId) || refresh) && !response.isCommitted()) {
             runtime.cookie().issue(request, response, runtime.tokens().issue(id, maxInactiveSeconds));

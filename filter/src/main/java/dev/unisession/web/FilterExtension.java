@@ -1,7 +1,6 @@
 package dev.unisession.web;
 
 import jakarta.servlet.http.HttpServletRequest;
-
 import java.util.List;
 
 /**
@@ -23,6 +22,5 @@ public interface FilterExtension {
      * Called once per request, after the filter wrapped it and before the application sees it, so that the
      * integration can bind its request state (a CDI session context) to the wrapped request.
      */
-    default void requestWrapped(HttpServletRequest original, HttpServletRequest wrapped) {
-    }
+    default void requestWrapped(HttpServletRequest original, HttpServletRequest wrapped) {}
 }

@@ -6,11 +6,9 @@ import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
 import dev.unisession.security.Fingerprint;
 import dev.unisession.token.SessionTokenCodec;
-
-import java.time.Instant;
-
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Instant;
 
 /** What every request of one filter instance shares: engine, token codec, cookie, listener bridge. */
 final class FilterRuntime {
@@ -28,9 +26,13 @@ final class FilterRuntime {
     private final dev.unisession.api.SessionMetrics metrics;
 
     /** The security settings a request needs. */
-    record Security(AuditSink audit, Fingerprint.Policy fingerprint, Fingerprint.OnMismatch onMismatch,
-                    int maxSessionsPerUser, boolean evictOldest, int rejectedPerSecond) {
-    }
+    record Security(
+            AuditSink audit,
+            Fingerprint.Policy fingerprint,
+            Fingerprint.OnMismatch onMismatch,
+            int maxSessionsPerUser,
+            boolean evictOldest,
+            int rejectedPerSecond) {}
 
     /**
      * Sessions imported from another library, found through its cookie until {@code until} (null: no end); null
@@ -47,10 +49,12 @@ final class FilterRuntime {
     private Imported imported = Imported.OFF;
 
     /** Validators (shared with the SessionManager, which may add more) and how often each session is checked. */
-    record Validation(java.util.List<dev.unisession.api.SessionValidator> validators, long everyMillis,
-                      dev.unisession.config.UnisessionConfig.ValidatorFailure onError) {
-        static final Validation NONE = new Validation(java.util.List.of(), 0,
-                dev.unisession.config.UnisessionConfig.ValidatorFailure.FAIL);
+    record Validation(
+            java.util.List<dev.unisession.api.SessionValidator> validators,
+            long everyMillis,
+            dev.unisession.config.UnisessionConfig.ValidatorFailure onError) {
+        static final Validation NONE =
+                new Validation(java.util.List.of(), 0, dev.unisession.config.UnisessionConfig.ValidatorFailure.FAIL);
     }
 
     private Validation validation = Validation.NONE;
@@ -73,9 +77,16 @@ final class FilterRuntime {
         return imported;
     }
 
-    FilterRuntime(ServletContext servletContext, SessionEngine engine, SessionTokenCodec tokens, SessionCookie cookie,
-                  ListenerBridge listeners, boolean versionHints, boolean adoptNative, Security security,
-                  dev.unisession.api.SessionMetrics metrics) {
+    FilterRuntime(
+            ServletContext servletContext,
+            SessionEngine engine,
+            SessionTokenCodec tokens,
+            SessionCookie cookie,
+            ListenerBridge listeners,
+            boolean versionHints,
+            boolean adoptNative,
+            Security security,
+            dev.unisession.api.SessionMetrics metrics) {
         this.servletContext = servletContext;
         this.engine = engine;
         this.tokens = tokens;
@@ -92,8 +103,8 @@ final class FilterRuntime {
     }
 
     void audit(AuditEvent.Type type, String sessionId, String principal, String detail, HttpServletRequest request) {
-        AuditEvent event = new AuditEvent(type, Instant.now(), sessionId, principal, detail,
-                request == null ? null : request.getRemoteAddr());
+        AuditEvent event = new AuditEvent(
+                type, Instant.now(), sessionId, principal, detail, request == null ? null : request.getRemoteAddr());
         metrics.audit(event, security.audit());
     }
 
@@ -115,11 +126,25 @@ final class FilterRuntime {
         return versionHints;
     }
 
-    SessionEngine engine() { return engine; }
-    SessionTokenCodec tokens() { return tokens; }
-    SessionCookie cookie() { return cookie; }
-    ListenerBridge listeners() { return listeners; }
-    ServletContext servletContext() { return servletContext; }
+    SessionEngine engine() {
+        return engine;
+    }
+
+    SessionTokenCodec tokens() {
+        return tokens;
+    }
+
+    SessionCookie cookie() {
+        return cookie;
+    }
+
+    ListenerBridge listeners() {
+        return listeners;
+    }
+
+    ServletContext servletContext() {
+        return servletContext;
+    }
 
     UnifiedHttpSession view(ActiveSession active) {
         return new UnifiedHttpSession(active, this);
@@ -129,8 +154,11 @@ final class FilterRuntime {
      * A store failure decided a request's answer: counted and audited ({@code operation}: load, save,
      * save-after-commit, delete, change-id), logged without the stack (the store logs its own detail).
      */
-    void storeUnavailable(String operation, String sessionId, dev.unisession.store.StoreUnavailableException e,
-                          HttpServletRequest request) {
+    void storeUnavailable(
+            String operation,
+            String sessionId,
+            dev.unisession.store.StoreUnavailableException e,
+            HttpServletRequest request) {
         if (e.kind() == dev.unisession.store.StoreUnavailableException.Kind.CONFLICT) {
             // Not a store failure: the store answered and refused a change built on a stale read (the request gets
             // 409). Audited and counted (unisession.write.conflicts); logged only at DEBUG, as concurrent requests are.
@@ -145,23 +173,30 @@ final class FilterRuntime {
         long last = lastUnavailableLog.get();
         if (now - last >= 1_000 && lastUnavailableLog.compareAndSet(last, now)) {
             long more = unavailableNotLogged.getAndSet(0);
-            LOG.log(System.Logger.Level.WARNING, "Session store unavailable ({0}): {1}{2}", operation, e.getMessage(),
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Session store unavailable ({0}): {1}{2}",
+                    operation,
+                    e.getMessage(),
                     more == 0 ? "" : " (and " + more + " more since the last such line)");
         } else {
             unavailableNotLogged.incrementAndGet();
         }
     }
 
-    private final java.util.concurrent.atomic.AtomicLong lastUnavailableLog = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong lastUnavailableLog =
+            new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong unavailableNotLogged =
             new java.util.concurrent.atomic.AtomicLong();
 
     /** The second ({@code System.currentTimeMillis() / 1000}) whose audited rejections {@link #rejectedAudited} counts. */
     private final java.util.concurrent.atomic.AtomicLong rejectionSecond = new java.util.concurrent.atomic.AtomicLong();
+
     private final java.util.concurrent.atomic.AtomicInteger rejectedAudited =
             new java.util.concurrent.atomic.AtomicInteger();
     /** Rejections counted in the metrics but not handed to the audit sink since the last one that was. */
-    private final java.util.concurrent.atomic.AtomicLong rejectedNotAudited = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rejectedNotAudited =
+            new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * One request's rejected token(s): counted in the metrics under the first value's reason, and handed to the
@@ -173,8 +208,8 @@ final class FilterRuntime {
      * @param verified how many of them were verified (see {@code ClientCookies.MAX_VERIFIED})
      */
     void tokenRejected(HttpServletRequest request, SessionTokenCodec.Rejection reason, int values, int verified) {
-        AuditEvent event = new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, Instant.now(), null, null, reason.name(),
-                request.getRemoteAddr());
+        AuditEvent event = new AuditEvent(
+                AuditEvent.Type.TOKEN_REJECTED, Instant.now(), null, null, reason.name(), request.getRemoteAddr());
         metrics.record(event);
         long second = event.at().toEpochMilli() / 1000;
         long seen = rejectionSecond.get();
@@ -184,10 +219,12 @@ final class FilterRuntime {
             return;
         }
         long left = rejectedNotAudited.getAndSet(0);
-        String detail = reason.name() + (values > 1 ? " (" + values + " values, " + verified + " verified)" : "")
+        String detail = reason.name()
+                + (values > 1 ? " (" + values + " values, " + verified + " verified)" : "")
                 + (left > 0 ? " (+" + left + " rejections not audited)" : "");
-        metrics.toSink(new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, event.at(), null, null, detail,
-                event.remoteAddress()), security.audit());
+        metrics.toSink(
+                new AuditEvent(AuditEvent.Type.TOKEN_REJECTED, event.at(), null, null, detail, event.remoteAddress()),
+                security.audit());
     }
 
     /** Fires sessionDestroyed and unbinding events for a session the store expired, on a background thread. */

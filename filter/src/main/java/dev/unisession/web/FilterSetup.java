@@ -6,7 +6,6 @@ import dev.unisession.store.SessionStore;
 import dev.unisession.token.TokenKeys;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
-
 import java.net.MalformedURLException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,8 +21,7 @@ final class FilterSetup {
 
     private static final System.Logger LOG = System.getLogger(UnifiedSessionFilter.class.getName());
 
-    private FilterSetup() {
-    }
+    private FilterSetup() {}
 
     /** The webapp's class loader; embedded contexts may report none, then the thread's or our own. */
     static ClassLoader webappLoader(ServletContext ctx) {
@@ -49,8 +47,7 @@ final class FilterSetup {
         return out;
     }
 
-    static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, SessionStore store,
-                                       ClassLoader loader) {
+    static AuditSink auditSink(ServletContext ctx, UnisessionConfig config, SessionStore store, ClassLoader loader) {
         Object given = ctx.getAttribute(AuditSink.CONTEXT_ATTRIBUTE);
         if (given instanceof AuditSink) return (AuditSink) given;
         return dev.unisession.boot.Bootstrap.auditSink(config, store, loader);
@@ -60,8 +57,8 @@ final class FilterSetup {
      * The application's implementations of an extension type: those its {@code META-INF/services} names, then
      * the classes the setting names (public no-argument constructors).
      */
-    static <T> List<T> extensions(Class<T> type, List<String> classNames, ClassLoader loader,
-                                          UnisessionConfig.Key key) {
+    static <T> List<T> extensions(
+            Class<T> type, List<String> classNames, ClassLoader loader, UnisessionConfig.Key key) {
         List<T> out = new java.util.ArrayList<>();
         java.util.Iterator<T> found = java.util.ServiceLoader.load(type, loader).iterator();
         while (true) {
@@ -70,13 +67,17 @@ final class FilterSetup {
                 out.add(found.next());
             } catch (java.util.ServiceConfigurationError | LinkageError e) {
                 // e.g. the CDI module's listener where no CDI API is present: not for this application
-                LOG.log(System.Logger.Level.INFO, "Skipping a {0} that cannot load here: {1}", type.getSimpleName(),
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "Skipping a {0} that cannot load here: {1}",
+                        type.getSimpleName(),
                         e.toString());
             }
         }
         for (String name : classNames) {
             try {
-                out.add(type.cast(Class.forName(name, true, loader).getConstructor().newInstance()));
+                out.add(type.cast(
+                        Class.forName(name, true, loader).getConstructor().newInstance()));
             } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
                 throw new IllegalArgumentException("Invalid value for " + (key == null ? "?" : key.key()) + ": '"
                         + name + "' is not a "
@@ -91,26 +92,31 @@ final class FilterSetup {
             try {
                 return TokenKeys.of(config.tokenMode(), config.tokenKeys());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key()
-                        + " (from " + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key() + " (from "
+                                + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(),
+                        e);
             }
         }
         if (config.tokenKeysFile() != null) {
             try {
                 return TokenKeys.fromFile(config.tokenMode(), java.nio.file.Path.of(config.tokenKeysFile()));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS_FILE.key()
-                        + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS_FILE.key() + ": " + e.getMessage(), e);
             }
         }
         if (config.store().isShared()) {
             throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " or "
                     + UnisessionConfig.Key.TOKEN_KEYS_FILE.key() + " must be set when "
-                    + UnisessionConfig.Key.STORE.key() + "=" + config.store().name().toLowerCase(java.util.Locale.ROOT)
+                    + UnisessionConfig.Key.STORE.key() + "="
+                    + config.store().name().toLowerCase(java.util.Locale.ROOT)
                     + ": every node must verify every node's cookies");
         }
-        LOG.log(System.Logger.Level.WARNING, "No {0} configured: signing session cookies with a random key. "
-                + "Sessions will not survive a restart and cannot be shared with other nodes.",
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "No {0} configured: signing session cookies with a random key. "
+                        + "Sessions will not survive a restart and cannot be shared with other nodes.",
                 UnisessionConfig.Key.TOKEN_KEYS.key());
         return TokenKeys.random(config.tokenMode());
     }

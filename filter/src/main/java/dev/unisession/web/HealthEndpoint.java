@@ -2,11 +2,9 @@ package dev.unisession.web;
 
 import dev.unisession.api.SessionHealth;
 import dev.unisession.api.SessionManager;
-
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -31,8 +29,8 @@ final class HealthEndpoint extends HttpServlet {
     private final boolean allowLoopback;
     private final transient java.util.function.Supplier<SessionManager> manager;
 
-    HealthEndpoint(String path, String role, boolean allowLoopback,
-                   java.util.function.Supplier<SessionManager> manager) {
+    HealthEndpoint(
+            String path, String role, boolean allowLoopback, java.util.function.Supplier<SessionManager> manager) {
         this.path = path;
         this.role = role;
         this.allowLoopback = allowLoopback;
@@ -45,8 +43,11 @@ final class HealthEndpoint extends HttpServlet {
      * forwarding header never counts as one.
      */
     private boolean allowed(HttpServletRequest request) {
-        if (allowLoopback && isLoopback(request.getRemoteAddr()) && request.getHeader("Forwarded") == null
-                && request.getHeader("X-Forwarded-For") == null && request.getHeader("X-Real-IP") == null) {
+        if (allowLoopback
+                && isLoopback(request.getRemoteAddr())
+                && request.getHeader("Forwarded") == null
+                && request.getHeader("X-Forwarded-For") == null
+                && request.getHeader("X-Real-IP") == null) {
             return true;
         }
         return role != null && request.isUserInRole(role);
@@ -82,8 +83,10 @@ final class HealthEndpoint extends HttpServlet {
         }
         SessionHealth h = m.health();
         byte[] body = (h.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-        response.setStatus(h.status() == SessionHealth.Status.DOWN ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
-                : HttpServletResponse.SC_OK);
+        response.setStatus(
+                h.status() == SessionHealth.Status.DOWN
+                        ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                        : HttpServletResponse.SC_OK);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setContentLength(body.length);

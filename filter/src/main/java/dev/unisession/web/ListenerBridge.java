@@ -3,7 +3,6 @@ package dev.unisession.web;
 import dev.unisession.api.SessionEvent;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEvents;
-
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionAttributeListener;
@@ -11,7 +10,6 @@ import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -76,20 +74,26 @@ final class ListenerBridge {
         if (b == null) b = undertow(context);
         if (b == null) b = glassfish(context);
         if (b == null) {
-            LOG.log(System.Logger.Level.WARNING, "unisession cannot find the application''s session listeners on "
-                    + "this container ({0}): the application''s HttpSessionListener, HttpSessionAttributeListener and "
-                    + "HttpSessionIdListener (and a CDI container''s session listener) will not hear of unified "
-                    + "sessions. Supported: Tomcat 10.1/11, Jetty 12, WildFly (Undertow), Payara/GlassFish; "
-                    + "elsewhere, register a dev.unisession.api.SessionEventListener instead (see the README)",
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "unisession cannot find the application''s session listeners on "
+                            + "this container ({0}): the application''s HttpSessionListener, HttpSessionAttributeListener and "
+                            + "HttpSessionIdListener (and a CDI container''s session listener) will not hear of unified "
+                            + "sessions. Supported: Tomcat 10.1/11, Jetty 12, WildFly (Undertow), Payara/GlassFish; "
+                            + "elsewhere, register a dev.unisession.api.SessionEventListener instead (see the README)",
                     context.getServerInfo());
             return new ListenerBridge("none", List::of);
         }
         try {
             b.source.get();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "unisession cannot read session listeners from " + b.containerName
-                    + " (" + context.getServerInfo() + "): the application's HttpSession*Listener events will not be "
-                    + "delivered; please report this server version", e);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "unisession cannot read session listeners from " + b.containerName
+                            + " (" + context.getServerInfo()
+                            + "): the application's HttpSession*Listener events will not be "
+                            + "delivered; please report this server version",
+                    e);
             return new ListenerBridge("none", List::of);
         }
         return b;
@@ -139,7 +143,8 @@ final class ListenerBridge {
     private static ListenerBridge jetty(ServletContext context) {
         try {
             Object scoped = context.getClass().getMethod("getContext").invoke(context);
-            Object handler = scoped.getClass().getMethod("getServletContextHandler").invoke(scoped);
+            Object handler =
+                    scoped.getClass().getMethod("getServletContextHandler").invoke(scoped);
             Method listeners = handler.getClass().getMethod("getEventListeners");
             return new ListenerBridge("jetty", () -> new ArrayList<>((List<?>) invoke(listeners, handler)));
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -157,7 +162,8 @@ final class ListenerBridge {
     private static ListenerBridge undertow(ServletContext context) {
         try {
             Object deployment = context.getClass().getMethod("getDeployment").invoke(context);
-            Object app = deployment.getClass().getMethod("getApplicationListeners").invoke(deployment);
+            Object app =
+                    deployment.getClass().getMethod("getApplicationListeners").invoke(deployment);
             Field all = field(app.getClass(), "allListeners");
             return new ListenerBridge("undertow", () -> {
                 List<Object> out = new ArrayList<>();
@@ -218,7 +224,8 @@ final class ListenerBridge {
     /** Listeners that ship in this jar serve the container's own sessions and must not hear ours. */
     private static boolean isOurs(Class<?> type) {
         if (type.getClassLoader() != ListenerBridge.class.getClassLoader()) return false;
-        java.security.CodeSource mine = ListenerBridge.class.getProtectionDomain().getCodeSource();
+        java.security.CodeSource mine =
+                ListenerBridge.class.getProtectionDomain().getCodeSource();
         java.security.CodeSource theirs = type.getProtectionDomain().getCodeSource();
         return mine != null && theirs != null && java.util.Objects.equals(mine.getLocation(), theirs.getLocation());
     }
@@ -232,8 +239,10 @@ final class ListenerBridge {
             try {
                 call.on(l);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Session listener " + l.getClass().getName()
-                        + " failed on " + event, e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Session listener " + l.getClass().getName() + " failed on " + event,
+                        e);
             }
         }
     }

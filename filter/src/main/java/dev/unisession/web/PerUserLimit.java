@@ -3,9 +3,7 @@ package dev.unisession.web;
 import dev.unisession.api.SessionLimitException;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.security.AuditEvent;
-
 import jakarta.servlet.http.HttpServletRequest;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -15,8 +13,7 @@ import java.util.Set;
 /** {@code unisession.max-sessions-per-user} at login: refuses the login, or ends the user's oldest sessions. */
 final class PerUserLimit {
 
-    private PerUserLimit() {
-    }
+    private PerUserLimit() {}
 
     /**
      * Makes room for one more session of {@code principal} beside {@code sessionId} (the session logging in), when
@@ -24,15 +21,16 @@ final class PerUserLimit {
      *
      * @throws SessionLimitException when the limit is reached and the policy is to refuse the login
      */
-    static void admit(FilterRuntime runtime, HttpServletRequest request, long requestTime, String principal,
-                      String sessionId) {
+    static void admit(
+            FilterRuntime runtime, HttpServletRequest request, long requestTime, String principal, String sessionId) {
         FilterRuntime.Security sec = runtime.security();
         if (sec.maxSessionsPerUser() <= 0) return;
         Set<String> others = new HashSet<>(runtime.engine().findIdsByPrincipal(principal));
         others.remove(sessionId);
         // The index may name sessions that changed hands or belong to another application sharing the store: only
         // when it says the limit is reached are the sessions read to count the principal's own.
-        List<ActiveSession> own = others.size() < sec.maxSessionsPerUser() ? List.of()
+        List<ActiveSession> own = others.size() < sec.maxSessionsPerUser()
+                ? List.of()
                 : sessionsOf(runtime, requestTime, principal, others);
         int excess = own.size() - sec.maxSessionsPerUser() + 1;
         if (excess <= 0) return;
@@ -49,8 +47,8 @@ final class PerUserLimit {
     }
 
     /** The principal's sessions of this application among {@code ids}, oldest first. */
-    private static List<ActiveSession> sessionsOf(FilterRuntime runtime, long requestTime, String principal,
-                                                  Set<String> ids) {
+    private static List<ActiveSession> sessionsOf(
+            FilterRuntime runtime, long requestTime, String principal, Set<String> ids) {
         List<ActiveSession> sessions = new ArrayList<>();
         for (String id : ids) {
             ActiveSession a = runtime.engine().load(id, requestTime);

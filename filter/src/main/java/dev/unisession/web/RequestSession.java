@@ -1,19 +1,16 @@
 package dev.unisession.web;
 
-import dev.unisession.core.ActiveSession;
-import dev.unisession.core.SessionEngine;
-import dev.unisession.token.SessionTokenCodec.VerifiedToken;
 import dev.unisession.api.SessionLimitException;
 import dev.unisession.api.SessionMetadata;
 import dev.unisession.api.SessionValidator;
 import dev.unisession.api.UnifiedSession;
+import dev.unisession.core.ActiveSession;
+import dev.unisession.core.SessionEngine;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.store.StoreUnavailableException;
-
+import dev.unisession.token.SessionTokenCodec.VerifiedToken;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
-
 
 /**
  * The session state of one request, shared by every wrapper of that request (nested FORWARD, INCLUDE, ERROR and
@@ -121,7 +118,11 @@ final class RequestSession implements UnifiedSession {
                     boolean valid;
                     try {
                         // The validators' read-only view of the metadata, made only when there are validators.
-                        valid = SessionGate.validate(runtime, request, requestTime, session,
+                        valid = SessionGate.validate(
+                                runtime,
+                                request,
+                                requestTime,
+                                session,
                                 runtime.validation().validators().isEmpty() ? null : new Metadata(loaded, false));
                     } catch (SessionGate.ValidatorFailed e) {
                         session = null;
@@ -266,10 +267,21 @@ final class RequestSession implements UnifiedSession {
         String previous = a.context();
         if (java.util.Objects.equals(previous, context)) return;
         a.setContext(context);
-        runtime.audit(AuditEvent.Type.CONTEXT_SWITCHED, a.id(), a.principal(), "from=" + previous + " to=" + context,
+        runtime.audit(
+                AuditEvent.Type.CONTEXT_SWITCHED,
+                a.id(),
+                a.principal(),
+                "from=" + previous + " to=" + context,
                 request);
-        runtime.listeners().events().publish(dev.unisession.api.SessionEvent.Type.CONTEXT_SWITCHED, a.id(),
-                a.principal(), context, null, previous);
+        runtime.listeners()
+                .events()
+                .publish(
+                        dev.unisession.api.SessionEvent.Type.CONTEXT_SWITCHED,
+                        a.id(),
+                        a.principal(),
+                        context,
+                        null,
+                        previous);
     }
 
     @Override
@@ -309,8 +321,15 @@ final class RequestSession implements UnifiedSession {
         s.active().putReserved(SessionGate.REAUTH, null);
         request.removeAttribute(SessionValidator.REAUTH_ATTRIBUTE);
         runtime.audit(AuditEvent.Type.AUTHENTICATED, s.getId(), principal, null, request);
-        runtime.listeners().events().publish(dev.unisession.api.SessionEvent.Type.PRINCIPAL_CHANGED, s.getId(),
-                principal, s.active().context(), null, previous);
+        runtime.listeners()
+                .events()
+                .publish(
+                        dev.unisession.api.SessionEvent.Type.PRINCIPAL_CHANGED,
+                        s.getId(),
+                        principal,
+                        s.active().context(),
+                        null,
+                        previous);
     }
 
     /** The principal the container authenticated, once it differs from the session's: fixation defence. */
@@ -378,8 +397,11 @@ final class RequestSession implements UnifiedSession {
                 boolean committed = response.isCommitted();
                 failed(committed ? "save-after-commit" : "save", s.getId(), e);
                 if (!committed) throw e;
-                LOG.log(System.Logger.Level.ERROR, "Session changes could not be saved and the response was already "
-                        + "committed: the client was told success for a change that is lost: {0}", e.getMessage());
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "Session changes could not be saved and the response was already "
+                                + "committed: the client was told success for a change that is lost: {0}",
+                        e.getMessage());
                 return;
             }
             client.written(response, s.getId(), version, before, s.getMaxInactiveInterval());

@@ -1,11 +1,9 @@
 package dev.unisession.web;
 
 import dev.unisession.config.UnisessionConfig;
-
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +27,7 @@ final class SessionCookie {
     private static final String VERSION_SUFFIX = "_V";
 
     /** One of our cookies as the client sent it. */
-    record Sent(String name, String value) {
-    }
+    record Sent(String name, String value) {}
 
     private final UnisessionConfig.CookieSecure setting;
     private final boolean alwaysSecure;
@@ -38,6 +35,7 @@ final class SessionCookie {
     private final String plainName;
     /** The name of a Secure cookie: {@code __Host-} + the configured one when the prefix's conditions hold. */
     private final String secureName;
+
     private final String sameSite;
     private final String domain;
     private final String path;
@@ -47,6 +45,7 @@ final class SessionCookie {
      * ({@code <cookie-config><secure>true}), as the container then does for its own; read on first use, null before.
      */
     private volatile Boolean applicationSecure;
+
     private final AtomicBoolean warned = new AtomicBoolean();
     private final AtomicBoolean informed = new AtomicBoolean();
 
@@ -93,9 +92,13 @@ final class SessionCookie {
                 secure = false;
             }
             if (secure) {
-                LOG.log(System.Logger.Level.INFO, "Context ''{0}'': the application''s session-config marks session "
-                        + "cookies Secure, so with {1}=auto unisession''s are Secure on every request too, as the "
-                        + "container''s own would be.", contextPath, UnisessionConfig.Key.COOKIE_SECURE.key());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "Context ''{0}'': the application''s session-config marks session "
+                                + "cookies Secure, so with {1}=auto unisession''s are Secure on every request too, as the "
+                                + "container''s own would be.",
+                        contextPath,
+                        UnisessionConfig.Key.COOKIE_SECURE.key());
             }
             known = secure;
             applicationSecure = known;
@@ -122,7 +125,9 @@ final class SessionCookie {
 
     private static void collect(Cookie[] cookies, String name, List<Sent> out) {
         for (Cookie c : cookies) {
-            if (name.equals(c.getName()) && c.getValue() != null && !c.getValue().isEmpty()) {
+            if (name.equals(c.getName())
+                    && c.getValue() != null
+                    && !c.getValue().isEmpty()) {
                 out.add(new Sent(name, c.getValue()));
             }
         }
@@ -218,31 +223,45 @@ final class SessionCookie {
 
     private void warnSecureOverHttp(HttpServletRequest request) {
         String key = UnisessionConfig.Key.COOKIE_SECURE.key();
-        String why = setting == UnisessionConfig.CookieSecure.TRUE ? key + "=true"
-                : !alwaysSecure ? key + "=auto with the application's session-config marking session cookies Secure"
-                : key + "=auto with " + UnisessionConfig.Key.COOKIE_SAME_SITE.key() + "=" + sameSite + " / "
-                + UnisessionConfig.Key.COOKIE_NAME.key() + "=" + plainName + " (both need Secure)";
-        LOG.log(System.Logger.Level.WARNING, "Context ''{0}'': {1}, but a request for {2} is not secure (plain HTTP "
+        String why = setting == UnisessionConfig.CookieSecure.TRUE
+                ? key + "=true"
+                : !alwaysSecure
+                        ? key + "=auto with the application's session-config marking session cookies Secure"
+                        : key + "=auto with " + UnisessionConfig.Key.COOKIE_SAME_SITE.key() + "=" + sameSite + " / "
+                                + UnisessionConfig.Key.COOKIE_NAME.key() + "=" + plainName + " (both need Secure)";
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "Context ''{0}'': {1}, but a request for {2} is not secure (plain HTTP "
                         + "as the container sees it): the session cookie is sent with Secure anyway, and browsers do "
                         + "not store a Secure cookie set over plain HTTP (except from localhost), so each such "
                         + "request starts a new, empty session and logins do not stick. Serve the site over HTTPS, "
                         + "let the container see the HTTPS of a TLS-terminating proxy (Tomcat: RemoteIpValve; Jetty: "
                         + "ForwardedRequestCustomizer), or set {3}=auto. Logged once per context.",
-                contextPath, why, origin(request), key);
+                contextPath,
+                why,
+                origin(request),
+                key);
     }
 
     private void informNotSecure(HttpServletRequest request, boolean proxied) {
         String key = UnisessionConfig.Key.COOKIE_SECURE.key();
-        String proxy = !proxied ? ""
+        String proxy = !proxied
+                ? ""
                 : " The request says it was forwarded from HTTPS (X-Forwarded-Proto or Forwarded), but the container "
-                + "did not apply that: a proxy in front terminates TLS and the container does not trust its headers.";
-        LOG.log(System.Logger.Level.INFO, "Context ''{0}'': a request from {1} for {2} is not secure, so the session "
+                        + "did not apply that: a proxy in front terminates TLS and the container does not trust its headers.";
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Context ''{0}'': a request from {1} for {2} is not secure, so the session "
                         + "cookie is sent without Secure ({3}=auto, as the container''s own session cookie).{4} To "
                         + "mark it Secure always, set {3}=true. Behind a TLS-terminating proxy, let the container see "
                         + "HTTPS instead: Tomcat: <Valve className=\"org.apache.catalina.valves.RemoteIpValve\" "
                         + "protocolHeader=\"X-Forwarded-Proto\"/> (internalProxies matching the proxy); Jetty: the "
                         + "http-forwarded module (ForwardedRequestCustomizer). Logged once per context.",
-                contextPath, request.getRemoteAddr(), origin(request), key, proxy);
+                contextPath,
+                request.getRemoteAddr(),
+                origin(request),
+                key,
+                proxy);
     }
 
     /** The request's scheme, host and port: where it was sent, without path or query. */
@@ -258,7 +277,8 @@ final class SessionCookie {
         if (forwarded == null) return null;
         for (String part : forwarded.split("[;,]")) {
             String p = part.trim();
-            if (p.toLowerCase(Locale.ROOT).startsWith("proto=")) return p.substring(6).replace("\"", "").trim();
+            if (p.toLowerCase(Locale.ROOT).startsWith("proto="))
+                return p.substring(6).replace("\"", "").trim();
         }
         return null;
     }
@@ -266,8 +286,8 @@ final class SessionCookie {
     /** Whether an address literal is a loopback address (no name lookup). */
     static boolean isLoopback(String address) {
         if (address == null) return true;
-        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
-                : address;
+        String a =
+                address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
         a = a.toLowerCase(Locale.ROOT);
         if (a.startsWith("::ffff:")) a = a.substring(7);
         return a.startsWith("127.") || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1");

@@ -8,7 +8,6 @@ import dev.unisession.security.AuditEvent;
 import dev.unisession.security.Fingerprint;
 import dev.unisession.store.SessionRecord;
 import dev.unisession.store.StoreUnavailableException;
-
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
@@ -24,10 +23,10 @@ final class SessionGate {
     static final String REAUTH = SessionRecord.METADATA_PREFIX + SessionMetadata.REAUTH_REQUIRED;
     /** The keyed hash's purpose and length (128 bits) for fingerprints. */
     private static final String FINGERPRINT = "fingerprint";
+
     private static final int FINGERPRINT_CHARS = 22;
 
-    private SessionGate() {
-    }
+    private SessionGate() {}
 
     /** A validator threw and {@code unisession.validate.on-error} is {@code fail}: the request is refused (503). */
     static final class ValidatorFailed extends RuntimeException {
@@ -40,8 +39,8 @@ final class SessionGate {
     }
 
     private static String fingerprintMaterial(FilterRuntime runtime, HttpServletRequest request) {
-        return Fingerprint.material(runtime.security().fingerprint(), request.getHeader("User-Agent"),
-                request.getRemoteAddr());
+        return Fingerprint.material(
+                runtime.security().fingerprint(), request.getHeader("User-Agent"), request.getRemoteAddr());
     }
 
     /** The fingerprint to bind a new session to, or null when fingerprinting is off. */
@@ -63,13 +62,19 @@ final class SessionGate {
         if (bound.equals(now)) return true;
         // Bound under an earlier token key (rotated since) or with the unkeyed hash of earlier versions: the same
         // client; bound again with the current key.
-        if (runtime.tokens().keyedHashes(FINGERPRINT, material, FINGERPRINT_CHARS).contains(bound)
+        if (runtime.tokens()
+                        .keyedHashes(FINGERPRINT, material, FINGERPRINT_CHARS)
+                        .contains(bound)
                 || bound.equals(Fingerprint.unkeyed(material))) {
             loaded.setFingerprint(now);
             return true;
         }
-        runtime.audit(AuditEvent.Type.FINGERPRINT_MISMATCH, loaded.id(), loaded.principal(),
-                runtime.security().onMismatch().name(), request);
+        runtime.audit(
+                AuditEvent.Type.FINGERPRINT_MISMATCH,
+                loaded.id(),
+                loaded.principal(),
+                runtime.security().onMismatch().name(),
+                request);
         return runtime.security().onMismatch() == Fingerprint.OnMismatch.KEEP;
     }
 
@@ -80,17 +85,26 @@ final class SessionGate {
      * @return false when a validator ended the session
      * @throws ValidatorFailed when a validator threw and the policy is to refuse the request
      */
-    static boolean validate(FilterRuntime runtime, HttpServletRequest request, long requestTime,
-                            UnifiedHttpSession s, SessionMetadata metadata) {
+    static boolean validate(
+            FilterRuntime runtime,
+            HttpServletRequest request,
+            long requestTime,
+            UnifiedHttpSession s,
+            SessionMetadata metadata) {
         ActiveSession a = s.active();
         FilterRuntime.Validation v = runtime.validation();
         if (!v.validators().isEmpty()) {
             String last = a.reserved(VALIDATED_AT);
             long lastAt = last == null ? Long.MIN_VALUE : parseLong(last);
             if (lastAt == Long.MIN_VALUE || requestTime - lastAt >= v.everyMillis() || requestTime < lastAt) {
-                SessionValidator.Candidate c = new SessionValidator.Candidate(a.id(), a.principal(), a.context(),
-                        metadata, java.time.Instant.ofEpochMilli(a.createdAt()),
-                        java.time.Instant.ofEpochMilli(a.lastAccessedAt()), pathOf(request));
+                SessionValidator.Candidate c = new SessionValidator.Candidate(
+                        a.id(),
+                        a.principal(),
+                        a.context(),
+                        metadata,
+                        java.time.Instant.ofEpochMilli(a.createdAt()),
+                        java.time.Instant.ofEpochMilli(a.lastAccessedAt()),
+                        pathOf(request));
                 for (SessionValidator validator : v.validators()) {
                     SessionValidator.Outcome o;
                     try {
@@ -99,8 +113,12 @@ final class SessionGate {
                         o = validatorFailed(validator, e, v.onError());
                     }
                     if (o == SessionValidator.Outcome.INVALIDATE) {
-                        runtime.audit(AuditEvent.Type.VALIDATION_FAILED, a.id(), a.principal(),
-                                validator.getClass().getName(), request);
+                        runtime.audit(
+                                AuditEvent.Type.VALIDATION_FAILED,
+                                a.id(),
+                                a.principal(),
+                                validator.getClass().getName(),
+                                request);
                         s.invalidate();
                         return false;
                     }
@@ -121,23 +139,32 @@ final class SessionGate {
      * A validator threw: by {@code unisession.validate.on-error}, the request fails (503, the session kept and
      * validated again next time: an unchecked session is not served), the session ends, or it counts as valid.
      */
-    private static SessionValidator.Outcome validatorFailed(SessionValidator validator, RuntimeException e,
-                                                            UnisessionConfig.ValidatorFailure onError) {
+    private static SessionValidator.Outcome validatorFailed(
+            SessionValidator validator, RuntimeException e, UnisessionConfig.ValidatorFailure onError) {
         String name = validator.getClass().getName();
         switch (onError) {
             case VALID:
-                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the session counts as "
-                        + "valid (unisession.validate.on-error=valid)", e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Session validator " + name + " failed; the session counts as "
+                                + "valid (unisession.validate.on-error=valid)",
+                        e);
                 return SessionValidator.Outcome.VALID;
             case INVALIDATE:
-                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the session ends "
-                        + "(unisession.validate.on-error=invalidate)", e);
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Session validator " + name + " failed; the session ends "
+                                + "(unisession.validate.on-error=invalidate)",
+                        e);
                 return SessionValidator.Outcome.INVALIDATE;
             default:
-                LOG.log(System.Logger.Level.WARNING, "Session validator " + name + " failed; the request is refused "
-                        + "and the session kept, to be validated again (unisession.validate.on-error=fail)", e);
-                throw new ValidatorFailed(new StoreUnavailableException(StoreUnavailableException.Kind.SLOW,
-                        "Session validator " + name + " failed: " + e, null));
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Session validator " + name + " failed; the request is refused "
+                                + "and the session kept, to be validated again (unisession.validate.on-error=fail)",
+                        e);
+                throw new ValidatorFailed(new StoreUnavailableException(
+                        StoreUnavailableException.Kind.SLOW, "Session validator " + name + " failed: " + e, null));
         }
     }
 

@@ -4,7 +4,6 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -26,6 +25,7 @@ final class SessionResponse extends HttpServletResponseWrapper {
      * on — output, status, headers, errors, redirects — so that the filter can answer 503 in its place.
      */
     private boolean failed;
+
     private long written;
     private long contentLength = -1;
     private GuardedOutputStream stream;

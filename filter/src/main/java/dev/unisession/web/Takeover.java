@@ -2,12 +2,10 @@ package dev.unisession.web;
 
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.LegacyIds;
-
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-
 import java.util.Collections;
 
 /**
@@ -19,16 +17,15 @@ final class Takeover {
 
     private static final System.Logger LOG = System.getLogger(Takeover.class.getName());
 
-    private Takeover() {
-    }
+    private Takeover() {}
 
     /**
      * Zero-logout rollout: a new unified session with the attributes of the container's session the client holds,
      * which is invalidated; null when there is none (or it ended meanwhile). Values that cannot be stored are left
      * behind (logged).
      */
-    static ActiveSession nativeSession(FilterRuntime runtime, HttpServletRequest request,
-                                       HttpServletResponse response, long requestTime) {
+    static ActiveSession nativeSession(
+            FilterRuntime runtime, HttpServletRequest request, HttpServletResponse response, long requestTime) {
         if (request.getRequestedSessionId() == null || response.isCommitted()) return null;
         HttpSession nativeSession = request.getSession(false);
         if (nativeSession == null) return null;
@@ -39,7 +36,9 @@ final class Takeover {
                 try {
                     active.setAttribute(name, nativeSession.getAttribute(name));
                 } catch (IllegalArgumentException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Container session attribute not taken over: {0}",
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "Container session attribute not taken over: {0}",
                             e.getMessage());
                 }
             }
@@ -47,7 +46,9 @@ final class Takeover {
         } catch (IllegalStateException e) {
             return null; // it ended meanwhile
         }
-        LOG.log(System.Logger.Level.INFO, "Container session taken over by a unified session ({0} attributes)",
+        LOG.log(
+                System.Logger.Level.INFO,
+                "Container session taken over by a unified session ({0} attributes)",
                 active.attributeNames().size());
         return active;
     }
@@ -56,8 +57,8 @@ final class Takeover {
      * The imported session whose old cookie the client sent, still under its imported id (the caller renames it, so
      * the old cookie works once only and the imported id never reaches the client); null when there is none.
      */
-    static ActiveSession imported(FilterRuntime runtime, HttpServletRequest request, HttpServletResponse response,
-                                  long requestTime) {
+    static ActiveSession imported(
+            FilterRuntime runtime, HttpServletRequest request, HttpServletResponse response, long requestTime) {
         if (response.isCommitted() || request.getCookies() == null) return null;
         FilterRuntime.Imported imported = runtime.imported();
         // The first value under the other library's cookie name only: each value costs a store lookup before

@@ -2,14 +2,12 @@ package dev.unisession.web;
 
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
-
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionActivationListener;
-import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionBindingListener;
-
+import jakarta.servlet.http.HttpSessionEvent;
 import java.util.Collections;
 import java.util.Enumeration;
 
@@ -45,8 +43,12 @@ final class UnifiedHttpSession implements HttpSession {
 
             @Override
             public void unreadable(String name, String reason) {
-                runtime.audit(dev.unisession.security.AuditEvent.Type.ATTRIBUTE_REFUSED, active.id(),
-                        active.principal(), name + ": " + reason, null);
+                runtime.audit(
+                        dev.unisession.security.AuditEvent.Type.ATTRIBUTE_REFUSED,
+                        active.id(),
+                        active.principal(),
+                        name + ": " + reason,
+                        null);
             }
 
             @Override
@@ -181,8 +183,8 @@ final class UnifiedHttpSession implements HttpSession {
             throw e;
         }
         if (ended) {
-            runtime.audit(dev.unisession.security.AuditEvent.Type.INVALIDATED, active.id(), active.principal(), null,
-                    null);
+            runtime.audit(
+                    dev.unisession.security.AuditEvent.Type.INVALIDATED, active.id(), active.principal(), null, null);
             destroy();
         } else {
             valid = false;

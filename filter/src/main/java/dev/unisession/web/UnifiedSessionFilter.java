@@ -1,8 +1,23 @@
 package dev.unisession.web;
 
+import static dev.unisession.web.FilterSetup.auditSink;
+import static dev.unisession.web.FilterSetup.extensions;
+import static dev.unisession.web.FilterSetup.params;
+import static dev.unisession.web.FilterSetup.signingKeys;
+import static dev.unisession.web.FilterSetup.webappClasses;
+import static dev.unisession.web.FilterSetup.webappLoader;
+
+import dev.unisession.api.SessionEventListener;
+import dev.unisession.api.SessionManager;
+import dev.unisession.api.SessionMetrics;
+import dev.unisession.api.SessionValidator;
+import dev.unisession.api.UnifiedSession;
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.core.SessionEvents;
+import dev.unisession.core.StoreSessionManager;
+import dev.unisession.security.AuditSink;
 import dev.unisession.store.DaemonScheduler;
 import dev.unisession.store.JdbcDrivers;
 import dev.unisession.store.LocalCopies;
@@ -10,17 +25,8 @@ import dev.unisession.store.NettyThreadLocals;
 import dev.unisession.store.PrincipalIndex;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
-import dev.unisession.api.SessionEventListener;
-import dev.unisession.api.SessionManager;
-import dev.unisession.api.SessionValidator;
-import dev.unisession.core.SessionEvents;
-import dev.unisession.api.SessionMetrics;
-import dev.unisession.core.StoreSessionManager;
-import dev.unisession.api.UnifiedSession;
-import dev.unisession.security.AuditSink;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.TokenKeys;
-
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
@@ -33,19 +39,11 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import static dev.unisession.web.FilterSetup.auditSink;
-import static dev.unisession.web.FilterSetup.extensions;
-import static dev.unisession.web.FilterSetup.params;
-import static dev.unisession.web.FilterSetup.signingKeys;
-import static dev.unisession.web.FilterSetup.webappClasses;
-import static dev.unisession.web.FilterSetup.webappLoader;
 
 /**
  * Replaces the container's HttpSession with the unified session for everything behind it.
@@ -61,6 +59,7 @@ public class UnifiedSessionFilter implements Filter {
     public static final String FILTER_NAME = "unisession";
     /** The request attribute that holds the request's session state, which is also its {@link UnifiedSession}. */
     static final String STATE_ATTRIBUTE = UnifiedSession.class.getName();
+
     private static final System.Logger LOG = System.getLogger(UnifiedSessionFilter.class.getName());
 
     private FilterRuntime runtime;
@@ -68,6 +67,7 @@ public class UnifiedSessionFilter implements Filter {
     private SessionManager manager;
     /** Null when the health endpoint is off: then it costs nothing. */
     private HealthEndpoint health;
+
     private SessionStore ownedStore;
     private AutoCloseable ownedAudit;
     private List<FilterExtension> extensions = List.of();
@@ -80,31 +80,53 @@ public class UnifiedSessionFilter implements Filter {
         ServletContext ctx = filterConfig.getServletContext();
         ClassLoader loader = webappLoader(ctx);
         try {
-            UnisessionConfig config = UnisessionConfig.load("init-param of filter '" + filterConfig.getFilterName()
-                    + "' or context-param", params(filterConfig), loader);
+            UnisessionConfig config = UnisessionConfig.load(
+                    "init-param of filter '" + filterConfig.getFilterName() + "' or context-param",
+                    params(filterConfig),
+                    loader);
             String application = config.applicationFor(ctx.getContextPath());
-            LOG.log(System.Logger.Level.INFO, "unisession starting for context ''{0}'' (application ''{1}''): {2}",
-                    ctx.getContextPath(), application, config);
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "unisession starting for context ''{0}'' (application ''{1}''): {2}",
+                    ctx.getContextPath(),
+                    application,
+                    config);
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
             if (config.maxSessionsPerUser() > 0) {
                 try {
                     PrincipalIndex.of(store);
                 } catch (IllegalStateException e) {
-                    throw new IllegalArgumentException("unisession.max-sessions-per-user needs a store with an index "
-                            + "of each user's sessions: " + e.getMessage(), e);
+                    throw new IllegalArgumentException(
+                            "unisession.max-sessions-per-user needs a store with an index "
+                                    + "of each user's sessions: " + e.getMessage(),
+                            e);
                 }
             }
             extensions = List.copyOf(extensions(FilterExtension.class, List.of(), loader, null));
             List<String> allow = new java.util.ArrayList<>();
             for (FilterExtension e : extensions) allow.addAll(e.allowedClasses());
             AttributeCodec codec = dev.unisession.boot.Bootstrap.codec(config, loader, webappClasses(ctx), allow);
-            int timeout = config.sessionTimeout() != null ? (int) config.sessionTimeout().toSeconds()
+            int timeout = config.sessionTimeout() != null
+                    ? (int) config.sessionTimeout().toSeconds()
                     : ctx.getSessionTimeout() * 60;
-            SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), timeout,
-                    config.firstVisitTimeout() == null ? 0 : (int) config.firstVisitTimeout().toSeconds(), application);
-            SessionTokenCodec tokens = new SessionTokenCodec(config.tokenMode(), keys, config.tokenTtl(),
-                    config.tokenClockSkew(), Clock.systemUTC(), application, config.tokenUnboundGrace());
+            SessionEngine engine = new SessionEngine(
+                    store,
+                    codec,
+                    Clock.systemUTC(),
+                    timeout,
+                    config.firstVisitTimeout() == null
+                            ? 0
+                            : (int) config.firstVisitTimeout().toSeconds(),
+                    application);
+            SessionTokenCodec tokens = new SessionTokenCodec(
+                    config.tokenMode(),
+                    keys,
+                    config.tokenTtl(),
+                    config.tokenClockSkew(),
+                    Clock.systemUTC(),
+                    application,
+                    config.tokenUnboundGrace());
             metrics = new SessionMetrics(store);
             AuditSink audit = auditSink(ctx, config, store, loader);
             if (audit instanceof AutoCloseable) ownedAudit = (AutoCloseable) audit;
@@ -112,37 +134,62 @@ public class UnifiedSessionFilter implements Filter {
             Object registry = ctx.getAttribute("io.micrometer.core.instrument.MeterRegistry");
             metrics.bindMicrometer(registry, ctx.getContextPath());
             ctx.setAttribute(SessionMetrics.class.getName(), metrics);
-            runtime = new FilterRuntime(ctx, engine, tokens, new SessionCookie(config, ctx.getContextPath()),
-                    ListenerBridge.forContext(ctx), store instanceof LocalCopies, config.adoptNative(),
-                    new FilterRuntime.Security(audit, config.fingerprint(),
-                            config.fingerprintOnMismatch(), config.maxSessionsPerUser(), config.evictOldest(),
+            runtime = new FilterRuntime(
+                    ctx,
+                    engine,
+                    tokens,
+                    new SessionCookie(config, ctx.getContextPath()),
+                    ListenerBridge.forContext(ctx),
+                    store instanceof LocalCopies,
+                    config.adoptNative(),
+                    new FilterRuntime.Security(
+                            audit,
+                            config.fingerprint(),
+                            config.fingerprintOnMismatch(),
+                            config.maxSessionsPerUser(),
+                            config.evictOldest(),
                             config.auditRejectedPerSecond()),
                     metrics);
-            runtime.imported(new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie(),
-                    config.migrateUntil()));
+            runtime.imported(
+                    new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie(), config.migrateUntil()));
             if (config.migrateCookie() != null && config.migrateUntil() == null) {
-                LOG.log(System.Logger.Level.WARNING, "Sessions imported from {0} are taken over through the {1} "
-                        + "cookie with no end: a stolen {1} cookie keeps working until its imported session expires. "
-                        + "Set unisession.migrate.until to the end of the rollout.", config.migrateFrom(),
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Sessions imported from {0} are taken over through the {1} "
+                                + "cookie with no end: a stolen {1} cookie keeps working until its imported session expires. "
+                                + "Set unisession.migrate.until to the end of the rollout.",
+                        config.migrateFrom(),
                         config.migrateCookie());
             }
             SessionEvents events = new SessionEvents();
-            for (SessionEventListener l : extensions(SessionEventListener.class, config.eventListeners(), loader,
+            for (SessionEventListener l : extensions(
+                    SessionEventListener.class,
+                    config.eventListeners(),
+                    loader,
                     UnisessionConfig.Key.EVENT_LISTENERS)) {
                 events.add(l);
             }
             runtime.listeners().events(events);
-            List<SessionValidator> validators = new CopyOnWriteArrayList<>(extensions(SessionValidator.class,
-                    config.validators(), loader, UnisessionConfig.Key.VALIDATORS));
-            runtime.validation(new FilterRuntime.Validation(validators, config.validateInterval().toMillis(),
-                    config.validatorFailure()));
+            List<SessionValidator> validators = new CopyOnWriteArrayList<>(
+                    extensions(SessionValidator.class, config.validators(), loader, UnisessionConfig.Key.VALIDATORS));
+            runtime.validation(new FilterRuntime.Validation(
+                    validators, config.validateInterval().toMillis(), config.validatorFailure()));
             FilterRuntime rt = runtime;
-            manager = new StoreSessionManager(engine, store, codec, metrics, audit,
+            manager = new StoreSessionManager(
+                    engine,
+                    store,
+                    codec,
+                    metrics,
+                    audit,
                     config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                    config.expiryBatchSize(), rt::ended, events, validators);
+                    config.expiryBatchSize(),
+                    rt::ended,
+                    events,
+                    validators);
             ctx.setAttribute(SessionManager.CONTEXT_ATTRIBUTE, manager);
-            health = config.healthEnabled() ? new HealthEndpoint(config.healthPath(), config.healthRole(),
-                    config.healthAllowLoopback(), () -> manager)
+            health = config.healthEnabled()
+                    ? new HealthEndpoint(
+                            config.healthPath(), config.healthRole(), config.healthAllowLoopback(), () -> manager)
                     : null;
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
@@ -156,8 +203,11 @@ public class UnifiedSessionFilter implements Filter {
     private SessionStore store(ServletContext ctx, UnisessionConfig config) {
         Object given = ctx.getAttribute(SessionStore.CONTEXT_ATTRIBUTE);
         if (given instanceof SessionStore) {
-            LOG.log(System.Logger.Level.INFO, "unisession uses the store given in context attribute {0}: {1}",
-                    SessionStore.CONTEXT_ATTRIBUTE, given.getClass().getName());
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "unisession uses the store given in context attribute {0}: {1}",
+                    SessionStore.CONTEXT_ATTRIBUTE,
+                    given.getClass().getName());
             return (SessionStore) given;
         }
         if (config.store().usesDatabase() && config.jpaUrl() != null && config.jpaDataSource() == null) {
@@ -171,13 +221,17 @@ public class UnifiedSessionFilter implements Filter {
         sweeper = new DaemonScheduler("unisession-expiry" + ctx.getContextPath().replace('/', '-'));
         long every = config.expiryInterval().toMillis();
         int batch = config.expiryBatchSize();
-        sweeper.scheduleWithFixedDelay(() -> {
-            try {
-                engine.expire(batch, runtime::expired);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Session expiry sweep failed", e);
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        engine.expire(batch, runtime::expired);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "Session expiry sweep failed", e);
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -217,8 +271,12 @@ public class UnifiedSessionFilter implements Filter {
                 e.requestWrapped(request, wrappedRequest);
             } catch (RuntimeException ex) {
                 // A store failure is the request's answer (503), logged and counted once by the filter.
-                LOG.log(dev.unisession.store.StoreUnavailableException.in(ex) != null ? System.Logger.Level.DEBUG
-                        : System.Logger.Level.WARNING, "Filter extension " + e.getClass().getName() + " failed", ex);
+                LOG.log(
+                        dev.unisession.store.StoreUnavailableException.in(ex) != null
+                                ? System.Logger.Level.DEBUG
+                                : System.Logger.Level.WARNING,
+                        "Filter extension " + e.getClass().getName() + " failed",
+                        ex);
             }
         }
         Throwable thrown = null;
@@ -266,9 +324,10 @@ public class UnifiedSessionFilter implements Filter {
         if (!conflict) response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
         response.setHeader("Cache-Control", "no-store");
         response.setContentType("text/plain;charset=UTF-8");
-        byte[] body = (conflict ? "This session was changed by another request meanwhile; this request's change was "
-                + "not saved. Please reload and try again.\n"
-                : "The session store is unavailable. Please retry in a moment.\n")
+        byte[] body = (conflict
+                        ? "This session was changed by another request meanwhile; this request's change was "
+                                + "not saved. Please reload and try again.\n"
+                        : "The session store is unavailable. Please retry in a moment.\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         try {
@@ -282,8 +341,9 @@ public class UnifiedSessionFilter implements Filter {
     private static final String RETRY_AFTER_SECONDS = "1";
 
     /** A FORWARD/INCLUDE/ERROR/ASYNC dispatch of a request we already wrap: same session state. */
-    private static void nested(HttpServletRequest request, HttpServletResponse response, RequestSession state,
-                               FilterChain chain) throws IOException, ServletException {
+    private static void nested(
+            HttpServletRequest request, HttpServletResponse response, RequestSession state, FilterChain chain)
+            throws IOException, ServletException {
         DispatcherType type = request.getDispatcherType();
         try {
             chain.doFilter(request instanceof SessionRequest ? request : new SessionRequest(request, state), response);
@@ -355,8 +415,8 @@ public class UnifiedSessionFilter implements Filter {
             }
             return null;
         };
-        return (AsyncListener) java.lang.reflect.Proxy.newProxyInstance(UnifiedSessionFilter.class.getClassLoader(),
-                new Class<?>[] {AsyncListener.class}, handler);
+        return (AsyncListener) java.lang.reflect.Proxy.newProxyInstance(
+                UnifiedSessionFilter.class.getClassLoader(), new Class<?>[] {AsyncListener.class}, handler);
     }
 
     /** Async completion: the response is on its way; a failed save is counted and audited by the state. */
@@ -364,7 +424,9 @@ public class UnifiedSessionFilter implements Filter {
         try {
             state.commit();
         } catch (StoreUnavailableException e) {
-            LOG.log(System.Logger.Level.ERROR, "Session changes of an async request could not be saved: {0}",
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "Session changes of an async request could not be saved: {0}",
                     e.getMessage());
         } finally {
             NettyThreadLocals.release();

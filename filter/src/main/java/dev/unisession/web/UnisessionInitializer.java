@@ -2,13 +2,11 @@ package dev.unisession.web;
 
 import dev.unisession.api.SessionManager;
 import dev.unisession.config.UnisessionConfig;
-
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
-
+import jakarta.servlet.ServletRegistration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -36,13 +34,15 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
         for (FilterRegistration r : ctx.getFilterRegistrations().values()) {
             if (UnifiedSessionFilter.class.getName().equals(r.getClassName())) return;
         }
-        FilterRegistration.Dynamic reg = ctx.addFilter(UnifiedSessionFilter.FILTER_NAME,
-                UnifiedSessionFilter.class.getName());
+        FilterRegistration.Dynamic reg =
+                ctx.addFilter(UnifiedSessionFilter.FILTER_NAME, UnifiedSessionFilter.class.getName());
         if (reg == null) return;
         reg.setAsyncSupported(true);
         reg.addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), false, "/*");
-        LOG.log(System.Logger.Level.INFO, "unisession filter registered for context ''{0}'' ahead of the "
-                + "application''s filters", ctx.getContextPath());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "unisession filter registered for context ''{0}'' ahead of the " + "application''s filters",
+                ctx.getContextPath());
     }
 
     /**
@@ -59,9 +59,10 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
             return; // the filter reports bad settings when it starts
         }
         if (!config.healthEnabled()) return;
-        ServletRegistration.Dynamic reg = ctx.addServlet("unisession-health", new HealthEndpoint(
-                config.healthPath(), config.healthRole(), config.healthAllowLoopback(),
-                () -> (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
+        ServletRegistration.Dynamic reg = ctx.addServlet(
+                "unisession-health",
+                new HealthEndpoint(config.healthPath(), config.healthRole(), config.healthAllowLoopback(), () ->
+                        (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
         if (reg != null) reg.addMapping(config.healthPath());
     }
 }

@@ -2,8 +2,6 @@ package dev.unisession.api;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,12 +9,13 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 
 /** Every public type of the API package has Javadoc with a short example. */
 class ApiDocsTest {
 
-    private static final Pattern PUBLIC_TYPE = Pattern.compile(
-            "(?s)(/\\*\\*(?:(?!\\*/).)*\\*/)?\\s*(?:@\\w+\\s*)*public\\s+(?:final\\s+|abstract\\s+)*"
+    private static final Pattern PUBLIC_TYPE =
+            Pattern.compile("(?s)(/\\*\\*(?:(?!\\*/).)*\\*/)?\\s*(?:@\\w+\\s*)*public\\s+(?:final\\s+|abstract\\s+)*"
                     + "(?:class|interface|record|enum)\\s+(\\w+)");
 
     @Test

@@ -17,7 +17,21 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
-
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.i18n.SimpleTimeZoneAwareLocaleContext;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
@@ -36,8 +50,8 @@ import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
-import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizationRequestRepository;
+import org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2RefreshToken;
@@ -60,22 +74,6 @@ import org.springframework.web.servlet.i18n.SessionLocaleResolver;
 import org.springframework.web.servlet.support.SessionFlashMapManager;
 import org.springframework.web.util.HttpSessionMutexListener;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectOutputStream;
-import java.net.URI;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.TimeZone;
-import java.util.TreeSet;
-
 /**
  * The Spring Security 7 and Spring MVC 7 profiles against what those frameworks really put into a session: each
  * value below is made by the framework's own session repository (or its own login) writing into a session, then
@@ -85,9 +83,13 @@ class AttributeCodecProfileTest {
 
     private static final ClassLoader LOADER = AttributeCodecProfileTest.class.getClassLoader();
 
-    private final AttributeCodec withProfiles = new AttributeCodec(LOADER, n -> false,
-            new AttributeCodec.Policy(List.of(), FrameworkProfile.select(List.of("auto"), LOADER),
-                    AttributeCodec.Mode.ENFORCE), 1 << 20, 4 << 20);
+    private final AttributeCodec withProfiles = new AttributeCodec(
+            LOADER,
+            n -> false,
+            new AttributeCodec.Policy(
+                    List.of(), FrameworkProfile.select(List.of("auto"), LOADER), AttributeCodec.Mode.ENFORCE),
+            1 << 20,
+            4 << 20);
     private final AttributeCodec withoutProfiles = new AttributeCodec(LOADER, n -> false, List.of());
 
     /** A session whose attributes land in a map, and a request that has it. */
@@ -98,7 +100,8 @@ class AttributeCodecProfileTest {
         final HttpServletResponse response = mock(HttpServletResponse.class);
 
         FakeSession() {
-            doAnswer(i -> attributes.put(i.getArgument(0), i.getArgument(1))).when(session)
+            doAnswer(i -> attributes.put(i.getArgument(0), i.getArgument(1)))
+                    .when(session)
                     .setAttribute(anyString(), any());
             doAnswer(i -> attributes.remove(i.getArgument(0))).when(session).removeAttribute(anyString());
             when(session.getAttribute(anyString())).thenAnswer(i -> attributes.get(i.<String>getArgument(0)));
@@ -121,10 +124,13 @@ class AttributeCodecProfileTest {
             headers.put("Accept", List.of("text/html"));
             headers.put("User-Agent", List.of("Mozilla/5.0"));
             when(request.getHeaderNames()).thenAnswer(i -> Collections.enumeration(headers.keySet()));
-            when(request.getHeaders(anyString())).thenAnswer(i -> Collections.enumeration(
-                    headers.getOrDefault(i.<String>getArgument(0), List.of())));
-            when(request.getHeader(anyString())).thenAnswer(i -> headers.getOrDefault(i.<String>getArgument(0),
-                    List.of()).stream().findFirst().orElse(null));
+            when(request.getHeaders(anyString()))
+                    .thenAnswer(
+                            i -> Collections.enumeration(headers.getOrDefault(i.<String>getArgument(0), List.of())));
+            when(request.getHeader(anyString()))
+                    .thenAnswer(i -> headers.getOrDefault(i.<String>getArgument(0), List.of()).stream()
+                            .findFirst()
+                            .orElse(null));
             when(request.getLocales()).thenAnswer(i -> Collections.enumeration(List.of(Locale.FRANCE, Locale.US)));
             when(request.getLocale()).thenReturn(Locale.FRANCE);
             when(request.getParameterMap()).thenReturn(Map.of("page", new String[] {"2"}));
@@ -134,11 +140,14 @@ class AttributeCodecProfileTest {
     }
 
     private static Authentication login(String password) {
-        UserDetails alice = User.withUsername("alice").password("{noop}secret").roles("USER").build();
+        UserDetails alice = User.withUsername("alice")
+                .password("{noop}secret")
+                .roles("USER")
+                .build();
         DaoAuthenticationProvider dao = new DaoAuthenticationProvider(new InMemoryUserDetailsManager(alice));
         dao.setPasswordEncoder(PasswordEncoderFactories.createDelegatingPasswordEncoder());
-        UsernamePasswordAuthenticationToken request = UsernamePasswordAuthenticationToken.unauthenticated("alice",
-                password);
+        UsernamePasswordAuthenticationToken request =
+                UsernamePasswordAuthenticationToken.unauthenticated("alice", password);
         request.setDetails(new WebAuthenticationDetails("10.0.0.7", "0123456789"));
         return new ProviderManager(dao).authenticate(request);
     }
@@ -156,23 +165,34 @@ class AttributeCodecProfileTest {
         }
         SecurityContextImpl context = new SecurityContextImpl(login("secret"));
         new HttpSessionSecurityContextRepository().saveContext(context, s.request, s.response);
-        s.attributes.put("rememberMe", new SecurityContextImpl(new RememberMeAuthenticationToken("key",
-                context.getAuthentication().getPrincipal(), context.getAuthentication().getAuthorities())));
-        s.attributes.put("anonymous", new SecurityContextImpl(new AnonymousAuthenticationToken("key",
-                "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"))));
+        s.attributes.put(
+                "rememberMe",
+                new SecurityContextImpl(new RememberMeAuthenticationToken(
+                        "key",
+                        context.getAuthentication().getPrincipal(),
+                        context.getAuthentication().getAuthorities())));
+        s.attributes.put(
+                "anonymous",
+                new SecurityContextImpl(new AnonymousAuthenticationToken(
+                        "key", "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"))));
         return s.attributes;
     }
 
     private static ClientRegistration google() {
-        return ClientRegistration.withRegistrationId("google").clientId("client").clientSecret("secret")
+        return ClientRegistration.withRegistrationId("google")
+                .clientId("client")
+                .clientSecret("secret")
                 .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
-                .redirectUri("{baseUrl}/login/oauth2/code/{registrationId}").scope("openid", "profile", "email")
+                .redirectUri("{baseUrl}/login/oauth2/code/{registrationId}")
+                .scope("openid", "profile", "email")
                 .authorizationUri("https://accounts.google.com/o/oauth2/v2/auth")
                 .tokenUri("https://www.googleapis.com/oauth2/v4/token")
                 .jwkSetUri("https://www.googleapis.com/oauth2/v3/certs")
                 .issuerUri("https://accounts.google.com")
-                .userInfoUri("https://www.googleapis.com/oauth2/v3/userinfo").userNameAttributeName("sub")
-                .clientName("Google").build();
+                .userInfoUri("https://www.googleapis.com/oauth2/v3/userinfo")
+                .userNameAttributeName("sub")
+                .clientName("Google")
+                .build();
     }
 
     /** What OAuth2 login and the OAuth2 client keep: the authorization request, the login, the authorized client. */
@@ -180,8 +200,10 @@ class AttributeCodecProfileTest {
         FakeSession s = new FakeSession();
         when(s.request.getParameter("state")).thenReturn("state-1");
         OAuth2AuthorizationRequest authorization = OAuth2AuthorizationRequest.authorizationCode()
-                .authorizationUri("https://accounts.google.com/o/oauth2/v2/auth").clientId("client")
-                .redirectUri("https://shop.example/login/oauth2/code/google").scopes(Set.of("openid", "profile"))
+                .authorizationUri("https://accounts.google.com/o/oauth2/v2/auth")
+                .clientId("client")
+                .redirectUri("https://shop.example/login/oauth2/code/google")
+                .scopes(Set.of("openid", "profile"))
                 .state("state-1")
                 .additionalParameters(p -> {
                     p.put("nonce", "n-0S6_WzA2Mj");
@@ -194,8 +216,8 @@ class AttributeCodecProfileTest {
                     a.put("nonce", "n-0S6_WzA2Mj");
                 })
                 .build();
-        new HttpSessionOAuth2AuthorizationRequestRepository().saveAuthorizationRequest(authorization, s.request,
-                s.response);
+        new HttpSessionOAuth2AuthorizationRequestRepository()
+                .saveAuthorizationRequest(authorization, s.request, s.response);
 
         Instant now = Instant.now();
         Map<String, Object> claims = new LinkedHashMap<>();
@@ -218,11 +240,19 @@ class AttributeCodecProfileTest {
 
         Map<String, Object> githubAttributes = Map.of("id", 42, "login", "alice");
         List<GrantedAuthority> plain = List.of(new OAuth2UserAuthority(githubAttributes, "id"));
-        s.attributes.put("oauth2Login", new SecurityContextImpl(new OAuth2AuthenticationToken(
-                new DefaultOAuth2User(plain, githubAttributes, "id"), plain, "github")));
+        s.attributes.put(
+                "oauth2Login",
+                new SecurityContextImpl(new OAuth2AuthenticationToken(
+                        new DefaultOAuth2User(plain, githubAttributes, "id"), plain, "github")));
 
-        OAuth2AuthorizedClient client = new OAuth2AuthorizedClient(google(), "1234567890",
-                new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, "ya29.token", now, now.plusSeconds(3600),
+        OAuth2AuthorizedClient client = new OAuth2AuthorizedClient(
+                google(),
+                "1234567890",
+                new OAuth2AccessToken(
+                        OAuth2AccessToken.TokenType.BEARER,
+                        "ya29.token",
+                        now,
+                        now.plusSeconds(3600),
                         Set.of("openid", "profile")),
                 new OAuth2RefreshToken("1//refresh", now));
         new HttpSessionOAuth2AuthorizedClientRepository().saveAuthorizedClient(client, oidc, s.request, s.response);
@@ -239,7 +269,9 @@ class AttributeCodecProfileTest {
         flash.addTargetRequestParam("sort", "date");
         new SessionFlashMapManager().saveOutputFlashMap(flash, s.request, s.response);
         SessionLocaleResolver locales = new SessionLocaleResolver();
-        locales.setLocaleContext(s.request, s.response,
+        locales.setLocaleContext(
+                s.request,
+                s.response,
                 new SimpleTimeZoneAwareLocaleContext(Locale.FRANCE, TimeZone.getTimeZone("Europe/Paris")));
         new HttpSessionMutexListener().sessionCreated(new HttpSessionEvent(s.session));
         return s.attributes;
@@ -255,24 +287,33 @@ class AttributeCodecProfileTest {
             Object back = codec.decode(codec.encode(e.getKey(), e.getValue()));
             assertEquals(e.getValue().getClass(), back.getClass(), e.getKey());
         }
-        assertTrue(session.values().stream().flatMap(v -> serializedClasses(v).stream())
-                .anyMatch(c -> !withoutProfiles.isAllowed(c)), "these values need a profile");
+        assertTrue(
+                session.values().stream()
+                        .flatMap(v -> serializedClasses(v).stream())
+                        .anyMatch(c -> !withoutProfiles.isAllowed(c)),
+                "these values need a profile");
     }
 
     @Test
     void springSecurityFormLoginSessionIsStoredAndReadBack() {
         Map<String, Object> session = springSecuritySession();
-        assertEquals(Set.of("SPRING_SECURITY_SAVED_REQUEST",
-                HttpSessionCsrfTokenRepository.class.getName().concat(".CSRF_TOKEN"),
-                WebAttributes.AUTHENTICATION_EXCEPTION, "SPRING_SECURITY_CONTEXT", "rememberMe", "anonymous"),
+        assertEquals(
+                Set.of(
+                        "SPRING_SECURITY_SAVED_REQUEST",
+                        HttpSessionCsrfTokenRepository.class.getName().concat(".CSRF_TOKEN"),
+                        WebAttributes.AUTHENTICATION_EXCEPTION,
+                        "SPRING_SECURITY_CONTEXT",
+                        "rememberMe",
+                        "anonymous"),
                 session.keySet());
         storesAndReadsEvery(session);
-        SecurityContextImpl back = (SecurityContextImpl) withProfiles.decode(
-                withProfiles.encode("c", session.get("SPRING_SECURITY_CONTEXT")));
+        SecurityContextImpl back = (SecurityContextImpl)
+                withProfiles.decode(withProfiles.encode("c", session.get("SPRING_SECURITY_CONTEXT")));
         assertEquals("alice", back.getAuthentication().getName());
         assertTrue(back.getAuthentication().getAuthorities().stream()
                 .anyMatch(a -> a.getAuthority().equals("ROLE_USER")));
-        assertInstanceOf(WebAuthenticationDetails.class, back.getAuthentication().getDetails());
+        assertInstanceOf(
+                WebAuthenticationDetails.class, back.getAuthentication().getDetails());
     }
 
     @Test
@@ -281,9 +322,15 @@ class AttributeCodecProfileTest {
         // read, ysoserial's URLDNS), so an OIDC application names it in unisession.codec.allow.
         java.net.URL issuer = URI.create("https://accounts.google.com").toURL();
         assertThrows(IllegalArgumentException.class, () -> withProfiles.encode("iss", issuer));
-        AttributeCodec oidc = new AttributeCodec(LOADER, n -> false, new AttributeCodec.Policy(
-                List.of("java.net.URL"), FrameworkProfile.select(List.of("auto"), LOADER), AttributeCodec.Mode.ENFORCE),
-                1 << 20, 4 << 20);
+        AttributeCodec oidc = new AttributeCodec(
+                LOADER,
+                n -> false,
+                new AttributeCodec.Policy(
+                        List.of("java.net.URL"),
+                        FrameworkProfile.select(List.of("auto"), LOADER),
+                        AttributeCodec.Mode.ENFORCE),
+                1 << 20,
+                4 << 20);
         storesAndReadsEvery(oauth2Session(), oidc);
     }
 
@@ -292,8 +339,8 @@ class AttributeCodecProfileTest {
         Map<String, Object> session = springMvcSession();
         storesAndReadsEvery(session);
         @SuppressWarnings("unchecked")
-        List<FlashMap> maps = (List<FlashMap>) withProfiles.decode(withProfiles.encode("f",
-                session.get(SessionFlashMapManager.class.getName() + ".FLASH_MAPS")));
+        List<FlashMap> maps = (List<FlashMap>) withProfiles.decode(
+                withProfiles.encode("f", session.get(SessionFlashMapManager.class.getName() + ".FLASH_MAPS")));
         assertEquals("Saved", maps.get(0).get("message"));
         assertEquals("date", maps.get(0).getTargetRequestParams().getFirst("sort"));
     }
@@ -301,35 +348,49 @@ class AttributeCodecProfileTest {
     @Test
     void withoutProfilesTheSameValuesAreRefusedWithTheKeyToAllowThem() {
         Object context = springSecuritySession().get("SPRING_SECURITY_CONTEXT");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> withoutProfiles.encode("SPRING_SECURITY_CONTEXT", context));
-        assertTrue(e.getMessage().contains("org.springframework.security.core.context.SecurityContextImpl")
-                && e.getMessage().contains("unisession.codec.allow"), e.getMessage());
-        AttributeCodec none = new AttributeCodec(LOADER, n -> false, new AttributeCodec.Policy(List.of(),
-                FrameworkProfile.select(List.of("none"), LOADER), AttributeCodec.Mode.ENFORCE), 1 << 20, 4 << 20);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> withoutProfiles.encode("SPRING_SECURITY_CONTEXT", context));
+        assertTrue(
+                e.getMessage().contains("org.springframework.security.core.context.SecurityContextImpl")
+                        && e.getMessage().contains("unisession.codec.allow"),
+                e.getMessage());
+        AttributeCodec none = new AttributeCodec(
+                LOADER,
+                n -> false,
+                new AttributeCodec.Policy(
+                        List.of(), FrameworkProfile.select(List.of("none"), LOADER), AttributeCodec.Mode.ENFORCE),
+                1 << 20,
+                4 << 20);
         assertThrows(IllegalArgumentException.class, () -> none.encode("SPRING_SECURITY_CONTEXT", context));
     }
 
     @Test
     void profilesAreDetectedFromTheClassPathAndNamedExplicitly() {
-        assertEquals(List.of(FrameworkProfile.SPRING_SECURITY, FrameworkProfile.SPRING_MVC),
+        assertEquals(
+                List.of(FrameworkProfile.SPRING_SECURITY, FrameworkProfile.SPRING_MVC),
                 FrameworkProfile.select(List.of("auto"), LOADER));
-        ClassLoader bare = new ClassLoader(null) { };
+        ClassLoader bare = new ClassLoader(null) {};
         assertEquals(List.of(), FrameworkProfile.select(List.of("auto"), bare));
         assertEquals(List.of(FrameworkProfile.SPRING_MVC), FrameworkProfile.select(List.of("spring-mvc"), bare));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FrameworkProfile.select(List.of("struts"), LOADER));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> FrameworkProfile.select(List.of("struts"), LOADER));
         assertTrue(e.getMessage().contains("unisession.codec.profiles"), e.getMessage());
     }
 
     @Test
     void reportModeStoresWhatEnforceRefusesAndStillRefusesGadgetsAndProxies() {
-        AttributeCodec report = new AttributeCodec(LOADER, n -> false,
-                new AttributeCodec.Policy(List.of(), List.of(), AttributeCodec.Mode.REPORT), 1 << 20, 4 << 20);
+        AttributeCodec report = new AttributeCodec(
+                LOADER,
+                n -> false,
+                new AttributeCodec.Policy(List.of(), List.of(), AttributeCodec.Mode.REPORT),
+                1 << 20,
+                4 << 20);
         Object context = springSecuritySession().get("SPRING_SECURITY_CONTEXT");
-        assertEquals(context.getClass(), report.decode(report.encode("c", context)).getClass());
-        assertThrows(IllegalArgumentException.class, () -> report.encode("g",
-                new org.apache.commons.collections.functors.ConstantTransformer("x")));
+        assertEquals(
+                context.getClass(), report.decode(report.encode("c", context)).getClass());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> report.encode("g", new org.apache.commons.collections.functors.ConstantTransformer("x")));
         assertThrows(IllegalArgumentException.class, () -> report.encode("p", GadgetDenyTest.proxy()));
     }
 

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 class AttributeCodecTest {
 
@@ -46,8 +45,8 @@ class AttributeCodecTest {
         }
     }
 
-    private final AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(),
-            name -> name.equals(AppThing.class.getName()), List.of());
+    private final AttributeCodec codec =
+            new AttributeCodec(getClass().getClassLoader(), name -> name.equals(AppThing.class.getName()), List.of());
 
     @Test
     void jdkValuesRoundTrip() {
@@ -55,9 +54,23 @@ class AttributeCodecTest {
         m.put("list", new ArrayList<>(List.of("a", 1, 2L)));
         m.put("set", new LinkedHashSet<>(List.of("x")));
         m.put("tree", new TreeMap<>(Map.of("k", BigDecimal.TEN)));
-        for (Object v : List.of("text", "", "ünïcødé", 42, Long.MAX_VALUE, true, false, 3.5, UUID.randomUUID(),
-                LocalDate.of(2026, 11, 30), URI.create("https://example.invalid/x"), m, List.of(1, 2), Map.of("a", 1),
-                new int[] {1, 2, 3}, new String[] {"a"})) {
+        for (Object v : List.of(
+                "text",
+                "",
+                "ünïcødé",
+                42,
+                Long.MAX_VALUE,
+                true,
+                false,
+                3.5,
+                UUID.randomUUID(),
+                LocalDate.of(2026, 11, 30),
+                URI.create("https://example.invalid/x"),
+                m,
+                List.of(1, 2),
+                Map.of("a", 1),
+                new int[] {1, 2, 3},
+                new String[] {"a"})) {
             Object back = codec.decode(codec.encode("a", v));
             if (v.getClass().isArray()) {
                 assertEquals(v.getClass(), back.getClass());
@@ -83,30 +96,34 @@ class AttributeCodecTest {
 
     @Test
     void libraryClassesAreRefusedAtWriteNamingAttributeClassAndKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> codec.encode("thing", new ArrayList<>(List.of(new LibraryThing()))));
         assertTrue(e.getMessage().contains("'thing'"), e.getMessage());
         assertTrue(e.getMessage().contains(LibraryThing.class.getName()), e.getMessage());
         assertTrue(e.getMessage().contains("unisession.codec.allow"), e.getMessage());
 
-        IllegalArgumentException url = assertThrows(IllegalArgumentException.class,
-                () -> codec.encode("u", new URL("http://example.invalid/")));
+        IllegalArgumentException url = assertThrows(
+                IllegalArgumentException.class, () -> codec.encode("u", new URL("http://example.invalid/")));
         assertTrue(url.getMessage().contains("java.net.URL"), url.getMessage());
 
-        IllegalArgumentException notSer = assertThrows(IllegalArgumentException.class,
-                () -> codec.encode("t", List.of(new Object())));
-        assertTrue(notSer.getMessage().contains("java.lang.Object") && notSer.getMessage().contains("Serializable"),
+        IllegalArgumentException notSer =
+                assertThrows(IllegalArgumentException.class, () -> codec.encode("t", List.of(new Object())));
+        assertTrue(
+                notSer.getMessage().contains("java.lang.Object")
+                        && notSer.getMessage().contains("Serializable"),
                 notSer.getMessage());
     }
 
     @Test
     void configuredPatternsAllow() {
-        AttributeCodec allowing = new AttributeCodec(getClass().getClassLoader(), n -> false,
-                List.of("dev.unisession.codec.**"));
+        AttributeCodec allowing =
+                new AttributeCodec(getClass().getClassLoader(), n -> false, List.of("dev.unisession.codec.**"));
         LibraryThing back = (LibraryThing) allowing.decode(allowing.encode("x", new LibraryThing()));
         assertEquals("lib", back.v);
-        assertThrows(IllegalArgumentException.class, () -> new AttributeCodec(getClass().getClassLoader(),
-                n -> false, List.of("!java.**")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new AttributeCodec(getClass().getClassLoader(), n -> false, List.of("!java.**")));
     }
 
     @Test
@@ -129,7 +146,8 @@ class AttributeCodecTest {
 
     @Test
     void encodingIsDeterministicForEqualValues() {
-        assertArrayEquals(codec.encode("a", new ArrayList<>(List.of("x", "y"))),
+        assertArrayEquals(
+                codec.encode("a", new ArrayList<>(List.of("x", "y"))),
                 codec.encode("a", new ArrayList<>(List.of("x", "y"))));
     }
 }

@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig;
-
 import dev.unisession.testing.DecodeBombs;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -19,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 20, finding 2: whoever can write a stored record must not be able to hang the readers (request threads,
@@ -128,7 +125,8 @@ class DecodeBombTest {
     void ordinaryGraphsStillDecode() {
         Map<String, Object> cart = new HashMap<>();
         List<Map<String, Object>> lines = new ArrayList<>();
-        for (int i = 0; i < 500; i++) lines.add(new HashMap<>(Map.of("sku", "A" + i, "qty", i, "tags", Set.of("t" + i))));
+        for (int i = 0; i < 500; i++)
+            lines.add(new HashMap<>(Map.of("sku", "A" + i, "qty", i, "tags", Set.of("t" + i))));
         cart.put("lines", lines);
         assertEquals(cart, codec.decode(codec.encode("cart", new HashMap<>(cart))));
         assertEquals(90_000, ((byte[]) codec.decode(codec.encode("bytes", new byte[90_000]))).length);
@@ -136,20 +134,29 @@ class DecodeBombTest {
 
     @Test
     void limitsAreConfigurable() {
-        UnisessionConfig config = UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", Map.of(
-                "unisession.codec.max-depth", "8", "unisession.codec.max-references", "100",
-                "unisession.codec.max-array-length", "10"))));
-        AttributeCodec strict = dev.unisession.boot.Bootstrap.codec(config, getClass().getClassLoader(), n -> false, List.of());
+        UnisessionConfig config = UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+                "test",
+                Map.of(
+                        "unisession.codec.max-depth",
+                        "8",
+                        "unisession.codec.max-references",
+                        "100",
+                        "unisession.codec.max-array-length",
+                        "10"))));
+        AttributeCodec strict =
+                dev.unisession.boot.Bootstrap.codec(config, getClass().getClassLoader(), n -> false, List.of());
         Object v = List.of(List.of(List.of(List.of(List.of(List.of(List.of(List.of("x"))))))));
         byte[] ok = codec.encode("deep", new ArrayList<>(List.of(v)));
         assertThrows(AttributeDecodeException.class, () -> strict.decode(ok));
         assertThrows(AttributeDecodeException.class, () -> strict.decode(codec.encode("a", new int[11])));
         assertEquals(10, ((int[]) strict.decode(codec.encode("a", new int[10]))).length);
-        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                () -> strict.encode("a", new int[11]));
+        IllegalArgumentException tooLong =
+                assertThrows(IllegalArgumentException.class, () -> strict.encode("a", new int[11]));
         assertTrue(tooLong.getMessage().contains("unisession.codec.max-array-length"), tooLong.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
-                List.of(UnisessionConfig.Source.of("test", Map.of("unisession.codec.max-depth", "0")))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> UnisessionConfig.from(
+                        List.of(UnisessionConfig.Source.of("test", Map.of("unisession.codec.max-depth", "0")))));
     }
 
     private void refusedQuickly(String what, byte[] data) {

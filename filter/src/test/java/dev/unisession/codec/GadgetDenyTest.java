@@ -1,6 +1,5 @@
 package dev.unisession.codec;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.core.ActiveSession;
-import dev.unisession.store.SessionDelta;
 import dev.unisession.store.MemoryStore;
-
-import org.junit.jupiter.api.Test;
-
+import dev.unisession.testing.Deltas;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * With the framework profiles on and allow patterns broad enough to cover them, the building blocks of the public
@@ -87,13 +84,25 @@ class GadgetDenyTest {
             "javax.naming.Reference");
 
     /** Patterns broad enough to cover every gadget above: only the deny list stands between them and the store. */
-    static final List<String> BROAD = List.of("org.apache.commons.collections.**",
-            "org.apache.commons.collections4.**", "org.codehaus.groovy.**", "groovy.**", "org.springframework.**",
-            "java.lang.reflect.*", "sun.reflect.annotation.*", "com.sun.org.apache.xalan.**", "javax.management.**",
-            "java.rmi.**", "com.sun.rowset.*", "javax.naming.*");
+    static final List<String> BROAD = List.of(
+            "org.apache.commons.collections.**",
+            "org.apache.commons.collections4.**",
+            "org.codehaus.groovy.**",
+            "groovy.**",
+            "org.springframework.**",
+            "java.lang.reflect.*",
+            "sun.reflect.annotation.*",
+            "com.sun.org.apache.xalan.**",
+            "javax.management.**",
+            "java.rmi.**",
+            "com.sun.rowset.*",
+            "javax.naming.*");
 
-    private final AttributeCodec codec = new AttributeCodec(LOADER, n -> true,
-            new AttributeCodec.Policy(BROAD, FrameworkProfile.BUILT_IN, AttributeCodec.Mode.ENFORCE), 1 << 20,
+    private final AttributeCodec codec = new AttributeCodec(
+            LOADER,
+            n -> true,
+            new AttributeCodec.Policy(BROAD, FrameworkProfile.BUILT_IN, AttributeCodec.Mode.ENFORCE),
+            1 << 20,
             4 << 20);
 
     @Test
@@ -123,8 +132,8 @@ class GadgetDenyTest {
         for (String name : attributes.keySet()) {
             if (name.equals("fine")) continue;
             assertNull(session.getAttribute(name), name);
-            AttributeDecodeException e = assertThrows(AttributeDecodeException.class,
-                    () -> codec.decode(attributes.get(name)), name);
+            AttributeDecodeException e =
+                    assertThrows(AttributeDecodeException.class, () -> codec.decode(attributes.get(name)), name);
             // refused by the filter, not merely unreadable (a missing class or a serialVersionUID mismatch)
             if (!e.getMessage().contains("REJECTED") && !e.getMessage().contains("dynamic prox")) {
                 notRejected.add(name + ": " + e.getMessage());
@@ -136,9 +145,11 @@ class GadgetDenyTest {
     @Test
     void realGadgetObjectsAreRefusedWhenSet() throws Exception {
         for (Map.Entry<String, Object> e : realGadgets().entrySet()) {
-            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                    () -> codec.encode("payload", e.getValue()), e.getKey());
-            assertTrue(refused.getMessage().contains("gadget") || refused.getMessage().contains("dynamic proxy"),
+            IllegalArgumentException refused = assertThrows(
+                    IllegalArgumentException.class, () -> codec.encode("payload", e.getValue()), e.getKey());
+            assertTrue(
+                    refused.getMessage().contains("gadget")
+                            || refused.getMessage().contains("dynamic proxy"),
                     e.getKey() + ": " + refused.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> codec.encode("p", proxy()));
@@ -146,8 +157,12 @@ class GadgetDenyTest {
 
     @Test
     void noProfileOrSettingCanNameAGadget() {
-        assertThrows(IllegalArgumentException.class, () -> new FrameworkProfile("evil", "java.lang.Object",
-                Set.of("org.apache.commons.collections.functors.InvokerTransformer")));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new FrameworkProfile(
+                        "evil",
+                        "java.lang.Object",
+                        Set.of("org.apache.commons.collections.functors.InvokerTransformer")));
         for (FrameworkProfile p : FrameworkProfile.BUILT_IN) {
             for (String c : p.classes()) assertFalse(GadgetDenyList.denies(c), c);
         }
@@ -155,8 +170,9 @@ class GadgetDenyTest {
 
     /** A plain JDK proxy over a serializable handler (Jdk7u21 and Groovy1 use proxies). */
     static Object proxy() {
-        return Proxy.newProxyInstance(LOADER, new Class<?>[] {Map.class},
-                (java.lang.reflect.InvocationHandler & Serializable) (p, m, a) -> null);
+        return Proxy.newProxyInstance(
+                LOADER, new Class<?>[] {Map.class}, (java.lang.reflect.InvocationHandler & Serializable)
+                        (p, m, a) -> null);
     }
 
     /** The chains as the payload generators build them, with harmless transformers. */
@@ -164,24 +180,32 @@ class GadgetDenyTest {
     static Map<String, Object> realGadgets() throws Exception {
         Map<String, Object> out = new LinkedHashMap<>();
         System.setProperty("org.apache.commons.collections.enableUnsafeSerialization", "true");
-        org.apache.commons.collections.Transformer chain = new org.apache.commons.collections.functors
-                .ChainedTransformer(new org.apache.commons.collections.Transformer[] {
-                new org.apache.commons.collections.functors.ConstantTransformer("x"),
-                new org.apache.commons.collections.functors.InvokerTransformer("toString", null, null)});
+        org.apache.commons.collections.Transformer chain =
+                new org.apache.commons.collections.functors.ChainedTransformer(
+                        new org.apache.commons.collections.Transformer[] {
+                            new org.apache.commons.collections.functors.ConstantTransformer("x"),
+                            new org.apache.commons.collections.functors.InvokerTransformer("toString", null, null)
+                        });
         out.put("CommonsCollections chain", chain);
         Map lazy = org.apache.commons.collections.map.LazyMap.decorate(new HashMap(), chain);
         Set cc6 = new HashSet();
         cc6.add(new org.apache.commons.collections.keyvalue.TiedMapEntry(lazy, "k"));
         out.put("CommonsCollections6 HashSet+TiedMapEntry", cc6);
-        PriorityQueue cc2 = new PriorityQueue(2, new org.apache.commons.collections4.comparators
-                .TransformingComparator(new org.apache.commons.collections4.functors.ConstantTransformer(1)));
+        PriorityQueue cc2 = new PriorityQueue(
+                2,
+                new org.apache.commons.collections4.comparators.TransformingComparator(
+                        new org.apache.commons.collections4.functors.ConstantTransformer(1)));
         cc2.add(1);
         cc2.add(2);
         out.put("CommonsCollections2/4 PriorityQueue+TransformingComparator", cc2);
         groovy.lang.Closure closure = new org.codehaus.groovy.runtime.MethodClosure("text", "toString");
         out.put("Groovy MethodClosure", closure);
-        out.put("Groovy1 proxy+ConvertedClosure", Proxy.newProxyInstance(LOADER, new Class<?>[] {Map.class},
-                new org.codehaus.groovy.runtime.ConvertedClosure(closure, "entrySet")));
+        out.put(
+                "Groovy1 proxy+ConvertedClosure",
+                Proxy.newProxyInstance(
+                        LOADER,
+                        new Class<?>[] {Map.class},
+                        new org.codehaus.groovy.runtime.ConvertedClosure(closure, "entrySet")));
         org.springframework.aop.framework.ProxyFactory factory =
                 new org.springframework.aop.framework.ProxyFactory(new HashMap<String, String>());
         factory.setInterfaces(Map.class);

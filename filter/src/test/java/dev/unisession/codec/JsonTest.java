@@ -1,15 +1,14 @@
 package dev.unisession.codec;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.unisession.api.SessionHealth;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unisession.api.SessionHealth;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The reports' JSON: valid, the same values back, and nothing in it that could break out of an HTML page. */
 class JsonTest {
@@ -29,16 +28,26 @@ class JsonTest {
 
     @Test
     void theHealthReportKeepsItsSchema() throws Exception {
-        SessionHealth h = new SessionHealth(SessionHealth.Status.DEGRADED, "tiered", 3, "DATABASE", 2, 150,
-                List.of(new SessionHealth.Tier("redis", "primary", SessionHealth.Status.DOWN, 1.5, -1, 42,
-                                "Connection refused <x>"),
+        SessionHealth h = new SessionHealth(
+                SessionHealth.Status.DEGRADED,
+                "tiered",
+                3,
+                "DATABASE",
+                2,
+                150,
+                List.of(
+                        new SessionHealth.Tier(
+                                "redis", "primary", SessionHealth.Status.DOWN, 1.5, -1, 42, "Connection refused <x>"),
                         new SessionHealth.Tier("database", "fallback", SessionHealth.Status.UP, 0.25, 3, -1, null)));
         String json = h.toJson();
-        assertTrue(json.startsWith("{\"status\":\"DEGRADED\",\"store\":\"tiered\",\"activeSessions\":3,"
-                + "\"mode\":\"DATABASE\",\"backlog\":2,\"flushLagMs\":150,\"tiers\":[{\"name\":\"redis\","
-                + "\"role\":\"primary\",\"status\":\"DOWN\",\"latencyMs\":1.500,\"sessions\":-1,\"calls\":42,"), json);
+        assertTrue(
+                json.startsWith("{\"status\":\"DEGRADED\",\"store\":\"tiered\",\"activeSessions\":3,"
+                        + "\"mode\":\"DATABASE\",\"backlog\":2,\"flushLagMs\":150,\"tiers\":[{\"name\":\"redis\","
+                        + "\"role\":\"primary\",\"status\":\"DOWN\",\"latencyMs\":1.500,\"sessions\":-1,\"calls\":42,"),
+                json);
         JsonNode n = READ.readTree(json);
-        assertEquals("Connection refused <x>", n.get("tiers").get(0).get("error").asText());
+        assertEquals(
+                "Connection refused <x>", n.get("tiers").get(0).get("error").asText());
         JsonNode db = n.get("tiers").get(1);
         assertEquals(0.25, db.get("latencyMs").asDouble());
         assertFalse(db.has("calls"), "not counted: left out");

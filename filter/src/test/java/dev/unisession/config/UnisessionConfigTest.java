@@ -3,17 +3,12 @@ package dev.unisession.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig.Source;
-
 import dev.unisession.testing.LogCapture;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -23,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class UnisessionConfigTest {
 
@@ -45,16 +42,20 @@ class UnisessionConfigTest {
 
     @Test
     void cookieSecureTakesAutoTrueFalseAndSettingsThatNeedSecureMakeAutoAlways() {
-        assertEquals(UnisessionConfig.CookieSecure.AUTO, of(Map.of("unisession.cookie.secure", "Auto")).cookieSecure());
+        assertEquals(
+                UnisessionConfig.CookieSecure.AUTO,
+                of(Map.of("unisession.cookie.secure", "Auto")).cookieSecure());
         UnisessionConfig on = of(Map.of("unisession.cookie.secure", "true"));
         assertEquals(UnisessionConfig.CookieSecure.TRUE, on.cookieSecure());
         assertTrue(on.cookieAlwaysSecure());
         UnisessionConfig off = of(Map.of("unisession.cookie.secure", "FALSE"));
         assertEquals(UnisessionConfig.CookieSecure.FALSE, off.cookieSecure());
         assertFalse(off.cookieAlwaysSecure());
-        assertTrue(of(Map.of("unisession.cookie.same-site", "None")).cookieAlwaysSecure(),
+        assertTrue(
+                of(Map.of("unisession.cookie.same-site", "None")).cookieAlwaysSecure(),
                 "browsers keep SameSite=None cookies only when Secure");
-        assertTrue(of(Map.of("unisession.cookie.name", "__Secure-SID")).cookieAlwaysSecure(),
+        assertTrue(
+                of(Map.of("unisession.cookie.name", "__Secure-SID")).cookieAlwaysSecure(),
                 "browsers keep __Secure- cookies only when Secure");
     }
 
@@ -64,8 +65,9 @@ class UnisessionConfigTest {
                 Source.of("init-param", Map.of("unisession.cookie.name", "A")),
                 Source.of("system property", Map.of("unisession.cookie.name", "B", "unisession.token.ttl", "2h")),
                 Source.environment(Map.of("UNISESSION_TOKEN_TTL", "3h", "UNISESSION_COOKIE_SAME_SITE", "strict")),
-                Source.of("classpath unisession.properties", Map.of("unisession.expiry.batch-size", "7",
-                        "unisession.cookie.same-site", "none"))));
+                Source.of(
+                        "classpath unisession.properties",
+                        Map.of("unisession.expiry.batch-size", "7", "unisession.cookie.same-site", "none"))));
         assertEquals("A", c.cookieName());
         assertEquals(Duration.ofHours(2), c.tokenTtl());
         assertEquals(UnisessionConfig.SameSite.STRICT, c.cookieSameSite());
@@ -75,17 +77,20 @@ class UnisessionConfigTest {
 
     @Test
     void unknownKeysFailNamingTheKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> of(Map.of("unisession.cookie.nmae", "x")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> of(Map.of("unisession.cookie.nmae", "x")));
         assertTrue(e.getMessage().contains("unisession.cookie.nmae"), e.getMessage());
-        IllegalArgumentException sys = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
-                List.of(Source.of("system property", Map.of("unisession.opts", "x")))));
+        IllegalArgumentException sys = assertThrows(
+                IllegalArgumentException.class,
+                () -> UnisessionConfig.from(List.of(Source.of("system property", Map.of("unisession.opts", "x")))));
         assertTrue(sys.getMessage().contains("'unisession.opts' (from system property)"), sys.getMessage());
-        IllegalArgumentException file = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
-                List.of(Source.of("classpath unisession.properties", Map.of("unisession.home", "x")))));
+        IllegalArgumentException file = assertThrows(
+                IllegalArgumentException.class,
+                () -> UnisessionConfig.from(
+                        List.of(Source.of("classpath unisession.properties", Map.of("unisession.home", "x")))));
         assertTrue(file.getMessage().contains("'unisession.home'"), file.getMessage());
-        IllegalArgumentException bare = assertThrows(IllegalArgumentException.class,
-                () -> of(Map.of("cookie.name", "x")));
+        IllegalArgumentException bare =
+                assertThrows(IllegalArgumentException.class, () -> of(Map.of("cookie.name", "x")));
         assertTrue(bare.getMessage().contains("'cookie.name'"), bare.getMessage());
     }
 
@@ -102,10 +107,13 @@ class UnisessionConfigTest {
             }
             List<LogRecord> warnings = log.at(Level.WARNING);
             assertEquals(1, warnings.size(), warnings.toString());
-            assertTrue(warnings.get(0).getMessage().contains(name), warnings.get(0).getMessage());
+            assertTrue(
+                    warnings.get(0).getMessage().contains(name), warnings.get(0).getMessage());
         }
-        IllegalArgumentException init = assertThrows(IllegalArgumentException.class, () -> UnisessionConfig.from(
-                List.of(Source.of("init-param", Map.of("unisession.opts", "x")),
+        IllegalArgumentException init = assertThrows(
+                IllegalArgumentException.class,
+                () -> UnisessionConfig.from(List.of(
+                        Source.of("init-param", Map.of("unisession.opts", "x")),
                         Source.environment(Map.of("UNISESSION_OPTS", "x")))));
         assertTrue(init.getMessage().contains("'unisession.opts' (from init-param)"), init.getMessage());
     }
@@ -125,11 +133,13 @@ class UnisessionConfigTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> of(Map.of(k, v)), k);
             assertTrue(e.getMessage().contains(k), e.getMessage());
         });
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> of(Map.of(
-                "unisession.cookie.same-site", "None", "unisession.cookie.secure", "false")));
+        IllegalArgumentException none = assertThrows(
+                IllegalArgumentException.class,
+                () -> of(Map.of("unisession.cookie.same-site", "None", "unisession.cookie.secure", "false")));
         assertTrue(none.getMessage().contains("unisession.cookie.same-site"));
-        IllegalArgumentException prefixed = assertThrows(IllegalArgumentException.class, () -> of(Map.of(
-                "unisession.cookie.name", "__Host-SID", "unisession.cookie.secure", "false")));
+        IllegalArgumentException prefixed = assertThrows(
+                IllegalArgumentException.class,
+                () -> of(Map.of("unisession.cookie.name", "__Host-SID", "unisession.cookie.secure", "false")));
         assertTrue(prefixed.getMessage().contains("unisession.cookie.name"), prefixed.getMessage());
     }
 
@@ -157,16 +167,27 @@ class UnisessionConfigTest {
      */
     @Test
     void urlsAreMaskedInEveryForm() {
-        assertEquals("jdbc:mariadb://app:****@db:3306/s", UnisessionConfig.maskUrl("jdbc:mariadb://app:S3cret@db:3306/s"));
+        assertEquals(
+                "jdbc:mariadb://app:****@db:3306/s", UnisessionConfig.maskUrl("jdbc:mariadb://app:S3cret@db:3306/s"));
         assertEquals("redis://:****@127.0.0.1:6379", UnisessionConfig.maskUrl("redis://:pw@127.0.0.1:6379"));
-        assertEquals("jdbc:oracle:thin:app/****@db:1521/svc", UnisessionConfig.maskUrl("jdbc:oracle:thin:app/S3cret@db:1521/svc"));
-        assertEquals("jdbc:postgresql://db/s?user=app&password=****&ssl=true",
+        assertEquals(
+                "jdbc:oracle:thin:app/****@db:1521/svc",
+                UnisessionConfig.maskUrl("jdbc:oracle:thin:app/S3cret@db:1521/svc"));
+        assertEquals(
+                "jdbc:postgresql://db/s?user=app&password=****&ssl=true",
                 UnisessionConfig.maskUrl("jdbc:postgresql://db/s?user=app&password=S3cret&ssl=true"));
-        assertEquals("jdbc:sqlserver://db;user=app;pwd=****;db=s", UnisessionConfig.maskUrl("jdbc:sqlserver://db;user=app;pwd=S3cret;db=s"));
+        assertEquals(
+                "jdbc:sqlserver://db;user=app;pwd=****;db=s",
+                UnisessionConfig.maskUrl("jdbc:sqlserver://db;user=app;pwd=S3cret;db=s"));
         assertEquals("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1", UnisessionConfig.maskUrl("jdbc:h2:mem:x;DB_CLOSE_DELAY=-1"));
         assertEquals("redis://127.0.0.1:6379", UnisessionConfig.maskUrl("redis://127.0.0.1:6379"));
-        UnisessionConfig c = of(Map.of("unisession.jpa.url", "jdbc:oracle:thin:app/S3cret@db:1521/svc",
-                "unisession.redis.url", "redis://:pw0rd@127.0.0.1:6379", "unisession.jpa.password", "Hidden1"));
+        UnisessionConfig c = of(Map.of(
+                "unisession.jpa.url",
+                "jdbc:oracle:thin:app/S3cret@db:1521/svc",
+                "unisession.redis.url",
+                "redis://:pw0rd@127.0.0.1:6379",
+                "unisession.jpa.password",
+                "Hidden1"));
         for (String secret : List.of("S3cret", "pw0rd", "Hidden1")) {
             assertFalse(c.toString().contains(secret), c.toString());
             assertEquals("failed for **** at ****", c.scrub("failed for " + secret + " at " + secret));
@@ -177,8 +198,8 @@ class UnisessionConfigTest {
     @Test
     void exceptionsCarryingASecretAreScrubbed() {
         UnisessionConfig c = of(Map.of("unisession.jpa.url", "jdbc:mariadb://app:S3cret@db/s"));
-        RuntimeException e = new IllegalStateException("cannot open",
-                new RuntimeException("Access denied for jdbc:mariadb://app:S3cret@db/s"));
+        RuntimeException e = new IllegalStateException(
+                "cannot open", new RuntimeException("Access denied for jdbc:mariadb://app:S3cret@db/s"));
         RuntimeException s = c.scrubbed(e);
         assertFalse(String.valueOf(s.getMessage()).contains("S3cret"), s.getMessage());
         for (Throwable t = s; t != null; t = t.getCause()) {
@@ -194,15 +215,20 @@ class UnisessionConfigTest {
     void readsThePropertiesFileAndRejectsUnknownKeysThere(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve(UnisessionConfig.PROPERTIES_FILE), "unisession.cookie.name=FROMFILE\n");
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
-            assertEquals("FROMFILE", UnisessionConfig.load("init-param", Map.of(), loader).cookieName());
-            assertEquals("INIT", UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), loader)
-                    .cookieName());
+            assertEquals(
+                    "FROMFILE",
+                    UnisessionConfig.load("init-param", Map.of(), loader).cookieName());
+            assertEquals(
+                    "INIT",
+                    UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), loader)
+                            .cookieName());
         }
         Files.writeString(dir.resolve(UnisessionConfig.PROPERTIES_FILE), "unisession.bogus=1\n");
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> UnisessionConfig.load("init-param", Map.of(), loader));
-            assertTrue(e.getMessage().contains("unisession.bogus") && e.getMessage().contains("unisession.properties"));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> UnisessionConfig.load("init-param", Map.of(), loader));
+            assertTrue(e.getMessage().contains("unisession.bogus")
+                    && e.getMessage().contains("unisession.properties"));
         }
     }
 
@@ -210,9 +236,13 @@ class UnisessionConfigTest {
     void systemPropertiesCountBetweenInitParamsAndFile() {
         System.setProperty("unisession.cookie.name", "FROMSYS");
         try {
-            assertEquals("FROMSYS", UnisessionConfig.load("init-param", Map.of(), null).cookieName());
-            assertEquals("INIT", UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), null)
-                    .cookieName());
+            assertEquals(
+                    "FROMSYS",
+                    UnisessionConfig.load("init-param", Map.of(), null).cookieName());
+            assertEquals(
+                    "INIT",
+                    UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), null)
+                            .cookieName());
         } finally {
             System.clearProperty("unisession.cookie.name");
         }

@@ -1,20 +1,18 @@
 package dev.unisession.core;
 
-import dev.unisession.store.SessionRecord;
-import dev.unisession.store.SessionDelta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
-
-import org.junit.jupiter.api.Test;
-
+import dev.unisession.store.SessionDelta;
+import dev.unisession.store.SessionRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class ActiveSessionTest {
 
@@ -29,8 +27,11 @@ class ActiveSessionTest {
     @Test
     @SuppressWarnings("unchecked")
     void inPlaceChangesAreDetectedAndReadsAreNotWritten() {
-        ActiveSession s = ActiveSession.of(codec, stored(Map.of("list", new ArrayList<>(List.of("a")), "name", "n",
-                "other", new ArrayList<>(List.of("z")))), 5000);
+        ActiveSession s = ActiveSession.of(
+                codec,
+                stored(Map.of(
+                        "list", new ArrayList<>(List.of("a")), "name", "n", "other", new ArrayList<>(List.of("z")))),
+                5000);
         assertEquals("n", s.getAttribute("name"));
         s.getAttribute("other");
         SessionDelta readOnly = s.delta();
@@ -59,8 +60,8 @@ class ActiveSessionTest {
         Map<String, byte[]> attrs = new java.util.LinkedHashMap<>();
         attrs.put("list", small.encode("list", new ArrayList<>(List.of("a"))));
         attrs.put("name", small.encode("name", "n"));
-        ActiveSession s = ActiveSession.of(small, new SessionRecord("id", null, null, 1000, 2000, 600, 3, null, attrs),
-                5000);
+        ActiveSession s =
+                ActiveSession.of(small, new SessionRecord("id", null, null, 1000, 2000, 600, 3, null, attrs), 5000);
         List<String> list = (List<String>) s.getAttribute("list");
         for (int i = 0; i < 400; i++) list.add("item-" + i);
         s.setAttribute("name", "m");

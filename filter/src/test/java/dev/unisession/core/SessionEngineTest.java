@@ -1,6 +1,5 @@
 package dev.unisession.core;
 
-import dev.unisession.store.SessionRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.MemoryStore;
-
-import org.junit.jupiter.api.Test;
-
+import dev.unisession.store.SessionRecord;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class SessionEngineTest {
 
@@ -73,9 +71,20 @@ class SessionEngineTest {
     void theSweepFiresOnlyForTheApplicationsOwnSessions() {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
         Clock clock = new Clock() {
-            @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
-            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-            @Override public java.time.Instant instant() { return java.time.Instant.ofEpochMilli(now.get()); }
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.ofEpochMilli(now.get());
+            }
         };
         SessionEngine shop = new SessionEngine(store, codec, clock, 60, 0, "shop");
         SessionEngine admin = new SessionEngine(store, codec, clock, 60, 0, "admin");

@@ -1,29 +1,25 @@
 package dev.unisession.store;
 
-import dev.unisession.testing.Deltas;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.testing.Deltas;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TcpProxy;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 
 /**
  * The cluster-wide mode of the tiered store ({@link ClusterMode}) with several nodes (tiered stores) on one private
@@ -53,8 +49,11 @@ class ClusterModeTest {
     /** Waits for the condition; a timeout names {@code what} as it is then (e.g. each node's mode). */
     private static void await(BooleanSupplier condition, Supplier<String> what) {
         try {
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMillis(AWAIT_MILLIS))
-                    .pollInterval(java.time.Duration.ofMillis(20)).pollInSameThread().until(condition::getAsBoolean);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofMillis(AWAIT_MILLIS))
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .pollInSameThread()
+                    .until(condition::getAsBoolean);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError("timed out: " + what.get(), e);
         }
@@ -78,19 +77,25 @@ class ClusterModeTest {
     }
 
     /** A node of the cluster on its own Redis client and its own database pool (one database for all). */
-    private static TieredStore node(String redisUrl, String prefix, JpaStore db, Duration flushInterval,
-                                    String cluster) {
-        return TieredStoreTest.tiered(TestStores.redis(redisUrl, prefix, Clock.systemUTC()), db, flushInterval, 1000,
-                cluster);
+    private static TieredStore node(
+            String redisUrl, String prefix, JpaStore db, Duration flushInterval, String cluster) {
+        return TieredStoreTest.tiered(
+                TestStores.redis(redisUrl, prefix, Clock.systemUTC()), db, flushInterval, 1000, cluster);
     }
 
     /** Heartbeats 5 s apart: Redis restarted within one goes unseen by them. */
-    private static final ClusterMode.Settings SLOW_BEAT = new ClusterMode.Settings(Duration.ofSeconds(20),
-            Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofSeconds(2));
+    private static final ClusterMode.Settings SLOW_BEAT = new ClusterMode.Settings(
+            Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofSeconds(2));
 
     private static TieredStore slowBeatNode(PrivateRedis redis, String prefix, JpaStore db, String cluster) {
-        return new TieredStore(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1),
-                1000, SLOW_BEAT, cluster, true);
+        return new TieredStore(
+                TestStores.redis(redis.url(), prefix, Clock.systemUTC()),
+                db,
+                Duration.ofHours(1),
+                1000,
+                SLOW_BEAT,
+                cluster,
+                true);
     }
 
     /** A session written on both nodes, each write still waiting in the node's write-behind queue. */
@@ -121,7 +126,12 @@ class ClusterModeTest {
         void create(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(Deltas.create(id).at(now).set(name, b(value)).build().withState(state)).version();
+            long v = on.save(Deltas.create(id)
+                            .at(now)
+                            .set(name, b(value))
+                            .build()
+                            .withState(state))
+                    .version();
             assertEquals(1, v, "created");
             version = v;
         }
@@ -129,7 +139,12 @@ class ClusterModeTest {
         void set(SessionStore on, String name, String value) {
             long now = System.currentTimeMillis();
             state.put(name, b(value));
-            long v = on.save(Deltas.update(id, version).at(now).set(name, b(value)).build().withState(state)).version();
+            long v = on.save(Deltas.update(id, version)
+                            .at(now)
+                            .set(name, b(value))
+                            .build()
+                            .withState(state))
+                    .version();
             assertEquals(version + 1, v, "write of " + name + "=" + value);
             version = v;
         }
@@ -151,16 +166,17 @@ class ClusterModeTest {
      */
     @Test
     void aNodeAloneWithoutRedisDoesNotSwitchTheCluster() throws Exception {
-        try (PrivateRedis redis = new PrivateRedis(); TcpProxy proxy = new TcpProxy(redis.port())) {
+        try (PrivateRedis redis = new PrivateRedis();
+                TcpProxy proxy = new TcpProxy(redis.port())) {
             String url = TestStores.h2Url();
             String cluster = cluster();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db3 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = node("redis://127.0.0.1:" + proxy.port(), "cm:", db1, Duration.ofMillis(200),
-                    cluster);
-                 TieredStore n2 = node(redis.url(), "cm:", db2, Duration.ofMillis(200), cluster);
-                 TieredStore n3 = node(redis.url(), "cm:", db3, Duration.ofMillis(200), cluster)) {
+            try (TieredStore n1 =
+                            node("redis://127.0.0.1:" + proxy.port(), "cm:", db1, Duration.ofMillis(200), cluster);
+                    TieredStore n2 = node(redis.url(), "cm:", db2, Duration.ofMillis(200), cluster);
+                    TieredStore n3 = node(redis.url(), "cm:", db3, Duration.ofMillis(200), cluster)) {
                 assertEquals("CACHE", n1.modeState());
                 assertEquals("CACHE", n2.modeState());
                 assertEquals("CACHE", n3.modeState());
@@ -170,10 +186,13 @@ class ClusterModeTest {
 
                 proxy.cut();
                 assertThrows(StoreUnavailableException.class, () -> n1.load(id), "n1 cannot reach Redis: 503");
-                await(() -> n1.down() && n1.modeState().equals("DOWN"),
+                await(
+                        () -> n1.down() && n1.modeState().equals("DOWN"),
                         () -> "n1 DOWN; n1 is " + n1.modeState() + ", down=" + n1.down());
                 assertNotNull(n1.problem(), "n1 says why it does not serve");
-                assertThrows(StoreUnavailableException.class, () -> n1.save(set(id, "a", "n1")).version(),
+                assertThrows(
+                        StoreUnavailableException.class,
+                        () -> n1.save(set(id, "a", "n1")).version(),
                         "n1 does not write anywhere while alone without Redis");
 
                 assertEquals("CACHE", n2.modeState());
@@ -219,7 +238,7 @@ class ClusterModeTest {
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             try (TieredStore n1 = node(redis.url(), "cb:", db1, Duration.ofHours(1), cluster);
-                 TieredStore n2 = node(redis.url(), "cb:", db2, Duration.ofHours(1), cluster)) {
+                    TieredStore n2 = node(redis.url(), "cb:", db2, Duration.ofHours(1), cluster)) {
                 Writer w = new Writer();
                 w.create(n1, "a", "0");
                 for (int i = 1; i <= 5; i++) {
@@ -276,7 +295,7 @@ class ClusterModeTest {
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             try (TieredStore n1 = slowBeatNode(redis, "cr:", db1, cluster);
-                 TieredStore n2 = slowBeatNode(redis, "cr:", db2, cluster)) {
+                    TieredStore n2 = slowBeatNode(redis, "cr:", db2, cluster)) {
                 Writer w = writtenOnBothQueued(n1, n2);
 
                 redis.kill();
@@ -319,7 +338,7 @@ class ClusterModeTest {
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db3 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             try (TieredStore n1 = slowBeatNode(redis, "ce:", db1, cluster);
-                 TieredStore n2 = slowBeatNode(redis, "ce:", db2, cluster)) {
+                    TieredStore n2 = slowBeatNode(redis, "ce:", db2, cluster)) {
                 Writer w = writtenOnBothQueued(n1, n2);
 
                 redis.kill();
@@ -363,10 +382,11 @@ class ClusterModeTest {
             redis.start(); // empty
             // Two nodes start at once: the first heartbeat to take the mode row is alone and marks Redis before it
             // commits; the other's comes after it, is not alone, and adopts the mark.
-            java.util.concurrent.CompletableFuture<TieredStore> starting = java.util.concurrent.CompletableFuture
-                    .supplyAsync(() -> slowBeatNode(redis, "ca:", TestStores.jpa(url, 0.1, Clock.systemUTC()), cluster));
+            java.util.concurrent.CompletableFuture<TieredStore> starting =
+                    java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> slowBeatNode(redis, "ca:", TestStores.jpa(url, 0.1, Clock.systemUTC()), cluster));
             try (TieredStore n2 = slowBeatNode(redis, "ca:", TestStores.jpa(url, 0.1, Clock.systemUTC()), cluster);
-                 TieredStore n3 = starting.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    TieredStore n3 = starting.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
                 w.assertLatest(n2.load(w.id), "read through from the database");
                 w.set(n3, "b", "2");
                 w.assertLatest(n2.load(w.id), "after a write on the other node");
@@ -388,11 +408,10 @@ class ClusterModeTest {
     @Test
     void aLostReplyIsResentAndTheVersionRisesByExactlyOne() throws Exception {
         try (PrivateRedis redis = new PrivateRedis();
-             TcpProxy proxy = new TcpProxy(java.net.URI.create(redis.url()).getPort())) {
+                TcpProxy proxy = new TcpProxy(java.net.URI.create(redis.url()).getPort())) {
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
             RedisStore direct = TestStores.redis(redis.url(), "cl:", Clock.systemUTC());
-            try (TieredStore n = node("redis://127.0.0.1:" + proxy.port(), "cl:", db, Duration.ofHours(1),
-                    cluster())) {
+            try (TieredStore n = node("redis://127.0.0.1:" + proxy.port(), "cl:", db, Duration.ofHours(1), cluster())) {
                 Writer w = new Writer();
                 w.create(n, "a", "0");
                 w.set(n, "a", "1");
@@ -434,7 +453,7 @@ class ClusterModeTest {
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             try (TieredStore n1 = node(redis.url(), "ck:", db1, Duration.ofHours(1), cluster);
-                 TieredStore n2 = node(redis.url(), "ck:", db2, Duration.ofHours(1), cluster)) {
+                    TieredStore n2 = node(redis.url(), "ck:", db2, Duration.ofHours(1), cluster)) {
                 Writer w = new Writer();
                 w.create(n2, "a", "flushed");
                 n2.flush();
@@ -445,14 +464,18 @@ class ClusterModeTest {
                 redis.kill();
                 // n1 sees Redis gone, but 1 of 2 live nodes is no majority: its request fails rather than switch.
                 assertThrows(StoreUnavailableException.class, () -> n1.load(w.id));
-                await(() -> n1.modeState().equals("DATABASE"), () -> "switched once n2's lease lapsed; n1 "
-                        + n1.modeState());
+                await(
+                        () -> n1.modeState().equals("DATABASE"),
+                        () -> "switched once n2's lease lapsed; n1 " + n1.modeState());
                 long took = System.currentTimeMillis() - killedAt;
-                assertTrue(took >= TieredStoreTest.FAST.lease().toMillis() - 500,
+                assertTrue(
+                        took >= TieredStoreTest.FAST.lease().toMillis() - 500,
                         "the switch waited for the dead node's lease: " + took + " ms");
                 SessionRecord r = n1.load(w.id);
                 assertNotNull(r, "the session survives its node");
-                assertEquals(s(flushed.get("a")), s(r.attributes().get("a")),
+                assertEquals(
+                        s(flushed.get("a")),
+                        s(r.attributes().get("a")),
                         "the dead node's unflushed write is what it loses (docs/tiered.md)");
             }
         }
@@ -471,7 +494,8 @@ class ClusterModeTest {
                 Writer w = new Writer();
                 w.create(n, "n", "0");
                 java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-                java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicInteger acknowledged =
+                        new java.util.concurrent.atomic.AtomicInteger();
                 java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
                 java.util.concurrent.atomic.AtomicReference<Throwable> broken =
                         new java.util.concurrent.atomic.AtomicReference<>();
@@ -508,15 +532,18 @@ class ClusterModeTest {
                     writer.join();
                 }
                 if (broken.get() != null) throw new AssertionError("the writer failed", broken.get());
-                await(() -> n.modeState().equals("CACHE"), () -> "back in CACHE once Redis stays up: "
-                        + n.modeState());
+                await(() -> n.modeState().equals("CACHE"), () -> "back in CACHE once Redis stays up: " + n.modeState());
                 long switches = n.switches();
                 assertTrue(switches <= 2L * downs, switches + " switches for " + downs + " outages");
                 assertTrue(switches >= 2, "it did switch: " + switches);
-                assertEquals(Integer.toString(acknowledged.get()), attr(n, w.id, "n"),
+                assertEquals(
+                        Integer.toString(acknowledged.get()),
+                        attr(n, w.id, "n"),
                         "the last acknowledged write (" + refused.get() + " writes refused with 503 meanwhile)");
                 n.flush();
-                assertEquals(Integer.toString(acknowledged.get()), s(db.load(w.id).attributes().get("n")),
+                assertEquals(
+                        Integer.toString(acknowledged.get()),
+                        s(db.load(w.id).attributes().get("n")),
                         "and the database has it");
             }
         }
@@ -539,22 +566,25 @@ class ClusterModeTest {
 
                 redis.pause();
                 try {
-                    await(() -> node.modeState().equals("DATABASE"),
+                    await(
+                            () -> node.modeState().equals("DATABASE"),
                             () -> "a hung Redis counts as gone: DATABASE; the node is " + node.modeState());
                     assertTrue(node.save(set(id, "a", "new")).version() > 0, "written to the database");
                     assertEquals("new", s(db.load(id).attributes().get("a")));
                 } finally {
                     redis.resume();
                 }
-                assertEquals("old", s(redis.resp().hgetall("cc:{" + id + "}").get(".a")),
+                assertEquals(
+                        "old",
+                        s(redis.resp().hgetall("cc:{" + id + "}").get(".a")),
                         "Redis still holds the copy from before the switch");
 
                 await(() -> node.modeState().equals("CACHE"), () -> "back in CACHE; the node is " + node.modeState());
                 assertEquals(2, node.switches());
                 assertEquals("new", attr(node, id, "a"), "the copy from before the switch is not served");
                 assertEquals("new", attr(node, id, "a"), "nor on a second read");
-                assertEquals("new", s(redis.resp().hgetall("cc:{" + id + "}").get(".a")),
-                        "Redis got the database's copy");
+                assertEquals(
+                        "new", s(redis.resp().hgetall("cc:{" + id + "}").get(".a")), "Redis got the database's copy");
             }
         }
     }
@@ -576,26 +606,28 @@ class ClusterModeTest {
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try (TieredStore n1 = node(redis.url(), "ci:", db1, Duration.ofMillis(100), cluster);
-                 TieredStore n2 = node(redis.url(), "ci:", db2, Duration.ofMillis(100), cluster)) {
+                    TieredStore n2 = node(redis.url(), "ci:", db2, Duration.ofMillis(100), cluster)) {
                 TieredStore[] nodes = {n1, n2};
                 java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
                 java.util.concurrent.atomic.AtomicInteger kills = new java.util.concurrent.atomic.AtomicInteger();
                 java.util.concurrent.atomic.AtomicReference<Throwable> chaosFailed =
                         new java.util.concurrent.atomic.AtomicReference<>();
-                Thread chaos = new Thread(() -> {
-                    java.util.Random random = new java.util.Random(7);
-                    try {
-                        while (!stop.get()) {
-                            if (sleepUnless(stop, 1_500 + random.nextInt(1_501))) break;
-                            redis.kill();
-                            kills.incrementAndGet();
-                            sleepUnless(stop, 1_500 + random.nextInt(1_501));
-                            redis.start(); // empty
-                        }
-                    } catch (RuntimeException | Error e) {
-                        chaosFailed.set(e);
-                    }
-                }, "chaos");
+                Thread chaos = new Thread(
+                        () -> {
+                            java.util.Random random = new java.util.Random(7);
+                            try {
+                                while (!stop.get()) {
+                                    if (sleepUnless(stop, 1_500 + random.nextInt(1_501))) break;
+                                    redis.kill();
+                                    kills.incrementAndGet();
+                                    sleepUnless(stop, 1_500 + random.nextInt(1_501));
+                                    redis.start(); // empty
+                                }
+                            } catch (RuntimeException | Error e) {
+                                chaosFailed.set(e);
+                            }
+                        },
+                        "chaos");
 
                 int rounds = 0;
                 int createRetries = 0;
@@ -625,7 +657,10 @@ class ClusterModeTest {
                             if (attempt > 100) throw new AssertionError("cannot create a session in round " + rounds);
                             String candidate = UUID.randomUUID().toString();
                             try {
-                                if (nodes[creator].save(create(candidate, Map.of("a", b("0")))).version() == 1) id = candidate;
+                                if (nodes[creator]
+                                                .save(create(candidate, Map.of("a", b("0"))))
+                                                .version()
+                                        == 1) id = candidate;
                             } catch (StoreUnavailableException e) {
                                 createRetries++;
                             }
@@ -636,7 +671,7 @@ class ClusterModeTest {
                             go.await();
                             long deadline = System.currentTimeMillis() + 10_000;
                             int retries = 0;
-                            for (;;) {
+                            for (; ; ) {
                                 try {
                                     n1.delete(sid);
                                     return new int[] {1, retries};
@@ -677,8 +712,8 @@ class ClusterModeTest {
                                 try {
                                     SessionRecord r = n.load(sid);
                                     if (r != null) {
-                                        resurrected.add(describe("round " + rounds, via, sid, creator, written, r,
-                                                n1, n2));
+                                        resurrected.add(
+                                                describe("round " + rounds, via, sid, creator, written, r, n1, n2));
                                     }
                                     break;
                                 } catch (StoreUnavailableException e) {
@@ -711,8 +746,15 @@ class ClusterModeTest {
                             try {
                                 SessionRecord r = n.load(sid);
                                 if (r != null) {
-                                    resurrected.add(describe("final re-check", via, sid, createdVia.get(sid) - 1,
-                                            writeAnswer.get(sid), r, n1, n2));
+                                    resurrected.add(describe(
+                                            "final re-check",
+                                            via,
+                                            sid,
+                                            createdVia.get(sid) - 1,
+                                            writeAnswer.get(sid),
+                                            r,
+                                            n1,
+                                            n2));
                                 }
                                 break;
                             } catch (StoreUnavailableException e) {
@@ -725,11 +767,18 @@ class ClusterModeTest {
                 long recheckMillis = System.currentTimeMillis() - recheckStart;
                 // Per resurrected session: which node created it, and what n2's racing write answered.
                 Map<String, Integer> breakdown = new java.util.TreeMap<>();
-                resurrected.stream().map(r -> r.substring(r.indexOf(": ") + 2, r.indexOf(" (created"))).distinct()
-                        .forEach(sid -> breakdown.merge("created via n" + createdVia.get(sid) + ", write "
-                                + (writeAnswer.get(sid) > 0 ? "acknowledged" : writeAnswer.get(sid) == 0
-                                ? "not applied" : "refused"), 1, Integer::sum));
-                long createdViaN1 = createdVia.values().stream().filter(c -> c == 1).count();
+                resurrected.stream()
+                        .map(r -> r.substring(r.indexOf(": ") + 2, r.indexOf(" (created")))
+                        .distinct()
+                        .forEach(sid -> breakdown.merge(
+                                "created via n" + createdVia.get(sid) + ", write "
+                                        + (writeAnswer.get(sid) > 0
+                                                ? "acknowledged"
+                                                : writeAnswer.get(sid) == 0 ? "not applied" : "refused"),
+                                1,
+                                Integer::sum));
+                long createdViaN1 =
+                        createdVia.values().stream().filter(c -> c == 1).count();
 
                 String figures = "rounds=" + rounds + " (created via n1/n2 in turn; create retries " + createRetries
                         + "), deletes retried=" + deletesRetried + " (retries " + deleteRetries
@@ -746,8 +795,11 @@ class ClusterModeTest {
                 resurrected.stream().limit(20).forEach(r -> System.out.println("RESURRECTED " + r));
                 assertTrue(rounds >= 300, "at least 300 rounds: " + figures);
                 assertTrue(n1Switches >= 2, "the cluster switched during the rounds: " + figures);
-                assertEquals(0, resurrected.size(), "resurrected sessions: " + figures + "; first: "
-                        + resurrected.stream().limit(5).toList());
+                assertEquals(
+                        0,
+                        resurrected.size(),
+                        "resurrected sessions: " + figures + "; first: "
+                                + resurrected.stream().limit(5).toList());
             } finally {
                 pool.shutdownNow();
             }
@@ -767,12 +819,21 @@ class ClusterModeTest {
         return stop.get();
     }
 
-    private static String describe(String when, String via, String id, int creator, long written, SessionRecord r,
-                                   TieredStore n1, TieredStore n2) {
+    private static String describe(
+            String when,
+            String via,
+            String id,
+            int creator,
+            long written,
+            SessionRecord r,
+            TieredStore n1,
+            TieredStore n2) {
         SessionRecord inDb = n1.database().load(id);
         return when + " via " + via + ": " + id + " (created via n" + (creator + 1) + ", write answered " + written
                 + ") version " + r.version() + " attributes " + r.attributes().keySet() + "; database row "
-                + (inDb == null ? "none" : "v" + inDb.version() + " " + inDb.attributes().keySet()) + "; modes n1 "
+                + (inDb == null
+                        ? "none"
+                        : "v" + inDb.version() + " " + inDb.attributes().keySet()) + "; modes n1 "
                 + n1.modeState() + " n2 " + n2.modeState() + " at " + java.time.Instant.now();
     }
 }

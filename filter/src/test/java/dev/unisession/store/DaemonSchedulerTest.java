@@ -1,14 +1,13 @@
 package dev.unisession.store;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class DaemonSchedulerTest {
 
@@ -20,10 +19,14 @@ class DaemonSchedulerTest {
             DaemonScheduler s = new DaemonScheduler("unisession-test");
             AtomicReference<Thread> worker = new AtomicReference<>();
             CountDownLatch ran = new CountDownLatch(1);
-            s.scheduleWithFixedDelay(() -> {
-                worker.set(Thread.currentThread());
-                ran.countDown();
-            }, 0, 1, TimeUnit.MILLISECONDS);
+            s.scheduleWithFixedDelay(
+                    () -> {
+                        worker.set(Thread.currentThread());
+                        ran.countDown();
+                    },
+                    0,
+                    1,
+                    TimeUnit.MILLISECONDS);
             assertTrue(ran.await(5, TimeUnit.SECONDS));
             assertEquals("unisession-test", worker.get().getName());
             assertTrue(worker.get().isDaemon());

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** The store contract on a real database, plus what the JPA store adds. Subclasses name the database. */
 abstract class JpaStoreContract extends SessionStoreContract {
@@ -21,10 +19,11 @@ abstract class JpaStoreContract extends SessionStoreContract {
     @Override
     protected SessionStore newStore() {
         JpaStore s = TestStores.jpa(jdbcUrl(), 0.1, testClock());
-        s.inTransaction(em -> { // every row of an earlier test
-            em.createQuery("DELETE FROM AttributeRow a").executeUpdate();
-            return em.createQuery("DELETE FROM SessionRow s").executeUpdate();
-        });
+        s.inTransaction(
+                em -> { // every row of an earlier test
+                    em.createQuery("DELETE FROM AttributeRow a").executeUpdate();
+                    return em.createQuery("DELETE FROM SessionRow s").executeUpdate();
+                });
         return s;
     }
 
@@ -41,8 +40,8 @@ abstract class JpaStoreContract extends SessionStoreContract {
         SessionRecord before = jpa.load(id);
         assertTrue(jpa.delete(id));
         try (java.sql.Connection c = connect();
-             java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (id, created_at, "
-                     + "last_accessed, expires_at, max_inactive, version) VALUES (?, ?, ?, ?, ?, ?)")) {
+                java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (id, created_at, "
+                        + "last_accessed, expires_at, max_inactive, version) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, id);
             ps.setLong(2, before.createdAt());
             ps.setLong(3, before.lastAccessedAt());
@@ -64,8 +63,10 @@ abstract class JpaStoreContract extends SessionStoreContract {
         String b = id();
         jpa.save(create(a, null, 600, Map.of("x", b("1"))));
         long before = jpa.transactions();
-        long[] versions = jpa.saveAll(List.of(update(a, Map.of("x", b("2")), Set.of()),
-                create(b, null, 600, Map.of("y", b("3"))), update(id(), Map.of("z", b("4")), Set.of())));
+        long[] versions = jpa.saveAll(List.of(
+                update(a, Map.of("x", b("2")), Set.of()),
+                create(b, null, 600, Map.of("y", b("3"))),
+                update(id(), Map.of("z", b("4")), Set.of())));
         assertEquals(1, jpa.transactions() - before);
         assertEquals(2, versions[0]);
         assertEquals(1, versions[1]);
@@ -88,15 +89,35 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(ahead, null, 600, Map.of("x", b("1"))));
         jpa.save(update(ahead, Map.of("x", b("2")), Set.of())); // version 2
         long now = testClock().millis();
-        dev.unisession.store.SessionDelta d1 = new dev.unisession.store.SessionDelta(atBase, false, 1, now, now + 5,
-                900, "ann", "ctx", null, true, Map.of("change", b("2"), "add", b("a")), Set.of("drop"));
-        dev.unisession.store.SessionDelta d2 = new dev.unisession.store.SessionDelta(ahead, false, 1, now, now, 600,
-                null, null, null, false, Map.of("x", b("stale")), Set.of());
-        dev.unisession.store.SessionDelta d3 = new dev.unisession.store.SessionDelta(missing, false, 1, now, now, 600,
-                null, null, null, false, Map.of("x", b("m")), Set.of());
+        dev.unisession.store.SessionDelta d1 = new dev.unisession.store.SessionDelta(
+                atBase,
+                false,
+                1,
+                now,
+                now + 5,
+                900,
+                "ann",
+                "ctx",
+                null,
+                true,
+                Map.of("change", b("2"), "add", b("a")),
+                Set.of("drop"));
+        dev.unisession.store.SessionDelta d2 = new dev.unisession.store.SessionDelta(
+                ahead, false, 1, now, now, 600, null, null, null, false, Map.of("x", b("stale")), Set.of());
+        dev.unisession.store.SessionDelta d3 = new dev.unisession.store.SessionDelta(
+                missing, false, 1, now, now, 600, null, null, null, false, Map.of("x", b("m")), Set.of());
         Map<String, SessionRecord> records = Map.of(
-                atBase, new SessionRecord(atBase, "ann", "ctx", now, now + 5, 900, 3, null,
-                        Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
+                atBase,
+                        new SessionRecord(
+                                atBase,
+                                "ann",
+                                "ctx",
+                                now,
+                                now + 5,
+                                900,
+                                3,
+                                null,
+                                Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
                 ahead, new SessionRecord(ahead, null, null, now, now, 600, 2, null, Map.of("x", b("stale"))),
                 missing, new SessionRecord(missing, null, null, now, now, 600, 2, null, Map.of("x", b("m"))));
         long before = jpa.transactions();
@@ -139,18 +160,28 @@ abstract class JpaStoreContract extends SessionStoreContract {
         jpa.save(create(older, null, 600, Map.of("x", b("1"))));
         jpa.save(update(older, Map.of("x", b("2")), Set.of())); // version 2 in the database
         java.util.List<dev.unisession.store.SessionDelta> batch = new java.util.ArrayList<>(List.of(
-                update(newer, Map.of("change", b("2")), Set.of("drop")), update(older, Map.of("x", b("1")), Set.of()),
-                create(fresh, null, 600, Map.of("y", b("3"))), update(gone, Map.of("z", b("4")), Set.of()),
+                update(newer, Map.of("change", b("2")), Set.of("drop")),
+                update(older, Map.of("x", b("1")), Set.of()),
+                create(fresh, null, 600, Map.of("y", b("3"))),
+                update(gone, Map.of("z", b("4")), Set.of()),
                 update(elsewhere, Map.of("w", b("5")), Set.of())));
         batch.sort(java.util.Comparator.comparing(dev.unisession.store.SessionDelta::id));
         Map<String, SessionRecord> current = Map.of(
-                newer, new SessionRecord(newer, "ann", null, now[0], now[0], 600, 5, null,
-                        Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
+                newer,
+                        new SessionRecord(
+                                newer,
+                                "ann",
+                                null,
+                                now[0],
+                                now[0],
+                                600,
+                                5,
+                                null,
+                                Map.of("keep", b("k"), "change", b("2"), "add", b("a"))),
                 older, new SessionRecord(older, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))),
                 fresh, new SessionRecord(fresh, null, null, now[0], now[0], 600, 1, null, Map.of("y", b("3"))),
                 gone, new SessionRecord(gone, null, null, now[0], now[0], 600, 3, null, Map.of("z", b("4"))),
-                elsewhere, new SessionRecord(elsewhere, null, null, now[0], now[0], 600, 3, null,
-                        Map.of("w", b("5"))));
+                elsewhere, new SessionRecord(elsewhere, null, null, now[0], now[0], 600, 3, null, Map.of("w", b("5"))));
         long before = jpa.transactions();
         long[] versions = jpa.saveAll(batch, current);
         assertEquals(1, jpa.transactions() - before);
@@ -160,8 +191,10 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(2, byId.get(older), "an older record leaves the row as it is");
         assertEquals(1, byId.get(fresh));
         assertEquals(0, byId.get(gone), "a session that ended is not written back");
-        assertEquals(3, byId.get(elsewhere), "a live record whose row is missing (its creation still queued on "
-                + "another node) is inserted");
+        assertEquals(
+                3,
+                byId.get(elsewhere),
+                "a live record whose row is missing (its creation still queued on " + "another node) is inserted");
         assertNull(store.load(gone));
         assertEquals("5", new String(store.load(elsewhere).attributes().get("w")));
         SessionRecord r = store.load(newer);
@@ -213,10 +246,12 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertTrue(jpa.delete(deleted));
         List<dev.unisession.store.SessionDelta> batch = List.of(
                 create(fresh, "ann", 600, Map.of("a", b("1"), "b", b("2"))),
-                create(existing, null, 600, Map.of("x", b("new"))), create(deleted, null, 600, Map.of("x", b("1"))));
+                create(existing, null, 600, Map.of("x", b("new"))),
+                create(deleted, null, 600, Map.of("x", b("1"))));
         Map<String, SessionRecord> records = Map.of(
-                fresh, new SessionRecord(fresh, "ann", null, now[0], now[0], 600, 1, null,
-                        Map.of("a", b("1"), "b", b("2"))),
+                fresh,
+                        new SessionRecord(
+                                fresh, "ann", null, now[0], now[0], 600, 1, null, Map.of("a", b("1"), "b", b("2"))),
                 existing, new SessionRecord(existing, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("new"))),
                 deleted, new SessionRecord(deleted, null, null, now[0], now[0], 600, 1, null, Map.of("x", b("1"))));
         long[] versions = jpa.advanceAll(batch, records);
@@ -253,11 +288,12 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals("o'neil \"x\" {y}", r.principal());
         assertNull(r.context());
         assertNull(r.fingerprint());
-        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(fresh, false, 1, now[0],
-                now[0], 600, "NULL", "\\", "\"", true, Map.of("NULL", b("n")), Set.of(odd));
+        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(
+                fresh, false, 1, now[0], now[0], 600, "NULL", "\\", "\"", true, Map.of("NULL", b("n")), Set.of(odd));
         Map<String, byte[]> after = Map.of("NULL", b("n"), "{x,y}", b("3"), " ", b("4"));
-        long[] v2 = jpa.advanceAll(List.of(change), Map.of(fresh,
-                new SessionRecord(fresh, "NULL", "\\", now[0], now[0], 600, 2, "\"", after)));
+        long[] v2 = jpa.advanceAll(
+                List.of(change),
+                Map.of(fresh, new SessionRecord(fresh, "NULL", "\\", now[0], now[0], 600, 2, "\"", after)));
         assertEquals(2, v2[0]);
         r = store.load(fresh);
         assertEquals(after.keySet(), r.attributes().keySet());
@@ -288,14 +324,29 @@ abstract class JpaStoreContract extends SessionStoreContract {
         // the flush's fast path: created, then moved on with a new stamp
         String fast = id();
         Map<String, byte[]> attrs = Map.of(stampName, shop, "y", b("2"));
-        long[] v = jpa.advanceAll(List.of(create(fast, null, 600, attrs)),
+        long[] v = jpa.advanceAll(
+                List.of(create(fast, null, 600, attrs)),
                 Map.of(fast, new SessionRecord(fast, null, null, now[0], now[0], 600, 1, null, attrs)));
         assertEquals(1, v[0]);
         assertStamp(fast, shop, Set.of("y"));
-        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(fast, false, 1, now[0],
-                now[0], 600, null, null, null, true, Map.of(stampName, other), Set.of());
-        assertEquals(2, jpa.advanceAll(List.of(change), Map.of(fast, new SessionRecord(fast, null, null, now[0],
-                now[0], 600, 2, null, Map.of(stampName, other, "y", b("2")))))[0]);
+        dev.unisession.store.SessionDelta change = new dev.unisession.store.SessionDelta(
+                fast, false, 1, now[0], now[0], 600, null, null, null, true, Map.of(stampName, other), Set.of());
+        assertEquals(
+                2,
+                jpa.advanceAll(
+                                List.of(change),
+                                Map.of(
+                                        fast,
+                                        new SessionRecord(
+                                                fast,
+                                                null,
+                                                null,
+                                                now[0],
+                                                now[0],
+                                                600,
+                                                2,
+                                                null,
+                                                Map.of(stampName, other, "y", b("2")))))[0]);
         assertStamp(fast, other, Set.of("y"));
         // a stamp too long for the column is a row
         String longer = id();
@@ -307,8 +358,9 @@ abstract class JpaStoreContract extends SessionStoreContract {
         // a row an earlier version wrote: read; a whole record over it moves it to the column
         String legacy = id();
         jpa.save(create(legacy, null, 600, Map.of("z", b("3"))));
-        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
+        try (java.sql.Connection c = connect();
+                java.sql.PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
             ps.setString(1, legacy);
             ps.setString(2, stampName);
             ps.setBytes(3, shop);
@@ -317,10 +369,19 @@ abstract class JpaStoreContract extends SessionStoreContract {
         SessionRecord read = store.load(legacy);
         assertArrayEquals(shop, read.attributes().get(stampName));
         assertEquals(Set.of(stampName, "z"), attributeRows(legacy));
-        SessionRecord whole = new SessionRecord(legacy, null, null, read.createdAt(), now[0], 600,
-                read.version() + 1, null, Map.of(stampName, other, "z", b("3")));
-        assertEquals(read.version() + 1, jpa.saveAll(List.of(update(legacy, Map.of(stampName, other), Set.of())),
-                Map.of(legacy, whole))[0]);
+        SessionRecord whole = new SessionRecord(
+                legacy,
+                null,
+                null,
+                read.createdAt(),
+                now[0],
+                600,
+                read.version() + 1,
+                null,
+                Map.of(stampName, other, "z", b("3")));
+        assertEquals(
+                read.version() + 1,
+                jpa.saveAll(List.of(update(legacy, Map.of(stampName, other), Set.of())), Map.of(legacy, whole))[0]);
         assertStamp(legacy, other, Set.of("z"));
         // a new id keeps the stamp
         String renamed = id();
@@ -332,8 +393,8 @@ abstract class JpaStoreContract extends SessionStoreContract {
         SessionRecord r = store.load(id);
         assertArrayEquals(stamp, r.attributes().get(SessionRecord.APPLICATION), "the stamp reads back");
         assertEquals(rows, attributeRows(id), "no attribute row holds the stamp");
-        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
-                "SELECT application FROM us_session WHERE id = ?")) {
+        try (java.sql.Connection c = connect();
+                java.sql.PreparedStatement ps = c.prepareStatement("SELECT application FROM us_session WHERE id = ?")) {
             ps.setString(1, id);
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 assertTrue(rs.next());
@@ -344,8 +405,9 @@ abstract class JpaStoreContract extends SessionStoreContract {
 
     private Set<String> attributeRows(String id) throws Exception {
         Set<String> names = new java.util.HashSet<>();
-        try (java.sql.Connection c = connect(); java.sql.PreparedStatement ps = c.prepareStatement(
-                "SELECT name FROM us_attribute WHERE session_id = ?")) {
+        try (java.sql.Connection c = connect();
+                java.sql.PreparedStatement ps =
+                        c.prepareStatement("SELECT name FROM us_attribute WHERE session_id = ?")) {
             ps.setString(1, id);
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) names.add(rs.getString(1));
@@ -355,7 +417,8 @@ abstract class JpaStoreContract extends SessionStoreContract {
     }
 
     private java.sql.Connection connect() throws java.sql.SQLException {
-        String user = jdbcUrl().startsWith("jdbc:postgresql") ? "postgres"
+        String user = jdbcUrl().startsWith("jdbc:postgresql")
+                ? "postgres"
                 : jdbcUrl().startsWith("jdbc:mariadb") ? "root" : "sa";
         return java.sql.DriverManager.getConnection(jdbcUrl(), user, "");
     }
@@ -382,17 +445,31 @@ abstract class JpaStoreContract extends SessionStoreContract {
         Map<String, SessionRecord> changed = new java.util.HashMap<>();
         for (dev.unisession.store.SessionDelta c : creations) {
             String n = new String(c.changed().get("n")).replace('c', 'u');
-            changes.add(new dev.unisession.store.SessionDelta(c.id(), false, 1, now[0], now[0], 600, null, null, null,
-                    false, Map.of("n", b(n), "m", b("added")), Set.of()));
-            changed.put(c.id(), new SessionRecord(c.id(), null, null, now[0], now[0], 600, 2, null,
-                    Map.of("n", b(n), "m", b("added"))));
+            changes.add(new dev.unisession.store.SessionDelta(
+                    c.id(),
+                    false,
+                    1,
+                    now[0],
+                    now[0],
+                    600,
+                    null,
+                    null,
+                    null,
+                    false,
+                    Map.of("n", b(n), "m", b("added")),
+                    Set.of()));
+            changed.put(
+                    c.id(),
+                    new SessionRecord(
+                            c.id(), null, null, now[0], now[0], 600, 2, null, Map.of("n", b(n), "m", b("added"))));
         }
         long[] v2 = jpa.advanceAll(changes, changed);
         for (long v : v2) assertEquals(2, v);
         for (dev.unisession.store.SessionDelta c : changes) {
             SessionRecord r = store.load(c.id());
             assertEquals(2, r.version());
-            assertEquals(new String(c.changed().get("n")), new String(r.attributes().get("n")));
+            assertEquals(
+                    new String(c.changed().get("n")), new String(r.attributes().get("n")));
             assertEquals("added", new String(r.attributes().get("m")));
         }
     }
@@ -406,10 +483,15 @@ abstract class JpaStoreContract extends SessionStoreContract {
         DatabaseAuditSink sink = new DatabaseAuditSink(jpa, java.time.Duration.ofDays(1));
         try {
             java.time.Instant now = java.time.Instant.now();
-            sink.record(new dev.unisession.security.AuditEvent(dev.unisession.security.AuditEvent.Type.AUTHENTICATED,
-                    now.minus(java.time.Duration.ofDays(2)), "s1", old, null, null));
-            sink.record(new dev.unisession.security.AuditEvent(dev.unisession.security.AuditEvent.Type.AUTHENTICATED,
-                    now, "s2", recent, null, null));
+            sink.record(new dev.unisession.security.AuditEvent(
+                    dev.unisession.security.AuditEvent.Type.AUTHENTICATED,
+                    now.minus(java.time.Duration.ofDays(2)),
+                    "s1",
+                    old,
+                    null,
+                    null));
+            sink.record(new dev.unisession.security.AuditEvent(
+                    dev.unisession.security.AuditEvent.Type.AUTHENTICATED, now, "s2", recent, null, null));
             sink.flush();
             sink.trim();
             assertEquals(0, sink.erase(old), "past the retention: deleted");

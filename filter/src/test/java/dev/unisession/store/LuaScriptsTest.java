@@ -1,12 +1,11 @@
 package dev.unisession.store;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** The Redis store's scripts as read from their resources (RedisStoreTest and the contract suite run them). */
 class LuaScriptsTest {
@@ -29,10 +28,12 @@ class LuaScriptsTest {
 
     @Test
     void aMissingScriptOrArgumentIsAClearError() {
-        assertTrue(assertThrows(IllegalStateException.class, () -> LuaScripts.load("nonesuch")).getMessage()
+        assertTrue(assertThrows(IllegalStateException.class, () -> LuaScripts.load("nonesuch"))
+                .getMessage()
                 .contains("nonesuch.lua"));
         // take-hash needs three arguments; loaded alone it has none
-        assertTrue(assertThrows(IllegalStateException.class, () -> LuaScripts.load("take-hash")).getMessage()
+        assertTrue(assertThrows(IllegalStateException.class, () -> LuaScripts.load("take-hash"))
+                .getMessage()
                 .contains("argument is missing"));
     }
 }

@@ -1,25 +1,20 @@
 package dev.unisession.store;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.testing.Deltas;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The contract through the near cache over real Redis, and what the cache adds. */
 class NearCacheStoreTest extends SessionStoreContract {
@@ -32,7 +27,6 @@ class NearCacheStoreTest extends SessionStoreContract {
         return new NearCacheStore(redis, 1000, Duration.ofMinutes(5), 0.1, testClock());
     }
 
-
     @Override
     protected SessionStore newStore() {
         return cached(Services.redisUrl(), prefix);
@@ -44,8 +38,11 @@ class NearCacheStoreTest extends SessionStoreContract {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
-                .pollInSameThread().until(condition::getAsBoolean);
+        org.awaitility.Awaitility.await(what)
+                .atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(10))
+                .pollInSameThread()
+                .until(condition::getAsBoolean);
     }
 
     private static RedisStore redisOf(NearCacheStore s) throws Exception {
@@ -64,14 +61,18 @@ class NearCacheStoreTest extends SessionStoreContract {
         long before = redis.roundTrips();
         assertNotNull(s.load(id));
         now[0] += 1000;
-        assertEquals(1, s.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).build()).version());
+        assertEquals(
+                1,
+                s.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).build()).version());
         assertEquals(now[0], s.load(id).lastAccessedAt(), "the cached copy moves");
         assertEquals(0, redis.roundTrips() - before, "no Redis call for warm reads and early touches");
 
         now[0] += 60_000; // 10 % of 600 s: the access time is due
         s.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).build());
         assertEquals(1, redis.roundTrips() - before);
-        assertEquals(Long.toString(now[0]), new String(resp.hgetall(prefix + "{" + id + "}").get("a")));
+        assertEquals(
+                Long.toString(now[0]),
+                new String(resp.hgetall(prefix + "{" + id + "}").get("a")));
     }
 
     @Test
@@ -85,7 +86,11 @@ class NearCacheStoreTest extends SessionStoreContract {
             assertNotNull(two.load(id));
             await(() -> two.load(id) != null && two.size() == 1, "node two caches it (once no notice races)");
 
-            one.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set("a", b("2")).build());
+            one.save(Deltas.update(id, 1)
+                    .at(now[0])
+                    .maxInactive(600)
+                    .set("a", b("2"))
+                    .build());
             await(() -> two.size() == 0, "node two drops its copy");
             assertArrayEquals(b("2"), two.load(id).attributes().get("a"));
 
@@ -103,7 +108,12 @@ class NearCacheStoreTest extends SessionStoreContract {
         s.save(create(id, null, 600, Map.of("a", b("1"))));
         assertEquals(1, s.load(id).version());
         try (RedisStore other = TestStores.redis(Services.redisUrl(), prefix, testClock())) {
-            long v = other.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set("a", b("2")).build()).version();
+            long v = other.save(Deltas.update(id, 1)
+                            .at(now[0])
+                            .maxInactive(600)
+                            .set("a", b("2"))
+                            .build())
+                    .version();
             assertEquals(2, v);
             // Whether or not the change notice has arrived yet, the hint forces the newer copy.
             SessionRecord r = s.load(id, v);
@@ -115,7 +125,7 @@ class NearCacheStoreTest extends SessionStoreContract {
     @Test
     void aRestartedRedisClearsTheCache() throws Exception {
         try (PrivateRedis privateRedis = new PrivateRedis();
-             NearCacheStore s = cached(privateRedis.url(), prefix)) {
+                NearCacheStore s = cached(privateRedis.url(), prefix)) {
             RedisStore redis = redisOf(s);
             await(redis::isChangeFeedLive, "subscription");
             String id = id();

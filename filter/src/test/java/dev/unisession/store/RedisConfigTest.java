@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisson.config.BaseConfig;
@@ -13,37 +16,36 @@ import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
 /** Redisson configuration: a cluster YAML is accepted; fail-fast timeouts and master reads are applied. */
 class RedisConfigTest {
 
     private static RedisSettings cfg(Map<String, String> m) {
-        return dev.unisession.boot.Bootstrap.redisSettings(UnisessionConfig.from(List.of(
-                UnisessionConfig.Source.of("test", m))));
+        return dev.unisession.boot.Bootstrap.redisSettings(
+                UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m))));
     }
 
     @Test
     void clusterYamlIsAcceptedWithFailFastDefaultsAndMasterReads(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("cluster.yaml");
-        Files.writeString(yaml, String.join("\n",
-                "clusterServersConfig:",
-                "  nodeAddresses:",
-                "  - \"redis://127.0.0.1:7001\"",
-                "  - \"redis://127.0.0.1:7002\"",
-                "  - \"redis://127.0.0.1:7003\"",
-                "  scanInterval: 2000",
-                "  readMode: \"SLAVE\"",
-                ""));
-        Config config = RedissonSetup.config(cfg(Map.of("unisession.store", "redis",
-                "unisession.redis.config", yaml.toString())));
+        Files.writeString(
+                yaml,
+                String.join(
+                        "\n",
+                        "clusterServersConfig:",
+                        "  nodeAddresses:",
+                        "  - \"redis://127.0.0.1:7001\"",
+                        "  - \"redis://127.0.0.1:7002\"",
+                        "  - \"redis://127.0.0.1:7003\"",
+                        "  scanInterval: 2000",
+                        "  readMode: \"SLAVE\"",
+                        ""));
+        Config config = RedissonSetup.config(
+                cfg(Map.of("unisession.store", "redis", "unisession.redis.config", yaml.toString())));
         assertTrue(config.isClusterConfig());
         BaseConfig<?> base = new RedissonSetup.ServerSettings(config).base();
         ClusterServersConfig cluster = (ClusterServersConfig) base;
-        assertEquals(List.of("redis://127.0.0.1:7001", "redis://127.0.0.1:7002", "redis://127.0.0.1:7003"),
+        assertEquals(
+                List.of("redis://127.0.0.1:7001", "redis://127.0.0.1:7002", "redis://127.0.0.1:7003"),
                 cluster.getNodeAddresses());
         assertEquals(ReadMode.MASTER, cluster.getReadMode());
         assertEquals(1000, cluster.getTimeout());
@@ -63,11 +65,14 @@ class RedisConfigTest {
     void badYamlFailsNamingTheKey(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("bad.yaml");
         Files.writeString(yaml, "clusterServersConfig: [unclosed\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedissonSetup.config(
-                cfg(Map.of("unisession.redis.config", yaml.toString()))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> RedissonSetup.config(cfg(Map.of("unisession.redis.config", yaml.toString()))));
         assertTrue(e.getMessage().contains("unisession.redis.config"), e.getMessage());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> RedissonSetup.config(cfg(Map.of("unisession.redis.config", dir.resolve("no").toString()))));
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class,
+                () -> RedissonSetup.config(
+                        cfg(Map.of("unisession.redis.config", dir.resolve("no").toString()))));
         assertTrue(missing.getMessage().contains("unisession.redis.config"));
     }
 

@@ -1,32 +1,27 @@
 package dev.unisession.store;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.testing.Deltas;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The store contract on the real local Redis, plus the Redis layout. */
 class RedisStoreTest extends SessionStoreContract {
 
     private final String prefix = TestStores.uniquePrefix();
     private final Resp resp = new Resp(Services.REDIS_PORT);
-
 
     @Override
     protected SessionStore newStore() {
@@ -47,7 +42,9 @@ class RedisStoreTest extends SessionStoreContract {
         assertEquals("carol", new String(hash.get("p")));
         assertNotNull(resp.call("ZSCORE", shard(id), id));
         assertEquals(1L, resp.call("SISMEMBER", prefix + "p:carol", id));
-        assertEquals(-1L, resp.call("PTTL", prefix + "{" + id + "}"),
+        assertEquals(
+                -1L,
+                resp.call("PTTL", prefix + "{" + id + "}"),
                 "on a single master the index entry, written in the same script, is the hash's only expiry");
     }
 
@@ -134,7 +131,9 @@ class RedisStoreTest extends SessionStoreContract {
         assertEquals(created + 1, first);
         assertEquals(first, redis.save(change, "op-2"), "the resend answers the first write's version");
         assertEquals(first, redis.load(id).version(), "and the version rose by exactly one");
-        assertEquals(0, redis.save(create(id, "carol", 600, Map.of("a", b("1"))), "op-1"),
+        assertEquals(
+                0,
+                redis.save(create(id, "carol", 600, Map.of("a", b("1"))), "op-1"),
                 "an older operation id is not mistaken for the last one: the create finds the session there");
         assertEquals(first + 1, redis.save(update(id, Map.of("a", b("3")), Set.of()), "op-3"));
     }
@@ -143,7 +142,7 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void aBrieflyStalledRedisIsWaitedFor() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = TestStores.redis(privateRedis.url(), "stall:", java.time.Clock.systemUTC())) {
+                RedisStore s = TestStores.redis(privateRedis.url(), "stall:", java.time.Clock.systemUTC())) {
             String id = id();
             s.save(create(id, "carol", 600, Map.of("a", b("1"))));
             privateRedis.pause();
@@ -156,7 +155,8 @@ class RedisStoreTest extends SessionStoreContract {
                 privateRedis.resume();
             });
             t.start();
-            assertEquals(2, s.save(set(id, "a", "2")).version(), "the write waited for the stalled server and went through");
+            assertEquals(
+                    2, s.save(set(id, "a", "2")).version(), "the write waited for the stalled server and went through");
             t.join();
             assertArrayEquals(b("2"), s.load(id).attributes().get("a"));
         }
@@ -199,9 +199,10 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void aRedisThatLostItsScriptsStillTakesWrites() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = TestStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
+                RedisStore s = TestStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
             String id = id();
-            assertEquals(1, s.save(create(id, "carol", 600, Map.of("a", b("1")))).version());
+            assertEquals(
+                    1, s.save(create(id, "carol", 600, Map.of("a", b("1")))).version());
             privateRedis.resp().call("SCRIPT", "FLUSH");
             assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())).version());
             assertTrue(s.delete(id));
@@ -216,11 +217,20 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(
-                     dev.unisession.config.UnisessionConfig.from(List.of(dev.unisession.config.UnisessionConfig.Source
-                             .of("test", Map.of("unisession.store", "redis", "unisession.redis.url",
-                                     privateRedis.url(), "unisession.redis.prefix", "ns:",
-                                     "unisession.redis.retries", "0"))))), java.time.Clock.systemUTC())) {
+                RedisStore s = RedisStore.connect(
+                        dev.unisession.boot.Bootstrap.redisSettings(dev.unisession.config.UnisessionConfig.from(
+                                List.of(dev.unisession.config.UnisessionConfig.Source.of(
+                                        "test",
+                                        Map.of(
+                                                "unisession.store",
+                                                "redis",
+                                                "unisession.redis.url",
+                                                privateRedis.url(),
+                                                "unisession.redis.prefix",
+                                                "ns:",
+                                                "unisession.redis.retries",
+                                                "0"))))),
+                        java.time.Clock.systemUTC())) {
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             s.timeTiers(tier -> (nanos, error) -> {
                 if (error != null) failures.add(error);
@@ -243,14 +253,21 @@ class RedisStoreTest extends SessionStoreContract {
      */
     @Test
     void bytesPerSessionInRedis() throws Exception {
-        dev.unisession.codec.AttributeCodec codec = new dev.unisession.codec.AttributeCodec(
-                getClass().getClassLoader(), n -> false, List.of());
+        dev.unisession.codec.AttributeCodec codec =
+                new dev.unisession.codec.AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
         // as the filter stores them: stamped with their application (SessionRecord.APPLICATION)
         String app = SessionRecord.APPLICATION;
         byte[] stamp = codec.encode(app, "shop");
         long anonymous = bytesPerSession(i -> Map.of("u", codec.encode("u", "a"), app, stamp));
-        long three = bytesPerSession(i -> Map.of("user", codec.encode("user", "alice" + i),
-                "role", codec.encode("role", "admin"), "visits", codec.encode("visits", i), app, stamp));
+        long three = bytesPerSession(i -> Map.of(
+                "user",
+                codec.encode("user", "alice" + i),
+                "role",
+                codec.encode("role", "admin"),
+                "visits",
+                codec.encode("visits", i),
+                app,
+                stamp));
         System.out.println("[redis] bytes per session, indexes included: anonymous with one short attribute "
                 + anonymous + "; three short attributes " + three);
         assertTrue(anonymous <= 200, "bytes per anonymous session: " + anonymous);
@@ -265,7 +282,7 @@ class RedisStoreTest extends SessionStoreContract {
 
     private long bytesPerSession(java.util.function.IntFunction<Map<String, byte[]>> attributes) throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
+                RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
             Resp r = privateRedis.resp();
             int warmUp = 500; // opens the client's connections (their buffers are not per-session memory)
             int n = 20_000;
@@ -277,10 +294,25 @@ class RedisStoreTest extends SessionStoreContract {
                     before = usedMemory(r);
                 }
                 if (i == warmUp + n / 2) indexHalfway = indexBytes(r);
-                String sid = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        java.nio.ByteBuffer.allocate(16).putLong(System.nanoTime()).putLong(i).array());
-                s.save(new dev.unisession.store.SessionDelta(sid, true, 0, System.currentTimeMillis(),
-                        System.currentTimeMillis(), 1800, null, null, null, true, attributes.apply(i), Set.of()));
+                String sid = java.util.Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(java.nio.ByteBuffer.allocate(16)
+                                .putLong(System.nanoTime())
+                                .putLong(i)
+                                .array());
+                s.save(new dev.unisession.store.SessionDelta(
+                        sid,
+                        true,
+                        0,
+                        System.currentTimeMillis(),
+                        System.currentTimeMillis(),
+                        1800,
+                        null,
+                        null,
+                        null,
+                        true,
+                        attributes.apply(i),
+                        Set.of()));
             }
             Thread.sleep(200);
             // The index's growth over the second half: its 4,096 shards cost about 250 KB whatever the number of
@@ -296,7 +328,8 @@ class RedisStoreTest extends SessionStoreContract {
             long per = hashBytes / sampled + index / n;
             System.out.println("[redis] " + per + " bytes per session (hash " + hashBytes / sampled
                     + ", expiry index " + index / n + " per further session, in "
-                    + new String((byte[]) r.call("OBJECT", "ENCODING", r.keys("us:x:*").get(0)))
+                    + new String((byte[])
+                            r.call("OBJECT", "ENCODING", r.keys("us:x:*").get(0)))
                     + " shards); used_memory growth " + growth + " per session");
             return per;
         }
@@ -311,7 +344,7 @@ class RedisStoreTest extends SessionStoreContract {
     @Test
     void aNewAnonymousSessionCostsFiveCommandsAndNoChangeNotice() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
-             RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
+                RedisStore s = TestStores.redis(privateRedis.url(), "us:", java.time.Clock.systemUTC())) {
             Resp r = privateRedis.resp();
             s.save(create(id(), null, 600, Map.of("a", b("1")))); // loads the script, opens connections
             r.call("CONFIG", "RESETSTAT");
@@ -320,7 +353,9 @@ class RedisStoreTest extends SessionStoreContract {
             assertEquals(1, v);
             Map<String, Long> calls = commandCalls(r);
             assertEquals(Map.of("evalsha", 1L, "exists", 2L, "hset", 1L, "zadd", 1L), calls);
-            assertEquals(Set.of("a", "m", "c", "v", "o", ".a"), r.hgetall("us:{" + id + "}").keySet());
+            assertEquals(
+                    Set.of("a", "m", "c", "v", "o", ".a"),
+                    r.hgetall("us:{" + id + "}").keySet());
             r.call("CONFIG", "RESETSTAT");
             assertEquals(2, s.save(update(id, Map.of("a", b("2")), Set.of())).version());
             assertEquals(1L, commandCalls(r).get("publish"), "a change is announced: " + commandCalls(r));
@@ -332,8 +367,8 @@ class RedisStoreTest extends SessionStoreContract {
         String info = new String((byte[]) r.call("INFO", "commandstats"), java.nio.charset.StandardCharsets.UTF_8);
         Map<String, Long> out = new java.util.TreeMap<>();
         for (String line : info.split("\r\n")) {
-            if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info")
-                    || line.startsWith("cmdstat_config")) continue;
+            if (!line.startsWith("cmdstat_") || line.startsWith("cmdstat_info") || line.startsWith("cmdstat_config"))
+                continue;
             String name = line.substring(8, line.indexOf(':'));
             long n = Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
             out.put(name, n);

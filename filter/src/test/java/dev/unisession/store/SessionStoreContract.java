@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,12 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.core.ActiveSession;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.unisession.testing.Deltas;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +31,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link SessionStore} must do. Each store's test extends this class and supplies a fresh store whose
@@ -46,6 +44,7 @@ public abstract class SessionStoreContract {
 
     /** The store's clock, settable by tests. */
     protected final long[] now = {1_800_000_000_000L};
+
     protected SessionStore store;
 
     protected abstract SessionStore newStore();
@@ -99,7 +98,12 @@ public abstract class SessionStoreContract {
     }
 
     protected SessionDelta create(String id, String principal, int maxInactive, Map<String, byte[]> attrs) {
-        return Deltas.create(id).at(now[0]).maxInactive(maxInactive).principal(principal).set(attrs).build();
+        return Deltas.create(id)
+                .at(now[0])
+                .maxInactive(maxInactive)
+                .principal(principal)
+                .set(attrs)
+                .build();
     }
 
     protected SessionDelta update(String id, Map<String, byte[]> changed, Set<String> removed) {
@@ -107,8 +111,13 @@ public abstract class SessionStoreContract {
         long created = r == null ? now[0] : r.createdAt();
         int max = r == null ? 1800 : r.maxInactiveSeconds();
         String principal = r == null ? null : r.principal();
-        return Deltas.update(id, r == null ? 0 : r.version()).times(created, now[0]).maxInactive(max)
-                .principal(principal).set(changed).remove(removed).build();
+        return Deltas.update(id, r == null ? 0 : r.version())
+                .times(created, now[0])
+                .maxInactive(max)
+                .principal(principal)
+                .set(changed)
+                .remove(removed)
+                .build();
     }
 
     @Test
@@ -119,7 +128,10 @@ public abstract class SessionStoreContract {
     @Test
     void createdSessionLoadsWithEverything() {
         String id = id();
-        assertEquals(1, store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2")))).version());
+        assertEquals(
+                1,
+                store.save(create(id, "alice", 600, Map.of("a", b("1"), "b", b("2"))))
+                        .version());
         SessionRecord r = store.load(id);
         assertNotNull(r);
         assertEquals(id, r.id());
@@ -170,8 +182,12 @@ public abstract class SessionStoreContract {
             List<Future<Long>> fs = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 String name = "attr" + i;
-                fs.add(pool.submit(() -> store.save(Deltas.update(id, 1).at(now[0]).maxInactive(600).set(name, b(name))
-                        .build()).version()));
+                fs.add(pool.submit(() -> store.save(Deltas.update(id, 1)
+                                .at(now[0])
+                                .maxInactive(600)
+                                .set(name, b(name))
+                                .build())
+                        .version()));
             }
             Set<Long> versions = new java.util.HashSet<>();
             for (Future<Long> f : fs) versions.add(f.get());
@@ -193,8 +209,15 @@ public abstract class SessionStoreContract {
     void aChangeBuiltOnAStaleReadIsRefusedAndNothingIsLost() {
         AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
         String id = id();
-        store.save(create(id, null, 600, Map.of("cart", codec.encode("cart", new ArrayList<>(List.of("apple"))),
-                "note", codec.encode("note", "n0"))));
+        store.save(create(
+                id,
+                null,
+                600,
+                Map.of(
+                        "cart",
+                        codec.encode("cart", new ArrayList<>(List.of("apple"))),
+                        "note",
+                        codec.encode("note", "n0"))));
         ActiveSession first = ActiveSession.of(codec, store.load(id), now[0]);
         ActiveSession late = ActiveSession.of(codec, store.load(id), now[0]);
         ActiveSession blind = ActiveSession.of(codec, store.load(id), now[0]);
@@ -229,8 +252,12 @@ public abstract class SessionStoreContract {
         assertEquals(6, store.save(coupon.delta()).version());
         assertNull(coupon2.getAttribute("coupon"));
         coupon2.setAttribute("coupon", "B");
-        assertEquals(StoreUnavailableException.Kind.CONFLICT, org.junit.jupiter.api.Assertions.assertThrows(
-                StoreUnavailableException.class, () -> store.save(coupon2.delta()).version()).kind());
+        assertEquals(
+                StoreUnavailableException.Kind.CONFLICT,
+                org.junit.jupiter.api.Assertions.assertThrows(
+                                StoreUnavailableException.class,
+                                () -> store.save(coupon2.delta()).version())
+                        .kind());
         assertEquals("A", codec.decode(store.load(id).attributes().get("coupon")));
     }
 
@@ -337,8 +364,14 @@ public abstract class SessionStoreContract {
         store.save(create(id, "alice", 600, Map.of()));
         assertEquals(Set.of(id), index().findIdsByPrincipal("alice"));
         SessionRecord r = store.load(id);
-        assertTrue(store.save(Deltas.update(id, r.version()).times(r.createdAt(), now[0]).maxInactive(600)
-                .principal("bob").metadataChanged(true).build()).version() > 0);
+        assertTrue(store.save(Deltas.update(id, r.version())
+                                .times(r.createdAt(), now[0])
+                                .maxInactive(600)
+                                .principal("bob")
+                                .metadataChanged(true)
+                                .build())
+                        .version()
+                > 0);
         assertEquals("bob", store.load(id).principal());
         assertEquals(Set.of(id), index().findIdsByPrincipal("bob"));
         assertEquals(Set.of(), index().findIdsByPrincipal("alice"), "no longer alice's");
@@ -359,8 +392,9 @@ public abstract class SessionStoreContract {
         assertEquals(Set.of("mfaVerifiedAt", "riskScore"), loaded.reservedKeys(SessionRecord.METADATA_PREFIX));
         loaded.putReserved(SessionRecord.METADATA_PREFIX + "riskScore", null);
         assertTrue(store.save(loaded.delta()).version() > 0);
-        assertEquals(Set.of("mfaVerifiedAt"), ActiveSession.of(codec, store.load(a.id()), now[0])
-                .reservedKeys(SessionRecord.METADATA_PREFIX));
+        assertEquals(
+                Set.of("mfaVerifiedAt"),
+                ActiveSession.of(codec, store.load(a.id()), now[0]).reservedKeys(SessionRecord.METADATA_PREFIX));
     }
 
     @Test
@@ -381,7 +415,8 @@ public abstract class SessionStoreContract {
         do {
             SessionBrowser.Page page = browser().list(cursor, 10);
             for (SessionRecord r : page.sessions()) {
-                assertNull(listed.put(r.id(), new String(r.attributes().get("a"), StandardCharsets.UTF_8)),
+                assertNull(
+                        listed.put(r.id(), new String(r.attributes().get("a"), StandardCharsets.UTF_8)),
                         "listed twice: " + r.id());
             }
             cursor = page.next();
@@ -442,18 +477,29 @@ public abstract class SessionStoreContract {
     @Test
     void attributesAreOpaqueBytesEvenForClassesOnlyTheWebappKnows(@TempDir Path dir) throws Exception {
         Path src = Files.createDirectories(dir.resolve("src/webapp"));
-        Files.writeString(src.resolve("Basket.java"), "package webapp; public class Basket implements "
-                + "java.io.Serializable { public java.util.List<String> items = new java.util.ArrayList<>(); "
-                + "public String toString() { return \"Basket\" + items; } }");
+        Files.writeString(
+                src.resolve("Basket.java"),
+                "package webapp; public class Basket implements "
+                        + "java.io.Serializable { public java.util.List<String> items = new java.util.ArrayList<>(); "
+                        + "public String toString() { return \"Basket\" + items; } }");
         Path classes = Files.createDirectories(dir.resolve("classes"));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.resolve("Basket.java").toString()));
-        try (URLClassLoader webapp = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-                getClass().getClassLoader())) {
+        assertEquals(
+                0,
+                javac.run(
+                        null,
+                        null,
+                        null,
+                        "-d",
+                        classes.toString(),
+                        src.resolve("Basket.java").toString()));
+        try (URLClassLoader webapp = new URLClassLoader(
+                new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             AttributeCodec codec = new AttributeCodec(webapp, n -> n.startsWith("webapp."), List.of());
             Object basket = webapp.loadClass("webapp.Basket").getConstructor().newInstance();
             @SuppressWarnings("unchecked")
-            List<String> items = (List<String>) basket.getClass().getField("items").get(basket);
+            List<String> items =
+                    (List<String>) basket.getClass().getField("items").get(basket);
             items.add("pear");
             String id = id();
             store.save(create(id, null, 600, Map.of("basket", codec.encode("basket", basket))));

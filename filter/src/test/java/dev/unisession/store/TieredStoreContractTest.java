@@ -2,7 +2,6 @@ package dev.unisession.store;
 
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
 import java.time.Duration;
 import java.util.UUID;
 

@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.testing.Deltas;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 /** The tiered store over real tiers: memory or a private Redis in front of H2. */
 class TieredStoreTest {
@@ -46,21 +44,28 @@ class TieredStoreTest {
     }
 
     /** Fast heartbeats and a short return, for tests; each store its own cluster unless a name is shared. */
-    static final ClusterMode.Settings FAST = new ClusterMode.Settings(Duration.ofSeconds(3), Duration.ofMillis(100),
-            Duration.ofMillis(300), Duration.ofSeconds(2));
+    static final ClusterMode.Settings FAST = new ClusterMode.Settings(
+            Duration.ofSeconds(3), Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofSeconds(2));
 
     static TieredStore tiered(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax) {
-        return tiered(cache, db, flushInterval, backlogMax, "c" + UUID.randomUUID().toString().substring(0, 8));
+        return tiered(
+                cache,
+                db,
+                flushInterval,
+                backlogMax,
+                "c" + UUID.randomUUID().toString().substring(0, 8));
     }
 
-    static TieredStore tiered(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax,
-                              String cluster) {
+    static TieredStore tiered(CacheTier cache, JpaStore db, Duration flushInterval, int backlogMax, String cluster) {
         return new TieredStore(cache, db, flushInterval, backlogMax, FAST, cluster, !(cache instanceof MemoryStore));
     }
 
     private static void await(java.util.function.BooleanSupplier c, String what) {
-        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-                .pollInSameThread().until(c::getAsBoolean);
+        org.awaitility.Awaitility.await(what)
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .pollInSameThread()
+                .until(c::getAsBoolean);
     }
 
     @Test
@@ -70,7 +75,8 @@ class TieredStoreTest {
             String id = UUID.randomUUID().toString();
             long before = db.transactions();
             tiered.save(create(id, Map.of()));
-            for (int i = 0; i < 1000; i++) assertTrue(tiered.save(set(id, "n" + (i % 10), "v" + i)).version() > 0);
+            for (int i = 0; i < 1000; i++)
+                assertTrue(tiered.save(set(id, "n" + (i % 10), "v" + i)).version() > 0);
             await(() -> tiered.backlog() == 0, "flush");
             long txs = db.transactions() - before;
             System.out.println("[tiered] DB transactions for 1 create + 1000 writes to one session: " + txs);
@@ -167,10 +173,10 @@ class TieredStoreTest {
      * test moves it on itself), in CACHE mode.
      */
     private static TieredStore still(RedisStore cache, String url, String cluster) {
-        ClusterMode.Settings still = new ClusterMode.Settings(Duration.ofHours(1), Duration.ofHours(1),
-                Duration.ofMillis(300), Duration.ofSeconds(2));
-        return new TieredStore(cache, TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still,
-                cluster, true);
+        ClusterMode.Settings still = new ClusterMode.Settings(
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(300), Duration.ofSeconds(2));
+        return new TieredStore(
+                cache, TestStores.jpa(url, 0.1, Clock.systemUTC()), Duration.ofHours(1), 1000, still, cluster, true);
     }
 
     /**
@@ -186,24 +192,43 @@ class TieredStoreTest {
             RedisStore aCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
             TieredStore a = still(aCache, url, cluster);
             TieredStore b = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
-            try (a; b) {
+            try (a;
+                    b) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
-                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()).version());
+                assertEquals(
+                        1,
+                        a.database()
+                                .save(Deltas.create(id)
+                                        .at(now)
+                                        .set("cart", b("x"))
+                                        .build())
+                                .version());
                 java.util.concurrent.atomic.AtomicBoolean overtaken = new java.util.concurrent.atomic.AtomicBoolean();
                 org.mockito.Mockito.doAnswer(call -> {
-                    Object r = call.callRealMethod();
-                    if (r == null && overtaken.compareAndSet(false, true)) {
-                        assertNotNull(b.load(id), "B copies the session up");
-                        assertEquals(2, b.save(Deltas.update(id, 1).at(now + 1).set("cart", b("x,y")).build()
-                                .withState(Map.of("cart", b("x,y")))).version(), "B writes it");
-                    }
-                    return r;
-                }).when(aCache).load(id);
+                            Object r = call.callRealMethod();
+                            if (r == null && overtaken.compareAndSet(false, true)) {
+                                assertNotNull(b.load(id), "B copies the session up");
+                                assertEquals(
+                                        2,
+                                        b.save(Deltas.update(id, 1)
+                                                        .at(now + 1)
+                                                        .set("cart", b("x,y"))
+                                                        .build()
+                                                        .withState(Map.of("cart", b("x,y"))))
+                                                .version(),
+                                        "B writes it");
+                            }
+                            return r;
+                        })
+                        .when(aCache)
+                        .load(id);
                 SessionRecord served = a.load(id);
                 assertTrue(overtaken.get(), "A missed the session in Redis and B overtook its copy-up");
                 assertNotNull(served);
-                assertEquals("x,y", new String(served.attributes().get("cart"), StandardCharsets.UTF_8),
+                assertEquals(
+                        "x,y",
+                        new String(served.attributes().get("cart"), StandardCharsets.UTF_8),
                         "A serves Redis's copy (version " + served.version() + ")");
                 assertEquals(2, served.version());
             }
@@ -230,46 +255,67 @@ class TieredStoreTest {
             TieredStore a = still(aCache, url, cluster);
             TieredStore b = still(bCache, url, cluster);
             ExecutorService pool = Executors.newSingleThreadExecutor();
-            try (a; b) {
+            try (a;
+                    b) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
-                assertEquals(1, a.database().save(Deltas.create(id).at(now).set("cart", b("x")).build()).version());
+                assertEquals(
+                        1,
+                        a.database()
+                                .save(Deltas.create(id)
+                                        .at(now)
+                                        .set("cart", b("x"))
+                                        .build())
+                                .version());
                 java.util.concurrent.CountDownLatch bRead = new java.util.concurrent.CountDownLatch(1);
                 java.util.concurrent.CountDownLatch aCopiesUp = new java.util.concurrent.CountDownLatch(1);
                 java.util.concurrent.atomic.AtomicReference<Future<Long>> bAdd =
                         new java.util.concurrent.atomic.AtomicReference<>();
                 // B: reads the session through (its copy-up waits until A's copy-up), then adds an item.
                 org.mockito.Mockito.doAnswer(call -> {
-                    if (((SessionDelta) call.getArgument(0)).created()) {
-                        bRead.countDown(); // B read the database's copy
-                        assertTrue(aCopiesUp.await(10, java.util.concurrent.TimeUnit.SECONDS));
-                    }
-                    return call.callRealMethod();
-                }).when(bCache).save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
+                            if (((SessionDelta) call.getArgument(0)).created()) {
+                                bRead.countDown(); // B read the database's copy
+                                assertTrue(aCopiesUp.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                            }
+                            return call.callRealMethod();
+                        })
+                        .when(bCache)
+                        .save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
                 java.util.concurrent.atomic.AtomicBoolean missed = new java.util.concurrent.atomic.AtomicBoolean();
                 org.mockito.Mockito.doAnswer(call -> {
-                    SessionDelta d = call.getArgument(0);
-                    if (d.created()) { // A copies up: B's copy-up and add come first
-                        aCopiesUp.countDown();
-                        assertEquals(2L, bAdd.get().get(10, java.util.concurrent.TimeUnit.SECONDS), "B's add");
-                        return call.callRealMethod();
-                    }
-                    Object r = call.callRealMethod();
-                    if (!((SaveResult) r).applied() && missed.compareAndSet(false, true)) {
-                        bAdd.set(pool.submit(() -> {
-                            SessionRecord read = b.load(id);
-                            assertEquals("x", new String(read.attributes().get("cart"), StandardCharsets.UTF_8));
-                            return b.save(Deltas.update(id, read.version()).at(now + 2).set("cart", b("x,y"))
-                                    .build().withState(Map.of("cart", b("x,y")))
-                                    .expecting(Map.of("cart", b("x")))).version();
-                        }));
-                        assertTrue(bRead.await(10, java.util.concurrent.TimeUnit.SECONDS), "B read the session");
-                    }
-                    return r;
-                }).when(aCache).save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
+                            SessionDelta d = call.getArgument(0);
+                            if (d.created()) { // A copies up: B's copy-up and add come first
+                                aCopiesUp.countDown();
+                                assertEquals(2L, bAdd.get().get(10, java.util.concurrent.TimeUnit.SECONDS), "B's add");
+                                return call.callRealMethod();
+                            }
+                            Object r = call.callRealMethod();
+                            if (!((SaveResult) r).applied() && missed.compareAndSet(false, true)) {
+                                bAdd.set(pool.submit(() -> {
+                                    SessionRecord read = b.load(id);
+                                    assertEquals(
+                                            "x", new String(read.attributes().get("cart"), StandardCharsets.UTF_8));
+                                    return b.save(Deltas.update(id, read.version())
+                                                    .at(now + 2)
+                                                    .set("cart", b("x,y"))
+                                                    .build()
+                                                    .withState(Map.of("cart", b("x,y")))
+                                                    .expecting(Map.of("cart", b("x"))))
+                                            .version();
+                                }));
+                                assertTrue(
+                                        bRead.await(10, java.util.concurrent.TimeUnit.SECONDS), "B read the session");
+                            }
+                            return r;
+                        })
+                        .when(aCache)
+                        .save(org.mockito.ArgumentMatchers.any(SessionDelta.class));
                 // A: a request that read version 1 before the return saves its access time.
-                assertTrue(a.save(Deltas.update(id, 1).times(now, now + 1).build()
-                        .withState(Map.of("cart", b("x")))).version() > 0, "A's touch");
+                assertTrue(
+                        a.save(Deltas.update(id, 1).times(now, now + 1).build().withState(Map.of("cart", b("x"))))
+                                        .version()
+                                > 0,
+                        "A's touch");
                 assertTrue(missed.get(), "A missed the session in Redis");
                 assertEquals(2L, bAdd.get().get(10, java.util.concurrent.TimeUnit.SECONDS), "B's add acknowledged");
 
@@ -279,7 +325,9 @@ class TieredStoreTest {
                 assertEquals(0, a.backlog() + b.backlog());
                 SessionRecord r = a.database().load(id);
                 assertNotNull(r);
-                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                assertEquals(
+                        "x,y",
+                        new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
                         "the acknowledged add is in the database (version " + r.version() + ")");
             } finally {
                 pool.shutdownNow();
@@ -304,21 +352,28 @@ class TieredStoreTest {
         try (PrivateRedis redis = new PrivateRedis()) {
             TieredStore a = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
             TieredStore b = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
-            try (a; b) {
+            try (a;
+                    b) {
                 assertEquals("CACHE", a.modeState());
                 assertEquals("CACHE", b.modeState());
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
-                assertEquals(1, a.save(create(id, Map.of("cart", b("x")))
-                        .withState(Map.of("cart", b("x")))).version());
+                assertEquals(
+                        1,
+                        a.save(create(id, Map.of("cart", b("x"))).withState(Map.of("cart", b("x"))))
+                                .version());
                 a.flush(); // the database has version 1
                 // A: the add, built on version 1 (its whole record is known: version 2)
-                SessionDelta add = Deltas.update(id, 1).times(now, now + 1).set("cart", b("x,y")).build()
-                        .withState(Map.of("cart", b("x,y"))).expecting(Map.of("cart", b("x")));
+                SessionDelta add = Deltas.update(id, 1)
+                        .times(now, now + 1)
+                        .set("cart", b("x,y"))
+                        .build()
+                        .withState(Map.of("cart", b("x,y")))
+                        .expecting(Map.of("cart", b("x")));
                 assertEquals(2, a.save(add).version());
                 // B: a request that read version 1 (before the add) and wrote only its access time
-                SessionDelta touch = Deltas.update(id, 1).times(now, now + 2).build()
-                        .withState(Map.of("cart", b("x")));
+                SessionDelta touch =
+                        Deltas.update(id, 1).times(now, now + 2).build().withState(Map.of("cart", b("x")));
                 assertEquals(3, b.save(touch).version(), "Redis took the touch on top of the add");
                 assertEquals(1, a.backlog());
                 assertEquals(1, b.backlog());
@@ -329,7 +384,9 @@ class TieredStoreTest {
                 assertEquals(0, a.backlog() + b.backlog());
                 SessionRecord r = a.database().load(id);
                 assertNotNull(r);
-                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                assertEquals(
+                        "x,y",
+                        new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
                         "the acknowledged add is in the database (version " + r.version() + ")");
             }
         }
@@ -350,20 +407,29 @@ class TieredStoreTest {
             RedisStore bCache = org.mockito.Mockito.spy(TestStores.redis(redis.url(), "t:", Clock.systemUTC()));
             TieredStore a = still(TestStores.redis(redis.url(), "t:", Clock.systemUTC()), url, cluster);
             TieredStore b = still(bCache, url, cluster);
-            try (a; b) {
+            try (a;
+                    b) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
-                assertEquals(1, a.save(create(id, Map.of("cart", b("x")))
-                        .withState(Map.of("cart", b("x")))).version());
+                assertEquals(
+                        1,
+                        a.save(create(id, Map.of("cart", b("x"))).withState(Map.of("cart", b("x"))))
+                                .version());
                 a.flush(); // the database has version 1
-                SessionDelta add = Deltas.update(id, 1).times(now, now + 1).set("cart", b("x,y")).build()
-                        .withState(Map.of("cart", b("x,y"))).expecting(Map.of("cart", b("x")));
+                SessionDelta add = Deltas.update(id, 1)
+                        .times(now, now + 1)
+                        .set("cart", b("x,y"))
+                        .build()
+                        .withState(Map.of("cart", b("x,y")))
+                        .expecting(Map.of("cart", b("x")));
                 assertEquals(2, a.save(add).version());
                 // B's read-back finds Redis gone (killed right after B's write)
-                org.mockito.Mockito.doThrow(new StoreUnavailableException(StoreUnavailableException.Kind.GONE,
-                        "Redis killed", null)).when(bCache).load(id);
-                SessionDelta touch = Deltas.update(id, 1).times(now, now + 2).build()
-                        .withState(Map.of("cart", b("x")));
+                org.mockito.Mockito.doThrow(new StoreUnavailableException(
+                                StoreUnavailableException.Kind.GONE, "Redis killed", null))
+                        .when(bCache)
+                        .load(id);
+                SessionDelta touch =
+                        Deltas.update(id, 1).times(now, now + 2).build().withState(Map.of("cart", b("x")));
                 assertEquals(3, b.save(touch).version(), "Redis took the touch on top of the add");
 
                 redis.kill();
@@ -374,7 +440,9 @@ class TieredStoreTest {
                 assertEquals(0, a.backlog() + b.backlog());
                 SessionRecord r = a.database().load(id);
                 assertNotNull(r);
-                assertEquals("x,y", new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
+                assertEquals(
+                        "x,y",
+                        new String(r.attributes().get("cart"), StandardCharsets.UTF_8),
                         "the acknowledged add is in the database (version " + r.version() + ")");
                 assertEquals(3, r.version(), "the touch written on top of it");
             }
@@ -397,33 +465,46 @@ class TieredStoreTest {
             String bId = "b" + UUID.randomUUID();
             long now = System.currentTimeMillis();
             for (String id : List.of(a, bId)) {
-                assertEquals(1, db.save(Deltas.create(id).at(now).set("cart", b("x")).build()).version());
+                assertEquals(
+                        1,
+                        db.save(Deltas.create(id).at(now).set("cart", b("x")).build())
+                                .version());
                 assertEquals(1, cache.save(SessionDelta.recreate(db.load(id))).version());
             }
             WriteBehind wb = new WriteBehind(100, cache, db);
             for (String id : List.of(a, bId)) {
-                SessionDelta d = Deltas.update(id, 1).at(now + 1).set("cart", b("x,y")).build()
+                SessionDelta d = Deltas.update(id, 1)
+                        .at(now + 1)
+                        .set("cart", b("x,y"))
+                        .build()
                         .withState(Map.of("cart", b("x,y")));
                 assertEquals(2, cache.save(d).version());
                 wb.add(d, d.after(2), 2);
             }
             java.util.concurrent.atomic.AtomicBoolean dbTrouble = new java.util.concurrent.atomic.AtomicBoolean(true);
             org.mockito.Mockito.doAnswer(call -> dbTrouble.get() ? null : call.callRealMethod())
-                    .when(db).advanceAll(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any());
+                    .when(db)
+                    .advanceAll(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any());
             org.mockito.Mockito.doAnswer(call -> {
-                List<SessionDelta> ds = call.getArgument(0);
-                if (dbTrouble.get() && ds.stream().anyMatch(d -> d.id().equals(bId))) {
-                    throw new StoreUnavailableException("FATAL: sorry, too many clients already", null);
-                }
-                return call.callRealMethod();
-            }).when(db).saveAll(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any(),
-                    org.mockito.ArgumentMatchers.any());
+                        List<SessionDelta> ds = call.getArgument(0);
+                        if (dbTrouble.get() && ds.stream().anyMatch(d -> d.id().equals(bId))) {
+                            throw new StoreUnavailableException("FATAL: sorry, too many clients already", null);
+                        }
+                        return call.callRealMethod();
+                    })
+                    .when(db)
+                    .saveAll(
+                            org.mockito.ArgumentMatchers.any(),
+                            org.mockito.ArgumentMatchers.any(),
+                            org.mockito.ArgumentMatchers.any());
             redis.kill(); // Redis dies while the flush is under way
             wb.flush();
             dbTrouble.set(false); // the database recovers: the barrier's writeOut flushes again
             assertTrue(wb.writeOut(2_000));
             assertEquals("x,y", new String(db.load(a).attributes().get("cart"), StandardCharsets.UTF_8));
-            assertEquals("x,y", new String(db.load(bId).attributes().get("cart"), StandardCharsets.UTF_8),
+            assertEquals(
+                    "x,y",
+                    new String(db.load(bId).attributes().get("cart"), StandardCharsets.UTF_8),
                     "the acknowledged add of the session whose write failed alone");
         }
     }
@@ -437,16 +518,45 @@ class TieredStoreTest {
         MemoryStore memory = new MemoryStore();
         Map<String, SessionRecord> promoted = new ConcurrentHashMap<>();
         CacheTier cache = new CacheTier() {
-            public SessionRecord load(String id) { return memory.load(id); }
-            public Map<String, SessionRecord> loadAll(java.util.Collection<String> ids) { return Map.copyOf(promoted); }
-            public SaveResult save(SessionDelta d) { return memory.save(d); }
-            public boolean changeId(String a, String b) { return memory.changeId(a, b); }
-            public boolean delete(String id) { return memory.delete(id); }
-            public Set<String> findIdsByPrincipal(String p) { return memory.findIdsByPrincipal(p); }
-            public int deleteAllOf(String p) { return memory.deleteAllOf(p); }
-            public List<SessionRecord> claimExpired(long now, int max) { return memory.claimExpired(now, max); }
-            public Page list(String cursor, int max) { return memory.list(cursor, max); }
-            public long count() { return memory.count(); }
+            public SessionRecord load(String id) {
+                return memory.load(id);
+            }
+
+            public Map<String, SessionRecord> loadAll(java.util.Collection<String> ids) {
+                return Map.copyOf(promoted);
+            }
+
+            public SaveResult save(SessionDelta d) {
+                return memory.save(d);
+            }
+
+            public boolean changeId(String a, String b) {
+                return memory.changeId(a, b);
+            }
+
+            public boolean delete(String id) {
+                return memory.delete(id);
+            }
+
+            public Set<String> findIdsByPrincipal(String p) {
+                return memory.findIdsByPrincipal(p);
+            }
+
+            public int deleteAllOf(String p) {
+                return memory.deleteAllOf(p);
+            }
+
+            public List<SessionRecord> claimExpired(long now, int max) {
+                return memory.claimExpired(now, max);
+            }
+
+            public Page list(String cursor, int max) {
+                return memory.list(cursor, max);
+            }
+
+            public long count() {
+                return memory.count();
+            }
         };
         JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
         try (TieredStore tiered = tiered(cache, db, Duration.ofHours(1), 1000)) {
@@ -457,7 +567,11 @@ class TieredStoreTest {
             long now = System.currentTimeMillis();
             long v = 1;
             for (int i = 2; i <= 3; i++) {
-                v = tiered.save(Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build()).version();
+                v = tiered.save(Deltas.update(id, v)
+                                .times(now, now + i)
+                                .set("cart", b("[" + i + "]"))
+                                .build())
+                        .version();
             }
             tiered.flush();
             SessionRecord r = db.load(id);
@@ -468,7 +582,11 @@ class TieredStoreTest {
 
     /** One node of several: its own Redis client and database pool, flushed only when the test says so. */
     private static TieredStore node(PrivateRedis redis, String prefix, JpaStore db) {
-        return tiered(TestStores.redis(redis.url(), prefix, Clock.systemUTC()), db, Duration.ofHours(1), 1000,
+        return tiered(
+                TestStores.redis(redis.url(), prefix, Clock.systemUTC()),
+                db,
+                Duration.ofHours(1),
+                1000,
                 "cluster-" + prefix);
     }
 
@@ -490,15 +608,24 @@ class TieredStoreTest {
             String url = TestStores.h2Url();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC());
-            try (TieredStore n1 = node(redis, "d:", db1); TieredStore n2 = node(redis, "d:", db2)) {
+            try (TieredStore n1 = node(redis, "d:", db1);
+                    TieredStore n2 = node(redis, "d:", db2)) {
                 for (boolean n1First : new boolean[] {true, false}) {
                     String id = UUID.randomUUID().toString();
                     assertEquals(1, n1.save(create(id, Map.of("a", b("0")))).version());
                     n1.flush();
-                    assertEquals(2, n1.save(write(id, 1, "a", "n1", Map.of("a", b("n1")))).version());
-                    assertEquals(3, n2.save(write(id, 2, "b", "n2", Map.of("a", b("n1"), "b", b("n2")))).version());
-                    assertEquals(4, n1.save(write(id, 3, "c", "n1", Map.of("a", b("n1"), "b", b("n2"),
-                            "c", b("n1")))).version());
+                    assertEquals(
+                            2,
+                            n1.save(write(id, 1, "a", "n1", Map.of("a", b("n1"))))
+                                    .version());
+                    assertEquals(
+                            3,
+                            n2.save(write(id, 2, "b", "n2", Map.of("a", b("n1"), "b", b("n2"))))
+                                    .version());
+                    assertEquals(
+                            4,
+                            n1.save(write(id, 3, "c", "n1", Map.of("a", b("n1"), "b", b("n2"), "c", b("n1"))))
+                                    .version());
                     if (n1First) {
                         n1.flush();
                         n2.flush();
@@ -512,12 +639,27 @@ class TieredStoreTest {
                     assertEquals(4, row.version(), "n1 first: " + n1First);
 
                     // One node alone: its writes since the row's version are the whole change.
-                    assertEquals(5, n2.save(write(id, 4, "d", "new", Map.of("a", b("n1"), "b", b("n2"),
-                            "c", b("n1"), "d", b("new")))).version());
+                    assertEquals(
+                            5,
+                            n2.save(write(
+                                            id,
+                                            4,
+                                            "d",
+                                            "new",
+                                            Map.of("a", b("n1"), "b", b("n2"), "c", b("n1"), "d", b("new"))))
+                                    .version());
                     long now = System.currentTimeMillis();
-                    assertEquals(6, n2.save(Deltas.update(id, 5).at(now).principal("frank").metadataChanged(true)
-                            .set("a", b("n2")).remove(Set.of("c")).build().withState(Map.of("a", b("n2"), "b", b("n2"),
-                            "d", b("new")))).version());
+                    assertEquals(
+                            6,
+                            n2.save(Deltas.update(id, 5)
+                                            .at(now)
+                                            .principal("frank")
+                                            .metadataChanged(true)
+                                            .set("a", b("n2"))
+                                            .remove(Set.of("c"))
+                                            .build()
+                                            .withState(Map.of("a", b("n2"), "b", b("n2"), "d", b("new"))))
+                                    .version());
                     n2.flush();
                     row = db1.load(id);
                     assertEquals(Map.of("a", "n2", "b", "n2", "d", "new"), strings(row.attributes()));
@@ -546,7 +688,8 @@ class TieredStoreTest {
             String url = TestStores.h2Url();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC()); // the second node's own connection pool
-            try (TieredStore n1 = node(redis, "o:", db1); TieredStore n2 = node(redis, "o:", db2)) {
+            try (TieredStore n1 = node(redis, "o:", db1);
+                    TieredStore n2 = node(redis, "o:", db2)) {
                 String id = UUID.randomUUID().toString();
                 n1.save(create(id, Map.of("cart", b("[]"))));
                 n1.flush();
@@ -561,7 +704,8 @@ class TieredStoreTest {
                         n1.flush();
                         n2.flush();
                     }
-                    assertArrayEquals(b("n2-" + round), db1.load(id).attributes().get("cart"), "round " + round);
+                    assertArrayEquals(
+                            b("n2-" + round), db1.load(id).attributes().get("cart"), "round " + round);
                 }
                 assertEquals(v, db1.load(id).version(), "the database row carries the cache tier's version");
 
@@ -592,7 +736,8 @@ class TieredStoreTest {
             String url = TestStores.h2Url();
             JpaStore db1 = TestStores.jpa(url, 0.1, Clock.systemUTC());
             JpaStore db2 = TestStores.jpa(url, 0.1, Clock.systemUTC()); // the second node's own connection pool
-            try (TieredStore n1 = node(redis, "d:", db1); TieredStore n2 = node(redis, "d:", db2)) {
+            try (TieredStore n1 = node(redis, "d:", db1);
+                    TieredStore n2 = node(redis, "d:", db2)) {
                 String id = UUID.randomUUID().toString();
                 long now = System.currentTimeMillis();
                 n1.save(create(id, Map.of("cart", b("[]"), "user", b("ann"))));
@@ -600,7 +745,10 @@ class TieredStoreTest {
                 long v = 1;
                 for (int i = 1; i <= 4; i++) {
                     TieredStore on = i % 2 == 1 ? n1 : n2;
-                    SessionDelta d = Deltas.update(id, v).times(now, now + i).set("cart", b("[" + i + "]")).build()
+                    SessionDelta d = Deltas.update(id, v)
+                            .times(now, now + i)
+                            .set("cart", b("[" + i + "]"))
+                            .build()
                             .withState(Map.of("cart", b("[" + i + "]"), "user", b("ann")));
                     v = on.save(d).version();
                 }
@@ -655,8 +803,8 @@ class TieredStoreTest {
             JpaStore db = TestStores.jpa(TestStores.h2Url(), 0.1, Clock.systemUTC());
             AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
             try (TieredStore tiered = tiered(cache, db, Duration.ofMillis(100), 1000)) {
-                dev.unisession.core.ActiveSession a = dev.unisession.core.ActiveSession.create(codec,
-                        UUID.randomUUID().toString(), System.currentTimeMillis(), 600);
+                dev.unisession.core.ActiveSession a = dev.unisession.core.ActiveSession.create(
+                        codec, UUID.randomUUID().toString(), System.currentTimeMillis(), 600);
                 a.putReserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + "authMethod", "webauthn");
                 tiered.save(a.delta());
                 await(() -> tiered.backlog() == 0, "flush");
@@ -665,8 +813,10 @@ class TieredStoreTest {
                 assertEquals(0, redis.resp().keys("m:*").size(), "Redis lost everything");
                 SessionRecord r = tiered.load(a.id());
                 assertTrue(r != null, "read back from the database");
-                assertEquals("webauthn", dev.unisession.core.ActiveSession.of(codec, r, System.currentTimeMillis())
-                        .reserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + "authMethod"));
+                assertEquals(
+                        "webauthn",
+                        dev.unisession.core.ActiveSession.of(codec, r, System.currentTimeMillis())
+                                .reserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + "authMethod"));
             }
         }
     }
@@ -679,7 +829,10 @@ class TieredStoreTest {
         List<SessionDelta> all = new ArrayList<>();
         long old = System.currentTimeMillis() - 3_600_000;
         for (int i = 0; i < n; i++) {
-            all.add(Deltas.create("x" + i).at(old).maxInactive(60).set("n", codec.encode("n", Integer.toString(i)))
+            all.add(Deltas.create("x" + i)
+                    .at(old)
+                    .maxInactive(60)
+                    .set("n", codec.encode("n", Integer.toString(i)))
                     .build());
             if (all.size() == 1000) {
                 db.saveAll(all);
@@ -690,10 +843,22 @@ class TieredStoreTest {
         AtomicInteger largestBatch = new AtomicInteger();
         JpaStore counting = db;
         SessionStore measured = new SessionStore() {
-            public SessionRecord load(String id) { return counting.load(id); }
-            public SaveResult save(SessionDelta d) { return counting.save(d); }
-            public boolean changeId(String a, String b) { return counting.changeId(a, b); }
-            public boolean delete(String id) { return counting.delete(id); }
+            public SessionRecord load(String id) {
+                return counting.load(id);
+            }
+
+            public SaveResult save(SessionDelta d) {
+                return counting.save(d);
+            }
+
+            public boolean changeId(String a, String b) {
+                return counting.changeId(a, b);
+            }
+
+            public boolean delete(String id) {
+                return counting.delete(id);
+            }
+
             public List<SessionRecord> claimExpired(long now, int max) {
                 List<SessionRecord> r = counting.claimExpired(now, max);
                 largestBatch.accumulateAndGet(r.size(), Math::max);
@@ -705,17 +870,18 @@ class TieredStoreTest {
         SessionEngine two = new SessionEngine(measured, codec, Clock.systemUTC(), 1800);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<Integer> a = pool.submit(() -> one.expire(batch, s -> destroyed.merge(s.id() + "="
-                    + s.getAttribute("n"), 1, Integer::sum)));
-            Future<Integer> c = pool.submit(() -> two.expire(batch, s -> destroyed.merge(s.id() + "="
-                    + s.getAttribute("n"), 1, Integer::sum)));
+            Future<Integer> a = pool.submit(() ->
+                    one.expire(batch, s -> destroyed.merge(s.id() + "=" + s.getAttribute("n"), 1, Integer::sum)));
+            Future<Integer> c = pool.submit(() ->
+                    two.expire(batch, s -> destroyed.merge(s.id() + "=" + s.getAttribute("n"), 1, Integer::sum)));
             int concurrently = a.get() + c.get();
             // Each loop stops at its first empty batch, so a session another sweeper held (or rolled back) at that
             // moment may be left to the next sweep: what is guaranteed is that sweeping until a pass finds nothing
             // destroys every session exactly once. A claimed but unreported session would still fail below.
             int later = 0;
-            for (int k; (k = one.expire(batch, s -> destroyed.merge(s.id() + "=" + s.getAttribute("n"), 1,
-                    Integer::sum))) > 0; ) {
+            for (int k;
+                    (k = one.expire(batch, s -> destroyed.merge(s.id() + "=" + s.getAttribute("n"), 1, Integer::sum)))
+                            > 0; ) {
                 later += k;
             }
             if (later > 0) {
@@ -758,11 +924,15 @@ class TieredStoreTest {
         long old = System.currentTimeMillis() - 3_600_000;
         List<SessionDelta> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            all.add(Deltas.create("y" + i).at(old).maxInactive(60).set("n", codec.encode("n", Integer.toString(i)))
+            all.add(Deltas.create("y" + i)
+                    .at(old)
+                    .maxInactive(60)
+                    .set("n", codec.encode("n", Integer.toString(i)))
                     .build());
         }
         db.saveAll(all);
-        // Nothing due yet at this time, but it forgets old ended ids (a transaction of its own) before the failure is armed.
+        // Nothing due yet at this time, but it forgets old ended ids (a transaction of its own) before the failure is
+        // armed.
         assertTrue(db.claimExpired(old + 1_000, 500).isEmpty());
         failNextClaim.set(true);
         Map<String, Integer> reported = new ConcurrentHashMap<>();
@@ -780,22 +950,24 @@ class TieredStoreTest {
     private static jakarta.persistence.EntityManagerFactory commitFailingAfterCommit(
             jakarta.persistence.EntityManagerFactory real, java.util.concurrent.atomic.AtomicBoolean armed) {
         ClassLoader l = TieredStoreTest.class.getClassLoader();
-        return (jakarta.persistence.EntityManagerFactory) java.lang.reflect.Proxy.newProxyInstance(l,
-                new Class<?>[] {jakarta.persistence.EntityManagerFactory.class}, (p, m, a) -> {
+        return (jakarta.persistence.EntityManagerFactory) java.lang.reflect.Proxy.newProxyInstance(
+                l, new Class<?>[] {jakarta.persistence.EntityManagerFactory.class}, (p, m, a) -> {
                     Object r = invoke(real, m, a);
                     if (!m.getName().equals("createEntityManager")) return r;
                     jakarta.persistence.EntityManager em = (jakarta.persistence.EntityManager) r;
-                    return java.lang.reflect.Proxy.newProxyInstance(l,
-                            new Class<?>[] {jakarta.persistence.EntityManager.class}, (p2, m2, a2) -> {
+                    return java.lang.reflect.Proxy.newProxyInstance(
+                            l, new Class<?>[] {jakarta.persistence.EntityManager.class}, (p2, m2, a2) -> {
                                 Object r2 = invoke(em, m2, a2);
                                 if (!m2.getName().equals("getTransaction")) return r2;
                                 jakarta.persistence.EntityTransaction tx = (jakarta.persistence.EntityTransaction) r2;
-                                return java.lang.reflect.Proxy.newProxyInstance(l,
-                                        new Class<?>[] {jakarta.persistence.EntityTransaction.class}, (p3, m3, a3) -> {
+                                return java.lang.reflect.Proxy.newProxyInstance(
+                                        l,
+                                        new Class<?>[] {jakarta.persistence.EntityTransaction.class},
+                                        (p3, m3, a3) -> {
                                             Object r3 = invoke(tx, m3, a3);
                                             if (m3.getName().equals("commit") && armed.compareAndSet(true, false)) {
-                                                throw new jakarta.persistence.RollbackException("injected: failed "
-                                                        + "after the commit");
+                                                throw new jakarta.persistence.RollbackException(
+                                                        "injected: failed " + "after the commit");
                                             }
                                             return r3;
                                         });
@@ -805,8 +977,8 @@ class TieredStoreTest {
 
     /** Every session row, expired or not. */
     private static long rows(JpaStore db) {
-        return db.inTransaction(em -> em.createQuery("SELECT COUNT(s) FROM SessionRow s", Long.class)
-                .getSingleResult());
+        return db.inTransaction(em ->
+                em.createQuery("SELECT COUNT(s) FROM SessionRow s", Long.class).getSingleResult());
     }
 
     private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args) throws Throwable {

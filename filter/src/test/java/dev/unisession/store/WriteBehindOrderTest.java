@@ -28,9 +28,27 @@ class WriteBehindOrderTest {
         }
         // Ids sharing their first four chars (the sort's key) and more, prefixes of each other, short and empty ones,
         // chars beyond Latin-1 and above 0x8000 (an imported id may hold anything), and duplicates.
-        ids.addAll(List.of("abcd", "abcdX", "abcdA", "abcdAB", "abc", "ab", "a", "", "abcd", "ABCDxyz",
-                "\u00e9t\u00e9", "\u00e9", "z\uffff", "z\u8000a", "z\u7fffa", "\uffff\uffff\uffff\uffff", "\u0001",
-                "abcdefghij", "abcdefghik", "abcdefghi"));
+        ids.addAll(List.of(
+                "abcd",
+                "abcdX",
+                "abcdA",
+                "abcdAB",
+                "abc",
+                "ab",
+                "a",
+                "",
+                "abcd",
+                "ABCDxyz",
+                "\u00e9t\u00e9",
+                "\u00e9",
+                "z\uffff",
+                "z\u8000a",
+                "z\u7fffa",
+                "\uffff\uffff\uffff\uffff",
+                "\u0001",
+                "abcdefghij",
+                "abcdefghik",
+                "abcdefghi"));
         Collections.shuffle(ids, random);
 
         List<String> expected = new ArrayList<>(ids);
@@ -43,10 +61,9 @@ class WriteBehindOrderTest {
 
     @Test
     void itemsKeepTheirIds() {
-        record Item(String id, int n) {
-        }
-        List<Item> items = new ArrayList<>(List.of(new Item("b", 1), new Item("a", 2), new Item("c", 3),
-                new Item("a", 4)));
+        record Item(String id, int n) {}
+        List<Item> items =
+                new ArrayList<>(List.of(new Item("b", 1), new Item("a", 2), new Item("c", 3), new Item("a", 4)));
         IdOrder.sort(items, Item::id);
         // Every item kept, each with its own id; equal ids in the order they came (the sort is stable).
         assertEquals(List.of(new Item("a", 2), new Item("a", 4), new Item("b", 1), new Item("c", 3)), items);

@@ -6,8 +6,7 @@ import java.util.Set;
 /** Hostile values for the codec's decoding bounds (issue 20, finding 2). */
 public final class DecodeBombs {
 
-    private DecodeBombs() {
-    }
+    private DecodeBombs() {}
 
     /**
      * Two sets per level, each holding both sets of the next level: a few dozen bytes per level serialized, but

@@ -1,7 +1,6 @@
 package dev.unisession.testing;
 
 import dev.unisession.store.SessionDelta;
-
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -96,7 +95,18 @@ public final class Deltas {
     }
 
     public SessionDelta build() {
-        return new SessionDelta(id, created, baseVersion, createdAt, accessedAt, maxInactive, principal, context,
-                fingerprint, metadataChanged, changed, removed);
+        return new SessionDelta(
+                id,
+                created,
+                baseVersion,
+                createdAt,
+                accessedAt,
+                maxInactive,
+                principal,
+                context,
+                fingerprint,
+                metadataChanged,
+                changed,
+                removed);
     }
 }

@@ -39,9 +39,23 @@ public final class PrivateRedis implements AutoCloseable {
     public synchronized void start() {
         String bin = Services.redisServerBinary();
         try {
-            process = new ProcessBuilder(bin, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no")
-                    .redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "redis.log")).start();
+            process = new ProcessBuilder(
+                            bin,
+                            "--port",
+                            Integer.toString(port),
+                            "--bind",
+                            "127.0.0.1",
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no",
+                            "--dir",
+                            dir.toString(),
+                            "--daemonize",
+                            "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(new File(dir.toFile(), "redis.log"))
+                    .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

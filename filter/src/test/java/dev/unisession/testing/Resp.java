@@ -103,9 +103,12 @@ public final class Resp {
         int type = in.read();
         String line = line(in);
         switch (type) {
-            case '+': return line;
-            case '-': throw new IllegalStateException("Redis error: " + line);
-            case ':': return Long.parseLong(line);
+            case '+':
+                return line;
+            case '-':
+                throw new IllegalStateException("Redis error: " + line);
+            case ':':
+                return Long.parseLong(line);
             case '$': {
                 int n = Integer.parseInt(line);
                 if (n < 0) return null;
@@ -120,7 +123,8 @@ public final class Resp {
                 for (int i = 0; i < n; i++) items.add(read(in));
                 return items;
             }
-            default: throw new IOException("unexpected RESP type " + (char) type);
+            default:
+                throw new IOException("unexpected RESP type " + (char) type);
         }
     }
 

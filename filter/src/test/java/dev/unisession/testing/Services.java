@@ -11,8 +11,7 @@ public final class Services {
 
     public static final int REDIS_PORT = 6379;
 
-    private Services() {
-    }
+    private Services() {}
 
     public static boolean inCi() {
         String ci = System.getenv("CI");
@@ -21,8 +20,10 @@ public final class Services {
 
     /** The shared local Redis at 127.0.0.1:6379, or a skip/failure. */
     public static String redisUrl() {
-        if (!new Resp(REDIS_PORT).ping()) unavailable("Redis at 127.0.0.1:" + REDIS_PORT,
-                "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no");
+        if (!new Resp(REDIS_PORT).ping())
+            unavailable(
+                    "Redis at 127.0.0.1:" + REDIS_PORT,
+                    "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no");
         return "redis://127.0.0.1:" + REDIS_PORT;
     }
 
@@ -31,15 +32,19 @@ public final class Services {
 
     /** The local PostgreSQL's JDBC URL (database test, trust auth), or a skip/failure. */
     public static String postgresUrl() {
-        if (!listening(5432)) unavailable("PostgreSQL at 127.0.0.1:5432",
-                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start");
+        if (!listening(5432))
+            unavailable(
+                    "PostgreSQL at 127.0.0.1:5432",
+                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start");
         return POSTGRES_URL;
     }
 
     /** The local MariaDB's JDBC URL (database test, root without password), or a skip/failure. */
     public static String mariadbUrl() {
-        if (!listening(3306)) unavailable("MariaDB at 127.0.0.1:3306",
-                "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd");
+        if (!listening(3306))
+            unavailable(
+                    "MariaDB at 127.0.0.1:3306",
+                    "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd");
         return MARIADB_URL;
     }
 

@@ -12,7 +12,11 @@ import java.util.UUID;
  */
 public final class TestDatabase implements AutoCloseable {
 
-    public enum Kind { H2, POSTGRES, MARIADB }
+    public enum Kind {
+        H2,
+        POSTGRES,
+        MARIADB
+    }
 
     private final Kind kind;
     private final String name;
@@ -66,8 +70,11 @@ public final class TestDatabase implements AutoCloseable {
     public void cutConnections() {
         String admin = Services.POSTGRES_URL;
         exec(admin, "postgres", "ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
-        exec(admin, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
-                + name + "' AND pid <> pg_backend_pid()");
+        exec(
+                admin,
+                "postgres",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name
+                        + "' AND pid <> pg_backend_pid()");
     }
 
     /** PostgreSQL only: accepts connections again. */
@@ -77,7 +84,7 @@ public final class TestDatabase implements AutoCloseable {
 
     private static void exec(String url, String user, String sql) {
         try (Connection c = DriverManager.getConnection(url, user, "");
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);

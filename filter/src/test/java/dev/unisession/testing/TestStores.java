@@ -2,7 +2,6 @@ package dev.unisession.testing;
 
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.RedisStore;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -11,16 +10,16 @@ import java.util.UUID;
 /** Builds stores for tests, each under a key prefix of its own. */
 public final class TestStores {
 
-    private TestStores() {
-    }
+    private TestStores() {}
 
     public static String uniquePrefix() {
         return "ut" + UUID.randomUUID().toString().substring(0, 8) + ":";
     }
 
     public static UnisessionConfig redisConfig(String url, String prefix) {
-        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", Map.of(
-                "unisession.store", "redis", "unisession.redis.url", url, "unisession.redis.prefix", prefix))));
+        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+                "test",
+                Map.of("unisession.store", "redis", "unisession.redis.url", url, "unisession.redis.prefix", prefix))));
     }
 
     /** A JPA store's settings for a JDBC URL: user postgres for PostgreSQL, root for MariaDB, sa for H2. */
@@ -28,8 +27,11 @@ public final class TestStores {
         Map<String, String> m = new java.util.HashMap<>(extra);
         m.putIfAbsent("unisession.store", "jpa");
         m.put("unisession.jpa.url", jdbcUrl);
-        m.put("unisession.jpa.user", jdbcUrl.startsWith("jdbc:postgresql") ? "postgres"
-                : jdbcUrl.startsWith("jdbc:mariadb") ? "root" : "sa");
+        m.put(
+                "unisession.jpa.user",
+                jdbcUrl.startsWith("jdbc:postgresql")
+                        ? "postgres"
+                        : jdbcUrl.startsWith("jdbc:mariadb") ? "root" : "sa");
         return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m)));
     }
 
@@ -39,8 +41,8 @@ public final class TestStores {
     }
 
     public static dev.unisession.store.JpaStore jpa(String jdbcUrl, double grace, Clock clock) {
-        return dev.unisession.store.JpaStore.connect(jpaSettings(jdbcUrl, Map.of()), grace, clock,
-                TestStores.class.getClassLoader());
+        return dev.unisession.store.JpaStore.connect(
+                jpaSettings(jdbcUrl, Map.of()), grace, clock, TestStores.class.getClassLoader());
     }
 
     public static String h2Url() {

@@ -1,22 +1,15 @@
 package dev.unisession.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.token.SessionTokenCodec.Mode;
 import dev.unisession.token.SessionTokenCodec.Rejection;
-
 import io.jsonwebtoken.Jwts;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +22,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class SessionTokenCodecTest {
 
@@ -61,8 +58,10 @@ class SessionTokenCodecTest {
         String spec = keySpec(mode, "k1");
         Clock t0 = Clock.fixed(java.time.Instant.parse("2026-12-05T10:00:00Z"), java.time.ZoneOffset.UTC);
         Clock t1 = Clock.offset(t0, Duration.ofMinutes(1));
-        SessionTokenCodec a = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop", Duration.ZERO);
-        SessionTokenCodec b = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "admin", Duration.ZERO);
+        SessionTokenCodec a =
+                new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop", Duration.ZERO);
+        SessionTokenCodec b =
+                new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "admin", Duration.ZERO);
         String fromA = a.issue("sid", 0);
         assertEquals("shop", a.verify(fromA).token().audience());
         assertFalse(a.needsRefresh(a.verify(fromA).token()));
@@ -70,24 +69,47 @@ class SessionTokenCodecTest {
         assertEquals(Rejection.WRONG_AUDIENCE, b.verify(fromA).rejection(), "not cached either");
         assertEquals(Rejection.WRONG_AUDIENCE, a.verify(b.issue("sid", 0)).rejection());
 
-        SessionTokenCodec before = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t0, null, Duration.ZERO);
+        SessionTokenCodec before =
+                new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t0, null, Duration.ZERO);
         String earlier = before.issue("sid", 0);
         SessionTokenCodec.Verification v = a.verify(earlier);
         assertTrue(v.ok(), "a token from before the upgrade: " + v.rejection());
         assertEquals(null, v.token().audience());
         assertTrue(a.needsRefresh(v.token()), "re-issued bound");
-        SessionTokenCodec unboundLater = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
-                Clock.offset(t1, Duration.ofSeconds(1)), null, Duration.ZERO);
-        assertEquals(Rejection.WRONG_AUDIENCE, a.verify(unboundLater.issue("sid", 0)).rejection(),
+        SessionTokenCodec unboundLater = new SessionTokenCodec(
+                mode,
+                TokenKeys.of(mode, spec),
+                TTL,
+                SKEW,
+                Clock.offset(t1, Duration.ofSeconds(1)),
+                null,
+                Duration.ZERO);
+        assertEquals(
+                Rejection.WRONG_AUDIENCE,
+                a.verify(unboundLater.issue("sid", 0)).rejection(),
                 "an unbound token made after binding started: an application that does not bind");
 
         // A rolling upgrade (token.unbound-grace): a node not yet upgraded still issues unbound tokens for a while.
-        SessionTokenCodec upgraded = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop",
-                Duration.ofMinutes(10));
-        String duringRollout = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
-                Clock.offset(t1, Duration.ofMinutes(5)), null, Duration.ZERO).issue("sid", 0);
-        String afterGrace = new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW,
-                Clock.offset(t1, Duration.ofMinutes(11)), null, Duration.ZERO).issue("sid", 0);
+        SessionTokenCodec upgraded =
+                new SessionTokenCodec(mode, TokenKeys.of(mode, spec), TTL, SKEW, t1, "shop", Duration.ofMinutes(10));
+        String duringRollout = new SessionTokenCodec(
+                        mode,
+                        TokenKeys.of(mode, spec),
+                        TTL,
+                        SKEW,
+                        Clock.offset(t1, Duration.ofMinutes(5)),
+                        null,
+                        Duration.ZERO)
+                .issue("sid", 0);
+        String afterGrace = new SessionTokenCodec(
+                        mode,
+                        TokenKeys.of(mode, spec),
+                        TTL,
+                        SKEW,
+                        Clock.offset(t1, Duration.ofMinutes(11)),
+                        null,
+                        Duration.ZERO)
+                .issue("sid", 0);
         assertTrue(upgraded.verify(duringRollout).ok(), "within the grace");
         assertEquals(Rejection.WRONG_AUDIENCE, upgraded.verify(afterGrace).rejection(), "after the grace");
     }
@@ -112,10 +134,14 @@ class SessionTokenCodecTest {
         SessionTokenCodec other = codec(mode, fresh, Clock.systemUTC());
         assertFalse(h.equals(other.keyedHash("version-hint", "abcdefghijklmnop", 6)), "other keys, other values");
         SessionTokenCodec rotated = codec(mode, fresh + "," + old, Clock.systemUTC());
-        assertEquals(other.keyedHash("version-hint", "abcdefghijklmnop", 6),
-                rotated.keyedHash("version-hint", "abcdefghijklmnop", 6), "the current key makes new values");
-        assertEquals(List.of(other.keyedHash("fingerprint", "ua=x", 22), a.keyedHash("fingerprint", "ua=x", 22)),
-                rotated.keyedHashes("fingerprint", "ua=x", 22), "values made before the rotation still match");
+        assertEquals(
+                other.keyedHash("version-hint", "abcdefghijklmnop", 6),
+                rotated.keyedHash("version-hint", "abcdefghijklmnop", 6),
+                "the current key makes new values");
+        assertEquals(
+                List.of(other.keyedHash("fingerprint", "ua=x", 22), a.keyedHash("fingerprint", "ua=x", 22)),
+                rotated.keyedHashes("fingerprint", "ua=x", 22),
+                "values made before the rotation still match");
     }
 
     @ParameterizedTest
@@ -128,8 +154,14 @@ class SessionTokenCodecTest {
         assertEquals("sid-1", v.token().sessionId());
         assertEquals("a", v.token().kid());
         String payload = t.split("\\.")[1];
-        assertFalse(new String(Base64.getUrlDecoder().decode(payload + "=".repeat((4 - payload.length() % 4) % 4)),
-                StandardCharsets.ISO_8859_1).contains("sid-1") && mode == Mode.ENCRYPTED, "encrypted: id unreadable");
+        assertFalse(
+                new String(
+                                        Base64.getUrlDecoder()
+                                                .decode(payload + "=".repeat((4 - payload.length() % 4) % 4)),
+                                        StandardCharsets.ISO_8859_1)
+                                .contains("sid-1")
+                        && mode == Mode.ENCRYPTED,
+                "encrypted: id unreadable");
     }
 
     /**
@@ -141,10 +173,15 @@ class SessionTokenCodecTest {
         String spec = keySpec(Mode.HS256, "k-1");
         Instant now = Instant.parse("2026-12-05T03:00:00Z");
         SessionTokenCodec c = codec(Mode.HS256, spec, Clock.fixed(now, ZoneOffset.UTC));
-        javax.crypto.SecretKey key = (javax.crypto.SecretKey) TokenKeys.of(Mode.HS256, spec).current().current().sign();
+        javax.crypto.SecretKey key = (javax.crypto.SecretKey)
+                TokenKeys.of(Mode.HS256, spec).current().current().sign();
         for (String sid : List.of("AbC-_09", "quote\"back\\slash", "tab\tnew\nline", "\u00e9t\u00e9 \u2603")) {
             String t = c.issue(sid, 600);
-            var jws = Jwts.parser().verifyWith(key).clock(() -> java.util.Date.from(now)).build().parseSignedClaims(t);
+            var jws = Jwts.parser()
+                    .verifyWith(key)
+                    .clock(() -> java.util.Date.from(now))
+                    .build()
+                    .parseSignedClaims(t);
             assertEquals("HS256", jws.getHeader().getAlgorithm());
             assertEquals("k-1", jws.getHeader().getKeyId());
             assertEquals(sid, jws.getPayload().get("sid"));
@@ -164,30 +201,51 @@ class SessionTokenCodecTest {
         String spec = keySpec(Mode.HS256, "k-1") + "," + keySpec(Mode.HS256, "old");
         Instant t0 = Instant.parse("2026-12-05T03:00:00Z");
         TokenKeys keys = TokenKeys.of(Mode.HS256, spec);
-        javax.crypto.SecretKey key = (javax.crypto.SecretKey) keys.current().current().sign();
+        javax.crypto.SecretKey key =
+                (javax.crypto.SecretKey) keys.current().current().sign();
         for (String audience : java.util.Arrays.asList("shop", null)) {
-            SessionTokenCodec c = new SessionTokenCodec(Mode.HS256, keys, TTL, SKEW, Clock.fixed(t0, ZoneOffset.UTC),
-                    audience, Duration.ofDays(1));
+            SessionTokenCodec c = new SessionTokenCodec(
+                    Mode.HS256, keys, TTL, SKEW, Clock.fixed(t0, ZoneOffset.UTC), audience, Duration.ofDays(1));
             for (String sid : List.of("AbC-_09", "x", "0123456789abcdefABCDEF-_0123456789")) {
                 String t = c.issue(sid, 0);
                 SessionTokenCodec.VerifiedToken fast = c.ours(t, keys.current());
                 assertNotNull(fast, "our own token is checked without jjwt: " + t);
-                var jws = Jwts.parser().verifyWith(key).clock(() -> java.util.Date.from(t0)).build()
+                var jws = Jwts.parser()
+                        .verifyWith(key)
+                        .clock(() -> java.util.Date.from(t0))
+                        .build()
                         .parseSignedClaims(t);
-                assertEquals(new SessionTokenCodec.VerifiedToken(sid, "k-1", jws.getPayload().getIssuedAt()
-                        .toInstant(), jws.getPayload().getExpiration().toInstant(), audience), fast);
+                assertEquals(
+                        new SessionTokenCodec.VerifiedToken(
+                                sid,
+                                "k-1",
+                                jws.getPayload().getIssuedAt().toInstant(),
+                                jws.getPayload().getExpiration().toInstant(),
+                                audience),
+                        fast);
                 assertEquals(fast, c.verify(t).token());
                 // Anything else goes to jjwt, which decides (and names the reason).
                 String[] p = t.split("\\.");
                 String flipped = p[2].charAt(0) == 'A' ? "B" + p[2].substring(1) : "A" + p[2].substring(1);
                 assertNull(c.ours(p[0] + "." + p[1] + "." + flipped, keys.current()), "tampered MAC");
-                assertEquals(Rejection.BAD_SIGNATURE, c.verify(p[0] + "." + p[1] + "." + flipped).rejection());
+                assertEquals(
+                        Rejection.BAD_SIGNATURE,
+                        c.verify(p[0] + "." + p[1] + "." + flipped).rejection());
                 assertNull(c.ours(t + ".", keys.current()), "four parts");
-                assertNull(c.ours(t, TokenKeys.of(Mode.HS256, keySpec(Mode.HS256, "k-1")).current()),
+                assertNull(
+                        c.ours(
+                                t,
+                                TokenKeys.of(Mode.HS256, keySpec(Mode.HS256, "k-1"))
+                                        .current()),
                         "a key list without the key");
             }
             // jjwt's own layout of the same claims (another order): not ours, still valid through jjwt
-            var b = Jwts.builder().header().keyId("k-1").and().claim("sid", "AbC").issuedAt(java.util.Date.from(t0))
+            var b = Jwts.builder()
+                    .header()
+                    .keyId("k-1")
+                    .and()
+                    .claim("sid", "AbC")
+                    .issuedAt(java.util.Date.from(t0))
                     .expiration(java.util.Date.from(t0.plus(TTL)));
             if (audience != null) b.claim("aud", audience);
             String theirs = b.signWith(key, Jwts.SIG.HS256).compact();
@@ -197,12 +255,16 @@ class SessionTokenCodecTest {
             String t = c.issue("AbC", 0);
             Instant last = t0.plus(TTL).plus(SKEW);
             for (Instant now : List.of(last, last.plusMillis(1))) {
-                SessionTokenCodec later = new SessionTokenCodec(Mode.HS256, keys, TTL, SKEW,
-                        Clock.fixed(now, ZoneOffset.UTC), audience, Duration.ofDays(1));
+                SessionTokenCodec later = new SessionTokenCodec(
+                        Mode.HS256, keys, TTL, SKEW, Clock.fixed(now, ZoneOffset.UTC), audience, Duration.ofDays(1));
                 boolean jjwtTakesIt;
                 try {
-                    Jwts.parser().verifyWith(key).clockSkewSeconds(SKEW.toSeconds())
-                            .clock(() -> java.util.Date.from(now)).build().parseSignedClaims(t);
+                    Jwts.parser()
+                            .verifyWith(key)
+                            .clockSkewSeconds(SKEW.toSeconds())
+                            .clock(() -> java.util.Date.from(now))
+                            .build()
+                            .parseSignedClaims(t);
                     jjwtTakesIt = true;
                 } catch (io.jsonwebtoken.ExpiredJwtException e) {
                     jjwtTakesIt = false;
@@ -222,31 +284,62 @@ class SessionTokenCodecTest {
         String[] p = good.split("\\.");
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String other = b64.encodeToString("{\"sid\":\"other\",\"exp\":9999999999}".getBytes(StandardCharsets.UTF_8));
-        assertEquals(Rejection.BAD_SIGNATURE, c.verify(p[0] + "." + other + "." + p[2]).rejection());
-        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}"
-                .getBytes(StandardCharsets.UTF_8)) + "." + p[1] + ".").rejection());
-        assertEquals(Rejection.UNKNOWN_KEY, c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "zz"),
-                Clock.systemUTC()).issue("sid", 0)).rejection());
-        assertEquals(Rejection.BAD_SIGNATURE, c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "a"),
-                Clock.systemUTC()).issue("sid", 0)).rejection());
-        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(codec(Mode.ES256, keySpec(Mode.ES256, "a"),
-                Clock.systemUTC()).issue("sid", 0)).rejection(), "ES256 token to an HS256 codec");
-        assertEquals(Rejection.WRONG_ALGORITHM, c.verify(codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "a"),
-                Clock.systemUTC()).issue("sid", 0)).rejection(), "JWE to a signing codec");
-        assertEquals(Rejection.TOO_LONG, c.verify("x".repeat(SessionTokenCodec.MAX_TOKEN_LENGTH + 1)).rejection());
+        assertEquals(
+                Rejection.BAD_SIGNATURE,
+                c.verify(p[0] + "." + other + "." + p[2]).rejection());
+        assertEquals(
+                Rejection.WRONG_ALGORITHM,
+                c.verify(b64.encodeToString("{\"alg\":\"none\",\"kid\":\"a\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                                + p[1] + ".")
+                        .rejection());
+        assertEquals(
+                Rejection.UNKNOWN_KEY,
+                c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "zz"), Clock.systemUTC())
+                                .issue("sid", 0))
+                        .rejection());
+        assertEquals(
+                Rejection.BAD_SIGNATURE,
+                c.verify(codec(Mode.HS256, keySpec(Mode.HS256, "a"), Clock.systemUTC())
+                                .issue("sid", 0))
+                        .rejection());
+        assertEquals(
+                Rejection.WRONG_ALGORITHM,
+                c.verify(codec(Mode.ES256, keySpec(Mode.ES256, "a"), Clock.systemUTC())
+                                .issue("sid", 0))
+                        .rejection(),
+                "ES256 token to an HS256 codec");
+        assertEquals(
+                Rejection.WRONG_ALGORITHM,
+                c.verify(codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "a"), Clock.systemUTC())
+                                .issue("sid", 0))
+                        .rejection(),
+                "JWE to a signing codec");
+        assertEquals(
+                Rejection.TOO_LONG,
+                c.verify("x".repeat(SessionTokenCodec.MAX_TOKEN_LENGTH + 1)).rejection());
         for (String t : List.of("", "garbage", "a.b.c", "...")) {
             assertEquals(Rejection.MALFORMED, c.verify(t).rejection(), t);
         }
-        assertEquals(Rejection.NO_SESSION_ID, c.verify(Jwts.builder().header().keyId("a").and()
-                .expiration(new java.util.Date(System.currentTimeMillis() + 60_000))
-                .signWith(io.jsonwebtoken.security.Keys.hmacShaKeyFor(Base64.getDecoder().decode(spec.substring(2))),
-                        Jwts.SIG.HS256).compact()).rejection());
+        assertEquals(
+                Rejection.NO_SESSION_ID,
+                c.verify(Jwts.builder()
+                                .header()
+                                .keyId("a")
+                                .and()
+                                .expiration(new java.util.Date(System.currentTimeMillis() + 60_000))
+                                .signWith(
+                                        io.jsonwebtoken.security.Keys.hmacShaKeyFor(
+                                                Base64.getDecoder().decode(spec.substring(2))),
+                                        Jwts.SIG.HS256)
+                                .compact())
+                        .rejection());
     }
 
     @Test
     void encryptedTokensWithAnotherKeyAreUndecryptable() {
         SessionTokenCodec mine = codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "k"), Clock.systemUTC());
-        String theirs = codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "k"), Clock.systemUTC()).issue("sid", 0);
+        String theirs = codec(Mode.ENCRYPTED, keySpec(Mode.ENCRYPTED, "k"), Clock.systemUTC())
+                .issue("sid", 0);
         assertEquals(Rejection.UNDECRYPTABLE, mine.verify(theirs).rejection());
     }
 
@@ -255,12 +348,22 @@ class SessionTokenCodecTest {
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         String spec = keySpec(Mode.HS256, "a");
         String token = codec(Mode.HS256, spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid", 0);
-        assertTrue(codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).minusSeconds(1), ZoneOffset.UTC)).verify(token).ok());
-        assertEquals(Rejection.EXPIRED, codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).plus(SKEW).plusSeconds(1),
-                ZoneOffset.UTC)).verify(token).rejection());
-        String shortLived = codec(Mode.HS256, spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid", 600);
-        assertEquals(Rejection.EXPIRED, codec(Mode.HS256, spec, Clock.fixed(t0.plusSeconds(600 + 6), ZoneOffset.UTC))
-                .verify(shortLived).rejection(), "a 10-minute session's token lives 10 minutes");
+        assertTrue(codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).minusSeconds(1), ZoneOffset.UTC))
+                .verify(token)
+                .ok());
+        assertEquals(
+                Rejection.EXPIRED,
+                codec(Mode.HS256, spec, Clock.fixed(t0.plus(TTL).plus(SKEW).plusSeconds(1), ZoneOffset.UTC))
+                        .verify(token)
+                        .rejection());
+        String shortLived =
+                codec(Mode.HS256, spec, Clock.fixed(t0, ZoneOffset.UTC)).issue("sid", 600);
+        assertEquals(
+                Rejection.EXPIRED,
+                codec(Mode.HS256, spec, Clock.fixed(t0.plusSeconds(600 + 6), ZoneOffset.UTC))
+                        .verify(shortLived)
+                        .rejection(),
+                "a 10-minute session's token lives 10 minutes");
     }
 
     @Test
@@ -272,8 +375,11 @@ class SessionTokenCodecTest {
         SessionTokenCodec.VerifiedToken v = rotating.verify(oldToken).token();
         assertTrue(rotating.needsRefresh(v), "tokens of an old key are re-signed");
         assertEquals("new", rotating.verify(rotating.issue("sid", 0)).token().kid());
-        assertFalse(rotating.needsRefresh(rotating.verify(rotating.issue("sid", 0)).token()));
-        assertEquals(Rejection.UNKNOWN_KEY, codec(Mode.HS256, newKey, Clock.systemUTC()).verify(oldToken).rejection());
+        assertFalse(
+                rotating.needsRefresh(rotating.verify(rotating.issue("sid", 0)).token()));
+        assertEquals(
+                Rejection.UNKNOWN_KEY,
+                codec(Mode.HS256, newKey, Clock.systemUTC()).verify(oldToken).rejection());
     }
 
     @Test
@@ -281,8 +387,8 @@ class SessionTokenCodecTest {
         Path file = dir.resolve("keys");
         String oldKey = keySpec(Mode.HS256, "old");
         Files.writeString(file, "# cookie keys\n" + oldKey + "\n");
-        SessionTokenCodec c = new SessionTokenCodec(Mode.HS256, TokenKeys.fromFile(Mode.HS256, file), TTL, SKEW,
-                Clock.systemUTC(), "app", Duration.ZERO);
+        SessionTokenCodec c = new SessionTokenCodec(
+                Mode.HS256, TokenKeys.fromFile(Mode.HS256, file), TTL, SKEW, Clock.systemUTC(), "app", Duration.ZERO);
         String oldToken = c.issue("sid", 0);
         Files.writeString(file, keySpec(Mode.HS256, "new") + "\n" + oldKey + "\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5000));
@@ -321,16 +427,20 @@ class SessionTokenCodecTest {
 
     @Test
     void badKeySpecsAreRefusedWithoutEchoingSecrets() {
-        for (String spec : List.of("nocolon", "k:not*base64", "k:" + Base64.getEncoder().encodeToString(new byte[16]),
+        for (String spec : List.of(
+                "nocolon",
+                "k:not*base64",
+                "k:" + Base64.getEncoder().encodeToString(new byte[16]),
                 "bad kid!:" + Base64.getEncoder().encodeToString(new byte[32]))) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> TokenKeys.parse(Mode.HS256, spec), spec);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.HS256, spec), spec);
             assertFalse(e.getMessage().contains("AAAAAAAAAAAAAAAA"), e.getMessage());
         }
         String k = keySpec(Mode.HS256, "same");
         assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.HS256, k + "," + k));
-        assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.ENCRYPTED,
-                "e:" + Base64.getEncoder().encodeToString(new byte[48])));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TokenKeys.parse(Mode.ENCRYPTED, "e:" + Base64.getEncoder().encodeToString(new byte[48])));
         assertThrows(IllegalArgumentException.class, () -> TokenKeys.parse(Mode.ES256, "e:abc"));
     }
 }

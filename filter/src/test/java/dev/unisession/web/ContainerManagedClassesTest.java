@@ -2,8 +2,6 @@ package dev.unisession.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EventListener;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 
 /**
  * An EE server manages every class in WEB-INF/lib that implements a servlet listener type as a component with
@@ -22,7 +21,11 @@ class ContainerManagedClassesTest {
 
     @Test
     void everyServletListenerClassOfTheJarCanBeBuiltByTheContainer() throws Exception {
-        Path classes = Path.of(UnifiedSessionFilter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(UnifiedSessionFilter.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         List<String> unbuildable = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path f : (Iterable<Path>) files::iterator) {
@@ -36,7 +39,8 @@ class ContainerManagedClassesTest {
                     continue; // an optional integration whose library is not on this class path
                 }
                 if (!servletListener(c)) continue;
-                boolean buildable = Modifier.isPublic(c.getModifiers()) && !Modifier.isAbstract(c.getModifiers())
+                boolean buildable = Modifier.isPublic(c.getModifiers())
+                        && !Modifier.isAbstract(c.getModifiers())
                         && (c.getEnclosingClass() == null || Modifier.isStatic(c.getModifiers()))
                         && Stream.of(c.getConstructors()).anyMatch(k -> k.getParameterCount() == 0);
                 if (!buildable) unbuildable.add(name);

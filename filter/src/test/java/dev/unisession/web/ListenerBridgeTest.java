@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import dev.unisession.testing.LogCapture;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
-
-import dev.unisession.testing.LogCapture;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /** Which container's listeners the bridge finds, and what it says when it finds none. */
 class ListenerBridgeTest {
@@ -40,10 +37,14 @@ class ListenerBridgeTest {
         when(ctx.getServerInfo()).thenReturn("Acme Server/1.0");
         assertEquals("none", ListenerBridge.forContext(ctx).containerName());
         assertEquals(1, log.records().size(), log.records().toString());
-        String message = new java.util.logging.SimpleFormatter().formatMessage(log.records().get(0));
-        assertTrue(message.contains("Acme Server/1.0") && message.contains("HttpSessionListener")
-                && message.contains("will not hear of unified sessions")
-                && message.contains("SessionEventListener"), message);
+        String message = new java.util.logging.SimpleFormatter()
+                .formatMessage(log.records().get(0));
+        assertTrue(
+                message.contains("Acme Server/1.0")
+                        && message.contains("HttpSessionListener")
+                        && message.contains("will not hear of unified sessions")
+                        && message.contains("SessionEventListener"),
+                message);
     }
 
     /** Undertow's shape: ServletContextImpl.getDeployment().getApplicationListeners(), private allListeners. */

@@ -8,25 +8,20 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import dev.unisession.config.UnisessionConfig;
-
+import dev.unisession.testing.LogCapture;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
-import dev.unisession.testing.LogCapture;
-
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mockito.ArgumentCaptor;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
 /** {@code unisession.cookie.secure} × secure or plain requests: the attribute, the name, and what is logged. */
 class SessionCookieTest {
@@ -46,8 +41,8 @@ class SessionCookieTest {
     private static SessionCookie cookie(String contextPath, String... settings) {
         Map<String, String> m = new java.util.HashMap<>();
         for (int i = 0; i + 1 < settings.length; i += 2) m.put(settings[i], settings[i + 1]);
-        return new SessionCookie(UnisessionConfig.from(List.of(UnisessionConfig.Source.of("init-param", m))),
-                contextPath);
+        return new SessionCookie(
+                UnisessionConfig.from(List.of(UnisessionConfig.Source.of("init-param", m))), contextPath);
     }
 
     static HttpServletRequest request(boolean secure, String remote, Cookie... cookies) {
@@ -77,12 +72,13 @@ class SessionCookieTest {
 
     @ParameterizedTest(name = "cookie.secure={0}, request secure={1}")
     @CsvSource({
-            "auto,  true,  __Host-USESSION, true",
-            "auto,  false, USESSION,        false",
-            "true,  true,  __Host-USESSION, true",
-            "true,  false, __Host-USESSION, true",
-            "false, true,  USESSION,        false",
-            "false, false, USESSION,        false"})
+        "auto,  true,  __Host-USESSION, true",
+        "auto,  false, USESSION,        false",
+        "true,  true,  __Host-USESSION, true",
+        "true,  false, __Host-USESSION, true",
+        "false, true,  USESSION,        false",
+        "false, false, USESSION,        false"
+    })
     void eachValueForSecureAndPlainRequests(String setting, boolean secureRequest, String name, boolean secure) {
         SessionCookie c = cookie("", "unisession.cookie.secure", setting);
         HttpServletRequest req = request(secureRequest, "127.0.0.1");
@@ -92,33 +88,52 @@ class SessionCookieTest {
         assertTrue(issued.get(0).startsWith(name + "=tok; Path=/; HttpOnly"), issued.get(0));
         assertEquals(secure, issued.get(0).contains("; Secure"), issued.get(0));
         List<String> hint = setCookies(res -> c.issueVersion(req, res, "abcdef", 7));
-        assertEquals(List.of(name + "_V=abcdef.7; Path=/; HttpOnly" + (secure ? "; Secure" : "") + "; SameSite=Lax"),
-                hint, "the version hint follows the same rule");
+        assertEquals(
+                List.of(name + "_V=abcdef.7; Path=/; HttpOnly" + (secure ? "; Secure" : "") + "; SameSite=Lax"),
+                hint,
+                "the version hint follows the same rule");
     }
 
     @Test
     void theHostPrefixOnlyWhereItsConditionsHold() {
         HttpServletRequest https = request(true, "127.0.0.1");
-        assertTrue(setCookies(res -> cookie("/app").issue(https, res, "t")).get(0).startsWith("USESSION=t; Path=/app"),
+        assertTrue(
+                setCookies(res -> cookie("/app").issue(https, res, "t")).get(0).startsWith("USESSION=t; Path=/app"),
                 "Path is not /: no prefix, still Secure");
-        assertTrue(setCookies(res -> cookie("", "unisession.cookie.domain", "example.com").issue(https, res, "t"))
-                .get(0).startsWith("USESSION=t; Path=/; Domain=example.com"), "a Domain: no prefix");
-        assertTrue(setCookies(res -> cookie("/app", "unisession.cookie.path", "/").issue(https, res, "t"))
-                .get(0).startsWith("__Host-USESSION=t; Path=/;"), "the configured path / at a context path");
-        String none = setCookies(res -> cookie("", "unisession.cookie.same-site", "None")
-                .issue(request(false, "127.0.0.1"), res, "t")).get(0);
-        assertTrue(none.startsWith("__Host-USESSION=t;") && none.contains("; Secure"),
+        assertTrue(
+                setCookies(res -> cookie("", "unisession.cookie.domain", "example.com")
+                                .issue(https, res, "t"))
+                        .get(0)
+                        .startsWith("USESSION=t; Path=/; Domain=example.com"),
+                "a Domain: no prefix");
+        assertTrue(
+                setCookies(res -> cookie("/app", "unisession.cookie.path", "/").issue(https, res, "t"))
+                        .get(0)
+                        .startsWith("__Host-USESSION=t; Path=/;"),
+                "the configured path / at a context path");
+        String none = setCookies(res ->
+                        cookie("", "unisession.cookie.same-site", "None").issue(request(false, "127.0.0.1"), res, "t"))
+                .get(0);
+        assertTrue(
+                none.startsWith("__Host-USESSION=t;") && none.contains("; Secure"),
                 "SameSite=None is only kept when Secure, so auto makes it Secure always: " + none);
     }
 
     @Test
     void thePrefixedNameIsReadFirstAndThePlainOneWithoutIt() {
         SessionCookie c = cookie("");
-        HttpServletRequest req = request(false, "127.0.0.1", new Cookie("USESSION", "plain"),
-                new Cookie("other", "x"), new Cookie("__Host-USESSION", "prefixed"), new Cookie("USESSION", ""));
+        HttpServletRequest req = request(
+                false,
+                "127.0.0.1",
+                new Cookie("USESSION", "plain"),
+                new Cookie("other", "x"),
+                new Cookie("__Host-USESSION", "prefixed"),
+                new Cookie("USESSION", ""));
         assertEquals(List.of(new SessionCookie.Sent("__Host-USESSION", "prefixed")), c.values(req));
-        assertEquals(List.of(new SessionCookie.Sent("USESSION", "plain")),
-                cookie("", "unisession.cookie.secure", "false").values(req), "false never writes the prefixed name");
+        assertEquals(
+                List.of(new SessionCookie.Sent("USESSION", "plain")),
+                cookie("", "unisession.cookie.secure", "false").values(req),
+                "false never writes the prefixed name");
         HttpServletRequest hints = request(true, "127.0.0.1", new Cookie("USESSION_V", "abcdef.3"));
         assertEquals(3, c.version(hints, "abcdef"), "the plain-named hint is read on a secure request");
     }
@@ -126,24 +141,28 @@ class SessionCookieTest {
     @Test
     void aSecureRequestMovesTheCookieToThePrefixedNameAndClearsThePlainOne() {
         SessionCookie c = cookie("");
-        HttpServletRequest https = request(true, "127.0.0.1", new Cookie("USESSION", "old"),
-                new Cookie("USESSION_V", "abcdef.2"));
+        HttpServletRequest https =
+                request(true, "127.0.0.1", new Cookie("USESSION", "old"), new Cookie("USESSION_V", "abcdef.2"));
         assertTrue(c.renames(https, "USESSION"));
         assertFalse(c.renames(https, "__Host-USESSION"));
         assertFalse(c.renames(request(false, "127.0.0.1"), "USESSION"), "never from Secure to plain");
         assertFalse(c.renames(request(false, "127.0.0.1"), "__Host-USESSION"), "never from Secure to plain");
         List<String> headers = setCookies(res -> c.issue(https, res, "new"));
         assertEquals(3, headers.size(), headers.toString());
-        assertTrue(headers.get(0).startsWith("__Host-USESSION=new;") && headers.get(0).contains("; Secure"));
+        assertTrue(headers.get(0).startsWith("__Host-USESSION=new;")
+                && headers.get(0).contains("; Secure"));
         assertTrue(headers.get(1).startsWith("USESSION=; Path=/; Max-Age=0"), headers.get(1));
         assertTrue(headers.get(2).startsWith("USESSION_V=; Path=/; Max-Age=0"), headers.get(2));
 
-        List<String> cleared = setCookies(res -> c.clear(request(false, "127.0.0.1",
-                new Cookie("__Host-USESSION", "a"), new Cookie("USESSION", "b")), res));
+        List<String> cleared = setCookies(res -> c.clear(
+                request(false, "127.0.0.1", new Cookie("__Host-USESSION", "a"), new Cookie("USESSION", "b")), res));
         assertEquals(2, cleared.size(), cleared.toString());
-        assertTrue(cleared.get(0).startsWith("USESSION=; Path=/; Max-Age=0") && !cleared.get(0).contains("Secure"));
-        assertTrue(cleared.get(1).startsWith("__Host-USESSION=; Path=/; Max-Age=0")
-                && cleared.get(1).contains("; Secure"), "a __Host- cookie is only removed by a Secure one");
+        assertTrue(cleared.get(0).startsWith("USESSION=; Path=/; Max-Age=0")
+                && !cleared.get(0).contains("Secure"));
+        assertTrue(
+                cleared.get(1).startsWith("__Host-USESSION=; Path=/; Max-Age=0")
+                        && cleared.get(1).contains("; Secure"),
+                "a __Host- cookie is only removed by a Secure one");
     }
 
     @Test
@@ -152,9 +171,12 @@ class SessionCookieTest {
         one.secure(request(true, "10.0.0.5"));
         assertEquals(List.of(), logged(Level.WARNING), "a secure request is fine");
         String text = loggedOnce(Level.WARNING, one, "10.0.0.5");
-        assertTrue(text.contains("unisession.cookie.secure=true") && text.contains("http://intranet.test:80")
-                && text.contains("browsers do not store a Secure cookie set over plain HTTP")
-                && text.contains("new, empty session"), text);
+        assertTrue(
+                text.contains("unisession.cookie.secure=true")
+                        && text.contains("http://intranet.test:80")
+                        && text.contains("browsers do not store a Secure cookie set over plain HTTP")
+                        && text.contains("new, empty session"),
+                text);
         cookie("/other", "unisession.cookie.secure", "true").secure(request(false, "127.0.0.1"));
         assertEquals(2, logged(Level.WARNING).size(), "another context warns once too");
         assertEquals(List.of(), logged(Level.INFO));
@@ -168,8 +190,12 @@ class SessionCookieTest {
         c.secure(request(true, "10.0.0.5"));
         assertEquals(List.of(), logged(Level.INFO), "loopback clients and secure requests: nothing to say");
         String text = loggedOnce(Level.INFO, c, "10.0.0.5");
-        assertTrue(text.contains("10.0.0.5") && text.contains("unisession.cookie.secure=true")
-                && text.contains("RemoteIpValve") && text.contains("ForwardedRequestCustomizer"), text);
+        assertTrue(
+                text.contains("10.0.0.5")
+                        && text.contains("unisession.cookie.secure=true")
+                        && text.contains("RemoteIpValve")
+                        && text.contains("ForwardedRequestCustomizer"),
+                text);
         assertEquals(List.of(), logged(Level.WARNING));
     }
 
@@ -198,7 +224,8 @@ class SessionCookieTest {
         HttpServletRequest http = request(false, "127.0.0.1");
         when(http.getServletContext()).thenReturn(ctx);
         List<String> issued = setCookies(res -> c.issue(http, res, "t"));
-        assertTrue(issued.get(0).startsWith("__Host-USESSION=t;") && issued.get(0).contains("; Secure"), issued.get(0));
+        assertTrue(
+                issued.get(0).startsWith("__Host-USESSION=t;") && issued.get(0).contains("; Secure"), issued.get(0));
         assertEquals(1, logged(Level.INFO).size(), "said once at first use");
         assertTrue(format(logged(Level.WARNING).get(0)).contains("session-config"));
         when(scc.isSecure()).thenReturn(false);
@@ -234,8 +261,8 @@ class SessionCookieTest {
     @Test
     void aPlainNamedCookieBesideAHostOneIsNotRead() {
         SessionCookie c = cookie("");
-        HttpServletRequest both = request(true, "10.0.0.1", new Cookie("USESSION", "tossed"),
-                new Cookie("__Host-USESSION", "own"));
+        HttpServletRequest both =
+                request(true, "10.0.0.1", new Cookie("USESSION", "tossed"), new Cookie("__Host-USESSION", "own"));
         assertEquals(List.of(new SessionCookie.Sent("__Host-USESSION", "own")), c.values(both));
         HttpServletRequest plainOnly = request(true, "10.0.0.1", new Cookie("USESSION", "earlier"));
         assertEquals(List.of(new SessionCookie.Sent("USESSION", "earlier")), c.values(plainOnly));
@@ -244,10 +271,10 @@ class SessionCookieTest {
     /** A cookie name per application: with cookie.path=/ each context gets a __Host- cookie of its own. */
     @Test
     void theCookieNameCanNameTheApplication() {
-        SessionCookie shop = cookie("/shop", "unisession.cookie.name", "USESSION-{application}",
-                "unisession.cookie.path", "/");
-        SessionCookie admin = cookie("/admin", "unisession.cookie.name", "USESSION-{application}",
-                "unisession.cookie.path", "/");
+        SessionCookie shop =
+                cookie("/shop", "unisession.cookie.name", "USESSION-{application}", "unisession.cookie.path", "/");
+        SessionCookie admin =
+                cookie("/admin", "unisession.cookie.name", "USESSION-{application}", "unisession.cookie.path", "/");
         assertEquals("__Host-USESSION-shop", shop.name(true));
         assertEquals("__Host-USESSION-admin", admin.name(true));
         assertEquals("USESSION-shop", shop.name(false));

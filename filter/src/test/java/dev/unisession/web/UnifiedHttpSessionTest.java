@@ -9,16 +9,13 @@ import dev.unisession.codec.AttributeCodec;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.store.MemoryStore;
-
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
-
-import org.junit.jupiter.api.Test;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class UnifiedHttpSessionTest {
 
@@ -26,17 +23,32 @@ class UnifiedHttpSessionTest {
     private final AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), n -> false, List.of());
     private final SessionEngine engine = new SessionEngine(store, codec, Clock.systemUTC(), 1800);
     private final List<String> destroyed = new ArrayList<>();
-    private final ListenerBridge bridge = new ListenerBridge("test", () -> List.of(new HttpSessionListener() {
-        @Override
-        public void sessionDestroyed(HttpSessionEvent se) {
-            destroyed.add(se.getSession().getId() + " " + se.getSession().getAttribute("user"));
-        }
-    }));
+    private final ListenerBridge bridge = new ListenerBridge(
+            "test",
+            () -> List.of(new HttpSessionListener() {
+                @Override
+                public void sessionDestroyed(HttpSessionEvent se) {
+                    destroyed.add(
+                            se.getSession().getId() + " " + se.getSession().getAttribute("user"));
+                }
+            }));
 
-    private final FilterRuntime runtime = new FilterRuntime(mock(ServletContext.class), engine, null, null, bridge,
-            false, false, new FilterRuntime.Security(dev.unisession.security.AuditSink.NONE,
-            dev.unisession.security.Fingerprint.Policy.OFF, dev.unisession.security.Fingerprint.OnMismatch.KEEP, 0,
-            true, 20), new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
+    private final FilterRuntime runtime = new FilterRuntime(
+            mock(ServletContext.class),
+            engine,
+            null,
+            null,
+            bridge,
+            false,
+            false,
+            new FilterRuntime.Security(
+                    dev.unisession.security.AuditSink.NONE,
+                    dev.unisession.security.Fingerprint.Policy.OFF,
+                    dev.unisession.security.Fingerprint.OnMismatch.KEEP,
+                    0,
+                    true,
+                    20),
+            new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
 
     private UnifiedHttpSession view(ActiveSession a) {
         return runtime.view(a);

@@ -14,22 +14,19 @@ import static org.mockito.Mockito.when;
 
 import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
-
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.mockito.ArgumentCaptor;
-
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 
 /** The filter against a Mockito-spied store: bad cookies never reach the store. */
 class UnifiedSessionFilterTest {
@@ -73,7 +70,8 @@ class UnifiedSessionFilterTest {
         Map<String, Object> attrs = new HashMap<>();
         when(req.getAttribute(anyString())).thenAnswer(i -> attrs.get(i.<String>getArgument(0)));
         org.mockito.Mockito.doAnswer(i -> attrs.put(i.getArgument(0), i.getArgument(1)))
-                .when(req).setAttribute(anyString(), org.mockito.ArgumentMatchers.any());
+                .when(req)
+                .setAttribute(anyString(), org.mockito.ArgumentMatchers.any());
         return req;
     }
 
@@ -99,16 +97,22 @@ class UnifiedSessionFilterTest {
             HttpServletRequest req = request();
             when(req.isSecure()).thenReturn(secure);
             HttpServletResponse res = mock(HttpServletResponse.class);
-            filter.doFilter(req, res, (rq, rs) -> ((HttpServletRequest) rq).getSession().setAttribute("a", "b"));
+            filter.doFilter(
+                    req, res, (rq, rs) -> ((HttpServletRequest) rq).getSession().setAttribute("a", "b"));
             ArgumentCaptor<String> header = ArgumentCaptor.forClass(String.class);
             verify(res).addHeader(org.mockito.ArgumentMatchers.eq("Set-Cookie"), header.capture());
             String cookie = header.getValue();
-            assertTrue(cookie.startsWith("USESSION=ey") && cookie.contains("; Path=/app")
-                    && cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Lax"), cookie);
+            assertTrue(
+                    cookie.startsWith("USESSION=ey")
+                            && cookie.contains("; Path=/app")
+                            && cookie.contains("; HttpOnly")
+                            && cookie.contains("; SameSite=Lax"),
+                    cookie);
             assertEquals(secure, cookie.contains("; Secure"), "default auto: " + cookie);
         }
-        verify(store, org.mockito.Mockito.times(2)).save(
-                org.mockito.ArgumentMatchers.argThat(d -> d.created() && d.changed().containsKey("a")));
+        verify(store, org.mockito.Mockito.times(2))
+                .save(org.mockito.ArgumentMatchers.argThat(
+                        d -> d.created() && d.changed().containsKey("a")));
     }
 
     private static Cookie cookieFrom(String setCookie) {
@@ -120,26 +124,26 @@ class UnifiedSessionFilterTest {
     void aSessionStartedOverHttpContinuesOverHttpsUnderThePrefixedNameAndThePlainCookieIsCleared() throws Exception {
         filter.init(config(Map.of(), ""));
         HttpServletRequest http = SessionCookieTest.request(false, "127.0.0.1");
-        List<String> first = SessionCookieTest.setCookies(res -> doFilter(http, res,
-                rq -> rq.getSession().setAttribute("a", "b")));
+        List<String> first = SessionCookieTest.setCookies(
+                res -> doFilter(http, res, rq -> rq.getSession().setAttribute("a", "b")));
         assertEquals(1, first.size(), first.toString());
         assertTrue(first.get(0).startsWith("USESSION=ey") && !first.get(0).contains("Secure"), first.get(0));
 
         HttpServletRequest https = SessionCookieTest.request(true, "127.0.0.1", cookieFrom(first.get(0)));
-        List<String> moved = SessionCookieTest.setCookies(res -> doFilter(https, res,
-                rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
+        List<String> moved = SessionCookieTest.setCookies(res -> doFilter(
+                https, res, rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
         assertEquals(2, moved.size(), moved.toString());
         assertTrue(moved.get(0).startsWith("__Host-USESSION=ey") && moved.get(0).contains("; Secure"), moved.get(0));
         assertTrue(moved.get(1).startsWith("USESSION=; Path=/; Max-Age=0"), moved.get(1));
 
         HttpServletRequest next = SessionCookieTest.request(true, "127.0.0.1", cookieFrom(moved.get(0)));
-        List<String> none = SessionCookieTest.setCookies(res -> doFilter(next, res,
-                rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
+        List<String> none = SessionCookieTest.setCookies(res ->
+                doFilter(next, res, rq -> assertEquals("b", rq.getSession(false).getAttribute("a"))));
         assertEquals(List.of(), none, "settled under the prefixed name");
     }
 
-    private void doFilter(HttpServletRequest req, HttpServletResponse res,
-                          java.util.function.Consumer<HttpServletRequest> app) {
+    private void doFilter(
+            HttpServletRequest req, HttpServletResponse res, java.util.function.Consumer<HttpServletRequest> app) {
         withAttributes(req);
         try {
             filter.doFilter(req, res, (rq, rs) -> app.accept((HttpServletRequest) rq));
@@ -167,27 +171,30 @@ class UnifiedSessionFilterTest {
         assertEquals(300, store.load(id).maxInactiveSeconds(), "stored with the first-visit interval");
 
         HttpServletRequest back = SessionCookieTest.request(false, "127.0.0.1", cookieFrom(cookies.get(0)));
-        SessionCookieTest.setCookies(res -> doFilter(back, res,
-                rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
+        SessionCookieTest.setCookies(
+                res -> doFilter(back, res, rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
         assertEquals(1800, seen[0], "the client came back: the app's <session-timeout>");
         assertEquals(1800, store.load(id).maxInactiveSeconds(), "written with the returning request");
 
         HttpServletRequest own = SessionCookieTest.request(false, "127.0.0.1");
-        List<String> ownCookies = SessionCookieTest.setCookies(res -> doFilter(own, res,
-                rq -> rq.getSession().setMaxInactiveInterval(60)));
+        List<String> ownCookies = SessionCookieTest.setCookies(
+                res -> doFilter(own, res, rq -> rq.getSession().setMaxInactiveInterval(60)));
         HttpServletRequest ownBack = SessionCookieTest.request(false, "127.0.0.1", cookieFrom(ownCookies.get(0)));
-        SessionCookieTest.setCookies(res -> doFilter(ownBack, res,
-                rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
+        SessionCookieTest.setCookies(res ->
+                doFilter(ownBack, res, rq -> seen[0] = rq.getSession(false).getMaxInactiveInterval()));
         assertEquals(60, seen[0], "an interval the application chose is kept");
     }
 
     @Test
     void badConfigurationFailsStartNamingTheKey() {
-        ServletException e = assertThrows(ServletException.class,
-                () -> filter.init(config(Map.of("unisession.cookie.secure", "maybe"))));
+        ServletException e = assertThrows(
+                ServletException.class, () -> filter.init(config(Map.of("unisession.cookie.secure", "maybe"))));
         assertTrue(e.getMessage().contains("unisession.cookie.secure"), e.getMessage());
-        ServletException k = assertThrows(ServletException.class,
-                () -> filter.init(config(Map.of("unisession.token.keys", "k:c2hvcnQ="))));
-        assertTrue(k.getMessage().contains("unisession.token.keys") && k.getMessage().contains("256"), k.getMessage());
+        ServletException k = assertThrows(
+                ServletException.class, () -> filter.init(config(Map.of("unisession.token.keys", "k:c2hvcnQ="))));
+        assertTrue(
+                k.getMessage().contains("unisession.token.keys")
+                        && k.getMessage().contains("256"),
+                k.getMessage());
     }
 }

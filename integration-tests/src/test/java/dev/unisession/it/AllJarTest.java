@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
 
 /** The drop-in unisession-filter-&lt;version&gt;-all.jar: only our own packages inside, and it works alone. */
 class AllJarTest {
@@ -40,8 +38,9 @@ class AllJarTest {
                 if (!name.startsWith("dev/unisession/")) outside.add(name);
             }
         }
-        System.out.printf("[all-jar] %s: %.1f MB, %d classes%n", allJar().getFileName(),
-                Files.size(allJar()) / 1024.0 / 1024.0, classes);
+        System.out.printf(
+                "[all-jar] %s: %.1f MB, %d classes%n",
+                allJar().getFileName(), Files.size(allJar()) / 1024.0 / 1024.0, classes);
         assertTrue(classes > 10_000, "dependencies are inside: " + classes);
         assertEquals(List.of(), outside.subList(0, Math.min(20, outside.size())), outside.size() + " outside");
     }
@@ -50,11 +49,21 @@ class AllJarTest {
     void worksAloneOnAClassPathWithNothingElse() throws Exception {
         String prefix = TestStores.uniquePrefix();
         Path dir = Files.createTempDirectory("all-jar-probe");
-        String cp = allJar() + File.pathSeparator + System.getProperty("it.unisession.h2Jar", "target/sample/h2.jar")
-                + File.pathSeparator + probeClasses();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
-                AllJarProbe.class.getName(), Services.redisUrl(), prefix, "jdbc:h2:" + dir.resolve("sessions"))
-                .redirectErrorStream(true).start();
+        String cp = allJar()
+                + File.pathSeparator
+                + System.getProperty("it.unisession.h2Jar", "target/sample/h2.jar")
+                + File.pathSeparator
+                + probeClasses();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        cp,
+                        AllJarProbe.class.getName(),
+                        Services.redisUrl(),
+                        prefix,
+                        "jdbc:h2:" + dir.resolve("sessions"))
+                .redirectErrorStream(true)
+                .start();
         String out;
         try {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the probe finished");
@@ -71,7 +80,12 @@ class AllJarTest {
     private static Path probeClasses() throws Exception {
         Path dir = Files.createTempDirectory("probe-classes");
         String rel = AllJarProbe.class.getName().replace('.', '/') + ".class";
-        Path from = Path.of(AllJarProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve(rel);
+        Path from = Path.of(AllJarProbe.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .resolve(rel);
         Path to = dir.resolve(rel);
         Files.createDirectories(to.getParent());
         Files.copy(from, to);

@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.security.AuditSink;
-
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
 
 /**
  * The session API from servlets: authenticate renews the id, switchContext keeps it (events and audit entries),
@@ -29,10 +27,15 @@ abstract class ApiSuite {
 
     @BeforeEach
     void start() throws Exception {
-        Map<String, String> params = Map.of("unisession.token.keys", Keys.entry("k1", Keys.secret()),
-                "unisession.event-listeners", "dev.unisession.it.app.EventRecorder",
-                "unisession.validators", "dev.unisession.it.app.DisabledAccounts",
-                "unisession.validate.interval", INTERVAL_MS + "ms");
+        Map<String, String> params = Map.of(
+                "unisession.token.keys",
+                Keys.entry("k1", Keys.secret()),
+                "unisession.event-listeners",
+                "dev.unisession.it.app.EventRecorder",
+                "unisession.validators",
+                "dev.unisession.it.app.DisabledAccounts",
+                "unisession.validate.interval",
+                INTERVAL_MS + "ms");
         server = container().start(TestWebapp.declared(), params, Map.of(AuditSink.CONTEXT_ATTRIBUTE, audit), null);
     }
 
@@ -42,7 +45,12 @@ abstract class ApiSuite {
     }
 
     private List<String> events(String containing) {
-        return new Client().get(server.uri("/events")).body().lines().filter(l -> l.contains(containing)).toList();
+        return new Client()
+                .get(server.uri("/events"))
+                .body()
+                .lines()
+                .filter(l -> l.contains(containing))
+                .toList();
     }
 
     @Test
@@ -65,10 +73,14 @@ abstract class ApiSuite {
         assertEquals(1, audit.count("CONTEXT_SWITCHED from=null to=acme-eu"), audit.toString());
         assertEquals(1, audit.count("CONTEXT_SWITCHED from=acme-eu to=acme-us"), audit.toString());
         List<String> switched = events("event CONTEXT_SWITCHED " + id);
-        assertEquals(List.of("event CONTEXT_SWITCHED " + id + " principal=" + user + " context=acme-eu previous=null",
-                "event CONTEXT_SWITCHED " + id + " principal=" + user + " context=acme-us previous=acme-eu"),
+        assertEquals(
+                List.of(
+                        "event CONTEXT_SWITCHED " + id + " principal=" + user + " context=acme-eu previous=null",
+                        "event CONTEXT_SWITCHED " + id + " principal=" + user + " context=acme-us previous=acme-eu"),
                 switched);
-        assertEquals(1, events("event PRINCIPAL_CHANGED " + id + " principal=" + user).size());
+        assertEquals(
+                1,
+                events("event PRINCIPAL_CHANGED " + id + " principal=" + user).size());
         assertEquals(1, events("event ID_CHANGED " + id).size());
     }
 
@@ -89,8 +101,9 @@ abstract class ApiSuite {
         c.get(server.uri("/s?op=mfa-now"));
         c.get(server.uri("/s?op=login&user=" + user)); // re-authenticated
         assertEquals("null", c.get(server.uri("/s?op=reauth")).value("reauth"));
-        assertEquals("[authMethod, mfaVerifiedAt]", c.get(server.uri("/s?op=meta-get&name=authMethod"))
-                .value("metaKeys"));
+        assertEquals(
+                "[authMethod, mfaVerifiedAt]",
+                c.get(server.uri("/s?op=meta-get&name=authMethod")).value("metaKeys"));
     }
 
     /**
@@ -129,10 +142,12 @@ abstract class ApiSuite {
             assertEquals(alice, a.get(server.uri("/s?op=whoami")).value("principal"));
         }
         long elapsed = (System.nanoTime() - start) / 1_000_000;
-        int calls = Integer.parseInt(a.get(server.uri("/s?op=validator-calls&user=" + alice)).value("calls"));
+        int calls = Integer.parseInt(
+                a.get(server.uri("/s?op=validator-calls&user=" + alice)).value("calls"));
         long allowed = 1 + (elapsed + 1_000) / INTERVAL_MS;
-        assertTrue(calls >= 1 && calls <= allowed, calls + " validator calls over 100 requests in " + elapsed
-                + " ms (at most " + allowed + ")");
+        assertTrue(
+                calls >= 1 && calls <= allowed,
+                calls + " validator calls over 100 requests in " + elapsed + " ms (at most " + allowed + ")");
 
         assertEquals(bob, b.get(server.uri("/s?op=whoami")).value("principal"));
         a.get(server.uri("/s?op=disable&user=" + bob));

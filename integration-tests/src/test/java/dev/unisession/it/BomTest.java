@@ -3,12 +3,11 @@ package dev.unisession.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 
 /** The BOM (which has no parent, on purpose) carries the reactor's version and names every published artifact. */
 class BomTest {
@@ -25,7 +24,8 @@ class BomTest {
         Path root = Path.of(System.getProperty("user.dir")).getParent();
         String bom = Files.readString(root.resolve("bom/pom.xml"));
         assertEquals(version(Files.readString(root.resolve("pom.xml"))), version(bom));
-        for (String a : new String[] {"unisession-filter", "unisession-cdi", "unisession-spring-boot", "unisession-admin"}) {
+        for (String a :
+                new String[] {"unisession-filter", "unisession-cdi", "unisession-spring-boot", "unisession-admin"}) {
             assertTrue(bom.contains("<artifactId>" + a + "</artifactId>"), a);
         }
         assertTrue(bom.contains("<classifier>all</classifier>"), "the drop-in jar");

@@ -1,7 +1,14 @@
 package dev.unisession.it;
 
 import dev.unisession.testing.Services;
-
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -12,15 +19,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 
 /**
  * Debian's headless Chromium, driven through the system chromedriver by Selenium (nothing is downloaded), with a
@@ -37,7 +35,8 @@ final class Browser implements AutoCloseable {
     /** Fails in CI and skips elsewhere when Chromium is not installed. */
     static void require() {
         if (!new File(CHROMIUM).canExecute() || !new File(CHROMEDRIVER).canExecute()) {
-            Services.unavailable("Chromium and chromedriver (" + CHROMIUM + ", " + CHROMEDRIVER + ")",
+            Services.unavailable(
+                    "Chromium and chromedriver (" + CHROMIUM + ", " + CHROMEDRIVER + ")",
                     "apt-get install -y chromium chromium-driver");
         }
     }
@@ -55,13 +54,24 @@ final class Browser implements AutoCloseable {
         }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--no-first-run", "--window-size=1200,900", "--user-data-dir=" + profile);
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+                "--window-size=1200,900",
+                "--user-data-dir=" + profile);
         options.addArguments(switches);
         options.setAcceptInsecureCerts(true);
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+                .usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort()
+                .build();
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
     }
@@ -93,8 +103,10 @@ final class Browser implements AutoCloseable {
 
     Browser click(String css) {
         find(css).click();
-        new WebDriverWait(driver, Duration.ofSeconds(10)).until(d -> "complete".equals(
-                ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
+        new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(d -> "complete"
+                        .equals(((org.openqa.selenium.JavascriptExecutor) d)
+                                .executeScript("return document.readyState")));
         return this;
     }
 
@@ -121,8 +133,8 @@ final class Browser implements AutoCloseable {
     /** Saves a screenshot under target/screenshots/{name}.png. */
     Path screenshot(String name) {
         try {
-            Path dir = Files.createDirectories(Path.of(System.getProperty("it.unisession.screenshots",
-                    "target/screenshots")));
+            Path dir = Files.createDirectories(
+                    Path.of(System.getProperty("it.unisession.screenshots", "target/screenshots")));
             Path to = dir.resolve(name + ".png");
             File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), to, StandardCopyOption.REPLACE_EXISTING);
@@ -138,7 +150,8 @@ final class Browser implements AutoCloseable {
             driver.quit();
         } finally {
             try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             } catch (IOException e) {
                 // a temp directory
             }

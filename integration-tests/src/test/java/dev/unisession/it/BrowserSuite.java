@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import java.util.Map;
 
 /**
  * The sample shop's WAR in headless Chromium (Debian's, through the system chromedriver): the whole funnel with a
@@ -80,7 +78,8 @@ abstract class BrowserSuite {
     @Test
     void logOutOtherSessionsEndsTheOtherBrowser() {
         String user = "bob-" + container().name().toLowerCase();
-        try (Browser laptop = new Browser(); Browser phone = new Browser()) {
+        try (Browser laptop = new Browser();
+                Browser phone = new Browser()) {
             login(phone, node, user);
             add(phone, node, "plum");
             login(laptop, node, user);
@@ -104,17 +103,25 @@ abstract class BrowserSuite {
     @Test
     void theCartStaysIntactAcrossTwoNodesSharingRedis() throws Exception {
         String prefix = TestStores.uniquePrefix();
-        Map<String, String> params = SampleWar.params(keys, "unisession.store", "redis", "unisession.redis.url",
-                Services.redisUrl(), "unisession.redis.prefix", prefix);
+        Map<String, String> params = SampleWar.params(
+                keys,
+                "unisession.store",
+                "redis",
+                "unisession.redis.url",
+                Services.redisUrl(),
+                "unisession.redis.prefix",
+                prefix);
         try (RunningServer one = container().start(SampleWar.copy(), params, Map.of(), null);
-             RunningServer two = container().start(SampleWar.copy(), params, Map.of(), null);
-             Browser b = new Browser()) {
+                RunningServer two = container().start(SampleWar.copy(), params, Map.of(), null);
+                Browser b = new Browser()) {
             login(b, one, "carol");
             String[] fruit = {"apple", "pear", "plum", "cherry", "apple"};
             for (int i = 0; i < fruit.length; i++) {
                 RunningServer on = i % 2 == 0 ? one : two;
                 add(b, on, fruit[i]);
-                assertEquals(i + 1, b.page().split("class=\"item\"").length - 1,
+                assertEquals(
+                        i + 1,
+                        b.page().split("class=\"item\"").length - 1,
                         "node " + (i % 2 + 1) + " sees every item: " + b.page());
             }
             b.open(two.uri("/cart"));

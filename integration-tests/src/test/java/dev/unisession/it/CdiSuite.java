@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
  * The sample WAR (Weld, the CDI module and the filter only as jars in WEB-INF/lib, no web.xml entry) on a real
@@ -24,8 +22,11 @@ abstract class CdiSuite {
     private final String keys = Keys.entry("k1", Keys.secret());
 
     private static String count(String events, String key) {
-        return events.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
-                .findFirst().orElse("0");
+        return events.lines()
+                .filter(l -> l.startsWith(key + "="))
+                .map(l -> l.substring(key.length() + 1))
+                .findFirst()
+                .orElse("0");
     }
 
     @Test
@@ -64,8 +65,7 @@ abstract class CdiSuite {
             }
             for (String kind : new String[] {"sync", "async"}) {
                 assertTrue(ops.contains("<td>" + kind + " CREATED</td><td>1</td>"), kind + " CREATED once: " + ops);
-                assertTrue(ops.contains("<td>" + kind + " DESTROYED</td><td>1</td>"), kind + " DESTROYED once: "
-                        + ops);
+                assertTrue(ops.contains("<td>" + kind + " DESTROYED</td><td>1</td>"), kind + " DESTROYED once: " + ops);
             }
         }
     }
@@ -73,10 +73,16 @@ abstract class CdiSuite {
     @Test
     void aSessionScopedBeanSetOnOneNodeIsReadOnAnother() throws Exception {
         String prefix = TestStores.uniquePrefix();
-        Map<String, String> params = SampleWar.params(keys, "unisession.store", "redis", "unisession.redis.url",
-                Services.redisUrl(), "unisession.redis.prefix", prefix);
+        Map<String, String> params = SampleWar.params(
+                keys,
+                "unisession.store",
+                "redis",
+                "unisession.redis.url",
+                Services.redisUrl(),
+                "unisession.redis.prefix",
+                prefix);
         try (RunningServer one = container().start(SampleWar.copy(), params, Map.of(), null);
-             RunningServer two = container().start(SampleWar.copy(), params, Map.of(), null)) {
+                RunningServer two = container().start(SampleWar.copy(), params, Map.of(), null)) {
             SampleWar.Browser b = new SampleWar.Browser();
             b.post(one.uri("/login"), "user", "jo");
             b.post(one.uri("/cart"), "item", "plum");
@@ -84,8 +90,10 @@ abstract class CdiSuite {
             assertTrue(onTwo.contains("<li class='item'>plum</li>"), "the cart bean on node 2: " + onTwo);
             b.post(two.uri("/cart"), "item", "pear");
             String backOnOne = b.get(one.uri("/cart"));
-            assertTrue(backOnOne.contains("<li class='item'>plum</li>") && backOnOne.contains(
-                    "<li class='item'>pear</li>"), backOnOne);
+            assertTrue(
+                    backOnOne.contains("<li class='item'>plum</li>")
+                            && backOnOne.contains("<li class='item'>pear</li>"),
+                    backOnOne);
             assertFalse(new Resp(Services.REDIS_PORT).keys(prefix + "*").isEmpty(), "kept in Redis");
         } finally {
             new Resp(Services.REDIS_PORT).deleteAll(prefix + "*");

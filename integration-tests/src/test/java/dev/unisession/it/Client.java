@@ -25,14 +25,21 @@ final class Client {
 
     /** A plain GET through the cookie jar. */
     Reply get(URI uri) {
-        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(), http);
+        return send(
+                HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
+                http);
     }
 
-    private static final HttpClient NO_JAR = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient NO_JAR =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A GET with exactly this Cookie header and no cookie jar. */
     static Reply getWithCookie(URI uri, String cookieHeader) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
         if (cookieHeader != null) b.header("Cookie", cookieHeader);
         return send(b.build(), NO_JAR);
     }
@@ -44,7 +51,8 @@ final class Client {
 
     /** A GET with these headers and no cookie jar. */
     static Reply getWith(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
         headers.forEach(b::header);
         return send(b.build(), NO_JAR);
     }
@@ -52,7 +60,10 @@ final class Client {
     /** The value of our cookie in the jar, or null. */
     String cookie(String name) {
         return cookies.getCookieStore().getCookies().stream()
-                .filter(c -> c.getName().equals(name)).map(java.net.HttpCookie::getValue).findFirst().orElse(null);
+                .filter(c -> c.getName().equals(name))
+                .map(java.net.HttpCookie::getValue)
+                .findFirst()
+                .orElse(null);
     }
 
     private static Reply send(HttpRequest request, HttpClient client) {

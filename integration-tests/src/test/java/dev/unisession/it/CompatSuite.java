@@ -7,12 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.testing.TestDatabase;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Session behaviour as the Servlet spec (after the TCK's session packages) and Jetty's session tests describe it,
@@ -33,7 +31,12 @@ import java.util.stream.Collectors;
 abstract class CompatSuite {
 
     /** Where sessions live for a run. */
-    enum Mode { NATIVE, MEMORY, REDIS, TIERED }
+    enum Mode {
+        NATIVE,
+        MEMORY,
+        REDIS,
+        TIERED
+    }
 
     abstract Container container();
 
@@ -78,7 +81,11 @@ abstract class CompatSuite {
     }
 
     private List<String> events(String containing) {
-        return new Client().get(server.uri("/events")).body().lines().filter(l -> l.contains(containing))
+        return new Client()
+                .get(server.uri("/events"))
+                .body()
+                .lines()
+                .filter(l -> l.contains(containing))
                 .collect(Collectors.toList());
     }
 
@@ -566,10 +573,14 @@ abstract class CompatSuite {
         HttpClient http = HttpClient.newHttpClient();
         List<CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            fs.add(http.sendAsync(HttpRequest.newBuilder(s("op=set&name=c" + i + "&value=" + i))
-                    .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString()));
+            fs.add(http.sendAsync(
+                    HttpRequest.newBuilder(s("op=set&name=c" + i + "&value=" + i))
+                            .header("Cookie", cookie)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
-        for (CompletableFuture<HttpResponse<String>> f : fs) assertEquals(200, f.get().statusCode());
+        for (CompletableFuture<HttpResponse<String>> f : fs)
+            assertEquals(200, f.get().statusCode());
         Client.Reply r = Client.getWithCookie(s("op=info"), cookie);
         for (int i = 0; i < 20; i++) assertEquals(Integer.toString(i), r.value("attr.c" + i), "c" + i);
     }

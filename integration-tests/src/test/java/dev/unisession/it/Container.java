@@ -1,9 +1,11 @@
 package dev.unisession.it;
 
 import dev.unisession.store.SessionStore;
-
 import jakarta.servlet.ServletContainerInitializer;
-
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
@@ -12,23 +14,22 @@ import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-
 /** The servlet containers the suite runs on, started embedded on a loopback port. */
 public enum Container {
-
     JETTY {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home,
-                            Connectors connectors) throws Exception {
+        RunningServer start(
+                Path webapp,
+                Map<String, String> contextParams,
+                Map<String, Object> attributes,
+                Path home,
+                Connectors connectors)
+                throws Exception {
             Server server = new Server();
             org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
             if (connectors.forwarded()) http.addCustomizer(new org.eclipse.jetty.server.ForwardedRequestCustomizer());
-            ServerConnector connector = new ServerConnector(server,
-                    new org.eclipse.jetty.server.HttpConnectionFactory(http));
+            ServerConnector connector =
+                    new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
             connector.setHost("127.0.0.1");
             connector.setPort(0);
             server.addConnector(connector);
@@ -39,13 +40,16 @@ public enum Container {
                 tls.setKeyStorePath(connectors.https().keyStore().toString());
                 tls.setKeyStorePassword(connectors.https().password());
                 tls.setKeyStoreType("PKCS12");
-                org.eclipse.jetty.server.HttpConfiguration secure = new org.eclipse.jetty.server.HttpConfiguration(http);
+                org.eclipse.jetty.server.HttpConfiguration secure =
+                        new org.eclipse.jetty.server.HttpConfiguration(http);
                 org.eclipse.jetty.server.SecureRequestCustomizer customizer =
                         new org.eclipse.jetty.server.SecureRequestCustomizer();
                 customizer.setSniHostCheck(false); // the browser may ask for 127.0.0.1 as well as a name
                 secure.addCustomizer(customizer);
-                https = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(tls,
-                        org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
+                https = new ServerConnector(
+                        server,
+                        new org.eclipse.jetty.server.SslConnectionFactory(
+                                tls, org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
                         new org.eclipse.jetty.server.HttpConnectionFactory(secure));
                 https.setHost("127.0.0.1");
                 https.setPort(0);
@@ -59,15 +63,21 @@ public enum Container {
             if (webapp.toString().endsWith(".war")) {
                 // Tomcat is on this test JVM's class path too; a real WAR must not see it (Weld would take Jetty
                 // for Tomcat).
-                context.addHiddenClassMatcher(new org.eclipse.jetty.util.ClassMatcher("org.apache.catalina.",
-                        "org.apache.tomcat.", "org.apache.coyote.", "org.apache.naming.", "org.apache.juli."));
+                context.addHiddenClassMatcher(new org.eclipse.jetty.util.ClassMatcher(
+                        "org.apache.catalina.",
+                        "org.apache.tomcat.",
+                        "org.apache.coyote.",
+                        "org.apache.naming.",
+                        "org.apache.juli."));
             }
             if (!attributes.isEmpty()) context.addServletContainerInitializer(initializer(attributes));
             if (home != null) { // the container's own sessions persist in files there, across restarts
                 org.eclipse.jetty.session.DefaultSessionCache cache =
                         new org.eclipse.jetty.session.DefaultSessionCache(context.getSessionHandler());
-                org.eclipse.jetty.session.FileSessionDataStore files = new org.eclipse.jetty.session.FileSessionDataStore();
-                files.setStoreDir(Files.createDirectories(home.resolve("sessions")).toFile());
+                org.eclipse.jetty.session.FileSessionDataStore files =
+                        new org.eclipse.jetty.session.FileSessionDataStore();
+                files.setStoreDir(
+                        Files.createDirectories(home.resolve("sessions")).toFile());
                 cache.setSessionDataStore(files);
                 context.getSessionHandler().setSessionCache(cache);
             }
@@ -85,8 +95,13 @@ public enum Container {
 
     TOMCAT {
         @Override
-        RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes, Path home,
-                            Connectors connectors) throws Exception {
+        RunningServer start(
+                Path webapp,
+                Map<String, String> contextParams,
+                Map<String, Object> attributes,
+                Path home,
+                Connectors connectors)
+                throws Exception {
             Tomcat tomcat = new Tomcat();
             // The container's own sessions persist (StandardManager's SESSIONS.ser) in the work directory there.
             tomcat.setBaseDir((home != null ? home : Files.createTempDirectory("tomcat-base")).toString());
@@ -96,7 +111,8 @@ public enum Container {
             // unpacked first as a Host with unpackWARs does (classes read from jars inside a packed WAR load slowly).
             boolean war = webapp.toString().endsWith(".war");
             tomcat.setAddDefaultWebXmlToWebapp(war);
-            Context context = tomcat.addWebapp("", (war ? unpack(webapp) : webapp).toAbsolutePath().toString());
+            Context context = tomcat.addWebapp(
+                    "", (war ? unpack(webapp) : webapp).toAbsolutePath().toString());
             ((StandardJarScanner) context.getJarScanner()).setScanClassPath(false);
             if (home != null) {
                 org.apache.catalina.session.StandardManager manager = new org.apache.catalina.session.StandardManager();
@@ -121,9 +137,10 @@ public enum Container {
                 https.setProperty("SSLEnabled", "true");
                 org.apache.tomcat.util.net.SSLHostConfig tls = new org.apache.tomcat.util.net.SSLHostConfig();
                 org.apache.tomcat.util.net.SSLHostConfigCertificate certificate =
-                        new org.apache.tomcat.util.net.SSLHostConfigCertificate(tls,
-                                org.apache.tomcat.util.net.SSLHostConfigCertificate.Type.UNDEFINED);
-                certificate.setCertificateKeystoreFile(connectors.https().keyStore().toString());
+                        new org.apache.tomcat.util.net.SSLHostConfigCertificate(
+                                tls, org.apache.tomcat.util.net.SSLHostConfigCertificate.Type.UNDEFINED);
+                certificate.setCertificateKeystoreFile(
+                        connectors.https().keyStore().toString());
                 certificate.setCertificateKeystorePassword(connectors.https().password());
                 certificate.setCertificateKeystoreType("PKCS12");
                 tls.addCertificate(certificate);
@@ -161,8 +178,8 @@ public enum Container {
     /** As above; with {@code home}, the container keeps its own sessions there across a restart. */
     RunningServer start(Path webapp, Map<String, String> contextParams, SessionStore store, Path home)
             throws Exception {
-        return start(webapp, contextParams, store == null ? Map.of()
-                : Map.of(SessionStore.CONTEXT_ATTRIBUTE, store), home);
+        return start(
+                webapp, contextParams, store == null ? Map.of() : Map.of(SessionStore.CONTEXT_ATTRIBUTE, store), home);
     }
 
     /** As above, with context attributes set before anything starts (a store, an audit sink). */
@@ -172,8 +189,13 @@ public enum Container {
     }
 
     /** As above, listening as {@code connectors} say besides plain HTTP on 127.0.0.1. */
-    abstract RunningServer start(Path webapp, Map<String, String> contextParams, Map<String, Object> attributes,
-                                 Path home, Connectors connectors) throws Exception;
+    abstract RunningServer start(
+            Path webapp,
+            Map<String, String> contextParams,
+            Map<String, Object> attributes,
+            Path home,
+            Connectors connectors)
+            throws Exception;
 
     /**
      * What a server listens with besides plain HTTP: an HTTPS connector with this certificate (null: none), and

@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * {@code unisession.cookie.secure=auto} (the default) in headless Chromium, with the jar dropped into an unmodified
@@ -49,13 +48,20 @@ abstract class CookieSchemeSuite {
     private RunningServer start(Map<String, String> settings) throws Exception {
         Map<String, String> params = new LinkedHashMap<>(settings);
         params.put("unisession.token.keys", keys);
-        return container().start(TestWebapp.dropIn(), params, Map.of(), null,
-                new Container.Connectors(TestCertificate.create(), true));
+        return container()
+                .start(
+                        TestWebapp.dropIn(),
+                        params,
+                        Map.of(),
+                        null,
+                        new Container.Connectors(TestCertificate.create(), true));
     }
 
     /** A browser that resolves intranet.test to 127.0.0.1 and takes the self-signed certificate. */
     private static Browser browser() {
-        return new Browser("--host-resolver-rules=MAP " + HOST + " 127.0.0.1", "--ignore-certificate-errors",
+        return new Browser(
+                "--host-resolver-rules=MAP " + HOST + " 127.0.0.1",
+                "--ignore-certificate-errors",
                 "--disable-features=HttpsUpgrades");
     }
 
@@ -72,7 +78,8 @@ abstract class CookieSchemeSuite {
     @Test
     void plainHttpUnderAHostNameThatIsNotLocalhostKeepsTheSession() {
         try (Browser b = browser()) {
-            String id = page(b, server.uri(false, HOST, "/s?op=set&name=a&value=hello")).get("session");
+            String id = page(b, server.uri(false, HOST, "/s?op=set&name=a&value=hello"))
+                    .get("session");
             Map<String, String> again = page(b, server.uri(false, HOST, "/s?op=info"));
             assertEquals(id, again.get("session"), "the browser kept the cookie: " + again);
             assertEquals("hello", again.get("attr.a"));
@@ -86,7 +93,8 @@ abstract class CookieSchemeSuite {
     @Test
     void httpsGetsASecureHostPrefixedCookieAndKeepsTheSession() {
         try (Browser b = browser()) {
-            String id = page(b, server.uri(true, HOST, "/s?op=set&name=a&value=secret")).get("session");
+            String id = page(b, server.uri(true, HOST, "/s?op=set&name=a&value=secret"))
+                    .get("session");
             Map<String, String> again = page(b, server.uri(true, HOST, "/s?op=info"));
             assertEquals(id, again.get("session"), again.toString());
             assertEquals("secret", again.get("attr.a"));
@@ -99,14 +107,17 @@ abstract class CookieSchemeSuite {
     @Test
     void aSessionStartedOverHttpContinuesWhenTheBrowserSwitchesToHttpsOnTheSameHost() {
         try (Browser b = browser()) {
-            String id = page(b, server.uri(false, HOST, "/s?op=set&name=cart&value=apple")).get("session");
+            String id = page(b, server.uri(false, HOST, "/s?op=set&name=cart&value=apple"))
+                    .get("session");
             assertNotNull(b.cookies().get(PLAIN));
 
             Map<String, String> over = page(b, server.uri(true, HOST, "/s?op=info"));
             assertEquals(id, over.get("session"), "the same session over HTTPS: " + over);
             assertEquals("apple", over.get("attr.cart"));
             Map<String, org.openqa.selenium.Cookie> cookies = b.cookies();
-            assertEquals(List.of(PREFIXED), List.copyOf(cookies.keySet()),
+            assertEquals(
+                    List.of(PREFIXED),
+                    List.copyOf(cookies.keySet()),
                     "moved to the Secure __Host- name, the plain cookie cleared: " + cookies);
             assertTrue(cookies.get(PREFIXED).isSecure());
 
@@ -120,14 +131,19 @@ abstract class CookieSchemeSuite {
 
     @Test
     void behindAProxyThatForwardsHttpsTheCookieIsSecure() {
-        Client.Reply proxied = Client.getWith(server.uri("/s?op=create"), Map.of("X-Forwarded-Proto", "https",
-                "X-Forwarded-For", "203.0.113.7"));
-        String cookie = proxied.setCookies().stream().filter(h -> h.startsWith(PREFIXED + "=")).findFirst()
+        Client.Reply proxied = Client.getWith(
+                server.uri("/s?op=create"), Map.of("X-Forwarded-Proto", "https", "X-Forwarded-For", "203.0.113.7"));
+        String cookie = proxied.setCookies().stream()
+                .filter(h -> h.startsWith(PREFIXED + "="))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + PREFIXED + " cookie: " + proxied.setCookies()));
         assertTrue(cookie.contains("; Secure") && cookie.contains("; Path=/;"), cookie);
 
         Client.Reply direct = Client.getWith(server.uri("/s?op=create"), Map.of());
-        String plain = direct.setCookies().stream().filter(h -> h.startsWith(PLAIN + "=")).findFirst().orElseThrow();
+        String plain = direct.setCookies().stream()
+                .filter(h -> h.startsWith(PLAIN + "="))
+                .findFirst()
+                .orElseThrow();
         assertFalse(plain.contains("Secure"), "the same connector without the proxy's header: " + plain);
     }
 
@@ -150,8 +166,10 @@ abstract class CookieSchemeSuite {
     /** What the old default did, and what {@code true} still does: the browser drops the cookie over plain HTTP. */
     @Test
     void withSecureTrueThePlainHttpBrowserLosesTheSession() throws Exception {
-        try (RunningServer always = start(Map.of("unisession.cookie.secure", "true")); Browser b = browser()) {
-            String id = page(b, always.uri(false, HOST, "/s?op=set&name=a&value=hello")).get("session");
+        try (RunningServer always = start(Map.of("unisession.cookie.secure", "true"));
+                Browser b = browser()) {
+            String id = page(b, always.uri(false, HOST, "/s?op=set&name=a&value=hello"))
+                    .get("session");
             Map<String, String> again = page(b, always.uri(false, HOST, "/s?op=info"));
             assertNotEquals(id, again.get("session"), "the Secure cookie was not kept over plain HTTP: " + again);
             assertEquals("none", again.get("session"));

@@ -2,7 +2,6 @@ package dev.unisession.it;
 
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,8 +14,10 @@ final class CountingAudit implements AuditSink {
     public void record(AuditEvent e) {
         counts.computeIfAbsent(e.type().name(), k -> new AtomicInteger()).incrementAndGet();
         if (e.detail() != null) {
-            String key = e.type() + " " + (e.type() == AuditEvent.Type.ATTRIBUTE_REFUSED
-                    ? e.detail().substring(0, e.detail().indexOf(':')) : e.detail());
+            String key = e.type() + " "
+                    + (e.type() == AuditEvent.Type.ATTRIBUTE_REFUSED
+                            ? e.detail().substring(0, e.detail().indexOf(':'))
+                            : e.detail());
             counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         }
     }

@@ -1,11 +1,10 @@
 package dev.unisession.it;
 
+import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionDelta;
 import dev.unisession.store.SessionRecord;
-import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * down or past its deadline does: the operations named in {@link #failing} ({@code load}, {@code save},
  * {@code changeId}, {@code delete}; {@code save:NAME} for saves that change attribute NAME) throw {@link StoreUnavailableException} without reaching the store.
  */
-final class CountingStore implements SessionStore, dev.unisession.store.PrincipalIndex,
-        dev.unisession.store.SessionBrowser {
+final class CountingStore
+        implements SessionStore, dev.unisession.store.PrincipalIndex, dev.unisession.store.SessionBrowser {
 
     private final SessionStore delegate;
     final Set<String> failing = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -110,8 +109,8 @@ final class CountingStore implements SessionStore, dev.unisession.store.Principa
 
     private void fail(String operation) {
         if (failing.contains(operation)) {
-            throw new StoreUnavailableException(StoreUnavailableException.Kind.SLOW, "test store: " + operation
-                    + " fails on purpose", null);
+            throw new StoreUnavailableException(
+                    StoreUnavailableException.Kind.SLOW, "test store: " + operation + " fails on purpose", null);
         }
     }
 

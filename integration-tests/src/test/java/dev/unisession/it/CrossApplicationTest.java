@@ -10,10 +10,6 @@ import dev.unisession.it.Distribution.Server;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +18,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Security review, finding 1: two applications in one Tomcat (the real distribution) with the -all jar each, and
@@ -44,9 +42,15 @@ class CrossApplicationTest {
     @Test
     void aCookieOfOneApplicationIsNoSessionInAnotherSharingKeysAndRedis() throws Exception {
         Path war = plainWar(Files.createTempDirectory("war").resolve("app"), List.of(AllJarTest.allJar()));
-        server = Distribution.tomcat(war, false, List.of("-Dunisession.store=redis",
-                "-Dunisession.redis.url=" + Services.redisUrl(), "-Dunisession.redis.prefix=" + prefix,
-                "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+        server = Distribution.tomcat(
+                war,
+                false,
+                List.of(
+                        "-Dunisession.store=redis",
+                        "-Dunisession.redis.url=" + Services.redisUrl(),
+                        "-Dunisession.redis.prefix=" + prefix,
+                        "-Dunisession.token.keys=" + keys,
+                        "-Dunisession.cookie.secure=false"));
         Distribution.copyTree(war, server.base.resolve("webapps/other"));
         server.start();
 

@@ -25,10 +25,10 @@ import java.util.stream.Stream;
  */
 final class Distribution {
 
-    private Distribution() {
-    }
+    private Distribution() {}
 
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static Path dir(String property) {
         Path p = Path.of(System.getProperty(property, ""));
@@ -62,8 +62,8 @@ final class Distribution {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            System.getLogger(Distribution.class.getName()).log(System.Logger.Level.WARNING,
-                    "could not delete " + root + ": " + e);
+            System.getLogger(Distribution.class.getName())
+                    .log(System.Logger.Level.WARNING, "could not delete " + root + ": " + e);
         }
     }
 
@@ -76,29 +76,34 @@ final class Distribution {
     static Path plainWar(Path where, List<Path> libs, String webXml) throws IOException {
         Path war = Files.createDirectories(where);
         Path classes = Path.of(System.getProperty("it.unisession.webappClasses"));
-        copyTree(classes.resolve("dev/unisession/it/plain"),
+        copyTree(
+                classes.resolve("dev/unisession/it/plain"),
                 Files.createDirectories(war.resolve("WEB-INF/classes/dev/unisession/it/plain")));
-        Files.writeString(war.resolve("WEB-INF/web.xml"), String.join("\n",
-                "<web-app xmlns='https://jakarta.ee/xml/ns/jakartaee' version='6.0'>",
-                "  <servlet><servlet-name>count</servlet-name>",
-                "    <servlet-class>dev.unisession.it.plain.CounterServlet</servlet-class></servlet>",
-                "  <servlet><servlet-name>clash</servlet-name>",
-                "    <servlet-class>dev.unisession.it.plain.ClashServlet</servlet-class></servlet>",
-                "  <servlet-mapping><servlet-name>count</servlet-name><url-pattern>/count</url-pattern></servlet-mapping>",
-                "  <servlet-mapping><servlet-name>clash</servlet-name><url-pattern>/clash</url-pattern></servlet-mapping>",
-                "  <servlet><servlet-name>deployment</servlet-name>",
-                "    <servlet-class>dev.unisession.it.plain.DeploymentServlet</servlet-class></servlet>",
-                "  <servlet-mapping><servlet-name>deployment</servlet-name>",
-                "    <url-pattern>/deployment</url-pattern></servlet-mapping>",
-                webXml,
-                "</web-app>"));
+        Files.writeString(
+                war.resolve("WEB-INF/web.xml"),
+                String.join(
+                        "\n",
+                        "<web-app xmlns='https://jakarta.ee/xml/ns/jakartaee' version='6.0'>",
+                        "  <servlet><servlet-name>count</servlet-name>",
+                        "    <servlet-class>dev.unisession.it.plain.CounterServlet</servlet-class></servlet>",
+                        "  <servlet><servlet-name>clash</servlet-name>",
+                        "    <servlet-class>dev.unisession.it.plain.ClashServlet</servlet-class></servlet>",
+                        "  <servlet-mapping><servlet-name>count</servlet-name><url-pattern>/count</url-pattern></servlet-mapping>",
+                        "  <servlet-mapping><servlet-name>clash</servlet-name><url-pattern>/clash</url-pattern></servlet-mapping>",
+                        "  <servlet><servlet-name>deployment</servlet-name>",
+                        "    <servlet-class>dev.unisession.it.plain.DeploymentServlet</servlet-class></servlet>",
+                        "  <servlet-mapping><servlet-name>deployment</servlet-name>",
+                        "    <url-pattern>/deployment</url-pattern></servlet-mapping>",
+                        webXml,
+                        "</web-app>"));
         Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
         for (Path jar : libs) Files.copy(jar, lib.resolve(jar.getFileName()));
         return war;
     }
 
     /** The README's server-wide declaration (route 2's XML). */
-    static final String FILTER_XML = String.join("\n",
+    static final String FILTER_XML = String.join(
+            "\n",
             "  <filter><filter-name>unisession</filter-name>",
             "    <filter-class>dev.unisession.web.UnifiedSessionFilter</filter-class>",
             "    <async-supported>true</async-supported></filter>",
@@ -114,6 +119,7 @@ final class Distribution {
         final Path base;
         /** The server process's environment (more may be added before {@link #start()}). */
         final Map<String, String> env;
+
         final Path log;
         /** Where the server writes its log, when not to its output (Payara); null: its output. */
         Path serverLog;
@@ -121,6 +127,7 @@ final class Distribution {
         List<String> stopCommand;
         /** How long start() waits for the HTTP port. */
         long startMillis = 90_000;
+
         Process process;
 
         Server(List<String> command, Path base, Map<String, String> env) throws IOException {
@@ -136,7 +143,9 @@ final class Distribution {
         }
 
         Server start() throws Exception {
-            ProcessBuilder b = new ProcessBuilder(command).directory(base.toFile()).redirectErrorStream(true)
+            ProcessBuilder b = new ProcessBuilder(command)
+                    .directory(base.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             b.environment().putAll(env);
             process = b.start();
@@ -144,7 +153,9 @@ final class Distribution {
             while (System.currentTimeMillis() < deadline) {
                 if (!process.isAlive()) throw new AssertionError("the server exited:\n" + log());
                 try {
-                    HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+                    HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                    .build(),
                             HttpResponse.BodyHandlers.discarding());
                     return this;
                 } catch (IOException e) {
@@ -158,8 +169,11 @@ final class Distribution {
             if (process == null) return;
             if (stopCommand != null) {
                 try {
-                    Process p = new ProcessBuilder(stopCommand).directory(base.toFile()).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    Process p = new ProcessBuilder(stopCommand)
+                            .directory(base.toFile())
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                            .start();
                     if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -169,7 +183,8 @@ final class Distribution {
             }
             process.destroy();
             try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                if (!process.waitFor(30, TimeUnit.SECONDS))
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -179,8 +194,8 @@ final class Distribution {
         /** The server's output so far (its log), whole. */
         String fullLog() {
             try {
-                return Files.readString(log) + (serverLog != null && Files.exists(serverLog)
-                        ? Files.readString(serverLog) : "");
+                return Files.readString(log)
+                        + (serverLog != null && Files.exists(serverLog) ? Files.readString(serverLog) : "");
             } catch (IOException e) {
                 return e.toString();
             }
@@ -211,20 +226,36 @@ final class Distribution {
      * The Tomcat distribution at the path of system property {@code home}, with a base of its own: as above, plus
      * {@code serverJars} in the base's lib/ (a JDBC driver) and {@code env} in the server's environment.
      */
-    static Server tomcat(String home, Path webapp, boolean sharedLib, List<Path> serverJars, List<String> jvmOptions,
-            Map<String, String> env) throws Exception {
+    static Server tomcat(
+            String home,
+            Path webapp,
+            boolean sharedLib,
+            List<Path> serverJars,
+            List<String> jvmOptions,
+            Map<String, String> env)
+            throws Exception {
         Path dist = dir(home);
         Path base = Files.createTempDirectory("catalina-base");
         copyTree(dist.resolve("conf"), Files.createDirectories(base.resolve("conf")));
         for (String d : List.of("logs", "temp", "work", "webapps", "lib")) Files.createDirectories(base.resolve(d));
         copyTree(webapp, base.resolve("webapps/app"));
         Map<String, String> all = new java.util.HashMap<>(env);
-        all.putAll(Map.of("CATALINA_HOME", dist.toString(), "CATALINA_BASE", base.toString(),
-                "JAVA_HOME", System.getProperty("java.home"), "CATALINA_OPTS", String.join(" ", jvmOptions)));
+        all.putAll(Map.of(
+                "CATALINA_HOME",
+                dist.toString(),
+                "CATALINA_BASE",
+                base.toString(),
+                "JAVA_HOME",
+                System.getProperty("java.home"),
+                "CATALINA_OPTS",
+                String.join(" ", jvmOptions)));
         Server s = new Server(List.of("sh", dist.resolve("bin/catalina.sh").toString(), "run"), base, all);
         Path serverXml = base.resolve("conf/server.xml");
-        Files.writeString(serverXml, Files.readString(serverXml).replace("port=\"8080\"", "port=\"" + s.port + "\"")
-                .replace("port=\"8005\"", "port=\"-1\""));
+        Files.writeString(
+                serverXml,
+                Files.readString(serverXml)
+                        .replace("port=\"8080\"", "port=\"" + s.port + "\"")
+                        .replace("port=\"8005\"", "port=\"-1\""));
         for (Path jar : serverJars) Files.copy(jar, base.resolve("lib").resolve(jar.getFileName()));
         if (sharedLib) {
             Files.copy(AllJarTest.allJar(), base.resolve("lib/unisession-filter-all.jar"));
@@ -249,8 +280,15 @@ final class Distribution {
      * modules, with {@code plus} its plus module too (JNDI, jetty-env.xml); {@code serverJars} (a JDBC driver) and with {@code sharedLib} the -all jar in
      * a module of that environment, the filter then in its webdefault; the rest as above.
      */
-    static Server jetty(String ee, boolean plus, Path webapp, boolean sharedLib, List<Path> serverJars,
-            List<String> jvmOptions, List<String> properties) throws Exception {
+    static Server jetty(
+            String ee,
+            boolean plus,
+            Path webapp,
+            boolean sharedLib,
+            List<Path> serverJars,
+            List<String> jvmOptions,
+            List<String> properties)
+            throws Exception {
         Path home = dir("it.unisession.jettyDist");
         Path base = Files.createTempDirectory("jetty-base");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -258,18 +296,34 @@ final class Distribution {
         if (module) {
             // Jetty 12 keeps each EE environment's jars apart: a module of the environment puts ours beside the
             // servlet API (the core server's lib/ext cannot see it).
-            Files.writeString(Files.createDirectories(base.resolve("modules")).resolve("unisession.mod"),
-                    String.join("\n", "[description]", "unisession for every " + ee + " web application", "",
-                            "[environment]", ee, "", "[depend]", ee + "-webapp", "", "[lib]",
-                            "lib/unisession/*.jar", ""));
+            Files.writeString(
+                    Files.createDirectories(base.resolve("modules")).resolve("unisession.mod"),
+                    String.join(
+                            "\n",
+                            "[description]",
+                            "unisession for every " + ee + " web application",
+                            "",
+                            "[environment]",
+                            ee,
+                            "",
+                            "[depend]",
+                            ee + "-webapp",
+                            "",
+                            "[lib]",
+                            "lib/unisession/*.jar",
+                            ""));
             Path lib = Files.createDirectories(base.resolve("lib/unisession"));
             if (sharedLib) Files.copy(AllJarTest.allJar(), lib.resolve("unisession-filter-all.jar"));
             for (Path jar : serverJars) Files.copy(jar, lib.resolve(jar.getFileName()));
         }
-        Process setup = new ProcessBuilder(java, "-jar", home.resolve("start.jar").toString(),
-                "--add-modules=http," + ee + "-deploy," + ee + "-annotations" + (plus ? "," + ee + "-plus" : "")
-                        + (module ? ",unisession" : ""))
-                .directory(base.toFile()).redirectErrorStream(true)
+        Process setup = new ProcessBuilder(
+                        java,
+                        "-jar",
+                        home.resolve("start.jar").toString(),
+                        "--add-modules=http," + ee + "-deploy," + ee + "-annotations" + (plus ? "," + ee + "-plus" : "")
+                                + (module ? ",unisession" : ""))
+                .directory(base.toFile())
+                .redirectErrorStream(true)
                 .start();
         String out = new String(setup.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(setup.waitFor(60, TimeUnit.SECONDS) && setup.exitValue() == 0, out);
@@ -277,14 +331,19 @@ final class Distribution {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(jvmOptions);
         Server s = new Server(cmd, base, new java.util.HashMap<>());
-        cmd.addAll(List.of("-jar", home.resolve("start.jar").toString(), "jetty.http.port=" + s.port,
+        cmd.addAll(List.of(
+                "-jar",
+                home.resolve("start.jar").toString(),
+                "jetty.http.port=" + s.port,
                 "jetty.http.host=127.0.0.1"));
         cmd.addAll(properties);
         if (sharedLib) {
             String name = "webdefault-" + ee + ".xml";
             Path webdefault = Files.createDirectories(base.resolve("etc")).resolve(name);
-            Files.writeString(webdefault, Files.readString(home.resolve("etc").resolve(name))
-                    .replace("</web-app>", FILTER_XML + "\n</web-app>"));
+            Files.writeString(
+                    webdefault,
+                    Files.readString(home.resolve("etc").resolve(name))
+                            .replace("</web-app>", FILTER_XML + "\n</web-app>"));
             cmd.add("jetty.deploy.defaultsDescriptorPath=" + webdefault);
         }
         return s;
@@ -298,16 +357,20 @@ final class Distribution {
     static Path probeWar(Path where, List<Path> libs) throws IOException {
         Path war = Files.createDirectories(where);
         Path classes = Path.of(System.getProperty("it.unisession.webappClasses"));
-        copyTree(classes.resolve("dev/unisession/it/app"),
+        copyTree(
+                classes.resolve("dev/unisession/it/app"),
                 Files.createDirectories(war.resolve("WEB-INF/classes/dev/unisession/it/app")));
-        Files.writeString(war.resolve("WEB-INF/web.xml"), String.join("\n",
-                "<web-app xmlns='https://jakarta.ee/xml/ns/jakartaee' version='6.0'>",
-                "  <listener><listener-class>dev.unisession.it.app.WebXmlListener</listener-class></listener>",
-                "  <servlet><servlet-name>session</servlet-name>",
-                "    <servlet-class>dev.unisession.it.app.SessionServlet</servlet-class>",
-                "    <async-supported>true</async-supported></servlet>",
-                "  <servlet-mapping><servlet-name>session</servlet-name><url-pattern>/s</url-pattern></servlet-mapping>",
-                "</web-app>"));
+        Files.writeString(
+                war.resolve("WEB-INF/web.xml"),
+                String.join(
+                        "\n",
+                        "<web-app xmlns='https://jakarta.ee/xml/ns/jakartaee' version='6.0'>",
+                        "  <listener><listener-class>dev.unisession.it.app.WebXmlListener</listener-class></listener>",
+                        "  <servlet><servlet-name>session</servlet-name>",
+                        "    <servlet-class>dev.unisession.it.app.SessionServlet</servlet-class>",
+                        "    <async-supported>true</async-supported></servlet>",
+                        "  <servlet-mapping><servlet-name>session</servlet-name><url-pattern>/s</url-pattern></servlet-mapping>",
+                        "</web-app>"));
         Path lib = Files.createDirectories(war.resolve("WEB-INF/lib"));
         for (Path jar : libs) Files.copy(jar, lib.resolve(jar.getFileName()));
         return war;
@@ -320,11 +383,13 @@ final class Distribution {
      */
     static Path cdiWar(Path where) throws IOException {
         Path war = Files.createDirectories(where);
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(
-                Path.of(System.getProperty("it.unisession.sampleWar"))))) {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(
+                Files.newInputStream(Path.of(System.getProperty("it.unisession.sampleWar"))))) {
             for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.isDirectory() || e.getName().startsWith("WEB-INF/lib/")
-                        || e.getName().contains("/launch/") || e.getName().startsWith("META-INF/")) {
+                if (e.isDirectory()
+                        || e.getName().startsWith("WEB-INF/lib/")
+                        || e.getName().contains("/launch/")
+                        || e.getName().startsWith("META-INF/")) {
                     continue;
                 }
                 Path to = war.resolve(e.getName());
@@ -399,12 +464,27 @@ final class Distribution {
         }
         int offset = wildflyOffset();
         int http = 8080 + offset;
-        Server s = new Server(List.of("sh", home.resolve("bin/standalone.sh").toString(),
-                "-Djboss.server.base.dir=" + base, "-Djboss.socket.binding.port-offset=" + offset,
-                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1"), base, Map.of(
-                "JBOSS_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"),
-                "LAUNCH_JBOSS_IN_BACKGROUND", "1", // SIGTERM to the script stops the server JVM
-                "JAVA_OPTS", "-Xms64m -Xmx512m " + String.join(" ", jvmOptions)), http);
+        Server s = new Server(
+                List.of(
+                        "sh",
+                        home.resolve("bin/standalone.sh").toString(),
+                        "-Djboss.server.base.dir=" + base,
+                        "-Djboss.socket.binding.port-offset=" + offset,
+                        "-b",
+                        "127.0.0.1",
+                        "-bmanagement",
+                        "127.0.0.1"),
+                base,
+                Map.of(
+                        "JBOSS_HOME",
+                        home.toString(),
+                        "JAVA_HOME",
+                        System.getProperty("java.home"),
+                        "LAUNCH_JBOSS_IN_BACKGROUND",
+                        "1", // SIGTERM to the script stops the server JVM
+                        "JAVA_OPTS",
+                        "-Xms64m -Xmx512m " + String.join(" ", jvmOptions)),
+                http);
         s.startMillis = 300_000;
         return s;
     }
@@ -426,10 +506,12 @@ final class Distribution {
         for (String port : List.of("3700", "3820", "3920", "8686", "8181", "4848")) {
             config = config.replace("port=\"" + port + "\"", "port=\"" + freePort() + "\"");
         }
-        config = config.replace("name=\"JMS_PROVIDER_PORT\" value=\"7676\"",
+        config = config.replace(
+                        "name=\"JMS_PROVIDER_PORT\" value=\"7676\"",
                         "name=\"JMS_PROVIDER_PORT\" value=\"" + freePort() + "\"")
                 .replace("port=\"8080\"", "port=\"" + http + "\"")
-                .replace("start-port=\"5900\" das-port=\"4900\"",
+                .replace(
+                        "start-port=\"5900\" das-port=\"4900\"",
                         "start-port=\"" + freePortBelow(200) + "\" das-port=\"" + freePortBelow(200) + "\"");
         StringBuilder options = new StringBuilder();
         for (String o : jvmOptions) options.append("<jvm-options>").append(o).append("</jvm-options>");
@@ -439,19 +521,22 @@ final class Distribution {
         for (Path webapp : webapps) {
             Path war = Files.createDirectories(domain.resolve("autodeploy")).resolve(webapp.getFileName() + ".war");
             try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(war));
-                 Stream<Path> files = Files.walk(webapp)) {
+                    Stream<Path> files = Files.walk(webapp)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     if (Files.isDirectory(f)) continue;
-                    zip.putNextEntry(new java.util.zip.ZipEntry(webapp.relativize(f).toString().replace('\\', '/')));
+                    zip.putNextEntry(new java.util.zip.ZipEntry(
+                            webapp.relativize(f).toString().replace('\\', '/')));
                     Files.copy(f, zip);
                     zip.closeEntry();
                 }
             }
         }
         String asadmin = home.resolve("bin/asadmin").toString();
-        Server s = new Server(List.of("sh", asadmin, "start-domain", "--verbose", "--domaindir", domains.toString(),
-                "domain1"), domains, Map.of("AS_JAVA", System.getProperty("java.home"),
-                "JAVA_HOME", System.getProperty("java.home")), http);
+        Server s = new Server(
+                List.of("sh", asadmin, "start-domain", "--verbose", "--domaindir", domains.toString(), "domain1"),
+                domains,
+                Map.of("AS_JAVA", System.getProperty("java.home"), "JAVA_HOME", System.getProperty("java.home")),
+                http);
         s.startMillis = 300_000; // a full profile: slow on a busy 2-core host
         s.stopCommand = List.of("sh", asadmin, "stop-domain", "--domaindir", domains.toString(), "domain1");
         s.serverLog = domain.resolve("logs/server.log");

@@ -6,19 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.it.Distribution.Server;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.unisession.it.Distribution.Server;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The drop-in jar in the real server distributions (Tomcat 11.0 and 10.1, Jetty 12.1's ee10 and ee11 environments,
@@ -85,9 +82,12 @@ class DistributionTest {
 
     /** The settings, as the server JVM's system properties. */
     private List<String> settings(Route route) {
-        List<String> s = new ArrayList<>(List.of("-Dunisession.store=tiered",
-                "-Dunisession.redis.url=" + Services.redisUrl(), "-Dunisession.redis.prefix=" + prefix,
-                "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+        List<String> s = new ArrayList<>(List.of(
+                "-Dunisession.store=tiered",
+                "-Dunisession.redis.url=" + Services.redisUrl(),
+                "-Dunisession.redis.prefix=" + prefix,
+                "-Dunisession.token.keys=" + keys,
+                "-Dunisession.cookie.secure=false"));
         if (route == Route.JNDI_DATASOURCE) {
             s.add("-Dunisession.jpa.datasource=java:comp/env/" + JNDI_NAME);
         } else {
@@ -105,31 +105,41 @@ class DistributionTest {
             case SERVER_LIB -> List.of();
             case JNDI_DATASOURCE -> List.of(AllJarTest.allJar());
         };
-        String ref = route != Route.JNDI_DATASOURCE ? "" : String.join("\n",
-                "  <resource-ref><res-ref-name>" + JNDI_NAME + "</res-ref-name>",
-                "    <res-type>javax.sql.DataSource</res-type><res-auth>Container</res-auth></resource-ref>");
+        String ref = route != Route.JNDI_DATASOURCE
+                ? ""
+                : String.join(
+                        "\n",
+                        "  <resource-ref><res-ref-name>" + JNDI_NAME + "</res-ref-name>",
+                        "    <res-type>javax.sql.DataSource</res-type><res-auth>Container</res-auth></resource-ref>");
         Path war = plainWar(Files.createTempDirectory("war").resolve("app"), libs, ref);
         if (route == Route.JNDI_DATASOURCE && dist.ee == null) {
             // Tomcat: the pool is Tomcat's own (DBCP), the driver in the server's lib.
-            Files.writeString(Files.createDirectories(war.resolve("META-INF")).resolve("context.xml"), String.join(
-                    "\n", "<Context>", "  <Resource name='" + JNDI_NAME + "' auth='Container'",
-                    "    type='javax.sql.DataSource' driverClassName='org.postgresql.Driver'",
-                    "    url='" + db.url() + "' username='" + db.user() + "' password='' maxTotal='8'/>",
-                    "</Context>"));
+            Files.writeString(
+                    Files.createDirectories(war.resolve("META-INF")).resolve("context.xml"),
+                    String.join(
+                            "\n",
+                            "<Context>",
+                            "  <Resource name='" + JNDI_NAME + "' auth='Container'",
+                            "    type='javax.sql.DataSource' driverClassName='org.postgresql.Driver'",
+                            "    url='" + db.url() + "' username='" + db.user() + "' password='' maxTotal='8'/>",
+                            "</Context>"));
         } else if (route == Route.JNDI_DATASOURCE) {
-            Files.writeString(war.resolve("WEB-INF/jetty-env.xml"), String.join("\n",
-                    "<?xml version='1.0'?>",
-                    "<!DOCTYPE Configure PUBLIC '-//Jetty//Configure//EN' 'https://jetty.org/configure_10_0.dtd'>",
-                    "<Configure id='wac' class='org.eclipse.jetty." + dist.ee + ".webapp.WebAppContext'>",
-                    "  <New class='org.eclipse.jetty.plus.jndi.Resource'>",
-                    "    <Arg><Ref refid='wac'/></Arg>",
-                    "    <Arg>" + JNDI_NAME + "</Arg>",
-                    "    <Arg><New class='org.postgresql.ds.PGSimpleDataSource'>",
-                    "      <Set name='url'>" + db.url() + "</Set>",
-                    "      <Set name='user'>" + db.user() + "</Set>",
-                    "    </New></Arg>",
-                    "  </New>",
-                    "</Configure>"));
+            Files.writeString(
+                    war.resolve("WEB-INF/jetty-env.xml"),
+                    String.join(
+                            "\n",
+                            "<?xml version='1.0'?>",
+                            "<!DOCTYPE Configure PUBLIC '-//Jetty//Configure//EN' 'https://jetty.org/configure_10_0.dtd'>",
+                            "<Configure id='wac' class='org.eclipse.jetty." + dist.ee + ".webapp.WebAppContext'>",
+                            "  <New class='org.eclipse.jetty.plus.jndi.Resource'>",
+                            "    <Arg><Ref refid='wac'/></Arg>",
+                            "    <Arg>" + JNDI_NAME + "</Arg>",
+                            "    <Arg><New class='org.postgresql.ds.PGSimpleDataSource'>",
+                            "      <Set name='url'>" + db.url() + "</Set>",
+                            "      <Set name='user'>" + db.user() + "</Set>",
+                            "    </New></Arg>",
+                            "  </New>",
+                            "</Configure>"));
         }
         return war;
     }
@@ -138,12 +148,19 @@ class DistributionTest {
         db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
         Path war = war(dist, route);
         boolean sharedLib = route == Route.SERVER_LIB;
-        List<Path> serverJars = route == Route.WEB_INF_LIB ? List.of()
+        List<Path> serverJars = route == Route.WEB_INF_LIB
+                ? List.of()
                 : List.of(Path.of(System.getProperty("it.unisession.postgresJar")));
         Server s = dist.ee == null
                 ? Distribution.tomcat(dist.home, war, sharedLib, serverJars, settings(route), Map.of())
-                : Distribution.jetty(dist.ee, route == Route.JNDI_DATASOURCE, war, sharedLib, serverJars,
-                        settings(route), List.of());
+                : Distribution.jetty(
+                        dist.ee,
+                        route == Route.JNDI_DATASOURCE,
+                        war,
+                        sharedLib,
+                        serverJars,
+                        settings(route),
+                        List.of());
         servers.add(s);
         return s;
     }
@@ -171,10 +188,16 @@ class DistributionTest {
         String cookie = cookieOf(first);
         assertNotNull(cookie, "a unisession cookie: " + first.headers().map());
         assertEquals(3, cookie.substring("USESSION=".length()).split("\\.").length, "a JWT: " + cookie);
-        assertFalse(first.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("JSESSIONID")),
+        assertFalse(
+                first.headers().allValues("Set-Cookie").stream().anyMatch(c -> c.startsWith("JSESSIONID")),
                 "no container session: " + first.headers().map());
         assertTrue(s.get("/app/count", cookie).body().contains("count=2"));
-        assertEquals(1, s.fullLog().lines().filter(l -> l.contains("Ignoring [UNISESSION_OPTS]")).count(),
+        assertEquals(
+                1,
+                s.fullLog()
+                        .lines()
+                        .filter(l -> l.contains("Ignoring [UNISESSION_OPTS]"))
+                        .count(),
                 "one warning for UNISESSION_OPTS:\n" + s.log());
         s.stop();
         s.start();
@@ -190,9 +213,15 @@ class DistributionTest {
         }
         assertEquals(6, libs.size(), libs.toString());
         Path war = plainWar(Files.createTempDirectory("war").resolve("app"), libs);
-        Server s = Distribution.tomcat(war, false, List.of("-Dunisession.store=redis",
-                "-Dunisession.redis.url=" + Services.redisUrl(), "-Dunisession.redis.prefix=" + prefix,
-                "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+        Server s = Distribution.tomcat(
+                war,
+                false,
+                List.of(
+                        "-Dunisession.store=redis",
+                        "-Dunisession.redis.url=" + Services.redisUrl(),
+                        "-Dunisession.redis.prefix=" + prefix,
+                        "-Dunisession.token.keys=" + keys,
+                        "-Dunisession.cookie.secure=false"));
         servers.add(s);
         s.start();
         HttpResponse<String> clash = s.get("/app/clash", null);

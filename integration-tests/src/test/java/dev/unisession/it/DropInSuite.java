@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
  * The jar dropped into WEB-INF/lib of an unmodified, metadata-complete app that never mentions unisession:
@@ -26,21 +25,32 @@ abstract class DropInSuite {
             assertEquals("dev.unisession.web.UnifiedHttpSession", created.value("class"));
             // unisession.cookie.secure=auto by default: this request is plain HTTP, so the cookie is not Secure (as
             // the container's own would not be) and cannot carry the __Host- prefix. HTTPS: CookieSchemeSuite.
-            String cookie = created.setCookies().stream().filter(h -> h.startsWith(SessionSuite.COOKIE + "="))
-                    .findFirst().orElseThrow();
+            String cookie = created.setCookies().stream()
+                    .filter(h -> h.startsWith(SessionSuite.COOKIE + "="))
+                    .findFirst()
+                    .orElseThrow();
             assertFalse(cookie.contains("Secure"), "not Secure over plain HTTP by default: " + cookie);
             assertTrue(cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Lax"), cookie);
 
             Client.Reply next = c.get(server.uri("/s?op=info"));
             assertEquals(created.value("session"), next.value("session"));
             assertEquals("1", next.value("attr.a"));
-            assertEquals("dev.unisession.web.UnifiedHttpSession", next.header("X-App-Filter-Session"),
+            assertEquals(
+                    "dev.unisession.web.UnifiedHttpSession",
+                    next.header("X-App-Filter-Session"),
                     "the app's first web.xml filter already sees the unified session");
 
-            List<String> events = new Client().get(server.uri("/events")).body().lines().toList();
-            assertEquals(1, events.stream().filter(e -> e.equals("xml created " + created.value("session"))).count(),
+            List<String> events =
+                    new Client().get(server.uri("/events")).body().lines().toList();
+            assertEquals(
+                    1,
+                    events.stream()
+                            .filter(e -> e.equals("xml created " + created.value("session")))
+                            .count(),
                     events.toString());
-            assertEquals(0, events.stream().filter(e -> e.startsWith("ann ")).count(),
+            assertEquals(
+                    0,
+                    events.stream().filter(e -> e.startsWith("ann ")).count(),
                     "metadata-complete: the annotated listener is not deployed: " + events);
         }
     }

@@ -8,12 +8,6 @@ import dev.unisession.it.Distribution.Server;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The probe application (plain servlets, an HttpSession*Listener in web.xml and one by {@code @WebListener}, only
@@ -34,8 +32,8 @@ import java.util.regex.Pattern;
 abstract class EeServerSuite {
 
     /** A WARN/SEVERE/ERROR line of the server's log that names unisession, or WildFly's optional-component warning. */
-    private static final Pattern OUR_WARNING = Pattern.compile(
-            "(?m)^.*\\b(WARN|WARNING|SEVERE|ERROR)\\b.*(dev\\.unisession|unisession|WFLYEE0007).*$");
+    private static final Pattern OUR_WARNING =
+            Pattern.compile("(?m)^.*\\b(WARN|WARNING|SEVERE|ERROR)\\b.*(dev\\.unisession|unisession|WFLYEE0007).*$");
 
     private final String keys = Keys.entry("k1", Keys.secret());
     private final String prefix = TestStores.uniquePrefix();
@@ -49,14 +47,20 @@ abstract class EeServerSuite {
 
     @BeforeAll
     void startTwoNodes() throws Exception {
-        List<String> settings = List.of("-Dunisession.store=redis", "-Dunisession.redis.url=" + Services.redisUrl(),
-                "-Dunisession.redis.prefix=" + prefix, "-Dunisession.token.keys=" + keys,
-                "-Dunisession.cookie.secure=false", "-Dunisession.health.enabled=true", "-Dunisession.health.allow-loopback=true",
+        List<String> settings = List.of(
+                "-Dunisession.store=redis",
+                "-Dunisession.redis.url=" + Services.redisUrl(),
+                "-Dunisession.redis.prefix=" + prefix,
+                "-Dunisession.token.keys=" + keys,
+                "-Dunisession.cookie.secure=false",
+                "-Dunisession.health.enabled=true",
+                "-Dunisession.health.allow-loopback=true",
                 // the servers start their applications slowly on a busy 2-core host: the default 250 ms connect
                 // budget made one Payara start log "Redis not reachable at start-up" at load 45
                 "-Dunisession.redis.connect-timeout=2s");
         warDir = Files.createTempDirectory("ee-war");
-        List<Path> wars = List.of(Distribution.probeWar(warDir.resolve("app"), List.of(AllJarTest.allJar())),
+        List<Path> wars = List.of(
+                Distribution.probeWar(warDir.resolve("app"), List.of(AllJarTest.allJar())),
                 Distribution.cdiWar(warDir.resolve("shop")));
         a = node(wars, settings);
         nodes.add(a);
@@ -66,8 +70,11 @@ abstract class EeServerSuite {
         a.start();
         b.start();
         for (Server s : nodes) awaitDeployed(s);
-        System.getLogger(getClass().getName()).log(System.Logger.Level.INFO, "two nodes up with the app in {0} ms",
-                (System.nanoTime() - t0) / 1_000_000);
+        System.getLogger(getClass().getName())
+                .log(
+                        System.Logger.Level.INFO,
+                        "two nodes up with the app in {0} ms",
+                        (System.nanoTime() - t0) / 1_000_000);
     }
 
     @AfterAll
@@ -203,7 +210,8 @@ abstract class EeServerSuite {
         String cookie;
         v.get(a, "op=set&name=k&value=" + unique());
         cookie = v.cookie;
-        assertEquals("invalidated=" + v.get(a, "op=info").get("session"),
+        assertEquals(
+                "invalidated=" + v.get(a, "op=info").get("session"),
                 "invalidated=" + v.get(b, "op=invalidate").get("invalidated"));
         Visitor old = new Visitor();
         old.cookie = cookie;
@@ -232,11 +240,19 @@ abstract class EeServerSuite {
             assertEquals(1, count(ev, tag + " idChanged " + id + "->" + next), ev.toString());
             assertEquals(1, count(ev, tag + " destroyed " + next + " {r" + x + "=2}"), ev.toString());
             assertEquals(1, count(ev, tag + " removed r" + x + "=2"), ev.toString());
-            assertEquals(0, ev.stream().filter(e -> e.startsWith(tag + " destroyed " + id)).count(), ev.toString());
+            assertEquals(
+                    0,
+                    ev.stream()
+                            .filter(e -> e.startsWith(tag + " destroyed " + id))
+                            .count(),
+                    ev.toString());
         }
         // destroyed in reverse order of creation, as the containers do for their own sessions
         List<String> order = events(" destroyed " + next);
-        assertEquals(List.of("ann", "xml"), order.stream().map(e -> e.substring(0, 3)).toList(), order.toString());
+        assertEquals(
+                List.of("ann", "xml"),
+                order.stream().map(e -> e.substring(0, 3)).toList(),
+                order.toString());
         // and no listener of the server's own (Undertow's websocket logout listener casts to its session class)
         for (Server s : nodes) {
             assertTrue(!s.fullLog().contains("failed on session"), s.log());
@@ -264,8 +280,11 @@ abstract class EeServerSuite {
     }
 
     private static String eventCount(String events, String key) {
-        return events.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
-                .findFirst().orElse("0");
+        return events.lines()
+                .filter(l -> l.startsWith(key + "="))
+                .map(l -> l.substring(key.length() + 1))
+                .findFirst()
+                .orElse("0");
     }
 
     /** {@code @Inject UnifiedSession} and {@code SessionManager} in a request-scoped bean; CDI events once each. */
@@ -302,7 +321,8 @@ abstract class EeServerSuite {
         assertTrue(onB.contains("<li class='item'>plum</li>"), "the cart bean on node b: " + onB);
         br.post(shop(b, "/cart"), "item", "pear");
         String backOnA = eventually(() -> br.get(shop(a, "/cart")), p -> p.contains("<li class='item'>pear</li>"));
-        assertTrue(backOnA.contains("<li class='item'>plum</li>") && backOnA.contains("<li class='item'>pear</li>"),
+        assertTrue(
+                backOnA.contains("<li class='item'>plum</li>") && backOnA.contains("<li class='item'>pear</li>"),
                 backOnA);
     }
 }

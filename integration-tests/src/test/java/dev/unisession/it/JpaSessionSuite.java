@@ -3,10 +3,8 @@ package dev.unisession.it;
 import dev.unisession.store.SessionStore;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterAll;
-
 import java.time.Clock;
+import org.junit.jupiter.api.AfterAll;
 
 /** {@link SessionSuite} with store=jpa on a database of its own; subclasses name the container and the database. */
 abstract class JpaSessionSuite extends SessionSuite {

@@ -7,8 +7,7 @@ import java.util.Base64;
 final class Keys {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Keys() {
-    }
+    private Keys() {}
 
     static byte[] secret() {
         byte[] b = new byte[32];

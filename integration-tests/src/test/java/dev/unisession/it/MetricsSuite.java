@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
-import org.junit.jupiter.api.Test;
-
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.junit.jupiter.api.Test;
 
 /** The one metrics type: Micrometer meters move with what happens, and JMX shows the same figures. */
 abstract class MetricsSuite {
@@ -30,8 +28,8 @@ abstract class MetricsSuite {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ObjectName name;
         Map<String, Object> attrs = Map.of("io.micrometer.core.instrument.MeterRegistry", registry);
-        try (RunningServer server = container().start(TestWebapp.declared(),
-                SessionSuite.params(Keys.entry("k1", Keys.secret())), attrs, null)) {
+        try (RunningServer server = container()
+                .start(TestWebapp.declared(), SessionSuite.params(Keys.entry("k1", Keys.secret())), attrs, null)) {
             assertEquals(0, count(registry, "unisession.sessions.created"));
             Client a = new Client();
             a.get(server.uri("/s?op=create"));
@@ -54,8 +52,9 @@ abstract class MetricsSuite {
             Set<ObjectName> names = jmx.queryNames(new ObjectName("dev.unisession:type=SessionMetrics,*"), null);
             ObjectName found = null;
             for (ObjectName n : names) { // the newest instance is this server's
-                if (found == null || Integer.parseInt(n.getKeyProperty("instance"))
-                        > Integer.parseInt(found.getKeyProperty("instance"))) {
+                if (found == null
+                        || Integer.parseInt(n.getKeyProperty("instance"))
+                                > Integer.parseInt(found.getKeyProperty("instance"))) {
                     found = n;
                 }
             }
@@ -67,7 +66,8 @@ abstract class MetricsSuite {
             assertEquals(1L, byReason.get(new Object[] {"MALFORMED"}).get("value"));
             assertEquals("NONE", jmx.getAttribute(name, "Mode"));
         }
-        assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(name),
+        assertTrue(
+                !ManagementFactory.getPlatformMBeanServer().isRegistered(name),
                 "unregistered when the application stops");
     }
 }

@@ -10,12 +10,6 @@ import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -36,6 +30,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Redeploys leave nothing behind (issue 25): a plain WAR with the -all jar in WEB-INF/lib, or (server-wide route,
@@ -53,8 +51,8 @@ class RedeployTest {
     private static final long METASPACE_SLACK_KB = 10 * 1024;
     private static final String MANAGER_USER = "redeploy";
     private static final String MANAGER_PASSWORD = "redeploy-" + Long.toHexString(System.nanoTime());
-    private static final Pattern LEAK_WARNING = Pattern.compile(
-            "(?i).*(failed to stop|failed to remove|memory leak).*");
+    private static final Pattern LEAK_WARNING =
+            Pattern.compile("(?i).*(failed to stop|failed to remove|memory leak).*");
 
     private final String keys = Keys.entry("k1", Keys.secret());
     private final String prefix = TestStores.uniquePrefix();
@@ -69,9 +67,13 @@ class RedeployTest {
     }
 
     private List<String> settings(String store) {
-        List<String> s = new ArrayList<>(List.of("-Xmx384m", "-Dunisession.store=" + store,
-                "-Dunisession.redis.url=" + Services.redisUrl(), "-Dunisession.redis.prefix=" + prefix,
-                "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+        List<String> s = new ArrayList<>(List.of(
+                "-Xmx384m",
+                "-Dunisession.store=" + store,
+                "-Dunisession.redis.url=" + Services.redisUrl(),
+                "-Dunisession.redis.prefix=" + prefix,
+                "-Dunisession.token.keys=" + keys,
+                "-Dunisession.cookie.secure=false"));
         if (store.equals("tiered")) {
             db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
             s.add("-Dunisession.jpa.url=" + db.url());
@@ -100,9 +102,14 @@ class RedeployTest {
         Path home = Distribution.dir("it.unisession.tomcatDist");
         Distribution.copyTree(home.resolve("webapps/manager"), s.base.resolve("webapps/manager"));
         Path users = s.base.resolve("conf/tomcat-users.xml");
-        Files.writeString(users, Files.readString(users).replace("</tomcat-users>",
-                "  <role rolename=\"manager-script\"/>\n  <user username=\"" + MANAGER_USER + "\" password=\""
-                        + MANAGER_PASSWORD + "\" roles=\"manager-script\"/>\n</tomcat-users>"));
+        Files.writeString(
+                users,
+                Files.readString(users)
+                        .replace(
+                                "</tomcat-users>",
+                                "  <role rolename=\"manager-script\"/>\n  <user username=\"" + MANAGER_USER
+                                        + "\" password=\"" + MANAGER_PASSWORD
+                                        + "\" roles=\"manager-script\"/>\n</tomcat-users>"));
         s.start();
         // the application's loader and the Manager's
         redeploys(s, store, sharedLib, "org\\.apache\\.catalina\\.loader\\.ParallelWebappClassLoader", 2, () -> {
@@ -127,8 +134,11 @@ class RedeployTest {
         for (int i = 0; i < lines.size(); i++) {
             if (!LEAK_WARNING.matcher(lines.get(i)).matches()) continue;
             StringBuilder entry = new StringBuilder(lines.get(i));
-            for (int j = i + 1; j < lines.size() && !lines.get(j).isEmpty()
-                    && Character.isWhitespace(lines.get(j).charAt(0)); j++) {
+            for (int j = i + 1;
+                    j < lines.size()
+                            && !lines.get(j).isEmpty()
+                            && Character.isWhitespace(lines.get(j).charAt(0));
+                    j++) {
                 entry.append('\n').append(lines.get(j));
             }
             String e = entry.toString();
@@ -154,11 +164,21 @@ class RedeployTest {
                 + "ContainerBase$ContainerBackgroundProcessor.processChildren(ContainerBase.java:1)\n";
         String next = "05-Dec-2026 12:00:01.000 INFO [main] org.apache.catalina.startup.Catalina.start done\n";
         assertEquals(List.of(), leakWarnings(head.formatted("Catalina-utility-1") + "\n" + background + next));
-        assertEquals(1, leakWarnings(head.formatted("Catalina-utility-1") + "\n dev.unisession.web.X.run(X.java:1)\n"
-                + background + next).size(), "a frame of ours");
-        assertEquals(1, leakWarnings(head.formatted("pool-3-thread-1") + "\n" + background + next).size());
-        assertEquals(1, leakWarnings(head.formatted("Catalina-utility-2") + "\n java.lang.Thread.sleep(Native)\n"
-                + next).size(), "not in the background run");
+        assertEquals(
+                1,
+                leakWarnings(head.formatted("Catalina-utility-1") + "\n dev.unisession.web.X.run(X.java:1)\n"
+                                + background + next)
+                        .size(),
+                "a frame of ours");
+        assertEquals(
+                1,
+                leakWarnings(head.formatted("pool-3-thread-1") + "\n" + background + next)
+                        .size());
+        assertEquals(
+                1,
+                leakWarnings(head.formatted("Catalina-utility-2") + "\n java.lang.Thread.sleep(Native)\n" + next)
+                        .size(),
+                "not in the background run");
     }
 
     private static final Pattern UTILITY_THREAD = Pattern.compile("started a thread named \\[Catalina-utility-\\d+]");
@@ -187,7 +207,8 @@ class RedeployTest {
     }
 
     /** Redeploys, then checks the loaders, Metaspace and threads against their values after the first deployment. */
-    private void redeploys(Server s, String store, boolean sharedLib, String loaderClass, int loadersLive, Redeploy redeploy)
+    private void redeploys(
+            Server s, String store, boolean sharedLib, String loaderClass, int loadersLive, Redeploy redeploy)
             throws Exception {
         boolean shared = !store.equals("memory");
         long pid = s.process.pid();
@@ -207,8 +228,10 @@ class RedeployTest {
             HttpResponse<String> r = s.get("/app/count", cookie);
             assertEquals(200, r.statusCode(), r.body() + s.log());
             // two visits per deployment: the second runs on another request thread
-            if (shared) assertTrue(r.body().contains("count=" + (2 * i + 1)), "the session survived redeploy " + i
-                    + ": " + r.body());
+            if (shared)
+                assertTrue(
+                        r.body().contains("count=" + (2 * i + 1)),
+                        "the session survived redeploy " + i + ": " + r.body());
             assertEquals(200, s.get("/app/count", cookie).statusCode());
         }
         long redeployMillis = (System.nanoTime() - started) / 1_000_000;
@@ -220,26 +243,40 @@ class RedeployTest {
         }
         long metaspace = metaspaceKb(pid);
         TreeMap<String, Integer> threads = ourThreads(pid);
-        System.out.printf(Locale.ROOT, "[redeploy] %s %s %s: %d redeploys in %d ms; class loaders %d (after the first "
+        System.out.printf(
+                Locale.ROOT,
+                "[redeploy] %s %s %s: %d redeploys in %d ms; class loaders %d (after the first "
                         + "deployment %d); Metaspace used %d KB (after the first deployment %d KB, +%d KB); "
                         + "threads %s (after the first deployment %s)%n",
-                loaderClass.contains("catalina") ? "tomcat" : "jetty", store,
-                sharedLib ? "server lib" : "WEB-INF/lib", REDEPLOYS, redeployMillis,
-                loaders, loadersLive, metaspace,
-                metaspaceFirst, metaspace - metaspaceFirst, threads, threadsFirst);
+                loaderClass.contains("catalina") ? "tomcat" : "jetty",
+                store,
+                sharedLib ? "server lib" : "WEB-INF/lib",
+                REDEPLOYS,
+                redeployMillis,
+                loaders,
+                loadersLive,
+                metaspace,
+                metaspaceFirst,
+                metaspace - metaspaceFirst,
+                threads,
+                threadsFirst);
         if (loaders != loadersLive && System.getProperty("it.unisession.heapDumpDir") != null) {
             // mvn ... -Dit.unisession.heapDumpDir=/tmp: the server's heap, to find what holds the old loaders
-            Path dump = Path.of(System.getProperty("it.unisession.heapDumpDir"), "redeploy-" + store + "-" + pid
-                    + ".hprof");
+            Path dump = Path.of(
+                    System.getProperty("it.unisession.heapDumpDir"), "redeploy-" + store + "-" + pid + ".hprof");
             jcmd(pid, "GC.heap_dump", dump.toString());
             System.out.println("[redeploy] heap dump: " + dump);
         }
         if (loaders != loadersLive) {
-            assertEquals(loadersLive, loaders, "class loaders after " + REDEPLOYS + " redeploys and a full GC; "
-                    + "classes with instances from more than one deployment:\n" + survivors(pid));
+            assertEquals(
+                    loadersLive,
+                    loaders,
+                    "class loaders after " + REDEPLOYS + " redeploys and a full GC; "
+                            + "classes with instances from more than one deployment:\n" + survivors(pid));
         }
-        assertTrue(metaspace - metaspaceFirst <= METASPACE_SLACK_KB, "Metaspace used grew from " + metaspaceFirst
-                + " KB to " + metaspace + " KB");
+        assertTrue(
+                metaspace - metaspaceFirst <= METASPACE_SLACK_KB,
+                "Metaspace used grew from " + metaspaceFirst + " KB to " + metaspace + " KB");
         assertEquals(threadsFirst, threads, "the threads of unisession and its libraries, by name prefix");
     }
 
@@ -259,8 +296,13 @@ class RedeployTest {
 
     private static String manager(Server s, String command) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port + "/manager/text/" + command))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (MANAGER_USER + ":" + MANAGER_PASSWORD).getBytes(StandardCharsets.UTF_8))).build();
+                .header(
+                        "Authorization",
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString((MANAGER_USER + ":" + MANAGER_PASSWORD)
+                                                .getBytes(StandardCharsets.UTF_8)))
+                .build();
         return Distribution.HTTP.send(r, HttpResponse.BodyHandlers.ofString()).body();
     }
 
@@ -272,8 +314,8 @@ class RedeployTest {
     }
 
     private static String jcmd(long pid, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid)));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid)));
         cmd.addAll(List.of(command));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -296,11 +338,13 @@ class RedeployTest {
         TreeMap<String, List<String>> rows = new TreeMap<>();
         for (String line : jcmd(pid, "GC.class_histogram").lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 4 && f[0].endsWith(":")) rows.computeIfAbsent(f[3], k -> new ArrayList<>()).add(f[1]);
+            if (f.length >= 4 && f[0].endsWith(":"))
+                rows.computeIfAbsent(f[3], k -> new ArrayList<>()).add(f[1]);
         }
         StringBuilder b = new StringBuilder();
         rows.forEach((name, counts) -> {
-            if (counts.size() > 1) b.append("  ").append(name).append(' ').append(counts).append('\n');
+            if (counts.size() > 1)
+                b.append("  ").append(name).append(' ').append(counts).append('\n');
         });
         return b.toString();
     }
@@ -324,8 +368,11 @@ class RedeployTest {
             if (!m.find()) continue;
             String n = m.group(1);
             String lower = n.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("unisession") || lower.contains("redisson") || lower.contains("netty")
-                    || lower.contains("completablefuture") || lower.contains("eclipselink")
+            if (lower.startsWith("unisession")
+                    || lower.contains("redisson")
+                    || lower.contains("netty")
+                    || lower.contains("completablefuture")
+                    || lower.contains("eclipselink")
                     || lower.contains("caffeine")) {
                 out.merge(n.replaceAll("[-\\d]+$", ""), 1, Integer::sum);
             }
@@ -334,8 +381,9 @@ class RedeployTest {
     }
 
     private static void zip(Path dir, Path zipFile) throws IOException {
-        try (OutputStream out = Files.newOutputStream(zipFile); ZipOutputStream zip = new ZipOutputStream(out);
-             Stream<Path> files = Files.walk(dir)) {
+        try (OutputStream out = Files.newOutputStream(zipFile);
+                ZipOutputStream zip = new ZipOutputStream(out);
+                Stream<Path> files = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 if (Files.isDirectory(p)) continue;
                 zip.putNextEntry(new ZipEntry(dir.relativize(p).toString().replace('\\', '/')));

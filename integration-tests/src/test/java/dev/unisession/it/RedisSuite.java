@@ -12,10 +12,6 @@ import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +26,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Non-sticky nodes sharing sessions through the real local Redis (a private redis-server where a test kills it or
@@ -70,12 +68,16 @@ abstract class RedisSuite {
     }
 
     private static String cookieOf(Client.Reply r) {
-        String h = r.setCookies().stream().filter(c -> c.startsWith(SessionSuite.COOKIE + "=")).findFirst().orElseThrow();
+        String h = r.setCookies().stream()
+                .filter(c -> c.startsWith(SessionSuite.COOKIE + "="))
+                .findFirst()
+                .orElseThrow();
         return h.substring(0, h.indexOf(';'));
     }
 
     private static Map<String, String> attrs(Client.Reply r) {
-        return r.values().entrySet().stream().filter(e -> e.getKey().startsWith("attr."))
+        return r.values().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("attr."))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
@@ -105,14 +107,17 @@ abstract class RedisSuite {
         RunningServer[] nodes = {node(url), node(url)};
         Client.Reply created = new Client().get(nodes[0].uri("/s?op=create"));
         String cookie = cookieOf(created);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             URI uri = nodes[i % 2].uri("/s?op=set&name=attr" + i + "&value=" + i);
-            all.add(http.sendAsync(HttpRequest.newBuilder(uri).header("Cookie", cookie).build(),
+            all.add(http.sendAsync(
+                    HttpRequest.newBuilder(uri).header("Cookie", cookie).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
-        for (CompletableFuture<HttpResponse<String>> f : all) assertEquals(200, f.get().statusCode());
+        for (CompletableFuture<HttpResponse<String>> f : all)
+            assertEquals(200, f.get().statusCode());
         for (RunningServer n : nodes) {
             Client.Reply r = Client.getWithCookie(n.uri("/s?op=info"), cookie);
             assertEquals(created.value("session"), r.value("session"));
@@ -134,15 +139,20 @@ abstract class RedisSuite {
         CompletableFuture<Client.Reply> inFlight = CompletableFuture.supplyAsync(
                 () -> Client.getWithCookie(two.uri("/s?op=slow-set&name=late&value=x&ms=1500"), cookie));
         Thread.sleep(500); // the slow request has loaded the session on node two
-        assertEquals(id, Client.getWithCookie(one.uri("/s?op=invalidate"), cookie).value("invalidated"));
-        assertEquals("none", Client.getWithCookie(two.uri("/s?op=info"), cookie).value("session"),
+        assertEquals(
+                id, Client.getWithCookie(one.uri("/s?op=invalidate"), cookie).value("invalidated"));
+        assertEquals(
+                "none",
+                Client.getWithCookie(two.uri("/s?op=info"), cookie).value("session"),
                 "node two's near cache no longer has it");
         Client.Reply late = inFlight.get();
         assertEquals(200, late.status());
         assertEquals("none", Client.getWithCookie(two.uri("/s?op=info"), cookie).value("session"));
         assertEquals("none", Client.getWithCookie(one.uri("/s?op=info"), cookie).value("session"));
-        assertFalse(new Resp(Services.REDIS_PORT).keys(prefix + "*").stream()
-                        .anyMatch(k -> k.contains(id) && !k.equals(prefix + "{" + id + "}!")),
+        assertFalse(
+                new Resp(Services.REDIS_PORT)
+                        .keys(prefix + "*").stream()
+                                .anyMatch(k -> k.contains(id) && !k.equals(prefix + "{" + id + "}!")),
                 "the in-flight write did not bring the session back (only its tombstone is left)");
     }
 
@@ -162,13 +172,18 @@ abstract class RedisSuite {
         CompletableFuture<Client.Reply> late = CompletableFuture.supplyAsync(
                 () -> Client.getWithCookie(two.uri("/s?op=slow-list-add&name=l&value=late&ms=1500"), cookie));
         Thread.sleep(500); // the slow request has read the list on node two
-        assertEquals(200, Client.getWithCookie(one.uri("/s?op=list-add&name=l&value=y"), cookie).status());
+        assertEquals(
+                200,
+                Client.getWithCookie(one.uri("/s?op=list-add&name=l&value=y"), cookie)
+                        .status());
         Client.Reply refused = late.get();
         assertEquals(409, refused.status(), refused.body());
         assertFalse(refused.body().contains("added="), "the application's output is not sent: " + refused.body());
         assertTrue(refused.setCookies().isEmpty(), "no cookie set or cleared: " + refused.setCookies());
         for (RunningServer n : List.of(one, two)) {
-            assertEquals("[x, y]", Client.getWithCookie(n.uri("/s?op=get&name=l"), cookie).value("value"),
+            assertEquals(
+                    "[x, y]",
+                    Client.getWithCookie(n.uri("/s?op=get&name=l"), cookie).value("value"),
                     "the other node's item stays, the refused one is not stored");
         }
     }
@@ -192,8 +207,8 @@ abstract class RedisSuite {
         } while (destroyed.size() < 200 && System.currentTimeMillis() < deadline);
         Thread.sleep(1500); // further sweeps on every node must not fire any again
         destroyed = destroyedEvents(nodes);
-        System.out.println("[redis] sessionDestroyed events across 3 nodes for 200 expired sessions: "
-                + destroyed.size());
+        System.out.println(
+                "[redis] sessionDestroyed events across 3 nodes for 200 expired sessions: " + destroyed.size());
         assertEquals(200, destroyed.size(), "exactly once each, in total");
         assertEquals(ids, Set.copyOf(destroyed), "every session, with its attributes readable");
         List<String> annotated = destroyedEvents(nodes, "ann");
@@ -211,7 +226,8 @@ abstract class RedisSuite {
         String start = listener + " destroyed ";
         for (RunningServer n : nodes) {
             for (String line : new Client().get(n.uri("/events")).body().split("\n")) {
-                if (line.startsWith(start) && line.contains("{n=v")) out.add(line.substring(start.length()).trim());
+                if (line.startsWith(start) && line.contains("{n=v"))
+                    out.add(line.substring(start.length()).trim());
             }
         }
         return out;
@@ -220,7 +236,9 @@ abstract class RedisSuite {
     private static long total(Map<String, Long> before, Map<String, Long> after) {
         long sum = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
-            if (e.getKey().equals("info") || e.getKey().startsWith("client") || e.getKey().equals("ping")) continue;
+            if (e.getKey().equals("info")
+                    || e.getKey().startsWith("client")
+                    || e.getKey().equals("ping")) continue;
             sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
         }
         return sum;
@@ -250,8 +268,7 @@ abstract class RedisSuite {
                 }
 
                 @Override
-                public void reset() {
-                }
+                public void reset() {}
             });
             Resp resp = redis.resp();
             Client c = new Client();
@@ -276,7 +293,8 @@ abstract class RedisSuite {
             Map<String, Long> afterWrite = resp.commandCalls();
             long writeCmds = total(beforeWrite, afterWrite);
 
-            assertTrue(noticesAtB.poll(10, java.util.concurrent.TimeUnit.SECONDS) != null,
+            assertTrue(
+                    noticesAtB.poll(10, java.util.concurrent.TimeUnit.SECONDS) != null,
                     "node B receives node A's change notice");
             long rtB = storeB.roundTrips();
             before = resp.commandCalls();
@@ -285,14 +303,18 @@ abstract class RedisSuite {
             long coldCmds = total(before, resp.commandCalls());
             assertEquals("again-a", cold.value("value"));
 
-            System.out.printf("[redis] %s: new session + 3 attributes: %d round trip(s), %d commands%n",
+            System.out.printf(
+                    "[redis] %s: new session + 3 attributes: %d round trip(s), %d commands%n",
                     container(), newRt, newCmds);
-            System.out.printf("[redis] %s: read-only request, warm near cache: %d round trip(s), %d commands%n",
+            System.out.printf(
+                    "[redis] %s: read-only request, warm near cache: %d round trip(s), %d commands%n",
                     container(), readRt, readCmds);
-            System.out.printf("[redis] %s: request setting 3 attributes: %d round trip(s), %d commands counted by "
-                    + "Redis, script-internal ones included (%s)%n",
+            System.out.printf(
+                    "[redis] %s: request setting 3 attributes: %d round trip(s), %d commands counted by "
+                            + "Redis, script-internal ones included (%s)%n",
                     container(), writeRt, writeCmds, diff(beforeWrite, afterWrite));
-            System.out.printf("[redis] %s: read-only request on a cold node: %d round trip(s), %d commands%n",
+            System.out.printf(
+                    "[redis] %s: read-only request on a cold node: %d round trip(s), %d commands%n",
                     container(), coldRt, coldCmds);
             assertEquals(0, readRt);
             assertEquals(0, readCmds);
@@ -334,7 +356,9 @@ abstract class RedisSuite {
                 if (ms > 3000) slow++;
                 // Every request needs the store (a load, or the save of a new session): each is answered 503 with
                 // Retry-After and no cookie, never 200 with a new, empty session or a lost write.
-                if (r.status() != 503 || !"1".equals(r.header("Retry-After")) || !r.setCookies().isEmpty()) {
+                if (r.status() != 503
+                        || !"1".equals(r.header("Retry-After"))
+                        || !r.setCookies().isEmpty()) {
                     notUnavailable.add(r.status() + " " + r.setCookies());
                 }
             }
@@ -356,10 +380,11 @@ abstract class RedisSuite {
         String id = r.value("session");
         Resp resp = new Resp(Services.REDIS_PORT);
         Map<String, byte[]> hash = resp.hgetall(prefix + "{" + id + "}");
-        assertEquals(Set.of(".s", ".cart", ".l"), hash.keySet().stream().filter(k -> k.startsWith("."))
-                .collect(Collectors.toSet()));
-        AttributeCodec strict = new AttributeCodec(getClass().getClassLoader(),
-                name -> name.startsWith("dev.unisession.it.app."), List.of());
+        assertEquals(
+                Set.of(".s", ".cart", ".l"),
+                hash.keySet().stream().filter(k -> k.startsWith(".")).collect(Collectors.toSet()));
+        AttributeCodec strict = new AttributeCodec(
+                getClass().getClassLoader(), name -> name.startsWith("dev.unisession.it.app."), List.of());
         for (Map.Entry<String, byte[]> e : hash.entrySet()) {
             String text = new String(e.getValue(), StandardCharsets.ISO_8859_1);
             assertFalse(text.contains(token) || text.contains(token.split("\\.")[2]), "no token in " + e.getKey());

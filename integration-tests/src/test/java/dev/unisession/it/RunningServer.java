@@ -13,6 +13,7 @@ public final class RunningServer implements AutoCloseable {
     private final URI base;
     /** The HTTPS connector's address, or null. */
     private final URI secureBase;
+
     private final Stopper stopper;
 
     RunningServer(Container container, URI base, Stopper stopper) {

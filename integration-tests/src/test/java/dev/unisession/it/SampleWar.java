@@ -19,8 +19,7 @@ import java.util.Map;
 /** The sample shop's WAR as the build made it (unisession only as jars in WEB-INF/lib), and a browser-like client. */
 final class SampleWar {
 
-    private SampleWar() {
-    }
+    private SampleWar() {}
 
     /** A fresh copy of the WAR (each deployment unpacks its own). */
     static Path copy() {
@@ -48,7 +47,9 @@ final class SampleWar {
     static final class Browser {
         private final HttpClient http = HttpClient.newBuilder()
                 .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
-                .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(5)).build();
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
 
         String get(URI uri) {
             return send(HttpRequest.newBuilder(uri).GET().build());
@@ -60,8 +61,10 @@ final class SampleWar {
                 if (b.length() > 0) b.append('&');
                 b.append(form[i]).append('=').append(URLEncoder.encode(form[i + 1], StandardCharsets.UTF_8));
             }
-            return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(b.toString())).build());
+            return send(HttpRequest.newBuilder(uri)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(b.toString()))
+                    .build());
         }
 
         private String send(HttpRequest r) {

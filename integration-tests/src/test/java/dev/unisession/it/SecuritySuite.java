@@ -1,23 +1,18 @@
 package dev.unisession.it;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.SessionStore;
+import dev.unisession.testing.Deltas;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.TokenKeys;
-
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.Keys;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.KeyPair;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -34,11 +28,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 /** Hostile cookies, a deserialization gadget, fixation, fingerprints, per-user limits, key-file rotation. */
 abstract class SecuritySuite {
@@ -48,8 +42,7 @@ abstract class SecuritySuite {
     private final byte[] secret = dev.unisession.it.Keys.secret();
     private final String keys = dev.unisession.it.Keys.entry("k1", secret);
 
-    private RunningServer start(Map<String, String> extra, CountingStore store, CountingAudit audit)
-            throws Exception {
+    private RunningServer start(Map<String, String> extra, CountingStore store, CountingAudit audit) throws Exception {
         Map<String, String> p = new HashMap<>(SessionSuite.params(keys));
         p.putAll(extra);
         Map<String, Object> attrs = new HashMap<>();
@@ -59,7 +52,10 @@ abstract class SecuritySuite {
     }
 
     private static String cookie(Client.Reply r) {
-        String h = r.setCookies().stream().filter(c -> c.startsWith(SessionSuite.COOKIE + "=")).findFirst().orElseThrow();
+        String h = r.setCookies().stream()
+                .filter(c -> c.startsWith(SessionSuite.COOKIE + "="))
+                .findFirst()
+                .orElseThrow();
         return h.substring(0, h.indexOf(';'));
     }
 
@@ -92,7 +88,8 @@ abstract class SecuritySuite {
                         byte[] raw = new byte[1 + random.nextInt(300)];
                         random.nextBytes(raw);
                         v = b64.encodeToString(raw);
-                        if (random.nextBoolean()) v = v.substring(0, v.length() / 3) + "." + v.substring(v.length() / 3);
+                        if (random.nextBoolean())
+                            v = v.substring(0, v.length() / 3) + "." + v.substring(v.length() / 3);
                         kind = null;
                         break;
                     }
@@ -101,8 +98,10 @@ abstract class SecuritySuite {
                         kind = null;
                         break;
                     case 2:
-                        v = part[0] + "." + b64.encodeToString(("{\"sid\":\"" + id + i + "\",\"exp\":" + future + "}")
-                                .getBytes(StandardCharsets.UTF_8)) + "." + part[2];
+                        v = part[0] + "."
+                                + b64.encodeToString(("{\"sid\":\"" + id + i + "\",\"exp\":" + future + "}")
+                                        .getBytes(StandardCharsets.UTF_8))
+                                + "." + part[2];
                         kind = "BAD_SIGNATURE";
                         break;
                     case 3:
@@ -117,32 +116,52 @@ abstract class SecuritySuite {
                         kind = "WRONG_ALGORITHM";
                         break;
                     case 5:
-                        v = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                        v = Jwts.builder()
+                                .header()
+                                .keyId("k1")
+                                .and()
+                                .claim("sid", id)
                                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                                .signWith(ec.getPrivate(), Jwts.SIG.ES256).compact();
+                                .signWith(ec.getPrivate(), Jwts.SIG.ES256)
+                                .compact();
                         kind = "WRONG_ALGORITHM";
                         break;
                     case 6:
-                        v = Jwts.builder().header().keyId(i % 2 == 0 ? "k0-removed" : "nope" + i).and().claim("sid", id)
+                        v = Jwts.builder()
+                                .header()
+                                .keyId(i % 2 == 0 ? "k0-removed" : "nope" + i)
+                                .and()
+                                .claim("sid", id)
                                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                                .signWith(Keys.hmacShaKeyFor(removedSecret), Jwts.SIG.HS256).compact();
+                                .signWith(Keys.hmacShaKeyFor(removedSecret), Jwts.SIG.HS256)
+                                .compact();
                         kind = "UNKNOWN_KEY";
                         break;
                     case 7:
-                        v = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                        v = Jwts.builder()
+                                .header()
+                                .keyId("k1")
+                                .and()
+                                .claim("sid", id)
                                 .issuedAt(Date.from(Instant.now().minusSeconds(7200)))
                                 .expiration(Date.from(Instant.now().minusSeconds(3600 + i)))
-                                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
+                                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256)
+                                .compact();
                         kind = "EXPIRED";
                         break;
                     case 8:
-                        v = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                        v = Jwts.builder()
+                                .header()
+                                .keyId("k1")
+                                .and()
+                                .claim("sid", id)
                                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                                .encryptWith(aes, Jwts.KEY.DIRECT, Jwts.ENC.A256GCM).compact();
+                                .encryptWith(aes, Jwts.KEY.DIRECT, Jwts.ENC.A256GCM)
+                                .compact();
                         kind = "WRONG_ALGORITHM";
                         break;
                     default:
-                        v = "x".repeat(SessionTokenLimit.OVER) ;
+                        v = "x".repeat(SessionTokenLimit.OVER);
                         kind = "TOO_LONG";
                 }
                 values.add(v);
@@ -161,8 +180,8 @@ abstract class SecuritySuite {
                     int first = t;
                     fs.add(pool.submit(() -> {
                         for (int i = first; i < values.size(); i += 8) {
-                            Client.Reply r = Client.getWithCookie(server.uri("/s?op=info"),
-                                    SessionSuite.COOKIE + "=" + values.get(i));
+                            Client.Reply r = Client.getWithCookie(
+                                    server.uri("/s?op=info"), SessionSuite.COOKIE + "=" + values.get(i));
                             if (r.status() >= 500) serverErrors.incrementAndGet();
                             // A rejected token is cleared on the client: a value whose answer does not clear it was
                             // not taken as a rejected token.
@@ -179,12 +198,13 @@ abstract class SecuritySuite {
             }
             // 64 KB cookies (the container refuses such headers itself) and 50 cookies in one request.
             for (int i = 0; i < 20; i++) {
-                Client.Reply r = Client.getWithCookie(server.uri("/s?op=info"),
-                        SessionSuite.COOKIE + "=" + "y".repeat(64 * 1024));
+                Client.Reply r = Client.getWithCookie(
+                        server.uri("/s?op=info"), SessionSuite.COOKIE + "=" + "y".repeat(64 * 1024));
                 assertTrue(r.status() < 500, "64 KB cookie: " + r.status());
             }
             StringBuilder fifty = new StringBuilder();
-            for (int i = 0; i < 50; i++) fifty.append(SessionSuite.COOKIE).append("=dup").append(i).append("; ");
+            for (int i = 0; i < 50; i++)
+                fifty.append(SessionSuite.COOKIE).append("=dup").append(i).append("; ");
             Client.Reply dup = Client.getWithCookie(server.uri("/s?op=info"), fifty.toString());
             assertEquals(200, dup.status());
             assertTrue(clears(dup), "50 values: " + dup.setCookies());
@@ -207,24 +227,31 @@ abstract class SecuritySuite {
             long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
             int requests = 10_000 + 20 + 3;
 
-            System.out.println("[security] " + container() + ": 10,000 hostile cookies + 50, 190 and 400 in one request: "
-                    + serverErrors.get() + " responses >= 500, " + (store.calls.get() - callsBefore)
-                    + " store calls; " + audit.count("TOKEN_REJECTED") + " rejections audited in " + seconds
-                    + " s; audit " + audit);
+            System.out.println(
+                    "[security] " + container() + ": 10,000 hostile cookies + 50, 190 and 400 in one request: "
+                            + serverErrors.get() + " responses >= 500, " + (store.calls.get() - callsBefore)
+                            + " store calls; " + audit.count("TOKEN_REJECTED") + " rejections audited in " + seconds
+                            + " s; audit " + audit);
             assertEquals(0, serverErrors.get());
             assertEquals(List.of(), notCleared, "hostile cookies not cleared");
             assertEquals(callsBefore, store.calls.get(), "no store lookup for a rejected token");
             // The audit sink gets at most one entry per request, and at most audit.rejected-per-second (20) of them
             // a second: a flood of forged cookies does not crowd out real events. The metrics count every one.
             assertTrue(audit.count("TOKEN_REJECTED") >= 1, audit.toString());
-            assertTrue(audit.count("TOKEN_REJECTED") <= Math.min(requests, 20 * (seconds + 1)),
+            assertTrue(
+                    audit.count("TOKEN_REJECTED") <= Math.min(requests, 20 * (seconds + 1)),
                     audit.count("TOKEN_REJECTED") + " audited in " + seconds + " s");
             Map<String, Long> metered = rejectionsByReason();
             // The audit's reasons are exactly those of each token: the kinds made to fail one way fail that way,
             // and the random ones are classified by the same rules (an HS256 codec holding the server's key).
-            SessionTokenCodec oracle = new SessionTokenCodec(SessionTokenCodec.Mode.HS256,
-                    TokenKeys.of(SessionTokenCodec.Mode.HS256, keys), java.time.Duration.ofHours(24),
-                    java.time.Duration.ofSeconds(30), java.time.Clock.systemUTC(), null, java.time.Duration.ZERO);
+            SessionTokenCodec oracle = new SessionTokenCodec(
+                    SessionTokenCodec.Mode.HS256,
+                    TokenKeys.of(SessionTokenCodec.Mode.HS256, keys),
+                    java.time.Duration.ofHours(24),
+                    java.time.Duration.ofSeconds(30),
+                    java.time.Clock.systemUTC(),
+                    null,
+                    java.time.Duration.ZERO);
             Map<String, Integer> byReason = new HashMap<>();
             for (int i = 0; i < values.size(); i++) {
                 String reason = oracle.verify(values.get(i)).rejection().name();
@@ -252,24 +279,40 @@ abstract class SecuritySuite {
      */
     @Test
     void withTheDatabaseSinkEachFloodedRequestIsOneAuditRow() throws Exception {
-        try (dev.unisession.testing.TestDatabase db = dev.unisession.testing.TestDatabase.create(
-                dev.unisession.testing.TestDatabase.Kind.H2)) {
+        try (dev.unisession.testing.TestDatabase db =
+                dev.unisession.testing.TestDatabase.create(dev.unisession.testing.TestDatabase.Kind.H2)) {
             int requests = 30;
-            try (RunningServer server = start(Map.of("unisession.store", "jpa", "unisession.jpa.url", db.url(),
-                    "unisession.jpa.user", db.user(), "unisession.audit.sink", "database",
-                    "unisession.audit.rejected-per-second", "1000"), null, null)) {
+            try (RunningServer server = start(
+                    Map.of(
+                            "unisession.store",
+                            "jpa",
+                            "unisession.jpa.url",
+                            db.url(),
+                            "unisession.jpa.user",
+                            db.user(),
+                            "unisession.audit.sink",
+                            "database",
+                            "unisession.audit.rejected-per-second",
+                            "1000"),
+                    null,
+                    null)) {
                 for (int i = 0; i < requests; i++) {
                     StringBuilder h = new StringBuilder();
-                    for (int k = 0; k < 190; k++) h.append(SessionSuite.COOKIE).append("=v").append(i).append('x')
-                            .append(k).append("; ");
+                    for (int k = 0; k < 190; k++)
+                        h.append(SessionSuite.COOKIE)
+                                .append("=v")
+                                .append(i)
+                                .append('x')
+                                .append(k)
+                                .append("; ");
                     Client.Reply r = Client.getWithCookie(server.uri("/s?op=info"), h.toString());
                     assertEquals(200, r.status());
                     assertTrue(clears(r), r.setCookies().toString());
                 }
             } // stopping writes what the sink still holds
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url(), db.user(), "");
-                 java.sql.ResultSet rs = c.createStatement().executeQuery(
-                         "SELECT COUNT(*), MIN(detail) FROM us_audit WHERE type = 'TOKEN_REJECTED'")) {
+                    java.sql.ResultSet rs = c.createStatement()
+                            .executeQuery("SELECT COUNT(*), MIN(detail) FROM us_audit WHERE type = 'TOKEN_REJECTED'")) {
                 assertTrue(rs.next());
                 assertEquals(requests, rs.getLong(1), "one row per request");
                 assertTrue(rs.getString(2).contains("190 values, 3 verified"), rs.getString(2));
@@ -279,17 +322,19 @@ abstract class SecuritySuite {
 
     /** Whether the answer clears the session cookie (as it does for a token that failed verification). */
     private static boolean clears(Client.Reply r) {
-        return r.setCookies().stream().anyMatch(h -> h.startsWith(SessionSuite.COOKIE + "=;") && h.contains("Max-Age=0"));
+        return r.setCookies().stream()
+                .anyMatch(h -> h.startsWith(SessionSuite.COOKIE + "=;") && h.contains("Max-Age=0"));
     }
 
     /** The newest SessionMetrics MBean's rejected tokens by reason (this server's: the suites run one at a time). */
     private static Map<String, Long> rejectionsByReason() throws Exception {
         javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
         javax.management.ObjectName found = null;
-        for (javax.management.ObjectName n : jmx.queryNames(
-                new javax.management.ObjectName("dev.unisession:type=SessionMetrics,*"), null)) {
-            if (found == null || Integer.parseInt(n.getKeyProperty("instance"))
-                    > Integer.parseInt(found.getKeyProperty("instance"))) {
+        for (javax.management.ObjectName n :
+                jmx.queryNames(new javax.management.ObjectName("dev.unisession:type=SessionMetrics,*"), null)) {
+            if (found == null
+                    || Integer.parseInt(n.getKeyProperty("instance"))
+                            > Integer.parseInt(found.getKeyProperty("instance"))) {
                 found = n;
             }
         }
@@ -317,8 +362,14 @@ abstract class SecuritySuite {
             }
             Gadget.instantiated = false;
             long now = System.currentTimeMillis();
-            assertTrue(store.save(Deltas.update(id, 1).at(now).set("evil", bytes.toByteArray())
-                    .build()).version() > 0, "written straight into the store");
+            assertTrue(
+                    store.save(Deltas.update(id, 1)
+                                            .at(now)
+                                            .set("evil", bytes.toByteArray())
+                                            .build())
+                                    .version()
+                            > 0,
+                    "written straight into the store");
             Client.Reply r = c.get(server.uri("/s?op=get&name=evil"));
             assertEquals(200, r.status());
             assertEquals("null", r.value("value"), "reads as absent");
@@ -343,7 +394,9 @@ abstract class SecuritySuite {
             Client.Reply after = c.get(server.uri("/s?op=whoami"));
             assertEquals("alice", after.value("principal"));
             assertEquals("x", after.value("attr.cart"), "the session's content follows the login");
-            assertEquals("none", Client.getWithCookie(server.uri("/s?op=info"), preLogin).value("session"));
+            assertEquals(
+                    "none",
+                    Client.getWithCookie(server.uri("/s?op=info"), preLogin).value("session"));
         }
     }
 
@@ -352,20 +405,29 @@ abstract class SecuritySuite {
     void aTokenReplayedByAnotherBrowserGetsTheConfiguredOutcome() throws Exception {
         for (String onMismatch : List.of("new-session", "keep")) {
             CountingAudit audit = new CountingAudit();
-            try (RunningServer server = start(Map.of("unisession.fingerprint", "user-agent",
-                    "unisession.fingerprint.on-mismatch", onMismatch), null, audit)) {
-                Client.Reply r = Client.getWith(server.uri("/s?op=set&name=a&value=1"), Map.of("User-Agent", "Alpha/1"));
+            try (RunningServer server = start(
+                    Map.of("unisession.fingerprint", "user-agent", "unisession.fingerprint.on-mismatch", onMismatch),
+                    null,
+                    audit)) {
+                Client.Reply r =
+                        Client.getWith(server.uri("/s?op=set&name=a&value=1"), Map.of("User-Agent", "Alpha/1"));
                 String cookie = cookie(r);
                 String id = r.value("session");
-                assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
-                        "Cookie", cookie)).value("session"), "same browser");
-                Client.Reply replay = Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Beta/2",
-                        "Cookie", cookie));
+                assertEquals(
+                        id,
+                        Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1", "Cookie", cookie))
+                                .value("session"),
+                        "same browser");
+                Client.Reply replay =
+                        Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Beta/2", "Cookie", cookie));
                 assertEquals(200, replay.status());
                 assertEquals(onMismatch.equals("keep") ? id : "none", replay.value("session"), onMismatch);
                 assertEquals(1, audit.count("FINGERPRINT_MISMATCH"), audit.toString());
-                assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
-                        "Cookie", cookie)).value("session"), "the owner keeps the session");
+                assertEquals(
+                        id,
+                        Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1", "Cookie", cookie))
+                                .value("session"),
+                        "the owner keeps the session");
             }
         }
     }
@@ -378,8 +440,10 @@ abstract class SecuritySuite {
     @Test
     void fingerprintsAreKeyedAndEarlierOnesStillMatchOnce() throws Exception {
         CountingStore store = new CountingStore();
-        try (RunningServer server = start(Map.of("unisession.fingerprint", "user-agent",
-                "unisession.fingerprint.on-mismatch", "new-session"), store, null)) {
+        try (RunningServer server = start(
+                Map.of("unisession.fingerprint", "user-agent", "unisession.fingerprint.on-mismatch", "new-session"),
+                store,
+                null)) {
             Client.Reply r = Client.getWith(server.uri("/s?op=set&name=a&value=1"), Map.of("User-Agent", "Alpha/1"));
             String cookie = cookie(r);
             String id = r.value("session");
@@ -387,14 +451,34 @@ abstract class SecuritySuite {
             dev.unisession.store.SessionRecord stored = store.load(id);
             assertNotNull(stored.fingerprint());
             assertNotEquals(plain, stored.fingerprint(), "not the unkeyed hash anyone can compute");
-            assertTrue(store.save(new dev.unisession.store.SessionDelta(id, false, stored.version(), stored.createdAt(),
-                    stored.lastAccessedAt(), stored.maxInactiveSeconds(), stored.principal(), stored.context(), plain,
-                    true, Map.of(), java.util.Set.of())).version() > 0, "bound as an earlier version did");
-            assertEquals(id, Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1",
-                    "Cookie", cookie)).value("session"), "the same browser keeps its session");
+            assertTrue(
+                    store.save(new dev.unisession.store.SessionDelta(
+                                            id,
+                                            false,
+                                            stored.version(),
+                                            stored.createdAt(),
+                                            stored.lastAccessedAt(),
+                                            stored.maxInactiveSeconds(),
+                                            stored.principal(),
+                                            stored.context(),
+                                            plain,
+                                            true,
+                                            Map.of(),
+                                            java.util.Set.of()))
+                                    .version()
+                            > 0,
+                    "bound as an earlier version did");
+            assertEquals(
+                    id,
+                    Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Alpha/1", "Cookie", cookie))
+                            .value("session"),
+                    "the same browser keeps its session");
             assertEquals(stored.fingerprint(), store.load(id).fingerprint(), "bound again with the keyed hash");
-            assertEquals("none", Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Beta/2",
-                    "Cookie", cookie)).value("session"), "another browser still does not");
+            assertEquals(
+                    "none",
+                    Client.getWith(server.uri("/s?op=info"), Map.of("User-Agent", "Beta/2", "Cookie", cookie))
+                            .value("session"),
+                    "another browser still does not");
         }
     }
 
@@ -402,8 +486,10 @@ abstract class SecuritySuite {
     @Test
     void perUserLimit() throws Exception {
         for (String policy : List.of("evict-oldest", "refuse-new")) {
-            try (RunningServer server = start(Map.of("unisession.max-sessions-per-user", "3",
-                    "unisession.max-sessions-policy", policy), null, null)) {
+            try (RunningServer server = start(
+                    Map.of("unisession.max-sessions-per-user", "3", "unisession.max-sessions-policy", policy),
+                    null,
+                    null)) {
                 List<Client> browsers = new ArrayList<>();
                 List<String> outcomes = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
@@ -413,7 +499,8 @@ abstract class SecuritySuite {
                     Thread.sleep(5);
                 }
                 List<String> alive = new ArrayList<>();
-                for (Client b : browsers) alive.add(b.get(server.uri("/s?op=whoami")).value("principal"));
+                for (Client b : browsers)
+                    alive.add(b.get(server.uri("/s?op=whoami")).value("principal"));
                 if (policy.equals("evict-oldest")) {
                     assertEquals(List.of("ok", "ok", "ok", "ok", "ok"), outcomes);
                     assertEquals(List.of("null", "null", "bob", "bob", "bob"), alive, "the two oldest evicted");
@@ -436,18 +523,22 @@ abstract class SecuritySuite {
             Client.Reply first = new Client().get(server.uri("/s?op=create"));
             String oldCookie = cookie(first);
             assertEquals("old", kid(oldCookie));
-            Files.writeString(file, dev.unisession.it.Keys.entry("new", dev.unisession.it.Keys.secret()) + "\n"
-                    + oldKey + "\n");
+            Files.writeString(
+                    file, dev.unisession.it.Keys.entry("new", dev.unisession.it.Keys.secret()) + "\n" + oldKey + "\n");
             Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 2000));
             Thread.sleep(1200);
             Client.Reply second = new Client().get(server.uri("/s?op=create"));
             assertEquals("new", kid(cookie(second)), "new tokens carry the new kid");
-            assertEquals(first.value("session"), Client.getWithCookie(server.uri("/s?op=info"), oldCookie)
-                    .value("session"), "old tokens work while their key is listed");
+            assertEquals(
+                    first.value("session"),
+                    Client.getWithCookie(server.uri("/s?op=info"), oldCookie).value("session"),
+                    "old tokens work while their key is listed");
             Files.writeString(file, Files.readString(file).replace(oldKey, ""));
             Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 4000));
             Thread.sleep(1200);
-            assertEquals("none", Client.getWithCookie(server.uri("/s?op=info"), oldCookie).value("session"),
+            assertEquals(
+                    "none",
+                    Client.getWithCookie(server.uri("/s?op=info"), oldCookie).value("session"),
                     "a removed key's tokens are rejected");
         }
     }

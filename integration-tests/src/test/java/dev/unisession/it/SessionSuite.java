@@ -7,18 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionDelta;
 import dev.unisession.store.MemoryStore;
+import dev.unisession.store.SessionDelta;
 import dev.unisession.store.SessionStore;
-
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.Keys;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -27,6 +20,10 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The HttpSession behaviour suite. Each container runs this same class through a subclass that names it; every
@@ -63,8 +60,13 @@ abstract class SessionSuite {
 
     /** The suites' settings: no grace for unbound tokens (none of these servers is a rolling upgrade). */
     static Map<String, String> params(String keys) {
-        return Map.of("unisession.token.keys", keys, "unisession.expiry.interval", "500ms",
-                "unisession.token.unbound-grace", "0s");
+        return Map.of(
+                "unisession.token.keys",
+                keys,
+                "unisession.expiry.interval",
+                "500ms",
+                "unisession.token.unbound-grace",
+                "0s");
     }
 
     private URI s(String query) {
@@ -108,8 +110,10 @@ abstract class SessionSuite {
         Client.Reply third = c.get(s("op=info&x=3"));
         assertEquals(id, third.value("session"));
         long last = Long.parseLong(third.value("lastAccessedTime"));
-        assertTrue(last > before2 && last <= System.currentTimeMillis(),
-                "lastAccessedTime is the previous request's time: " + last + " vs second request " + before2 + ".." + after2);
+        assertTrue(
+                last > before2 && last <= System.currentTimeMillis(),
+                "lastAccessedTime is the previous request's time: " + last + " vs second request " + before2 + ".."
+                        + after2);
     }
 
     // 2
@@ -162,13 +166,23 @@ abstract class SessionSuite {
         String id = c.get(s("op=set&name=a&value=1")).value("session");
         Client.Reply r = c.get(s("op=invalidate"));
         assertEquals(id, r.value("invalidated"));
-        for (String m : List.of("getAttribute", "setAttribute", "removeAttribute", "getAttributeNames",
-                "getCreationTime", "getLastAccessedTime", "isNew", "invalidate")) {
+        for (String m : List.of(
+                "getAttribute",
+                "setAttribute",
+                "removeAttribute",
+                "getAttributeNames",
+                "getCreationTime",
+                "getLastAccessedTime",
+                "isNew",
+                "invalidate")) {
             assertEquals("ISE", r.value("after." + m), m + " after invalidate");
         }
         assertEquals("null", r.value("after.getSessionFalse"));
         assertEquals("none", r.value("session"));
-        String cleared = r.setCookies().stream().filter(h -> h.startsWith(COOKIE + "=")).findFirst().orElse("");
+        String cleared = r.setCookies().stream()
+                .filter(h -> h.startsWith(COOKIE + "="))
+                .findFirst()
+                .orElse("");
         assertTrue(cleared.contains("Max-Age=0"), "cookie cleared: " + r.setCookies());
         assertEquals("none", c.get(s("op=info")).value("session"));
         assertNull(store.record(id));
@@ -188,7 +202,9 @@ abstract class SessionSuite {
         Client.Reply next = c.get(s("op=info"));
         assertEquals(newId, next.value("session"));
         assertEquals("1", next.value("attr.a"));
-        assertEquals("none", Client.getWithCookie(s("op=info"), COOKIE + "=" + oldToken).value("session"),
+        assertEquals(
+                "none",
+                Client.getWithCookie(s("op=info"), COOKIE + "=" + oldToken).value("session"),
                 "the old cookie no longer finds the session");
         List<String> ev = events(server, newId);
         assertEquals(1, count(ev, "xml idChanged " + id + "->" + newId), ev.toString());
@@ -219,15 +235,19 @@ abstract class SessionSuite {
         c.get(s("op=get&name=list"));
         c.get(s("op=get&name=cart"));
         c.get(s("op=info"));
-        List<SessionDelta> reads = store.savesFor(id).subList(before, store.savesFor(id).size());
+        List<SessionDelta> reads =
+                store.savesFor(id).subList(before, store.savesFor(id).size());
         for (SessionDelta d : reads) {
             assertTrue(d.changed().isEmpty() && d.removed().isEmpty(), "read-only request wrote " + d);
         }
 
         String refused = c.get(s("op=unstorable&name=url")).value("refused");
         assertNotNull(refused, "a value that could not be read back is refused at setAttribute");
-        assertTrue(refused.contains("'url'") && refused.contains("java.net.URL")
-                && refused.contains("unisession.codec.allow"), refused);
+        assertTrue(
+                refused.contains("'url'")
+                        && refused.contains("java.net.URL")
+                        && refused.contains("unisession.codec.allow"),
+                refused);
     }
 
     // 6
@@ -244,11 +264,14 @@ abstract class SessionSuite {
         c.get(s("op=set&name=user&value=bob" + u));
         c.get(s("op=invalidate"));
 
-        List<String> all = new Client().get(server.uri("/events")).body().lines().collect(Collectors.toList());
+        List<String> all =
+                new Client().get(server.uri("/events")).body().lines().collect(Collectors.toList());
         List<String> ev = events(server, id);
         for (String tag : List.of("xml", "ann")) {
             assertEquals(1, count(ev, tag + " created " + id), tag + ": " + ev);
-            assertEquals(1, count(ev, tag + " destroyed " + id + " {b=Bound(two" + u + "), user=bob" + u + "}"),
+            assertEquals(
+                    1,
+                    count(ev, tag + " destroyed " + id + " {b=Bound(two" + u + "), user=bob" + u + "}"),
                     tag + ": " + ev);
             assertEquals(1, count(all, tag + " added a=1" + u), all.toString());
             assertEquals(1, count(all, tag + " replaced a=1" + u + "->2" + u), all.toString());
@@ -296,11 +319,12 @@ abstract class SessionSuite {
         Client c = new Client();
         String id = c.get(s("op=create")).value("session");
         String good = c.cookie(COOKIE);
-        Client.Reply r = Client.getWithCookie(s("op=info"), COOKIE + "=garbage; " + COOKIE + "=" + good + "; "
-                + COOKIE + "=a.b.c");
+        Client.Reply r = Client.getWithCookie(
+                s("op=info"), COOKIE + "=garbage; " + COOKIE + "=" + good + "; " + COOKIE + "=a.b.c");
         assertEquals(id, r.value("session"));
         StringBuilder many = new StringBuilder();
-        for (int i = 0; i < 50; i++) many.append(COOKIE).append("=bad").append(i).append("; ");
+        for (int i = 0; i < 50; i++)
+            many.append(COOKIE).append("=bad").append(i).append("; ");
         Client.Reply none = Client.getWithCookie(s("op=info"), many.toString());
         assertEquals(200, none.status());
         assertEquals("none", none.value("session"));
@@ -310,7 +334,10 @@ abstract class SessionSuite {
     @Test
     void cookieHasTheSecurityAttributes() {
         Client.Reply r = new Client().get(s("op=create"));
-        String cookie = r.setCookies().stream().filter(h -> h.startsWith(COOKIE + "=")).findFirst().orElseThrow();
+        String cookie = r.setCookies().stream()
+                .filter(h -> h.startsWith(COOKIE + "="))
+                .findFirst()
+                .orElseThrow();
         assertTrue(cookie.contains("; HttpOnly"), cookie);
         assertTrue(cookie.contains("; SameSite=Lax"), cookie);
         assertTrue(cookie.contains("; Path=/"), cookie);
@@ -332,12 +359,14 @@ abstract class SessionSuite {
         attacker.get(s("op=create"));
         String gone = attacker.cookie(COOKIE);
         attacker.get(s("op=invalidate"));
-        for (String header : List.of(COOKIE + "=" + gone + "; " + COOKIE + "=" + own,
+        for (String header : List.of(
+                COOKIE + "=" + gone + "; " + COOKIE + "=" + own,
                 COOKIE + "=garbage; " + COOKIE + "=" + gone + "; " + COOKIE + "=" + own)) {
             Client.Reply r = Client.getWithCookie(s("op=info"), header);
             assertEquals(200, r.status(), header);
             assertEquals(id, r.value("session"), "the client's own session: " + header);
-            assertTrue(r.setCookies().stream().noneMatch(c -> c.startsWith(COOKIE + "=;")),
+            assertTrue(
+                    r.setCookies().stream().noneMatch(c -> c.startsWith(COOKIE + "=;")),
                     "its own cookie is not cleared: " + r.setCookies());
         }
     }
@@ -351,35 +380,74 @@ abstract class SessionSuite {
         String[] parts = good.split("\\.");
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
 
-        String tamperedPayload = b64.encodeToString(("{\"sid\":\"" + id + "X\",\"exp\":"
-                + (Instant.now().getEpochSecond() + 600) + "}").getBytes(StandardCharsets.UTF_8));
+        String tamperedPayload = b64.encodeToString(
+                ("{\"sid\":\"" + id + "X\",\"exp\":" + (Instant.now().getEpochSecond() + 600) + "}")
+                        .getBytes(StandardCharsets.UTF_8));
         String tampered = parts[0] + "." + tamperedPayload + "." + parts[2];
-        String algNone = b64.encodeToString("{\"alg\":\"none\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8))
-                + "." + parts[1] + ".";
-        String unknownKid = Jwts.builder().header().keyId("nope").and().claim("sid", id)
+        String algNone = b64.encodeToString("{\"alg\":\"none\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[1] + ".";
+        String unknownKid = Jwts.builder()
+                .header()
+                .keyId("nope")
+                .and()
+                .claim("sid", id)
                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
-        String expired = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256)
+                .compact();
+        String expired = Jwts.builder()
+                .header()
+                .keyId("k1")
+                .and()
+                .claim("sid", id)
                 .issuedAt(Date.from(Instant.now().minusSeconds(7200)))
                 .expiration(Date.from(Instant.now().minusSeconds(3600)))
-                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
-        String wrongKey = Jwts.builder().header().keyId("k1").and().claim("sid", id)
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256)
+                .compact();
+        String wrongKey = Jwts.builder()
+                .header()
+                .keyId("k1")
+                .and()
+                .claim("sid", id)
                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                .signWith(Keys.hmacShaKeyFor(dev.unisession.it.Keys.secret()), Jwts.SIG.HS256).compact();
+                .signWith(Keys.hmacShaKeyFor(dev.unisession.it.Keys.secret()), Jwts.SIG.HS256)
+                .compact();
         // Signed with the server's own key, but for another application sharing it (security review, finding 1),
         // or without an application and made now (by an application that does not bind its tokens).
-        String otherApplication = Jwts.builder().header().keyId("k1").and().claim("sid", id)
-                .audience().add("other").and().issuedAt(new Date())
+        String otherApplication = Jwts.builder()
+                .header()
+                .keyId("k1")
+                .and()
+                .claim("sid", id)
+                .audience()
+                .add("other")
+                .and()
+                .issuedAt(new Date())
                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
-        String unbound = Jwts.builder().header().keyId("k1").and().claim("sid", id).issuedAt(new Date())
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256)
+                .compact();
+        String unbound = Jwts.builder()
+                .header()
+                .keyId("k1")
+                .and()
+                .claim("sid", id)
+                .issuedAt(new Date())
                 .expiration(Date.from(Instant.now().plusSeconds(600)))
-                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256).compact();
+                .signWith(Keys.hmacShaKeyFor(secret), Jwts.SIG.HS256)
+                .compact();
 
         assertEquals(id, Client.getWithCookie(s("op=info"), COOKIE + "=" + good).value("session"), "control");
-        for (String bad : List.of(tampered, algNone, unknownKid, expired, wrongKey, otherApplication, unbound,
-                "garbage", "a.b.c",
-                "%%%", "x".repeat(5000))) {
+        for (String bad : List.of(
+                tampered,
+                algNone,
+                unknownKid,
+                expired,
+                wrongKey,
+                otherApplication,
+                unbound,
+                "garbage",
+                "a.b.c",
+                "%%%",
+                "x".repeat(5000))) {
             int calls = store.calls.get();
             Client.Reply r = Client.getWithCookie(s("op=info"), COOKIE + "=" + bad);
             assertEquals(200, r.status(), bad);

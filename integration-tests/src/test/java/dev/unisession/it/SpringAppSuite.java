@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,9 +30,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * A plain Spring MVC 7 + Spring Security 7 WAR (web.xml, no Spring Boot) with the real libraries and the filter jar
@@ -54,6 +51,7 @@ abstract class SpringAppSuite {
     private final List<String> codecWarnings = new ArrayList<>();
     /** Held strongly: JUL keeps loggers weakly. */
     private final Logger codecLog = Logger.getLogger("dev.unisession.codec.AttributeCodec");
+
     private final Handler recorder = new Handler() {
         @Override
         public void publish(LogRecord r) {
@@ -65,12 +63,10 @@ abstract class SpringAppSuite {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     @AfterEach
@@ -81,9 +77,15 @@ abstract class SpringAppSuite {
     }
 
     private RunningServer node(Path webapp, String keys) throws Exception {
-        Map<String, String> params = Map.of("unisession.store", "redis",
-                "unisession.redis.url", Services.redisUrl(), "unisession.redis.prefix", prefix,
-                "unisession.token.keys", keys);
+        Map<String, String> params = Map.of(
+                "unisession.store",
+                "redis",
+                "unisession.redis.url",
+                Services.redisUrl(),
+                "unisession.redis.prefix",
+                prefix,
+                "unisession.token.keys",
+                keys);
         RunningServer s = container().start(webapp, params, null);
         nodes.add(s);
         return s;
@@ -131,9 +133,11 @@ abstract class SpringAppSuite {
 
         // a library class that no profile names is still refused, with the key that would allow it
         String refused = b.get(two, "/library-value").body;
-        assertTrue(refused.startsWith("refused=")
-                && refused.contains("org.springframework.util.LinkedCaseInsensitiveMap")
-                && refused.contains("unisession.codec.allow"), refused);
+        assertTrue(
+                refused.startsWith("refused=")
+                        && refused.contains("org.springframework.util.LinkedCaseInsensitiveMap")
+                        && refused.contains("unisession.codec.allow"),
+                refused);
         synchronized (codecWarnings) {
             assertEquals(1, codecWarnings.size(), codecWarnings.toString());
         }
@@ -167,9 +171,15 @@ abstract class SpringAppSuite {
         Files.copy(Path.of(required("it.unisession.allJar")), lib.resolve("unisession-filter-all.jar"));
         Files.copy(source.resolve("webapp/WEB-INF/web.xml"), dir.resolve("WEB-INF/web.xml"));
         Path classes = Files.createDirectories(dir.resolve("WEB-INF/classes"));
-        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-parameters",
-                "-cp", jars.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator))
-                        + java.io.File.pathSeparator + jarOf(jakarta.servlet.Servlet.class)));
+        List<String> args = new ArrayList<>(List.of(
+                "-d",
+                classes.toString(),
+                "-proc:none",
+                "-parameters",
+                "-cp",
+                jars.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator))
+                        + java.io.File.pathSeparator
+                        + jarOf(jakarta.servlet.Servlet.class)));
         try (Stream<Path> s = Files.walk(source.resolve("java"))) {
             s.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
         }
@@ -180,7 +190,8 @@ abstract class SpringAppSuite {
 
     private static String jarOf(Class<?> c) {
         try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -188,7 +199,8 @@ abstract class SpringAppSuite {
 
     private static String required(String property) {
         String v = System.getProperty(property);
-        if (v == null) throw new IllegalStateException("system property " + property + " is not set: run through Maven");
+        if (v == null)
+            throw new IllegalStateException("system property " + property + " is not set: run through Maven");
         return v;
     }
 
@@ -208,8 +220,10 @@ abstract class SpringAppSuite {
 
     /** A browser that keeps its cookies by hand (Secure ones too, over plain http) and follows no redirect. */
     static final class Browser {
-        private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         private final Map<String, String> cookies = new LinkedHashMap<>();
 
         Page get(RunningServer on, String path) {
@@ -217,20 +231,26 @@ abstract class SpringAppSuite {
         }
 
         Page post(RunningServer on, String path, Map<String, String> form) {
-            String body = form.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
-                    + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-            return send(HttpRequest.newBuilder(on.uri(path)).header("Content-Type",
-                    "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body)));
+            String body = form.entrySet().stream()
+                    .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+            return send(HttpRequest.newBuilder(on.uri(path))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
         }
 
         private Page send(HttpRequest.Builder b) {
             if (!cookies.isEmpty()) {
-                b.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                        .collect(Collectors.joining("; ")));
+                b.header(
+                        "Cookie",
+                        cookies.entrySet().stream()
+                                .map(e -> e.getKey() + "=" + e.getValue())
+                                .collect(Collectors.joining("; ")));
             }
             try {
-                HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r =
+                        http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
                 for (String c : r.headers().allValues("set-cookie")) {
                     String pair = c.split(";", 2)[0];
                     int eq = pair.indexOf('=');
@@ -242,7 +262,8 @@ abstract class SpringAppSuite {
                         cookies.put(name, value);
                     }
                 }
-                return new Page(r.statusCode(), r.body(), new HashMap<>(r.headers().map()));
+                return new Page(
+                        r.statusCode(), r.body(), new HashMap<>(r.headers().map()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {

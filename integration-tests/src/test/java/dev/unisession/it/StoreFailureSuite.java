@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.MemoryStore;
 import dev.unisession.store.SessionStore;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import java.util.Map;
 
 /**
  * The fail-closed contract: a store failure is never "no session" and never a silently lost write. A request whose
@@ -38,10 +35,18 @@ abstract class StoreFailureSuite {
 
     @BeforeAll
     void start() throws Exception {
-        server = container().start(TestWebapp.declared(), SessionSuite.params(Keys.entry("k1", Keys.secret())),
-                Map.of(SessionStore.CONTEXT_ATTRIBUTE, store, AuditSink.CONTEXT_ATTRIBUTE, audit,
-                        "io.micrometer.core.instrument.MeterRegistry", registry),
-                null);
+        server = container()
+                .start(
+                        TestWebapp.declared(),
+                        SessionSuite.params(Keys.entry("k1", Keys.secret())),
+                        Map.of(
+                                SessionStore.CONTEXT_ATTRIBUTE,
+                                store,
+                                AuditSink.CONTEXT_ATTRIBUTE,
+                                audit,
+                                "io.micrometer.core.instrument.MeterRegistry",
+                                registry),
+                        null);
     }
 
     @AfterAll
@@ -72,7 +77,9 @@ abstract class StoreFailureSuite {
     }
 
     private double counted(String operation) {
-        var c = registry.find("unisession.store.unavailable").tags("operation", operation).functionCounter();
+        var c = registry.find("unisession.store.unavailable")
+                .tags("operation", operation)
+                .functionCounter();
         return c == null ? -1 : c.count();
     }
 

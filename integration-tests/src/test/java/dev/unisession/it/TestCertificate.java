@@ -29,16 +29,33 @@ record TestCertificate(Path keyStore, String password) {
             Path store = dir.resolve("server.p12");
             Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
             Path log = dir.resolve("keytool.log");
-            ProcessBuilder pb = new ProcessBuilder(List.of(keytool.toString(), "-genkeypair", "-alias", "server",
-                    "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2", "-dname", "CN=" + HOST,
-                    "-ext", "SAN=dns:" + HOST + ",dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
-                    "-keystore", store.toString(), "-storepass:env", "TLS_STORE_PASS"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb = new ProcessBuilder(List.of(
+                            keytool.toString(),
+                            "-genkeypair",
+                            "-alias",
+                            "server",
+                            "-keyalg",
+                            "EC",
+                            "-groupname",
+                            "secp256r1",
+                            "-validity",
+                            "2",
+                            "-dname",
+                            "CN=" + HOST,
+                            "-ext",
+                            "SAN=dns:" + HOST + ",dns:localhost,ip:127.0.0.1",
+                            "-storetype",
+                            "PKCS12",
+                            "-keystore",
+                            store.toString(),
+                            "-storepass:env",
+                            "TLS_STORE_PASS"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
             pb.environment().put("TLS_STORE_PASS", password); // not on the command line
             Process p = pb.start();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("keytool failed: "
-                        + Files.readString(log, StandardCharsets.UTF_8));
+                throw new IllegalStateException("keytool failed: " + Files.readString(log, StandardCharsets.UTF_8));
             }
             return new TestCertificate(store, password);
         } catch (IOException e) {

@@ -14,8 +14,7 @@ import java.util.stream.Stream;
  */
 final class TestWebapp {
 
-    private TestWebapp() {
-    }
+    private TestWebapp() {}
 
     /** The filter declared first in web.xml; the filter classes come from the server's class path. */
     static Path declared() {
@@ -84,7 +83,8 @@ final class TestWebapp {
 
     private static String required(String property) {
         String v = System.getProperty(property);
-        if (v == null) throw new IllegalStateException("system property " + property + " is not set: run through Maven");
+        if (v == null)
+            throw new IllegalStateException("system property " + property + " is not set: run through Maven");
         return v;
     }
 }

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.SessionRecord;
 import dev.unisession.store.JpaStore;
 import dev.unisession.store.RedisStore;
+import dev.unisession.store.SessionRecord;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -28,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 
 /**
  * store=tiered on a real Redis and a PostgreSQL database of the test's own: Redis killed and restarted empty under
@@ -55,7 +53,10 @@ abstract class TieredSuite {
     }
 
     private static String cookieOf(Client.Reply r) {
-        String h = r.setCookies().stream().filter(c -> c.startsWith(SessionSuite.COOKIE + "=")).findFirst().orElseThrow();
+        String h = r.setCookies().stream()
+                .filter(c -> c.startsWith(SessionSuite.COOKIE + "="))
+                .findFirst()
+                .orElseThrow();
         return h.substring(0, h.indexOf(';'));
     }
 
@@ -86,8 +87,8 @@ abstract class TieredSuite {
     }
 
     /** 16 clients reading and writing their own sessions until stopped (and at most 20,000 requests each). */
-    private static List<Future<?>> startLoad(ExecutorService pool, RunningServer node, List<Live> sessions,
-                                             AtomicBoolean stop, Load load) {
+    private static List<Future<?>> startLoad(
+            ExecutorService pool, RunningServer node, List<Live> sessions, AtomicBoolean stop, Load load) {
         List<Future<?>> fs = new ArrayList<>();
         int clients = 16;
         for (int t = 0; t < clients; t++) {
@@ -116,9 +117,10 @@ abstract class TieredSuite {
                         load.slow.incrementAndGet();
                         load.problems.add("slow " + ms + " ms at " + java.time.Instant.now() + " " + uri);
                     }
-                    boolean ok = r.status() == 200 && (write
-                            ? r.body().contains("session=") && !r.body().contains("session=none")
-                            : ("s" + s.n + "-a").equals(r.value("value")));
+                    boolean ok = r.status() == 200
+                            && (write
+                                    ? r.body().contains("session=") && !r.body().contains("session=none")
+                                    : ("s" + s.n + "-a").equals(r.value("value")));
                     if (!ok) {
                         load.failures.incrementAndGet();
                         if (load.problems.size() < 10) load.problems.add(r.status() + " " + uri + " " + r.body());
@@ -163,8 +165,8 @@ abstract class TieredSuite {
     @Test
     void redisKilledAndRestartedEmptyUnderLoadLosesNothing() throws Exception {
         try (PrivateRedis redis = new PrivateRedis();
-             TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
-             RunningServer node = container().start(TestWebapp.declared(), params(redis.url(), db, "200ms"), null)) {
+                TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
+                RunningServer node = container().start(TestWebapp.declared(), params(redis.url(), db, "200ms"), null)) {
             List<Live> sessions = createSessions(node, 500);
             Thread.sleep(500); // let the write-behind reach the database
             Load load = new Load();
@@ -184,9 +186,10 @@ abstract class TieredSuite {
             } finally {
                 pool.shutdown();
             }
-            System.out.printf("[tiered] %s: Redis killed -9 and restarted empty under 16 clients: %d requests, "
-                    + "%d failed, %d over %d ms%n", container(), load.requests.get(), load.failures.get(), load.slow.get(),
-                    STUCK_MS);
+            System.out.printf(
+                    "[tiered] %s: Redis killed -9 and restarted empty under 16 clients: %d requests, "
+                            + "%d failed, %d over %d ms%n",
+                    container(), load.requests.get(), load.failures.get(), load.slow.get(), STUCK_MS);
             assertEquals(0, load.failures.get(), load.problems.toString());
             assertEquals(0, load.slow.get(), "requests stuck on the dead Redis: " + load.problems);
             assertTrue(load.requests.get() > 1000, "the load ran: " + load.requests.get());
@@ -217,8 +220,9 @@ abstract class TieredSuite {
                 } finally {
                     pool.shutdown();
                 }
-                System.out.printf("[tiered] %s: database unreachable for 30 s under 16 clients: %d requests, "
-                        + "%d failed%n", container(), load.requests.get(), load.failures.get());
+                System.out.printf(
+                        "[tiered] %s: database unreachable for 30 s under 16 clients: %d requests, " + "%d failed%n",
+                        container(), load.requests.get(), load.failures.get());
                 assertEquals(0, load.failures.get(), load.problems.toString());
                 verifyAll(node, sessions);
                 compareTiers(redisUrl, db, 20_000);
@@ -229,8 +233,11 @@ abstract class TieredSuite {
     /** Polls until every session in Redis equals its database copy, row by row, and the reverse. */
     private void compareTiers(String redisUrl, TestDatabase db, long withinMs) throws Exception {
         try (RedisStore redis = TestStores.redis(redisUrl, prefix, Clock.systemUTC());
-             JpaStore jpa = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
-                     0.1, Clock.systemUTC(), getClass().getClassLoader())) {
+                JpaStore jpa = JpaStore.connect(
+                        TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
+                        0.1,
+                        Clock.systemUTC(),
+                        getClass().getClassLoader())) {
             long deadline = System.currentTimeMillis() + withinMs;
             String mismatch;
             do {
@@ -254,7 +261,8 @@ abstract class TieredSuite {
             if (r == null || d == null) return id + ": redis=" + r + " db=" + d;
             if (!r.attributes().keySet().equals(d.attributes().keySet())) return id + ": attribute names differ";
             for (String n : r.attributes().keySet()) {
-                if (!java.util.Arrays.equals(r.attributes().get(n), d.attributes().get(n))) {
+                if (!java.util.Arrays.equals(
+                        r.attributes().get(n), d.attributes().get(n))) {
                     return id + ": attribute " + n + " differs";
                 }
             }
@@ -274,20 +282,26 @@ abstract class TieredSuite {
             RunningServer node = container().start(TestWebapp.declared(), params(redisUrl, db, "1h"), null);
             try {
                 for (int i = 0; i < 50; i++) {
-                    created.put(new Client().get(node.uri("/s?op=set3&value=z" + i)).value("session"), "z" + i);
+                    created.put(
+                            new Client().get(node.uri("/s?op=set3&value=z" + i)).value("session"), "z" + i);
                 }
             } finally {
                 node.close(); // context destroyed: the filter closes the store, which flushes
             }
-            try (JpaStore jpa = JpaStore.connect(TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema",
-                    "none")), 0, Clock.systemUTC(), getClass().getClassLoader())) {
+            try (JpaStore jpa = JpaStore.connect(
+                    TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
+                    0,
+                    Clock.systemUTC(),
+                    getClass().getClassLoader())) {
                 for (Map.Entry<String, String> e : created.entrySet()) {
                     SessionRecord r = jpa.load(e.getKey());
                     assertNotNull(r, "session in the database after stop");
                     // the three set, and the application's stamp (SessionRecord.APPLICATION)
-                    assertEquals(java.util.Set.of("a", "b", "c", SessionRecord.APPLICATION),
+                    assertEquals(
+                            java.util.Set.of("a", "b", "c", SessionRecord.APPLICATION),
                             r.attributes().keySet());
-                    assertArrayEquals(("\u0002" + e.getValue() + "-a").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    assertArrayEquals(
+                            ("\u0002" + e.getValue() + "-a").getBytes(java.nio.charset.StandardCharsets.UTF_8),
                             r.attributes().get("a"));
                 }
             }

@@ -1,7 +1,6 @@
 package dev.unisession.it;
 
 import dev.unisession.it.Distribution.Server;
-
 import java.nio.file.Path;
 import java.util.List;
 

@@ -48,6 +48,7 @@ final class Figures {
     private final Map<String, Integer> failures = new TreeMap<>();
     /** The failure kinds this scenario's design produces, with why; see {@link #allow}. */
     private final Map<String, String> allowed = new LinkedHashMap<>();
+
     private final List<Long> micros = new ArrayList<>();
     /** When each request in {@link #micros} was sent ({@link System#nanoTime()}), in the same order. */
     private final List<Long> sentAt = new ArrayList<>();
@@ -55,9 +56,11 @@ final class Figures {
     private final Map<String, long[]> windows = new LinkedHashMap<>();
     /** Nodes whose store 503s count as {@link #STORE_UNAVAILABLE_CUT_OFF}. */
     private final java.util.Set<String> cutOff = new java.util.TreeSet<>();
+
     int sessionsChecked;
     /** Sessions that sent their user to log in at any point: during the load, or when checked at the end. */
     int sessionsLost;
+
     int itemsLost;
     /** Responses >= 500 and requests a live node did not answer, except the kinds the scenario allows. */
     int serverErrors;
@@ -65,9 +68,11 @@ final class Figures {
     int unanswered;
     /** How the failure showed on the nodes: switches to the database logged, Redis call errors counted. */
     long databaseSwitches;
+
     long redisErrors;
     /** A cart page that lacked an item whose add had been acknowledged before the page was asked for. */
     int staleReads;
+
     final List<String> notes = new ArrayList<>();
 
     Figures(String scenario) {
@@ -145,8 +150,11 @@ final class Figures {
         StringBuilder when = new StringBuilder();
         windows.forEach((name, w) -> {
             if (sentAt >= w[0] && sentAt <= w[1]) {
-                when.append(when.length() == 0 ? " (sent " : ", ").append((sentAt - w[0]) / 1_000_000)
-                        .append(" ms into '").append(name).append('\'');
+                when.append(when.length() == 0 ? " (sent " : ", ")
+                        .append((sentAt - w[0]) / 1_000_000)
+                        .append(" ms into '")
+                        .append(name)
+                        .append('\'');
             }
         });
         notes.add("stale read: " + what + (when.length() == 0 ? " (outside every window)" : when + ")"));
@@ -207,8 +215,13 @@ final class Figures {
     record Latency(int requests, double p50Millis, double p99Millis, double maxMillis) {
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "%d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                    requests, p50Millis, p99Millis, maxMillis);
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    requests,
+                    p50Millis,
+                    p99Millis,
+                    maxMillis);
         }
     }
 
@@ -226,8 +239,8 @@ final class Figures {
         }
         if (in.isEmpty()) return new Latency(0, 0, 0, 0);
         Collections.sort(in);
-        return new Latency(in.size(), percentile(in, 0.5) / 1000.0, percentile(in, 0.99) / 1000.0,
-                in.get(in.size() - 1) / 1000.0);
+        return new Latency(
+                in.size(), percentile(in, 0.5) / 1000.0, percentile(in, 0.99) / 1000.0, in.get(in.size() - 1) / 1000.0);
     }
 
     /** One row of the report table. */

@@ -1,7 +1,6 @@
 package dev.unisession.reliability;
 
 import dev.unisession.testing.TestDatabase;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -29,12 +28,10 @@ final class ModeRows implements AutoCloseable {
     }
 
     /** One node's row; times in {@link System#currentTimeMillis()}. */
-    record NodeRow(String id, long leaseUntil, long cacheOkSince, long acked) {
-    }
+    record NodeRow(String id, long leaseUntil, long cacheOkSince, long acked) {}
 
     /** A mode row a poll saw for the first time, and when ({@link System#nanoTime()}). */
-    record Seen(Mode mode, long seenAt) {
-    }
+    record Seen(Mode mode, long seenAt) {}
 
     private final Connection connection;
     private final PreparedStatement mode;
@@ -71,25 +68,27 @@ final class ModeRows implements AutoCloseable {
      * ({@link #seen()}). A state that lasted less than a poll may be missed: the epochs tell.
      */
     ModeRows watch(long millis) {
-        watcher = new Thread(() -> {
-            Mode last = null;
-            while (!closed) {
-                try {
-                    Mode m = mode();
-                    if (m != null && !m.equals(last)) {
-                        synchronized (seen) {
-                            seen.add(new Seen(m, System.nanoTime()));
+        watcher = new Thread(
+                () -> {
+                    Mode last = null;
+                    while (!closed) {
+                        try {
+                            Mode m = mode();
+                            if (m != null && !m.equals(last)) {
+                                synchronized (seen) {
+                                    seen.add(new Seen(m, System.nanoTime()));
+                                }
+                                last = m;
+                            }
+                            Thread.sleep(millis);
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (SQLException e) {
+                            if (!closed) LOG.log(System.Logger.Level.WARNING, "Cannot read us_mode: {0}", e.toString());
                         }
-                        last = m;
                     }
-                    Thread.sleep(millis);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (SQLException e) {
-                    if (!closed) LOG.log(System.Logger.Level.WARNING, "Cannot read us_mode: {0}", e.toString());
-                }
-            }
-        }, "mode-watch");
+                },
+                "mode-watch");
         watcher.setDaemon(true);
         watcher.start();
         return this;

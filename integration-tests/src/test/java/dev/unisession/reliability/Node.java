@@ -23,7 +23,9 @@ final class Node implements AutoCloseable {
 
     /** On every node's command line, so that a stray node can be found by its port ({@code pgrep -f}). */
     static final String MARKER = "-Dreliability.node.port=";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     final String name;
     final int port;
@@ -101,11 +103,15 @@ final class Node implements AutoCloseable {
     }
 
     Node start() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", MARKER + port));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                MARKER + port));
         cmd.addAll(settings);
         cmd.addAll(List.of("-jar", System.getProperty("it.unisession.sampleJar")));
-        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder b = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         b.environment().putAll(env);
         b.environment().put("PORT", Integer.toString(port));
@@ -118,8 +124,11 @@ final class Node implements AutoCloseable {
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) throw new IllegalStateException("node " + name + " exited:\n" + log());
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(uri("/")).timeout(Duration.ofSeconds(5))
-                        .build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = HTTP.send(
+                        HttpRequest.newBuilder(uri("/"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     up = true;
                     return this;

@@ -1,15 +1,11 @@
 package dev.unisession.reliability;
 
-import dev.unisession.testing.Deltas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.store.SessionDelta;
 import dev.unisession.store.RedisStore;
-import dev.unisession.store.SessionStore;
-import org.junit.jupiter.api.Test;
-
+import dev.unisession.testing.Deltas;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashSet;
@@ -17,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 /**
  * Listing the sessions of a Redis Cluster (what {@code admin list} and the session manager's {@code list} page
@@ -28,16 +25,27 @@ class RedisClusterListingTest {
     @Test
     void aListingOfAThreeMasterClusterHoldsEverySessionOnce() throws Exception {
         try (RedisTopology cluster = RedisTopology.cluster(3);
-             RedisStore store = RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(
-                     UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", Map.of("unisession.store",
-                             "redis", "unisession.redis.config", cluster.redissonYaml(),
-                             "unisession.redis.prefix", "cl:"))))), Clock.systemUTC())) {
+                RedisStore store = RedisStore.connect(
+                        dev.unisession.boot.Bootstrap.redisSettings(
+                                UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+                                        "test",
+                                        Map.of(
+                                                "unisession.store",
+                                                "redis",
+                                                "unisession.redis.config",
+                                                cluster.redissonYaml(),
+                                                "unisession.redis.prefix",
+                                                "cl:"))))),
+                        Clock.systemUTC())) {
             Set<String> made = new HashSet<>();
             long now = System.currentTimeMillis();
             for (int i = 0; i < 300; i++) {
                 String id = UUID.randomUUID().toString();
-                store.save(Deltas.create(id).at(now).maxInactive(600)
-                        .set("a", ("v" + i).getBytes(StandardCharsets.UTF_8)).build());
+                store.save(Deltas.create(id)
+                        .at(now)
+                        .maxInactive(600)
+                        .set("a", ("v" + i).getBytes(StandardCharsets.UTF_8))
+                        .build());
                 made.add(id);
             }
             List<String> listed = new java.util.ArrayList<>();

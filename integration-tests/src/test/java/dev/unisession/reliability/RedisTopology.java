@@ -2,7 +2,6 @@ package dev.unisession.reliability;
 
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,21 +39,33 @@ final class RedisTopology implements AutoCloseable {
             List<String> addresses = new ArrayList<>();
             for (int i = 0; i < masters * 2; i++) {
                 int port = Node.freePort();
-                t.start(port, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-                        "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0");
+                t.start(
+                        port,
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes-" + port + ".conf",
+                        "--cluster-node-timeout",
+                        "1000",
+                        "--cluster-replica-validity-factor",
+                        "0");
                 addresses.add("127.0.0.1:" + port);
             }
             List<String> create = new ArrayList<>(List.of(redisCli(), "--cluster", "create"));
             create.addAll(addresses);
             create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-            Process p = new ProcessBuilder(create).redirectErrorStream(true)
-                    .redirectOutput(t.dir.resolve("create.log").toFile()).start();
+            Process p = new ProcessBuilder(create)
+                    .redirectErrorStream(true)
+                    .redirectOutput(t.dir.resolve("create.log").toFile())
+                    .start();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("redis-cli --cluster create failed:\n"
-                        + Files.readString(t.dir.resolve("create.log")));
+                throw new IllegalStateException(
+                        "redis-cli --cluster create failed:\n" + Files.readString(t.dir.resolve("create.log")));
             }
             for (int port : t.servers.keySet()) {
-                await(() -> info(port, "CLUSTER", "INFO").contains("cluster_state:ok"), 30_000,
+                await(
+                        () -> info(port, "CLUSTER", "INFO").contains("cluster_state:ok"),
+                        30_000,
                         "cluster state ok on " + port);
             }
             StringBuilder y = new StringBuilder("clusterServersConfig:\n  scanInterval: 500\n  nodeAddresses:\n");
@@ -74,27 +85,32 @@ final class RedisTopology implements AutoCloseable {
             t.start(master);
             int replica = Node.freePort();
             t.start(replica, "--replicaof", "127.0.0.1", Integer.toString(master));
-            await(() -> info(master, "INFO", "replication").contains("connected_slaves:1"), 30_000,
-                    "replica attached");
+            await(() -> info(master, "INFO", "replication").contains("connected_slaves:1"), 30_000, "replica attached");
             StringBuilder y = new StringBuilder("sentinelServersConfig:\n  masterName: \"" + MASTER_NAME
                     + "\"\n  scanInterval: 500\n  checkSentinelsList: false\n  sentinelAddresses:\n");
             for (int i = 0; i < 3; i++) {
                 int port = Node.freePort();
                 Path conf = t.dir.resolve("sentinel-" + port + ".conf");
-                Files.writeString(conf, String.join("\n",
-                        "port " + port,
-                        "bind 127.0.0.1",
-                        "dir " + t.dir,
-                        "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master + " 2",
-                        "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
-                        "sentinel failover-timeout " + MASTER_NAME + " 5000",
-                        "sentinel parallel-syncs " + MASTER_NAME + " 1", ""));
+                Files.writeString(
+                        conf,
+                        String.join(
+                                "\n",
+                                "port " + port,
+                                "bind 127.0.0.1",
+                                "dir " + t.dir,
+                                "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master + " 2",
+                                "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+                                "sentinel failover-timeout " + MASTER_NAME + " 5000",
+                                "sentinel parallel-syncs " + MASTER_NAME + " 1",
+                                ""));
                 t.startWith(port, List.of(conf.toString(), "--sentinel"));
                 t.sentinels.add(port);
                 y.append("  - \"redis://127.0.0.1:").append(port).append("\"\n");
             }
             for (int s : t.sentinels) {
-                await(() -> info(s, "INFO", "sentinel").contains("slaves=1,sentinels=3"), 30_000,
+                await(
+                        () -> info(s, "INFO", "sentinel").contains("slaves=1,sentinels=3"),
+                        30_000,
                         "sentinel " + s + " sees the replica and the other sentinels");
             }
             return t.withYaml(y.toString());
@@ -119,8 +135,19 @@ final class RedisTopology implements AutoCloseable {
     }
 
     private void start(int port, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
+        List<String> args = new ArrayList<>(List.of(
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--daemonize",
+                "no"));
         args.addAll(List.of(extra));
         startWith(port, args);
     }
@@ -129,8 +156,10 @@ final class RedisTopology implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Services.redisServerBinary());
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
+                .start();
         servers.put(port, p);
         Resp r = new Resp(port);
         await(r::ping, 10_000, "redis-server on " + port);
@@ -139,7 +168,8 @@ final class RedisTopology implements AutoCloseable {
     private static String info(int port, Object... command) {
         try {
             Object o = new Resp(port).call(command);
-            return o instanceof byte[] ? new String((byte[]) o, java.nio.charset.StandardCharsets.UTF_8)
+            return o instanceof byte[]
+                    ? new String((byte[]) o, java.nio.charset.StandardCharsets.UTF_8)
                     : String.valueOf(o);
         } catch (UncheckedIOException e) {
             return "";
@@ -147,8 +177,11 @@ final class RedisTopology implements AutoCloseable {
     }
 
     private static void await(BooleanSupplier condition, long millis, String what) {
-        org.awaitility.Awaitility.await(what).atMost(java.time.Duration.ofMillis(millis))
-                .pollInterval(java.time.Duration.ofMillis(100)).pollInSameThread().until(condition::getAsBoolean);
+        org.awaitility.Awaitility.await(what)
+                .atMost(java.time.Duration.ofMillis(millis))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .pollInSameThread()
+                .until(condition::getAsBoolean);
     }
 
     /** The Redisson YAML file that reaches these servers. */
@@ -190,8 +223,8 @@ final class RedisTopology implements AutoCloseable {
 
     /** "master" or "slave" as the server reports it in INFO replication, or "" when it does not answer. */
     static String role(int port) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^role:(\\w+)")
-                .matcher(info(port, "INFO", "replication"));
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(?m)^role:(\\w+)").matcher(info(port, "INFO", "replication"));
         return m.find() ? m.group(1) : "";
     }
 
@@ -224,8 +257,9 @@ final class RedisTopology implements AutoCloseable {
                     }
                 } else {
                     String nodes = info(replica, "CLUSTER", "NODES");
-                    boolean failedSeen = nodes.lines().anyMatch(l -> l.contains(":" + killed + "@")
-                            && l.contains("fail") && !l.contains("fail?"));
+                    boolean failedSeen = nodes.lines()
+                            .anyMatch(
+                                    l -> l.contains(":" + killed + "@") && l.contains("fail") && !l.contains("fail?"));
                     if (failedSeen && info(replica, "CLUSTER", "INFO").contains("cluster_state:ok")) return replica;
                 }
             }

@@ -8,15 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TcpProxy;
 import dev.unisession.testing.TestDatabase;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -31,6 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Sample-webapp nodes as separate JVMs behind a non-sticky round-robin client, on a Redis and a PostgreSQL
@@ -72,10 +70,12 @@ class ReliabilityTest {
     private static final int CLIENTS = 32;
     /** Every node's {@code jpa.flush-interval}: how often its write-behind queue is written to the database. */
     private static final long FLUSH_INTERVAL_MILLIS = 200;
+
     private final List<Figures> report = new ArrayList<>();
     private final List<AutoCloseable> started = new ArrayList<>();
     /** Every port a process this test started listens on: none may still be served once the test is over. */
     private final java.util.Set<Integer> ports = new java.util.TreeSet<>();
+
     private final String keys;
 
     ReliabilityTest() {
@@ -95,9 +95,13 @@ class ReliabilityTest {
     void nothingStartedIsLeftRunning() throws Exception {
         List<String> strays = new ArrayList<>();
         for (int port : ports) {
-            for (String pattern : List.of("127\\.0\\.0\\.1:" + port + "( |$)", "--port " + port + "( |$)",
+            for (String pattern : List.of(
+                    "127\\.0\\.0\\.1:" + port + "( |$)",
+                    "--port " + port + "( |$)",
                     java.util.regex.Pattern.quote(Node.MARKER + port) + "( |$)")) {
-                Process p = new ProcessBuilder("pgrep", "-a", "-f", "--", pattern).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("pgrep", "-a", "-f", "--", pattern)
+                        .redirectErrorStream(true)
+                        .start();
                 String out = new String(p.getInputStream().readAllBytes()).trim();
                 p.waitFor();
                 for (String line : out.lines().toList()) {
@@ -111,7 +115,9 @@ class ReliabilityTest {
 
     @AfterAll
     void writeReport() throws Exception {
-        List<String> lines = new ArrayList<>(List.of("# Reliability figures", "",
+        List<String> lines = new ArrayList<>(List.of(
+                "# Reliability figures",
+                "",
                 "Written by `mvn -P reliability verify` (integration-tests, `ReliabilityTest`; `.ci/run` runs it): "
                         + "sample-webapp nodes as separate JVMs, store=tiered on Redis servers and a PostgreSQL "
                         + "database of the test's own, " + CLIENTS + " non-sticky clients adding to and reading "
@@ -126,7 +132,8 @@ class ReliabilityTest {
                         + "restarting node not answering (`unreachable`, scenarios 1, 2 and 10), a stopping node's "
                         + "503 before the application ran (`503 draining`, scenario 2) and the store's 503 from the "
                         + "one node cut off from Redis (`503 store unavailable on the cut-off node`, scenario 8), "
-                        + "each retried on another node that answered.", "",
+                        + "each retried on another node that answered.",
+                "",
                 "| scenario | requests | failures by status | sessions checked | sessions lost | items lost | p99 ms "
                         + "| stale reads | switches to the database | Redis errors | notes |",
                 "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"));
@@ -157,8 +164,12 @@ class ReliabilityTest {
          *                   (a proxy in front of it), or null for its own; whatever it starts it adds to
          *                   {@code started} and {@code ports} itself. Null: every node reaches the Redis directly.
          */
-        Cluster(int n, RedisTopology topology, List<String> extra,
-                java.util.function.BiFunction<Integer, PrivateRedis, String> redisUrlOf) throws Exception {
+        Cluster(
+                int n,
+                RedisTopology topology,
+                List<String> extra,
+                java.util.function.BiFunction<Integer, PrivateRedis, String> redisUrlOf)
+                throws Exception {
             started.add(db);
             if (topology == null) {
                 redis = new PrivateRedis();
@@ -175,13 +186,19 @@ class ReliabilityTest {
                     String url = redisUrlOf == null ? null : redisUrlOf.apply(i, redis);
                     redisSetting = "-Dunisession.redis.url=" + (url == null ? redis.url() : url);
                 }
-                List<String> settings = new ArrayList<>(List.of("-Dunisession.store=tiered", redisSetting,
-                        "-Dunisession.jpa.url=" + db.url(), "-Dunisession.jpa.user=" + db.user(),
+                List<String> settings = new ArrayList<>(List.of(
+                        "-Dunisession.store=tiered",
+                        redisSetting,
+                        "-Dunisession.jpa.url=" + db.url(),
+                        "-Dunisession.jpa.user=" + db.user(),
                         "-Dunisession.jpa.flush-interval=" + FLUSH_INTERVAL_MILLIS + "ms",
                         "-Dunisession.tiered.return-after=1s",
-                        "-Dunisession.token.keys=" + keys, "-Dunisession.cookie.secure=false"));
+                        "-Dunisession.token.keys=" + keys,
+                        "-Dunisession.cookie.secure=false"));
                 settings.addAll(extra);
-                Node node = new Node("n" + (i + 1), Map.of("DATA_DIR", Files.createTempDirectory("node").toString()),
+                Node node = new Node(
+                        "n" + (i + 1),
+                        Map.of("DATA_DIR", Files.createTempDirectory("node").toString()),
                         settings);
                 nodes.add(node);
                 started.add(node);
@@ -205,8 +222,8 @@ class ReliabilityTest {
                 opened += n.logCount("this node serves from the database tier");
                 if (!n.alive()) continue;
                 Shopper.Call ops = new Shopper("ops").send(java.net.http.HttpRequest.newBuilder(n.uri("/ops")));
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("redis\\.[a-z]+=(\\d+)")
-                        .matcher(ops.body());
+                java.util.regex.Matcher m =
+                        java.util.regex.Pattern.compile("redis\\.[a-z]+=(\\d+)").matcher(ops.body());
                 while (m.find()) errors += Long.parseLong(m.group(1));
             }
             f.databaseSwitches += opened;
@@ -277,10 +294,14 @@ class ReliabilityTest {
                     if (!write) {
                         int items = Shopper.items(call);
                         if (items >= 0 && items < s.acknowledged) {
-                            f.staleRead(s.user + " saw " + items + " of " + s.acknowledged + " on " + call.node(),
+                            f.staleRead(
+                                    s.user + " saw " + items + " of " + s.acknowledged + " on " + call.node(),
                                     call.sentAt());
-                            s.staleReads.add(new Shopper.Ack(call.node(), call.sentAt(), call.sentAt()
-                                    + call.micros() * 1000, s.acknowledged - items));
+                            s.staleReads.add(new Shopper.Ack(
+                                    call.node(),
+                                    call.sentAt(),
+                                    call.sentAt() + call.micros() * 1000,
+                                    s.acknowledged - items));
                         }
                     }
                 }
@@ -352,21 +373,24 @@ class ReliabilityTest {
      * was retried on another node, which answered).
      */
     private static void assertNothingLost(Figures f) {
-        assertAll(f.scenario,
-                () -> assertEquals(0, f.sessionsLost, "sessions lost (sent to log in during the load or at the end): "
-                        + f),
+        assertAll(
+                f.scenario,
+                () -> assertEquals(
+                        0, f.sessionsLost, "sessions lost (sent to log in during the load or at the end): " + f),
                 () -> assertEquals(0, f.itemsLost, "acknowledged items missing at the end: " + f),
                 () -> assertEquals(0, f.staleReads, "stale reads (a cart page without an acknowledged item): " + f),
-                () -> assertEquals(Map.of(), f.unexpectedFailures(), "failures beyond those the scenario allows ("
-                        + f.allowed() + "): " + f),
+                () -> assertEquals(
+                        Map.of(),
+                        f.unexpectedFailures(),
+                        "failures beyond those the scenario allows (" + f.allowed() + "): " + f),
                 () -> assertEquals(0, f.serverErrors, "responses >= 500 or none from a live node: " + f),
                 () -> assertEquals(0, f.unanswered, "operations no node answered: " + f));
     }
 
     /** The disruption ran to its end: it threw nothing (a failover that did not happen, a node that did not start). */
     private static void assertDisruptionRan(Throwable failed, Figures f) {
-        if (failed != null) throw new AssertionError("the disruption did not happen as planned: " + failed + "; " + f,
-                failed);
+        if (failed != null)
+            throw new AssertionError("the disruption did not happen as planned: " + failed + "; " + f, failed);
     }
 
     private void finish(Figures f) {
@@ -415,12 +439,16 @@ class ReliabilityTest {
     void rollingRestartOfThreeNodesUnderLoad() throws Exception {
         Figures f = new Figures("2. rolling restart of 3 nodes under load")
                 .allow(Figures.UNREACHABLE, DOWN_NODE_RETRIED)
-                .allow(Figures.DRAINING, "SIGTERM makes the stopping node's GracefulHandler answer late requests 503 "
-                        + "(without Retry-After) before the application runs, so nothing of the session is read or "
-                        + "changed; the balancer sends them to the next node")
-                .allow(Figures.LATE_DUPLICATE, "a request the shopper gave up on (its node was stopping or starting) "
-                        + "ran late there and changed the cart between this request's read and its write: this one's "
-                        + "change is refused rather than stored over the other's (nothing lost; not acknowledged)");
+                .allow(
+                        Figures.DRAINING,
+                        "SIGTERM makes the stopping node's GracefulHandler answer late requests 503 "
+                                + "(without Retry-After) before the application runs, so nothing of the session is read or "
+                                + "changed; the balancer sends them to the next node")
+                .allow(
+                        Figures.LATE_DUPLICATE,
+                        "a request the shopper gave up on (its node was stopping or starting) "
+                                + "ran late there and changed the cart between this request's read and its write: this one's "
+                                + "change is refused rather than stored over the other's (nothing lost; not acknowledged)");
         Cluster c = new Cluster(3);
         List<Shopper> shoppers = loggedIn(c, f, "r");
         List<String> restarted = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -452,15 +480,19 @@ class ReliabilityTest {
     @Test
     @Order(3)
     void redisClusterMasterKilledUnderLoad() throws Exception {
-        failoverUnderLoad(new Figures("3. Redis Cluster 3 masters + 3 replicas: a master killed under load"),
-                RedisTopology.cluster(3), "c");
+        failoverUnderLoad(
+                new Figures("3. Redis Cluster 3 masters + 3 replicas: a master killed under load"),
+                RedisTopology.cluster(3),
+                "c");
     }
 
     @Test
     @Order(4)
     void redisSentinelMasterKilledUnderLoad() throws Exception {
-        failoverUnderLoad(new Figures("4. Redis Sentinel (master, replica, 3 sentinels): the master killed under "
-                + "load"), RedisTopology.sentinel(), "s");
+        failoverUnderLoad(
+                new Figures("4. Redis Sentinel (master, replica, 3 sentinels): the master killed under " + "load"),
+                RedisTopology.sentinel(),
+                "s");
     }
 
     /**
@@ -508,9 +540,11 @@ class ReliabilityTest {
     /** Redis INFO server's run_id, which a restarted redis-server has anew. */
     private static String runId(PrivateRedis redis) {
         Object info = redis.resp().call("INFO", "server");
-        String text = info instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
+        String text = info instanceof byte[] b
+                ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
                 : String.valueOf(info);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^run_id:(\\w+)").matcher(text);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(?m)^run_id:(\\w+)").matcher(text);
         return m.find() ? m.group(1) : "";
     }
 
@@ -548,8 +582,9 @@ class ReliabilityTest {
         c.redis.kill();
         c.redis.start();
         String runAfter = runId(c.redis);
-        assertTrue(!runAfter.isEmpty() && !runAfter.equals(runBefore), "a new redis-server runs: run_id " + runBefore
-                + " -> " + runAfter);
+        assertTrue(
+                !runAfter.isEmpty() && !runAfter.equals(runBefore),
+                "a new redis-server runs: run_id " + runBefore + " -> " + runAfter);
         long keysEmpty = c.redis.resp().keys("*").size();
         f.note("Redis restarted with " + keysEmpty + " keys");
         assertEquals(0, keysEmpty, "Redis is empty before any node runs again");
@@ -602,8 +637,8 @@ class ReliabilityTest {
                         Shopper.Call wrote = in.get();
                         f.count(loggedOut);
                         f.count(wrote);
-                        boolean logoutDone = (loggedOut.status() == 302 || loggedOut.status() == 303)
-                                && !loggedOut.toLogin();
+                        boolean logoutDone =
+                                (loggedOut.status() == 302 || loggedOut.status() == 303) && !loggedOut.toLogin();
                         if (live && logoutDone) {
                             raced.incrementAndGet();
                         } else if (notRaced.incrementAndGet() <= 3) {
@@ -620,7 +655,8 @@ class ReliabilityTest {
                             f.count(check);
                             if (Shopper.items(check) != -1) {
                                 resurrected.incrementAndGet();
-                                f.note("resurrected on " + n.name + ": " + s.user + " status=" + check.status() + " location=" + check.location() + " items=" + Shopper.items(check));
+                                f.note("resurrected on " + n.name + ": " + s.user + " status=" + check.status()
+                                        + " location=" + check.location() + " items=" + Shopper.items(check));
                             }
                         }
                         f.checked();
@@ -638,22 +674,27 @@ class ReliabilityTest {
         finish(f);
         assertEquals(1000, f.sessionsChecked, f.toString());
         assertEquals(1000, raced.get(), "every round raced an add against the logout of a live session: " + f);
-        assertEquals(1000, writeFirst.get() + logoutFirst.get(),
+        assertEquals(
+                1000,
+                writeFirst.get() + logoutFirst.get(),
                 "every racing add was either acknowledged or sent to log in: " + f);
-        assertTrue(writeFirst.get() > 0 && logoutFirst.get() > 0, "the race went both ways (the add won in some "
-                + "rounds, the logout in others), so both orders were tested: " + f);
+        assertTrue(
+                writeFirst.get() > 0 && logoutFirst.get() > 0,
+                "the race went both ways (the add won in some "
+                        + "rounds, the logout in others), so both orders were tested: " + f);
         assertEquals(0, resurrected.get(), f.toString());
         assertNothingLost(f);
     }
 
     /** The tiered mode's timings the scenarios 7 and 8 give every node (the defaults, spelled out). */
-    private static final List<String> TIERED_TIMINGS = List.of("-Dunisession.tiered.heartbeat=500ms",
-            "-Dunisession.tiered.lease=5s", "-Dunisession.redis.deadline=2s");
+    private static final List<String> TIERED_TIMINGS = List.of(
+            "-Dunisession.tiered.heartbeat=500ms", "-Dunisession.tiered.lease=5s", "-Dunisession.redis.deadline=2s");
     /** What a node logs each time it starts serving from a tier (ClusterMode), followed by " (epoch N)". */
     private static final String SERVES_DATABASE = "Session store: this node serves from the database tier";
+
     private static final String SERVES_CACHE = "Session store: this node serves from the cache tier";
-    private static final java.util.regex.Pattern SERVES = java.util.regex.Pattern.compile(
-            "serves from the (cache|database) tier \\(epoch (\\d+)\\)");
+    private static final java.util.regex.Pattern SERVES =
+            java.util.regex.Pattern.compile("serves from the (cache|database) tier \\(epoch (\\d+)\\)");
     private static final String REDIS_DOWN = "Redis down";
     private static final String AFTER_RESTART = "after the restart";
     private static final String IN_DATABASE = "every node serving from the database";
@@ -721,8 +762,8 @@ class ReliabilityTest {
             long switched = System.nanoTime();
             switchMillis.set(TimeUnit.NANOSECONDS.toMillis(switched - killedAt));
             f.openWindow(IN_DATABASE, switched);
-            Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(20) - TimeUnit.NANOSECONDS.toMillis(switched
-                    - killedAt)));
+            Thread.sleep(
+                    Math.max(0, TimeUnit.SECONDS.toMillis(20) - TimeUnit.NANOSECONDS.toMillis(switched - killedAt)));
             answeredWhileDown.compareAndSet(false, c.redis.resp().ping());
             f.closeWindow(REDIS_DOWN);
             f.closeWindow(IN_DATABASE);
@@ -746,15 +787,18 @@ class ReliabilityTest {
         assertDisruptionRan(failed, f);
         assertTrue(keysAtKill.get() > 0, "Redis held sessions when it was killed: " + f);
         assertTrue(!answeredWhileDown.get(), "Redis did not answer while it was down: " + f);
-        assertTrue(!runAfter.get().isEmpty() && !runAfter.get().equals(runBefore), "a new redis-server runs: run_id "
-                + runBefore + " -> " + runAfter.get());
+        assertTrue(
+                !runAfter.get().isEmpty() && !runAfter.get().equals(runBefore),
+                "a new redis-server runs: run_id " + runBefore + " -> " + runAfter.get());
         assertEquals(0, keysAtRestart.get(), "Redis started again empty: " + f);
         assertTrue(down.requests() > 0, "requests were sent while Redis was down: " + f);
         for (Node n : c.nodes) {
-            assertEquals(1, toDatabase(n), n.name + " switched to the database exactly once: " + servedFrom(n)
-                    + "; " + f);
-            assertEquals(1, backToCache(n), n.name + " switched back to the cache tier exactly once: "
-                    + servedFrom(n) + "; " + f);
+            assertEquals(
+                    1, toDatabase(n), n.name + " switched to the database exactly once: " + servedFrom(n) + "; " + f);
+            assertEquals(
+                    1,
+                    backToCache(n),
+                    n.name + " switched back to the cache tier exactly once: " + servedFrom(n) + "; " + f);
         }
         assertTrue(keysAtEnd > 0, "the nodes serve from Redis again (it holds sessions): " + f);
         assertNothingLost(f);
@@ -762,9 +806,11 @@ class ReliabilityTest {
 
     /** The {@code status} a node's health endpoint reports (UP, DEGRADED, DOWN), or what kept it from answering. */
     private static String health(Node n) {
-        Shopper.Call h = new Shopper("health").send(java.net.http.HttpRequest.newBuilder(n.uri("/unisession/health"))
-                .GET());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"status\":\"(\\w+)\"").matcher(h.body());
+        Shopper.Call h = new Shopper("health")
+                .send(java.net.http.HttpRequest.newBuilder(n.uri("/unisession/health"))
+                        .GET());
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"status\":\"(\\w+)\"").matcher(h.body());
         return m.find() ? m.group(1) : "HTTP " + h.status() + " " + h.body();
     }
 
@@ -779,9 +825,11 @@ class ReliabilityTest {
     @Order(8)
     void oneNodeCutOffFromRedis() throws Exception {
         Figures f = new Figures("8. one of 3 nodes cut off from Redis (TCP proxy) for 10 s under load")
-                .allowStoreUnavailableFrom("n1", "n1 alone sees Redis gone (its proxy closes and refuses "
-                        + "connections), a minority, so the cluster stays on the cache tier: n1 answers 503 with "
-                        + "Retry-After and reports DOWN, and the balancer sends the request to the next node");
+                .allowStoreUnavailableFrom(
+                        "n1",
+                        "n1 alone sees Redis gone (its proxy closes and refuses "
+                                + "connections), a minority, so the cluster stays on the cache tier: n1 answers 503 with "
+                                + "Retry-After and reports DOWN, and the balancer sends the request to the next node");
         AtomicReference<TcpProxy> proxy = new AtomicReference<>();
         Cluster c = new Cluster(3, null, with(TIERED_TIMINGS, "-Dunisession.health.enabled=true"), (i, redis) -> {
             if (i != 0) return null;
@@ -821,8 +869,8 @@ class ReliabilityTest {
                 f.count(probe.add(n1));
                 if (probe.acknowledged == 0) Thread.sleep(100);
             }
-            if (probe.acknowledged == 0) throw new IllegalStateException("n1 did not acknowledge an add within 20 s "
-                    + "of the restore");
+            if (probe.acknowledged == 0)
+                throw new IllegalStateException("n1 did not acknowledge an add within 20 s " + "of the restore");
             Shopper.Call cart = probe.cart(n1);
             f.count(cart);
             probeItems.set(Shopper.items(cart));
@@ -842,15 +890,16 @@ class ReliabilityTest {
         finish(f, c, -1);
         assertDisruptionRan(failed, f);
         assertNotEquals("DOWN", healthBefore.get(), "n1 was not DOWN before the cut: " + f);
-        assertTrue(downAfter.get() >= 0, "n1's health reported DOWN while it was cut off: " + healthWhileCut + "; "
-                + f);
+        assertTrue(
+                downAfter.get() >= 0, "n1's health reported DOWN while it was cut off: " + healthWhileCut + "; " + f);
         for (Node n : c.nodes) {
             assertEquals(0, toDatabase(n), n.name + " never switched to the database: " + servedFrom(n) + "; " + f);
         }
         assertTrue(f.failures(Figures.STORE_UNAVAILABLE_CUT_OFF) > 0, "clients saw n1 fail while cut off: " + f);
         assertEquals(1, probe.acknowledged, "an add sent to n1 after the restore was acknowledged: " + f);
-        assertTrue(probeItems.get() >= 1, "n1's cart page after the restore shows it: " + probeItems.get() + " items; "
-                + f);
+        assertTrue(
+                probeItems.get() >= 1,
+                "n1's cart page after the restore shows it: " + probeItems.get() + " items; " + f);
         assertNotEquals("DOWN", healthAfter.get(), "n1's health is no longer DOWN after the restore: " + f);
         assertNothingLost(f);
     }
@@ -947,13 +996,16 @@ class ReliabilityTest {
     @Order(9)
     void redisFlappingUnderLoad() throws Exception {
         long seed = Long.getLong("it.unisession.flapSeed", new SecureRandom().nextLong());
-        System.out.println("[reliability] scenario 9: seed " + seed + " (repeat with -Dit.unisession.flapSeed=" + seed
-                + ")");
+        System.out.println(
+                "[reliability] scenario 9: seed " + seed + " (repeat with -Dit.unisession.flapSeed=" + seed + ")");
         Figures f = new Figures("9. Redis flapping: killed (SIGKILL) and started empty every 1-3 s for "
                 + FLAP_SECONDS + " s under load, 3 nodes (tiered.return-after " + FLAP_RETURN_AFTER_MILLIS
                 + " ms)");
-        Cluster c = new Cluster(3, null, with(TIERED_TIMINGS, "-Dunisession.tiered.return-after="
-                + FLAP_RETURN_AFTER_MILLIS + "ms"), null);
+        Cluster c = new Cluster(
+                3,
+                null,
+                with(TIERED_TIMINGS, "-Dunisession.tiered.return-after=" + FLAP_RETURN_AFTER_MILLIS + "ms"),
+                null);
         ModeRows rows = new ModeRows(c.db);
         started.add(rows);
         List<Shopper> shoppers = loggedIn(c, f, "f");
@@ -979,8 +1031,8 @@ class ReliabilityTest {
                 starts.add(startAt);
                 c.redis.start();
                 synchronized (schedule) {
-                    schedule.append(schedule.length() == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT,
-                            "%.1f/%.1f", down / 1000.0, up / 1000.0));
+                    schedule.append(schedule.length() == 0 ? "" : " ")
+                            .append(String.format(java.util.Locale.ROOT, "%.1f/%.1f", down / 1000.0, up / 1000.0));
                 }
                 long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
                 if (left <= 0) break;
@@ -1010,11 +1062,13 @@ class ReliabilityTest {
             if (!"TO_CACHE".equals(s.mode().state())) continue;
             returnsSeen++;
             long decided = s.mode().changedAt();
-            long lastStart = starts.stream().filter(t -> t <= decided).max(Long::compare).orElse(0L);
-            long lastKill = kills.stream().filter(t -> t <= decided).max(Long::compare).orElse(0L);
+            long lastStart =
+                    starts.stream().filter(t -> t <= decided).max(Long::compare).orElse(0L);
+            long lastKill =
+                    kills.stream().filter(t -> t <= decided).max(Long::compare).orElse(0L);
             // (Redis killed again before the decision: the rows a heartbeat reads may be up to a heartbeat old.)
-            upWhenDecided.add((decided - lastStart) + (lastKill > lastStart ? " (killed " + (decided - lastKill)
-                    + " ms before)" : ""));
+            upWhenDecided.add((decided - lastStart)
+                    + (lastKill > lastStart ? " (killed " + (decided - lastKill) + " ms before)" : ""));
             if (decided - lastStart < FLAP_RETURN_AFTER_MILLIS) {
                 early.add(s.mode() + " decided " + (decided - lastStart) + " ms after Redis started");
             }
@@ -1044,8 +1098,11 @@ class ReliabilityTest {
             long t = TimeUnit.NANOSECONDS.toMillis(nanos) + wallOffset;
             long kill = kills.stream().filter(k -> k <= t).max(Long::compare).orElse(0L);
             long start = starts.stream().filter(k -> k <= t).max(Long::compare).orElse(0L);
-            String mode = seen.stream().filter(x -> x.mode().changedAt() <= t).reduce((a, b) -> b)
-                    .map(x -> x.mode().state() + "(" + x.mode().epoch() + ")").orElse("CACHE(0)");
+            String mode = seen.stream()
+                    .filter(x -> x.mode().changedAt() <= t)
+                    .reduce((a, b) -> b)
+                    .map(x -> x.mode().state() + "(" + x.mode().epoch() + ")")
+                    .orElse("CACHE(0)");
             return (kill > start ? "Redis down, killed " + (t - kill) : "Redis up, started " + (t - start))
                     + " ms before; cluster " + mode;
         };
@@ -1053,30 +1110,41 @@ class ReliabilityTest {
         for (Shopper s : shoppers) {
             if (s.staleReads.isEmpty() || explained++ >= 2) continue;
             Shopper.Ack stale = s.staleReads.get(0);
-            long ackedBefore = s.acks.stream().filter(a -> a.answeredAt() < stale.sentAt()).count();
+            long ackedBefore =
+                    s.acks.stream().filter(a -> a.answeredAt() < stale.sentAt()).count();
             int lacked = (int) ackedBefore - stale.lacking(); // the first add it lacked (the newest ones are)
             Shopper.Ack add = lacked >= 0 && lacked < s.acks.size() ? s.acks.get(lacked) : null;
             f.note(s.user + "'s first stale page (" + stale.node() + ", " + when.apply(stale.sentAt()) + ")"
-                    + (add == null ? "" : " lacked the add acknowledged by " + add.node() + " (answered: "
-                    + when.apply(add.answeredAt()) + ")"));
+                    + (add == null
+                            ? ""
+                            : " lacked the add acknowledged by " + add.node() + " (answered: "
+                                    + when.apply(add.answeredAt()) + ")"));
         }
         finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
-        assertTrue(kills.size() >= FLAP_SECONDS / 6, "Redis was killed at least every 6 s: " + kills.size() + "; "
-                + f);
-        assertEquals(List.of(), early, "every return to the cache tier came at least tiered.return-after ("
-                + FLAP_RETURN_AFTER_MILLIS + " ms) after Redis last started: " + f);
+        assertTrue(kills.size() >= FLAP_SECONDS / 6, "Redis was killed at least every 6 s: " + kills.size() + "; " + f);
+        assertEquals(
+                List.of(),
+                early,
+                "every return to the cache tier came at least tiered.return-after (" + FLAP_RETURN_AFTER_MILLIS
+                        + " ms) after Redis last started: " + f);
         assertTrue(returnsSeen >= 1, "the watch saw a return to the cache tier: " + f);
-        assertTrue(returns <= eligible + 1, "returns to the cache tier (" + returns + ") <= up periods that lasted "
-                + "at least return-after - 1 s (" + eligible + ") + the final one: " + f);
+        assertTrue(
+                returns <= eligible + 1,
+                "returns to the cache tier (" + returns + ") <= up periods that lasted "
+                        + "at least return-after - 1 s (" + eligible + ") + the final one: " + f);
         for (Node n : c.nodes) {
             int[] changes = tierChanges(n);
             assertTrue(changes[0] >= 1, n.name + " switched to the database: " + servedFrom(n) + "; " + f);
-            assertTrue(changes[0] <= switchesToDatabase && changes[1] <= returns, n.name + " changed tiers at most "
-                    + "as often as the cluster (" + switchesToDatabase + " to the database, " + returns + " back): "
-                    + servedFrom(n) + "; " + f);
-            assertTrue(changes[0] <= changes[1] + 1, n.name + " switched to the database at most once more than "
-                    + "back: " + servedFrom(n) + "; " + f);
+            assertTrue(
+                    changes[0] <= switchesToDatabase && changes[1] <= returns,
+                    n.name + " changed tiers at most "
+                            + "as often as the cluster (" + switchesToDatabase + " to the database, " + returns
+                            + " back): "
+                            + servedFrom(n) + "; " + f);
+            assertTrue(
+                    changes[0] <= changes[1] + 1,
+                    n.name + " switched to the database at most once more than " + "back: " + servedFrom(n) + "; " + f);
         }
         assertTrue(backInCache.get() >= 0, "every node came back to the cache tier: " + f);
         assertTrue(keysAtEnd > 0, "the nodes serve from Redis again (it holds sessions): " + f);
@@ -1089,6 +1157,7 @@ class ReliabilityTest {
      * Retry-After for about lease - deadline).
      */
     private static final String BARRIER_DEADLINE = "8s";
+
     private static final long LEASE_MILLIS = 5_000;
     /**
      * Scenario 10's {@code jpa.flush-interval}: the default (1 s), so that a node's queue holds a realistic amount
@@ -1118,12 +1187,21 @@ class ReliabilityTest {
     @Order(10)
     void nodeKilledInTheSwitchBarrier() throws Exception {
         Figures f = new Figures("10. kill -9 of one of 3 nodes in the barrier of the switch to the database "
-                + "(Redis killed for all under load)").allow(Figures.UNREACHABLE, DOWN_NODE_RETRIED)
-                .allow("409", "a request that read the cart from Redis before the switch wrote after it, to a "
-                        + "database row without the killed node's last unflushed write (the loss docs/tiered.md "
-                        + "states): what it read no longer exists, so its change is refused, not acknowledged");
-        Cluster c = new Cluster(3, null, with(TIERED_TIMINGS, "-Dunisession.redis.deadline=" + BARRIER_DEADLINE,
-                "-Dunisession.jpa.flush-interval=" + BARRIER_FLUSH_INTERVAL_MILLIS + "ms"), null);
+                        + "(Redis killed for all under load)")
+                .allow(Figures.UNREACHABLE, DOWN_NODE_RETRIED)
+                .allow(
+                        "409",
+                        "a request that read the cart from Redis before the switch wrote after it, to a "
+                                + "database row without the killed node's last unflushed write (the loss docs/tiered.md "
+                                + "states): what it read no longer exists, so its change is refused, not acknowledged");
+        Cluster c = new Cluster(
+                3,
+                null,
+                with(
+                        TIERED_TIMINGS,
+                        "-Dunisession.redis.deadline=" + BARRIER_DEADLINE,
+                        "-Dunisession.jpa.flush-interval=" + BARRIER_FLUSH_INTERVAL_MILLIS + "ms"),
+                null);
         ModeRows rows = new ModeRows(c.db);
         started.add(rows);
         Node victim = c.nodes.get(2);
@@ -1152,12 +1230,12 @@ class ReliabilityTest {
             killedAtMillis.set(System.currentTimeMillis());
             exit.set(victim.kill());
             barrier.set(m);
-            if (!"TO_DATABASE".equals(m.state())) throw new IllegalStateException("the barrier was over before "
-                    + "the test saw it: " + m);
+            if (!"TO_DATABASE".equals(m.state()))
+                throw new IllegalStateException("the barrier was over before " + "the test saw it: " + m);
             while (!"DATABASE".equals(m.state())) {
                 if (System.nanoTime() - killedAt.get() > TimeUnit.MILLISECONDS.toNanos(3 * LEASE_MILLIS)) {
-                    throw new IllegalStateException("the switch did not complete within 3 x tiered.lease of the "
-                            + "kill: " + m);
+                    throw new IllegalStateException(
+                            "the switch did not complete within 3 x tiered.lease of the " + "kill: " + m);
                 }
                 Thread.sleep(5);
                 m = mode(rows);
@@ -1172,14 +1250,15 @@ class ReliabilityTest {
             f.closeWindow(IN_DATABASE);
             c.redis.start();
             long back = awaitEveryLiveNodeServes(c, rows, "CACHE", BACK_IN_CACHE_WITHIN_MILLIS);
-            if (back < 0) throw new IllegalStateException("n1 and n2 did not come back to the cache tier: "
-                    + mode(rows));
+            if (back < 0)
+                throw new IllegalStateException("n1 and n2 did not come back to the cache tier: " + mode(rows));
             backInCache.set(back);
             Thread.sleep(4_000);
         });
         List<ModeRows.NodeRow> nodeRows = rows.nodes();
         long now = System.currentTimeMillis();
-        List<ModeRows.NodeRow> lapsed = nodeRows.stream().filter(r -> r.leaseUntil() < now).toList();
+        List<ModeRows.NodeRow> lapsed =
+                nodeRows.stream().filter(r -> r.leaseUntil() < now).toList();
         long keysAtEnd = sessionsInRedis(c);
         long killToSwitch = TimeUnit.NANOSECONDS.toMillis(switchedAt.get() - killedAt.get());
         f.note("Redis killed, the barrier " + barrier.get() + " seen "
@@ -1190,7 +1269,8 @@ class ReliabilityTest {
             f.note("n3's row: acknowledged epoch " + dead.acked() + " (the barrier's is "
                     + (barrier.get() == null ? "?" : barrier.get().epoch()) + "), lease ended "
                     + (dead.leaseUntil() - killedAtMillis.get()) + " ms after the kill; " + switched.get()
-                    + " decided " + (switched.get() == null ? "?" : switched.get().changedAt() - dead.leaseUntil())
+                    + " decided "
+                    + (switched.get() == null ? "?" : switched.get().changedAt() - dead.leaseUntil())
                     + " ms after the lease ended");
         }
         f.note("the switch completed " + killToSwitch + " ms after the kill (tiered.lease " + LEASE_MILLIS
@@ -1207,10 +1287,12 @@ class ReliabilityTest {
         List<String> unexplained = new ArrayList<>();
         List<String> staleUnexplained = new ArrayList<>();
         for (Shopper s : shoppers) {
-            List<Shopper.Ack> before = s.acks.stream().filter(a -> a.answeredAt() <= death).toList();
+            List<Shopper.Ack> before =
+                    s.acks.stream().filter(a -> a.answeredAt() <= death).toList();
             for (Shopper.Ack a : before) {
-                if (a.node().equals(n3) && death - a.answeredAt() <= TimeUnit.MILLISECONDS.toNanos(
-                        BARRIER_FLUSH_INTERVAL_MILLIS)) acksByN3InWindow++;
+                if (a.node().equals(n3)
+                        && death - a.answeredAt() <= TimeUnit.MILLISECONDS.toNanos(BARRIER_FLUSH_INTERVAL_MILLIS))
+                    acksByN3InWindow++;
             }
             int missing = s.itemsAtEnd < 0 ? 0 : s.acknowledged - s.itemsAtEnd;
             if (missing > 0) {
@@ -1224,12 +1306,16 @@ class ReliabilityTest {
                     List<Shopper.Ack> tail = before.subList(before.size() - missing, before.size());
                     if (tail.stream().anyMatch(a -> !a.node().equals(n3))) {
                         unexplained.add(s.user + " lacks " + missing + " items, and the last " + missing
-                                + " acknowledged before the kill were not all n3's: " + tail.stream()
-                                .map(Shopper.Ack::node).toList());
+                                + " acknowledged before the kill were not all n3's: "
+                                + tail.stream().map(Shopper.Ack::node).toList());
                     }
-                    oldest = Math.max(oldest, TimeUnit.NANOSECONDS.toMillis(death - tail.get(0).answeredAt()));
-                    oldestBeforeRedis = Math.max(oldestBeforeRedis, TimeUnit.NANOSECONDS.toMillis(
-                            redisKilledAt.get() - tail.get(0).answeredAt()));
+                    oldest = Math.max(
+                            oldest,
+                            TimeUnit.NANOSECONDS.toMillis(death - tail.get(0).answeredAt()));
+                    oldestBeforeRedis = Math.max(
+                            oldestBeforeRedis,
+                            TimeUnit.NANOSECONDS.toMillis(
+                                    redisKilledAt.get() - tail.get(0).answeredAt()));
                 }
             }
             for (Shopper.Ack r : s.staleReads) {
@@ -1242,36 +1328,53 @@ class ReliabilityTest {
         }
         long window = BARRIER_FLUSH_INTERVAL_MILLIS + FLUSH_UNDER_WAY_MILLIS;
         f.note("lost: " + lost + " items of " + shoppersLosing + " shoppers, acknowledged by n3 at most " + oldest
-                + " ms before its death and " + oldestBeforeRedis + " ms before Redis's (n3 acknowledged " + acksByN3InWindow
-                + " adds in its last jpa.flush-interval, " + BARRIER_FLUSH_INTERVAL_MILLIS + " ms); items acknowledged by n1 and n2 lost: " + unexplained.size()
+                + " ms before its death and " + oldestBeforeRedis + " ms before Redis's (n3 acknowledged "
+                + acksByN3InWindow
+                + " adds in its last jpa.flush-interval, " + BARRIER_FLUSH_INTERVAL_MILLIS
+                + " ms); items acknowledged by n1 and n2 lost: " + unexplained.size()
                 + "; stale reads not explained by that loss: " + staleUnexplained.size());
         finish(f, c, keysAtEnd);
         assertDisruptionRan(failed, f);
         assertEquals(137, exit.get(), "n3 died of SIGKILL: " + f);
         assertEquals(1, lapsed.size(), "exactly one node's lease lapsed (n3's): " + nodeRows + "; " + f);
-        assertTrue(dead.acked() < barrier.get().epoch(), "n3 was killed before it acknowledged the barrier (its row "
-                + "acknowledged epoch " + dead.acked() + ", the barrier is " + barrier.get() + "): " + f);
+        assertTrue(
+                dead.acked() < barrier.get().epoch(),
+                "n3 was killed before it acknowledged the barrier (its row " + "acknowledged epoch " + dead.acked()
+                        + ", the barrier is " + barrier.get() + "): " + f);
         assertEquals(barrier.get().epoch() + 1, switched.get().epoch(), "the switch completed: " + f);
-        assertTrue(switched.get().changedAt() >= dead.leaseUntil(), "the switch waited for n3's lease to end ("
-                + dead.leaseUntil() + "), decided at " + switched.get().changedAt() + ": " + f);
+        assertTrue(
+                switched.get().changedAt() >= dead.leaseUntil(),
+                "the switch waited for n3's lease to end (" + dead.leaseUntil() + "), decided at "
+                        + switched.get().changedAt() + ": " + f);
         for (Node n : c.nodes) {
             if (n == victim) continue;
             assertEquals(1, toDatabase(n), n.name + " switched to the database once: " + servedFrom(n) + "; " + f);
             assertEquals(1, backToCache(n), n.name + " came back to the cache tier once: " + servedFrom(n) + "; " + f);
         }
         assertTrue(f.failures(Figures.UNREACHABLE) > 0, "clients saw n3 die: " + f);
-        assertEquals(List.of(), unexplained, "every missing item was acknowledged by n3 and among the last before "
-                + "the kill: " + f);
-        assertTrue(oldestBeforeRedis <= window, "every missing item was acknowledged by n3 within jpa.flush-interval "
-                + "plus the flush under way (" + window + " ms) before Redis died (nothing is acknowledged after), the "
-                + "oldest " + oldestBeforeRedis + " ms: " + f);
-        assertEquals(List.of(), staleUnexplained, "every stale cart page was answered after n3's kill (from the "
-                + "database) to a shopper that lost items, lacking no more than it lost: " + f);
+        assertEquals(
+                List.of(),
+                unexplained,
+                "every missing item was acknowledged by n3 and among the last before " + "the kill: " + f);
+        assertTrue(
+                oldestBeforeRedis <= window,
+                "every missing item was acknowledged by n3 within jpa.flush-interval "
+                        + "plus the flush under way (" + window
+                        + " ms) before Redis died (nothing is acknowledged after), the "
+                        + "oldest " + oldestBeforeRedis + " ms: " + f);
+        assertEquals(
+                List.of(),
+                staleUnexplained,
+                "every stale cart page was answered after n3's kill (from the "
+                        + "database) to a shopper that lost items, lacking no more than it lost: " + f);
         assertTrue(keysAtEnd > 0, "n1 and n2 serve from Redis again (it holds sessions): " + f);
-        assertAll(f.scenario,
+        assertAll(
+                f.scenario,
                 () -> assertEquals(0, f.sessionsLost, "sessions lost: " + f),
-                () -> assertEquals(Map.of(), f.unexpectedFailures(), "failures beyond those the scenario allows ("
-                        + f.allowed() + "): " + f),
+                () -> assertEquals(
+                        Map.of(),
+                        f.unexpectedFailures(),
+                        "failures beyond those the scenario allows (" + f.allowed() + "): " + f),
                 () -> assertEquals(0, f.serverErrors, "responses >= 500 or none from a live node: " + f),
                 () -> assertEquals(0, f.unanswered, "operations no node answered: " + f));
     }

@@ -16,7 +16,8 @@ import java.util.List;
  */
 final class Shopper {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final List<String> FRUIT = List.of("apple", "pear", "plum", "cherry");
 
     final String user;
@@ -39,8 +40,7 @@ final class Shopper {
      * An acknowledged add (or, in {@link #staleReads}, a stale cart page): the node that answered, when the request
      * was sent and when its answer came ({@link System#nanoTime()}), and for a stale page how many items it lacked.
      */
-    record Ack(String node, long sentAt, long answeredAt, int lacking) {
-    }
+    record Ack(String node, long sentAt, long answeredAt, int lacking) {}
 
     Shopper(String user) {
         this.user = user;
@@ -53,8 +53,15 @@ final class Shopper {
      * it was sent, or stopped or killed before the answer came): only such a node may fail to answer, or answer 503
      * because it is draining; and when it was sent ({@link System#nanoTime()}), to tell the time window it fell in.
      */
-    record Call(int status, long micros, String body, String location, String retryAfter, String node,
-                boolean nodeDown, long sentAt) {
+    record Call(
+            int status,
+            long micros,
+            String body,
+            String location,
+            String retryAfter,
+            String node,
+            boolean nodeDown,
+            long sentAt) {
         /**
          * False when no response came, or for any 503 (a draining node, or a store failure answered with
          * Retry-After): a balancer tries the next node. Whether that was allowed is for {@link Figures} to judge.
@@ -82,13 +89,14 @@ final class Shopper {
     Call send(HttpRequest.Builder b) {
         if (!cookies.isEmpty()) {
             StringBuilder h = new StringBuilder();
-            cookies.forEach((n, v) -> h.append(h.length() == 0 ? "" : "; ").append(n).append('=').append(v));
+            cookies.forEach((n, v) ->
+                    h.append(h.length() == 0 ? "" : "; ").append(n).append('=').append(v));
             b.header("Cookie", h.toString());
         }
         long t0 = System.nanoTime();
         try {
-            HttpResponse<String> r = HTTP.send(b.timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    HTTP.send(b.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             synchronized (cookies) {
                 for (String c : r.headers().allValues("Set-Cookie")) {
                     int eq = c.indexOf('=');
@@ -99,9 +107,15 @@ final class Shopper {
                     else cookies.put(name, value);
                 }
             }
-            return new Call(r.statusCode(), (System.nanoTime() - t0) / 1000, r.body(),
-                    r.headers().firstValue("Location").orElse(""), r.headers().firstValue("Retry-After").orElse(null),
-                    null, false, t0);
+            return new Call(
+                    r.statusCode(),
+                    (System.nanoTime() - t0) / 1000,
+                    r.body(),
+                    r.headers().firstValue("Location").orElse(""),
+                    r.headers().firstValue("Retry-After").orElse(null),
+                    null,
+                    false,
+                    t0);
         } catch (IOException e) {
             return new Call(0, (System.nanoTime() - t0) / 1000, e.toString(), "", null, null, false, t0);
         } catch (InterruptedException e) {
@@ -116,7 +130,8 @@ final class Shopper {
             if (b.length() > 0) b.append('&');
             b.append(kv[i]).append('=').append(URLEncoder.encode(kv[i + 1], StandardCharsets.UTF_8));
         }
-        return HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+        return HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(b.toString()));
     }
 
@@ -160,7 +175,8 @@ final class Shopper {
         if (c.status() == 302 || c.status() == 303) return c.toLogin() ? -1 : -2;
         if (c.status() != 200) return -2;
         int n = 0;
-        for (int i = c.body().indexOf("<li class='item'>"); i >= 0; i = c.body().indexOf("<li class='item'>", i + 1)) n++;
+        for (int i = c.body().indexOf("<li class='item'>"); i >= 0; i = c.body().indexOf("<li class='item'>", i + 1))
+            n++;
         return n;
     }
 }

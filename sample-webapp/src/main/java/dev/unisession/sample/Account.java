@@ -4,12 +4,10 @@ import dev.unisession.api.SessionHealth;
 import dev.unisession.api.SessionInfo;
 import dev.unisession.api.SessionMetrics;
 import dev.unisession.api.UnifiedSession;
-
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -19,8 +17,7 @@ import java.util.Map;
 /** The user's sessions, the platform switcher, and the ops page: all through the unified session API. */
 public final class Account {
 
-    private Account() {
-    }
+    private Account() {}
 
     static String ago(Instant t) {
         long s = Math.max(0, Duration.between(t, Instant.now()).getSeconds());
@@ -87,12 +84,16 @@ public final class Account {
                     + "<ul class='platforms'>");
             for (String p : Me.platformsOf(me.user())) {
                 boolean current = p.equals(me.context());
-                w.println("<li>" + Html.esc(p) + (current ? " <span class='badge'>current</span>"
-                        : " <form method='post'><input type='hidden' name='context' value='" + Html.esc(p)
-                        + "'><button class='switch'>Switch</button></form>") + "</li>");
+                w.println("<li>" + Html.esc(p)
+                        + (current
+                                ? " <span class='badge'>current</span>"
+                                : " <form method='post'><input type='hidden' name='context' value='" + Html.esc(p)
+                                        + "'><button class='switch'>Switch</button></form>")
+                        + "</li>");
             }
-            w.println("</ul><p class='hint'>Session <code id='sid'>" + Html.esc(me.sessionId().substring(0, 6))
-                    + "…</code>, expires " + Html.esc(me.session().expiresAt()) + "</p>");
+            w.println("</ul><p class='hint'>Session <code id='sid'>"
+                    + Html.esc(me.sessionId().substring(0, 6)) + "…</code>, expires "
+                    + Html.esc(me.session().expiresAt()) + "</p>");
             Html.end(w);
         }
 
@@ -121,9 +122,11 @@ public final class Account {
 
         private static boolean local(HttpServletRequest req) {
             String a = req.getRemoteAddr();
-            boolean loopback = a != null && (a.startsWith("127.") || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1")
-                    || a.equals("[::1]"));
-            return loopback && req.getHeader("Forwarded") == null && req.getHeader("X-Forwarded-For") == null
+            boolean loopback = a != null
+                    && (a.startsWith("127.") || a.equals("::1") || a.equals("0:0:0:0:0:0:0:1") || a.equals("[::1]"));
+            return loopback
+                    && req.getHeader("Forwarded") == null
+                    && req.getHeader("X-Forwarded-For") == null
                     && req.getHeader("X-Real-IP") == null;
         }
 

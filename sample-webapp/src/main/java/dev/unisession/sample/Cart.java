@@ -1,7 +1,6 @@
 package dev.unisession.sample;
 
 import jakarta.enterprise.context.SessionScoped;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;

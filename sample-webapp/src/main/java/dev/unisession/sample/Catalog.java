@@ -1,7 +1,6 @@
 package dev.unisession.sample;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 

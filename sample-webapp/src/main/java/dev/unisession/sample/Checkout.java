@@ -7,7 +7,11 @@ public final class Checkout implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The step the user is on. */
-    public enum Step { ADDRESS, PAYMENT, CONFIRM }
+    public enum Step {
+        ADDRESS,
+        PAYMENT,
+        CONFIRM
+    }
 
     private Step step = Step.ADDRESS;
     private String address;

@@ -3,10 +3,8 @@ package dev.unisession.sample;
 import dev.unisession.api.SessionInfo;
 import dev.unisession.api.SessionManager;
 import dev.unisession.api.UnifiedSession;
-
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-
 import java.util.List;
 
 /** The current user, through the injected unified session and session manager. */

@@ -2,13 +2,11 @@ package dev.unisession.sample;
 
 import dev.unisession.api.SessionMetadata;
 import dev.unisession.api.UnifiedSession;
-
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -24,8 +22,7 @@ public final class Shop {
     static final String CHECKOUT = "checkout";
     static final String ORDERS = "orders";
 
-    private Shop() {
-    }
+    private Shop() {}
 
     /** GET / : the products. */
     @WebServlet("")
@@ -99,19 +96,31 @@ public final class Shop {
             m.put("device", device(req.getHeader("User-Agent")));
             m.put("ipPrefix", ipPrefix(req.getRemoteAddr()));
             String next = req.getParameter("next");
-            resp.sendRedirect(req.getContextPath() + (next != null && next.startsWith("/") && !next.startsWith("//")
-                    ? next : "/"));
+            resp.sendRedirect(req.getContextPath()
+                    + (next != null && next.startsWith("/") && !next.startsWith("//") ? next : "/"));
         }
 
         /** A short, human name for a browser: enough to tell one's devices apart. */
         static String device(String ua) {
             if (ua == null || ua.isBlank()) return "unknown device";
-            String browser = ua.contains("Edg/") ? "Edge" : ua.contains("Chrome/") ? "Chrome"
-                    : ua.contains("Firefox/") ? "Firefox" : ua.contains("Safari/") ? "Safari"
-                    : ua.startsWith("curl/") ? "curl" : ua.startsWith("Java-http-client") ? "Java client" : "Browser";
-            String os = ua.contains("Android") ? "Android" : ua.contains("iPhone") ? "iPhone"
-                    : ua.contains("Windows") ? "Windows" : ua.contains("Mac OS") ? "macOS"
-                    : ua.contains("Linux") ? "Linux" : null;
+            String browser = ua.contains("Edg/")
+                    ? "Edge"
+                    : ua.contains("Chrome/")
+                            ? "Chrome"
+                            : ua.contains("Firefox/")
+                                    ? "Firefox"
+                                    : ua.contains("Safari/")
+                                            ? "Safari"
+                                            : ua.startsWith("curl/")
+                                                    ? "curl"
+                                                    : ua.startsWith("Java-http-client") ? "Java client" : "Browser";
+            String os = ua.contains("Android")
+                    ? "Android"
+                    : ua.contains("iPhone")
+                            ? "iPhone"
+                            : ua.contains("Windows")
+                                    ? "Windows"
+                                    : ua.contains("Mac OS") ? "macOS" : ua.contains("Linux") ? "Linux" : null;
             return os == null ? browser : browser + " on " + os;
         }
 
@@ -159,8 +168,9 @@ public final class Shop {
                     total += p == null ? 0 : p.cents();
                     w.println("<li class='item'>" + Html.esc(item) + "</li>");
                 }
-                w.println("</ul><p class='total'>Total <b id='total'>€" + String.format("%d.%02d", total / 100,
-                        total % 100) + "</b></p><p><a class='button' id='checkout' href='" + req.getContextPath()
+                w.println("</ul><p class='total'>Total <b id='total'>€"
+                        + String.format("%d.%02d", total / 100, total % 100)
+                        + "</b></p><p><a class='button' id='checkout' href='" + req.getContextPath()
                         + "/checkout'>Check out</a></p>");
             }
             @SuppressWarnings("unchecked")
@@ -206,8 +216,8 @@ public final class Shop {
             }
             w.println("<ol class='steps'>");
             for (Checkout.Step step : Checkout.Step.values()) {
-                w.println("<li" + (step == co.step() ? " class='current'" : "") + ">" + step.name().charAt(0)
-                        + step.name().substring(1).toLowerCase() + "</li>");
+                w.println("<li" + (step == co.step() ? " class='current'" : "") + ">"
+                        + step.name().charAt(0) + step.name().substring(1).toLowerCase() + "</li>");
             }
             w.println("</ol><p id='step'>Step: " + co.step() + "</p><form method='post' class='card'>");
             switch (co.step()) {

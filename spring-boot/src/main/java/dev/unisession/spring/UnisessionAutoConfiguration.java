@@ -5,11 +5,18 @@ import dev.unisession.api.SessionManager;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.web.UnifiedSessionFilter;
-
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
-
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -20,7 +27,6 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletContextInitializer;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
@@ -31,15 +37,6 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
-
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Registers the unisession filter in a Spring Boot servlet application. An embedded container runs no
@@ -71,8 +68,11 @@ public class UnisessionAutoConfiguration {
         bean.setDispatcherTypes(EnumSet.allOf(DispatcherType.class));
         bean.addUrlPatterns("/*");
         bean.setInitParameters(settings(environment));
-        LOG.log(System.Logger.Level.INFO, "unisession filter registered by Spring Boot auto-configuration "
-                + "(order {0}, ahead of Spring Security)", FILTER_ORDER);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "unisession filter registered by Spring Boot auto-configuration "
+                        + "(order {0}, ahead of Spring Security)",
+                FILTER_ORDER);
         return bean;
     }
 
@@ -100,9 +100,11 @@ public class UnisessionAutoConfiguration {
         }
         known.add(relaxed(ENABLED));
         // A name that is no key is handed on as written: the filter stops start-up naming it.
-        binder.bind("unisession", Bindable.mapOf(String.class, String.class)).orElse(Map.of()).forEach((k, v) -> {
-            if (!known.contains(relaxed("unisession." + k))) params.put("unisession." + k, v);
-        });
+        binder.bind("unisession", Bindable.mapOf(String.class, String.class))
+                .orElse(Map.of())
+                .forEach((k, v) -> {
+                    if (!known.contains(relaxed("unisession." + k))) params.put("unisession." + k, v);
+                });
         return params;
     }
 
@@ -119,8 +121,7 @@ public class UnisessionAutoConfiguration {
         @Bean
         ServletContextInitializer unisessionMeterRegistry(
                 ObjectProvider<io.micrometer.core.instrument.MeterRegistry> registry) {
-            return ctx -> registry.ifAvailable(r -> ctx.setAttribute(
-                    "io.micrometer.core.instrument.MeterRegistry", r));
+            return ctx -> registry.ifAvailable(r -> ctx.setAttribute("io.micrometer.core.instrument.MeterRegistry", r));
         }
     }
 
@@ -136,11 +137,15 @@ public class UnisessionAutoConfiguration {
 
         static org.springframework.boot.health.contributor.Health health(SessionHealth h) {
             // DEGRADED still serves sessions (a tier is down): UP for the application, the detail says so.
-            var b = h.status() == SessionHealth.Status.DOWN ? org.springframework.boot.health.contributor.Health.down()
+            var b = h.status() == SessionHealth.Status.DOWN
+                    ? org.springframework.boot.health.contributor.Health.down()
                     : org.springframework.boot.health.contributor.Health.up();
-            b.withDetail("status", h.status().name()).withDetail("store", h.store())
-                    .withDetail("activeSessions", h.activeSessions()).withDetail("mode", h.mode())
-                    .withDetail("backlog", h.backlog()).withDetail("flushLagMillis", h.flushLagMillis());
+            b.withDetail("status", h.status().name())
+                    .withDetail("store", h.store())
+                    .withDetail("activeSessions", h.activeSessions())
+                    .withDetail("mode", h.mode())
+                    .withDetail("backlog", h.backlog())
+                    .withDetail("flushLagMillis", h.flushLagMillis());
             java.util.List<Map<String, Object>> tiers = new java.util.ArrayList<>();
             for (SessionHealth.Tier t : h.tiers()) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -164,8 +169,8 @@ public class UnisessionAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SessionManager unisessionSessionManager(ServletContext servletContext) {
-        return (SessionManager) Proxy.newProxyInstance(SessionManager.class.getClassLoader(),
-                new Class<?>[] {SessionManager.class}, (proxy, method, args) -> {
+        return (SessionManager) Proxy.newProxyInstance(
+                SessionManager.class.getClassLoader(), new Class<?>[] {SessionManager.class}, (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
                         return switch (method.getName()) {
                             case "equals" -> proxy == args[0];
@@ -186,8 +191,8 @@ public class UnisessionAutoConfiguration {
     @Scope(value = "request", proxyMode = ScopedProxyMode.INTERFACES)
     @ConditionalOnMissingBean
     public UnifiedSession unisessionUnifiedSession() {
-        HttpServletRequest request = ((ServletRequestAttributes) RequestContextHolder.currentRequestAttributes())
-                .getRequest();
+        HttpServletRequest request =
+                ((ServletRequestAttributes) RequestContextHolder.currentRequestAttributes()).getRequest();
         return UnifiedSession.of(request);
     }
 }

@@ -10,15 +10,6 @@ import dev.unisession.spring.app.ShopApplication;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestStores;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
-
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -33,6 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A Spring Boot 4 application (Spring MVC, Spring Security form login, actuator) with unisession through the
@@ -67,16 +65,21 @@ class SpringBootAppTest {
 
     /** One instance on an embedded server ("tomcat" or "jetty"), the other server's auto-configuration excluded. */
     private int start(String server, String... more) {
-        List<String> props = new ArrayList<>(List.of("server.port=0",
+        List<String> props = new ArrayList<>(List.of(
+                "server.port=0",
                 "spring.autoconfigure.exclude=" + (server.equals("tomcat") ? JETTY : TOMCAT)
                         + (more.length > 0 && more[0].startsWith("exclude:") ? "," + more[0].substring(8) : ""),
                 "management.endpoint.health.show-details=always",
-                "unisession.store=redis", "unisession.redis.url=" + Services.redisUrl(),
-                "unisession.redis.prefix=" + prefix, "unisession.token.keys=" + keys,
+                "unisession.store=redis",
+                "unisession.redis.url=" + Services.redisUrl(),
+                "unisession.redis.prefix=" + prefix,
+                "unisession.token.keys=" + keys,
                 // relaxed binding: the README's kebab-case key written in camel case
-                "unisession.cookie.secure=false", "unisession.session.touchFraction=0.5"));
+                "unisession.cookie.secure=false",
+                "unisession.session.touchFraction=0.5"));
         ConfigurableApplicationContext app = new SpringApplicationBuilder(ShopApplication.class)
-                .properties(props.toArray(String[]::new)).run();
+                .properties(props.toArray(String[]::new))
+                .run();
         apps.add(app);
         return ((WebServerApplicationContext) app).getWebServer().getPort();
     }
@@ -88,8 +91,13 @@ class SpringBootAppTest {
         HttpResponse<String> send(int port, String method, String path, String form) throws Exception {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
             if (!cookies.isEmpty()) {
-                b.header("Cookie", String.join("; ", cookies.entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+                b.header(
+                        "Cookie",
+                        String.join(
+                                "; ",
+                                cookies.entrySet().stream()
+                                        .map(e -> e.getKey() + "=" + e.getValue())
+                                        .toList()));
             }
             if (form != null) {
                 b.header("Content-Type", "application/x-www-form-urlencoded")
@@ -115,10 +123,15 @@ class SpringBootAppTest {
         /** Form login: the login page's CSRF token, then the POST. */
         HttpResponse<String> login(int port) throws Exception {
             String page = get(port, "/login").body();
-            Matcher m = Pattern.compile("name=\"_csrf\" type=\"hidden\" value=\"([^\"]+)\"").matcher(page);
+            Matcher m = Pattern.compile("name=\"_csrf\" type=\"hidden\" value=\"([^\"]+)\"")
+                    .matcher(page);
             assertTrue(m.find(), page);
-            return send(port, "POST", "/login", "username=alice&password=wonderland&_csrf="
-                    + URLEncoder.encode(m.group(1), StandardCharsets.UTF_8));
+            return send(
+                    port,
+                    "POST",
+                    "/login",
+                    "username=alice&password=wonderland&_csrf="
+                            + URLEncoder.encode(m.group(1), StandardCharsets.UTF_8));
         }
     }
 
@@ -145,7 +158,9 @@ class SpringBootAppTest {
         String before = one.cookies.get("USESSION");
         HttpResponse<String> login = one.login(b);
         assertEquals(302, login.statusCode(), login.body());
-        assertTrue(login.headers().firstValue("Location").orElse("").endsWith("/me"), login.headers().map().toString());
+        assertTrue(
+                login.headers().firstValue("Location").orElse("").endsWith("/me"),
+                login.headers().map().toString());
         assertNotEquals(before, one.cookies.get("USESSION"), "login renews the session");
         HttpResponse<String> me = one.get(a, "/me");
         assertEquals(200, me.statusCode(), me.body());
@@ -160,7 +175,10 @@ class SpringBootAppTest {
         assertEquals(200, twoMe.statusCode());
         assertNotEquals(id, field(twoMe.body(), "id"));
 
-        HttpResponse<String> ended = one.send(a, "POST", "/logout-others",
+        HttpResponse<String> ended = one.send(
+                a,
+                "POST",
+                "/logout-others",
                 "_csrf=" + URLEncoder.encode(field(one.get(a, "/me").body(), "csrf"), StandardCharsets.UTF_8));
         assertEquals(200, ended.statusCode(), ended.body());
         assertEquals("ended=1", ended.body());
@@ -168,36 +186,46 @@ class SpringBootAppTest {
         assertEquals(302, gone.statusCode(), "the other session ended: " + gone.body());
         assertEquals(200, one.get(b, "/me").statusCode(), "this session stays");
 
-        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + a + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a + "/actuator/health"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), health.body());
         String unisession = health.body().substring(health.body().indexOf("\"unisession\":"));
-        assertTrue(unisession.startsWith("\"unisession\":{\"details\":{\"status\":\"UP\",\"store\":\"redis\""),
+        assertTrue(
+                unisession.startsWith("\"unisession\":{\"details\":{\"status\":\"UP\",\"store\":\"redis\""),
                 health.body());
         assertTrue(unisession.contains("\"tiers\":[{\"name\":\"near-cache\""), health.body());
 
         // the meters on the application's MeterRegistry (both logins were on the second instance)
-        io.micrometer.core.instrument.MeterRegistry registry = apps.get(1)
-                .getBean(io.micrometer.core.instrument.MeterRegistry.class);
-        assertEquals(2.0, registry.get("unisession.sessions.authenticated").functionCounter().count());
+        io.micrometer.core.instrument.MeterRegistry registry =
+                apps.get(1).getBean(io.micrometer.core.instrument.MeterRegistry.class);
+        assertEquals(
+                2.0,
+                registry.get("unisession.sessions.authenticated")
+                        .functionCounter()
+                        .count());
     }
 
     /** Without the auto-configuration the jar's initializer never runs: the container's own sessions. */
     @Test
     void withoutTheModuleTheDropInJarIsNotRegistered() throws Exception {
-        java.net.URL services = getClass().getClassLoader()
+        java.net.URL services = getClass()
+                .getClassLoader()
                 .getResource("META-INF/services/jakarta.servlet.ServletContainerInitializer");
         assertNotNull(services, "the filter jar's initializer is on the class path");
         try (var in = services.openStream()) {
-            assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .contains("dev.unisession.web.UnisessionInitializer"), services.toString());
+            assertTrue(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                            .contains("dev.unisession.web.UnisessionInitializer"),
+                    services.toString());
         }
         int port = start("tomcat", "exclude:" + UnisessionAutoConfiguration.class.getName());
         Browser one = new Browser();
         HttpResponse<String> r = one.get(port, "/count");
         assertEquals(200, r.statusCode(), r.body());
         assertFalse(r.body().contains("dev.unisession"), r.body());
-        assertTrue(one.cookies.containsKey("JSESSIONID") && !one.cookies.containsKey("USESSION"),
-                one.cookies.toString());
+        assertTrue(
+                one.cookies.containsKey("JSESSIONID") && !one.cookies.containsKey("USESSION"), one.cookies.toString());
     }
 }

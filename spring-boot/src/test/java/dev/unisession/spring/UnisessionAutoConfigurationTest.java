@@ -7,26 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.config.UnisessionConfig.Source;
-
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
-
 /** How the auto-configuration reads unisession.* from the Spring Environment, and its configuration metadata. */
 class UnisessionAutoConfigurationTest {
 
     private static StandardEnvironment environment(Map<String, Object> application, Map<String, Object> process) {
         StandardEnvironment env = new StandardEnvironment();
-        env.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                        process));
+        env.getPropertySources()
+                .replace(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        new SystemEnvironmentPropertySource(
+                                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, process));
         env.getPropertySources().addLast(new MapPropertySource("application.yaml", application));
         ConfigurationPropertySources.attach(env);
         return env;
@@ -34,31 +34,40 @@ class UnisessionAutoConfigurationTest {
 
     @Test
     void keysBindAsSpringBootBindsItsOwnRelaxed() {
-        Map<String, String> p = UnisessionAutoConfiguration.settings(environment(Map.of(
-                "unisession.cookie.sameSite", "strict",
-                "unisession.session.touch_fraction", "0.25",
-                "unisession.redis.url", "redis://10.0.0.5:6379",
-                "unisession.enabled", "true"), Map.of()));
-        assertEquals(Map.of("unisession.cookie.same-site", "strict", "unisession.session.touch-fraction", "0.25",
-                "unisession.redis.url", "redis://10.0.0.5:6379"), p);
+        Map<String, String> p = UnisessionAutoConfiguration.settings(environment(
+                Map.of(
+                        "unisession.cookie.sameSite", "strict",
+                        "unisession.session.touch_fraction", "0.25",
+                        "unisession.redis.url", "redis://10.0.0.5:6379",
+                        "unisession.enabled", "true"),
+                Map.of()));
+        assertEquals(
+                Map.of(
+                        "unisession.cookie.same-site",
+                        "strict",
+                        "unisession.session.touch-fraction",
+                        "0.25",
+                        "unisession.redis.url",
+                        "redis://10.0.0.5:6379"),
+                p);
         UnisessionConfig c = UnisessionConfig.from(List.of(Source.of("init-param", p)));
         assertEquals(UnisessionConfig.SameSite.STRICT, c.cookieSameSite());
     }
 
     @Test
     void aNameThatIsNoKeyStopsStartUpNamingIt() {
-        Map<String, String> p = UnisessionAutoConfiguration.settings(environment(Map.of(
-                "unisession.cookie.nmae", "x"), Map.of()));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> UnisessionConfig.from(List.of(Source.of("init-param", p))));
+        Map<String, String> p =
+                UnisessionAutoConfiguration.settings(environment(Map.of("unisession.cookie.nmae", "x"), Map.of()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> UnisessionConfig.from(List.of(Source.of("init-param", p))));
         assertTrue(e.getMessage().contains("'unisession.cookie.nmae'"), e.getMessage());
     }
 
     /** The filter reads the process environment itself (and only warns of UNISESSION_* names that are no key). */
     @Test
     void theProcessEnvironmentIsLeftToTheFilter() {
-        Map<String, String> p = UnisessionAutoConfiguration.settings(environment(Map.of(),
-                Map.of("UNISESSION_OPTS", "-Xmx1g", "UNISESSION_COOKIE_NAME", "X")));
+        Map<String, String> p = UnisessionAutoConfiguration.settings(
+                environment(Map.of(), Map.of("UNISESSION_OPTS", "-Xmx1g", "UNISESSION_COOKIE_NAME", "X")));
         assertEquals(Map.of(), p);
     }
 
@@ -67,10 +76,13 @@ class UnisessionAutoConfigurationTest {
     void theReadmesApplicationYamlIsValid() throws Exception {
         String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
         String section = readme.substring(readme.indexOf("## Spring Boot"));
-        String yaml = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```", section.indexOf("```yaml\n") + 8));
+        String yaml = section.substring(
+                section.indexOf("```yaml\n") + 8, section.indexOf("```", section.indexOf("```yaml\n") + 8));
         StandardEnvironment env = environment(Map.of(), Map.of());
-        for (var source : new org.springframework.boot.env.YamlPropertySourceLoader().load("application.yaml",
-                new org.springframework.core.io.ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))) {
+        for (var source : new org.springframework.boot.env.YamlPropertySourceLoader()
+                .load(
+                        "application.yaml",
+                        new org.springframework.core.io.ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)))) {
             env.getPropertySources().addLast(source);
         }
         Map<String, String> p = UnisessionAutoConfiguration.settings(env);
@@ -82,7 +94,8 @@ class UnisessionAutoConfigurationTest {
         checked.remove("unisession.token.keys-file"); // a file of this machine's is not there
         byte[] secret = new byte[32];
         new java.security.SecureRandom().nextBytes(secret);
-        checked.put("unisession.token.keys", "k1:" + java.util.Base64.getEncoder().encodeToString(secret));
+        checked.put(
+                "unisession.token.keys", "k1:" + java.util.Base64.getEncoder().encodeToString(secret));
         UnisessionConfig c = UnisessionConfig.from(List.of(Source.of("init-param", checked)));
         assertEquals(java.time.Duration.ofMinutes(30), c.sessionTimeout());
     }

@@ -2,7 +2,6 @@ package dev.unisession.it.app;
 
 import jakarta.servlet.http.HttpSessionActivationListener;
 import jakarta.servlet.http.HttpSessionEvent;
-
 import java.io.Serializable;
 
 /** A session value that wants to know when it is written to the store and read back. */

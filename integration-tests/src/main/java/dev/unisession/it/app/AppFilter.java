@@ -8,7 +8,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-
 import java.io.IOException;
 
 /** An application filter declared in web.xml; reports which session class it sees (it must be ours). */
@@ -17,8 +16,10 @@ public class AppFilter implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
         HttpSession s = ((HttpServletRequest) req).getSession(false);
-        ((HttpServletResponse) res).setHeader("X-App-Filter-Session",
-                s == null ? "none" : s.getClass().getName());
+        ((HttpServletResponse) res)
+                .setHeader(
+                        "X-App-Filter-Session",
+                        s == null ? "none" : s.getClass().getName());
         chain.doFilter(req, res);
     }
 }

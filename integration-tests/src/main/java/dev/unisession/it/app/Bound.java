@@ -2,7 +2,6 @@ package dev.unisession.it.app;
 
 import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionBindingListener;
-
 import java.io.Serializable;
 
 /** A session value that wants to know when it is bound and unbound. */

@@ -1,7 +1,6 @@
 package dev.unisession.it.app;
 
 import dev.unisession.api.SessionValidator;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +13,7 @@ public final class DisabledAccounts implements SessionValidator {
     static final Set<String> STALE_MFA = ConcurrentHashMap.newKeySet();
     /** Principals whose check fails (the validator throws, as one whose account service is down). */
     static final Set<String> BROKEN = ConcurrentHashMap.newKeySet();
+
     static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
 
     @Override

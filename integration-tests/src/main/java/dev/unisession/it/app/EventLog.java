@@ -7,8 +7,7 @@ import java.util.List;
 public final class EventLog {
     private static final List<String> EVENTS = new ArrayList<>();
 
-    private EventLog() {
-    }
+    private EventLog() {}
 
     public static synchronized void add(String event) {
         EVENTS.add(event);

@@ -8,7 +8,7 @@ public final class EventRecorder implements SessionEventListener {
     @Override
     public void onEvent(SessionEvent e) {
         EventLog.add("event " + e.type() + " " + e.sessionId() + " principal=" + e.principal() + " context="
-                + e.context() + " previous=" + e.previous() + (e.attribute() == null ? "" : " attribute="
-                + e.attribute()));
+                + e.context() + " previous=" + e.previous()
+                + (e.attribute() == null ? "" : " attribute=" + e.attribute()));
     }
 }

@@ -6,13 +6,12 @@ import jakarta.servlet.http.HttpSessionBindingEvent;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionIdListener;
 import jakarta.servlet.http.HttpSessionListener;
-
 import java.util.Collections;
 import java.util.TreeMap;
 
 /** Records every session event as "tag event detail"; sessionDestroyed also records the attributes it can read. */
-public abstract class RecordingListener implements HttpSessionListener, HttpSessionAttributeListener,
-        HttpSessionIdListener {
+public abstract class RecordingListener
+        implements HttpSessionListener, HttpSessionAttributeListener, HttpSessionIdListener {
 
     private final String tag;
 
@@ -45,7 +44,8 @@ public abstract class RecordingListener implements HttpSessionListener, HttpSess
 
     @Override
     public void attributeReplaced(HttpSessionBindingEvent e) {
-        EventLog.add(tag + " replaced " + e.getName() + "=" + e.getValue() + "->" + e.getSession().getAttribute(e.getName()));
+        EventLog.add(tag + " replaced " + e.getName() + "=" + e.getValue() + "->"
+                + e.getSession().getAttribute(e.getName()));
     }
 
     @Override

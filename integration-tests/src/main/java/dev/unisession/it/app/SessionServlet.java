@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URL;
@@ -129,8 +128,9 @@ public class SessionServlet extends HttpServlet {
                 break;
             }
             case "mfa-now":
-                dev.unisession.api.UnifiedSession.of(req).metadata().put(
-                        dev.unisession.api.SessionMetadata.MFA_VERIFIED_AT, java.time.Instant.now());
+                dev.unisession.api.UnifiedSession.of(req)
+                        .metadata()
+                        .put(dev.unisession.api.SessionMetadata.MFA_VERIFIED_AT, java.time.Instant.now());
                 break;
             case "reauth":
                 out.add("reauth=" + req.getAttribute(dev.unisession.api.SessionValidator.REAUTH_ATTRIBUTE));
@@ -155,12 +155,16 @@ public class SessionServlet extends HttpServlet {
             case "logout-others": {
                 var manager = dev.unisession.api.SessionManager.of(getServletContext());
                 var me = dev.unisession.api.UnifiedSession.of(req);
-                out.add("ended=" + manager.invalidateAllOf(me.principal(), req.getSession().getId()));
+                out.add("ended="
+                        + manager.invalidateAllOf(
+                                me.principal(), req.getSession().getId()));
                 break;
             }
             case "sessions-of":
-                out.add("count=" + dev.unisession.api.SessionManager.of(getServletContext())
-                        .sessionsOf(req.getParameter("user")).size());
+                out.add("count="
+                        + dev.unisession.api.SessionManager.of(getServletContext())
+                                .sessionsOf(req.getParameter("user"))
+                                .size());
                 break;
             case "whoami":
                 out.add("principal=" + dev.unisession.api.UnifiedSession.of(req).principal());
@@ -202,27 +206,32 @@ public class SessionServlet extends HttpServlet {
                 break;
             }
             case "forward":
-                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value).forward(req, resp);
+                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value)
+                        .forward(req, resp);
                 return;
             case "include": {
                 resp.getWriter().println("before-include");
-                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value).include(req, resp);
+                req.getRequestDispatcher("/s?op=set&name=" + name + "&value=" + value)
+                        .include(req, resp);
                 return;
             }
             case "async": {
                 HttpSession s = req.getSession();
                 jakarta.servlet.AsyncContext ctx = req.startAsync();
-                new Thread(() -> {
-                    try {
-                        Thread.sleep(50);
-                        s.setAttribute(name, value);
-                        ctx.getResponse().getWriter().println("async=done");
-                    } catch (Exception e) {
-                        EventLog.add("async failed " + e);
-                    } finally {
-                        ctx.complete();
-                    }
-                }, "test-async").start();
+                new Thread(
+                                () -> {
+                                    try {
+                                        Thread.sleep(50);
+                                        s.setAttribute(name, value);
+                                        ctx.getResponse().getWriter().println("async=done");
+                                    } catch (Exception e) {
+                                        EventLog.add("async failed " + e);
+                                    } finally {
+                                        ctx.complete();
+                                    }
+                                },
+                                "test-async")
+                        .start();
                 return;
             }
             case "set-get": {
@@ -257,13 +266,25 @@ public class SessionServlet extends HttpServlet {
                 s.invalidate();
                 out.add("invalidated=" + s.getId());
                 out.add("after.getAttribute=" + throwsIse(() -> s.getAttribute("x")));
-                out.add("after.setAttribute=" + throwsIse(() -> { s.setAttribute("x", "y"); return null; }));
-                out.add("after.removeAttribute=" + throwsIse(() -> { s.removeAttribute("x"); return null; }));
+                out.add("after.setAttribute="
+                        + throwsIse(() -> {
+                            s.setAttribute("x", "y");
+                            return null;
+                        }));
+                out.add("after.removeAttribute="
+                        + throwsIse(() -> {
+                            s.removeAttribute("x");
+                            return null;
+                        }));
                 out.add("after.getAttributeNames=" + throwsIse(s::getAttributeNames));
                 out.add("after.getCreationTime=" + throwsIse(s::getCreationTime));
                 out.add("after.getLastAccessedTime=" + throwsIse(s::getLastAccessedTime));
                 out.add("after.isNew=" + throwsIse(s::isNew));
-                out.add("after.invalidate=" + throwsIse(() -> { s.invalidate(); return null; }));
+                out.add("after.invalidate="
+                        + throwsIse(() -> {
+                            s.invalidate();
+                            return null;
+                        }));
                 out.add("after.getSessionFalse=" + (req.getSession(false) == null ? "null" : "present"));
                 break;
             }

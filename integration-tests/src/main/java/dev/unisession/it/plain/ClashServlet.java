@@ -3,7 +3,6 @@ package dev.unisession.it.plain;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -21,13 +20,15 @@ public class ClashServlet extends HttpServlet {
         try {
             Class<?> mapperType = Class.forName("com.fasterxml.jackson.databind.ObjectMapper");
             Object mapper = mapperType.getConstructor().newInstance();
-            String json = (String) mapperType.getMethod("writeValueAsString", Object.class)
-                    .invoke(mapper, Map.of("ok", true));
+            String json = (String)
+                    mapperType.getMethod("writeValueAsString", Object.class).invoke(mapper, Map.of("ok", true));
             Object version = Class.forName("com.fasterxml.jackson.databind.cfg.PackageVersion")
-                    .getField("VERSION").get(null);
+                    .getField("VERSION")
+                    .get(null);
             io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
             String netty = io.netty.util.Version.identify(ClashServlet.class.getClassLoader())
-                    .get("netty-buffer").artifactVersion();
+                    .get("netty-buffer")
+                    .artifactVersion();
             resp.getWriter().println("json=" + buf.toString(StandardCharsets.UTF_8));
             resp.getWriter().println("jackson=" + version);
             resp.getWriter().println("netty=" + netty);

@@ -3,7 +3,6 @@ package dev.unisession.it.plain;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-
 import java.io.IOException;
 
 /** Names the deployment that answers (its class loader's identity): a redeploy shows as a new name. */
@@ -13,7 +12,8 @@ public class DeploymentServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setContentType("text/plain");
-        resp.getWriter().println("deployment=" + Integer.toHexString(System.identityHashCode(
-                DeploymentServlet.class.getClassLoader())));
+        resp.getWriter()
+                .println("deployment="
+                        + Integer.toHexString(System.identityHashCode(DeploymentServlet.class.getClassLoader())));
     }
 }

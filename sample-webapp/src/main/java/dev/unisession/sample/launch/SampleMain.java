@@ -1,9 +1,5 @@
 package dev.unisession.sample.launch;
 
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -12,6 +8,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * Runs the sample shop: deploys {@code unisession-sample-webapp.war} (built next to this jar) on embedded Jetty 12, exactly
@@ -29,8 +28,7 @@ public final class SampleMain {
     private static final System.Logger LOG = System.getLogger(SampleMain.class.getName());
     static final String WAR = "unisession-sample-webapp.war";
 
-    private SampleMain() {
-    }
+    private SampleMain() {}
 
     public static void main(String[] args) throws Exception {
         embeddedDefaults(Path.of(System.getenv().getOrDefault("DATA_DIR", "data")));
@@ -43,8 +41,14 @@ public final class SampleMain {
     static Path war() throws URISyntaxException {
         String given = System.getenv("WAR_FILE");
         if (given != null) return Path.of(given);
-        Path jar = Path.of(SampleMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path war = (Files.isDirectory(jar) ? jar.getParent() : jar.resolveSibling(".")).resolve(WAR).normalize();
+        Path jar = Path.of(SampleMain.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        Path war = (Files.isDirectory(jar) ? jar.getParent() : jar.resolveSibling("."))
+                .resolve(WAR)
+                .normalize();
         if (!Files.isRegularFile(war)) {
             throw new IllegalStateException("The sample WAR is missing: " + war + " (build it with mvn package)");
         }
@@ -58,8 +62,11 @@ public final class SampleMain {
         String database = System.getenv("DATABASE_URL");
         setDefault("unisession.store", redis != null ? "tiered" : "memory-jpa");
         if (redis != null) setDefault("unisession.redis.url", redis);
-        setDefault("unisession.jpa.url", database != null ? database
-                : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("sessions"));
+        setDefault(
+                "unisession.jpa.url",
+                database != null
+                        ? database
+                        : "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("sessions"));
         setDefault("unisession.health.enabled", "true");
         setDefault("unisession.health.allow-loopback", "true"); // the demo on this machine; never behind a proxy
         if (!isSet("unisession.token.keys")) {
@@ -115,7 +122,8 @@ public final class SampleMain {
         app.setTempDirectory(Files.createTempDirectory("unisession-sample").toFile());
         // On SIGTERM, requests under way finish before the application stops (late ones get 503, which balancers
         // retry elsewhere), instead of failing when the application is torn down under them.
-        org.eclipse.jetty.server.handler.GracefulHandler graceful = new org.eclipse.jetty.server.handler.GracefulHandler();
+        org.eclipse.jetty.server.handler.GracefulHandler graceful =
+                new org.eclipse.jetty.server.handler.GracefulHandler();
         graceful.setHandler(app);
         server.setHandler(graceful);
         server.setStopTimeout(10_000);
@@ -128,7 +136,8 @@ public final class SampleMain {
         server.start();
         if (!app.isAvailable()) {
             server.stop();
-            throw new IllegalStateException("The sample did not deploy; see the log above", app.getUnavailableException());
+            throw new IllegalStateException(
+                    "The sample did not deploy; see the log above", app.getUnavailableException());
         }
         return server;
     }

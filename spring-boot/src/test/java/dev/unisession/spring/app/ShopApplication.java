@@ -2,10 +2,8 @@ package dev.unisession.spring.app;
 
 import dev.unisession.api.SessionManager;
 import dev.unisession.api.UnifiedSession;
-
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
-
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -30,7 +28,9 @@ public class ShopApplication {
     @Bean
     SecurityFilterChain security(HttpSecurity http) throws Exception {
         http.authorizeHttpRequests(a -> a.requestMatchers("/count", "/actuator/health/**", "/login", "/error")
-                        .permitAll().anyRequest().authenticated())
+                        .permitAll()
+                        .anyRequest()
+                        .authenticated())
                 .formLogin(f -> f.successHandler((request, response, authentication) -> {
                     // the session's principal, so SessionManager finds the user's sessions
                     UnifiedSession.of(request).authenticate(authentication.getName());
@@ -41,7 +41,9 @@ public class ShopApplication {
 
     @Bean
     UserDetailsService users() {
-        return new InMemoryUserDetailsManager(User.withUsername("alice").password("{noop}wonderland").roles("USER")
+        return new InMemoryUserDetailsManager(User.withUsername("alice")
+                .password("{noop}wonderland")
+                .roles("USER")
                 .build());
     }
 
@@ -67,13 +69,16 @@ public class ShopApplication {
 
         @GetMapping("/me")
         String me(Authentication auth, CsrfToken csrf) {
-            return "user=" + auth.getName() + " principal=" + session.getObject().principal() + " id=" + session.getObject().id()
-                    + " csrf=" + csrf.getToken();
+            return "user=" + auth.getName() + " principal="
+                    + session.getObject().principal() + " id="
+                    + session.getObject().id() + " csrf=" + csrf.getToken();
         }
 
         @PostMapping("/logout-others")
         String logoutOthers(Authentication auth) {
-            return "ended=" + sessions.getObject().invalidateAllOf(auth.getName(), session.getObject().id());
+            return "ended="
+                    + sessions.getObject()
+                            .invalidateAllOf(auth.getName(), session.getObject().id());
         }
     }
 }
