@@ -350,48 +350,29 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     }
 
     /**
-     * One tier's call latencies in fixed buckets (10 us to 2.5 s), its failures counted by kind, and an optional
-     * mirror (Micrometer's timer, once bound).
+     * One tier's call latencies (an HdrHistogram: 1 µs to an hour, two significant digits, so a percentile is within
+     * 1 % of the value recorded), its failures counted by kind, and an optional mirror (Micrometer's timer, once
+     * bound).
      */
     static final class Latency implements TierTimer {
-        private static final long[] BOUNDS_MICROS = {
-            10,
-            25,
-            50,
-            100,
-            250,
-            500,
-            1_000,
-            2_500,
-            5_000,
-            10_000,
-            25_000,
-            50_000,
-            100_000,
-            250_000,
-            500_000,
-            1_000_000,
-            2_500_000,
-            Long.MAX_VALUE
-        };
+        /** The longest call recorded as itself (an hour, in µs); longer ones count as that long. */
+        private static final long MAX_MICROS = java.util.concurrent.TimeUnit.HOURS.toMicros(1);
+
         private final String tier;
         private final Map<String, LongAdder> errors;
-        private final LongAdder[] buckets = new LongAdder[BOUNDS_MICROS.length];
+        private final org.HdrHistogram.ConcurrentHistogram micros =
+                new org.HdrHistogram.ConcurrentHistogram(1, MAX_MICROS, 2);
         private final LongAdder totalNanos = new LongAdder();
         volatile java.util.function.LongConsumer mirror = n -> {};
 
         Latency(String tier, Map<String, LongAdder> errors) {
             this.tier = tier;
             this.errors = errors;
-            for (int i = 0; i < buckets.length; i++) buckets[i] = new LongAdder();
         }
 
         @Override
         public void record(long nanos, Throwable error) {
-            long micros = nanos / 1000;
-            int i = 0;
-            while (micros > BOUNDS_MICROS[i]) i++;
-            buckets[i].increment();
+            micros.recordValue(Math.max(0, Math.min(MAX_MICROS, nanos / 1000)));
             totalNanos.add(nanos);
             mirror.accept(nanos);
             if (error != null) {
@@ -411,9 +392,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
         }
 
         long count() {
-            long n = 0;
-            for (LongAdder b : buckets) n += b.sum();
-            return n;
+            return micros.getTotalCount();
         }
 
         long meanMicros() {
@@ -421,17 +400,9 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             return n == 0 ? 0 : totalNanos.sum() / n / 1000;
         }
 
-        /** The upper bound of the bucket that holds the given quantile (0 when nothing was recorded). */
+        /** The latency at the given quantile, within 1 % (0 when nothing was recorded). */
         long percentileMicros(double q) {
-            long n = count();
-            if (n == 0) return 0;
-            long rank = (long) Math.ceil(q * n);
-            long seen = 0;
-            for (int i = 0; i < buckets.length; i++) {
-                seen += buckets[i].sum();
-                if (seen >= rank) return i == buckets.length - 1 ? BOUNDS_MICROS[i - 1] : BOUNDS_MICROS[i];
-            }
-            return BOUNDS_MICROS[BOUNDS_MICROS.length - 2];
+            return count() == 0 ? 0 : micros.getValueAtPercentile(q * 100);
         }
     }
 }

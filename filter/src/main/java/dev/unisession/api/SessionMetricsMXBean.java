@@ -67,7 +67,7 @@ public interface SessionMetricsMXBean {
     /** Mean call latency per store tier, in microseconds. */
     Map<String, Long> getTierLatencyMeanMicros();
 
-    /** 99th percentile call latency per store tier, in microseconds (bucket upper bound). */
+    /** 99th percentile call latency per store tier, in microseconds (within 1 %). */
     Map<String, Long> getTierLatencyP99Micros();
 
     /** Failed store calls by tier and kind, e.g. {@code redis.timeout}, {@code database.connection}. */

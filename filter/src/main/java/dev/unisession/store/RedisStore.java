@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -73,6 +72,7 @@ public final class RedisStore implements CacheTier {
     private final RedisCalls calls;
     private final RedisChangeFeed feed;
     private final RedisGeneration generation;
+    private final RedisWrites writes;
     private final RedisExpiry expiry;
     private final RedisListing listing;
     private final RedisPrincipals principals;
@@ -115,6 +115,7 @@ public final class RedisStore implements CacheTier {
         this.calls = new RedisCalls(redis, timeout, retries, deadline, maxInFlight, probe);
         this.feed = new RedisChangeFeed(redis, keys.channel);
         this.generation = new RedisGeneration(redis, calls, keys.generation, indexInScript);
+        this.writes = new RedisWrites(redis, calls, keys, feed, generation, indexInScript);
         this.expiry = new RedisExpiry(redis, calls, keys, feed, generation, indexInScript);
         this.listing = new RedisListing(redis, calls, keys, indexInScript, this::loadAll);
         this.principals = new RedisPrincipals(redis, calls, keys, feed);
@@ -224,121 +225,7 @@ public final class RedisStore implements CacheTier {
 
     /** As {@link #save(SessionDelta)} with the write's operation id: the same id twice applies the delta once. */
     long save(SessionDelta d, String operation) {
-        List<Object> set = new ArrayList<>();
-        List<Object> del = new ArrayList<>();
-        RedisHash.fields(d, generation.current(), set, del);
-
-        long expires = expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds());
-        boolean indexPrincipal = d.principal() != null && (d.created() || d.metadataChanged());
-        String mode = RedisHash.mode(d);
-        List<Object> guard = RedisHash.guard(d);
-        long v;
-        if (indexInScript) {
-            String key = keys.hash(d.id());
-            List<Object> scriptKeys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
-            Object[] args = writeArgs(d.id(), mode, expires, operation, true, guard, set, del);
-            // Resendable: the script recognises its own operation id.
-            v = calls.call(
-                    "save",
-                    true,
-                    () -> redis.getScript(ByteArrayCodec.INSTANCE)
-                            .<Long>evalShaAsync(
-                                    key,
-                                    RScript.Mode.READ_WRITE,
-                                    LuaScripts.WRITE_SHA,
-                                    RScript.ReturnType.LONG,
-                                    scriptKeys,
-                                    args));
-        } else {
-            List<RFuture<Long>> applied = new ArrayList<>(1);
-            // Resendable: the script recognises its own operation id, and the other commands are idempotent.
-            calls.execute("save", true, batch -> {
-                applied.clear();
-                applied.add(writeHash(batch, d.id(), mode, expires, operation, guard, set, del, null));
-                if (expires == Long.MAX_VALUE) {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
-                            .removeAsync(d.id());
-                } else {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
-                            .addAsync(expires, d.id());
-                }
-                if (indexPrincipal)
-                    batch.getSet(keys.principal(d.principal()), StringCodec.INSTANCE)
-                            .addAsync(d.id());
-                if (!RedisHash.fresh(d)) feed.publish(batch, d.id());
-            });
-            v = applied.get(0).toCompletableFuture().join();
-        }
-        if (v == -4) throw generation.lostData("save");
-        if (v == -3)
-            throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
-        if (v == -2) throw generation.behind();
-        return v;
-    }
-
-    /**
-     * write.lua queued in a batch: on a single master with its index updates (and the principal's set, if
-     * given), in a Redis Cluster without them (the batch makes them).
-     */
-    private RFuture<Long> writeHash(
-            RBatch batch,
-            String id,
-            String mode,
-            long expiresAt,
-            String operation,
-            List<Object> guard,
-            List<Object> set,
-            List<Object> del,
-            String principal) {
-        String key = keys.hash(id);
-        return batch.getScript(ByteArrayCodec.INSTANCE)
-                .evalAsync(
-                        key,
-                        RScript.Mode.READ_WRITE,
-                        LuaScripts.WRITE,
-                        RScript.ReturnType.LONG,
-                        indexInScript ? writeKeys(id, principal) : List.of(key, keys.tombstone(id)),
-                        writeArgs(id, mode, expiresAt, operation, indexInScript, guard, set, del));
-    }
-
-    /** write.lua's KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
-    private List<Object> writeKeys(String id, String principal) {
-        String key = keys.hash(id);
-        return principal != null
-                ? List.of(key, keys.tombstone(id), keys.expiry(id), keys.generation, keys.principal(principal))
-                : List.of(key, keys.tombstone(id), keys.expiry(id), keys.generation);
-    }
-
-    /**
-     * write.lua's ARGV; {@code index}: the script updates the indexes and publishes the change; {@code guard}:
-     * see {@link RedisHash#guard}.
-     */
-    private Object[] writeArgs(
-            String id,
-            String mode,
-            long expiresAt,
-            String operation,
-            boolean index,
-            List<Object> guard,
-            List<Object> set,
-            List<Object> del) {
-        Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
-        args[0] = utf8(mode);
-        // A TTL only where the index cannot change in the same script as the hash (see the class comment).
-        long ttl = indexInScript || expiresAt == Long.MAX_VALUE ? 0 : expiresAt + HASH_TTL_MARGIN_MS;
-        args[1] = utf8(Long.toString(ttl));
-        args[2] = utf8(operation);
-        args[3] = utf8(index ? generation.arg() : Long.toString(generation.current()));
-        args[4] = utf8(Integer.toString(set.size() / 2));
-        args[5] = utf8(!index ? "" : expiresAt == Long.MAX_VALUE ? "0" : Long.toString(expiresAt));
-        args[6] = utf8(id);
-        args[7] = utf8(index ? keys.channel : "");
-        args[8] = utf8(index ? feed.message(id) : "");
-        int i = 9;
-        for (Object o : guard) args[i++] = o;
-        for (Object o : set) args[i++] = o;
-        for (Object o : del) args[i++] = o;
-        return args;
+        return writes.save(d, operation, expiresAt(d.lastAccessedAt(), d.maxInactiveSeconds()));
     }
 
     @Override
@@ -366,7 +253,7 @@ public final class RedisStore implements CacheTier {
         calls.execute("changeId", true, batch -> {
             applied.clear();
             // On a single master the script indexes the new id with its hash (no hash without an index entry).
-            applied.add(writeHash(
+            applied.add(writes.queue(
                     batch, newId, "c", expires, operation, RedisHash.NO_GUARD, set, List.of(), r.principal()));
             batch.getScoredSortedSet(keys.expiry(oldId), StringCodec.INSTANCE).removeAsync(oldId);
             if (!indexInScript && expires != Long.MAX_VALUE) {
