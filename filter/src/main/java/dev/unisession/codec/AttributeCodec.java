@@ -15,12 +15,9 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -110,29 +107,6 @@ public final class AttributeCodec {
         }
     }
 
-    /** JDK types that are safe to deserialize. Patterns in {@link ObjectInputFilter.Config#createFilter} syntax. */
-    static final String JDK_DEFAULTS = String.join(
-            ";",
-            "java.lang.String",
-            "java.lang.Boolean",
-            "java.lang.Byte",
-            "java.lang.Character",
-            "java.lang.Short",
-            "java.lang.Integer",
-            "java.lang.Long",
-            "java.lang.Float",
-            "java.lang.Double",
-            "java.lang.Number",
-            "java.lang.Enum",
-            "java.lang.Object",
-            "java.math.BigInteger",
-            "java.math.BigDecimal",
-            "java.net.URI",
-            "java.time.**",
-            "java.util.*",
-            "java.util.concurrent.*",
-            "java.util.concurrent.atomic.*");
-
     private static final byte TAG_SERIALIZED = 1;
     private static final byte TAG_STRING = 2;
     private static final byte TAG_INT = 3;
@@ -159,11 +133,9 @@ public final class AttributeCodec {
             UUID.class);
 
     private final ClassLoader loader;
-    private final Predicate<String> appClass;
-    private final ObjectInputFilter allowPatterns;
-    private final Set<String> profileClasses;
-    private final Mode mode;
-    private final Map<Class<?>, Boolean> decisions = new ConcurrentHashMap<>();
+    /** Which classes values may hold. */
+    private final ClassAllowlist allowlist;
+
     private final ObjectInputFilter readFilter;
     private final ObjectInputFilter foreignFilter;
     private final int maxAttributeBytes;
@@ -195,21 +167,8 @@ public final class AttributeCodec {
         this.maxAttributeBytes = maxAttributeBytes;
         this.maxSessionBytes = maxSessionBytes;
         this.loader = loader;
-        this.appClass = appClass;
-        this.mode = policy.mode();
         this.limits = policy.limits();
-        Set<String> fromProfiles = new java.util.HashSet<>();
-        for (FrameworkProfile p : policy.profiles()) fromProfiles.addAll(p.classes());
-        this.profileClasses = Set.copyOf(fromProfiles);
-        List<String> patterns = new ArrayList<>(List.of(JDK_DEFAULTS));
-        for (String p : policy.allow()) {
-            if (p.startsWith("!") || p.contains("=") || p.contains("/")) {
-                throw new IllegalArgumentException("Invalid value for " + setting(ALLOW_SETTING) + ": '" + p
-                        + "' (only class patterns such as com.acme.** are allowed)");
-            }
-            patterns.add(p);
-        }
-        this.allowPatterns = ObjectInputFilter.Config.createFilter(String.join(";", patterns));
+        this.allowlist = new ClassAllowlist(appClass, policy);
         ObjectInputFilter jvm = ObjectInputFilter.Config.getSerialFilter();
         ObjectInputFilter ours = info -> check(info, maxAttributeBytes, limits.maxReferences());
         this.readFilter = jvm == null ? ours : ObjectInputFilter.merge(ours, jvm);
@@ -258,7 +217,7 @@ public final class AttributeCodec {
             throw new IllegalArgumentException("Session attribute '" + attribute + "' cannot be stored: class "
                     + e.getMessage() + " is not allowed in sessions. Allow it with "
                     + setting(ALLOW_SETTING) + " (e.g. " + e.getMessage() + " or "
-                    + suggestPattern(e.getMessage()) + "; " + setting(MODE_SETTING)
+                    + ClassAllowlist.suggestPattern(e.getMessage()) + "; " + setting(MODE_SETTING)
                     + "=report on a development box lists every class an application needs)");
         } catch (ArrayTooLongException e) {
             throw new IllegalArgumentException(
@@ -329,52 +288,7 @@ public final class AttributeCodec {
 
     /** Whether values of this class may be stored and read. */
     public boolean isAllowed(Class<?> type) {
-        Class<?> c = type;
-        while (c.isArray()) c = c.getComponentType();
-        if (c.isPrimitive()) return true;
-        return decisions.computeIfAbsent(c, this::decide);
-    }
-
-    private boolean decide(Class<?> c) {
-        if (isGadget(c)) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "unisession refused class {0} in a session attribute: a known "
-                            + "deserialization gadget, which no setting allows",
-                    c.getName());
-            return false;
-        }
-        if (allowPatterns.checkInput(new ClassOnly(c)) == ObjectInputFilter.Status.ALLOWED
-                || profileClasses.contains(c.getName())
-                || (c.getClassLoader() != null && appClass.test(c.getName()))) {
-            return true;
-        }
-        if (mode == Mode.REPORT) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "unisession {0}=report: class {1} is not allowed in sessions but "
-                            + "was let through; to allow it add it to {2}",
-                    setting(MODE_SETTING),
-                    c.getName(),
-                    setting(ALLOW_SETTING));
-            return true;
-        }
-        LOG.log(
-                System.Logger.Level.WARNING,
-                "unisession refused class {0} in a session attribute: not a JDK value "
-                        + "type, not the application''s own, not in an active profile nor {1}",
-                c.getName(),
-                setting(ALLOW_SETTING));
-        return false;
-    }
-
-    /** A proxy class, or a class that is or extends one on the deny list. */
-    private static boolean isGadget(Class<?> c) {
-        if (java.lang.reflect.Proxy.isProxyClass(c)) return true;
-        for (Class<?> k = c; k != null; k = k.getSuperclass()) {
-            if (GadgetDenyList.denies(k.getName())) return true;
-        }
-        return false;
+        return allowlist.isAllowed(type);
     }
 
     private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info, long maxBytes, long maxReferences) {
@@ -387,30 +301,6 @@ public final class AttributeCodec {
         Class<?> c = info.serialClass();
         if (c == null) return ObjectInputFilter.Status.UNDECIDED;
         return isAllowed(c) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-    }
-
-    private static String suggestPattern(String className) {
-        int dot = className.lastIndexOf('.');
-        return dot < 0 ? className : className.substring(0, dot) + ".**";
-    }
-
-    /** A class-only FilterInfo, to ask the pattern filter about one class. */
-    private record ClassOnly(Class<?> serialClass) implements ObjectInputFilter.FilterInfo {
-        public long arrayLength() {
-            return -1;
-        }
-
-        public long depth() {
-            return 1;
-        }
-
-        public long references() {
-            return 0;
-        }
-
-        public long streamBytes() {
-            return 0;
-        }
     }
 
     private static final class ArrayTooLongException extends IOException {
@@ -463,7 +353,7 @@ public final class AttributeCodec {
                 failed = true;
                 Class<?> c = cl;
                 while (c.isArray()) c = c.getComponentType();
-                throw new RefusedClassException(cl.getName(), isGadget(c));
+                throw new RefusedClassException(cl.getName(), ClassAllowlist.isGadget(c));
             }
         }
 
