@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 
@@ -17,49 +16,33 @@ import org.redisson.client.codec.StringCodec;
  */
 final class RedisExpiry {
 
-    private final RedissonClient redis;
-    private final RedisCalls calls;
-    private final RedisKeys keys;
-    private final RedisChangeFeed feed;
-    private final RedisGeneration generation;
-    /** Every key of a session and of its indexes is on the one master: scripts may touch them together. */
-    private final boolean singleMaster;
+    private final RedisParts p;
 
-    RedisExpiry(
-            RedissonClient redis,
-            RedisCalls calls,
-            RedisKeys keys,
-            RedisChangeFeed feed,
-            RedisGeneration generation,
-            boolean singleMaster) {
-        this.redis = redis;
-        this.calls = calls;
-        this.keys = keys;
-        this.feed = feed;
-        this.generation = generation;
-        this.singleMaster = singleMaster;
+    RedisExpiry(RedisParts parts) {
+        this.p = parts;
     }
 
     /** Sessions in the index that are not due at {@code now}. */
     long count(long now) {
-        if (singleMaster) { // one command; Redis counts every shard
-            List<Object> shards = new ArrayList<>(keys.expiry);
-            return calls.call(
+        if (p.singleMaster) { // one command; Redis counts every shard
+            List<Object> shards = new ArrayList<>(p.keys.expiry);
+            return p.calls.call(
                     "count",
                     true,
-                    () -> redis.getScript(StringCodec.INSTANCE)
+                    () -> p.redis
+                            .getScript(StringCodec.INSTANCE)
                             .<Long>evalAsync(
-                                    keys.expiry.get(0),
+                                    p.keys.expiry.get(0),
                                     RScript.Mode.READ_ONLY,
                                     LuaScripts.COUNT,
                                     RScript.ReturnType.LONG,
                                     shards,
                                     Long.toString(now)));
         }
-        List<RFuture<Integer>> counts = new ArrayList<>(keys.expiry.size());
-        calls.execute("count", true, batch -> {
+        List<RFuture<Integer>> counts = new ArrayList<>(p.keys.expiry.size());
+        p.calls.execute("count", true, batch -> {
             counts.clear();
-            for (String key : keys.expiry) {
+            for (String key : p.keys.expiry) {
                 counts.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
                         .countAsync(now, false, Double.POSITIVE_INFINITY, true));
             }
@@ -78,17 +61,18 @@ final class RedisExpiry {
      */
     List<SessionRecord> claim(long now, int max) {
         // Shards are taken from a different one each time, so a backlog larger than one batch drains evenly.
-        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(keys.expiry.size());
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(p.keys.expiry.size());
         List<String> ids = new ArrayList<>();
         List<String> shards = new ArrayList<>();
-        if (singleMaster) { // one command ranges over every shard
-            List<Object> all = new ArrayList<>(keys.expiry);
-            List<Object> due = calls.call(
+        if (p.singleMaster) { // one command ranges over every shard
+            List<Object> all = new ArrayList<>(p.keys.expiry);
+            List<Object> due = p.calls.call(
                     "claimExpired",
                     true,
-                    () -> redis.getScript(StringCodec.INSTANCE)
+                    () -> p.redis
+                            .getScript(StringCodec.INSTANCE)
                             .<List<Object>>evalAsync(
-                                    keys.expiry.get(0),
+                                    p.keys.expiry.get(0),
                                     RScript.Mode.READ_ONLY,
                                     LuaScripts.DUE,
                                     RScript.ReturnType.LIST,
@@ -97,24 +81,24 @@ final class RedisExpiry {
                                     Integer.toString(max),
                                     Integer.toString(start)));
             for (int i = 0; i + 1 < due.size(); i += 2) {
-                shards.add(keys.expiry.get(Integer.parseInt(due.get(i).toString())));
+                shards.add(p.keys.expiry.get(Integer.parseInt(due.get(i).toString())));
                 ids.add(due.get(i + 1).toString());
             }
         } else {
-            List<RFuture<Collection<Object>>> ranges = new ArrayList<>(keys.expiry.size());
-            calls.execute("claimExpired", true, batch -> {
+            List<RFuture<Collection<Object>>> ranges = new ArrayList<>(p.keys.expiry.size());
+            p.calls.execute("claimExpired", true, batch -> {
                 ranges.clear();
-                for (String key : keys.expiry) {
+                for (String key : p.keys.expiry) {
                     ranges.add(batch.getScoredSortedSet(key, StringCodec.INSTANCE)
                             .valueRangeAsync(Double.NEGATIVE_INFINITY, true, now, true, 0, max));
                 }
             });
-            for (int k = 0; k < keys.expiry.size() && ids.size() < max; k++) {
-                int i = (start + k) % keys.expiry.size();
+            for (int k = 0; k < p.keys.expiry.size() && ids.size() < max; k++) {
+                int i = (start + k) % p.keys.expiry.size();
                 for (Object o : ranges.get(i).toCompletableFuture().join()) {
                     if (ids.size() == max) break;
                     ids.add((String) o);
-                    shards.add(keys.expiry.get(i));
+                    shards.add(p.keys.expiry.get(i));
                 }
             }
         }
@@ -122,13 +106,13 @@ final class RedisExpiry {
         byte[] at = RedisHash.utf8(Long.toString(now));
         byte[] tombstone = RedisHash.utf8(Long.toString(RedisStore.TOMBSTONE_MS));
         Map<String, RFuture<List<Object>>> taken = new LinkedHashMap<>();
-        if (singleMaster) {
+        if (p.singleMaster) {
             // Not resent: a resent claim would find its work done and answer "not mine".
-            calls.execute("claimExpired", false, claims -> {
+            p.calls.execute("claimExpired", false, claims -> {
                 taken.clear();
                 for (int i = 0; i < ids.size(); i++) {
                     String id = ids.get(i);
-                    String key = keys.hash(id);
+                    String key = p.keys.hash(id);
                     taken.put(
                             id,
                             claims.getScript(ByteArrayCodec.INSTANCE)
@@ -137,16 +121,16 @@ final class RedisExpiry {
                                             RScript.Mode.READ_WRITE,
                                             LuaScripts.CLAIM,
                                             RScript.ReturnType.LIST,
-                                            List.of(shards.get(i), key, keys.tombstone(id)),
+                                            List.of(shards.get(i), key, p.keys.tombstone(id)),
                                             RedisHash.utf8(id),
                                             at,
                                             tombstone));
-                    feed.publish(claims, id);
+                    p.feed.publish(claims, id);
                 }
             });
         } else {
             List<RFuture<Long>> won = new ArrayList<>();
-            calls.execute("claimExpired", false, claims -> {
+            p.calls.execute("claimExpired", false, claims -> {
                 won.clear();
                 for (int i = 0; i < ids.size(); i++) {
                     won.add(claims.getScript(StringCodec.INSTANCE)
@@ -165,10 +149,10 @@ final class RedisExpiry {
                 if (won.get(i).toCompletableFuture().join() == 1L) claimed.add(ids.get(i));
             }
             if (claimed.isEmpty()) return List.of();
-            calls.execute("claimExpired", false, takes -> {
+            p.calls.execute("claimExpired", false, takes -> {
                 taken.clear();
                 for (String id : claimed) {
-                    String key = keys.hash(id);
+                    String key = p.keys.hash(id);
                     taken.put(
                             id,
                             takes.getScript(ByteArrayCodec.INSTANCE)
@@ -177,19 +161,20 @@ final class RedisExpiry {
                                             RScript.Mode.READ_WRITE,
                                             LuaScripts.TAKE,
                                             RScript.ReturnType.LIST,
-                                            List.of(key, keys.tombstone(id)),
+                                            List.of(key, p.keys.tombstone(id)),
                                             (Object) tombstone));
-                    feed.publish(takes, id);
+                    p.feed.publish(takes, id);
                 }
             });
         }
         List<SessionRecord> out = new ArrayList<>();
         taken.forEach((id, f) -> {
             List<Object> flat = f.toCompletableFuture().join();
-            SessionRecord r = flat == null || flat.isEmpty() ? null : RedisHash.parse(id, flat, generation.current());
+            SessionRecord r = flat == null || flat.isEmpty() ? null : RedisHash.parse(id, flat, p.generation.current());
             if (r != null) {
                 if (r.principal() != null)
-                    redis.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
+                    p.redis
+                            .getSet(p.keys.principal(r.principal()), StringCodec.INSTANCE)
                             .removeAsync(id);
                 out.add(r);
             }

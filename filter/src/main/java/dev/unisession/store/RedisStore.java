@@ -115,8 +115,9 @@ public final class RedisStore implements CacheTier {
         this.calls = new RedisCalls(redis, timeout, retries, deadline, maxInFlight, probe);
         this.feed = new RedisChangeFeed(redis, keys.channel);
         this.generation = new RedisGeneration(redis, calls, keys.generation, indexInScript);
-        this.writes = new RedisWrites(redis, calls, keys, feed, generation, indexInScript);
-        this.expiry = new RedisExpiry(redis, calls, keys, feed, generation, indexInScript);
+        RedisParts parts = new RedisParts(redis, calls, keys, feed, generation, indexInScript);
+        this.writes = new RedisWrites(parts);
+        this.expiry = new RedisExpiry(parts);
         this.listing = new RedisListing(redis, calls, keys, indexInScript, this::loadAll);
         this.principals = new RedisPrincipals(redis, calls, keys, feed);
         this.touchFraction = touchFraction;

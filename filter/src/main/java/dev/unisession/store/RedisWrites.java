@@ -7,34 +7,16 @@ import java.util.List;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 
 /** The Redis store's writes of a session: write.lua's keys and arguments, and the index updates that go with it. */
 final class RedisWrites {
 
-    private final RedissonClient redis;
-    private final RedisCalls calls;
-    private final RedisKeys keys;
-    private final RedisChangeFeed feed;
-    private final RedisGeneration generation;
-    /** Every key of a session and of its indexes is on the one master: the script updates them together. */
-    private final boolean singleMaster;
+    private final RedisParts p;
 
-    RedisWrites(
-            RedissonClient redis,
-            RedisCalls calls,
-            RedisKeys keys,
-            RedisChangeFeed feed,
-            RedisGeneration generation,
-            boolean singleMaster) {
-        this.redis = redis;
-        this.calls = calls;
-        this.keys = keys;
-        this.feed = feed;
-        this.generation = generation;
-        this.singleMaster = singleMaster;
+    RedisWrites(RedisParts parts) {
+        this.p = parts;
     }
 
     /**
@@ -46,21 +28,22 @@ final class RedisWrites {
     long save(SessionDelta d, String operation, long expires) {
         List<Object> set = new ArrayList<>();
         List<Object> del = new ArrayList<>();
-        RedisHash.fields(d, generation.current(), set, del);
+        RedisHash.fields(d, p.generation.current(), set, del);
 
         boolean indexPrincipal = d.principal() != null && (d.created() || d.metadataChanged());
         String mode = RedisHash.mode(d);
         List<Object> guard = RedisHash.guard(d);
         long v;
-        if (singleMaster) {
-            String key = keys.hash(d.id());
+        if (p.singleMaster) {
+            String key = p.keys.hash(d.id());
             List<Object> scriptKeys = writeKeys(d.id(), indexPrincipal ? d.principal() : null);
             Object[] args = writeArgs(d.id(), mode, expires, operation, true, guard, set, del);
             // Resendable: the script recognises its own operation id.
-            v = calls.call(
+            v = p.calls.call(
                     "save",
                     true,
-                    () -> redis.getScript(ByteArrayCodec.INSTANCE)
+                    () -> p.redis
+                            .getScript(ByteArrayCodec.INSTANCE)
                             .<Long>evalShaAsync(
                                     key,
                                     RScript.Mode.READ_WRITE,
@@ -71,27 +54,27 @@ final class RedisWrites {
         } else {
             List<RFuture<Long>> applied = new ArrayList<>(1);
             // Resendable: the script recognises its own operation id, and the other commands are idempotent.
-            calls.execute("save", true, batch -> {
+            p.calls.execute("save", true, batch -> {
                 applied.clear();
                 applied.add(queue(batch, d.id(), mode, expires, operation, guard, set, del, null));
                 if (expires == Long.MAX_VALUE) {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
+                    batch.getScoredSortedSet(p.keys.expiry(d.id()), StringCodec.INSTANCE)
                             .removeAsync(d.id());
                 } else {
-                    batch.getScoredSortedSet(keys.expiry(d.id()), StringCodec.INSTANCE)
+                    batch.getScoredSortedSet(p.keys.expiry(d.id()), StringCodec.INSTANCE)
                             .addAsync(expires, d.id());
                 }
                 if (indexPrincipal)
-                    batch.getSet(keys.principal(d.principal()), StringCodec.INSTANCE)
+                    batch.getSet(p.keys.principal(d.principal()), StringCodec.INSTANCE)
                             .addAsync(d.id());
-                if (!RedisHash.fresh(d)) feed.publish(batch, d.id());
+                if (!RedisHash.fresh(d)) p.feed.publish(batch, d.id());
             });
             v = applied.get(0).toCompletableFuture().join();
         }
-        if (v == -4) throw generation.lostData("save");
+        if (v == -4) throw p.generation.lostData("save");
         if (v == -3)
             throw StoreUnavailableException.conflict(d.id(), d.expected().keySet());
-        if (v == -2) throw generation.behind();
+        if (v == -2) throw p.generation.behind();
         return v;
     }
 
@@ -109,23 +92,23 @@ final class RedisWrites {
             List<Object> set,
             List<Object> del,
             String principal) {
-        String key = keys.hash(id);
+        String key = p.keys.hash(id);
         return batch.getScript(ByteArrayCodec.INSTANCE)
                 .evalAsync(
                         key,
                         RScript.Mode.READ_WRITE,
                         LuaScripts.WRITE,
                         RScript.ReturnType.LONG,
-                        singleMaster ? writeKeys(id, principal) : List.of(key, keys.tombstone(id)),
-                        writeArgs(id, mode, expiresAt, operation, singleMaster, guard, set, del));
+                        p.singleMaster ? writeKeys(id, principal) : List.of(key, p.keys.tombstone(id)),
+                        writeArgs(id, mode, expiresAt, operation, p.singleMaster, guard, set, del));
     }
 
     /** write.lua's KEYS with index updates: the hash, its tombstone, its expiry shard, the principal's set. */
     private List<Object> writeKeys(String id, String principal) {
-        String key = keys.hash(id);
+        String key = p.keys.hash(id);
         return principal != null
-                ? List.of(key, keys.tombstone(id), keys.expiry(id), keys.generation, keys.principal(principal))
-                : List.of(key, keys.tombstone(id), keys.expiry(id), keys.generation);
+                ? List.of(key, p.keys.tombstone(id), p.keys.expiry(id), p.keys.generation, p.keys.principal(principal))
+                : List.of(key, p.keys.tombstone(id), p.keys.expiry(id), p.keys.generation);
     }
 
     /**
@@ -144,15 +127,15 @@ final class RedisWrites {
         Object[] args = new Object[9 + guard.size() + set.size() + del.size()];
         args[0] = utf8(mode);
         // A TTL only where the index cannot change in the same script as the hash (see RedisStore's class comment).
-        long ttl = singleMaster || expiresAt == Long.MAX_VALUE ? 0 : expiresAt + RedisStore.HASH_TTL_MARGIN_MS;
+        long ttl = p.singleMaster || expiresAt == Long.MAX_VALUE ? 0 : expiresAt + RedisStore.HASH_TTL_MARGIN_MS;
         args[1] = utf8(Long.toString(ttl));
         args[2] = utf8(operation);
-        args[3] = utf8(index ? generation.arg() : Long.toString(generation.current()));
+        args[3] = utf8(index ? p.generation.arg() : Long.toString(p.generation.current()));
         args[4] = utf8(Integer.toString(set.size() / 2));
         args[5] = utf8(!index ? "" : expiresAt == Long.MAX_VALUE ? "0" : Long.toString(expiresAt));
         args[6] = utf8(id);
-        args[7] = utf8(index ? keys.channel : "");
-        args[8] = utf8(index ? feed.message(id) : "");
+        args[7] = utf8(index ? p.keys.channel : "");
+        args[8] = utf8(index ? p.feed.message(id) : "");
         int i = 9;
         for (Object o : guard) args[i++] = o;
         for (Object o : set) args[i++] = o;
