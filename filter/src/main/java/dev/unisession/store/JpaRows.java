@@ -154,10 +154,8 @@ final class JpaRows {
         return endedMeanwhile(em, r.id()) ? 0 : version;
     }
 
-    /** Inserts a session's rows; the caller has made sure its id has not ended. */
-    long insert(EntityManager em, SessionRecord r) {
-        SessionRow row = new SessionRow(r.id());
-        row.createdAt = r.createdAt();
+    /** Sets the session row's columns from a whole record: metadata, expiry, version and application stamp. */
+    private void describe(SessionRow row, SessionRecord r) {
         row.describe(
                 r.lastAccessedAt(),
                 r.maxInactiveSeconds(),
@@ -167,6 +165,13 @@ final class JpaRows {
                 r.fingerprint());
         row.version = r.version();
         row.application = SessionRow.stampOf(r.attributes());
+    }
+
+    /** Inserts a session's rows; the caller has made sure its id has not ended. */
+    long insert(EntityManager em, SessionRecord r) {
+        SessionRow row = new SessionRow(r.id());
+        row.createdAt = r.createdAt();
+        describe(row, r);
         em.persist(row);
         r.attributes().forEach((n, v) -> {
             if (!SessionRow.inRow(n, v)) em.persist(new AttributeRow(r.id(), n, v));
@@ -180,15 +185,7 @@ final class JpaRows {
      */
     long update(EntityManager em, SessionRecord r, SessionRow row, List<AttributeRow> stored) {
         if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
-        row.describe(
-                r.lastAccessedAt(),
-                r.maxInactiveSeconds(),
-                expiresAt(r.lastAccessedAt(), r.maxInactiveSeconds()),
-                r.principal(),
-                r.context(),
-                r.fingerprint());
-        row.version = r.version();
-        row.application = SessionRow.stampOf(r.attributes());
+        describe(row, r);
         Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
         if (row.application != null) wanted.remove(SessionRecord.APPLICATION); // a row an earlier version wrote goes
         for (AttributeRow a : stored != null
@@ -242,7 +239,6 @@ final class JpaRows {
     }
 
     long expiresAt(long lastAccessed, int maxInactive) {
-        if (maxInactive <= 0) return Long.MAX_VALUE;
-        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
+        return SessionRecord.expiresAt(lastAccessed, maxInactive, touchFraction);
     }
 }

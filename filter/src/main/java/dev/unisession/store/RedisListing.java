@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 /**
@@ -15,39 +14,29 @@ import org.redisson.client.codec.StringCodec;
  */
 final class RedisListing {
 
-    private final RedissonClient redis;
-    private final RedisCalls calls;
-    private final RedisKeys keys;
-    private final boolean singleMaster;
+    private final RedisParts p;
     /** The store's read of several sessions at once. */
     private final Function<Collection<String>, Map<String, SessionRecord>> loadAll;
 
-    RedisListing(
-            RedissonClient redis,
-            RedisCalls calls,
-            RedisKeys keys,
-            boolean singleMaster,
-            Function<Collection<String>, Map<String, SessionRecord>> loadAll) {
-        this.redis = redis;
-        this.calls = calls;
-        this.keys = keys;
-        this.singleMaster = singleMaster;
+    RedisListing(RedisParts parts, Function<Collection<String>, Map<String, SessionRecord>> loadAll) {
+        this.p = parts;
         this.loadAll = loadAll;
     }
 
     /** Up to {@code max} sessions from {@code cursor} (null: the first page), and the next page's cursor. */
     SessionBrowser.Page list(String cursor, int max) {
-        String match = keys.hashPattern();
+        String match = p.keys.hashPattern();
         List<org.redisson.connection.MasterSlaveEntry> masters = masters();
         if (masters != null) return listMasters(masters, cursor, max, match);
         String next = cursor == null ? "0" : cursor;
         List<String> ids = new ArrayList<>();
         do {
             String from = next;
-            List<Object> flat = calls.call(
+            List<Object> flat = p.calls.call(
                     "list",
                     true,
-                    () -> redis.getScript(StringCodec.INSTANCE)
+                    () -> p.redis
+                            .getScript(StringCodec.INSTANCE)
                             .<List<Object>>evalAsync(
                                     RScript.Mode.READ_ONLY,
                                     LuaScripts.SCAN,
@@ -59,7 +48,7 @@ final class RedisListing {
             next = (String) flat.get(0);
             for (int i = 1; i < flat.size(); i++) {
                 String key = (String) flat.get(i);
-                ids.add(keys.idOf(key));
+                ids.add(p.keys.idOf(key));
             }
         } while (ids.size() < max && !next.equals("0"));
         List<SessionRecord> out = new ArrayList<>(loadAll.apply(ids).values());
@@ -71,8 +60,8 @@ final class RedisListing {
      * one SCAN sees every key. A keyless command in a Cluster goes to one master: a listing must visit each.
      */
     private List<org.redisson.connection.MasterSlaveEntry> masters() {
-        if (singleMaster || !(redis instanceof org.redisson.Redisson)) return null;
-        List<org.redisson.connection.MasterSlaveEntry> out = new ArrayList<>(((org.redisson.Redisson) redis)
+        if (p.singleMaster || !(p.redis instanceof org.redisson.Redisson)) return null;
+        List<org.redisson.connection.MasterSlaveEntry> out = new ArrayList<>(((org.redisson.Redisson) p.redis)
                 .getCommandExecutor()
                 .getConnectionManager()
                 .getEntrySet());
@@ -103,12 +92,12 @@ final class RedisListing {
                         "Not a cursor of this listing (the cluster has " + masters.size() + " masters): " + cursor);
             }
         }
-        org.redisson.command.CommandAsyncExecutor executor = ((org.redisson.Redisson) redis).getCommandExecutor();
+        org.redisson.command.CommandAsyncExecutor executor = ((org.redisson.Redisson) p.redis).getCommandExecutor();
         List<String> ids = new ArrayList<>();
         while (ids.size() < max && master < masters.size()) {
             org.redisson.connection.MasterSlaveEntry entry = masters.get(master);
             String from = scan;
-            org.redisson.client.protocol.decoder.ListScanResult<String> r = calls.call(
+            org.redisson.client.protocol.decoder.ListScanResult<String> r = p.calls.call(
                     "list",
                     true,
                     () -> executor
@@ -124,7 +113,7 @@ final class RedisListing {
                                             match,
                                             "COUNT",
                                             Math.max(10, max)));
-            for (String k : r.getValues()) ids.add(keys.idOf(k));
+            for (String k : r.getValues()) ids.add(p.keys.idOf(k));
             scan = r.getPos();
             if (scan.equals("0")) master++;
         }

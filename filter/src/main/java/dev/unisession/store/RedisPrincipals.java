@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.redisson.api.RFuture;
-import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 /**
@@ -14,35 +13,29 @@ import org.redisson.client.codec.StringCodec;
  */
 final class RedisPrincipals {
 
-    private final RedissonClient redis;
-    private final RedisCalls calls;
-    private final RedisKeys keys;
-    private final RedisChangeFeed feed;
+    private final RedisParts p;
 
-    RedisPrincipals(RedissonClient redis, RedisCalls calls, RedisKeys keys, RedisChangeFeed feed) {
-        this.redis = redis;
-        this.calls = calls;
-        this.keys = keys;
-        this.feed = feed;
+    RedisPrincipals(RedisParts parts) {
+        this.p = parts;
     }
 
     /** The ids of the principal's sessions (ids of sessions that ended or changed hands are dropped from the set). */
     Set<String> find(String principal) {
-        String key = keys.principal(principal);
-        Set<Object> ids = calls.call(
+        String key = p.keys.principal(principal);
+        Set<Object> ids = p.calls.call(
                 "findIdsByPrincipal",
                 true,
-                () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
+                () -> p.redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         if (ids.isEmpty()) return Set.of();
         List<String> list = new ArrayList<>();
         for (Object o : ids) list.add((String) o);
         // Each hash's principal, not only its existence: a session that changed hands (another user logged in on
         // it) stays in the first user's set until read here, and must not be listed (or evicted) as theirs.
         List<RFuture<String>> owners = new ArrayList<>();
-        calls.execute("findIdsByPrincipal", true, batch -> {
+        p.calls.execute("findIdsByPrincipal", true, batch -> {
             owners.clear();
             for (String id : list) {
-                owners.add(batch.<String, String>getMap(keys.hash(id), StringCodec.INSTANCE)
+                owners.add(batch.<String, String>getMap(p.keys.hash(id), StringCodec.INSTANCE)
                         .getAsync(RedisHash.PRINCIPAL));
             }
         });
@@ -52,24 +45,25 @@ final class RedisPrincipals {
             if (principal.equals(owners.get(i).toCompletableFuture().join())) live.add(list.get(i));
             else stale.add(list.get(i));
         }
-        if (!stale.isEmpty()) redis.getSet(key, StringCodec.INSTANCE).removeAllAsync(stale);
+        if (!stale.isEmpty()) p.redis.getSet(key, StringCodec.INSTANCE).removeAllAsync(stale);
         return live;
     }
 
     int deleteAll(String principal) {
-        String key = keys.principal(principal);
-        Set<Object> ids = calls.call(
+        String key = p.keys.principal(principal);
+        Set<Object> ids = p.calls.call(
                 "deleteAllOf",
                 true,
-                () -> redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
+                () -> p.redis.getSet(key, StringCodec.INSTANCE).readAllAsync());
         List<RFuture<Long>> deleted = new ArrayList<>();
-        calls.execute("deleteAllOf", true, batch -> {
+        p.calls.execute("deleteAllOf", true, batch -> {
             deleted.clear();
             for (Object o : ids) {
                 String id = (String) o;
-                deleted.add(batch.getKeys().deleteAsync(keys.hash(id)));
-                batch.getScoredSortedSet(keys.expiry(id), StringCodec.INSTANCE).removeAsync(id);
-                feed.publish(batch, id);
+                deleted.add(batch.getKeys().deleteAsync(p.keys.hash(id)));
+                batch.getScoredSortedSet(p.keys.expiry(id), StringCodec.INSTANCE)
+                        .removeAsync(id);
+                p.feed.publish(batch, id);
             }
             batch.getKeys().deleteAsync(key);
         });

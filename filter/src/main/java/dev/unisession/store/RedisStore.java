@@ -82,7 +82,7 @@ public final class RedisStore implements CacheTier {
      * A write updates the indexes and publishes its change in its own script: every key is on the one master. Not in
      * a Redis Cluster, where the indexes live on other slots than the session's hash.
      */
-    private final boolean indexInScript;
+    private final boolean singleMaster;
 
     /**
      * @param own           the client, when this store made it (closed with the store); null: {@code redis} is
@@ -111,15 +111,15 @@ public final class RedisStore implements CacheTier {
         this.redis = redis;
         this.own = own;
         this.keys = new RedisKeys(prefix);
-        this.indexInScript = !redis.getConfig().isClusterConfig();
+        this.singleMaster = !redis.getConfig().isClusterConfig();
         this.calls = new RedisCalls(redis, timeout, retries, deadline, maxInFlight, probe);
         this.feed = new RedisChangeFeed(redis, keys.channel);
-        this.generation = new RedisGeneration(redis, calls, keys.generation, indexInScript);
-        RedisParts parts = new RedisParts(redis, calls, keys, feed, generation, indexInScript);
+        this.generation = new RedisGeneration(redis, calls, keys.generation, singleMaster);
+        RedisParts parts = new RedisParts(redis, calls, keys, feed, generation, singleMaster);
         this.writes = new RedisWrites(parts);
         this.expiry = new RedisExpiry(parts);
-        this.listing = new RedisListing(redis, calls, keys, indexInScript, this::loadAll);
-        this.principals = new RedisPrincipals(redis, calls, keys, feed);
+        this.listing = new RedisListing(parts, this::loadAll);
+        this.principals = new RedisPrincipals(parts);
         this.touchFraction = touchFraction;
         this.clock = clock;
     }
@@ -257,14 +257,14 @@ public final class RedisStore implements CacheTier {
             applied.add(writes.queue(
                     batch, newId, "c", expires, operation, RedisHash.NO_GUARD, set, List.of(), r.principal()));
             batch.getScoredSortedSet(keys.expiry(oldId), StringCodec.INSTANCE).removeAsync(oldId);
-            if (!indexInScript && expires != Long.MAX_VALUE) {
+            if (!singleMaster && expires != Long.MAX_VALUE) {
                 batch.getScoredSortedSet(keys.expiry(newId), StringCodec.INSTANCE)
                         .addAsync(expires, newId);
             }
             if (r.principal() != null) {
                 batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
                         .removeAsync(oldId);
-                if (!indexInScript)
+                if (!singleMaster)
                     batch.getSet(keys.principal(r.principal()), StringCodec.INSTANCE)
                             .addAsync(newId);
             }
@@ -291,7 +291,7 @@ public final class RedisStore implements CacheTier {
                             List.of(key, keys.tombstone(id)),
                             Long.toString(TOMBSTONE_MS),
                             operation,
-                            indexInScript ? keys.principal("") : "",
+                            singleMaster ? keys.principal("") : "",
                             id));
             batch.getScoredSortedSet(keys.expiry(id), StringCodec.INSTANCE).removeAsync(id);
             feed.publish(batch, id);
@@ -337,8 +337,7 @@ public final class RedisStore implements CacheTier {
     }
 
     private long expiresAt(long lastAccessed, int maxInactive) {
-        if (maxInactive <= 0) return Long.MAX_VALUE;
-        return lastAccessed + maxInactive * 1000L + (long) (maxInactive * 1000L * touchFraction);
+        return SessionRecord.expiresAt(lastAccessed, maxInactive, touchFraction);
     }
 
     @Override

@@ -105,6 +105,15 @@ public final class SessionRecord {
         return maxInactiveSeconds <= 0 ? Long.MAX_VALUE : lastAccessedAt + maxInactiveSeconds * 1000L;
     }
 
+    /**
+     * As {@link #expiresAt(long, int)}, plus {@code grace} (a share of maxInactive): a shared store's expiry, when a
+     * near cache in front may skip writing access times for that long and no session may expire early because of it.
+     */
+    public static long expiresAt(long lastAccessedAt, int maxInactiveSeconds, double grace) {
+        if (maxInactiveSeconds <= 0) return Long.MAX_VALUE;
+        return lastAccessedAt + maxInactiveSeconds * 1000L + (long) (maxInactiveSeconds * 1000L * grace);
+    }
+
     public boolean isExpired(long now) {
         return now >= expiresAt();
     }
