@@ -40,7 +40,10 @@ export UNISESSION_JPA_USER=${UNISESSION_JPA_USER:-postgres}
 export UNISESSION_AUDIT_SINK=none
 jvm="-Xms1g -Xmx1g -XX:+UseParallelGC"
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { # the server is waited for before its directory goes (a JVM still writing there fails rm, and the run)
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work" || { sleep 1; rm -rf "$work"; } || echo "[bench] could not remove $work"
+}
 trap cleanup EXIT
 
 redis_calls() { redis-cli -p 6379 INFO commandstats 2>/dev/null | awk -F'[=,:]' '/^cmdstat_/ && $1 !~ /info|ping/ {s+=$3} END {print s+0}'; }
