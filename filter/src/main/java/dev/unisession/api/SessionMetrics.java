@@ -45,7 +45,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     /** Requests answered 503 (or changes lost after the commit) because the store failed, by operation. */
     private final Map<String, LongAdder> storeUnavailable = new ConcurrentHashMap<>();
 
-    private final Map<String, Latency> latency = new ConcurrentHashMap<>();
+    private final Map<String, TierLatency> latency = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
     private final SessionStore store;
     private final LongSupplier nearCacheHits;
@@ -98,7 +98,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
 
     /** The latency timer of a store tier, made on first use. */
     public TierTimer timer(String tier) {
-        return latency.computeIfAbsent(tier, t -> new Latency(t, errorsByKind));
+        return latency.computeIfAbsent(tier, t -> new TierLatency(t, errorsByKind));
     }
 
     /** The tiers' probe results, at most a few seconds old. */
@@ -276,7 +276,7 @@ public final class SessionMetrics implements SessionMetricsMXBean {
     }
 
     /** The tiers that have timers so far. */
-    Map<String, Latency> latencies() {
+    Map<String, TierLatency> latencies() {
         return latency;
     }
 
@@ -347,62 +347,5 @@ public final class SessionMetrics implements SessionMetricsMXBean {
             // already gone
         }
         jmxName = null;
-    }
-
-    /**
-     * One tier's call latencies (an HdrHistogram: 1 µs to an hour, two significant digits, so a percentile is within
-     * 1 % of the value recorded), its failures counted by kind, and an optional mirror (Micrometer's timer, once
-     * bound).
-     */
-    static final class Latency implements TierTimer {
-        /** The longest call recorded as itself (an hour, in µs); longer ones count as that long. */
-        private static final long MAX_MICROS = java.util.concurrent.TimeUnit.HOURS.toMicros(1);
-
-        private final String tier;
-        private final Map<String, LongAdder> errors;
-        private final org.HdrHistogram.ConcurrentHistogram micros =
-                new org.HdrHistogram.ConcurrentHistogram(1, MAX_MICROS, 2);
-        private final LongAdder totalNanos = new LongAdder();
-        volatile java.util.function.LongConsumer mirror = n -> {};
-
-        Latency(String tier, Map<String, LongAdder> errors) {
-            this.tier = tier;
-            this.errors = errors;
-        }
-
-        @Override
-        public void record(long nanos, Throwable error) {
-            micros.recordValue(Math.max(0, Math.min(MAX_MICROS, nanos / 1000)));
-            totalNanos.add(nanos);
-            mirror.accept(nanos);
-            if (error != null) {
-                errors.computeIfAbsent(tier + "." + kind(error), k -> new LongAdder())
-                        .increment();
-            }
-        }
-
-        private static String kind(Throwable error) {
-            for (Throwable t = error; t != null; t = t.getCause()) {
-                if (t instanceof java.util.concurrent.TimeoutException
-                        || t.getClass().getSimpleName().contains("Timeout")) return "timeout";
-                if (t instanceof java.net.ConnectException
-                        || t.getClass().getSimpleName().contains("Connection")) return "connection";
-            }
-            return "error";
-        }
-
-        long count() {
-            return micros.getTotalCount();
-        }
-
-        long meanMicros() {
-            long n = count();
-            return n == 0 ? 0 : totalNanos.sum() / n / 1000;
-        }
-
-        /** The latency at the given quantile, within 1 % (0 when nothing was recorded). */
-        long percentileMicros(double q) {
-            return count() == 0 ? 0 : micros.getValueAtPercentile(q * 100);
-        }
     }
 }

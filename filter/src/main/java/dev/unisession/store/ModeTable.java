@@ -33,7 +33,7 @@ final class ModeTable {
 
     /**
      * @param opening called with a CACHE state's epoch by the node that moves the cluster into it (or creates the
-     *                cluster in it), before that is committed: see {@link ClusterMode.Participant#opening(long)}
+     *                cluster in it), before that is committed: see {@link ModeParticipant#opening(long)}
      */
     ModeTable(
             JpaStore db,

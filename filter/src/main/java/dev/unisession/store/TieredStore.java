@@ -67,7 +67,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
         this.mode = new ClusterMode(
                 db,
                 cluster,
-                new ClusterMode.Participant() {
+                new ModeParticipant() {
                     @Override
                     public Boolean cacheAnswers() {
                         return cache.answers();

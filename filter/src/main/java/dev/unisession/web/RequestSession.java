@@ -123,7 +123,7 @@ final class RequestSession implements UnifiedSession {
                                 request,
                                 requestTime,
                                 session,
-                                runtime.validation().validators().isEmpty() ? null : new Metadata(loaded, false));
+                                runtime.validation().validators().isEmpty() ? null : MetadataView.of(loaded));
                     } catch (SessionGate.ValidatorFailed e) {
                         session = null;
                         throw failed("validate", loaded.id(), e.failure);
@@ -207,43 +207,6 @@ final class RequestSession implements UnifiedSession {
         return session;
     }
 
-    /** The session's metadata: the request's session, or (read only, for validators) one loaded session. */
-    private final class Metadata implements SessionMetadata {
-        private final ActiveSession fixed;
-        private final boolean writable;
-
-        Metadata(ActiveSession fixed, boolean writable) {
-            this.fixed = fixed;
-            this.writable = writable;
-        }
-
-        private ActiveSession current(boolean create) {
-            if (fixed != null) return fixed;
-            UnifiedHttpSession s = getSession(create);
-            return s == null ? null : s.active();
-        }
-
-        @Override
-        public String get(String key) {
-            ActiveSession a = current(false);
-            return a == null ? null : a.reserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + key);
-        }
-
-        @Override
-        public void put(String key, String value) {
-            if (!writable) throw new UnsupportedOperationException("session metadata is read-only here");
-            SessionMetadata.check(key, value);
-            ActiveSession a = current(value != null);
-            if (a != null) a.putReserved(dev.unisession.store.SessionRecord.METADATA_PREFIX + key, value);
-        }
-
-        @Override
-        public java.util.Set<String> keys() {
-            ActiveSession a = current(false);
-            return a == null ? java.util.Set.of() : a.reservedKeys(dev.unisession.store.SessionRecord.METADATA_PREFIX);
-        }
-    }
-
     @Override
     public synchronized String id() {
         UnifiedHttpSession s = getSession(false);
@@ -286,7 +249,12 @@ final class RequestSession implements UnifiedSession {
 
     @Override
     public SessionMetadata metadata() {
-        return new Metadata(null, true);
+        return new MetadataView(
+                create -> {
+                    UnifiedHttpSession s = getSession(create);
+                    return s == null ? null : s.active();
+                },
+                true);
     }
 
     @Override

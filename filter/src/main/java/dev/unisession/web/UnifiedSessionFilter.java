@@ -27,8 +27,6 @@ import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.token.SessionTokenCodec;
 import dev.unisession.token.TokenKeys;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -283,7 +281,7 @@ public class UnifiedSessionFilter implements Filter {
         try {
             chain.doFilter(wrappedRequest, wrappedResponse);
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(commitOnComplete(state));
+                request.getAsyncContext().addListener(AsyncCommit.listener(state));
                 return;
             }
         } catch (IOException | ServletException | RuntimeException | Error e) {
@@ -386,50 +384,6 @@ public class UnifiedSessionFilter implements Filter {
             // The JDK caches the libraries' message bundles (EclipseLink's) by class loader, softly: a full GC keeps
             // them, and with them the class loader of an application whose WEB-INF/lib holds this jar.
             java.util.ResourceBundle.clearCache(UnifiedSessionFilter.class.getClassLoader());
-        }
-    }
-
-    /**
-     * The async listener that commits the request's session when the async cycle ends (complete, timeout or error)
-     * and stays on for a re-started cycle. A proxy, not a class of this jar: an EE server manages every
-     * {@code AsyncListener} class it finds in WEB-INF/lib as a component with injection, and WildFly warns for one it
-     * cannot build ({@code WFLYEE0007: Not installing optional component ...}); the listener needs no injection.
-     */
-    static AsyncListener commitOnComplete(RequestSession state) {
-        java.lang.reflect.InvocationHandler handler = (proxy, method, args) -> {
-            switch (method.getName()) {
-                case "onComplete", "onTimeout", "onError" -> commitAsync(state);
-                case "onStartAsync" -> ((AsyncEvent) args[0]).getAsyncContext().addListener((AsyncListener) proxy);
-                case "equals" -> {
-                    return proxy == args[0];
-                }
-                case "hashCode" -> {
-                    return System.identityHashCode(proxy);
-                }
-                case "toString" -> {
-                    return "unisession commit on async completion";
-                }
-                default -> {
-                    // no other methods
-                }
-            }
-            return null;
-        };
-        return (AsyncListener) java.lang.reflect.Proxy.newProxyInstance(
-                UnifiedSessionFilter.class.getClassLoader(), new Class<?>[] {AsyncListener.class}, handler);
-    }
-
-    /** Async completion: the response is on its way; a failed save is counted and audited by the state. */
-    private static void commitAsync(RequestSession state) {
-        try {
-            state.commit();
-        } catch (StoreUnavailableException e) {
-            LOG.log(
-                    System.Logger.Level.ERROR,
-                    "Session changes of an async request could not be saved: {0}",
-                    e.getMessage());
-        } finally {
-            NettyThreadLocals.release();
         }
     }
 }
