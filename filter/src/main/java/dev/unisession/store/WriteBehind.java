@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The tiered store's write-behind: deltas waiting to be written to the database, coalesced per session (many
@@ -24,9 +23,7 @@ final class WriteBehind {
     private static final System.Logger LOG = System.getLogger(WriteBehind.class.getName());
     private static final long EXIT_FLUSH_MILLIS = 10_000;
 
-    private final int max;
-    private final AtomicLong dropped = new AtomicLong();
-    private final ConcurrentHashMap<String, PendingWrite> pending = new ConcurrentHashMap<>();
+    private final WriteQueue queue;
     private final CacheTier cache;
     private final JpaStore db;
     /** Database work that failed while the cache tier succeeded: sessions to delete, sessions to copy down. */
@@ -44,7 +41,7 @@ final class WriteBehind {
     private Thread exitHook;
 
     WriteBehind(int max, CacheTier cache, JpaStore db) {
-        this.max = max;
+        this.queue = new WriteQueue(max);
         this.cache = cache;
         this.db = db;
     }
@@ -89,67 +86,23 @@ final class WriteBehind {
         }
     }
 
-    /**
-     * Queues a write for the database, merged into what already waits for its session. Lock-free for the request
-     * threads (a per-session merge in a concurrent map); the bound is approximate by the number of threads adding
-     * new sessions at the same moment.
-     */
+    /** Queues a write for the database, merged into what already waits for its session (see {@link WriteQueue}). */
     void add(SessionDelta d, SessionRecord known, long version) {
-        if (!pending.containsKey(d.id()) && pending.size() >= max) {
-            dropped.incrementAndGet();
-            return;
-        }
-        pending.merge(d.id(), new PendingWrite(d, known, version, 1, 0), WriteBehind::then);
-    }
-
-    /** What waits for a session followed by a later write to it. */
-    private static PendingWrite then(PendingWrite earlier, PendingWrite later) {
-        return new PendingWrite(
-                earlier.delta().then(later.delta()),
-                later.known(),
-                Math.max(earlier.version(), later.version()),
-                earlier.writes() + later.writes(),
-                earlier.waitingSince() != 0 ? earlier.waitingSince() : later.waitingSince());
-    }
-
-    /** Removes and returns what waits for one session, or null. */
-    PendingWrite take(String id) {
-        return pending.remove(id);
+        queue.add(d, known, version);
     }
 
     void discard(String id) {
-        pending.remove(id);
+        queue.take(id);
     }
 
-    /**
-     * Removes and returns everything waiting. Each session's entry is taken atomically; a write queued meanwhile for
-     * a session already taken waits for the next flush, which the flush lock orders after this one.
-     */
-    List<PendingWrite> drain() {
-        List<PendingWrite> all = new ArrayList<>(pending.size());
-        for (String id : pending.keySet()) {
-            PendingWrite p = pending.remove(id);
-            if (p != null) all.add(p);
-        }
-        return all;
-    }
-
-    /** Puts back what could not be written, ahead of anything queued since. */
-    void putBack(List<PendingWrite> failed) {
-        for (PendingWrite p : failed) pending.merge(p.id(), p, (newer, older) -> then(older, newer));
-    }
-
-    int size() {
-        return pending.size();
-    }
-
+    /** Writes not queued because the queue was full. */
     long dropped() {
-        return dropped.get();
+        return queue.dropped();
     }
 
     /** Sessions waiting to be written to the database, including those being written right now. */
     int backlog() {
-        return size() + flushing;
+        return queue.size() + flushing;
     }
 
     /** How long the oldest change waiting for the database has waited since the last complete flush, in ms. */
@@ -168,7 +121,7 @@ final class WriteBehind {
     /** Writes what waits for one session, so the database is current for it. */
     void flushOne(String id) {
         synchronized (writing) {
-            PendingWrite p = take(id);
+            PendingWrite p = queue.take(id);
             if (p == null) return;
             try {
                 db.saveAll(
@@ -176,7 +129,7 @@ final class WriteBehind {
                         p.known() == null ? Map.of() : Map.of(id, p.known()),
                         Map.of(id, p.version()));
             } catch (RuntimeException e) {
-                putBack(List.of(p));
+                queue.putBack(List.of(p));
                 throw e;
             }
         }
@@ -221,7 +174,7 @@ final class WriteBehind {
             repair(id);
             dbCopies.remove(id);
         }
-        List<PendingWrite> batch = drain();
+        List<PendingWrite> batch = queue.drain();
         // Every node writes its batch in session id order, so that two nodes flushing the same sessions lock their
         // rows in the same order: in any other order their transactions deadlock (PostgreSQL then aborts one, seen
         // under non-sticky load by the reliability suite).
@@ -234,13 +187,13 @@ final class WriteBehind {
         try {
             batch = advance(batch);
             if (batch.isEmpty()) {
-                if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+                if (queue.size() == 0) lastCompleteFlush = System.currentTimeMillis();
                 return;
             }
             Map<String, SessionRecord> current = current(batch);
             batch = writeBare(batch, current);
             if (batch.isEmpty()) {
-                if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+                if (queue.size() == 0) lastCompleteFlush = System.currentTimeMillis();
                 return;
             }
             List<SessionDelta> deltas = new ArrayList<>(batch.size());
@@ -258,7 +211,7 @@ final class WriteBehind {
                 if (versions[i] == 0 && !deltas.get(i).created())
                     repair(deltas.get(i).id());
             }
-            if (size() == 0) lastCompleteFlush = System.currentTimeMillis();
+            if (queue.size() == 0) lastCompleteFlush = System.currentTimeMillis();
         } finally {
             flushing = 0;
         }
@@ -329,7 +282,7 @@ final class WriteBehind {
         try {
             out = db.applyBare(deltas, versions);
         } catch (RuntimeException e) {
-            putBack(bare); // the database is down: kept, as the rest is
+            queue.putBack(bare); // the database is down: kept, as the rest is
             return rest;
         }
         List<PendingWrite> waiting = new ArrayList<>();
@@ -342,7 +295,7 @@ final class WriteBehind {
                 repair(p.id()); // the database lacks the session
             }
         }
-        putBack(waiting);
+        queue.putBack(waiting);
         return rest;
     }
 
@@ -407,15 +360,15 @@ final class WriteBehind {
             }
         }
         if (failed.size() + retry.size() == batch.size()) {
-            putBack(batch);
+            queue.putBack(batch);
             LOG.log(
                     System.Logger.Level.WARNING,
                     "Session database unavailable; {0} sessions wait to be written: {1}",
-                    size(),
+                    queue.size(),
                     last.getMessage());
             return null;
         }
-        putBack(retry);
+        queue.putBack(retry);
         for (PendingWrite p : failed) {
             LOG.log(
                     System.Logger.Level.ERROR,
