@@ -53,23 +53,6 @@ public final class ActiveSession {
      * what was read, and stands only if nobody changed it meanwhile (see {@link SessionDelta#expected()}).
      */
     private Set<String> read;
-    /** Told when values are read back from the store and about to be written to it. */
-    public interface ValueHooks {
-        ValueHooks NONE = new ValueHooks() {
-            public void didLoad(Object value) {}
-
-            public void willStore(Object value) {}
-
-            public void unreadable(String name, String reason) {}
-        };
-
-        void didLoad(Object value);
-
-        void willStore(Object value);
-
-        /** A stored value could not be read (damaged, or a class that is refused or gone). */
-        void unreadable(String name, String reason);
-    }
 
     private ValueHooks hooks = ValueHooks.NONE;
 
@@ -285,17 +268,7 @@ public final class ActiveSession {
     private Object put(String name, Object value) {
         if (value == null) return drop(name);
         byte[] bytes = codec.encode(name, value);
-        long total = bytes.length;
-        for (String n : names()) {
-            if (n.equals(name)) continue;
-            byte[] b = setBytes.containsKey(n) ? setBytes.get(n) : stored.get(n);
-            total += b == null ? 0 : b.length;
-        }
-        if (total > codec.maxSessionBytes()) {
-            throw new IllegalArgumentException(
-                    "Session attribute '" + name + "' would make the session " + total + " bytes stored; the limit is "
-                            + codec.maxSessionBytes() + " (unisession.codec.max-session-bytes)");
-        }
+        SessionSizeLimit.checkSet(codec.maxSessionBytes(), name, bytes, names(), setBytes, stored);
         boolean had = has(name);
         Object old = had ? value(name) : null;
         objects.put(name, value);
@@ -384,7 +357,7 @@ public final class ActiveSession {
             }
         }
         if (changed == null) changed = new LinkedHashMap<>(0);
-        if (inPlace != null) refuseOverLimit(changed, inPlace);
+        if (inPlace != null) SessionSizeLimit.refuseInPlace(codec.maxSessionBytes(), changed, inPlace, names(), stored);
         Set<String> removed = Set.of();
         if (names != null) {
             removed = new LinkedHashSet<>(stored.keySet());
@@ -420,32 +393,6 @@ public final class ActiveSession {
             expected.put(name, was == null ? SessionDelta.ABSENT : was);
         }
         return expected == null ? delta : delta.expecting(expected);
-    }
-
-    /**
-     * The session size limit for changes made in place ({@code setAttribute} checks the ones it is given): if the
-     * state after this commit would exceed {@code max-session-bytes}, the attributes changed in place keep their
-     * stored values and the refusal is logged; nothing is cut short.
-     */
-    private void refuseOverLimit(Map<String, byte[]> changed, List<String> inPlace) {
-        long total = 0;
-        for (String name : names()) {
-            byte[] b = changed.containsKey(name) ? changed.get(name) : stored.get(name);
-            total += b == null ? 0 : b.length;
-        }
-        if (total <= codec.maxSessionBytes()) return;
-        List<String> refused = new ArrayList<>();
-        for (String name : inPlace) {
-            if (changed.remove(name) != null) refused.add(name);
-        }
-        LOG.log(
-                System.Logger.Level.ERROR,
-                "Session attributes {0} were changed in place so that the session would "
-                        + "hold {1} bytes, over unisession.codec.max-session-bytes ({2}): their changes are not stored (the "
-                        + "stored values are kept)",
-                refused,
-                total,
-                codec.maxSessionBytes());
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */

@@ -2,6 +2,7 @@ package dev.unisession.web;
 
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
+import dev.unisession.core.ValueHooks;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionActivationListener;
@@ -33,7 +34,7 @@ final class UnifiedHttpSession implements HttpSession {
         this.servletContext = runtime.servletContext();
         this.listeners = runtime.listeners();
         this.engine = runtime.engine();
-        active.hooks(new ActiveSession.ValueHooks() {
+        active.hooks(new ValueHooks() {
             @Override
             public void didLoad(Object value) {
                 if (value instanceof HttpSessionActivationListener) {
