@@ -165,7 +165,7 @@ public final class AdminCli implements Runnable {
         @Option(
                 names = "--idle",
                 paramLabel = "DURATION",
-                description = "Only sessions idle at least this long " + "(ISO-8601 like PT2H, or 90s, 15m, 2h, 1d).",
+                description = "Only sessions idle at least this long (ISO-8601 like PT2H, or 90s, 15m, 2h, 1d).",
                 converter = DurationConverter.class)
         Duration idle = Duration.ZERO;
 

@@ -69,7 +69,7 @@ final class Migrate extends AdminCli.StoreCommand {
     @Option(
             names = "--table",
             paramLabel = "NAME",
-            description = "The source table (defaults: tomcat_sessions, " + "JettySessions, SPRING_SESSION).")
+            description = "The source table (defaults: tomcat_sessions, JettySessions, SPRING_SESSION).")
     String table;
 
     @Option(
@@ -88,10 +88,7 @@ final class Migrate extends AdminCli.StoreCommand {
                     + "app column value such as /Catalina/localhost/shop; jetty-jdbc: context path).")
     String app;
 
-    @Option(
-            names = "--path",
-            paramLabel = "FILE",
-            description = "tomcat-file: SESSIONS.ser or a FileStore " + "directory.")
+    @Option(names = "--path", paramLabel = "FILE", description = "tomcat-file: SESSIONS.ser or a FileStore directory.")
     Path path;
 
     @Option(names = "--dry-run", description = "Read and check everything, write nothing.")
@@ -278,7 +275,7 @@ final class Migrate extends AdminCli.StoreCommand {
                         value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(
-                        "'" + value + "': expected tomcat-jdbc, " + "jetty-jdbc, spring-session-jdbc or tomcat-file");
+                        "'" + value + "': expected tomcat-jdbc, jetty-jdbc, spring-session-jdbc or tomcat-file");
             }
         }
     }

@@ -81,7 +81,7 @@ public final class WeldSessionBinding implements FilterExtension {
             } catch (RuntimeException e) {
                 LOG.log(
                         System.Logger.Level.WARNING,
-                        "Weld session context not found; session-scoped beans stay in " + "the container session",
+                        "Weld session context not found; session-scoped beans stay in the container session",
                         e);
                 c = NONE;
             }

@@ -449,7 +449,7 @@ public final class UnisessionConfig {
         } catch (java.time.format.DateTimeParseException e) {
             throw invalid(
                     Key.MIGRATE_UNTIL,
-                    "a date (2027-01-31, from its start in UTC) or an instant " + "(2027-01-31T00:00:00Z)");
+                    "a date (2027-01-31, from its start in UTC) or an instant (2027-01-31T00:00:00Z)");
         }
         this.validators = parseList(Key.VALIDATORS);
         this.validateInterval = parseDuration(Key.VALIDATE_INTERVAL, true);

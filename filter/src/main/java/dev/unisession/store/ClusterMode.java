@@ -171,7 +171,7 @@ final class ClusterMode implements AutoCloseable {
                 String why = problem();
                 throw new StoreUnavailableException(
                         StoreUnavailableException.Kind.SLOW,
-                        "The session store cannot " + "serve on this node yet: " + (why == null ? "switching" : why),
+                        "The session store cannot serve on this node yet: " + (why == null ? "switching" : why),
                         null);
             }
         }
@@ -264,7 +264,7 @@ final class ClusterMode implements AutoCloseable {
                 if (lastProblem == null) {
                     LOG.log(
                             System.Logger.Level.WARNING,
-                            "Session store heartbeat failed (this node serves until its " + "lease lapses): {0}",
+                            "Session store heartbeat failed (this node serves until its lease lapses): {0}",
                             e.toString());
                 }
                 lastProblem = e.toString();

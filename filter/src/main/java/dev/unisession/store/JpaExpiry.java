@@ -29,8 +29,7 @@ final class JpaExpiry {
      */
     List<SessionRecord> claim(long now, int max, Predicate<String> mayClaim) {
         List<String> due = tx.read(em -> em.createQuery(
-                        "SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now " + "ORDER BY s.expiresAt",
-                        String.class)
+                        "SELECT s.id FROM SessionRow s WHERE s.expiresAt <= :now ORDER BY s.expiresAt", String.class)
                 .setParameter("now", now)
                 .setMaxResults(max)
                 .getResultList());

@@ -73,7 +73,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     public Page list(String cursor, int max) {
         return tx.read(em -> {
             List<SessionRow> page = em.createQuery(
-                            "SELECT s FROM SessionRow s WHERE s.id > :cursor " + "AND s.expiresAt > :now ORDER BY s.id",
+                            "SELECT s FROM SessionRow s WHERE s.id > :cursor AND s.expiresAt > :now ORDER BY s.id",
                             SessionRow.class)
                     .setParameter("cursor", cursor == null ? "" : cursor)
                     .setParameter("now", clock.millis())
@@ -459,8 +459,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
         return tx.read(em -> new LinkedHashSet<>(em.createQuery(
-                        "SELECT s.id FROM SessionRow s WHERE s.principal = :p " + "AND s.expiresAt > :now",
-                        String.class)
+                        "SELECT s.id FROM SessionRow s WHERE s.principal = :p AND s.expiresAt > :now", String.class)
                 .setParameter("p", principal)
                 .setParameter("now", clock.millis())
                 .getResultList()));

@@ -103,7 +103,7 @@ final class RedisChangeFeed {
         } catch (RuntimeException e) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "Cannot subscribe to Redis channel {0} yet (near caches stay " + "bypassed until it works): {1}",
+                    "Cannot subscribe to Redis channel {0} yet (near caches stay bypassed until it works): {1}",
                     channel,
                     e.toString());
         }

@@ -168,14 +168,14 @@ final class RedisGeneration {
         }
         return new StoreUnavailableException(
                 StoreUnavailableException.Kind.GONE,
-                "Redis lost the sessions it held " + "(restarted empty or flushed)",
+                "Redis lost the sessions it held (restarted empty or flushed)",
                 null);
     }
 
     StoreUnavailableException behind() {
         return new StoreUnavailableException(
                 StoreUnavailableException.Kind.SLOW,
-                "Redis holds session data of a " + "later epoch than this node's (" + epoch
+                "Redis holds session data of a later epoch than this node's (" + epoch
                         + "): it has not caught up with the cluster's mode",
                 null);
     }

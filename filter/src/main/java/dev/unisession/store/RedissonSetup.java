@@ -44,14 +44,14 @@ final class RedissonSetup {
                 config = Config.fromYAML(new File(cfg.yamlFile()));
             } catch (IOException | RuntimeException e) {
                 throw new IllegalArgumentException(
-                        "Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
-                                + ": cannot read Redisson YAML '" + cfg.yamlFile() + "': " + e.getMessage(),
+                        "Invalid value for unisession." + RedisSettings.CONFIG_SETTING + ": cannot read Redisson YAML '"
+                                + cfg.yamlFile() + "': " + e.getMessage(),
                         e);
             }
             ServerSettings servers = new ServerSettings(config);
             BaseConfig<?> base = servers.base();
             if (base == null) {
-                throw new IllegalArgumentException("Invalid value for " + "unisession." + RedisSettings.CONFIG_SETTING
+                throw new IllegalArgumentException("Invalid value for unisession." + RedisSettings.CONFIG_SETTING
                         + ": the YAML names no servers (singleServerConfig, clusterServersConfig, ...)");
             }
             // Redisson's own defaults block for seconds on a dead server; replace those (not explicit values).

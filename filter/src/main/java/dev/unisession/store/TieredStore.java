@@ -67,51 +67,10 @@ public final class TieredStore implements SharedStore, StoreGauges {
         this.mode = new ClusterMode(
                 db,
                 cluster,
-                new ModeParticipant() {
-                    @Override
-                    public Boolean cacheAnswers() {
-                        return cache.answers();
-                    }
-
-                    @Override
-                    public boolean cacheLostData() {
-                        return cache.lostData();
-                    }
-
-                    @Override
-                    public void drain(ClusterMode.State to) {
-                        if (to == ClusterMode.State.DATABASE && !backlog.writeOut(CLOSE_FLUSH_MILLIS)) {
-                            throw new StoreUnavailableException(
-                                    "Cannot write out the write-behind queue before the switch " + "to the database ("
-                                            + backlog.backlog() + " sessions wait)",
-                                    null);
-                        }
-                    }
-
-                    @Override
-                    public void opening(long epoch) {
-                        cache.openEpoch(epoch);
-                    }
-
-                    @Override
-                    public void entered(ClusterMode.State state, long epoch) {
-                        cache.epoch(state == ClusterMode.State.CACHE ? epoch : -1);
-                        for (ChangeListener l : listeners) l.reset();
-                    }
-                },
+                new TieredParticipant(cache, backlog, listeners, CLOSE_FLUSH_MILLIS),
                 settings,
                 coordinated);
-        cache.addChangeListener(new ChangeListener() {
-            @Override
-            public void changed(String id) {
-                for (ChangeListener l : listeners) l.changed(id);
-            }
-
-            @Override
-            public void reset() {
-                for (ChangeListener l : listeners) l.reset();
-            }
-        });
+        cache.addChangeListener(TieredParticipant.fanOut(listeners));
         mode.start();
         backlog.start(flushInterval);
     }
@@ -239,12 +198,11 @@ public final class TieredStore implements SharedStore, StoreGauges {
                         return v;
                     }
                     if (delta.created() || endedInCache(delta.id())) return 0L;
-                    // The cache tier lacks the session: copy it up from the database and write it there, as every write
-                    // in
-                    // this mode. Writing the database here raced a read-through copying up the database's copy from
-                    // before
-                    // this write: another request's write in the cache tier then had this write's version with other
-                    // content, and the flush skipped it as not newer than the row (reliability scenario 9's lost item).
+                    // The cache tier lacks the session: copy it up from the database and write it there, as every
+                    // write in this mode. Writing the database here raced a read-through copying up the database's
+                    // copy from before this write: another request's write in the cache tier then had this write's
+                    // version with other content, and the flush skipped it as not newer than the row (reliability
+                    // scenario 9's lost item).
                     backlog.flushOne(delta.id());
                     SessionRecord r = db.load(delta.id());
                     if (r == null || copyUp(r) == null) return 0L; // gone, or deleted meanwhile: the delete wins
@@ -325,8 +283,8 @@ public final class TieredStore implements SharedStore, StoreGauges {
         return route(
                 () -> {
                     boolean inCache = cached(() -> cache.delete(id));
-                    backlog.discard(
-                            id); // only now: a slow cache tier fails the delete, and the session keeps its changes
+                    // only now: a slow cache tier fails the delete, and the session keeps its changes
+                    backlog.discard(id);
                     boolean inDb = false;
                     try {
                         synchronized (backlog.writing) {
@@ -429,37 +387,14 @@ public final class TieredStore implements SharedStore, StoreGauges {
                 },
                 () -> {
                     throw new StoreUnavailableException(
-                            "The cache tier is down: cannot erase the sessions of a principal " + "there", null);
+                            "The cache tier is down: cannot erase the sessions of a principal there", null);
                 });
     }
 
     @Override
     public List<TierHealth> probe() {
-        List<TierHealth> out = new ArrayList<>();
         boolean serving = mode.serving() == ClusterMode.State.CACHE && !mode.down();
-        for (TierHealth t : cache.probe()) {
-            boolean up = t.up() && serving;
-            out.add(new TierHealth(
-                    t.name(),
-                    t.role() == TierHealth.Role.CACHE ? t.role() : TierHealth.Role.PRIMARY,
-                    up,
-                    t.latencyMicros(),
-                    t.sessions(),
-                    up ? null : t.detail() != null ? t.detail() : "not serving: mode " + modeState()));
-        }
-        String problem = problem();
-        for (TierHealth t : db.probe()) {
-            // A node that cannot serve (alone in seeing the cache tier gone, lease lapsed) reports no tier serving:
-            // health DOWN, so that a balancer takes it out, although the database itself answers.
-            out.add(new TierHealth(
-                    t.name(),
-                    TierHealth.Role.FALLBACK,
-                    t.up() && problem == null,
-                    t.latencyMicros(),
-                    t.sessions(),
-                    problem != null ? "this node does not serve: " + problem : t.detail()));
-        }
-        return out;
+        return TieredParticipant.health(cache.probe(), db.probe(), serving, modeState(), problem());
     }
 
     /** Why this node cannot serve, or null. */

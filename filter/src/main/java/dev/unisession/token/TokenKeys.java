@@ -173,7 +173,7 @@ public final class TokenKeys {
             String kid = parts[0].trim();
             if (parts.length < 2 || !KID.matcher(kid).matches()) {
                 throw new IllegalArgumentException(
-                        "entry " + index + " must be kid:key with a key id of letters, " + "digits, '.', '_' or '-'");
+                        "entry " + index + " must be kid:key with a key id of letters, digits, '.', '_' or '-'");
             }
             out.add(key(mode, index, kid, parts));
         }

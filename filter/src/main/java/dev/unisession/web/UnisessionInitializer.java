@@ -41,7 +41,7 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
         reg.addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), false, "/*");
         LOG.log(
                 System.Logger.Level.INFO,
-                "unisession filter registered for context ''{0}'' ahead of the " + "application''s filters",
+                "unisession filter registered for context ''{0}'' ahead of the application''s filters",
                 ctx.getContextPath());
     }
 

@@ -194,7 +194,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(
                 3,
                 byId.get(elsewhere),
-                "a live record whose row is missing (its creation still queued on " + "another node) is inserted");
+                "a live record whose row is missing (its creation still queued on another node) is inserted");
         assertNull(store.load(gone));
         assertEquals("5", new String(store.load(elsewhere).attributes().get("w")));
         SessionRecord r = store.load(newer);

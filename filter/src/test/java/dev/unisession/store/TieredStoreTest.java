@@ -967,7 +967,7 @@ class TieredStoreTest {
                                             Object r3 = invoke(tx, m3, a3);
                                             if (m3.getName().equals("commit") && armed.compareAndSet(true, false)) {
                                                 throw new jakarta.persistence.RollbackException(
-                                                        "injected: failed " + "after the commit");
+                                                        "injected: failed after the commit");
                                             }
                                             return r3;
                                         });

@@ -77,7 +77,7 @@ class UnifiedSessionFilterTest {
 
     @Test
     void forgedCookiesCostNoStoreCall() throws Exception {
-        filter.init(config(Map.of("unisession.token.keys", "k:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=")));
+        filter.init(config(Map.of("unisession.token.keys", "k:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=")));
         org.mockito.Mockito.clearInvocations(store); // start-up asks the store what it is; requests must not
         for (String bad : new String[] {"garbage", "eyJhbGciOiJub25lIn0.eyJzaWQiOiJ4In0.", "a.b.c"}) {
             HttpServletRequest req = request(new Cookie("USESSION", bad));

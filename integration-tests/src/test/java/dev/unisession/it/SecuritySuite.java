@@ -198,8 +198,8 @@ abstract class SecuritySuite {
             }
             // 64 KB cookies (the container refuses such headers itself) and 50 cookies in one request.
             for (int i = 0; i < 20; i++) {
-                Client.Reply r = Client.getWithCookie(
-                        server.uri("/s?op=info"), SessionSuite.COOKIE + "=" + "y".repeat(64 * 1024));
+                Client.Reply r =
+                        Client.getWithCookie(server.uri("/s?op=info"), SessionSuite.COOKIE + "=y".repeat(64 * 1024));
                 assertTrue(r.status() < 500, "64 KB cookie: " + r.status());
             }
             StringBuilder fifty = new StringBuilder();

@@ -221,7 +221,7 @@ abstract class TieredSuite {
                     pool.shutdown();
                 }
                 System.out.printf(
-                        "[tiered] %s: database unreachable for 30 s under 16 clients: %d requests, " + "%d failed%n",
+                        "[tiered] %s: database unreachable for 30 s under 16 clients: %d requests, %d failed%n",
                         container(), load.requests.get(), load.failures.get());
                 assertEquals(0, load.failures.get(), load.problems.toString());
                 verifyAll(node, sessions);

@@ -490,7 +490,7 @@ class ReliabilityTest {
     @Order(4)
     void redisSentinelMasterKilledUnderLoad() throws Exception {
         failoverUnderLoad(
-                new Figures("4. Redis Sentinel (master, replica, 3 sentinels): the master killed under " + "load"),
+                new Figures("4. Redis Sentinel (master, replica, 3 sentinels): the master killed under load"),
                 RedisTopology.sentinel(),
                 "s");
     }
@@ -870,7 +870,7 @@ class ReliabilityTest {
                 if (probe.acknowledged == 0) Thread.sleep(100);
             }
             if (probe.acknowledged == 0)
-                throw new IllegalStateException("n1 did not acknowledge an add within 20 s " + "of the restore");
+                throw new IllegalStateException("n1 did not acknowledge an add within 20 s of the restore");
             Shopper.Call cart = probe.cart(n1);
             f.count(cart);
             probeItems.set(Shopper.items(cart));
@@ -1144,7 +1144,7 @@ class ReliabilityTest {
                             + servedFrom(n) + "; " + f);
             assertTrue(
                     changes[0] <= changes[1] + 1,
-                    n.name + " switched to the database at most once more than " + "back: " + servedFrom(n) + "; " + f);
+                    n.name + " switched to the database at most once more than back: " + servedFrom(n) + "; " + f);
         }
         assertTrue(backInCache.get() >= 0, "every node came back to the cache tier: " + f);
         assertTrue(keysAtEnd > 0, "the nodes serve from Redis again (it holds sessions): " + f);
@@ -1231,11 +1231,11 @@ class ReliabilityTest {
             exit.set(victim.kill());
             barrier.set(m);
             if (!"TO_DATABASE".equals(m.state()))
-                throw new IllegalStateException("the barrier was over before " + "the test saw it: " + m);
+                throw new IllegalStateException("the barrier was over before the test saw it: " + m);
             while (!"DATABASE".equals(m.state())) {
                 if (System.nanoTime() - killedAt.get() > TimeUnit.MILLISECONDS.toNanos(3 * LEASE_MILLIS)) {
                     throw new IllegalStateException(
-                            "the switch did not complete within 3 x tiered.lease of the " + "kill: " + m);
+                            "the switch did not complete within 3 x tiered.lease of the kill: " + m);
                 }
                 Thread.sleep(5);
                 m = mode(rows);
@@ -1339,7 +1339,7 @@ class ReliabilityTest {
         assertEquals(1, lapsed.size(), "exactly one node's lease lapsed (n3's): " + nodeRows + "; " + f);
         assertTrue(
                 dead.acked() < barrier.get().epoch(),
-                "n3 was killed before it acknowledged the barrier (its row " + "acknowledged epoch " + dead.acked()
+                "n3 was killed before it acknowledged the barrier (its row acknowledged epoch " + dead.acked()
                         + ", the barrier is " + barrier.get() + "): " + f);
         assertEquals(barrier.get().epoch() + 1, switched.get().epoch(), "the switch completed: " + f);
         assertTrue(
@@ -1355,7 +1355,7 @@ class ReliabilityTest {
         assertEquals(
                 List.of(),
                 unexplained,
-                "every missing item was acknowledged by n3 and among the last before " + "the kill: " + f);
+                "every missing item was acknowledged by n3 and among the last before the kill: " + f);
         assertTrue(
                 oldestBeforeRedis <= window,
                 "every missing item was acknowledged by n3 within jpa.flush-interval "
