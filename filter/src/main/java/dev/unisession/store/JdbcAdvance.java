@@ -161,8 +161,8 @@ final class JdbcAdvance {
             throws java.sql.SQLException {
         if (isPostgres(c)) return PostgresRows.idsIn(c, table, ids);
         Set<String> out = new HashSet<>();
-        for (int from = 0; from < ids.size(); from += JpaStore.WRITE_CHUNK) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + JpaStore.WRITE_CHUNK));
+        for (int from = 0; from < ids.size(); from += JpaBatchWrite.WRITE_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + JpaBatchWrite.WRITE_CHUNK));
             StringBuilder sql =
                     new StringBuilder("SELECT id FROM ").append(table).append(" WHERE id IN (");
             for (int i = 0; i < chunk.size(); i++) sql.append(i == 0 ? "?" : ", ?");

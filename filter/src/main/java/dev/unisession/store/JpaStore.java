@@ -6,8 +6,6 @@ import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +37,8 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private final JpaExpiry expiry;
     /** The write-behind flush's fast path ({@link #advanceAll}). */
     private final JdbcAdvance jdbc;
+    /** The write-behind flush's common case: whole records, each session once ({@link #saveAll}). */
+    private final JpaBatchWrite batch;
 
     public JpaStore(EntityManagerFactory emf, double touchFraction, Clock clock) {
         this.emf = emf;
@@ -47,6 +47,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         this.expiry = new JpaExpiry(tx);
         this.jdbc = new JdbcAdvance(rows::expiresAt);
         this.clock = clock;
+        this.batch = new JpaBatchWrite(rows, clock);
     }
 
     /** Opens the database as configured: {@code unisession.jpa.datasource} (JNDI) or the JDBC URL and pool. */
@@ -195,7 +196,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      */
     long[] saveAll(List<SessionDelta> deltas, Map<String, SessionRecord> current, Map<String, Long> versions) {
         for (SessionDelta d : deltas) JpaRows.checkNames(d);
-        if (wholeAndDistinct(deltas, current)) return tx.inTransaction(em -> writeAll(em, deltas, current));
+        if (JpaBatchWrite.applies(deltas, current)) return tx.inTransaction(em -> batch.writeAll(em, deltas, current));
         return tx.inTransaction(em -> {
             long[] out = new long[deltas.size()];
             for (int i = 0; i < deltas.size(); i++) {
@@ -203,7 +204,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 SessionRecord r = current.get(d.id());
                 out[i] = r == null
                         ? rows.apply(em, d, versions.getOrDefault(d.id(), 0L))
-                        : rows.write(em, creates(d, r), r);
+                        : rows.write(em, batch.creates(d, r), r);
             }
             return out;
         });
@@ -272,92 +273,6 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                 throw new PersistenceException("Session database write failed: " + e.getMessage(), e);
             }
         });
-    }
-
-    /** Sessions written together per round trip of {@link #writeAll}. */
-    static final int WRITE_CHUNK = 200;
-
-    /**
-     * Whether a whole record written behind may insert its session's missing row (unless its id has ended): for a
-     * creation, and for any live record: the row can be missing because another node's queue still holds the
-     * session's creation (a node that wrote the session after it flushes first: at a barrier, with the cache tier
-     * gone, its record is the only copy of its writes). An expired one is not brought back.
-     */
-    private boolean creates(SessionDelta d, SessionRecord r) {
-        return d.created() || !r.isExpired(clock.millis());
-    }
-
-    /** True when every delta has its whole record and no session comes twice: {@link #writeAll} applies. */
-    private static boolean wholeAndDistinct(List<SessionDelta> deltas, Map<String, SessionRecord> current) {
-        if (deltas.size() < 2) return false;
-        Set<String> seen = new HashSet<>();
-        for (SessionDelta d : deltas) {
-            if (!current.containsKey(d.id()) || !seen.add(d.id())) return false;
-        }
-        return true;
-    }
-
-    /**
-     * The write-behind flush's common case, every session written as its whole record: per chunk, one locked read
-     * of the session rows and one read of their attribute rows, instead of two round trips per session. Rows are
-     * locked in the order of the caller's list (id order, as every node flushes), so two nodes flushing the same
-     * sessions still lock them in the same order.
-     */
-    private long[] writeAll(EntityManager em, List<SessionDelta> deltas, Map<String, SessionRecord> current) {
-        long[] versions = new long[deltas.size()];
-        for (int from = 0; from < deltas.size(); from += WRITE_CHUNK) {
-            List<SessionDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + WRITE_CHUNK));
-            List<String> ids = new ArrayList<>(chunk.size());
-            for (SessionDelta d : chunk) ids.add(d.id());
-            Map<String, SessionRow> locked = new HashMap<>();
-            for (SessionRow row : em.createQuery(
-                            "SELECT s FROM SessionRow s WHERE s.id IN :ids ORDER BY s.id", SessionRow.class)
-                    .setParameter("ids", ids)
-                    .setLockMode(LockModeType.PESSIMISTIC_WRITE)
-                    .getResultList()) {
-                locked.put(row.id, row);
-            }
-            Map<String, List<AttributeRow>> attributes = new HashMap<>();
-            if (!locked.isEmpty()) {
-                for (AttributeRow a : em.createQuery(
-                                "SELECT a FROM AttributeRow a WHERE a.sessionId IN :ids", AttributeRow.class)
-                        .setParameter("ids", new ArrayList<>(locked.keySet()))
-                        .getResultList()) {
-                    attributes
-                            .computeIfAbsent(a.sessionId, k -> new ArrayList<>())
-                            .add(a);
-                }
-            }
-            // New sessions: whether their ids have ended is asked once for the chunk before the inserts and once
-            // after them (see endedMeanwhile), not per session: each ask flushes, and a flush compares every row
-            // the chunk holds.
-            List<String> missing = new ArrayList<>();
-            for (SessionDelta d : chunk) {
-                if (creates(d, current.get(d.id())) && !locked.containsKey(d.id())) missing.add(d.id());
-            }
-            Set<String> endedBefore = JpaRows.endedAmong(em, missing);
-            Map<String, Integer> inserted = new HashMap<>();
-            for (int i = 0; i < chunk.size(); i++) {
-                SessionDelta d = chunk.get(i);
-                SessionRow row = locked.get(d.id());
-                SessionRecord r = current.get(d.id());
-                if (row != null) {
-                    versions[from + i] = rows.update(em, r, row, attributes.getOrDefault(d.id(), List.of()));
-                } else if (creates(d, r) && !endedBefore.contains(d.id())) {
-                    versions[from + i] = rows.insert(em, r);
-                    inserted.put(d.id(), from + i);
-                }
-            }
-            // Written now and forgotten: otherwise every later chunk's query would compare all the rows of the
-            // chunks before (EclipseLink flushes before a query), quadratic in the batch.
-            em.flush();
-            for (String id : JpaRows.endedAmong(em, new ArrayList<>(inserted.keySet()))) {
-                JpaRows.deleteRows(em, id);
-                versions[inserted.get(id)] = 0;
-            }
-            em.clear();
-        }
-        return versions;
     }
 
     /**
