@@ -58,7 +58,7 @@ final class AdminContext implements AutoCloseable {
                 codec,
                 metrics,
                 audit,
-                config.store().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                config.storage().type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 config.expiryBatchSize(),
                 session -> {},
                 new dev.unisession.core.SessionEvents(),

@@ -35,7 +35,7 @@ public final class AttributeCodec {
     private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
 
     /**
-     * The settings of the codec, by the names (after {@code unisession.}) that {@code UnisessionConfig.Key} gives
+     * The settings of the codec, by the names (after {@code unisession.}) that {@code ConfigKey} gives
      * them and that the codec's messages name.
      */
     public static final String ALLOW_SETTING = "codec.allow";

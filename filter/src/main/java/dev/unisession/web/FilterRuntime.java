@@ -1,5 +1,7 @@
 package dev.unisession.web;
 
+import dev.unisession.config.SecuritySettings;
+import dev.unisession.config.ValidationSettings;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.security.AuditEvent;
@@ -31,7 +33,7 @@ final class FilterRuntime {
             Fingerprint.Policy fingerprint,
             Fingerprint.OnMismatch onMismatch,
             int maxSessionsPerUser,
-            boolean evictOldest,
+            SecuritySettings.MaxSessionsPolicy maxSessionsPolicy,
             int rejectedPerSecond) {}
 
     /**
@@ -52,9 +54,8 @@ final class FilterRuntime {
     record Validation(
             java.util.List<dev.unisession.api.SessionValidator> validators,
             long everyMillis,
-            dev.unisession.config.UnisessionConfig.ValidatorFailure onError) {
-        static final Validation NONE =
-                new Validation(java.util.List.of(), 0, dev.unisession.config.UnisessionConfig.ValidatorFailure.FAIL);
+            ValidationSettings.ValidatorFailure onError) {
+        static final Validation NONE = new Validation(java.util.List.of(), 0, ValidationSettings.ValidatorFailure.FAIL);
     }
 
     private Validation validation = Validation.NONE;

@@ -1,5 +1,6 @@
 package dev.unisession.web;
 
+import dev.unisession.config.ConfigKey;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.SessionStore;
@@ -57,8 +58,7 @@ final class FilterSetup {
      * The application's implementations of an extension type: those its {@code META-INF/services} names, then
      * the classes the setting names (public no-argument constructors).
      */
-    static <T> List<T> extensions(
-            Class<T> type, List<String> classNames, ClassLoader loader, UnisessionConfig.Key key) {
+    static <T> List<T> extensions(Class<T> type, List<String> classNames, ClassLoader loader, ConfigKey key) {
         List<T> out = new java.util.ArrayList<>();
         java.util.Iterator<T> found = java.util.ServiceLoader.load(type, loader).iterator();
         while (true) {
@@ -88,37 +88,39 @@ final class FilterSetup {
     }
 
     static TokenKeys signingKeys(UnisessionConfig config) {
-        if (config.tokenKeys() != null) {
+        if (config.token().keys() != null) {
             try {
-                return TokenKeys.of(config.tokenMode(), config.tokenKeys());
+                return TokenKeys.of(config.token().mode(), config.token().keys());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS.key() + " (from "
-                                + config.origin(UnisessionConfig.Key.TOKEN_KEYS) + "): " + e.getMessage(),
+                        "Invalid value for " + ConfigKey.TOKEN_KEYS.key() + " (from "
+                                + config.origin(ConfigKey.TOKEN_KEYS) + "): " + e.getMessage(),
                         e);
             }
         }
-        if (config.tokenKeysFile() != null) {
+        if (config.token().keysFile() != null) {
             try {
-                return TokenKeys.fromFile(config.tokenMode(), java.nio.file.Path.of(config.tokenKeysFile()));
+                return TokenKeys.fromFile(
+                        config.token().mode(),
+                        java.nio.file.Path.of(config.token().keysFile()));
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException(
-                        "Invalid value for " + UnisessionConfig.Key.TOKEN_KEYS_FILE.key() + ": " + e.getMessage(), e);
+                        "Invalid value for " + ConfigKey.TOKEN_KEYS_FILE.key() + ": " + e.getMessage(), e);
             }
         }
-        if (config.store().isShared()) {
-            throw new IllegalArgumentException(UnisessionConfig.Key.TOKEN_KEYS.key() + " or "
-                    + UnisessionConfig.Key.TOKEN_KEYS_FILE.key() + " must be set when "
-                    + UnisessionConfig.Key.STORE.key() + "="
-                    + config.store().name().toLowerCase(java.util.Locale.ROOT)
+        if (config.storage().type().isShared()) {
+            throw new IllegalArgumentException(ConfigKey.TOKEN_KEYS.key() + " or "
+                    + ConfigKey.TOKEN_KEYS_FILE.key() + " must be set when "
+                    + ConfigKey.STORE.key() + "="
+                    + config.storage().type().name().toLowerCase(java.util.Locale.ROOT)
                     + ": every node must verify every node's cookies");
         }
         LOG.log(
                 System.Logger.Level.WARNING,
                 "No {0} configured: signing session cookies with a random key. "
                         + "Sessions will not survive a restart and cannot be shared with other nodes.",
-                UnisessionConfig.Key.TOKEN_KEYS.key());
-        return TokenKeys.random(config.tokenMode());
+                ConfigKey.TOKEN_KEYS.key());
+        return TokenKeys.random(config.token().mode());
     }
 
     /** True for classes the webapp itself defines in WEB-INF/classes. */

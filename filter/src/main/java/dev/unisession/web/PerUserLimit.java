@@ -1,6 +1,7 @@
 package dev.unisession.web;
 
 import dev.unisession.api.SessionLimitException;
+import dev.unisession.config.SecuritySettings;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.security.AuditEvent;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,7 +35,7 @@ final class PerUserLimit {
                 : sessionsOf(runtime, requestTime, principal, others);
         int excess = own.size() - sec.maxSessionsPerUser() + 1;
         if (excess <= 0) return;
-        if (!sec.evictOldest()) {
+        if (sec.maxSessionsPolicy() == SecuritySettings.MaxSessionsPolicy.REFUSE_NEW) {
             runtime.audit(AuditEvent.Type.LIMIT_REFUSED, sessionId, principal, null, request);
             throw new SessionLimitException(principal, sec.maxSessionsPerUser());
         }

@@ -1,5 +1,7 @@
 package dev.unisession.web;
 
+import dev.unisession.config.ConfigKey;
+import dev.unisession.config.CookieSettings;
 import dev.unisession.config.UnisessionConfig;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,7 +31,7 @@ final class SessionCookie {
     /** One of our cookies as the client sent it. */
     record Sent(String name, String value) {}
 
-    private final UnisessionConfig.CookieSecure setting;
+    private final CookieSettings.Secure setting;
     private final boolean alwaysSecure;
     /** The name of a cookie that is not Secure: the configured one. */
     private final String plainName;
@@ -50,15 +52,17 @@ final class SessionCookie {
     private final AtomicBoolean informed = new AtomicBoolean();
 
     SessionCookie(UnisessionConfig config, String contextPath) {
-        this.setting = config.cookieSecure();
-        this.alwaysSecure = config.cookieAlwaysSecure();
+        this.setting = config.cookie().secure();
+        this.alwaysSecure = config.cookie().alwaysSecure();
         this.contextPath = contextPath == null ? "" : contextPath;
-        this.domain = config.cookieDomain();
-        this.path = config.cookiePath() != null ? config.cookiePath() : this.contextPath.isEmpty() ? "/" : contextPath;
+        this.domain = config.cookie().domain();
+        this.path = config.cookie().path() != null
+                ? config.cookie().path()
+                : this.contextPath.isEmpty() ? "/" : contextPath;
         this.plainName = config.cookieNameFor(this.contextPath);
-        boolean hostOnly = domain == null && path.equals("/") && setting != UnisessionConfig.CookieSecure.FALSE;
+        boolean hostOnly = domain == null && path.equals("/") && setting != CookieSettings.Secure.FALSE;
         this.secureName = hostOnly && !plainName.startsWith("__") ? HOST_PREFIX + plainName : plainName;
-        this.sameSite = config.cookieSameSite().attribute();
+        this.sameSite = config.cookie().sameSite().attribute();
     }
 
     /**
@@ -66,12 +70,12 @@ final class SessionCookie {
      * its session (Secure over plain HTTP) or when a plain-HTTP request looks like one that arrived over HTTPS.
      */
     boolean secure(HttpServletRequest request) {
-        if (request.isSecure()) return setting != UnisessionConfig.CookieSecure.FALSE;
-        if (alwaysSecure || (setting == UnisessionConfig.CookieSecure.AUTO && applicationSecure(request))) {
+        if (request.isSecure()) return setting != CookieSettings.Secure.FALSE;
+        if (alwaysSecure || (setting == CookieSettings.Secure.AUTO && applicationSecure(request))) {
             if (!warned.get() && warned.compareAndSet(false, true)) warnSecureOverHttp(request);
             return true;
         }
-        if (setting == UnisessionConfig.CookieSecure.AUTO && !informed.get()) {
+        if (setting == CookieSettings.Secure.AUTO && !informed.get()) {
             boolean proxied = "https".equalsIgnoreCase(forwardedProto(request));
             if ((proxied || !isLoopback(request.getRemoteAddr())) && informed.compareAndSet(false, true)) {
                 informNotSecure(request, proxied);
@@ -98,7 +102,7 @@ final class SessionCookie {
                                 + "cookies Secure, so with {1}=auto unisession''s are Secure on every request too, as the "
                                 + "container''s own would be.",
                         contextPath,
-                        UnisessionConfig.Key.COOKIE_SECURE.key());
+                        ConfigKey.COOKIE_SECURE.key());
             }
             known = secure;
             applicationSecure = known;
@@ -222,13 +226,13 @@ final class SessionCookie {
     }
 
     private void warnSecureOverHttp(HttpServletRequest request) {
-        String key = UnisessionConfig.Key.COOKIE_SECURE.key();
-        String why = setting == UnisessionConfig.CookieSecure.TRUE
+        String key = ConfigKey.COOKIE_SECURE.key();
+        String why = setting == CookieSettings.Secure.TRUE
                 ? key + "=true"
                 : !alwaysSecure
                         ? key + "=auto with the application's session-config marking session cookies Secure"
-                        : key + "=auto with " + UnisessionConfig.Key.COOKIE_SAME_SITE.key() + "=" + sameSite + " / "
-                                + UnisessionConfig.Key.COOKIE_NAME.key() + "=" + plainName + " (both need Secure)";
+                        : key + "=auto with " + ConfigKey.COOKIE_SAME_SITE.key() + "=" + sameSite + " / "
+                                + ConfigKey.COOKIE_NAME.key() + "=" + plainName + " (both need Secure)";
         LOG.log(
                 System.Logger.Level.WARNING,
                 "Context ''{0}'': {1}, but a request for {2} is not secure (plain HTTP "
@@ -244,7 +248,7 @@ final class SessionCookie {
     }
 
     private void informNotSecure(HttpServletRequest request, boolean proxied) {
-        String key = UnisessionConfig.Key.COOKIE_SECURE.key();
+        String key = ConfigKey.COOKIE_SECURE.key();
         String proxy = !proxied
                 ? ""
                 : " The request says it was forwarded from HTTPS (X-Forwarded-Proto or Forwarded), but the container "

@@ -2,7 +2,7 @@ package dev.unisession.web;
 
 import dev.unisession.api.SessionMetadata;
 import dev.unisession.api.SessionValidator;
-import dev.unisession.config.UnisessionConfig;
+import dev.unisession.config.ValidationSettings;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.Fingerprint;
@@ -140,7 +140,7 @@ final class SessionGate {
      * validated again next time: an unchecked session is not served), the session ends, or it counts as valid.
      */
     private static SessionValidator.Outcome validatorFailed(
-            SessionValidator validator, RuntimeException e, UnisessionConfig.ValidatorFailure onError) {
+            SessionValidator validator, RuntimeException e, ValidationSettings.ValidatorFailure onError) {
         String name = validator.getClass().getName();
         switch (onError) {
             case VALID:

@@ -13,6 +13,7 @@ import dev.unisession.api.SessionMetrics;
 import dev.unisession.api.SessionValidator;
 import dev.unisession.api.UnifiedSession;
 import dev.unisession.codec.AttributeCodec;
+import dev.unisession.config.ConfigKey;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.core.SessionEvents;
@@ -91,7 +92,7 @@ public class UnifiedSessionFilter implements Filter {
                     config);
             TokenKeys keys = signingKeys(config);
             SessionStore store = store(ctx, config);
-            if (config.maxSessionsPerUser() > 0) {
+            if (config.security().maxSessionsPerUser() > 0) {
                 try {
                     PrincipalIndex.of(store);
                 } catch (IllegalStateException e) {
@@ -118,13 +119,13 @@ public class UnifiedSessionFilter implements Filter {
                             : (int) config.firstVisitTimeout().toSeconds(),
                     application);
             SessionTokenCodec tokens = new SessionTokenCodec(
-                    config.tokenMode(),
+                    config.token().mode(),
                     keys,
-                    config.tokenTtl(),
-                    config.tokenClockSkew(),
+                    config.token().ttl(),
+                    config.token().clockSkew(),
                     Clock.systemUTC(),
                     application,
-                    config.tokenUnboundGrace());
+                    config.token().unboundGrace());
             metrics = new SessionMetrics(store);
             AuditSink audit = auditSink(ctx, config, store, loader);
             if (audit instanceof AutoCloseable) ownedAudit = (AutoCloseable) audit;
@@ -139,39 +140,40 @@ public class UnifiedSessionFilter implements Filter {
                     new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx),
                     store instanceof LocalCopies,
-                    config.adoptNative(),
+                    config.migration().adoptNative(),
                     new FilterRuntime.Security(
                             audit,
-                            config.fingerprint(),
-                            config.fingerprintOnMismatch(),
-                            config.maxSessionsPerUser(),
-                            config.evictOldest(),
-                            config.auditRejectedPerSecond()),
+                            config.security().fingerprint(),
+                            config.security().onMismatch(),
+                            config.security().maxSessionsPerUser(),
+                            config.security().maxSessionsPolicy(),
+                            config.audit().rejectedPerSecond()),
                     metrics);
-            runtime.imported(
-                    new FilterRuntime.Imported(config.migrateFrom(), config.migrateCookie(), config.migrateUntil()));
-            if (config.migrateCookie() != null && config.migrateUntil() == null) {
+            runtime.imported(new FilterRuntime.Imported(
+                    config.migration().from(),
+                    config.migration().cookie(),
+                    config.migration().until()));
+            if (config.migration().cookie() != null && config.migration().until() == null) {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "Sessions imported from {0} are taken over through the {1} "
                                 + "cookie with no end: a stolen {1} cookie keeps working until its imported session expires. "
                                 + "Set unisession.migrate.until to the end of the rollout.",
-                        config.migrateFrom(),
-                        config.migrateCookie());
+                        config.migration().from(),
+                        config.migration().cookie());
             }
             SessionEvents events = new SessionEvents();
             for (SessionEventListener l : extensions(
-                    SessionEventListener.class,
-                    config.eventListeners(),
-                    loader,
-                    UnisessionConfig.Key.EVENT_LISTENERS)) {
+                    SessionEventListener.class, config.eventListeners(), loader, ConfigKey.EVENT_LISTENERS)) {
                 events.add(l);
             }
             runtime.listeners().events(events);
             List<SessionValidator> validators = new CopyOnWriteArrayList<>(
-                    extensions(SessionValidator.class, config.validators(), loader, UnisessionConfig.Key.VALIDATORS));
+                    extensions(SessionValidator.class, config.validation().validators(), loader, ConfigKey.VALIDATORS));
             runtime.validation(new FilterRuntime.Validation(
-                    validators, config.validateInterval().toMillis(), config.validatorFailure()));
+                    validators,
+                    config.validation().interval().toMillis(),
+                    config.validation().onError()));
             FilterRuntime rt = runtime;
             manager = new StoreSessionManager(
                     engine,
@@ -179,15 +181,22 @@ public class UnifiedSessionFilter implements Filter {
                     codec,
                     metrics,
                     audit,
-                    config.store().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                    config.storage()
+                            .type()
+                            .name()
+                            .toLowerCase(java.util.Locale.ROOT)
+                            .replace('_', '-'),
                     config.expiryBatchSize(),
                     rt::ended,
                     events,
                     validators);
             ctx.setAttribute(SessionManager.CONTEXT_ATTRIBUTE, manager);
-            health = config.healthEnabled()
+            health = config.health().enabled()
                     ? new HealthEndpoint(
-                            config.healthPath(), config.healthRole(), config.healthAllowLoopback(), () -> manager)
+                            config.health().path(),
+                            config.health().role(),
+                            config.health().allowLoopback(),
+                            () -> manager)
                     : null;
             startSweeper(ctx, engine, config);
         } catch (IllegalArgumentException e) {
@@ -208,8 +217,10 @@ public class UnifiedSessionFilter implements Filter {
                     given.getClass().getName());
             return (SessionStore) given;
         }
-        if (config.store().usesDatabase() && config.jpaUrl() != null && config.jpaDataSource() == null) {
-            drivers = JdbcDrivers.load(config.jpaUrl(), webappLoader(ctx));
+        if (config.storage().type().usesDatabase()
+                && config.storage().jpa().url() != null
+                && config.storage().jpa().dataSource() == null) {
+            drivers = JdbcDrivers.load(config.storage().jpa().url(), webappLoader(ctx));
         }
         ownedStore = dev.unisession.boot.Bootstrap.store(config, webappLoader(ctx), Clock.systemUTC());
         return ownedStore;

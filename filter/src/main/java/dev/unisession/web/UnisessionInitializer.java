@@ -58,11 +58,14 @@ public final class UnisessionInitializer implements ServletContainerInitializer 
         } catch (RuntimeException e) {
             return; // the filter reports bad settings when it starts
         }
-        if (!config.healthEnabled()) return;
+        if (!config.health().enabled()) return;
         ServletRegistration.Dynamic reg = ctx.addServlet(
                 "unisession-health",
-                new HealthEndpoint(config.healthPath(), config.healthRole(), config.healthAllowLoopback(), () ->
-                        (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
-        if (reg != null) reg.addMapping(config.healthPath());
+                new HealthEndpoint(
+                        config.health().path(),
+                        config.health().role(),
+                        config.health().allowLoopback(),
+                        () -> (SessionManager) ctx.getAttribute(SessionManager.CONTEXT_ATTRIBUTE)));
+        if (reg != null) reg.addMapping(config.health().path());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.testing.DecodeBombs;
 import java.io.ByteArrayOutputStream;
@@ -134,7 +135,7 @@ class DecodeBombTest {
 
     @Test
     void limitsAreConfigurable() {
-        UnisessionConfig config = UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+        UnisessionConfig config = UnisessionConfig.from(List.of(ConfigSource.of(
                 "test",
                 Map.of(
                         "unisession.codec.max-depth",
@@ -156,7 +157,7 @@ class DecodeBombTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> UnisessionConfig.from(
-                        List.of(UnisessionConfig.Source.of("test", Map.of("unisession.codec.max-depth", "0")))));
+                        List.of(ConfigSource.of("test", Map.of("unisession.codec.max-depth", "0")))));
     }
 
     private void refusedQuickly(String what, byte[] data) {

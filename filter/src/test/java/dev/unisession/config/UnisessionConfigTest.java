@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.config.UnisessionConfig.Source;
 import dev.unisession.testing.LogCapture;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -24,55 +23,55 @@ import org.junit.jupiter.api.io.TempDir;
 class UnisessionConfigTest {
 
     private static UnisessionConfig of(Map<String, String> init) {
-        return UnisessionConfig.from(List.of(Source.of("init-param", init)));
+        return UnisessionConfig.from(List.of(ConfigSource.of("init-param", init)));
     }
 
     @Test
     void defaultsAreSecure() {
         UnisessionConfig c = of(Map.of());
-        assertEquals(dev.unisession.store.StoreType.MEMORY, c.store());
-        assertEquals(UnisessionConfig.CookieSecure.AUTO, c.cookieSecure(), "Secure when the request is secure");
-        assertFalse(c.cookieAlwaysSecure());
-        assertEquals(UnisessionConfig.SameSite.LAX, c.cookieSameSite());
-        assertEquals("USESSION", c.cookieName());
-        assertNull(c.tokenKeys());
+        assertEquals(dev.unisession.store.StoreType.MEMORY, c.storage().type());
+        assertEquals(CookieSettings.Secure.AUTO, c.cookie().secure(), "Secure when the request is secure");
+        assertFalse(c.cookie().alwaysSecure());
+        assertEquals(CookieSettings.SameSite.LAX, c.cookie().sameSite());
+        assertEquals("USESSION", c.cookie().name());
+        assertNull(c.token().keys());
         assertNull(c.sessionTimeout(), "null: use the container's session-config");
-        assertEquals(Duration.ofHours(24), c.tokenTtl());
+        assertEquals(Duration.ofHours(24), c.token().ttl());
     }
 
     @Test
     void cookieSecureTakesAutoTrueFalseAndSettingsThatNeedSecureMakeAutoAlways() {
         assertEquals(
-                UnisessionConfig.CookieSecure.AUTO,
-                of(Map.of("unisession.cookie.secure", "Auto")).cookieSecure());
+                CookieSettings.Secure.AUTO,
+                of(Map.of("unisession.cookie.secure", "Auto")).cookie().secure());
         UnisessionConfig on = of(Map.of("unisession.cookie.secure", "true"));
-        assertEquals(UnisessionConfig.CookieSecure.TRUE, on.cookieSecure());
-        assertTrue(on.cookieAlwaysSecure());
+        assertEquals(CookieSettings.Secure.TRUE, on.cookie().secure());
+        assertTrue(on.cookie().alwaysSecure());
         UnisessionConfig off = of(Map.of("unisession.cookie.secure", "FALSE"));
-        assertEquals(UnisessionConfig.CookieSecure.FALSE, off.cookieSecure());
-        assertFalse(off.cookieAlwaysSecure());
+        assertEquals(CookieSettings.Secure.FALSE, off.cookie().secure());
+        assertFalse(off.cookie().alwaysSecure());
         assertTrue(
-                of(Map.of("unisession.cookie.same-site", "None")).cookieAlwaysSecure(),
+                of(Map.of("unisession.cookie.same-site", "None")).cookie().alwaysSecure(),
                 "browsers keep SameSite=None cookies only when Secure");
         assertTrue(
-                of(Map.of("unisession.cookie.name", "__Secure-SID")).cookieAlwaysSecure(),
+                of(Map.of("unisession.cookie.name", "__Secure-SID")).cookie().alwaysSecure(),
                 "browsers keep __Secure- cookies only when Secure");
     }
 
     @Test
     void firstSourceWins() {
         UnisessionConfig c = UnisessionConfig.from(List.of(
-                Source.of("init-param", Map.of("unisession.cookie.name", "A")),
-                Source.of("system property", Map.of("unisession.cookie.name", "B", "unisession.token.ttl", "2h")),
-                Source.environment(Map.of("UNISESSION_TOKEN_TTL", "3h", "UNISESSION_COOKIE_SAME_SITE", "strict")),
-                Source.of(
+                ConfigSource.of("init-param", Map.of("unisession.cookie.name", "A")),
+                ConfigSource.of("system property", Map.of("unisession.cookie.name", "B", "unisession.token.ttl", "2h")),
+                ConfigSource.environment(Map.of("UNISESSION_TOKEN_TTL", "3h", "UNISESSION_COOKIE_SAME_SITE", "strict")),
+                ConfigSource.of(
                         "classpath unisession.properties",
                         Map.of("unisession.expiry.batch-size", "7", "unisession.cookie.same-site", "none"))));
-        assertEquals("A", c.cookieName());
-        assertEquals(Duration.ofHours(2), c.tokenTtl());
-        assertEquals(UnisessionConfig.SameSite.STRICT, c.cookieSameSite());
+        assertEquals("A", c.cookie().name());
+        assertEquals(Duration.ofHours(2), c.token().ttl());
+        assertEquals(CookieSettings.SameSite.STRICT, c.cookie().sameSite());
         assertEquals(7, c.expiryBatchSize());
-        assertEquals("environment variable", c.origin(UnisessionConfig.Key.COOKIE_SAME_SITE));
+        assertEquals("environment variable", c.origin(ConfigKey.COOKIE_SAME_SITE));
     }
 
     @Test
@@ -82,12 +81,13 @@ class UnisessionConfigTest {
         assertTrue(e.getMessage().contains("unisession.cookie.nmae"), e.getMessage());
         IllegalArgumentException sys = assertThrows(
                 IllegalArgumentException.class,
-                () -> UnisessionConfig.from(List.of(Source.of("system property", Map.of("unisession.opts", "x")))));
+                () -> UnisessionConfig.from(
+                        List.of(ConfigSource.of("system property", Map.of("unisession.opts", "x")))));
         assertTrue(sys.getMessage().contains("'unisession.opts' (from system property)"), sys.getMessage());
         IllegalArgumentException file = assertThrows(
                 IllegalArgumentException.class,
                 () -> UnisessionConfig.from(
-                        List.of(Source.of("classpath unisession.properties", Map.of("unisession.home", "x")))));
+                        List.of(ConfigSource.of("classpath unisession.properties", Map.of("unisession.home", "x")))));
         assertTrue(file.getMessage().contains("'unisession.home'"), file.getMessage());
         IllegalArgumentException bare =
                 assertThrows(IllegalArgumentException.class, () -> of(Map.of("cookie.name", "x")));
@@ -101,9 +101,9 @@ class UnisessionConfigTest {
             String name = "UNISESSION_OPTS_" + System.nanoTime();
             for (int i = 0; i < 2; i++) { // the initializer and the filter both read the settings
                 UnisessionConfig c = UnisessionConfig.from(List.of(
-                        Source.of("init-param", Map.of()),
-                        Source.environment(Map.of(name, "x", "UNISESSION_COOKIE_NAME", "FROMENV"))));
-                assertEquals("FROMENV", c.cookieName(), "the variables that are keys still count");
+                        ConfigSource.of("init-param", Map.of()),
+                        ConfigSource.environment(Map.of(name, "x", "UNISESSION_COOKIE_NAME", "FROMENV"))));
+                assertEquals("FROMENV", c.cookie().name(), "the variables that are keys still count");
             }
             List<LogRecord> warnings = log.at(Level.WARNING);
             assertEquals(1, warnings.size(), warnings.toString());
@@ -113,8 +113,8 @@ class UnisessionConfigTest {
         IllegalArgumentException init = assertThrows(
                 IllegalArgumentException.class,
                 () -> UnisessionConfig.from(List.of(
-                        Source.of("init-param", Map.of("unisession.opts", "x")),
-                        Source.environment(Map.of("UNISESSION_OPTS", "x")))));
+                        ConfigSource.of("init-param", Map.of("unisession.opts", "x")),
+                        ConfigSource.environment(Map.of("UNISESSION_OPTS", "x")))));
         assertTrue(init.getMessage().contains("'unisession.opts' (from init-param)"), init.getMessage());
     }
 
@@ -145,12 +145,12 @@ class UnisessionConfigTest {
 
     @Test
     void durationsAcceptUnitsAndIso() {
-        assertEquals(Duration.ofSeconds(90), UnisessionConfig.parseDurationText("90"));
-        assertEquals(Duration.ofMillis(500), UnisessionConfig.parseDurationText("500ms"));
-        assertEquals(Duration.ofMinutes(15), UnisessionConfig.parseDurationText("15m"));
-        assertEquals(Duration.ofDays(7), UnisessionConfig.parseDurationText("7d"));
-        assertEquals(Duration.ofMinutes(30), UnisessionConfig.parseDurationText("PT30M"));
-        assertNull(UnisessionConfig.parseDurationText("soon"));
+        assertEquals(Duration.ofSeconds(90), RawSettings.parseDuration("90"));
+        assertEquals(Duration.ofMillis(500), RawSettings.parseDuration("500ms"));
+        assertEquals(Duration.ofMinutes(15), RawSettings.parseDuration("15m"));
+        assertEquals(Duration.ofDays(7), RawSettings.parseDuration("7d"));
+        assertEquals(Duration.ofMinutes(30), RawSettings.parseDuration("PT30M"));
+        assertNull(RawSettings.parseDuration("soon"));
     }
 
     @Test
@@ -217,11 +217,14 @@ class UnisessionConfigTest {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
             assertEquals(
                     "FROMFILE",
-                    UnisessionConfig.load("init-param", Map.of(), loader).cookieName());
+                    UnisessionConfig.load("init-param", Map.of(), loader)
+                            .cookie()
+                            .name());
             assertEquals(
                     "INIT",
                     UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), loader)
-                            .cookieName());
+                            .cookie()
+                            .name());
         }
         Files.writeString(dir.resolve(UnisessionConfig.PROPERTIES_FILE), "unisession.bogus=1\n");
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
@@ -238,11 +241,12 @@ class UnisessionConfigTest {
         try {
             assertEquals(
                     "FROMSYS",
-                    UnisessionConfig.load("init-param", Map.of(), null).cookieName());
+                    UnisessionConfig.load("init-param", Map.of(), null).cookie().name());
             assertEquals(
                     "INIT",
                     UnisessionConfig.load("init-param", Map.of("unisession.cookie.name", "INIT"), null)
-                            .cookieName());
+                            .cookie()
+                            .name());
         } finally {
             System.clearProperty("unisession.cookie.name");
         }

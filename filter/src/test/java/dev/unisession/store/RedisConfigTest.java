@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,9 @@ import org.redisson.config.ReadMode;
 class RedisConfigTest {
 
     private static RedisSettings cfg(Map<String, String> m) {
-        return dev.unisession.boot.Bootstrap.redisSettings(
-                UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m))));
+        return UnisessionConfig.from(List.of(ConfigSource.of("test", m)))
+                .storage()
+                .redis();
     }
 
     @Test

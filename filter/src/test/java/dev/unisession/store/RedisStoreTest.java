@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.testing.Deltas;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
@@ -218,8 +219,7 @@ class RedisStoreTest extends SessionStoreContract {
     void theFirstWriteToANewRedisLoadsTheScriptsWithoutRetries() throws Exception {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
                 RedisStore s = RedisStore.connect(
-                        dev.unisession.boot.Bootstrap.redisSettings(dev.unisession.config.UnisessionConfig.from(
-                                List.of(dev.unisession.config.UnisessionConfig.Source.of(
+                        dev.unisession.config.UnisessionConfig.from(List.of(ConfigSource.of(
                                         "test",
                                         Map.of(
                                                 "unisession.store",
@@ -229,7 +229,9 @@ class RedisStoreTest extends SessionStoreContract {
                                                 "unisession.redis.prefix",
                                                 "ns:",
                                                 "unisession.redis.retries",
-                                                "0"))))),
+                                                "0"))))
+                                .storage()
+                                .redis(),
                         java.time.Clock.systemUTC())) {
             List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
             s.timeTiers(tier -> (nanos, error) -> {

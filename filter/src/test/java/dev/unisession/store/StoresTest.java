@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import java.time.Clock;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StoresTest {
 
     private static UnisessionConfig config(Map<String, String> settings) {
-        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", settings)));
+        return UnisessionConfig.from(List.of(ConfigSource.of("test", settings)));
     }
 
     private static void assertNoSecret(Throwable e, String secret) {

@@ -1,5 +1,6 @@
 package dev.unisession.testing;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.RedisStore;
 import java.time.Clock;
@@ -17,7 +18,7 @@ public final class TestStores {
     }
 
     public static UnisessionConfig redisConfig(String url, String prefix) {
-        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+        return UnisessionConfig.from(List.of(ConfigSource.of(
                 "test",
                 Map.of("unisession.store", "redis", "unisession.redis.url", url, "unisession.redis.prefix", prefix))));
     }
@@ -32,12 +33,12 @@ public final class TestStores {
                 jdbcUrl.startsWith("jdbc:postgresql")
                         ? "postgres"
                         : jdbcUrl.startsWith("jdbc:mariadb") ? "root" : "sa");
-        return UnisessionConfig.from(List.of(UnisessionConfig.Source.of("test", m)));
+        return UnisessionConfig.from(List.of(ConfigSource.of("test", m)));
     }
 
     /** {@link #jpaConfig} as the database's settings. */
     public static dev.unisession.store.JpaSettings jpaSettings(String jdbcUrl, Map<String, String> extra) {
-        return dev.unisession.boot.Bootstrap.jpaSettings(jpaConfig(jdbcUrl, extra));
+        return jpaConfig(jdbcUrl, extra).storage().jpa();
     }
 
     public static dev.unisession.store.JpaStore jpa(String jdbcUrl, double grace, Clock clock) {
@@ -50,6 +51,6 @@ public final class TestStores {
     }
 
     public static RedisStore redis(String url, String prefix, Clock clock) {
-        return RedisStore.connect(dev.unisession.boot.Bootstrap.redisSettings(redisConfig(url, prefix)), clock);
+        return RedisStore.connect(redisConfig(url, prefix).storage().redis(), clock);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.testing.LogCapture;
 import jakarta.servlet.http.Cookie;
@@ -41,8 +42,7 @@ class SessionCookieTest {
     private static SessionCookie cookie(String contextPath, String... settings) {
         Map<String, String> m = new java.util.HashMap<>();
         for (int i = 0; i + 1 < settings.length; i += 2) m.put(settings[i], settings[i + 1]);
-        return new SessionCookie(
-                UnisessionConfig.from(List.of(UnisessionConfig.Source.of("init-param", m))), contextPath);
+        return new SessionCookie(UnisessionConfig.from(List.of(ConfigSource.of("init-param", m))), contextPath);
     }
 
     static HttpServletRequest request(boolean secure, String remote, Cookie... cookies) {

@@ -46,7 +46,7 @@ class UnifiedHttpSessionTest {
                     dev.unisession.security.Fingerprint.Policy.OFF,
                     dev.unisession.security.Fingerprint.OnMismatch.KEEP,
                     0,
-                    true,
+                    dev.unisession.config.SecuritySettings.MaxSessionsPolicy.EVICT_OLDEST,
                     20),
             new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
 

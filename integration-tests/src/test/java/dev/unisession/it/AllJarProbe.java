@@ -1,5 +1,6 @@
 package dev.unisession.it;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.SessionDelta;
 import dev.unisession.store.SessionRecord;
@@ -36,7 +37,7 @@ public final class AllJarProbe {
                 // relocated
             }
         }
-        UnisessionConfig config = UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+        UnisessionConfig config = UnisessionConfig.from(List.of(ConfigSource.of(
                 "probe",
                 Map.of(
                         "unisession.store",
@@ -76,8 +77,8 @@ public final class AllJarProbe {
             System.out.println("tiers " + store.probe());
         }
         try (SessionStore db = dev.unisession.boot.Bootstrap.store(
-                UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
-                        "probe", Map.of("unisession.store", "jpa", "unisession.jpa.url", args[2])))),
+                UnisessionConfig.from(List.of(
+                        ConfigSource.of("probe", Map.of("unisession.store", "jpa", "unisession.jpa.url", args[2])))),
                 AllJarProbe.class.getClassLoader(),
                 Clock.systemUTC())) {
             if (db.load(id) == null) throw new AssertionError("the database copy is missing (write-behind)");

@@ -3,6 +3,7 @@ package dev.unisession.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.store.RedisStore;
 import dev.unisession.testing.Deltas;
@@ -26,8 +27,7 @@ class RedisClusterListingTest {
     void aListingOfAThreeMasterClusterHoldsEverySessionOnce() throws Exception {
         try (RedisTopology cluster = RedisTopology.cluster(3);
                 RedisStore store = RedisStore.connect(
-                        dev.unisession.boot.Bootstrap.redisSettings(
-                                UnisessionConfig.from(List.of(UnisessionConfig.Source.of(
+                        UnisessionConfig.from(List.of(ConfigSource.of(
                                         "test",
                                         Map.of(
                                                 "unisession.store",
@@ -35,7 +35,9 @@ class RedisClusterListingTest {
                                                 "unisession.redis.config",
                                                 cluster.redissonYaml(),
                                                 "unisession.redis.prefix",
-                                                "cl:"))))),
+                                                "cl:"))))
+                                .storage()
+                                .redis(),
                         Clock.systemUTC())) {
             Set<String> made = new HashSet<>();
             long now = System.currentTimeMillis();

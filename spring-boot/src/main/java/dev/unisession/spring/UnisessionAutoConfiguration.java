@@ -3,7 +3,7 @@ package dev.unisession.spring;
 import dev.unisession.api.SessionHealth;
 import dev.unisession.api.SessionManager;
 import dev.unisession.api.UnifiedSession;
-import dev.unisession.config.UnisessionConfig;
+import dev.unisession.config.ConfigKey;
 import dev.unisession.web.UnifiedSessionFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
@@ -93,7 +93,7 @@ public class UnisessionAutoConfiguration {
         Binder binder = new Binder(ConfigurationPropertySources.from(sources));
         Map<String, String> params = new LinkedHashMap<>();
         Set<String> known = new HashSet<>();
-        for (UnisessionConfig.Key key : UnisessionConfig.Key.values()) {
+        for (ConfigKey key : ConfigKey.values()) {
             // relaxed: unisession.cookie.same-site, cookie.sameSite, cookie.same_site and nested YAML all bind
             binder.bind(key.key(), String.class).ifBound(v -> params.put(key.key(), v));
             known.add(relaxed(key.key()));

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unisession.config.ConfigKey;
+import dev.unisession.config.ConfigSource;
+import dev.unisession.config.CookieSettings;
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.config.UnisessionConfig.Source;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -50,8 +52,8 @@ class UnisessionAutoConfigurationTest {
                         "unisession.redis.url",
                         "redis://10.0.0.5:6379"),
                 p);
-        UnisessionConfig c = UnisessionConfig.from(List.of(Source.of("init-param", p)));
-        assertEquals(UnisessionConfig.SameSite.STRICT, c.cookieSameSite());
+        UnisessionConfig c = UnisessionConfig.from(List.of(ConfigSource.of("init-param", p)));
+        assertEquals(CookieSettings.SameSite.STRICT, c.cookie().sameSite());
     }
 
     @Test
@@ -59,7 +61,7 @@ class UnisessionAutoConfigurationTest {
         Map<String, String> p =
                 UnisessionAutoConfiguration.settings(environment(Map.of("unisession.cookie.nmae", "x"), Map.of()));
         IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> UnisessionConfig.from(List.of(Source.of("init-param", p))));
+                IllegalArgumentException.class, () -> UnisessionConfig.from(List.of(ConfigSource.of("init-param", p))));
         assertTrue(e.getMessage().contains("'unisession.cookie.nmae'"), e.getMessage());
     }
 
@@ -96,7 +98,7 @@ class UnisessionAutoConfigurationTest {
         new java.security.SecureRandom().nextBytes(secret);
         checked.put(
                 "unisession.token.keys", "k1:" + java.util.Base64.getEncoder().encodeToString(secret));
-        UnisessionConfig c = UnisessionConfig.from(List.of(Source.of("init-param", checked)));
+        UnisessionConfig c = UnisessionConfig.from(List.of(ConfigSource.of("init-param", checked)));
         assertEquals(java.time.Duration.ofMinutes(30), c.sessionTimeout());
     }
 
@@ -106,7 +108,7 @@ class UnisessionAutoConfigurationTest {
         try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
             json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        for (UnisessionConfig.Key k : UnisessionConfig.Key.values()) {
+        for (ConfigKey k : ConfigKey.values()) {
             assertTrue(json.contains("\"name\": \"" + k.key() + "\""), k.key() + " is missing from the metadata");
         }
         assertTrue(json.contains("\"name\": \"unisession.enabled\""));
