@@ -1,12 +1,13 @@
 package dev.unisession.store;
 
+import static dev.unisession.store.ModeRouter.cached;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Supplier;
 
 /**
  * A fast shared tier (Redis, or memory on a single node) in front of the durable database tier.
@@ -33,20 +34,10 @@ public final class TieredStore implements SharedStore, StoreGauges {
     private final JpaStore db;
     private final WriteBehind backlog;
     private final ClusterMode mode;
-    private final long waitNanos;
+    private final ModeRouter router;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private final Object closeLock = new Object();
-
-    /** The cache tier is gone: the request waits for the cluster to switch. */
-    private static final class CacheGone extends RuntimeException {
-        final StoreUnavailableException failure;
-
-        CacheGone(StoreUnavailableException failure) {
-            super(null, failure, false, false);
-            this.failure = failure;
-        }
-    }
 
     /**
      * @param cluster     the name the nodes sharing this cache tier and database agree on (the Redis key prefix)
@@ -63,7 +54,6 @@ public final class TieredStore implements SharedStore, StoreGauges {
         this.cache = cache;
         this.db = db;
         this.backlog = new WriteBehind(backlogMax, cache, db);
-        this.waitNanos = settings.switchWait().toNanos();
         this.mode = new ClusterMode(
                 db,
                 cluster,
@@ -71,6 +61,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
                 settings,
                 coordinated);
         cache.addChangeListener(TieredParticipant.fanOut(listeners));
+        this.router = new ModeRouter(mode, settings.switchWait());
         mode.start();
         backlog.start(flushInterval);
     }
@@ -115,41 +106,9 @@ public final class TieredStore implements SharedStore, StoreGauges {
         return backlog.lagMillis();
     }
 
-    /**
-     * Runs an operation in the mode this node serves in. A cache tier found gone (in CACHE mode) is reported, and
-     * the request waits for the cluster to switch and runs again in DATABASE mode; if it does not switch within the
-     * request's deadline (or this node is alone in seeing the cache tier gone), the request fails.
-     */
-    private <T> T route(Supplier<T> inCache, Supplier<T> inDatabase) {
-        long deadline = System.nanoTime() + waitNanos;
-        for (; ; ) {
-            ClusterMode.State s = mode.enter(deadline);
-            long epoch = mode.servingEpoch();
-            StoreUnavailableException gone;
-            try {
-                return s == ClusterMode.State.CACHE ? inCache.get() : inDatabase.get();
-            } catch (CacheGone e) {
-                gone = e.failure;
-            } finally {
-                mode.exit(s);
-            }
-            if (!mode.awaitSwitch(epoch, deadline)) throw gone;
-        }
-    }
-
-    /** Calls the cache tier; a failure showing it gone becomes {@link CacheGone}, slow or overloaded ones stay. */
-    private <T> T cached(Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (StoreUnavailableException e) {
-            if (e.kind() == StoreUnavailableException.Kind.GONE) throw new CacheGone(e);
-            throw e;
-        }
-    }
-
     @Override
     public SessionRecord load(String id) {
-        return route(
+        return router.route(
                 () -> {
                     SessionRecord r = cached(() -> cache.load(id));
                     if (r != null) return r;
@@ -159,7 +118,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
                     r = db.load(id);
                     try {
                         return r == null ? null : copyUp(r);
-                    } catch (CacheGone e) {
+                    } catch (ModeRouter.CacheGone e) {
                         return r; // read: served from the database; the cache tier lacks it until it answers again
                     }
                 },
@@ -190,7 +149,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public SaveResult save(SessionDelta delta) {
-        return SaveResult.of(this.<Long>route(
+        return SaveResult.of(router.<Long>route(
                 () -> {
                     long v = cached(() -> cache.save(delta)).version();
                     if (v > 0) {
@@ -237,7 +196,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public boolean changeId(String oldId, String newId) {
-        return route(
+        return router.route(
                 () -> {
                     boolean inDb;
                     try {
@@ -253,7 +212,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
                     boolean inCache;
                     try {
                         inCache = cached(() -> cache.changeId(oldId, newId));
-                    } catch (CacheGone e) {
+                    } catch (ModeRouter.CacheGone e) {
                         if (inDb) throw e.failure; // half done: the database moved it; fail rather than run it again
                         throw e;
                     }
@@ -261,7 +220,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
                         SessionRecord r = db.load(newId);
                         try {
                             if (r != null) cached(() -> cache.save(SessionDelta.recreate(r)));
-                        } catch (CacheGone e) {
+                        } catch (ModeRouter.CacheGone e) {
                             // moved in the database; read through from there once the cache tier answers
                         }
                     }
@@ -280,7 +239,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
      */
     @Override
     public boolean delete(String id) {
-        return route(
+        return router.route(
                 () -> {
                     boolean inCache = cached(() -> cache.delete(id));
                     // only now: a slow cache tier fails the delete, and the session keeps its changes
@@ -308,7 +267,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
      */
     @Override
     public Set<String> findIdsByPrincipal(String principal) {
-        return route(
+        return router.route(
                 () -> {
                     Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
                     for (String id : db.findIdsByPrincipal(principal)) {
@@ -321,7 +280,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public List<SessionRecord> claimExpired(long now, int max) {
-        return route(
+        return router.route(
                 () -> {
                     List<SessionRecord> out = new ArrayList<>();
                     for (SessionRecord r : cached(() -> cache.claimExpired(now, max))) {
@@ -371,13 +330,13 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public long count() {
-        return route(() -> cached(cache::count), db::count);
+        return router.route(() -> cached(cache::count), db::count);
     }
 
     /** Erases in both tiers; fails when the cache tier cannot be reached, as the erasure would be incomplete. */
     @Override
     public int deleteAllOf(String principal) {
-        return route(
+        return router.route(
                 () -> {
                     Set<String> ids = new LinkedHashSet<>(cached(() -> cache.findIdsByPrincipal(principal)));
                     for (String id : ids) backlog.discard(id);
