@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The checking load client of {@code bench/run.sh --two-node}: the same sessions used from two server nodes at once,
@@ -54,8 +51,6 @@ import java.util.regex.Pattern;
  * exits 1 when there is one, 2 when the setup itself failed.
  */
 public final class TwoNodeLoad {
-
-    private static final Pattern SID = Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"");
 
     /** One seeded session as the client knows it. */
     static final class Sess {
@@ -86,6 +81,8 @@ public final class TwoNodeLoad {
     private long pauseEveryMs = 2000;
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Path resultFile;
+    /** The pauses of a private Redis ({@code --pause-pid}), or null. */
+    private RedisPauser pauser;
 
     private final List<Sess> sessions = new ArrayList<>();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
@@ -100,7 +97,6 @@ public final class TwoNodeLoad {
     private final LongAdder transportRetries = new LongAdder();
     private final LongAdder cookiesReissued = new LongAdder();
     private final LongAdder foreignCookies = new LongAdder();
-    private final AtomicInteger pauses = new AtomicInteger();
     private final AtomicInteger examples = new AtomicInteger();
     private final AtomicInteger lostExamples = new AtomicInteger();
     private final List<String> failures = new ArrayList<>();
@@ -152,7 +148,7 @@ public final class TwoNodeLoad {
                     .connectTimeout(Duration.ofSeconds(5))
                     .build());
         }
-        if (pausePid > 0) checkPausable(pausePid);
+        pauser = pausePid > 0 ? new RedisPauser(pausePid, pauseMs, pauseEveryMs) : null;
         say("[%s] seeding %d sessions on %d nodes", label, sessionCount, nodes.size());
         try {
             seed();
@@ -176,10 +172,10 @@ public final class TwoNodeLoad {
                                 pauseEveryMs)
                         : "");
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread pauser = null;
-        if (pausePid > 0) {
-            pauser = new Thread(() -> pause(running), "redis-pauser");
-            pauser.start();
+        Thread pausing = null;
+        if (pauser != null) {
+            pausing = new Thread(() -> pauser.run(running), "redis-pauser");
+            pausing.start();
         }
         long started = System.nanoTime();
         long deadline = started + seconds * 1_000_000_000L;
@@ -196,7 +192,7 @@ public final class TwoNodeLoad {
         for (Thread t : workers) t.join();
         double elapsed = (System.nanoTime() - started) / 1e9;
         running.set(false);
-        if (pauser != null) pauser.join();
+        if (pausing != null) pausing.join();
         Thread.sleep(1000); // let write-behind and near-cache invalidations settle before the final reads
 
         say("[%s] final state of every session on every node", label);
@@ -259,7 +255,7 @@ public final class TwoNodeLoad {
                 "  acknowledged writes: %d; lost (missing on every node): %d; stale (missing on some node): %d;"
                         + " missing per node: %s; final reads failed: %d",
                 acked, lost, stale, lostText(lostOn), unreadable);
-        if (pausePid > 0) say("  Redis pauses: %d", pauses.get());
+        if (pausePid > 0) say("  Redis pauses: %d", pauser.pauses());
 
         for (int status : byStatus.keySet()) {
             if (!(status >= 200 && status < 300) && status != 503) {
@@ -320,7 +316,7 @@ public final class TwoNodeLoad {
                 Long.toString(stale),
                 lostText(lostOn),
                 Integer.toString(unreadable),
-                Integer.toString(pauses.get()),
+                Integer.toString(pauser == null ? 0 : pauser.pauses()),
                 note != null ? "SETUP FAILED" : failures.isEmpty() ? "PASS" : "FAIL");
         System.out.println(line);
         if (resultFile != null) Files.writeString(resultFile, line + "\n");
@@ -382,7 +378,7 @@ public final class TwoNodeLoad {
                 pairs.add(semi < 0 ? h : h.substring(0, semi));
             }
             String cookie = String.join("; ", pairs);
-            String value = cookieValue(cookie, cookieName);
+            String value = CookieJar.cookieValue(cookie, cookieName);
             if (r.statusCode() != 200 || value == null) {
                 throw new IOException("seed on node " + (node + 1) + " answered " + r.statusCode() + " with cookies ["
                         + cookie + "] (no " + cookieName + ": is the filter deployed?)");
@@ -394,7 +390,7 @@ public final class TwoNodeLoad {
                 throw new IOException("session #" + i + " made on node " + (node + 1) + " reads on node " + (other + 1)
                         + " as " + c.statusCode() + " '" + c.body().trim() + "'");
             }
-            sessions.add(new Sess(i, f[0], sidOf(value), cookie));
+            sessions.add(new Sess(i, f[0], CookieJar.sidOf(value), cookie));
         }
     }
 
@@ -499,74 +495,26 @@ public final class TwoNodeLoad {
             boolean cleared =
                     value.isEmpty() || lower.contains("max-age=0") || lower.contains("expires=thu, 01 jan 1970");
             if (name.equals(cookieName)) {
-                String sid = cleared ? null : sidOf(value);
+                String sid = cleared ? null : CookieJar.sidOf(value);
                 if (sid == null || !sid.equals(s.sidInCookie)) {
                     foreignCookies.increment();
                     same = false;
                     continue;
                 }
-                if (!value.equals(cookieValue(s.cookie.get(), cookieName))) cookiesReissued.increment();
+                if (!value.equals(CookieJar.cookieValue(s.cookie.get(), cookieName))) cookiesReissued.increment();
             }
             if (name.equals(cookieName + "_V") && !cleared) {
                 // The version hint: keep the newest this client was given (answers of concurrent requests on one
                 // session arrive in any order; one browser tab would never see an older one after a newer one).
                 s.cookie.updateAndGet(
-                        jar -> version(value) >= version(cookieValue(jar, name)) ? setCookie(jar, name, value) : jar);
+                        jar -> CookieJar.version(value) >= CookieJar.version(CookieJar.cookieValue(jar, name))
+                                ? CookieJar.setCookie(jar, name, value)
+                                : jar);
             } else {
-                s.cookie.updateAndGet(jar -> setCookie(jar, name, cleared ? null : value));
+                s.cookie.updateAndGet(jar -> CookieJar.setCookie(jar, name, cleared ? null : value));
             }
         }
         return same;
-    }
-
-    /** The number after the last dot of a version hint ({@code <id prefix>.<version>}), -1 when there is none. */
-    static long version(String hint) {
-        if (hint == null) return -1;
-        try {
-            return Long.parseLong(hint.substring(hint.lastIndexOf('.') + 1));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    /** The value of one cookie in a Cookie header, or null. */
-    static String cookieValue(String cookieHeader, String name) {
-        for (String pair : cookieHeader.split("; ")) {
-            if (pair.startsWith(name + "=")) return pair.substring(name.length() + 1);
-        }
-        return null;
-    }
-
-    /** The Cookie header with one cookie set to a value (added if new), or removed (value null). */
-    static String setCookie(String cookieHeader, String name, String value) {
-        List<String> out = new ArrayList<>();
-        boolean found = false;
-        for (String pair : cookieHeader.split("; ")) {
-            if (pair.isEmpty()) continue;
-            if (pair.startsWith(name + "=")) {
-                found = true;
-                if (value != null) out.add(name + "=" + value);
-            } else {
-                out.add(pair);
-            }
-        }
-        if (!found && value != null) out.add(name + "=" + value);
-        return String.join("; ", out);
-    }
-
-    /** The {@code sid} claim of a signed token; the whole value when it cannot be read (e.g. an encrypted token). */
-    static String sidOf(String token) {
-        String[] parts = token.split("\\.");
-        if (parts.length == 3) {
-            try {
-                String json = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
-                Matcher m = SID.matcher(json);
-                if (m.find()) return m.group(1);
-            } catch (IllegalArgumentException e) {
-                // not base64url: fall through
-            }
-        }
-        return token;
     }
 
     /** A session's attribute names on one node, past 503s and connection failures until the deadline. */
@@ -594,53 +542,5 @@ public final class TwoNodeLoad {
         }
         say("  final read of session #%d on node %d failed: %s", s.index, node + 1, last);
         return Optional.empty();
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-
-    /** Refuses to signal anything but a redis-server that is not the shared one on 6379. */
-    private static void checkPausable(long pid) throws IOException {
-        Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
-        String cmd = Files.isReadable(cmdline)
-                ? new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).replace('\0', ' ')
-                : "";
-        if (!cmd.contains("redis-server") || cmd.contains(":6379") || cmd.matches(".*--port 6379\\b.*")) {
-            throw new IllegalArgumentException("pid " + pid + " is not a private redis-server: '" + cmd.trim() + "'");
-        }
-    }
-
-    private void pause(AtomicBoolean running) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> signal("CONT")));
-        try {
-            while (running.get()) {
-                Thread.sleep(pauseEveryMs - pauseMs);
-                if (!running.get()) break;
-                signal("STOP");
-                pauses.incrementAndGet();
-                try {
-                    Thread.sleep(pauseMs);
-                } finally {
-                    signal("CONT");
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            signal("CONT");
-        }
-    }
-
-    private void signal(String sig) {
-        try {
-            Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pausePid))
-                    .redirectErrorStream(true)
-                    .start();
-            p.getInputStream().readAllBytes();
-            p.waitFor();
-        } catch (IOException e) {
-            say("  kill -%s %d failed: %s", sig, pausePid, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
