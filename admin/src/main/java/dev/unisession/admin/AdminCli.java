@@ -273,30 +273,12 @@ public final class AdminCli implements Runnable {
         }
     }
 
-    /** Durations as 90s, 15m, 2h, 1d, 250ms or ISO-8601. */
+    /** Durations as the settings take them: 90s, 15m, 2h, 1d, 250ms, 90 (seconds) or ISO-8601. */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String v) {
-            String s = v.trim().toLowerCase(java.util.Locale.ROOT);
-            try {
-                if (s.startsWith("p")) return Duration.parse(s.toUpperCase(java.util.Locale.ROOT));
-                if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-                long n = Long.parseLong(s.substring(0, s.length() - 1));
-                switch (s.charAt(s.length() - 1)) {
-                    case 's':
-                        return Duration.ofSeconds(n);
-                    case 'm':
-                        return Duration.ofMinutes(n);
-                    case 'h':
-                        return Duration.ofHours(n);
-                    case 'd':
-                        return Duration.ofDays(n);
-                    default:
-                        break;
-                }
-            } catch (RuntimeException e) {
-                // fall through
-            }
+            Duration d = dev.unisession.config.UnisessionConfig.parseDuration(v);
+            if (d != null && !d.isNegative()) return d;
             throw new CommandLine.TypeConversionException("'" + v + "' is not a duration (e.g. 90s, 15m, 2h, 1d)");
         }
     }

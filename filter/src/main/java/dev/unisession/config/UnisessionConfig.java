@@ -279,6 +279,14 @@ public final class UnisessionConfig {
         return out.length() > 64 ? out.substring(0, 64) : out.toString();
     }
 
+    /**
+     * A duration as the settings take it: {@code 90} (seconds), {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2h},
+     * {@code 7d}, or ISO-8601 ({@code PT30M}); null when the text is none of these.
+     */
+    public static Duration parseDuration(String text) {
+        return RawSettings.parseDuration(text);
+    }
+
     /** The origin of a key's value: the source's description or "default". */
     public String origin(ConfigKey key) {
         return raw.origin(key);

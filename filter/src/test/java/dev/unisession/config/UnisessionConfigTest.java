@@ -145,12 +145,12 @@ class UnisessionConfigTest {
 
     @Test
     void durationsAcceptUnitsAndIso() {
-        assertEquals(Duration.ofSeconds(90), RawSettings.parseDuration("90"));
-        assertEquals(Duration.ofMillis(500), RawSettings.parseDuration("500ms"));
-        assertEquals(Duration.ofMinutes(15), RawSettings.parseDuration("15m"));
-        assertEquals(Duration.ofDays(7), RawSettings.parseDuration("7d"));
-        assertEquals(Duration.ofMinutes(30), RawSettings.parseDuration("PT30M"));
-        assertNull(RawSettings.parseDuration("soon"));
+        assertEquals(Duration.ofSeconds(90), UnisessionConfig.parseDuration("90"));
+        assertEquals(Duration.ofMillis(500), UnisessionConfig.parseDuration("500ms"));
+        assertEquals(Duration.ofMinutes(15), UnisessionConfig.parseDuration("15m"));
+        assertEquals(Duration.ofDays(7), UnisessionConfig.parseDuration("7d"));
+        assertEquals(Duration.ofMinutes(30), UnisessionConfig.parseDuration("PT30M"));
+        assertNull(UnisessionConfig.parseDuration("soon"));
     }
 
     @Test
