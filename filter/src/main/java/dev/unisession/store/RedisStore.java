@@ -137,7 +137,7 @@ public final class RedisStore implements CacheTier {
                 cfg.timeout(),
                 cfg.retries(),
                 cfg.deadline(),
-                cfg.maxInFlight(),
+                RedissonSetup.inFlight(cfg),
                 RedisProbe.of(cfg),
                 cfg.touchFraction(),
                 clock);

@@ -104,6 +104,15 @@ final class RedissonSetup {
     }
 
     /**
+     * How many calls may be under way at once: for a single server from {@code redis.url}, as many as it has
+     * connections, so that a call let through never waits for one (Redisson fails a wait for a connection after the
+     * response timeout: the queue is ours, within the call's deadline); else {@code redis.max-in-flight}.
+     */
+    static int inFlight(RedisSettings cfg) {
+        return cfg.yamlFile() == null ? connections(cfg.maxInFlight()) : cfg.maxInFlight();
+    }
+
+    /**
      * A Redisson client made from {@code config}, on a task executor of ours (as Redisson's own: a fixed pool of its
      * configured size) so that {@link OwnClient#close()} can wait until its threads have ended.
      */
