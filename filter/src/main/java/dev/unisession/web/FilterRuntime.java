@@ -6,7 +6,6 @@ import dev.unisession.core.ActiveSession;
 import dev.unisession.core.SessionEngine;
 import dev.unisession.security.AuditEvent;
 import dev.unisession.security.AuditSink;
-import dev.unisession.security.Fingerprint;
 import dev.unisession.token.SessionTokenCodec;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,14 +26,8 @@ final class FilterRuntime {
     private final Security security;
     private final dev.unisession.api.SessionMetrics metrics;
 
-    /** The security settings a request needs. */
-    record Security(
-            AuditSink audit,
-            Fingerprint.Policy fingerprint,
-            Fingerprint.OnMismatch onMismatch,
-            int maxSessionsPerUser,
-            SecuritySettings.MaxSessionsPolicy maxSessionsPolicy,
-            int rejectedPerSecond) {}
+    /** The security settings a request needs: fingerprint and per-user limit, the audit sink and its rate. */
+    record Security(AuditSink audit, SecuritySettings settings, int rejectedPerSecond) {}
 
     /**
      * Sessions imported from another library, found through its cookie until {@code until} (null: no end); null

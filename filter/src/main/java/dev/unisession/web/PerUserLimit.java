@@ -24,7 +24,7 @@ final class PerUserLimit {
      */
     static void admit(
             FilterRuntime runtime, HttpServletRequest request, long requestTime, String principal, String sessionId) {
-        FilterRuntime.Security sec = runtime.security();
+        SecuritySettings sec = runtime.security().settings();
         if (sec.maxSessionsPerUser() <= 0) return;
         Set<String> others = new HashSet<>(runtime.engine().findIdsByPrincipal(principal));
         others.remove(sessionId);

@@ -40,7 +40,7 @@ final class SessionGate {
 
     private static String fingerprintMaterial(FilterRuntime runtime, HttpServletRequest request) {
         return Fingerprint.material(
-                runtime.security().fingerprint(), request.getHeader("User-Agent"), request.getRemoteAddr());
+                runtime.security().settings().fingerprint(), request.getHeader("User-Agent"), request.getRemoteAddr());
     }
 
     /** The fingerprint to bind a new session to, or null when fingerprinting is off. */
@@ -73,9 +73,9 @@ final class SessionGate {
                 AuditEvent.Type.FINGERPRINT_MISMATCH,
                 loaded.id(),
                 loaded.principal(),
-                runtime.security().onMismatch().name(),
+                runtime.security().settings().onMismatch().name(),
                 request);
-        return runtime.security().onMismatch() == Fingerprint.OnMismatch.KEEP;
+        return runtime.security().settings().onMismatch() == Fingerprint.OnMismatch.KEEP;
     }
 
     /**

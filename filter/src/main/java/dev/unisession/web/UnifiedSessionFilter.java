@@ -142,12 +142,7 @@ public class UnifiedSessionFilter implements Filter {
                     store instanceof LocalCopies,
                     config.migration().adoptNative(),
                     new FilterRuntime.Security(
-                            audit,
-                            config.security().fingerprint(),
-                            config.security().onMismatch(),
-                            config.security().maxSessionsPerUser(),
-                            config.security().maxSessionsPolicy(),
-                            config.audit().rejectedPerSecond()),
+                            audit, config.security(), config.audit().rejectedPerSecond()),
                     metrics);
             runtime.imported(new FilterRuntime.Imported(
                     config.migration().from(),

@@ -43,10 +43,11 @@ class UnifiedHttpSessionTest {
             false,
             new FilterRuntime.Security(
                     dev.unisession.security.AuditSink.NONE,
-                    dev.unisession.security.Fingerprint.Policy.OFF,
-                    dev.unisession.security.Fingerprint.OnMismatch.KEEP,
-                    0,
-                    dev.unisession.config.SecuritySettings.MaxSessionsPolicy.EVICT_OLDEST,
+                    new dev.unisession.config.SecuritySettings(
+                            dev.unisession.security.Fingerprint.Policy.OFF,
+                            dev.unisession.security.Fingerprint.OnMismatch.KEEP,
+                            0,
+                            dev.unisession.config.SecuritySettings.MaxSessionsPolicy.EVICT_OLDEST),
                     20),
             new dev.unisession.api.SessionMetrics(new dev.unisession.store.MemoryStore()));
 
