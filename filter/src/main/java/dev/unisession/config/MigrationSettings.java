@@ -24,6 +24,11 @@ public record MigrationSettings(boolean adoptNative, String from, String cookie,
     public static final List<String> SOURCES =
             List.of("tomcat-jdbc", "tomcat-file", "jetty-jdbc", "spring-session-jdbc");
 
+    /** Whether a client's cookie of the library sessions were imported from is taken over at {@code now}. */
+    public boolean takesOverImported(Instant now) {
+        return cookie != null && (until == null || now.isBefore(until));
+    }
+
     static MigrationSettings from(RawSettings in) {
         String from = in.optional(ConfigKey.MIGRATE_FROM);
         if (from != null && !SOURCES.contains(from.toLowerCase(Locale.ROOT))) {

@@ -1,5 +1,6 @@
 package dev.unisession.web;
 
+import dev.unisession.config.MigrationSettings;
 import dev.unisession.config.SecuritySettings;
 import dev.unisession.config.ValidationSettings;
 import dev.unisession.core.ActiveSession;
@@ -22,26 +23,12 @@ final class FilterRuntime {
     private final SessionCookie cookie;
     private final ListenerBridge listeners;
     private final boolean versionHints;
-    private final boolean adoptNative;
+    private final MigrationSettings migration;
     private final Security security;
     private final dev.unisession.api.SessionMetrics metrics;
 
     /** The security settings a request needs: fingerprint and per-user limit, the audit sink and its rate. */
     record Security(AuditSink audit, SecuritySettings settings, int rejectedPerSecond) {}
-
-    /**
-     * Sessions imported from another library, found through its cookie until {@code until} (null: no end); null
-     * fields when off.
-     */
-    record Imported(String source, String cookie, Instant until) {
-        static final Imported OFF = new Imported(null, null, null);
-
-        boolean on() {
-            return cookie != null && (until == null || Instant.now().isBefore(until));
-        }
-    }
-
-    private Imported imported = Imported.OFF;
 
     /** Validators (shared with the SessionManager, which may add more) and how often each session is checked. */
     record Validation(
@@ -62,15 +49,6 @@ final class FilterRuntime {
         return validation;
     }
 
-    FilterRuntime imported(Imported value) {
-        this.imported = value;
-        return this;
-    }
-
-    Imported imported() {
-        return imported;
-    }
-
     FilterRuntime(
             ServletContext servletContext,
             SessionEngine engine,
@@ -78,7 +56,7 @@ final class FilterRuntime {
             SessionCookie cookie,
             ListenerBridge listeners,
             boolean versionHints,
-            boolean adoptNative,
+            MigrationSettings migration,
             Security security,
             dev.unisession.api.SessionMetrics metrics) {
         this.servletContext = servletContext;
@@ -87,7 +65,7 @@ final class FilterRuntime {
         this.cookie = cookie;
         this.listeners = listeners;
         this.versionHints = versionHints;
-        this.adoptNative = adoptNative;
+        this.migration = migration;
         this.security = security;
         this.metrics = metrics;
     }
@@ -102,8 +80,9 @@ final class FilterRuntime {
         metrics.audit(event, security.audit());
     }
 
-    boolean adoptNative() {
-        return adoptNative;
+    /** The takeover of sessions from before unisession: the container's own, and imported ones. */
+    MigrationSettings migration() {
+        return migration;
     }
 
     /**

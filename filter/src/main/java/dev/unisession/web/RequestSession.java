@@ -138,8 +138,9 @@ final class RequestSession implements UnifiedSession {
         }
         if (client.sessionId() == null && !client.rejected() && !adoptionTried) {
             adoptionTried = true;
-            UnifiedHttpSession adopted = runtime.imported().on() ? takeOverImported() : null;
-            if (adopted == null && runtime.adoptNative()) adopted = adoptNative();
+            UnifiedHttpSession adopted =
+                    runtime.migration().takesOverImported(java.time.Instant.now()) ? takeOverImported() : null;
+            if (adopted == null && runtime.migration().adoptNative()) adopted = adoptNative();
             if (adopted != null) return adopted;
         }
         if (!create) return null;

@@ -1,5 +1,6 @@
 package dev.unisession.web;
 
+import dev.unisession.config.MigrationSettings;
 import dev.unisession.core.ActiveSession;
 import dev.unisession.core.LegacyIds;
 import jakarta.servlet.http.Cookie;
@@ -60,7 +61,7 @@ final class Takeover {
     static ActiveSession imported(
             FilterRuntime runtime, HttpServletRequest request, HttpServletResponse response, long requestTime) {
         if (response.isCommitted() || request.getCookies() == null) return null;
-        FilterRuntime.Imported imported = runtime.imported();
+        MigrationSettings imported = runtime.migration();
         // The first value under the other library's cookie name only: each value costs a store lookup before
         // anything about it is verified (a legacy id is not signed), so a header with many costs no more.
         Cookie legacy = null;
@@ -71,8 +72,8 @@ final class Takeover {
             }
         }
         if (legacy == null) return null;
-        String legacyId = LegacyIds.fromCookie(imported.source(), legacy.getValue());
+        String legacyId = LegacyIds.fromCookie(imported.from(), legacy.getValue());
         if (legacyId == null) return null;
-        return runtime.engine().load(LegacyIds.unifiedId(imported.source(), legacyId), requestTime);
+        return runtime.engine().load(LegacyIds.unifiedId(imported.from(), legacyId), requestTime);
     }
 }

@@ -140,14 +140,10 @@ public class UnifiedSessionFilter implements Filter {
                     new SessionCookie(config, ctx.getContextPath()),
                     ListenerBridge.forContext(ctx),
                     store instanceof LocalCopies,
-                    config.migration().adoptNative(),
+                    config.migration(),
                     new FilterRuntime.Security(
                             audit, config.security(), config.audit().rejectedPerSecond()),
                     metrics);
-            runtime.imported(new FilterRuntime.Imported(
-                    config.migration().from(),
-                    config.migration().cookie(),
-                    config.migration().until()));
             if (config.migration().cookie() != null && config.migration().until() == null) {
                 LOG.log(
                         System.Logger.Level.WARNING,

@@ -251,4 +251,17 @@ class UnisessionConfigTest {
             System.clearProperty("unisession.cookie.name");
         }
     }
+
+    @Test
+    void importedSessionsAreTakenOverUntilTheConfiguredEnd() {
+        java.time.Instant now = java.time.Instant.parse("2027-01-15T12:00:00Z");
+        assertFalse(of(Map.of()).migration().takesOverImported(now), "nothing imported");
+        Map<String, String> imported =
+                Map.of("unisession.migrate.from", "tomcat-jdbc", "unisession.migrate.cookie", "JSESSIONID");
+        assertTrue(of(imported).migration().takesOverImported(now), "no end configured");
+        Map<String, String> until = new java.util.HashMap<>(imported);
+        until.put("unisession.migrate.until", "2027-01-31");
+        assertTrue(of(until).migration().takesOverImported(now));
+        assertFalse(of(until).migration().takesOverImported(java.time.Instant.parse("2027-01-31T00:00:00Z")), "ended");
+    }
 }

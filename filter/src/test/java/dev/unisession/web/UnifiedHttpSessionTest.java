@@ -40,7 +40,7 @@ class UnifiedHttpSessionTest {
             null,
             bridge,
             false,
-            false,
+            new dev.unisession.config.MigrationSettings(false, null, null, null),
             new FilterRuntime.Security(
                     dev.unisession.security.AuditSink.NONE,
                     new dev.unisession.config.SecuritySettings(
