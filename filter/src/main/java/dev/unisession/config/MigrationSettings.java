@@ -24,9 +24,9 @@ public record MigrationSettings(boolean adoptNative, String from, String cookie,
     public static final List<String> SOURCES =
             List.of("tomcat-jdbc", "tomcat-file", "jetty-jdbc", "spring-session-jdbc");
 
-    /** Whether a client's cookie of the library sessions were imported from is taken over at {@code now}. */
-    public boolean takesOverImported(Instant now) {
-        return cookie != null && (until == null || now.isBefore(until));
+    /** Whether a client's cookie of the library sessions were imported from is taken over at {@code nowMillis}. */
+    public boolean takesOverImported(long nowMillis) {
+        return cookie != null && (until == null || nowMillis < until.toEpochMilli());
     }
 
     static MigrationSettings from(RawSettings in) {

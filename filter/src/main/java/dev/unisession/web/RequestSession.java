@@ -139,7 +139,7 @@ final class RequestSession implements UnifiedSession {
         if (client.sessionId() == null && !client.rejected() && !adoptionTried) {
             adoptionTried = true;
             UnifiedHttpSession adopted =
-                    runtime.migration().takesOverImported(java.time.Instant.now()) ? takeOverImported() : null;
+                    runtime.migration().takesOverImported(System.currentTimeMillis()) ? takeOverImported() : null;
             if (adopted == null && runtime.migration().adoptNative()) adopted = adoptNative();
             if (adopted != null) return adopted;
         }
