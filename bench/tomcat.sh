@@ -79,7 +79,7 @@ results_dir=${BENCH_OUT:-bench/results}
 jar=bench/target/unisession-bench.jar
 home=$PWD/bench/target/dist/apache-tomcat-$tomcat_version
 if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then mvn -B -q -DskipTests -pl bench -am package; fi
-alljar=${BENCH_FILTER_JAR:-$(ls -t filter/target/unisession-filter-*-all.jar 2>/dev/null | head -1 || true)}
+alljar=${BENCH_FILTER_JAR:-$(ls -t all/target/unisession-filter-*-all.jar 2>/dev/null | head -1 || true)}
 pgjar=$(ls bench/target/tomcat-lib/postgresql-*.jar 2>/dev/null | head -1 || true)
 for f in "$jar" "$alljar" "$pgjar" "$home/bin/catalina.sh" bench/target/classes/dev/unisession/bench/BenchServlet.class; do
   [ -n "$f" ] && [ -e "$f" ] || { echo "[tomcat] missing ${f:-a jar}: build with mvn -B -q -DskipTests -pl bench -am package" >&2; exit 1; }

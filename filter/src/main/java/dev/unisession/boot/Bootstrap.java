@@ -5,8 +5,6 @@ import dev.unisession.codec.FrameworkProfile;
 import dev.unisession.config.ConfigKey;
 import dev.unisession.config.UnisessionConfig;
 import dev.unisession.security.AuditSink;
-import dev.unisession.store.DatabaseAuditSink;
-import dev.unisession.store.JpaStore;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.Stores;
 import java.time.Clock;
@@ -83,11 +81,11 @@ public final class Bootstrap {
     public static AuditSink auditSink(UnisessionConfig config, SessionStore store, ClassLoader loader) {
         if (!"database".equals(config.audit().sink()))
             return AuditSink.named(config.audit().sink(), loader);
-        JpaStore db = Stores.database(store);
-        if (db == null) {
+        AuditSink sink = Stores.databaseAuditSink(store, config.audit().retention());
+        if (sink == null) {
             throw new IllegalArgumentException(ConfigKey.AUDIT_SINK.key() + "=database needs a store "
                     + "with a database (" + ConfigKey.STORE.key() + "=jpa, memory-jpa or tiered)");
         }
-        return new DatabaseAuditSink(db, config.audit().retention());
+        return sink;
     }
 }

@@ -5,12 +5,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A store capability: what {@link TieredStore} asks of the tier in front of its database (Redis, or memory on one
- * node) beyond a shared store's work: epochs, loss detection, tombstones and batched reads (see {@link ClusterMode}
- * and docs/tiered.md). The defaults are those of a store in this JVM, which is never gone and never loses data
+ * A store capability: what the tiered store (unisession-jpa's {@code TieredStore}) asks of the tier in front of its
+ * database (Redis, or memory on one node) beyond a shared store's work: epochs, loss detection, tombstones and batched
+ * reads (see its {@code ClusterMode} and docs/tiered.md). The defaults are those of a store in this JVM, which is never gone and never loses data
  * unseen.
  */
 public interface CacheTier extends SharedStore {
+
+    /**
+     * How long a deleted session's id is remembered (a tombstone): a copy of it coming back from the database within
+     * that time (a node that read it just before the delete) is refused.
+     */
+    long TOMBSTONE_MS = 30_000;
 
     /** The sessions with these ids that exist (absent ones are left out); stores may fetch them in one go. */
     default Map<String, SessionRecord> loadAll(Collection<String> ids) {
@@ -24,7 +30,7 @@ public interface CacheTier extends SharedStore {
 
     /**
      * Copies written before {@code epoch} count as absent from now on (the database may have changed the session
-     * meanwhile; see {@link ClusterMode}); a negative epoch: the database serves until the next call. Stores whose
+     * meanwhile; see {@code ClusterMode}); a negative epoch: the database serves until the next call. Stores whose
      * copies cannot outlive a switch (in this JVM) ignore it.
      */
     default void epoch(long epoch) {}

@@ -94,7 +94,7 @@ public final class MemoryStore implements CacheTier {
             nextSweep = now + 1000;
             tombstones.values().removeIf(until -> until <= now);
         }
-        tombstones.put(id, now + RedisStore.TOMBSTONE_MS);
+        tombstones.put(id, now + TOMBSTONE_MS);
         SessionRecord old = sessions.remove(id);
         if (old == null) return false;
         unindex(old);

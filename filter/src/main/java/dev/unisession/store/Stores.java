@@ -1,8 +1,16 @@
 package dev.unisession.store;
 
+import dev.unisession.security.AuditSink;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 
-/** Opens the store chain that settings describe; used by the filter and the admin tool alike (through boot). */
+/**
+ * Opens the store chain that settings describe; used by the filter and the admin tool alike (through boot). The
+ * memory store is this module's own; every other type comes from the {@link StoreProvider} of its module.
+ */
 public final class Stores {
 
     private Stores() {}
@@ -12,63 +20,67 @@ public final class Stores {
      * database written behind).
      *
      * @param loader the class loader that sees the application's classes (for the persistence unit)
-     * @throws IllegalArgumentException naming the setting when the store cannot be opened as configured
+     * @throws IllegalArgumentException naming the setting when the store cannot be opened as configured, or the
+     *     module that opens it when its jar is not on the class path
      */
     public static SessionStore open(StoreSettings settings, ClassLoader loader, Clock clock) {
-        double touch = settings.nearCache().touchFraction();
-        switch (settings.type()) {
-            case MEMORY:
-                return new MemoryStore(clock);
-            case REDIS:
-                return nearCache(RedisStore.connect(settings.redis(), clock), settings, clock);
-            case JPA:
-                return JpaStore.connect(settings.jpa(), 0, clock, loader);
-            case MEMORY_JPA:
-                return tiered(
-                        new MemoryStore(clock), JpaStore.connect(settings.jpa(), 0, clock, loader), settings, false);
-            case TIERED: {
-                RedisStore redis = RedisStore.connect(settings.redis(), clock);
-                JpaStore db;
-                try {
-                    db = JpaStore.connect(settings.jpa(), touch, clock, loader);
-                } catch (RuntimeException e) {
-                    redis.close();
-                    throw e;
-                }
-                try {
-                    return nearCache(tiered(redis, db, settings, true), settings, clock);
-                } catch (RuntimeException e) {
-                    redis.close();
-                    db.close();
-                    throw e;
-                }
-            }
-            default:
-                throw new IllegalArgumentException("unsupported store " + settings.type());
-        }
-    }
-
-    private static TieredStore tiered(CacheTier cache, JpaStore db, StoreSettings settings, boolean shared) {
-        StoreSettings.Tiered t = settings.tiered();
-        return new TieredStore(
-                cache,
-                db,
-                t.flushInterval(),
-                t.backlogMax(),
-                new ClusterMode.Settings(t.lease(), t.heartbeat(), t.returnAfter(), t.switchWait()),
-                t.cluster(),
-                shared);
-    }
-
-    /** The database tier of a store chain, or null. */
-    public static JpaStore database(SessionStore store) {
-        SessionStore s = store instanceof NearCacheStore ? ((NearCacheStore) store).shared() : store;
-        if (s instanceof TieredStore) return ((TieredStore) s).database();
-        return s instanceof JpaStore ? (JpaStore) s : null;
-    }
-
-    private static SharedStore nearCache(SharedStore shared, StoreSettings settings, Clock clock) {
+        StoreType type = settings.type();
+        if (type == StoreType.MEMORY) return new MemoryStore(clock);
+        SessionStore store = provider(type).open(type, settings, loader, clock);
         StoreSettings.NearCache n = settings.nearCache();
-        return n.enabled() ? new NearCacheStore(shared, n.size(), n.idle(), n.touchFraction(), clock) : shared;
+        if (store instanceof SharedStore && n.enabled() && (type == StoreType.REDIS || type == StoreType.TIERED)) {
+            try {
+                return new NearCacheStore((SharedStore) store, n.size(), n.idle(), n.touchFraction(), clock);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
+        return store;
+    }
+
+    /**
+     * The cache tier the tiered store puts in front of its database: the store of {@code type} (redis) without a
+     * near cache, from its module.
+     */
+    public static CacheTier cacheTier(StoreType type, StoreSettings settings, ClassLoader loader, Clock clock) {
+        SessionStore s = provider(type).open(type, settings, loader, clock);
+        if (s instanceof CacheTier) return (CacheTier) s;
+        s.close();
+        throw new IllegalArgumentException("store " + name(type) + " cannot be a tiered store's cache tier");
+    }
+
+    /**
+     * The audit sink that writes to the database of a store chain (the audit table), or null when the chain has no
+     * database.
+     */
+    public static AuditSink databaseAuditSink(SessionStore store, Duration retention) {
+        SessionStore s = store instanceof NearCacheStore ? ((NearCacheStore) store).shared() : store;
+        for (StoreProvider p : providers()) {
+            AuditSink sink = p.databaseAuditSink(s, retention);
+            if (sink != null) return sink;
+        }
+        return null;
+    }
+
+    private static StoreProvider provider(StoreType type) {
+        for (StoreProvider p : providers()) {
+            if (p.opens(type)) return p;
+        }
+        String module = type == StoreType.REDIS ? "unisession-redis" : "unisession-jpa";
+        throw new IllegalArgumentException("unisession.store=" + name(type) + " needs " + module
+                + (type == StoreType.TIERED ? " and unisession-redis" : "")
+                + " on the class path (the drop-in unisession-filter-<version>-all.jar holds every store)");
+    }
+
+    /** The providers on the class path of this library (its own loader: the jars beside it). */
+    private static List<StoreProvider> providers() {
+        List<StoreProvider> found = new ArrayList<>();
+        ServiceLoader.load(StoreProvider.class, Stores.class.getClassLoader()).forEach(found::add);
+        return found;
+    }
+
+    private static String name(StoreType type) {
+        return type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 }

@@ -1,6 +1,6 @@
 package dev.unisession.web;
 
-import dev.unisession.store.NettyThreadLocals;
+import dev.unisession.store.LibraryThreadLocals;
 import dev.unisession.store.StoreUnavailableException;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -51,7 +51,7 @@ final class AsyncCommit {
                     "Session changes of an async request could not be saved: {0}",
                     e.getMessage());
         } finally {
-            NettyThreadLocals.release();
+            LibraryThreadLocals.release();
         }
     }
 }

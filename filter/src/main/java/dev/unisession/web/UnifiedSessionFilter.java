@@ -21,8 +21,8 @@ import dev.unisession.core.StoreSessionManager;
 import dev.unisession.security.AuditSink;
 import dev.unisession.store.DaemonScheduler;
 import dev.unisession.store.JdbcDrivers;
+import dev.unisession.store.LibraryThreadLocals;
 import dev.unisession.store.LocalCopies;
-import dev.unisession.store.NettyThreadLocals;
 import dev.unisession.store.PrincipalIndex;
 import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
@@ -194,7 +194,7 @@ public class UnifiedSessionFilter implements Filter {
             destroy();
             throw new ServletException("unisession configuration error: " + e.getMessage(), e);
         } finally {
-            NettyThreadLocals.release(); // a hot redeploy starts us on a container thread that lives on
+            LibraryThreadLocals.release(); // a hot redeploy starts us on a container thread that lives on
         }
     }
 
@@ -255,7 +255,7 @@ public class UnifiedSessionFilter implements Filter {
         try {
             filter(request, response, chain);
         } finally {
-            NettyThreadLocals.release();
+            LibraryThreadLocals.release();
         }
     }
 
@@ -382,7 +382,7 @@ public class UnifiedSessionFilter implements Filter {
             if (ownedStore != null) ownedStore.close();
         } finally {
             if (drivers != null) drivers.deregister();
-            NettyThreadLocals.release();
+            LibraryThreadLocals.release();
             // The JDK caches the libraries' message bundles (EclipseLink's) by class loader, softly: a full GC keeps
             // them, and with them the class loader of an application whose WEB-INF/lib holds this jar.
             java.util.ResourceBundle.clearCache(UnifiedSessionFilter.class.getClassLoader());

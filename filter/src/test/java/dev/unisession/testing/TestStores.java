@@ -2,13 +2,14 @@ package dev.unisession.testing;
 
 import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.store.RedisStore;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Builds stores for tests, each under a key prefix of its own. */
+/**
+ * Settings of stores for tests, each under a key prefix of its own (the stores themselves: TestRedisStores of
+ * unisession-redis, TestJpaStores of unisession-jpa).
+ */
 public final class TestStores {
 
     private TestStores() {}
@@ -41,16 +42,7 @@ public final class TestStores {
         return jpaConfig(jdbcUrl, extra).storage().jpa();
     }
 
-    public static dev.unisession.store.JpaStore jpa(String jdbcUrl, double grace, Clock clock) {
-        return dev.unisession.store.JpaStore.connect(
-                jpaSettings(jdbcUrl, Map.of()), grace, clock, TestStores.class.getClassLoader());
-    }
-
     public static String h2Url() {
         return "jdbc:h2:mem:us" + UUID.randomUUID().toString().substring(0, 8) + ";DB_CLOSE_DELAY=-1";
-    }
-
-    public static RedisStore redis(String url, String prefix, Clock clock) {
-        return RedisStore.connect(redisConfig(url, prefix).storage().redis(), clock);
     }
 }

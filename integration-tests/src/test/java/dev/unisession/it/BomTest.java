@@ -24,10 +24,16 @@ class BomTest {
         Path root = Path.of(System.getProperty("user.dir")).getParent();
         String bom = Files.readString(root.resolve("bom/pom.xml"));
         assertEquals(version(Files.readString(root.resolve("pom.xml"))), version(bom));
-        for (String a :
-                new String[] {"unisession-filter", "unisession-cdi", "unisession-spring-boot", "unisession-admin"}) {
+        for (String a : new String[] {
+            "unisession-filter",
+            "unisession-redis",
+            "unisession-jpa",
+            "unisession-all",
+            "unisession-cdi",
+            "unisession-spring-boot",
+            "unisession-admin"
+        }) {
             assertTrue(bom.contains("<artifactId>" + a + "</artifactId>"), a);
         }
-        assertTrue(bom.contains("<classifier>all</classifier>"), "the drop-in jar");
     }
 }

@@ -2,7 +2,7 @@ package dev.unisession.it;
 
 import dev.unisession.store.SessionStore;
 import dev.unisession.testing.TestDatabase;
-import dev.unisession.testing.TestStores;
+import dev.unisession.testing.TestJpaStores;
 import java.time.Clock;
 import org.junit.jupiter.api.AfterAll;
 
@@ -15,7 +15,7 @@ abstract class JpaSessionSuite extends SessionSuite {
     @Override
     SessionStore backing() {
         db = TestDatabase.create(database());
-        return TestStores.jpa(db.url(), 0, Clock.systemUTC());
+        return TestJpaStores.jpa(db.url(), 0, Clock.systemUTC());
     }
 
     @AfterAll

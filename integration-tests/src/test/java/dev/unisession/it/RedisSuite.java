@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unisession.codec.AttributeCodec;
 import dev.unisession.store.NearCacheStore;
-import dev.unisession.store.RedisStore;
+import dev.unisession.store.redis.RedisStore;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
-import dev.unisession.testing.TestStores;
+import dev.unisession.testing.TestRedisStores;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -248,8 +248,8 @@ abstract class RedisSuite {
     @Test
     void redisCommandsPerRequest() throws Exception {
         try (PrivateRedis redis = new PrivateRedis()) {
-            RedisStore storeA = TestStores.redis(redis.url(), prefix, Clock.systemUTC());
-            RedisStore storeB = TestStores.redis(redis.url(), prefix, Clock.systemUTC());
+            RedisStore storeA = TestRedisStores.redis(redis.url(), prefix, Clock.systemUTC());
+            RedisStore storeB = TestRedisStores.redis(redis.url(), prefix, Clock.systemUTC());
             RunningServer a = node(storeA);
             RunningServer b = node(storeB);
             long deadline = System.currentTimeMillis() + 5000;
@@ -371,7 +371,7 @@ abstract class RedisSuite {
     // 8
     @Test
     void theHashHoldsOnlyAllowedBytesAndNoToken() throws Exception {
-        RunningServer n = node(TestStores.redis(Services.redisUrl(), prefix, Clock.systemUTC()));
+        RunningServer n = node(TestRedisStores.redis(Services.redisUrl(), prefix, Clock.systemUTC()));
         Client c = new Client();
         Client.Reply r = c.get(n.uri("/s?op=set&name=s&value=hello"));
         c.get(n.uri("/s?op=cart-add&value=kiwi"));

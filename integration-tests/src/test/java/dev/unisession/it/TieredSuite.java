@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.store.JpaStore;
-import dev.unisession.store.RedisStore;
 import dev.unisession.store.SessionRecord;
+import dev.unisession.store.jpa.JpaStore;
+import dev.unisession.store.redis.RedisStore;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.Resp;
 import dev.unisession.testing.Services;
 import dev.unisession.testing.TestDatabase;
+import dev.unisession.testing.TestRedisStores;
 import dev.unisession.testing.TestStores;
 import java.net.URI;
 import java.time.Clock;
@@ -232,7 +233,7 @@ abstract class TieredSuite {
 
     /** Polls until every session in Redis equals its database copy, row by row, and the reverse. */
     private void compareTiers(String redisUrl, TestDatabase db, long withinMs) throws Exception {
-        try (RedisStore redis = TestStores.redis(redisUrl, prefix, Clock.systemUTC());
+        try (RedisStore redis = TestRedisStores.redis(redisUrl, prefix, Clock.systemUTC());
                 JpaStore jpa = JpaStore.connect(
                         TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
                         0.1,

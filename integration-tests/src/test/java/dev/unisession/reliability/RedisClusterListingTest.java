@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
-import dev.unisession.store.RedisStore;
+import dev.unisession.store.redis.RedisStore;
 import dev.unisession.testing.Deltas;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -1,0 +1,178 @@
+package dev.unisession.store.jpa;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unisession.store.SessionRecord;
+import dev.unisession.testing.Deltas;
+import dev.unisession.testing.TestDatabase;
+import dev.unisession.testing.TestStores;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The DDL shipped for each database creates tables the JPA mapping works with (schema creation turned off). */
+class ShippedDdlTest {
+
+    private static String ddl(TestDatabase.Kind kind) throws Exception {
+        String file = kind == TestDatabase.Kind.POSTGRES
+                ? "postgresql"
+                : kind == TestDatabase.Kind.MARIADB ? "mariadb" : "h2";
+        try (InputStream in = ShippedDdlTest.class.getResourceAsStream("/META-INF/unisession/sql/" + file + ".sql")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void shippedDdlMatchesTheMapping(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            db.run(ddl(kind));
+            try (JpaStore store = JpaStore.connect(
+                    TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
+                    0.1,
+                    Clock.systemUTC(),
+                    getClass().getClassLoader())) {
+                String id = UUID.randomUUID().toString();
+                long now = System.currentTimeMillis();
+                byte[] bin = new byte[5000];
+                for (int i = 0; i < bin.length; i++) bin[i] = (byte) (i * 7);
+                assertEquals(
+                        1,
+                        store.save(Deltas.create(id)
+                                        .at(now)
+                                        .maxInactive(600)
+                                        .principal("frank")
+                                        .set(Map.of("a", "x".getBytes(StandardCharsets.UTF_8), "bin", bin))
+                                        .build())
+                                .version());
+                store.save(Deltas.update(id, 1)
+                        .times(now, now + 1)
+                        .maxInactive(600)
+                        .principal("frank")
+                        .set("c", new byte[] {1})
+                        .remove(Set.of("a"))
+                        .build());
+                SessionRecord r = store.load(id);
+                assertNotNull(r);
+                assertEquals(Set.of("bin", "c"), r.attributes().keySet());
+                assertArrayEquals(bin, r.attributes().get("bin"));
+                assertEquals(Set.of(id), store.findIdsByPrincipal("frank"));
+            }
+        }
+    }
+
+    /**
+     * {@code schema=create} runs the shipped DDL, so the tables it makes have the shipped keys: us_attribute's primary
+     * key leads with session_id (EclipseLink's own generation made it (name, session_id), and every per-session read
+     * and delete scanned the table). Starting twice on the same database changes nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void createdSchemaIsTheShippedOne(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            for (int start = 0; start < 2; start++) {
+                try (JpaStore store = JpaStore.connect(
+                        TestStores.jpaSettings(db.url(), Map.of()),
+                        0.1,
+                        Clock.systemUTC(),
+                        getClass().getClassLoader())) {
+                    String id = UUID.randomUUID().toString();
+                    long now = System.currentTimeMillis();
+                    assertEquals(
+                            1,
+                            store.save(Deltas.create(id)
+                                            .at(now)
+                                            .maxInactive(600)
+                                            .set("a", new byte[] {1})
+                                            .build())
+                                    .version());
+                }
+            }
+            try (Connection c = DriverManager.getConnection(db.url(), db.user(), "")) {
+                String table = kind == TestDatabase.Kind.H2 ? "US_ATTRIBUTE" : "us_attribute";
+                Map<Integer, String> key = new TreeMap<>();
+                try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, null, table)) {
+                    while (rs.next())
+                        key.put(
+                                rs.getInt("KEY_SEQ"),
+                                rs.getString("COLUMN_NAME").toLowerCase());
+                }
+                assertEquals(List.of("session_id", "name"), List.copyOf(key.values()));
+            }
+        }
+    }
+
+    /**
+     * Tables an earlier version made (no stamp column): with {@code schema=none} start-up fails naming the file to
+     * apply; with {@code schema=create} the column is added and sessions are written and read.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void tablesOfAnEarlierVersionGainTheStampColumn(TestDatabase.Kind kind) throws Exception {
+        String shipped = ddl(kind);
+        StringBuilder earlier = new StringBuilder();
+        for (String line : shipped.split("\n")) {
+            if (line.contains("application")) continue;
+            earlier.append(line.replace("fingerprint   VARCHAR(255),", "fingerprint   VARCHAR(255)"))
+                    .append('\n');
+        }
+        assertFalse(earlier.toString().contains("application"));
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            db.run(earlier.toString());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> JpaStore.connect(
+                            TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
+                            0.1,
+                            Clock.systemUTC(),
+                            getClass().getClassLoader()));
+            assertTrue(
+                    e.getMessage().contains("META-INF/unisession/sql/")
+                            && e.getMessage().contains("schema=create"),
+                    e.getMessage());
+            try (JpaStore store = JpaStore.connect(
+                    TestStores.jpaSettings(db.url(), Map.of()),
+                    0.1,
+                    Clock.systemUTC(),
+                    getClass().getClassLoader())) {
+                String id = UUID.randomUUID().toString();
+                byte[] stamp = "shop".getBytes(StandardCharsets.UTF_8);
+                assertEquals(
+                        1,
+                        store.save(Deltas.create(id)
+                                        .at(System.currentTimeMillis())
+                                        .maxInactive(600)
+                                        .set(Map.of(SessionRecord.APPLICATION, stamp))
+                                        .build())
+                                .version());
+                assertArrayEquals(stamp, store.load(id).attributes().get(SessionRecord.APPLICATION));
+            }
+        }
+    }
+
+    @Test
+    void unknownDatabasesAreToldToApplyTheirOwnDdl() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaUnit.ddlFor("Oracle"));
+        assertTrue(e.getMessage().contains("unisession.jpa.schema=none"), e.getMessage());
+        assertTrue(JpaUnit.ddlFor("MySQL").contains("LONGBLOB"));
+        assertEquals(
+                "CREATE TABLE t (a INT)",
+                JpaUnit.statements("-- c; x\nCREATE TABLE t (a INT);\n\n").get(0));
+    }
+}
