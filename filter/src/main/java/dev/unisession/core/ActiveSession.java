@@ -363,13 +363,8 @@ public final class ActiveSession {
             removed = new LinkedHashSet<>(stored.keySet());
             removed.removeAll(names);
         }
-        Map<String, byte[]> state = stored; // nothing changed: the stored map itself, not a copy
-        if (!changed.isEmpty() || !removed.isEmpty()) {
-            LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
-            next.keySet().removeAll(removed);
-            next.putAll(changed);
-            state = FrozenAttributes.of(next);
-        }
+        // nothing changed: the stored map itself, not a copy
+        Map<String, byte[]> state = FrozenAttributes.with(stored, removed, changed);
         SessionDelta delta = new SessionDelta(
                         id,
                         !persisted,
@@ -384,15 +379,7 @@ public final class ActiveSession {
                         FrozenAttributes.of(changed),
                         removed)
                 .withState(state);
-        if (read == null || !persisted) return delta;
-        Map<String, byte[]> expected = null;
-        for (String name : read) {
-            if (!changed.containsKey(name) && !removed.contains(name)) continue;
-            if (expected == null) expected = new HashMap<>(4);
-            byte[] was = stored.get(name);
-            expected.put(name, was == null ? SessionDelta.ABSENT : was);
-        }
-        return expected == null ? delta : delta.expecting(expected);
+        return read == null || !persisted ? delta : delta.expectingAsRead(read, stored);
     }
 
     /** Records that the delta is now stored, so the next {@link #delta()} holds only later changes. */
@@ -401,10 +388,7 @@ public final class ActiveSession {
             if (delta.state() != null && delta.baseVersion() == version) {
                 stored = delta.state(); // built by delta() from this session's stored attributes: the same result
             } else {
-                LinkedHashMap<String, byte[]> next = new LinkedHashMap<>(stored);
-                next.keySet().removeAll(delta.removed());
-                next.putAll(delta.changed());
-                stored = FrozenAttributes.of(next);
+                stored = FrozenAttributes.with(stored, delta.removed(), delta.changed());
             }
         }
         setBytes.clear();

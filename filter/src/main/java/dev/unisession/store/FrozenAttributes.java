@@ -63,6 +63,19 @@ public final class FrozenAttributes extends AbstractMap<String, byte[]> {
         return new FrozenAttributes(names, values);
     }
 
+    /**
+     * {@code attributes} without the {@code removed} names and with the {@code changed} entries, frozen; the map
+     * itself when both are empty.
+     */
+    public static Map<String, byte[]> with(
+            Map<String, byte[]> attributes, java.util.Collection<String> removed, Map<String, byte[]> changed) {
+        if (removed.isEmpty() && changed.isEmpty()) return of(attributes);
+        Map<String, byte[]> next = new java.util.LinkedHashMap<>(attributes);
+        next.keySet().removeAll(removed);
+        next.putAll(changed);
+        return of(next);
+    }
+
     private int indexOf(Object key) {
         if (!(key instanceof String)) return -1;
         if (index != null) {

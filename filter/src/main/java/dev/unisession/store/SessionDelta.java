@@ -103,6 +103,21 @@ public final class SessionDelta {
     }
 
     /**
+     * {@link #expecting} the bytes {@code stored} has for each of the {@code read} names this delta changes or
+     * removes; this delta itself when it changes none of them.
+     */
+    public SessionDelta expectingAsRead(java.util.Collection<String> read, Map<String, byte[]> stored) {
+        Map<String, byte[]> expected = null;
+        for (String name : read) {
+            if (!changed.containsKey(name) && !removed.contains(name)) continue;
+            if (expected == null) expected = new java.util.HashMap<>(4);
+            byte[] was = stored.get(name);
+            expected.put(name, was == null ? ABSENT : was);
+        }
+        return expected == null ? this : expecting(expected);
+    }
+
+    /**
      * What the request built its change on: the attributes it read (through {@code getAttribute}) and then changed or
      * removed, each with the bytes it read ({@link #ABSENT}: none). A store refuses the delta
      * ({@link SessionRecord#conflicts}) when its record is no longer at {@link #baseVersion()} and one of them has

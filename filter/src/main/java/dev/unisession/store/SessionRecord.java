@@ -1,6 +1,5 @@
 package dev.unisession.store;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -132,12 +131,7 @@ public final class SessionRecord {
 
     /** This record with the delta applied and the version incremented. */
     public SessionRecord apply(SessionDelta delta) {
-        Map<String, byte[]> attrs = attributes;
-        if (!delta.removed().isEmpty() || !delta.changed().isEmpty()) {
-            attrs = new LinkedHashMap<>(attributes);
-            attrs.keySet().removeAll(delta.removed());
-            attrs.putAll(delta.changed());
-        }
+        Map<String, byte[]> attrs = FrozenAttributes.with(attributes, delta.removed(), delta.changed());
         return new SessionRecord(
                 id,
                 delta.principal(),

@@ -20,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -41,6 +40,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
     private final EntityManagerFactory emf;
     private final Clock clock;
     private final JpaTransactions tx;
+    private final EndedIds endedIds;
     /** The rows of a session, with the expiry the near caches' touch fraction in front of this database allows. */
     private final JpaRows rows;
 
@@ -55,6 +55,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         this.tx = new JpaTransactions(emf);
         this.rows = new JpaRows(touchFraction);
         this.expiry = new JpaExpiry(tx);
+        this.endedIds = new EndedIds(tx, clock);
         this.jdbc = new JdbcAdvance(rows::expiresAt);
         this.clock = clock;
         this.batch = new JpaBatchWrite(rows, clock);
@@ -322,57 +323,12 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                     em.remove(old);
                     return true;
                 })
-                && ended(List.of(oldId));
-    }
-
-    /**
-     * Records ids as ended, each in a transaction of its own and before their rows are deleted, so that from then on
-     * no flush can create them again (see {@link EndedRow}). A concurrent delete of the same id may record it first:
-     * either record serves. Always true.
-     */
-    private boolean ended(List<String> ids) {
-        long now = clock.millis();
-        for (String id : ids) {
-            try {
-                tx.inTransaction(em -> {
-                    if (em.find(EndedRow.class, id) == null) em.persist(new EndedRow(id, now));
-                    return null;
-                });
-            } catch (StoreUnavailableException e) {
-                tx.inTransaction(em -> em.find(EndedRow.class, id) != null ? null : fail(e)); // recorded meanwhile?
-            }
-        }
-        return true;
-    }
-
-    private static Object fail(StoreUnavailableException e) {
-        throw e;
-    }
-
-    /**
-     * How long an ended id is remembered: far longer than any write can wait in a write-behind queue (it waits while
-     * the database is down, up to the queue's bound).
-     */
-    static final long ENDED_KEEP_MILLIS = TimeUnit.DAYS.toMillis(1);
-
-    private volatile long endedForgottenAt;
-
-    /** At most hourly, from the expiry sweep: forgets ids that ended longer than {@link #ENDED_KEEP_MILLIS} ago. */
-    private void forgetEndedIds(long now) {
-        if (now - endedForgottenAt < TimeUnit.HOURS.toMillis(1)) return;
-        endedForgottenAt = now;
-        try {
-            tx.inTransaction(em -> em.createQuery("DELETE FROM EndedRow e WHERE e.endedAt < :before")
-                    .setParameter("before", now - ENDED_KEEP_MILLIS)
-                    .executeUpdate());
-        } catch (StoreUnavailableException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Ended ids not forgotten yet: {0}", e.getMessage());
-        }
+                && endedIds.record(List.of(oldId));
     }
 
     @Override
     public boolean delete(String id) {
-        ended(List.of(id));
+        endedIds.record(List.of(id));
         return tx.inTransaction(em -> {
             // The session row first, as every write locks it before its attribute rows: in the other order a delete
             // and a write of the same session deadlock (PostgreSQL aborted one, seen by the reliability suite).
@@ -399,7 +355,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
      * Claims up to {@code max} expired sessions for which {@code mayClaim} agrees (see {@link JpaExpiry#claim}).
      */
     public List<SessionRecord> claimExpired(long now, int max, Predicate<String> mayClaim) {
-        forgetEndedIds(now);
+        endedIds.forgetOld(now);
         return expiry.claim(now, max, mayClaim);
     }
 

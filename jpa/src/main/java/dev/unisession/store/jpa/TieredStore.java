@@ -12,7 +12,6 @@ import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.store.TierHealth;
 import dev.unisession.store.TierTimer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -44,6 +43,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
     private final WriteBehind backlog;
     private final ClusterMode mode;
     private final ModeRouter router;
+    private final TieredExpiry expiry;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private final Object closeLock = new Object();
@@ -71,6 +71,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
                 coordinated);
         cache.addChangeListener(TieredParticipant.fanOut(listeners));
         this.router = new ModeRouter(mode, settings.switchWait());
+        this.expiry = new TieredExpiry(cache, db, backlog);
         mode.start();
         backlog.start(flushInterval);
     }
@@ -289,40 +290,7 @@ public final class TieredStore implements SharedStore, StoreGauges {
 
     @Override
     public List<SessionRecord> claimExpired(long now, int max) {
-        return router.route(
-                () -> {
-                    List<SessionRecord> out = new ArrayList<>();
-                    for (SessionRecord r : cached(() -> cache.claimExpired(now, max))) {
-                        backlog.discard(r.id());
-                        try {
-                            db.delete(r.id());
-                        } catch (StoreUnavailableException e) {
-                            backlog.deleteLater(r.id());
-                        }
-                        out.add(r);
-                    }
-                    // Sessions only the database still has (the cache tier lost them, or never had them).
-                    try {
-                        for (SessionRecord r : db.claimExpired(now, max, id -> !inCache(id))) {
-                            backlog.discard(r.id());
-                            out.add(r);
-                        }
-                    } catch (StoreUnavailableException e) {
-                        if (out.isEmpty()) throw e;
-                    }
-                    return out;
-                },
-                () -> db.claimExpired(now, max));
-    }
-
-    private boolean inCache(String id) {
-        try {
-            // Also a session the cache tier claimed or deleted moments ago (its tombstone): another sweeper may be
-            // about to delete its database row, and claiming that row too would end the session twice.
-            return cache.knows(id);
-        } catch (StoreUnavailableException e) {
-            return true; // unsure: leave it for a later sweep
-        }
+        return router.route(() -> expiry.claim(now, max), () -> db.claimExpired(now, max));
     }
 
     @Override

@@ -31,29 +31,7 @@ import org.redisson.connection.ConnectionListener;
 /**
  * Sessions in Redis through Redisson: one hash per session, an expiry index in shards and a principal index.
  *
- * <p>Layout under the prefix {@code P} (default {@code us:}):
- * <ul>
- *   <li>{@code P{id}} — hash: {@code c} created, {@code a} last access, {@code m} max inactive, {@code v} version,
- *       {@code p} principal, {@code x} context, {@code f} fingerprint, {@code o} the last write's operation id,
- *       {@code e} the epoch it was written in (tiered store; absent before the first switch), and {@code .name} per
- *       attribute holding the codec's bytes. On a single master (or a replicated / Sentinel set-up) the hash has no TTL:
- *       the expiry index is the one record of when it ends, and every change to an index entry happens in the same
- *       script as the hash's (a write adds or moves it, a sweeper's claim takes the hash with it), so no hash is
- *       left behind without an entry. A TTL would cost each session ~40 bytes (an entry in Redis's expires table)
- *       for a guarantee the scripts already give, and would let a {@code volatile-*} eviction policy log users out.
- *       In a Redis Cluster, where the index and the hash live on different slots and cannot change in one script,
- *       the hash carries a TTL of its expiry plus a margin, so Redis frees it even if a sweeper dies between the
- *       two.</li>
- *   <li>{@code Px:0} … {@code Px:4095} — the expiry index: sorted sets of ids by expiry time, an id in shard
- *       {@link RedisKeys#expiryShard}; sessions that never expire are in none. Small shards stay in Redis's compact listpack
- *       encoding (up to 128 entries each: about 400,000 sessions in all; beyond, shards turn into skip lists and
- *       an entry costs ~130 bytes instead of ~40), and a sweep ranges over every shard in one script (in a
- *       Redis Cluster, one pipelined round trip). {@code Pexpiry}, the single index of earlier versions, is still drained by the sweepers.</li>
- *   <li>{@code Pp:principal} — set of ids of a principal (stale ids are dropped when read).</li>
- *   <li>{@code Pchanges} — pub/sub channel: {@code node:id} after every write, so near caches elsewhere drop it.</li>
- *   <li>{@code Pg} — the generation marker of the tiered store's CACHE epoch ({@code epoch:nonce}): gone or changed,
- *       Redis lost what the epoch wrote (see {@link RedisGeneration#epoch(long)}).</li>
- * </ul>
+ * <p>The key layout is described on {@link RedisKeys}.
  * A write is one pipelined round trip; the hash is written by a Lua script that applies the delta only if the
  * session still exists (or, for a new session, does not exist yet), so an ended session is never written back.
  * Values cross the wire as bytes (ByteArrayCodec, StringCodec); no Redisson object codec is used. Every call has
