@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unisession.config.ConfigSource;
 import dev.unisession.config.UnisessionConfig;
+import dev.unisession.testing.TestStores;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,14 +16,12 @@ import org.junit.jupiter.api.Test;
  */
 class StoresTest {
 
-    private static UnisessionConfig config(Map<String, String> settings) {
-        return UnisessionConfig.from(List.of(ConfigSource.of("test", settings)));
-    }
-
     @Test
     void memoryNeedsNoOtherModule() {
         SessionStore s = dev.unisession.boot.Bootstrap.store(
-                config(Map.of("unisession.store", "memory")), getClass().getClassLoader(), Clock.systemUTC());
+                TestStores.config(Map.of("unisession.store", "memory")),
+                getClass().getClassLoader(),
+                Clock.systemUTC());
         assertInstanceOf(MemoryStore.class, s);
         s.close();
     }
@@ -37,7 +34,7 @@ class StoresTest {
             {"memory-jpa", "needs unisession-jpa on the class path"},
             {"tiered", "needs unisession-jpa and unisession-redis on the class path"}
         }) {
-            UnisessionConfig c = config(Map.of(
+            UnisessionConfig c = TestStores.config(Map.of(
                     "unisession.store",
                     typeAndModule[0],
                     "unisession.jpa.url",

@@ -18,6 +18,11 @@ public final class TestStores {
         return "ut" + UUID.randomUUID().toString().substring(0, 8) + ":";
     }
 
+    /** A configuration of these settings alone (source "test"). */
+    public static UnisessionConfig config(Map<String, String> settings) {
+        return UnisessionConfig.from(List.of(ConfigSource.of("test", settings)));
+    }
+
     public static UnisessionConfig redisConfig(String url, String prefix) {
         return UnisessionConfig.from(List.of(ConfigSource.of(
                 "test",
