@@ -15,10 +15,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,21 +83,8 @@ public final class TwoNodeLoad {
     private RedisPauser pauser;
 
     private final List<Sess> sessions = new ArrayList<>();
-    private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
-    private final LongAdder requests = new LongAdder();
-    private final LongAdder reads = new LongAdder();
-    private final LongAdder writes = new LongAdder();
-    private final LongAdder readsNoData = new LongAdder();
-    private final LongAdder writesOtherSession = new LongAdder();
-    private final LongAdder unavailableWithoutRetryAfter = new LongAdder();
-    private final LongAdder unavailableWithCookie = new LongAdder();
-    private final LongAdder transportErrors = new LongAdder();
-    private final LongAdder transportRetries = new LongAdder();
-    private final LongAdder cookiesReissued = new LongAdder();
-    private final LongAdder foreignCookies = new LongAdder();
+    private final TwoNodeTally tally = new TwoNodeTally();
     private final AtomicInteger examples = new AtomicInteger();
-    private final AtomicInteger lostExamples = new AtomicInteger();
-    private final List<String> failures = new ArrayList<>();
 
     private TwoNodeLoad() {}
 
@@ -154,7 +139,7 @@ public final class TwoNodeLoad {
             seed();
         } catch (IOException e) {
             say("FAIL %s: setup: %s", label, e.getMessage());
-            result(0, 0, "setup failed");
+            result(0, "setup failed", new TwoNodeTally.Final(0, 0, 0, new long[nodes.size()], 0));
             return 2;
         }
         say(
@@ -196,153 +181,22 @@ public final class TwoNodeLoad {
         Thread.sleep(1000); // let write-behind and near-cache invalidations settle before the final reads
 
         say("[%s] final state of every session on every node", label);
-        long acked = 0;
-        long lost = 0;
-        long stale = 0;
-        long[] lostOn = new long[nodes.size()];
-        int unreadable = 0;
         long finalDeadline = System.nanoTime() + 120_000_000_000L;
-        for (Sess s : sessions) {
-            acked += s.acked.size();
-            Map<String, Integer> missingOn = new java.util.HashMap<>();
-            int views = 0;
-            for (int n = 0; n < nodes.size(); n++) {
-                Optional<Set<String>> names = names(n, s, finalDeadline);
-                if (names.isEmpty()) {
-                    unreadable++;
-                    continue;
-                }
-                views++;
-                for (String w : s.acked) {
-                    if (!names.get().contains(w)) {
-                        lostOn[n]++;
-                        missingOn.merge(w, 1, Integer::sum);
-                        if (lostExamples.incrementAndGet() <= 10) {
-                            say("  acknowledged write %s of session #%d missing on node %d", w, s.index, n + 1);
-                        }
-                    }
-                }
-                if (!names.get().containsAll(List.of("user", "role", "visits"))) {
-                    say("  session #%d has lost seeded attributes on node %d: %s", s.index, n + 1, names.get());
-                }
-            }
-            for (int count : missingOn.values()) {
-                if (count == views) lost++;
-                else stale++;
-            }
-        }
-
-        long total = requests.sum();
-        Map<Integer, Long> byStatus = new TreeMap<>();
-        statuses.forEach((k, v) -> byStatus.put(k, v.sum()));
-        say(
-                "[%s] %d requests in %.1f s: %.0f req/s (%d reads, %d writes)",
-                label, total, elapsed, total / elapsed, reads.sum(), writes.sum());
-        say("  statuses: %s", statusText(byStatus));
-        say(
-                "  503 without Retry-After: %d; 503 with a Set-Cookie: %d",
-                unavailableWithoutRetryAfter.sum(), unavailableWithCookie.sum());
-        say(
-                "  transport errors: %d (after %d retries of a failed connection)",
-                transportErrors.sum(), transportRetries.sum());
-        say(
-                "  reads that found no data: %d; writes answered for another or no session: %d",
-                readsNoData.sum(), writesOtherSession.sum());
-        say(
-                "  session cookies re-issued for the same session: %d; for another session or cleared: %d",
-                cookiesReissued.sum(), foreignCookies.sum());
-        say(
-                "  acknowledged writes: %d; lost (missing on every node): %d; stale (missing on some node): %d;"
-                        + " missing per node: %s; final reads failed: %d",
-                acked, lost, stale, lostText(lostOn), unreadable);
-        if (pausePid > 0) say("  Redis pauses: %d", pauser.pauses());
-
-        for (int status : byStatus.keySet()) {
-            if (!(status >= 200 && status < 300) && status != 503) {
-                failures.add(byStatus.get(status) + " answers with status " + status + " (only 2xx and 503 allowed)");
-            }
-        }
-        if (unavailableWithoutRetryAfter.sum() > 0) {
-            failures.add(unavailableWithoutRetryAfter.sum() + " answers 503 without Retry-After");
-        }
-        if (transportErrors.sum() > 0) failures.add(transportErrors.sum() + " requests got no HTTP answer");
-        if (readsNoData.sum() > 0) failures.add(readsNoData.sum() + " reads found no data");
-        if (writesOtherSession.sum() > 0) {
-            failures.add(writesOtherSession.sum() + " writes were answered for another or no session");
-        }
-        if (lost > 0) failures.add(lost + " of " + acked + " acknowledged writes lost (missing on every node)");
-        if (stale > 0) {
-            failures.add(stale + " of " + acked + " acknowledged writes missing on some node (" + lostText(lostOn)
-                    + ") 1 s after the load");
-        }
-        if (unreadable > 0) failures.add(unreadable + " final reads (session x node) got no 2xx within their retries");
-        if (total == 0) failures.add("no requests were made");
-        for (String f : failures) say("FAIL %s: %s", label, f);
-        if (failures.isEmpty()) say("PASS %s", label);
-        result(elapsed, total, null, byStatus, acked, lost, stale, lostOn, unreadable);
-        return failures.isEmpty() ? 0 : 1;
-    }
-
-    private void result(double elapsed, long total, String note) throws IOException {
-        result(elapsed, total, note, Map.of(), 0, 0, 0, new long[nodes.size()], 0);
+        TwoNodeTally.Final state =
+                TwoNodeTally.Final.of(sessions, nodes.size(), (n, session) -> names(n, session, finalDeadline));
+        tally.judge(label, elapsed, state, pauser);
+        result(elapsed, null, state);
+        return tally.failures.isEmpty() ? 0 : 1;
     }
 
     /** The tab-separated line bench/tomcat.sh turns into the Markdown table (also written to --result). */
-    private void result(
-            double elapsed,
-            long total,
-            String note,
-            Map<Integer, Long> byStatus,
-            long acked,
-            long lost,
-            long stale,
-            long[] lostOn,
-            int unreadable)
-            throws IOException {
-        String line = String.join(
-                "\t",
-                "RESULT",
-                label,
-                String.format(Locale.ROOT, "%.1f", elapsed),
-                Long.toString(total),
-                String.format(Locale.ROOT, "%.0f", elapsed > 0 ? total / elapsed : 0),
-                statusText(byStatus),
-                Long.toString(unavailableWithoutRetryAfter.sum()),
-                Long.toString(transportErrors.sum()),
-                Long.toString(readsNoData.sum()),
-                Long.toString(writesOtherSession.sum()),
-                Long.toString(acked),
-                Long.toString(lost),
-                Long.toString(stale),
-                lostText(lostOn),
-                Integer.toString(unreadable),
-                Integer.toString(pauser == null ? 0 : pauser.pauses()),
-                note != null ? "SETUP FAILED" : failures.isEmpty() ? "PASS" : "FAIL");
+    private void result(double elapsed, String note, TwoNodeTally.Final state) throws IOException {
+        String line = tally.resultLine(label, elapsed, note, state, pauser == null ? 0 : pauser.pauses());
         System.out.println(line);
         if (resultFile != null) Files.writeString(resultFile, line + "\n");
     }
 
-    private static String statusText(Map<Integer, Long> byStatus) {
-        if (byStatus.isEmpty()) return "–";
-        StringBuilder sb = new StringBuilder();
-        byStatus.forEach((k, v) ->
-                sb.append(sb.length() == 0 ? "" : ", ").append(k).append(": ").append(v));
-        return sb.toString();
-    }
-
-    private static String lostText(long[] lostOn) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < lostOn.length; i++) {
-            sb.append(i == 0 ? "" : " / ")
-                    .append("node ")
-                    .append(i + 1)
-                    .append(": ")
-                    .append(lostOn[i]);
-        }
-        return sb.toString();
-    }
-
-    private static void say(String format, Object... args) {
+    static void say(String format, Object... args) {
         System.out.println(String.format(Locale.ROOT, format, args));
     }
 
@@ -362,7 +216,7 @@ public final class TwoNodeLoad {
         try {
             return get(node, pathAndQuery, cookie);
         } catch (IOException e) {
-            transportRetries.increment();
+            tally.transportRetries.increment();
             return get(node, pathAndQuery, cookie);
         }
     }
@@ -423,21 +277,21 @@ public final class TwoNodeLoad {
             try {
                 r = getRetrying(node, path, s.cookie.get());
             } catch (IOException e) {
-                transportErrors.increment();
+                tally.transportErrors.increment();
                 if (examples.incrementAndGet() <= 10) say("  node %d %s: %s", node + 1, path, e);
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-            requests.increment();
-            (write ? writes : reads).increment();
+            tally.requests.increment();
+            (write ? tally.writes : tally.reads).increment();
             int status = r.statusCode();
-            statuses.computeIfAbsent(status, k -> new LongAdder()).increment();
+            tally.statuses.computeIfAbsent(status, k -> new LongAdder()).increment();
             boolean sameSession = cookies(r, s);
             if (status == 503) {
-                if (r.headers().firstValue("retry-after").isEmpty()) unavailableWithoutRetryAfter.increment();
-                if (!r.headers().allValues("set-cookie").isEmpty()) unavailableWithCookie.increment();
+                if (r.headers().firstValue("retry-after").isEmpty()) tally.unavailableWithoutRetryAfter.increment();
+                if (!r.headers().allValues("set-cookie").isEmpty()) tally.unavailableWithCookie.increment();
             }
             boolean ok = status >= 200 && status < 300;
             String body = r.body().trim();
@@ -445,11 +299,11 @@ public final class TwoNodeLoad {
                 if (ok && sameSession && body.equals(s.id)) {
                     s.acked.add(name);
                 } else if (ok || status == 404) {
-                    writesOtherSession.increment();
+                    tally.writesOtherSession.increment();
                     example(node, path, s, r);
                 }
             } else if (status == 404 || (ok && !(sameSession && checks(body, s)))) {
-                readsNoData.increment();
+                tally.readsNoData.increment();
                 example(node, path, s, r);
             }
         }
@@ -497,11 +351,11 @@ public final class TwoNodeLoad {
             if (name.equals(cookieName)) {
                 String sid = cleared ? null : CookieJar.sidOf(value);
                 if (sid == null || !sid.equals(s.sidInCookie)) {
-                    foreignCookies.increment();
+                    tally.foreignCookies.increment();
                     same = false;
                     continue;
                 }
-                if (!value.equals(CookieJar.cookieValue(s.cookie.get(), cookieName))) cookiesReissued.increment();
+                if (!value.equals(CookieJar.cookieValue(s.cookie.get(), cookieName))) tally.cookiesReissued.increment();
             }
             if (name.equals(cookieName + "_V") && !cleared) {
                 // The version hint: keep the newest this client was given (answers of concurrent requests on one
