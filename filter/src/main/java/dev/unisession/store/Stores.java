@@ -26,7 +26,7 @@ public final class Stores {
     public static SessionStore open(StoreSettings settings, ClassLoader loader, Clock clock) {
         StoreType type = settings.type();
         if (type == StoreType.MEMORY) return new MemoryStore(clock);
-        SessionStore store = provider(type).open(type, settings, loader, clock);
+        SessionStore store = provider(type, type).open(type, settings, loader, clock);
         StoreSettings.NearCache n = settings.nearCache();
         if (store instanceof SharedStore && n.enabled() && (type == StoreType.REDIS || type == StoreType.TIERED)) {
             try {
@@ -44,7 +44,7 @@ public final class Stores {
      * near cache, from its module.
      */
     public static CacheTier cacheTier(StoreType type, StoreSettings settings, ClassLoader loader, Clock clock) {
-        SessionStore s = provider(type).open(type, settings, loader, clock);
+        SessionStore s = provider(type, settings.type()).open(type, settings, loader, clock);
         if (s instanceof CacheTier) return (CacheTier) s;
         s.close();
         throw new IllegalArgumentException("store " + name(type) + " cannot be a tiered store's cache tier");
@@ -63,13 +63,15 @@ public final class Stores {
         return null;
     }
 
-    private static StoreProvider provider(StoreType type) {
+    /** The provider of {@code type}; the error names the store {@code configured} that needs it. */
+    private static StoreProvider provider(StoreType type, StoreType configured) {
         for (StoreProvider p : providers()) {
             if (p.opens(type)) return p;
         }
-        String module = type == StoreType.REDIS ? "unisession-redis" : "unisession-jpa";
-        throw new IllegalArgumentException("unisession.store=" + name(type) + " needs " + module
-                + (type == StoreType.TIERED ? " and unisession-redis" : "")
+        String modules = type == StoreType.REDIS
+                ? "unisession-redis"
+                : type == StoreType.TIERED ? "unisession-jpa and unisession-redis" : "unisession-jpa";
+        throw new IllegalArgumentException("unisession.store=" + name(configured) + " needs " + modules
                 + " on the class path (the drop-in unisession-filter-<version>-all.jar holds every store)");
     }
 

@@ -34,7 +34,6 @@ import java.util.function.Predicate;
  */
 public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrowser {
 
-    private static final System.Logger LOG = System.getLogger(JpaStore.class.getName());
     static final int MAX_NAME = 255;
 
     private final EntityManagerFactory emf;
