@@ -184,6 +184,24 @@ final class Node implements AutoCloseable {
         }
     }
 
+    /**
+     * The first {@code max} lines of the node's log that contain {@code text}, each after the line before it (the
+     * JDK logger's time stamp and logger name), for a failure's report.
+     */
+    List<String> logLinesInContext(String text, int max) {
+        List<String> out = new java.util.ArrayList<>();
+        try (var lines = Files.lines(log)) {
+            String[] previous = {""};
+            lines.forEachOrdered(l -> {
+                if (out.size() < max && l.contains(text)) out.add(previous[0].strip() + " | " + l.strip());
+                previous[0] = l;
+            });
+        } catch (IOException | UncheckedIOException e) {
+            out.add(e.toString());
+        }
+        return out;
+    }
+
     String log() {
         try {
             String s = Files.readString(log);

@@ -404,6 +404,11 @@ class ReliabilityTest {
         for (Node n : c.nodes) served.add(servedFrom(n));
         f.note("served from (tier epoch) " + String.join("; ", served));
         if (redisSessionsAtEnd >= 0) f.note("Redis holds " + redisSessionsAtEnd + " sessions at the end");
+        // Why a node answered 503 (its store's reason), for a failure seen only in CI's output.
+        for (Node n : c.nodes) {
+            List<String> unavailable = n.logLinesInContext("Session store unavailable", 3);
+            if (!unavailable.isEmpty()) f.note(n.name + " logged: " + String.join(" // ", unavailable));
+        }
         finish(f);
     }
 
@@ -1351,7 +1356,10 @@ class ReliabilityTest {
             assertEquals(1, toDatabase(n), n.name + " switched to the database once: " + servedFrom(n) + "; " + f);
             assertEquals(1, backToCache(n), n.name + " came back to the cache tier once: " + servedFrom(n) + "; " + f);
         }
-        assertTrue(f.failures(Figures.UNREACHABLE) > 0, "clients saw n3 die: " + f);
+        // n3 stayed dead: a request to it finds no server (whether a shopper had one under way at the kill is
+        // chance; its failures, if any, are among the allowed unreachable ones counted above).
+        Shopper.Call afterKill = new Shopper("probe").cart(victim);
+        assertEquals(0, afterKill.status(), "n3 answers nothing after its kill: " + afterKill.body() + "; " + f);
         assertEquals(
                 List.of(),
                 unexplained,

@@ -52,6 +52,7 @@ final class ClusterMode implements AutoCloseable {
     private final long leaseMillis;
     private final long heartbeatMillis;
     private final long switchWaitMillis;
+    private final long returnWaitNanos; // a request's wait for this node's return to the cache tier
     private final boolean coordinated;
     private final DaemonScheduler ticker;
     private final AtomicBoolean urgentQueued = new AtomicBoolean();
@@ -76,6 +77,7 @@ final class ClusterMode implements AutoCloseable {
     private volatile long goneSince;
 
     private volatile long okSince;
+    private volatile long enteredAt; // System.nanoTime() when this node entered the state it serves in
     private volatile boolean closed;
     private volatile String lastProblem;
 
@@ -88,6 +90,7 @@ final class ClusterMode implements AutoCloseable {
         this.leaseMillis = settings.lease().toMillis();
         this.heartbeatMillis = settings.heartbeat().toMillis();
         this.switchWaitMillis = settings.switchWait().toMillis();
+        this.returnWaitNanos = settings.lease().plus(settings.heartbeat()).toNanos();
         this.coordinated = coordinated;
         byte[] id = new byte[12];
         new SecureRandom().nextBytes(id);
@@ -156,9 +159,13 @@ final class ClusterMode implements AutoCloseable {
 
     /**
      * Enters the state this node serves in, waiting (until {@code deadlineNanos}) while it switches or its lease
-     * is being renewed. Every {@code enter} is paired with an {@link #exit}.
+     * is being renewed. A return to the cache tier is no failure, and its barrier waits for every live node's next
+     * heartbeat: a request waits through it for up to a lease and a heartbeat (the longest a barrier can take),
+     * however soon its deadline. Every {@code enter} is paired with an {@link #exit}.
      */
     State enter(long deadlineNanos) {
+        long until = deadlineNanos;
+        boolean returning = false;
         for (; ; ) {
             State s = serving;
             // In CACHE mode a lapsed lease (the database unreachable) does not stop the node: the cluster cannot
@@ -169,7 +176,11 @@ final class ClusterMode implements AutoCloseable {
                 if (serving == s) return s;
                 count.decrement();
             }
-            if (!await(deadlineNanos)) {
+            if (!returning && serving == null && (seen == State.TO_CACHE || seen == State.CACHE)) {
+                returning = true; // on its way back to the cache tier
+                until = later(until, System.nanoTime() + returnWaitNanos);
+            }
+            if (!await(until)) {
                 String why = problem();
                 throw new StoreUnavailableException(
                         StoreUnavailableException.Kind.SLOW,
@@ -185,9 +196,10 @@ final class ClusterMode implements AutoCloseable {
 
     /**
      * A request saw the cache tier gone (outside {@link #enter}/{@link #exit}): reports it and waits until this
-     * node has left the CACHE state of {@code epoch} (the cluster switched) or {@code deadlineNanos}. False when
-     * the cluster did not switch in time, or this node has been alone with a gone cache tier for longer than
-     * {@code switchWait}: the request fails.
+     * node has left the CACHE state of {@code epoch} (the cluster switched) or {@code deadlineNanos}, which counts
+     * from no earlier than this node's entry into that state (a request that waited through the return to it has its
+     * whole wait for the switch). False when the cluster did not switch in time, or this node has been alone with a
+     * gone cache tier for longer than {@code switchWait}: the request fails.
      */
     boolean awaitSwitch(long epoch, long deadlineNanos) {
         if (!coordinated) return false;
@@ -195,12 +207,16 @@ final class ClusterMode implements AutoCloseable {
         if (goneSince == 0) goneSince = now;
         urgent();
         long until = Math.min(
-                deadlineNanos,
+                later(deadlineNanos, enteredAt + TimeUnit.MILLISECONDS.toNanos(switchWaitMillis)),
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, goneSince + switchWaitMillis - now)));
         for (; ; ) {
             if (serving != State.CACHE || servingEpoch != epoch) return true;
             if (!await(until)) return false;
         }
+    }
+
+    private static long later(long nanos, long otherNanos) {
+        return nanos - otherNanos > 0 ? nanos : otherNanos;
     }
 
     private boolean await(long deadlineNanos) {
@@ -310,12 +326,16 @@ final class ClusterMode implements AutoCloseable {
                 lastServed = read.state();
                 participant.entered(read.state(), read.epoch());
                 if (before != null && before != read.state()) switches.incrementAndGet(); // before requests see it
+                // What this node saw of the cache tier before counts no more: in DATABASE the database serves, and
+                // in a new CACHE state a request that finds it gone has its whole wait for the next switch (a stale
+                // sighting from the DATABASE state cut that wait to nothing).
+                goneSince = 0;
+                enteredAt = System.nanoTime();
                 synchronized (lock) {
                     serving = read.state();
                     servingEpoch = read.epoch();
                     lock.notifyAll();
                 }
-                if (read.state() == State.DATABASE) goneSince = 0; // served: the database serves now
                 LOG.log(
                         System.Logger.Level.INFO,
                         "Session store: this node serves from the {0} tier (epoch {1})",

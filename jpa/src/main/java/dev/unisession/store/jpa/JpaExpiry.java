@@ -58,43 +58,56 @@ final class JpaExpiry {
 
     private List<SessionRecord> claimChunk(List<String> ids, long now) {
         List<SessionRecord> claimed = new ArrayList<>();
+        // This claim's mark on the ended ids it records (EndedRow.endedAt): the claim time plus a random part, so
+        // that the read-back below tells this claim's rows from another sweeper's.
+        long stamp = now + java.util.concurrent.ThreadLocalRandom.current().nextLong(STAMP_SPREAD_MILLIS);
         try {
-            return claimChunk(ids, now, claimed);
+            return claimChunk(ids, now, stamp, claimed);
         } catch (StoreUnavailableException e) {
             if (claimed.isEmpty()) throw e;
             // The deletes ran and the commit failed, which need not mean it did not happen (a database can fail
             // after its commit is durable: H2 analyses tables and ends the transaction's work after it). Reported
-            // as failed, the sessions whose rows are gone would be destroyed without their listeners: read back.
-            // (Should the commit really have failed and another deleter taken a row before this read, that session
-            // is reported twice; a per-claim marker in the row's place would tell them apart.)
+            // as failed, the sessions whose rows are gone would be destroyed without their listeners; reported
+            // because their rows are gone, a session another sweeper claimed after this transaction really rolled
+            // back would be destroyed twice. The ended ids this claim recorded in its transaction say which it is.
             List<String> claimedIds = new ArrayList<>();
             for (SessionRecord r : claimed) claimedIds.add(r.id());
-            Set<String> left;
+            Set<String> mine;
             try {
-                left = new HashSet<>(
-                        tx.read(em -> em.createQuery("SELECT s.id FROM SessionRow s WHERE s.id IN :ids", String.class)
-                                .setParameter("ids", claimedIds)
-                                .getResultList()));
+                mine = new HashSet<>(tx.read(em -> em.createQuery(
+                                "SELECT e.id FROM EndedRow e WHERE e.id IN :ids AND e.endedAt = :stamp", String.class)
+                        .setParameter("ids", claimedIds)
+                        .setParameter("stamp", stamp)
+                        .getResultList()));
             } catch (RuntimeException readBack) {
                 e.addSuppressed(readBack);
                 throw e;
             }
-            List<SessionRecord> gone = new ArrayList<>();
-            for (SessionRecord r : claimed) if (!left.contains(r.id())) gone.add(r);
-            if (gone.isEmpty()) throw e;
+            List<SessionRecord> won = new ArrayList<>();
+            for (SessionRecord r : claimed) if (mine.contains(r.id())) won.add(r);
+            if (won.isEmpty()) throw e;
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "The commit of an expiry claim failed but {0} of its {1} sessions "
-                            + "are gone from the database: taken as claimed ({2})",
-                    gone.size(),
+                    "The commit of an expiry claim failed but it took effect for {0} of its {1} sessions: taken as "
+                            + "claimed ({2})",
+                    won.size(),
                     claimed.size(),
                     e.getMessage());
-            return gone;
+            return won;
         }
     }
 
-    /** One chunk's claim; {@code claimed} gets the won records once the work is done, before the commit. */
-    private List<SessionRecord> claimChunk(List<String> ids, long now, List<SessionRecord> claimed) {
+    /**
+     * The spread of the random part of a claim's stamp: two claims of the same chunk in the same millisecond share a
+     * stamp once in this many (and only a failed commit reads it).
+     */
+    private static final long STAMP_SPREAD_MILLIS = 60_000;
+
+    /**
+     * One chunk's claim; {@code claimed} gets the won records once the work is done, before the commit. Each is
+     * recorded as ended, marked {@code stamp} (so no write queued for it can create it again, as for a delete).
+     */
+    private List<SessionRecord> claimChunk(List<String> ids, long now, long stamp, List<SessionRecord> claimed) {
         return tx.inTransaction(em -> {
             List<SessionRow> rows = em.createQuery("SELECT s FROM SessionRow s WHERE s.id IN :ids", SessionRow.class)
                     .setParameter("ids", ids)
@@ -120,7 +133,9 @@ final class JpaExpiry {
             for (SessionRow r : won) {
                 // A row left behind by an insert racing a delete (see JpaRows.LIVE_ROW): its session ended with its
                 // events.
-                if (!ended.contains(r.id)) out.add(JpaRows.toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+                if (ended.contains(r.id)) continue;
+                out.add(JpaRows.toRecord(r, attrs.getOrDefault(r.id, Map.of())));
+                em.persist(new EndedRow(r.id, stamp));
             }
             claimed.addAll(out);
             return out;
