@@ -924,10 +924,7 @@ class TieredStoreTest {
      */
     @Test
     void sessionsOfAClaimWhoseCommitFailedAfterCommittingAreStillReported() throws Exception {
-        JpaStore built = TestJpaStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
-        java.lang.reflect.Field f = JpaStore.class.getDeclaredField("emf");
-        f.setAccessible(true);
-        jakarta.persistence.EntityManagerFactory real = (jakarta.persistence.EntityManagerFactory) f.get(built);
+        jakarta.persistence.EntityManagerFactory real = h2EntityManagerFactory();
         java.util.concurrent.atomic.AtomicBoolean failNextClaim = new java.util.concurrent.atomic.AtomicBoolean();
         JpaStore db = new JpaStore(commitFailingAfterCommit(real, failNextClaim), 0, Clock.systemUTC());
         AttributeCodec codec = new AttributeCodec(getClass().getClassLoader(), x -> false, List.of());
@@ -964,10 +961,7 @@ class TieredStoreTest {
      */
     @Test
     void sessionsOfAClaimThatRolledBackAndWereTakenByAnotherSweeperAreReportedOnce() throws Exception {
-        JpaStore built = TestJpaStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
-        java.lang.reflect.Field f = JpaStore.class.getDeclaredField("emf");
-        f.setAccessible(true);
-        jakarta.persistence.EntityManagerFactory real = (jakarta.persistence.EntityManagerFactory) f.get(built);
+        jakarta.persistence.EntityManagerFactory real = h2EntityManagerFactory();
         java.util.concurrent.atomic.AtomicBoolean failNextClaim = new java.util.concurrent.atomic.AtomicBoolean();
         Map<String, Integer> reported = new ConcurrentHashMap<>();
         JpaStore other = new JpaStore(real, 0, Clock.systemUTC());
@@ -998,6 +992,14 @@ class TieredStoreTest {
         assertEquals(0L, rows(db), "rows left");
         assertTrue(reported.values().stream().allMatch(v -> v == 1), "each once: " + reported);
         db.close();
+    }
+
+    /** The EntityManagerFactory of a new H2 session database (its tables made), for a store built over it. */
+    private static jakarta.persistence.EntityManagerFactory h2EntityManagerFactory() throws Exception {
+        JpaStore built = TestJpaStores.jpa(TestStores.h2Url(), 0, Clock.systemUTC());
+        java.lang.reflect.Field f = JpaStore.class.getDeclaredField("emf");
+        f.setAccessible(true);
+        return (jakarta.persistence.EntityManagerFactory) f.get(built);
     }
 
     /** An EntityManagerFactory whose next transaction, once armed, commits and then throws as if it had failed. */
