@@ -34,6 +34,14 @@ final class RedisCalls {
 
     private final RedisProbe probe;
     private final AtomicLong roundTrips = new AtomicLong();
+    /**
+     * The loading of the scripts under way, shared by every call that finds a script missing meanwhile: after a
+     * restart every request in flight finds them missing at once, and each loading them itself filled the
+     * connection pool with SCRIPT LOADs (a call that then waited for a connection failed).
+     */
+    private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> loading =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     private volatile TierTimer timer = TierTimer.NONE;
     /** When (System.nanoTime) a Redis connection last closed. */
     private volatile long disconnectedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
@@ -213,26 +221,43 @@ final class RedisCalls {
         return false;
     }
 
-    /** Loads every script this store runs (on every master), best effort: the resend tells. */
+    /**
+     * Loads every script this store runs (on every master), best effort: the resend tells. Joins the loading under
+     * way if there is one; waits within the caller's deadline (nanoTime) and a response timeout.
+     */
     private void loadScripts(long deadline) {
-        // Sent at once and awaited together, within the caller's deadline (nanoTime).
-        List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
-        for (String script : LuaScripts.RESENT) {
-            loads.add(redis.getScript(StringCodec.INSTANCE)
-                    .scriptLoadAsync(script)
-                    .toCompletableFuture());
-        }
-        for (java.util.concurrent.CompletableFuture<String> load : loads) {
-            try {
-                load.get(
-                        Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), deadline - System.nanoTime())),
-                        TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "Cannot load a script into Redis: {0}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        java.util.concurrent.CompletableFuture<Void> load = loading.get();
+        if (load == null || load.isDone()) {
+            java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+            if (loading.compareAndSet(load, mine)) {
+                List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
+                for (String script : LuaScripts.RESENT) {
+                    loads.add(redis.getScript(StringCodec.INSTANCE)
+                            .scriptLoadAsync(script)
+                            .toCompletableFuture());
+                }
+                java.util.concurrent.CompletableFuture.allOf(
+                                loads.toArray(new java.util.concurrent.CompletableFuture[0]))
+                        .whenComplete((done, e) -> {
+                            if (e != null) {
+                                LOG.log(
+                                        System.Logger.Level.DEBUG,
+                                        "Cannot load a script into Redis: {0}",
+                                        e.toString());
+                            }
+                            mine.complete(null);
+                        });
             }
+            load = loading.get();
+        }
+        try {
+            load.get(
+                    Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(timeoutMs), deadline - System.nanoTime())),
+                    TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Scripts not loaded into Redis in time: {0}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -216,6 +216,52 @@ class RedisStoreTest extends SessionStoreContract {
     }
 
     /**
+     * The writes in flight when Redis lost its scripts (a restart) all find them missing at once: they load them
+     * together, not each for itself: each writer whose EVALSHA came before the first load loaded all five scripts
+     * (here 35-40 SCRIPT LOADs for 32 writers; up to 5 per request in flight, outside the in-flight bound, which can
+     * fill the connection pool so that a call waiting for a connection fails: a 503). Now at most 15.
+     */
+    @Test
+    void writesFindingTheScriptsGoneLoadThemTogether() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+                RedisStore s = TestRedisStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
+            int writers = 32;
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String id = id();
+                ids.add(id);
+                assertEquals(
+                        1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
+            }
+            privateRedis.resp().call("SCRIPT", "FLUSH");
+            privateRedis.resp().call("CONFIG", "RESETSTAT");
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+            try {
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+                for (String id : ids) {
+                    done.add(pool.submit(() -> {
+                        go.await();
+                        return s.save(update(id, Map.of("a", b("2")), Set.of())).version();
+                    }));
+                }
+                go.countDown();
+                for (java.util.concurrent.Future<Long> f : done)
+                    assertEquals(2L, f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            } finally {
+                pool.shutdown();
+            }
+            long loads = privateRedis.resp().commandCalls().getOrDefault("script|load", 0L);
+            int scripts = LuaScripts.RESENT.size();
+            assertTrue(loads >= scripts, "the scripts were loaded again: " + loads + " SCRIPT LOADs");
+            assertTrue(
+                    loads <= 3L * scripts,
+                    writers + " writers loaded the " + scripts + " scripts together (at most three rounds): " + loads
+                            + " SCRIPT LOADs");
+        }
+    }
+
+    /**
      * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
      * {@code redis.retries=0} too, it goes through (the store loads the scripts and sends it once more), and a
      * NOSCRIPT is not taken for a failure of Redis, nor counted as one.
