@@ -72,17 +72,7 @@ final class JpaExpiry {
             // back would be destroyed twice. The ended ids this claim recorded in its transaction say which it is.
             List<String> claimedIds = new ArrayList<>();
             for (SessionRecord r : claimed) claimedIds.add(r.id());
-            Set<String> mine;
-            try {
-                mine = new HashSet<>(tx.read(em -> em.createQuery(
-                                "SELECT e.id FROM EndedRow e WHERE e.id IN :ids AND e.endedAt = :stamp", String.class)
-                        .setParameter("ids", claimedIds)
-                        .setParameter("stamp", stamp)
-                        .getResultList()));
-            } catch (RuntimeException readBack) {
-                e.addSuppressed(readBack);
-                throw e;
-            }
+            Set<String> mine = readBack(claimedIds, stamp, e);
             List<SessionRecord> won = new ArrayList<>();
             for (SessionRecord r : claimed) if (mine.contains(r.id())) won.add(r);
             if (won.isEmpty()) throw e;
@@ -96,6 +86,44 @@ final class JpaExpiry {
             return won;
         }
     }
+
+    /**
+     * The ids of {@code claimedIds} that a claim marked {@code stamp} recorded as ended: the ones it took, though its
+     * commit reported {@code failure}. The read is tried a few times (the database may still be busy with what made
+     * the commit fail); if it never succeeds, the claim's sessions may be gone without being reported, which is
+     * logged as a warning, and {@code failure} is thrown.
+     */
+    private Set<String> readBack(List<String> claimedIds, long stamp, StoreUnavailableException failure) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return new HashSet<>(tx.read(em -> em.createQuery(
+                                "SELECT e.id FROM EndedRow e WHERE e.id IN :ids AND e.endedAt = :stamp", String.class)
+                        .setParameter("ids", claimedIds)
+                        .setParameter("stamp", stamp)
+                        .getResultList()));
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+                if (attempt == READ_BACK_ATTEMPTS - 1) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "The commit of an expiry claim failed and what it took cannot be read back: up to {0} "
+                                    + "sessions may have ended without their listeners ({1}; {2})",
+                            claimedIds.size(),
+                            failure.getMessage(),
+                            e.getMessage());
+                    throw failure;
+                }
+                try {
+                    Thread.sleep(50L << attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw failure;
+                }
+            }
+        }
+    }
+
+    private static final int READ_BACK_ATTEMPTS = 4;
 
     /**
      * The spread of the random part of a claim's stamp: two claims of the same chunk in the same millisecond share a
