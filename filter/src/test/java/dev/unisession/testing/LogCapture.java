@@ -14,10 +14,12 @@ import java.util.logging.Logger;
 public final class LogCapture extends Handler implements AutoCloseable {
 
     private final Logger jul;
+    private final Level levelBefore;
     private final List<LogRecord> records = new CopyOnWriteArrayList<>();
 
     private LogCapture(Logger jul) {
         this.jul = jul;
+        this.levelBefore = jul.getLevel();
     }
 
     /** Starts listening to what {@code logging} logs. */
@@ -27,9 +29,27 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return c;
     }
 
+    /** Starts listening to what {@code logging} logs down to {@code level} (until closed). */
+    public static LogCapture of(Class<?> logging, Level level) {
+        LogCapture c = new LogCapture(Logger.getLogger(logging.getName()));
+        c.jul.setLevel(level);
+        c.jul.addHandler(c);
+        return c;
+    }
+
     /** Everything logged so far, in order. */
     public List<LogRecord> records() {
         return List.copyOf(records);
+    }
+
+    /** Everything logged so far, each as its level and its message with the parameters filled in. */
+    public List<String> messages() {
+        return records.stream()
+                .map(r -> r.getLevel() + " "
+                        + (r.getParameters() == null
+                                ? r.getMessage()
+                                : java.text.MessageFormat.format(r.getMessage(), r.getParameters())))
+                .toList();
     }
 
     /** What was logged at this level. */
@@ -45,9 +65,10 @@ public final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void flush() {}
 
-    /** Stops listening. */
+    /** Stops listening (and gives the logger its level back). */
     @Override
     public void close() {
         jul.removeHandler(this);
+        jul.setLevel(levelBefore);
     }
 }

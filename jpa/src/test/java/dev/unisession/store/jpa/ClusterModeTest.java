@@ -54,7 +54,7 @@ class ClusterModeTest {
     }
 
     /** Waits for the condition; a timeout names {@code what} as it is then (e.g. each node's mode). */
-    private static void await(BooleanSupplier condition, Supplier<String> what) {
+    static void await(BooleanSupplier condition, Supplier<String> what) {
         try {
             org.awaitility.Awaitility.await()
                     .atMost(java.time.Duration.ofMillis(AWAIT_MILLIS))
@@ -117,7 +117,7 @@ class ClusterModeTest {
         return w;
     }
 
-    private static String cluster() {
+    static String cluster() {
         return "cm-" + UUID.randomUUID().toString().substring(0, 8);
     }
 

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -80,12 +79,8 @@ class ClusterModeWaitTest {
         return m;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) throw new AssertionError("timed out waiting for: " + what);
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        ClusterModeTest.await(condition, () -> what);
     }
 
     private static long in(long millis) {
@@ -100,7 +95,7 @@ class ClusterModeWaitTest {
     @Test
     void aRequestWaitsThroughAReturnToTheCacheTierBeyondItsDeadline() throws Exception {
         Scripted cache = new Scripted();
-        ClusterMode n = node(database(), "w-" + UUID.randomUUID(), cache, Duration.ofSeconds(1));
+        ClusterMode n = node(database(), ClusterModeTest.cluster(), cache, Duration.ofSeconds(1));
         await(() -> n.serving() == ClusterMode.State.CACHE, "the node serves from the cache tier");
         cache.answers = Boolean.FALSE;
         await(() -> n.serving() == ClusterMode.State.DATABASE, "the node serves from the database");
@@ -121,7 +116,7 @@ class ClusterModeWaitTest {
     @Test
     void aRequestFindingTheCacheTierGoneRightAfterAReturnWaitsForTheSwitch() throws Exception {
         JpaStore db = database();
-        String cluster = "w-" + UUID.randomUUID();
+        String cluster = ClusterModeTest.cluster();
         Duration switchWait = Duration.ofSeconds(3);
         Scripted c1 = new Scripted();
         Scripted c2 = new Scripted();

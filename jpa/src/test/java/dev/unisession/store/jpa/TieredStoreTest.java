@@ -17,6 +17,7 @@ import dev.unisession.store.SessionStore;
 import dev.unisession.store.StoreUnavailableException;
 import dev.unisession.store.redis.RedisStore;
 import dev.unisession.testing.Deltas;
+import dev.unisession.testing.LogCapture;
 import dev.unisession.testing.PrivateRedis;
 import dev.unisession.testing.TestJpaStores;
 import dev.unisession.testing.TestRedisStores;
@@ -881,28 +882,7 @@ class TieredStoreTest {
         };
         Map<String, Integer> destroyed = new ConcurrentHashMap<>();
         // What the claims logged, down to DEBUG (a chunk skipped, and why), to explain a failure seen only in CI.
-        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(JpaStore.class.getName());
-        java.util.logging.Level level = jul.getLevel();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (logged.size() < 20) {
-                    logged.add(r.getLevel() + " "
-                            + (r.getParameters() == null
-                                    ? r.getMessage()
-                                    : java.text.MessageFormat.format(r.getMessage(), r.getParameters())));
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        jul.setLevel(java.util.logging.Level.FINE);
-        jul.addHandler(capture);
+        LogCapture claims = LogCapture.of(JpaStore.class, java.util.logging.Level.FINE);
         SessionEngine one = new SessionEngine(measured, codec, Clock.systemUTC(), 1800);
         SessionEngine two = new SessionEngine(measured, codec, Clock.systemUTC(), 1800);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -930,13 +910,13 @@ class TieredStoreTest {
                     String id = "x" + i;
                     if (destroyed.keySet().stream().noneMatch(k -> k.startsWith(id + "="))) missing.add(id);
                 }
+                List<String> logged = claims.messages();
                 return "sessions not reported: " + missing + "; rows left " + rows(db) + "; the claims logged: "
-                        + logged;
+                        + logged.subList(0, Math.min(20, logged.size()));
             });
         } finally {
             pool.shutdown();
-            jul.removeHandler(capture);
-            jul.setLevel(level);
+            claims.close();
         }
         assertEquals(n, destroyed.size());
         assertTrue(destroyed.values().stream().allMatch(v -> v == 1), "each exactly once");

@@ -230,23 +230,20 @@ final class RedisCalls {
         if (load == null || load.isDone()) {
             java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
             if (loading.compareAndSet(load, mine)) {
-                List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
-                for (String script : LuaScripts.RESENT) {
-                    loads.add(redis.getScript(StringCodec.INSTANCE)
-                            .scriptLoadAsync(script)
-                            .toCompletableFuture());
+                try {
+                    List<java.util.concurrent.CompletableFuture<String>> loads = new ArrayList<>();
+                    for (String script : LuaScripts.RESENT) {
+                        loads.add(redis.getScript(StringCodec.INSTANCE)
+                                .scriptLoadAsync(script)
+                                .toCompletableFuture());
+                    }
+                    java.util.concurrent.CompletableFuture.allOf(
+                                    loads.toArray(new java.util.concurrent.CompletableFuture[0]))
+                            .whenComplete((done, e) -> loaded(mine, e));
+                } catch (RuntimeException e) {
+                    loaded(mine, e); // over all the same, or every later call would wait for it and none load
+                    throw e;
                 }
-                java.util.concurrent.CompletableFuture.allOf(
-                                loads.toArray(new java.util.concurrent.CompletableFuture[0]))
-                        .whenComplete((done, e) -> {
-                            if (e != null) {
-                                LOG.log(
-                                        System.Logger.Level.DEBUG,
-                                        "Cannot load a script into Redis: {0}",
-                                        e.toString());
-                            }
-                            mine.complete(null);
-                        });
             }
             load = loading.get();
         }
@@ -259,6 +256,14 @@ final class RedisCalls {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The loading {@code load} is over, having failed with {@code failure} (null: it did not). */
+    private static void loaded(java.util.concurrent.CompletableFuture<Void> load, Throwable failure) {
+        if (failure != null) {
+            LOG.log(System.Logger.Level.DEBUG, "Cannot load a script into Redis: {0}", failure.toString());
+        }
+        load.complete(null);
     }
 
     /** A failover under way answers soon: worth another attempt within the deadline. */
