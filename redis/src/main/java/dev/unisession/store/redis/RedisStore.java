@@ -117,7 +117,7 @@ public final class RedisStore implements CacheTier {
                 cfg.timeout(),
                 cfg.retries(),
                 cfg.deadline(),
-                RedissonSetup.inFlight(cfg),
+                cfg.maxInFlight(),
                 RedisProbe.of(cfg),
                 cfg.touchFraction(),
                 clock);

@@ -99,18 +99,16 @@ final class RedissonSetup {
      * {@code ConcurrentLinkedDeque.size()}), and every connection is a socket Redis and the event loop serve: with
      * 64 connections (24 kept open) a new session cost a 2-core node 110-128 µs of CPU and it made 10.1-11.6k a
      * second, with 16 (all kept open) 88-120 µs and 10.9-14.7k (bench --tomcat --create, interleaved runs).
+     *
+     * <p>The calls let through ({@code redis.max-in-flight}, see {@link RedisCalls}) may outnumber the connections:
+     * the rest wait in Redisson's pool, which hands a freed connection to the next without waking a thread, and fails
+     * a wait longer than the response timeout as not sent (retried within the call's deadline). Capping the calls at
+     * the connections instead parked each request thread twice (for a slot, then for the reply): with 64 request
+     * threads and 16 connections that cost 20-50 µs of CPU per new session (bench --tomcat --create, five interleaved
+     * pairs: median 117 against 152 µs, 9.2k against 7.6k sessions a second).
      */
     static int connections(int maxInFlight) {
         return Math.min(maxInFlight, Math.max(16, 4 * Runtime.getRuntime().availableProcessors()));
-    }
-
-    /**
-     * How many calls may be under way at once: for a single server from {@code redis.url}, as many as it has
-     * connections, so that a call let through never waits for one (Redisson fails a wait for a connection after the
-     * response timeout: the queue is ours, within the call's deadline); else {@code redis.max-in-flight}.
-     */
-    static int inFlight(RedisSettings cfg) {
-        return cfg.yamlFile() == null ? connections(cfg.maxInFlight()) : cfg.maxInFlight();
     }
 
     /**

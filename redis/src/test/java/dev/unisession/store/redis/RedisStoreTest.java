@@ -262,6 +262,58 @@ class RedisStoreTest extends SessionStoreContract {
     }
 
     /**
+     * More calls than the store has connections (64 writers, the default {@code redis.max-in-flight}, and 16
+     * connections on a host of up to 4 cores): while Redis answers nothing for a moment every connection is taken, the
+     * other calls wait in Redisson's pool for one, and all go through once Redis answers again, on no more
+     * connections than the pool holds.
+     */
+    @Test
+    void callsBeyondTheConnectionsWaitForOneAndGoThrough() throws Exception {
+        try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
+                RedisStore s = TestRedisStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
+            int connections = RedissonSetup.connections(64);
+            int writers = Math.max(64, 2 * connections);
+            List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String id = id();
+                ids.add(id);
+                assertEquals(
+                        1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+            try {
+                java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(writers);
+                List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+                privateRedis.pause();
+                try {
+                    for (String id : ids) {
+                        done.add(pool.submit(() -> {
+                            ready.countDown();
+                            return s.save(update(id, Map.of("a", b("2")), Set.of()))
+                                    .version();
+                        }));
+                    }
+                    ready.await();
+                    Thread.sleep(150); // below the 200 ms after which a late reply has Redis probed
+                } finally {
+                    privateRedis.resume();
+                }
+                for (java.util.concurrent.Future<Long> f : done)
+                    assertEquals(2L, f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            } finally {
+                pool.shutdown();
+            }
+            String clients = new String(
+                    (byte[]) privateRedis.resp().call("CLIENT", "LIST"), java.nio.charset.StandardCharsets.UTF_8);
+            long open = clients.lines().count() - 1; // CLIENT LIST's own connection
+            assertTrue(
+                    open <= connections + 2,
+                    writers + " calls went through on the pool's " + connections
+                            + " connections (and the probe's and change feed's): " + open + " open");
+        }
+    }
+
+    /**
      * A write is sent as EVALSHA of a script Redis may never have seen (a new server, a flushed script cache): with
      * {@code redis.retries=0} too, it goes through (the store loads the scripts and sends it once more), and a
      * NOSCRIPT is not taken for a failure of Redis, nor counted as one.
