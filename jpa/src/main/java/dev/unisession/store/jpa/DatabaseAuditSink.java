@@ -56,9 +56,7 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
 
     /** Removes the entries written before {@code millis} (epoch ms). @return how many */
     private int deleteBefore(long millis) {
-        return db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.at < :t")
-                .setParameter("t", millis)
-                .executeUpdate());
+        return db.inTransaction(em -> JpaRows.rowCount(em, "DELETE FROM us_audit WHERE happened_at < ?", millis));
     }
 
     private void trimQuietly() {
@@ -130,9 +128,7 @@ public final class DatabaseAuditSink implements AuditSink, AutoCloseable {
             if (principal.equals(r.principal) && queue.remove(r)) queued++;
         }
         return queued
-                + db.inTransaction(em -> em.createQuery("DELETE FROM AuditRow a WHERE a.principal = :p")
-                        .setParameter("p", principal)
-                        .executeUpdate());
+                + db.inTransaction(em -> JpaRows.rowCount(em, "DELETE FROM us_audit WHERE principal = ?", principal));
     }
 
     @Override

@@ -143,10 +143,7 @@ final class JpaExpiry {
             Map<String, Map<String, byte[]>> attrs = JpaRows.attributes(em, ids);
             List<SessionRow> won = new ArrayList<>();
             for (SessionRow r : rows) {
-                int n = em.createQuery("DELETE FROM SessionRow s WHERE s.id = :id AND s.expiresAt <= :now")
-                        .setParameter("id", r.id)
-                        .setParameter("now", now)
-                        .executeUpdate();
+                int n = JpaRows.rowCount(em, "DELETE FROM us_session WHERE id = ? AND expires_at <= ?", r.id, now);
                 if (n == 1) won.add(r);
             }
             List<String> wonIds = new ArrayList<>();

@@ -128,9 +128,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId IN :ids")
                     .setParameter("ids", ids)
                     .executeUpdate();
-            return em.createQuery("DELETE FROM SessionRow s WHERE s.principal = :p")
-                    .setParameter("p", principal)
-                    .executeUpdate();
+            return JpaRows.rowCount(em, "DELETE FROM us_session WHERE principal = ?", principal);
         });
     }
 
