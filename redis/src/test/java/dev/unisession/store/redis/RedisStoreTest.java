@@ -226,13 +226,7 @@ class RedisStoreTest extends SessionStoreContract {
         try (dev.unisession.testing.PrivateRedis privateRedis = new dev.unisession.testing.PrivateRedis();
                 RedisStore s = TestRedisStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
             int writers = 32;
-            List<String> ids = new java.util.ArrayList<>();
-            for (int i = 0; i < writers; i++) {
-                String id = id();
-                ids.add(id);
-                assertEquals(
-                        1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
-            }
+            List<String> ids = created(s, writers);
             privateRedis.resp().call("SCRIPT", "FLUSH");
             privateRedis.resp().call("CONFIG", "RESETSTAT");
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
@@ -261,6 +255,17 @@ class RedisStoreTest extends SessionStoreContract {
         }
     }
 
+    /** The ids of {@code n} sessions created in {@code s}, each with {@code a = "1"}. */
+    private List<String> created(RedisStore s, int n) {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = id();
+            ids.add(id);
+            assertEquals(1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
+        }
+        return ids;
+    }
+
     /**
      * More calls than the store has connections (64 writers, the default {@code redis.max-in-flight}, and 16
      * connections on a host of up to 4 cores): while Redis answers nothing for a moment every connection is taken, the
@@ -273,13 +278,7 @@ class RedisStoreTest extends SessionStoreContract {
                 RedisStore s = TestRedisStores.redis(privateRedis.url(), "ns:", java.time.Clock.systemUTC())) {
             int connections = RedissonSetup.connections(64);
             int writers = Math.max(64, 2 * connections);
-            List<String> ids = new java.util.ArrayList<>();
-            for (int i = 0; i < writers; i++) {
-                String id = id();
-                ids.add(id);
-                assertEquals(
-                        1, s.save(create(id, null, 600, Map.of("a", b("1")))).version());
-            }
+            List<String> ids = created(s, writers);
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
             try {
                 java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(writers);
