@@ -202,7 +202,7 @@ final class WriteBehind {
                 // of its last such line is in the database, but for the ones it put back (reliability scenario 10).
                 LOG.log(
                         System.Logger.Level.DEBUG,
-                        "Flushed {0} queued session writes taken at {1,number,#} in {2} ms, {3} put back",
+                        "Flushed {0,number,#} queued session writes taken at {1,number,#} in {2,number,#} ms, {3,number,#} put back",
                         taken,
                         takenAt,
                         System.currentTimeMillis() - takenAt,

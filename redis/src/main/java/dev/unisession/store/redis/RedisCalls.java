@@ -114,15 +114,18 @@ final class RedisCalls {
                 throw busy;
             }
             boolean reloaded = false;
+            int resent = 0; // attempts sent again after a failure of one that was sent
             for (int attempt = 0; ; attempt++) {
                 long left = deadline - System.nanoTime();
                 Throwable cause;
                 try {
                     RFuture<T> future = send.get();
-                    // Redisson ends the attempt after its response timeout; the margin lets its own error arrive.
+                    // Redisson ends the attempt after its response timeout, once for a connection (the calls let
+                    // through may outnumber the connections) and once for the reply; the margin lets its own error
+                    // arrive.
                     return await(
                             future.toCompletableFuture(),
-                            Math.max(1, Math.min(left, TimeUnit.MILLISECONDS.toNanos(timeoutMs + 100))),
+                            Math.max(1, Math.min(left, TimeUnit.MILLISECONDS.toNanos(2 * timeoutMs + 100))),
                             start);
                 } catch (java.util.concurrent.ExecutionException | CompletionException e) {
                     cause = e.getCause() == null ? e : e.getCause();
@@ -145,12 +148,17 @@ final class RedisCalls {
                 }
                 StoreUnavailableException.Kind kind = kind(cause);
                 boolean sent = kind != StoreUnavailableException.Kind.OVERLOADED;
+                // An attempt never sent (no connection freed in time, not written) uses up no retry: it is sent
+                // again until the deadline, as a call waiting for a slot among the calls in flight waits.
                 boolean again = !(cause instanceof InterruptedException)
-                        && attempt < retries
+                        && (!sent || resent < retries)
                         && (resendable || !sent)
                         && System.nanoTime() < deadline
                         && (kind != StoreUnavailableException.Kind.GONE || failingOver(cause));
-                if (again) continue;
+                if (again) {
+                    if (sent) resent++;
+                    continue;
+                }
                 if (kind != StoreUnavailableException.Kind.GONE
                         && !(cause instanceof InterruptedException)
                         && probe != null
@@ -181,9 +189,15 @@ final class RedisCalls {
                 return reply.get(Math.max(1, Math.min(left, AWAIT_SLICE_NANOS)), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 long now = System.nanoTime();
-                if (now >= until) throw e;
+                // Given up: a command still waiting for a connection is then never sent (Redisson cancels its wait),
+                // not sent after the request has failed or its node has switched to the database.
+                if (now >= until) {
+                    reply.cancel(false);
+                    throw e;
+                }
                 boolean suspect = disconnectedAt - sentAfter >= 0 || now - sentAfter >= PROBE_AFTER_NANOS;
                 if (probe != null && suspect && probe.gone(sentAtMillis)) {
+                    reply.cancel(false);
                     throw new java.util.concurrent.ExecutionException(new org.redisson.client.RedisConnectionException(
                             "no reply, and Redis does not answer a probe"));
                 }
