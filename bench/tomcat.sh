@@ -30,6 +30,15 @@
 #       load average is read before each setup; one above BENCH_MAX_LOAD (default 3) runs that setup once more
 #       (both rows shown). Redis keys and database rows of a setup are deleted before the next. Writes
 #       bench/results/tomcat-create.md.
+#   bench/run.sh --tomcat --create --rounds N [--seconds N] [--setups "..."]
+#       the creation run's rates compared in rounds, as --tomcat compares the hot path: setups spring, redis and
+#       tiered (the stores outside the JVM: native and memory would hold a million sessions in the heap) all up at
+#       once, each warmed up for 20 s; then each of N rounds measures every setup in turn (the order rotated by one
+#       each round), each 10 s (--seconds) after 3 s of load, a tiered node's write-behind queue drained before the
+#       next setup's turn. Per round and setup: new sessions/s, server CPU and Redis + PostgreSQL CPU µs per
+#       session; the medians, and the median of the rounds' ratios (tiered ÷ redis, redis ÷ spring: both setups
+#       measured within a minute of each other, where a shared host's speed drifts by 2× over tens of minutes).
+#       Writes bench/results/tomcat-create-rounds.md.
 #   bench/run.sh --two-node [SECONDS] [--pause-redis]
 #       two Tomcat nodes, no affinity, store=redis then store=tiered, the same 64 sessions used from both nodes at
 #       once by dev.unisession.bench.TwoNodeLoad (32 client threads per node, SECONDS of load, default 60), which
@@ -65,8 +74,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$mode" ] || { echo "usage: bench/run.sh --tomcat [--quick] | --two-node [SECONDS] [--pause-redis]" >&2; exit 64; }
 if [ -n "$create" ]; then
-  [ "$mode" = tomcat ] && [ -z "$quick$hog$rounds" ] && [ "$writes" = 10 ] \
-    || { echo "[tomcat] --create goes with --tomcat and takes only --seconds and --setups" >&2; exit 64; }
+  [ "$mode" = tomcat ] && [ -z "$quick$hog" ] && [ "$writes" = 10 ] \
+    || { echo "[tomcat] --create goes with --tomcat and takes only --seconds, --setups and --rounds" >&2; exit 64; }
   mode=create
 fi
 [ "$seconds" -ge 1 ] && [ "$seconds" -le 3600 ] || { echo "[tomcat] SECONDS must be 1..3600" >&2; exit 64; }
@@ -326,6 +335,111 @@ monitor_sample() {
 }
 # wrk_line FILE: the BENCH line of a wrk run (requests status_errors socket_errors p50us p99us seconds)
 wrk_line() { grep '^BENCH' "$1" || { echo "[tomcat] no result from wrk: $(cat "$1")" >&2; exit 1; }; }
+
+if [ "$mode" = create ] && [ -n "$rounds" ]; then
+  duration=10; warmup=20; rewarm=3; label="--tomcat --create --rounds $rounds"
+  [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
+  setups=${only:-spring redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
+  for s in $setups; do case "$s" in spring|redis|tiered) ;; *) echo "[tomcat] --create --rounds measures spring, redis and tiered (native and memory would keep every session in the heap), not $s" >&2; exit 64 ;; esac; done
+  schema="uscreate$$"
+  psql_test "CREATE SCHEMA $schema" >/dev/null || { echo "[tomcat] cannot create schema $schema" >&2; exit 1; }
+  jpa_url="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema"
+  tiered_prefix=${prefix}t: # its keys apart from redis's (both up at once), deleted with the run's
+  tsv=$work/rounds.tsv; : >"$tsv"
+  declare -A setup_pid setup_port
+  port=18400
+  for setup in $setups; do
+    port=$(free_port "$port"); war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
+    [ "$setup" = spring ] && { war=$work/spring.war; opts="-Dbench.spring.redis=127.0.0.1:6379 -Dbench.spring.namespace=${prefix}spring"; }
+    echo "[tomcat] create $setup: Tomcat $tomcat_version on 127.0.0.1:$port, ${warmup} s of warm-up"
+    start_tomcat "$setup" "$port" "$war" $opts
+    setup_pid[$setup]=$tomcat_pid; setup_port[$setup]=$port
+    [ "$(curl -s --max-time 5 "http://127.0.0.1:$port/bench?op=create")" = created ] \
+      || { echo "[tomcat] $setup: a creation did not answer 'created'" >&2; exit 1; }
+    run_bounded $((warmup + 30)) wrk -t2 -c64 -d"${warmup}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >/dev/null
+    port=$((port + 1))
+  done
+  # drained PORT: waits (at most 15 s) until a tiered node's health reports no write-behind backlog.
+  drained() {
+    local b
+    for _ in $(seq 1 150); do
+      b=$(curl -s --max-time 2 "http://127.0.0.1:$1/unisession/health" | grep -o '"backlog":[0-9]*' | cut -d: -f2 || true)
+      [ "${b:-0}" = 0 ] && return 0
+      sleep 0.1
+    done
+  }
+  read -r -a order <<<"$setups"
+  for round in $(seq 1 "$rounds"); do
+    n=${#order[@]}
+    for k in $(seq 0 $((n - 1))); do
+      setup=${order[$(( (k + round - 1) % n ))]}; pid=${setup_pid[$setup]}; port=${setup_port[$setup]}
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      run_bounded $((rewarm + 30)) wrk -t2 -c64 -d"${rewarm}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >/dev/null
+      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
+      run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
+      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"
+      sc=$(service_delta "$work/svc0" "$work/svc1")
+      line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err _ _ secs <<<"$line"
+      [ "$setup" = tiered ] && drained "$port"
+      awk -v s="$setup" -v r="$round" -v l="$load" -v ok="$((reqs - status_err))" -v t="$secs" -v cpu="$((c1 - c0))" \
+          -v sc="$sc" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
+        'BEGIN {printf "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%d\t%d\n", s, r, l, ok / t, cpu / hz * 1e6 / ok, sc / hz * 1e6 / ok, e, x}' >>"$tsv"
+      echo "[tomcat] round $round/$rounds: $(tail -1 "$tsv")"
+    done
+  done
+  declare -A failed_lines
+  for setup in $setups; do
+    stop_tomcat "${setup_pid[$setup]}"
+    failed_lines[$setup]=$(( $(log_count "Redis save failed" "$work/$setup") + $(log_count "Session store unavailable" "$work/$setup") \
+      + $(log_count "Command still hasn't been written" "$work/$setup") + $(log_count "threw exception" "$work/$setup") ))
+  done
+  md=$results_dir/tomcat-create-rounds.md
+  mkdir -p "$results_dir"
+  {
+    echo "## Session creation in rounds on the stock Tomcat $tomcat_version distribution (bench/run.sh $label)"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(machine); every request a first visit without a cookie to \`op=create\`"
+    echo "(BenchServlet: \`getSession()\`, one short attribute); wrk -t2 -c64 (bench/wrk-create.lua). The setups' Tomcats"
+    echo "(as in tomcat-create.md: \`$jvm\`, stock conf/) were all up at once, each warmed up for $warmup s; each round"
+    echo "measured every setup in turn for $duration s after $rewarm s of load, the order rotated by one each round, a tiered"
+    echo "node's write-behind queue drained before the next setup's turn. Filter jar: $(jar_info)."
+    echo
+    echo "New sessions/s · server CPU µs/session · Redis + PostgreSQL CPU µs/session, per round (load average at the"
+    echo "setup's turn in brackets), and the ratios of each round's rates:"
+    echo
+    printf '| round |'; for s in $setups; do printf ' %s |' "$s"; done
+    has() { [[ " $setups " == *" $1 "* ]]; }
+    has redis && has spring && printf ' redis ÷ spring |'; has tiered && has redis && printf ' tiered ÷ redis |'; echo
+    printf '| ---: |'; for s in $setups; do printf ' ---: |'; done
+    has redis && has spring && printf ' ---: |'; has tiered && has redis && printf ' ---: |'; echo
+    awk -F'\t' -v setups="$setups" '
+      function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+      { rate[$1, $2] = $4; cpu[$1, $2] = $5; svc[$1, $2] = $6; load[$1, $2] = $3; err[$1] += $7 + $8; if ($2 > rounds) rounds = $2 }
+      END { ns = split(setups, s, " "); for (i = 1; i <= ns; i++) has[s[i]] = 1
+        for (r = 1; r <= rounds; r++) { printf "| %d |", r
+          for (i = 1; i <= ns; i++) printf " %.0f · %.0f · %.0f (%.1f) |", rate[s[i], r], cpu[s[i], r], svc[s[i], r], load[s[i], r]
+          if (has["redis"] && has["spring"]) { q = rate["redis", r] / rate["spring", r]; rsp[r] = q; printf " %.2f |", q }
+          if (has["tiered"] && has["redis"]) { q = rate["tiered", r] / rate["redis", r]; tr[r] = q; printf " %.2f |", q }
+          printf "\n" }
+        printf "| **median** |"
+        for (i = 1; i <= ns; i++) { for (r = 1; r <= rounds; r++) { a[r] = rate[s[i], r]; b[r] = cpu[s[i], r]; c[r] = svc[s[i], r] }
+          printf " **%.0f** · %.0f · %.0f |", median(a, rounds), median(b, rounds), median(c, rounds) }
+        if (has["redis"] && has["spring"]) printf " **%.2f** |", median(rsp, rounds)
+        if (has["tiered"] && has["redis"]) printf " **%.2f** |", median(tr, rounds)
+        printf "\n\nNon-2xx answers and socket errors, all rounds:"
+        for (i = 1; i <= ns; i++) printf " %s %d;", s[i], err[s[i]]
+        printf "\n" }' "$tsv"
+    printf 'Failed-creation log lines (as in tomcat-create.md), whole run:'
+    for s in $setups; do printf ' %s %s;' "$s" "${failed_lines[$s]}"; done; echo
+    echo
+    echo "Server CPU: utime+stime of the Tomcat JVM over the measured $duration s ÷ 2xx answers; Redis + PostgreSQL: the"
+    echo "same for the shared redis-server and every postgres process (anyone else's use included). What a session"
+    echo "costs the stores (commands, bytes, rows) is tomcat-create.md's (one setup at a time)."
+  } >"$md"
+  cat "$md"
+  exit 0
+fi
 
 if [ "$mode" = create ]; then
   duration=15; warmup=30; label="--tomcat --create"; sample=100
