@@ -9,10 +9,13 @@ CREATE TABLE IF NOT EXISTS us_session (
     max_inactive  INTEGER      NOT NULL,
     version       BIGINT       NOT NULL,
     fingerprint   VARCHAR(255),
-    application   VARBINARY(255)
+    application   VARBINARY(255),
+    attributes    MEDIUMBLOB
 );
 -- The application stamp's column (a row of us_attribute before), added to tables an earlier version made.
 ALTER TABLE us_session ADD COLUMN IF NOT EXISTS application VARBINARY(255);
+-- Small attributes kept in the session's row (rows of us_attribute before), added to tables an earlier version made.
+ALTER TABLE us_session ADD COLUMN IF NOT EXISTS attributes MEDIUMBLOB;
 CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal);
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (

@@ -9,10 +9,13 @@ CREATE TABLE IF NOT EXISTS us_session (
     max_inactive  INTEGER      NOT NULL,
     version       BIGINT       NOT NULL,
     fingerprint   VARCHAR(255),
-    application   BYTEA
+    application   BYTEA,
+    attributes    BYTEA
 );
 -- The application stamp's column (a row of us_attribute before), added to tables an earlier version made.
 ALTER TABLE us_session ADD COLUMN IF NOT EXISTS application BYTEA;
+-- Small attributes kept in the session's row (rows of us_attribute before), added to tables an earlier version made.
+ALTER TABLE us_session ADD COLUMN IF NOT EXISTS attributes BYTEA;
 -- Partial: an anonymous session (no principal) adds no entry; lookups by principal (principal = ?) imply NOT NULL.
 -- (A database an earlier version made keeps its full index of this name: both serve the same lookups.)
 CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal) WHERE principal IS NOT NULL;

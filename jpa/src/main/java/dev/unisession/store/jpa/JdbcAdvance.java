@@ -83,14 +83,14 @@ final class JdbcAdvance {
         Set<String> skip = idsIn(c, "us_ended", ids);
         skip.addAll(idsIn(c, "us_session", ids));
         List<Integer> tried = new ArrayList<>();
-        try (java.sql.PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO us_session (" + ROW_COLUMNS + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO us_session (" + ROW_COLUMNS
+                + ", id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (int i : which) {
                 SessionRecord r = records.get(deltas.get(i).id());
                 if (skip.contains(r.id())) continue;
                 bindRow(ps, r);
-                ps.setString(9, r.id());
-                ps.setLong(10, r.createdAt());
+                ps.setString(10, r.id());
+                ps.setLong(11, r.createdAt());
                 ps.addBatch();
                 tried.add(i);
             }
@@ -195,8 +195,8 @@ final class JdbcAdvance {
                 "UPDATE us_session SET " + ROW_COLUMNS.replace(",", " = ?,") + " = ? WHERE id = ? AND version = ?")) {
             for (SessionDelta d : deltas) {
                 bindRow(ps, records.get(d.id()));
-                ps.setString(9, d.id());
-                ps.setLong(10, d.baseVersion());
+                ps.setString(10, d.id());
+                ps.setLong(11, d.baseVersion());
                 ps.addBatch();
             }
             moved = ps.executeBatch();
@@ -265,11 +265,11 @@ final class JdbcAdvance {
         return any;
     }
 
-    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 8). */
-    private static final String ROW_COLUMNS =
-            "principal, context, last_accessed, expires_at, max_inactive, fingerprint, version, application";
+    /** The session row's columns a write sets from its record, in {@link #bindRow}'s order (parameters 1 to 9). */
+    private static final String ROW_COLUMNS = "principal, context, last_accessed, expires_at, max_inactive, "
+            + "fingerprint, version, application, attributes";
 
-    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 8. */
+    /** Binds {@link #ROW_COLUMNS} as parameters 1 to 9. */
     private void bindRow(java.sql.PreparedStatement ps, SessionRecord r) throws java.sql.SQLException {
         ps.setString(1, r.principal());
         ps.setString(2, r.context());
@@ -278,9 +278,13 @@ final class JdbcAdvance {
         ps.setInt(5, r.maxInactiveSeconds());
         ps.setString(6, r.fingerprint());
         ps.setLong(7, r.version());
-        byte[] stamp = SessionRow.stampOf(r.attributes());
-        if (stamp == null) ps.setNull(8, java.sql.Types.VARBINARY);
-        else ps.setBytes(8, stamp);
+        bindBytes(ps, 8, SessionRow.stampOf(r.attributes()));
+        bindBytes(ps, 9, SessionRow.smallOf(r.attributes()));
+    }
+
+    private static void bindBytes(java.sql.PreparedStatement ps, int p, byte[] value) throws java.sql.SQLException {
+        if (value == null) ps.setNull(p, java.sql.Types.VARBINARY);
+        else ps.setBytes(p, value);
     }
 
     /** True if a batch reported each statement's row count (0 or 1 here); switches the fast path off if not. */

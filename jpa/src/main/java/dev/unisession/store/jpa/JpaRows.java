@@ -62,15 +62,16 @@ final class JpaRows {
                 r.maxInactive,
                 r.version,
                 r.fingerprint,
-                r.withStamp(attrs));
+                r.withColumns(attrs));
     }
 
     /** True when an attribute the delta's request read has other bytes in the database now. */
     static boolean changedMeanwhile(EntityManager em, SessionDelta d, SessionRow row) {
+        Map<String, byte[]> columns = d.expected().isEmpty() ? Map.of() : row.withColumns(Map.of());
         for (Map.Entry<String, byte[]> e : d.expected().entrySet()) {
             byte[] now;
-            if (row.application != null && e.getKey().equals(SessionRecord.APPLICATION)) {
-                now = row.application;
+            if (columns.containsKey(e.getKey())) {
+                now = columns.get(e.getKey());
             } else {
                 AttributeRow a = em.find(AttributeRow.class, new AttributeRow.Key(d.id(), e.getKey()));
                 now = a == null ? null : a.data;
@@ -115,9 +116,7 @@ final class JpaRows {
                 d.context(),
                 d.fingerprint());
         row.version = Math.max(row.version + 1, atLeast);
-        if (d.changed().containsKey(SessionRecord.APPLICATION) || d.removed().contains(SessionRecord.APPLICATION)) {
-            row.application = SessionRow.stampOf(d.changed());
-        }
+        row.applyToColumns(d.changed(), d.removed());
         if (!d.removed().isEmpty()) {
             em.createQuery("DELETE FROM AttributeRow a WHERE a.sessionId = :id AND a.name IN :names")
                     .setParameter("id", d.id())
@@ -156,7 +155,7 @@ final class JpaRows {
         return endedMeanwhile(em, r.id()) ? 0 : version;
     }
 
-    /** Sets the session row's columns from a whole record: metadata, expiry, version and application stamp. */
+    /** Sets the session row's columns from a whole record: metadata, expiry, version, stamp and small attributes. */
     private void describe(SessionRow row, SessionRecord r) {
         row.describe(
                 r.lastAccessedAt(),
@@ -166,7 +165,7 @@ final class JpaRows {
                 r.context(),
                 r.fingerprint());
         row.version = r.version();
-        row.application = SessionRow.stampOf(r.attributes());
+        row.columnsOf(r.attributes());
     }
 
     /** Inserts a session's rows; the caller has made sure its id has not ended. */
@@ -189,7 +188,8 @@ final class JpaRows {
         if (r.version() <= row.version) return row.version; // this state, or a newer one, is written already
         describe(row, r);
         Map<String, byte[]> wanted = new LinkedHashMap<>(r.attributes());
-        if (row.application != null) wanted.remove(SessionRecord.APPLICATION); // a row an earlier version wrote goes
+        // what the columns hold has no row: one an earlier version or a larger value left goes
+        wanted.entrySet().removeIf(e -> SessionRow.inRow(e.getKey(), e.getValue()));
         for (AttributeRow a : stored != null
                 ? stored
                 : em.createQuery("SELECT a FROM AttributeRow a WHERE a.sessionId = :id", AttributeRow.class)

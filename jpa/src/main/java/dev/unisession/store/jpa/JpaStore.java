@@ -311,6 +311,7 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
                             old.fingerprint);
                     row.version = old.version + 1;
                     row.application = old.application;
+                    row.attributes = old.attributes;
                     em.persist(row);
                     em.flush();
                     em.createQuery("UPDATE AttributeRow a SET a.sessionId = :newId WHERE a.sessionId = :oldId")

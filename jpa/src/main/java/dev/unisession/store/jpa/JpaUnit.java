@@ -149,7 +149,7 @@ final class JpaUnit {
             String known = ddlFile(c.getMetaData().getDatabaseProductName());
             if (known != null) file = known;
             try (java.sql.Statement st = c.createStatement()) {
-                st.executeQuery("SELECT id, application FROM us_session WHERE 1 = 0")
+                st.executeQuery("SELECT id, application, attributes FROM us_session WHERE 1 = 0")
                         .close();
             }
             return null;

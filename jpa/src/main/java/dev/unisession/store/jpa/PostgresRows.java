@@ -37,11 +37,12 @@ final class PostgresRows {
     static final int CHUNK = 100;
 
     private static final String VALUES = "unnest(?::text[], ?::text[], ?::int8[], ?::int8[], ?::int4[], ?::text[], "
-            + "?::int8[], ?::bytea[], ?::text[], ?::int8[]) AS v(principal, context, last_accessed, expires_at, "
-            + "max_inactive, fingerprint, version, application, id, extra)";
+            + "?::int8[], ?::bytea[], ?::bytea[], ?::text[], ?::int8[]) AS v(principal, context, last_accessed, "
+            + "expires_at, max_inactive, fingerprint, version, application, attributes, id, extra)";
 
     static final String INSERT = "WITH s AS (INSERT INTO us_session (principal, context, last_accessed, "
-            + "expires_at, max_inactive, fingerprint, version, application, id, created_at) SELECT * FROM " + VALUES
+            + "expires_at, max_inactive, fingerprint, version, application, attributes, id, created_at) SELECT * FROM "
+            + VALUES
             + " WHERE NOT EXISTS (SELECT 1 FROM us_ended e WHERE e.id = v.id) ON CONFLICT (id) DO NOTHING "
             + "RETURNING id), a AS (INSERT INTO us_attribute (session_id, name, data) SELECT a.session_id, a.name, "
             + "a.data FROM unnest(?::text[], ?::text[], ?::bytea[]) AS a(session_id, name, data) JOIN s ON s.id = "
@@ -49,7 +50,8 @@ final class PostgresRows {
 
     static final String CHANGE = "WITH m AS (UPDATE us_session AS s SET principal = v.principal, context = "
             + "v.context, last_accessed = v.last_accessed, expires_at = v.expires_at, max_inactive = v.max_inactive, "
-            + "fingerprint = v.fingerprint, version = v.version, application = v.application FROM " + VALUES
+            + "fingerprint = v.fingerprint, version = v.version, application = v.application, attributes = "
+            + "v.attributes FROM " + VALUES
             + " WHERE s.id = v.id AND s.version = v.extra RETURNING s.id), u AS (INSERT INTO us_attribute "
             + "(session_id, name, data) SELECT a.session_id, a.name, a.data FROM unnest(?::text[], ?::text[], "
             + "?::bytea[]) AS a(session_id, name, data) JOIN m ON m.id = a.session_id ON CONFLICT (session_id, name) "
@@ -148,7 +150,7 @@ final class PostgresRows {
         }
     }
 
-    /** Binds {@link #VALUES}'s ten arrays from parameter 1 on ({@code extra} last); returns the last bound. */
+    /** Binds {@link #VALUES}'s eleven arrays from parameter 1 on ({@code extra} last); returns the last bound. */
     private static int bindRows(
             Connection c,
             PreparedStatement ps,
@@ -165,6 +167,7 @@ final class PostgresRows {
         String[] fingerprint = new String[n];
         Long[] version = new Long[n];
         byte[][] application = new byte[n][];
+        byte[][] small = new byte[n][];
         String[] id = new String[n];
         Long[] extras = new Long[n];
         for (int i = 0; i < n; i++) {
@@ -177,6 +180,7 @@ final class PostgresRows {
             fingerprint[i] = r.fingerprint();
             version[i] = r.version();
             application[i] = SessionRow.stampOf(r.attributes());
+            small[i] = SessionRow.smallOf(r.attributes());
             id[i] = r.id();
             extras[i] = extra[i];
         }
@@ -188,9 +192,10 @@ final class PostgresRows {
         ps.setArray(6, c.createArrayOf("text", fingerprint));
         ps.setArray(7, c.createArrayOf("int8", version));
         ps.setArray(8, c.createArrayOf("bytea", application));
-        ps.setArray(9, c.createArrayOf("text", id));
-        ps.setArray(10, c.createArrayOf("int8", extras));
-        return 10;
+        ps.setArray(9, c.createArrayOf("bytea", small));
+        ps.setArray(10, c.createArrayOf("text", id));
+        ps.setArray(11, c.createArrayOf("int8", extras));
+        return 11;
     }
 
     /** Attribute rows (session id, name, bytes) gathered as the columns of a statement's arrays. */

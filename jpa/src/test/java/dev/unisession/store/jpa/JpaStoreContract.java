@@ -318,15 +318,16 @@ abstract class JpaStoreContract extends SessionStoreContract {
         String stampName = SessionRecord.APPLICATION;
         byte[] shop = b("shop");
         byte[] other = b("other");
+        byte[] rowed = new byte[SessionRow.SMALL_BYTES + 1]; // an attribute kept as a row beside the stamp
         // a delta (JPA), then a delta changing the stamp
         String byDelta = id();
-        jpa.save(create(byDelta, null, 600, Map.of(stampName, shop, "x", b("1"))));
+        jpa.save(create(byDelta, null, 600, Map.of(stampName, shop, "x", rowed)));
         assertStamp(byDelta, shop, Set.of("x"));
         jpa.save(update(byDelta, Map.of(stampName, other), Set.of()));
         assertStamp(byDelta, other, Set.of("x"));
         // the flush's fast path: created, then moved on with a new stamp
         String fast = id();
-        Map<String, byte[]> attrs = Map.of(stampName, shop, "y", b("2"));
+        Map<String, byte[]> attrs = Map.of(stampName, shop, "y", rowed);
         long[] v = jpa.advanceAll(
                 List.of(create(fast, null, 600, attrs)),
                 Map.of(fast, new SessionRecord(fast, null, null, now[0], now[0], 600, 1, null, attrs)));
@@ -349,7 +350,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
                                                 600,
                                                 2,
                                                 null,
-                                                Map.of(stampName, other, "y", b("2")))))[0]);
+                                                Map.of(stampName, other, "y", rowed))))[0]);
         assertStamp(fast, other, Set.of("y"));
         // a stamp too long for the column is a row
         String longer = id();
@@ -360,7 +361,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
         assertEquals(Set.of(stampName), attributeRows(longer));
         // a row an earlier version wrote: read; a whole record over it moves it to the column
         String legacy = id();
-        jpa.save(create(legacy, null, 600, Map.of("z", b("3"))));
+        jpa.save(create(legacy, null, 600, Map.of("z", rowed)));
         try (java.sql.Connection c = connect();
                 java.sql.PreparedStatement ps =
                         c.prepareStatement("INSERT INTO us_attribute (session_id, name, data) VALUES (?, ?, ?)")) {
@@ -381,7 +382,7 @@ abstract class JpaStoreContract extends SessionStoreContract {
                 600,
                 read.version() + 1,
                 null,
-                Map.of(stampName, other, "z", b("3")));
+                Map.of(stampName, other, "z", rowed));
         assertEquals(
                 read.version() + 1,
                 jpa.saveAll(List.of(update(legacy, Map.of(stampName, other), Set.of())), Map.of(legacy, whole))[0]);
@@ -390,6 +391,71 @@ abstract class JpaStoreContract extends SessionStoreContract {
         String renamed = id();
         assertTrue(jpa.changeId(legacy, renamed));
         assertStamp(renamed, other, Set.of("z"));
+    }
+
+    /**
+     * Where an attribute is kept (in its session's row when small, as a row of its own when larger) follows its bytes
+     * on every write path (a delta, the flush's fast path, a whole record): values that grow past
+     * {@link SessionRow#SMALL_BYTES} and shrink below it, removed ones and ones set again read back exactly as
+     * written, and a removed attribute leaves no row. A new session of small attributes is one row. Fails if a path
+     * reads a row left behind over the column, or loses a value that changed place.
+     */
+    @Test
+    void attributesMoveBetweenTheSessionRowAndRowsOfTheirOwnAsTheyGrowAndShrink() throws Exception {
+        JpaStore jpa = (JpaStore) store;
+        byte[] large = new byte[SessionRow.SMALL_BYTES + 1];
+        java.util.Arrays.fill(large, (byte) 'L');
+        byte[] larger = new byte[SessionRow.SMALL_BYTES * 4];
+        java.util.Arrays.fill(larger, (byte) 'M');
+        byte[] smallest = new byte[SessionRow.SMALL_BYTES];
+        java.util.Arrays.fill(smallest, (byte) 'S');
+        for (String path : List.of("delta", "flush", "whole")) {
+            String id = id();
+            jpa.save(create(id, null, 600, Map.of("s", b("1"), "big", large, "edge", smallest)));
+            assertEquals(Set.of("big"), attributeRows(id), path);
+            step(jpa, path, id, Map.of("s", larger, "big", b("2")), Set.of());
+            assertAttributes(id, Map.of("s", larger, "big", b("2"), "edge", smallest), path);
+            step(jpa, path, id, Map.of("s", b("3")), Set.of("big"));
+            assertAttributes(id, Map.of("s", b("3"), "edge", smallest), path);
+            assertTrue(!attributeRows(id).contains("big"), path + ": a removed attribute leaves no row");
+            step(jpa, path, id, Map.of("big", large), Set.of("edge"));
+            assertAttributes(id, Map.of("s", b("3"), "big", large), path);
+        }
+        String small = id();
+        jpa.save(create(small, null, 600, Map.of("a", b("1"), "\u00e9t\u00e9", b("2"))));
+        assertEquals(Set.of(), attributeRows(small));
+        assertAttributes(small, Map.of("a", b("1"), "\u00e9t\u00e9", b("2")), "created");
+    }
+
+    /** Writes a change to a session through one write path and checks that it moved the row on. */
+    private void step(JpaStore jpa, String path, String id, Map<String, byte[]> changed, Set<String> removed) {
+        SessionRecord before = store.load(id);
+        dev.unisession.store.SessionDelta d = update(id, changed, removed);
+        Map<String, byte[]> after = new java.util.HashMap<>(before.attributes());
+        after.keySet().removeAll(removed);
+        after.putAll(changed);
+        SessionRecord r = new SessionRecord(
+                id,
+                before.principal(),
+                before.context(),
+                before.createdAt(),
+                now[0],
+                before.maxInactiveSeconds(),
+                before.version() + 1,
+                before.fingerprint(),
+                after);
+        long v = switch (path) {
+            case "delta" -> jpa.save(d).version();
+            case "flush" -> jpa.advanceAll(List.of(d), Map.of(id, r))[0];
+            default -> jpa.saveAll(List.of(d), Map.of(id, r))[0];
+        };
+        assertEquals(before.version() + 1, v, path);
+    }
+
+    private void assertAttributes(String id, Map<String, byte[]> want, String path) {
+        Map<String, byte[]> got = store.load(id).attributes();
+        assertEquals(want.keySet(), got.keySet(), path);
+        want.forEach((n, v) -> assertArrayEquals(v, got.get(n), path + ": " + n));
     }
 
     private void assertStamp(String id, byte[] stamp, Set<String> rows) throws Exception {

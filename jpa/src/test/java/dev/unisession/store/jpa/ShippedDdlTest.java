@@ -119,49 +119,74 @@ class ShippedDdlTest {
     }
 
     /**
-     * Tables an earlier version made (no stamp column): with {@code schema=none} start-up fails naming the file to
-     * apply; with {@code schema=create} the column is added and sessions are written and read.
+     * The shipped DDL as an earlier version shipped it: without the columns named (their lines, and the comma the
+     * column before them then no longer needs).
+     */
+    private static String earlierDdl(TestDatabase.Kind kind, List<String> columns) throws Exception {
+        List<String> kept = new java.util.ArrayList<>();
+        for (String line : ddl(kind).split("\n")) {
+            if (columns.stream().anyMatch(line::contains)) continue;
+            if (line.startsWith(")") && kept.get(kept.size() - 1).endsWith(",")) {
+                String last = kept.remove(kept.size() - 1);
+                kept.add(last.substring(0, last.length() - 1));
+            }
+            kept.add(line);
+        }
+        String earlier = String.join("\n", kept);
+        for (String c : columns) assertFalse(earlier.contains(c));
+        return earlier;
+    }
+
+    /**
+     * Tables an earlier version made (no stamp column, or no small attributes column; a session of theirs keeps its
+     * attributes as rows): with {@code schema=none} start-up fails naming the file to apply; with
+     * {@code schema=create} the columns are added, a session the earlier version wrote reads as it was, and new
+     * sessions are written and read.
      */
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
-    void tablesOfAnEarlierVersionGainTheStampColumn(TestDatabase.Kind kind) throws Exception {
-        String shipped = ddl(kind);
-        StringBuilder earlier = new StringBuilder();
-        for (String line : shipped.split("\n")) {
-            if (line.contains("application")) continue;
-            earlier.append(line.replace("fingerprint   VARCHAR(255),", "fingerprint   VARCHAR(255)"))
-                    .append('\n');
-        }
-        assertFalse(earlier.toString().contains("application"));
-        try (TestDatabase db = TestDatabase.create(kind)) {
-            db.run(earlier.toString());
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class,
-                    () -> JpaStore.connect(
-                            TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
-                            0.1,
-                            Clock.systemUTC(),
-                            getClass().getClassLoader()));
-            assertTrue(
-                    e.getMessage().contains("META-INF/unisession/sql/")
-                            && e.getMessage().contains("schema=create"),
-                    e.getMessage());
-            try (JpaStore store = JpaStore.connect(
-                    TestStores.jpaSettings(db.url(), Map.of()),
-                    0.1,
-                    Clock.systemUTC(),
-                    getClass().getClassLoader())) {
-                String id = UUID.randomUUID().toString();
-                byte[] stamp = "shop".getBytes(StandardCharsets.UTF_8);
-                assertEquals(
-                        1,
-                        store.save(Deltas.create(id)
-                                        .at(System.currentTimeMillis())
-                                        .maxInactive(600)
-                                        .set(Map.of(SessionRecord.APPLICATION, stamp))
-                                        .build())
-                                .version());
-                assertArrayEquals(stamp, store.load(id).attributes().get(SessionRecord.APPLICATION));
+    void tablesOfAnEarlierVersionGainTheColumns(TestDatabase.Kind kind) throws Exception {
+        for (List<String> missing : List.of(List.of("application", "attributes "), List.of("attributes "))) {
+            try (TestDatabase db = TestDatabase.create(kind)) {
+                db.run(earlierDdl(kind, missing));
+                String old = UUID.randomUUID().toString();
+                db.run("INSERT INTO us_session (id, created_at, last_accessed, expires_at, max_inactive, version) "
+                        + "VALUES ('" + old + "', 1, " + System.currentTimeMillis() + ", " + Long.MAX_VALUE
+                        + ", 600, 3);\nINSERT INTO us_attribute (session_id, name, data) VALUES ('" + old
+                        + "', 'a', " + (kind == TestDatabase.Kind.POSTGRES ? "'\\x01'" : "X'01'") + ")");
+                IllegalArgumentException e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> JpaStore.connect(
+                                TestStores.jpaSettings(db.url(), Map.of("unisession.jpa.schema", "none")),
+                                0.1,
+                                Clock.systemUTC(),
+                                getClass().getClassLoader()));
+                assertTrue(
+                        e.getMessage().contains("META-INF/unisession/sql/")
+                                && e.getMessage().contains("schema=create"),
+                        e.getMessage());
+                try (JpaStore store = JpaStore.connect(
+                        TestStores.jpaSettings(db.url(), Map.of()),
+                        0.1,
+                        Clock.systemUTC(),
+                        getClass().getClassLoader())) {
+                    SessionRecord earlier = store.load(old);
+                    assertEquals(Set.of("a"), earlier.attributes().keySet(), missing.toString());
+                    assertArrayEquals(new byte[] {1}, earlier.attributes().get("a"));
+                    String id = UUID.randomUUID().toString();
+                    byte[] stamp = "shop".getBytes(StandardCharsets.UTF_8);
+                    assertEquals(
+                            1,
+                            store.save(Deltas.create(id)
+                                            .at(System.currentTimeMillis())
+                                            .maxInactive(600)
+                                            .set(Map.of(SessionRecord.APPLICATION, stamp, "b", new byte[] {2}))
+                                            .build())
+                                    .version());
+                    SessionRecord r = store.load(id);
+                    assertArrayEquals(stamp, r.attributes().get(SessionRecord.APPLICATION));
+                    assertArrayEquals(new byte[] {2}, r.attributes().get("b"));
+                }
             }
         }
     }
