@@ -243,8 +243,8 @@ final class WriteBehind {
      * database, in a transaction of their own; returns the rest of the batch (in its order), for the usual write.
      */
     private List<PendingWrite> advance(List<PendingWrite> batch) {
-        List<SessionDelta> deltas = new ArrayList<>();
-        Map<String, SessionRecord> records = new HashMap<>();
+        List<SessionDelta> deltas = new ArrayList<>(batch.size());
+        Map<String, SessionRecord> records = new HashMap<>(batch.size() * 4 / 3 + 1);
         for (PendingWrite p : batch) {
             if (!p.advancesFromBase()) continue;
             deltas.add(p.delta());
@@ -258,13 +258,11 @@ final class WriteBehind {
             return batch; // the usual write meets the same trouble and keeps the queue if the database is down
         }
         if (versions == null) return batch;
-        Set<String> written = new java.util.HashSet<>();
-        for (int i = 0; i < versions.length; i++) {
-            if (versions[i] != 0) written.add(deltas.get(i).id());
-        }
-        List<PendingWrite> rest = new ArrayList<>(batch.size() - written.size());
+        // versions[i] belongs to the i-th of the batch that advances from its base (deltas' order)
+        List<PendingWrite> rest = new ArrayList<>();
+        int i = 0;
         for (PendingWrite p : batch) {
-            if (!written.contains(p.id())) rest.add(p);
+            if (!p.advancesFromBase() || versions[i++] == 0) rest.add(p);
         }
         return rest;
     }
