@@ -33,10 +33,10 @@
 #   bench/run.sh --tomcat --create --rounds N [--seconds N] [--setups "..."]
 #       the creation run's rates compared in rounds, as --tomcat compares the hot path: setups spring, redis and
 #       tiered (the stores outside the JVM: native and memory would hold a million sessions in the heap) all up at
-#       once, each warmed up for 20 s; then each of N rounds measures every setup in turn (the order rotated by one
-#       each round), each 10 s (--seconds) after 3 s of load, a tiered node's write-behind queue drained before the
-#       next setup's turn. Per round and setup: new sessions/s, server CPU and Redis + PostgreSQL CPU µs per
-#       session; the medians, and the median of the rounds' ratios (tiered ÷ redis, redis ÷ spring: both setups
+#       once, each warmed up for 30 s (a tiered JVM still compiled a third of a core 20 s in); then each of N
+#       rounds measures every setup in turn (the order rotated by one each round), each 10 s (--seconds) after 3 s
+#       of load, a tiered node's write-behind queue drained before the next setup's turn. Per round and setup: new
+#       sessions/s, server CPU, Redis CPU and PostgreSQL CPU µs per session, CPU by thread; the medians, and the median of the rounds' ratios (tiered ÷ redis, redis ÷ spring: both setups
 #       measured within a minute of each other, where a shared host's speed drifts by 2× over tens of minutes).
 #       Writes bench/results/tomcat-create-rounds.md.
 #   bench/run.sh --two-node [SECONDS] [--pause-redis]
@@ -276,16 +276,22 @@ thread_note() {
                              k = k sprintf("%s`%s` %.1f", (k ? ", " : ""), m, d[m] / hz * 1e6 / cnt); delete d[m] }
           printf "- %s: server CPU by thread, µs per %s: %s (threads named alike summed, numbers as N)\n", n, u, k }' "$2" "$3"
 }
-# service_ticks: "pid ticks" (utime+stime) of every PostgreSQL process and the shared redis-server, one per line.
+# service_ticks: "pid ticks kind" (utime+stime; kind postgres or redis) of every PostgreSQL process and the shared
+# redis-server, one per line.
 service_ticks() {
   local p
-  for p in $(pgrep -x postgres) $(pgrep -f 'redis-server 127.0.0.1:6379'); do
-    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13}' "/proc/$p/stat" 2>/dev/null || true
+  for p in $(pgrep -x postgres); do
+    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "postgres"}' "/proc/$p/stat" 2>/dev/null || true
+  done
+  for p in $(pgrep -f 'redis-server 127.0.0.1:6379'); do
+    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "redis"}' "/proc/$p/stat" 2>/dev/null || true
   done
 }
-# service_delta BEFORE AFTER: ticks the services used between two service_ticks readings (a process started
-# between them counts whole; one that ended between them is missed).
-service_delta() { awk 'NR == FNR { b[$1] = $2; next } { s += $2 - ($1 in b ? b[$1] : 0) } END { print s + 0 }' "$1" "$2"; }
+# service_delta BEFORE AFTER [KIND]: ticks the services (of that kind only) used between two service_ticks readings
+# (a process started between them counts whole; one that ended between them is missed).
+service_delta() {
+  awk -v k="${3:-}" 'NR == FNR { b[$1] = $2; next } k == "" || $3 == k { s += $2 - ($1 in b ? b[$1] : 0) } END { print s + 0 }' "$1" "$2"
+}
 jar_info() {
   echo "\`$(basename "$alljar")\` of $(date -u -r "$alljar" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$alljar" | cut -c1-12)${BENCH_UNISESSION_OPTS:+; extra settings \`$BENCH_UNISESSION_OPTS\`}"
 }
@@ -337,7 +343,7 @@ monitor_sample() {
 wrk_line() { grep '^BENCH' "$1" || { echo "[tomcat] no result from wrk: $(cat "$1")" >&2; exit 1; }; }
 
 if [ "$mode" = create ] && [ -n "$rounds" ]; then
-  duration=10; warmup=20; rewarm=3; label="--tomcat --create --rounds $rounds"
+  duration=10; warmup=30; rewarm=3; label="--tomcat --create --rounds $rounds"
   [ -n "$seconds_given" ] && { duration=$seconds; label="$label --seconds $seconds"; }
   setups=${only:-spring redis tiered}; [ -n "$only" ] && label="$label --setups \"$only\""
   for s in $setups; do case "$s" in spring|redis|tiered) ;; *) echo "[tomcat] --create --rounds measures spring, redis and tiered (native and memory would keep every session in the heap), not $s" >&2; exit 64 ;; esac; done
@@ -345,7 +351,7 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
   psql_test "CREATE SCHEMA $schema" >/dev/null || { echo "[tomcat] cannot create schema $schema" >&2; exit 1; }
   jpa_url="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema"
   tiered_prefix=${prefix}t: # its keys apart from redis's (both up at once), deleted with the run's
-  tsv=$work/rounds.tsv; : >"$tsv"
+  tsv=$work/rounds.tsv; : >"$tsv"; : >"$work/threads.notes"
   declare -A setup_pid setup_port
   port=18400
   for setup in $setups; do
@@ -375,15 +381,16 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
       setup=${order[$(( (k + round - 1) % n ))]}; pid=${setup_pid[$setup]}; port=${setup_port[$setup]}
       load=$(cut -d' ' -f1 /proc/loadavg)
       run_bounded $((rewarm + 30)) wrk -t2 -c64 -d"${rewarm}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >/dev/null
-      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"
+      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"
       run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
-      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"
-      sc=$(service_delta "$work/svc0" "$work/svc1")
+      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; thread_ticks "$pid" >"$work/thr1"
+      sc=$(service_delta "$work/svc0" "$work/svc1"); pg=$(service_delta "$work/svc0" "$work/svc1" postgres)
       line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err _ _ secs <<<"$line"
+      thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$((reqs - status_err))" session >>"$work/threads.notes"
       [ "$setup" = tiered ] && drained "$port"
       awk -v s="$setup" -v r="$round" -v l="$load" -v ok="$((reqs - status_err))" -v t="$secs" -v cpu="$((c1 - c0))" \
-          -v sc="$sc" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
-        'BEGIN {printf "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%d\t%d\n", s, r, l, ok / t, cpu / hz * 1e6 / ok, sc / hz * 1e6 / ok, e, x}' >>"$tsv"
+          -v sc="$sc" -v pg="$pg" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
+        'BEGIN {printf "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%d\t%d\t%.1f\n", s, r, l, ok / t, cpu / hz * 1e6 / ok, (sc - pg) / hz * 1e6 / ok, e, x, pg / hz * 1e6 / ok}' >>"$tsv"
       echo "[tomcat] round $round/$rounds: $(tail -1 "$tsv")"
     done
   done
@@ -404,7 +411,7 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
     echo "measured every setup in turn for $duration s after $rewarm s of load, the order rotated by one each round, a tiered"
     echo "node's write-behind queue drained before the next setup's turn. Filter jar: $(jar_info)."
     echo
-    echo "New sessions/s · server CPU µs/session · Redis + PostgreSQL CPU µs/session, per round (load average at the"
+    echo "New sessions/s · server CPU µs/session · Redis CPU µs/session · PostgreSQL CPU µs/session, per round (load average at the"
     echo "setup's turn in brackets), and the ratios of each round's rates:"
     echo
     printf '| round |'; for s in $setups; do printf ' %s |' "$s"; done
@@ -415,16 +422,16 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
     awk -F'\t' -v setups="$setups" '
       function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-      { rate[$1, $2] = $4; cpu[$1, $2] = $5; svc[$1, $2] = $6; load[$1, $2] = $3; err[$1] += $7 + $8; if ($2 > rounds) rounds = $2 }
+      { rate[$1, $2] = $4; cpu[$1, $2] = $5; svc[$1, $2] = $6; pg[$1, $2] = $9; load[$1, $2] = $3; err[$1] += $7 + $8; if ($2 > rounds) rounds = $2 }
       END { ns = split(setups, s, " "); for (i = 1; i <= ns; i++) has[s[i]] = 1
         for (r = 1; r <= rounds; r++) { printf "| %d |", r
-          for (i = 1; i <= ns; i++) printf " %.0f · %.0f · %.0f (%.1f) |", rate[s[i], r], cpu[s[i], r], svc[s[i], r], load[s[i], r]
+          for (i = 1; i <= ns; i++) printf " %.0f · %.0f · %.0f · %.0f (%.1f) |", rate[s[i], r], cpu[s[i], r], svc[s[i], r], pg[s[i], r], load[s[i], r]
           if (has["redis"] && has["spring"]) { q = rate["redis", r] / rate["spring", r]; rsp[r] = q; printf " %.2f |", q }
           if (has["tiered"] && has["redis"]) { q = rate["tiered", r] / rate["redis", r]; tr[r] = q; printf " %.2f |", q }
           printf "\n" }
         printf "| **median** |"
-        for (i = 1; i <= ns; i++) { for (r = 1; r <= rounds; r++) { a[r] = rate[s[i], r]; b[r] = cpu[s[i], r]; c[r] = svc[s[i], r] }
-          printf " **%.0f** · %.0f · %.0f |", median(a, rounds), median(b, rounds), median(c, rounds) }
+        for (i = 1; i <= ns; i++) { for (r = 1; r <= rounds; r++) { a[r] = rate[s[i], r]; b[r] = cpu[s[i], r]; c[r] = svc[s[i], r]; d[r] = pg[s[i], r] }
+          printf " **%.0f** · %.0f · %.0f · %.0f |", median(a, rounds), median(b, rounds), median(c, rounds), median(d, rounds) }
         if (has["redis"] && has["spring"]) printf " **%.2f** |", median(rsp, rounds)
         if (has["tiered"] && has["redis"]) printf " **%.2f** |", median(tr, rounds)
         printf "\n\nNon-2xx answers and socket errors, all rounds:"
@@ -433,9 +440,11 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
     printf 'Failed-creation log lines (as in tomcat-create.md), whole run:'
     for s in $setups; do printf ' %s %s;' "$s" "${failed_lines[$s]}"; done; echo
     echo
-    echo "Server CPU: utime+stime of the Tomcat JVM over the measured $duration s ÷ 2xx answers; Redis + PostgreSQL: the"
-    echo "same for the shared redis-server and every postgres process (anyone else's use included). What a session"
+    echo "Server CPU: utime+stime of the Tomcat JVM over the measured $duration s ÷ 2xx answers; Redis, PostgreSQL: the"
+    echo "same for the shared redis-server, and for every postgres process (anyone else's use included). What a session"
     echo "costs the stores (commands, bytes, rows) is tomcat-create.md's (one setup at a time)."
+    echo
+    sort -s -t, -k1,1 "$work/threads.notes"
   } >"$md"
   cat "$md"
   exit 0
