@@ -20,10 +20,13 @@ CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal);
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (
     session_id VARCHAR(64)  NOT NULL,
-    name       VARCHAR(255) NOT NULL,
+    name       VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     data       LONGBLOB     NOT NULL,
     PRIMARY KEY (session_id, name)
 );
+-- Attribute names compare as Java's do (binary): with the server's default collation "token" and "Token" were one
+-- key. Tables an earlier version made keep theirs; to change it (rebuilds the table once):
+--   ALTER TABLE us_attribute MODIFY name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL
 CREATE TABLE IF NOT EXISTS us_audit (
     id         VARCHAR(32)  NOT NULL PRIMARY KEY,
     happened_at BIGINT      NOT NULL,

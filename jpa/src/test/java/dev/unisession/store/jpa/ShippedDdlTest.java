@@ -191,6 +191,43 @@ class ShippedDdlTest {
         }
     }
 
+    /**
+     * In tables the shipped DDL creates, attribute names are case-sensitive keys as in Java: "token" (small, in the
+     * session row) and "Token" (large, a row of its own) live side by side and removing one leaves the other. With
+     * MariaDB's default collation they were one key: the removal of the small one deleted the large one's row.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void namesDifferingOnlyInCaseAreTwoAttributes(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind);
+                JpaStore store = JpaStore.connect(
+                        TestStores.jpaSettings(db.url(), Map.of()),
+                        0.1,
+                        Clock.systemUTC(),
+                        getClass().getClassLoader())) {
+            byte[] large = new byte[SessionRow.SMALL_BYTES + 1];
+            java.util.Arrays.fill(large, (byte) 'T');
+            String id = UUID.randomUUID().toString();
+            long now = System.currentTimeMillis();
+            store.save(Deltas.create(id)
+                    .at(now)
+                    .maxInactive(600)
+                    .set(Map.of("token", new byte[] {1}, "Token", large, "KEY", large, "key", large))
+                    .build());
+            assertEquals(
+                    Set.of("token", "Token", "KEY", "key"),
+                    store.load(id).attributes().keySet());
+            store.save(Deltas.update(id, 1)
+                    .times(now, now + 1)
+                    .maxInactive(600)
+                    .remove(Set.of("token", "key"))
+                    .build());
+            SessionRecord r = store.load(id);
+            assertEquals(Set.of("Token", "KEY"), r.attributes().keySet());
+            assertArrayEquals(large, r.attributes().get("Token"));
+        }
+    }
+
     @Test
     void unknownDatabasesAreToldToApplyTheirOwnDdl() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaUnit.ddlFor("Oracle"));
