@@ -1,6 +1,14 @@
 -- unisession session tables for PostgreSQL (what unisession.jpa.schema=create makes; use with schema=none).
+-- Session ids and attribute names compare byte by byte (COLLATE "C"): they are opaque tokens and keys, and a
+-- comparison in the database's collation (a locale's, e.g. en_US.UTF-8 or C.UTF-8) costs a string copy and a strcoll
+-- call in every step of an index lookup or insert; "C" is a memcmp. Tables an earlier version made keep the database's
+-- collation and work as before; to give them this one (rebuilds the keys' indexes, locks the tables meanwhile):
+--   ALTER TABLE us_session ALTER COLUMN id TYPE VARCHAR(64) COLLATE "C";
+--   ALTER TABLE us_attribute ALTER COLUMN session_id TYPE VARCHAR(64) COLLATE "C",
+--     ALTER COLUMN name TYPE VARCHAR(255) COLLATE "C";
+--   ALTER TABLE us_ended ALTER COLUMN id TYPE VARCHAR(64) COLLATE "C";
 CREATE TABLE IF NOT EXISTS us_session (
-    id            VARCHAR(64)  NOT NULL PRIMARY KEY,
+    id            VARCHAR(64)  COLLATE "C" NOT NULL PRIMARY KEY,
     principal     VARCHAR(255),
     context       VARCHAR(255),
     created_at    BIGINT       NOT NULL,
@@ -21,8 +29,8 @@ ALTER TABLE us_session ADD COLUMN IF NOT EXISTS attributes BYTEA;
 CREATE INDEX IF NOT EXISTS us_session_principal ON us_session (principal) WHERE principal IS NOT NULL;
 CREATE INDEX IF NOT EXISTS us_session_expires ON us_session (expires_at);
 CREATE TABLE IF NOT EXISTS us_attribute (
-    session_id VARCHAR(64)  NOT NULL,
-    name       VARCHAR(255) NOT NULL,
+    session_id VARCHAR(64)  COLLATE "C" NOT NULL,
+    name       VARCHAR(255) COLLATE "C" NOT NULL,
     data       BYTEA        NOT NULL,
     PRIMARY KEY (session_id, name)
 );
@@ -52,7 +60,7 @@ CREATE TABLE IF NOT EXISTS us_node (
 );
 CREATE INDEX IF NOT EXISTS us_node_cluster ON us_node (cluster);
 CREATE TABLE IF NOT EXISTS us_ended (
-    id       VARCHAR(64)  NOT NULL PRIMARY KEY,
+    id       VARCHAR(64)  COLLATE "C" NOT NULL PRIMARY KEY,
     ended_at BIGINT       NOT NULL
 );
 CREATE INDEX IF NOT EXISTS us_ended_at ON us_ended (ended_at);

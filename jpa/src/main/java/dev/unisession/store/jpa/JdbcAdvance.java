@@ -63,9 +63,9 @@ final class JdbcAdvance {
             long[] out)
             throws java.sql.SQLException {
         if (isPostgres(c)) {
-            // One statement per chunk skips the ended ids and the existing rows itself and names the rows it
-            // inserted (PostgresRows.insert); elsewhere both are asked first (a row that appears meanwhile fails
-            // the batch with a duplicate key, and the usual write follows).
+            // One statement per chunk skips the ended ids itself and names the rows it inserted; an existing row
+            // is skipped on a second try (PostgresRows.insert). Elsewhere both are asked first (a row that appears
+            // meanwhile fails the batch with a duplicate key, and the usual write follows).
             List<SessionRecord> tried = new ArrayList<>(which.size());
             for (int i : which) tried.add(records.get(deltas.get(i).id()));
             Set<String> inserted = PostgresRows.insert(c, tried, expiresAt);

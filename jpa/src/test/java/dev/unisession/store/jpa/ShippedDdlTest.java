@@ -228,6 +228,36 @@ class ShippedDdlTest {
         }
     }
 
+    /**
+     * On PostgreSQL the keys of the tables the shipped DDL creates compare byte by byte ({@code COLLATE "C"}): in the
+     * database's own collation every comparison of an index lookup or insert was a copy and a strcoll call.
+     */
+    @Test
+    void postgresKeysCompareByteByByte() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
+                JpaStore store = JpaStore.connect(
+                        TestStores.jpaSettings(db.url(), Map.of()),
+                        0.1,
+                        Clock.systemUTC(),
+                        getClass().getClassLoader());
+                Connection c = DriverManager.getConnection(db.url(), db.user(), "");
+                java.sql.Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT table_name || '.' || column_name, collation_name FROM "
+                                + "information_schema.columns WHERE table_schema = current_schema() AND table_name IN "
+                                + "('us_session', 'us_attribute', 'us_ended') AND column_name IN ('id', 'session_id', 'name')")) {
+            Map<String, String> collations = new TreeMap<>();
+            while (rs.next()) collations.put(rs.getString(1), rs.getString(2));
+            assertEquals(
+                    Map.of(
+                            "us_attribute.name", "C",
+                            "us_attribute.session_id", "C",
+                            "us_ended.id", "C",
+                            "us_session.id", "C"),
+                    collations);
+        }
+    }
+
     @Test
     void unknownDatabasesAreToldToApplyTheirOwnDdl() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JpaUnit.ddlFor("Oracle"));
