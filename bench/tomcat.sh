@@ -264,17 +264,17 @@ thread_ticks() {
     awk -v c="$c" '{sub(/^.*\) /, ""); print c, $12 + $13}' "$t/stat" 2>/dev/null || true
   done
 }
-# thread_note NAME BEFORE AFTER COUNT UNIT: a notes line with the thread groups' CPU between two thread_ticks
-# readings, in µs per COUNT (largest first; groups under 1 % left out).
+# thread_note NAME BEFORE AFTER COUNT UNIT [WHAT]: a notes line with the groups' CPU between two thread_ticks (or
+# pg_ticks) readings, in µs per COUNT (largest first; groups under 1 % left out); WHAT names them (server CPU by thread).
 thread_note() {
-  awk -v n="$1" -v cnt="$4" -v u="$5" -v hz="$(getconf CLK_TCK)" '
+  awk -v n="$1" -v cnt="$4" -v u="$5" -v w="${6:-server CPU by thread}" -v hz="$(getconf CLK_TCK)" '
     NR == FNR { b[$1] += $2; next } { a[$1] += $2 }
     END { for (g in a) { d[g] = a[g] - b[g]; tot += d[g] }
           if (tot <= 0 || cnt <= 0) exit
           k = ""; while (1) { m = ""; for (g in d) if (m == "" || d[g] > d[m]) m = g
                              if (m == "" || d[m] < tot / 100) break
                              k = k sprintf("%s`%s` %.1f", (k ? ", " : ""), m, d[m] / hz * 1e6 / cnt); delete d[m] }
-          printf "- %s: server CPU by thread, µs per %s: %s (threads named alike summed, numbers as N)\n", n, u, k }' "$2" "$3"
+          printf "- %s: %s, µs per %s: %s (named alike summed, numbers as N)\n", n, w, u, k }' "$2" "$3"
 }
 # service_ticks: "pid ticks kind" (utime+stime; kind postgres or redis) of every PostgreSQL process and the shared
 # redis-server, one per line.
@@ -285,6 +285,16 @@ service_ticks() {
   done
   for p in $(pgrep -f 'redis-server 127.0.0.1:6379'); do
     awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "redis"}' "/proc/$p/stat" 2>/dev/null || true
+  done
+}
+# pg_ticks: "role ticks" of every PostgreSQL process (role: a client connection is "backend", else its title's role,
+# e.g. checkpointer, walwriter, autovacuum_worker), one per line, for thread_note.
+pg_ticks() {
+  local p t
+  for p in $(pgrep -x postgres); do
+    t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+    case "$t" in *"("*) t=backend ;; *": "*) t=$(echo "${t##*: }" | xargs | tr ' ' _) ;; *) t=postmaster ;; esac
+    awk -v c="$t" '{sub(/^.*\) /, ""); print c, $12 + $13}' "/proc/$p/stat" 2>/dev/null || true
   done
 }
 # service_delta BEFORE AFTER [KIND]: ticks the services (of that kind only) used between two service_ticks readings
@@ -381,12 +391,14 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
       setup=${order[$(( (k + round - 1) % n ))]}; pid=${setup_pid[$setup]}; port=${setup_port[$setup]}
       load=$(cut -d' ' -f1 /proc/loadavg)
       run_bounded $((rewarm + 30)) wrk -t2 -c64 -d"${rewarm}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >/dev/null
-      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"
+      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"; pg_ticks >"$work/pg0"
       run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
-      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; thread_ticks "$pid" >"$work/thr1"
+      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; thread_ticks "$pid" >"$work/thr1"; pg_ticks >"$work/pg1"
       sc=$(service_delta "$work/svc0" "$work/svc1"); pg=$(service_delta "$work/svc0" "$work/svc1" postgres)
       line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err _ _ secs <<<"$line"
       thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$((reqs - status_err))" session >>"$work/threads.notes"
+      [ "$setup" = tiered ] && thread_note "$setup, round $round" "$work/pg0" "$work/pg1" "$((reqs - status_err))" session \
+        "PostgreSQL CPU by process" >>"$work/threads.notes"
       [ "$setup" = tiered ] && drained "$port"
       awk -v s="$setup" -v r="$round" -v l="$load" -v ok="$((reqs - status_err))" -v t="$secs" -v cpu="$((c1 - c0))" \
           -v sc="$sc" -v pg="$pg" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
