@@ -22,11 +22,32 @@ final class JdbcAdvance {
     /** False once the database's driver did not report a batch's row counts: the fast path is off then. */
     private volatile boolean countsReported = true;
 
+    /**
+     * How long new sessions' rows are inserted skipping existing ones (PostgreSQL) after an insert of rows taken for
+     * missing met one.
+     */
+    static final long SKIP_EXISTING_MILLIS = 60_000;
+
+    /**
+     * Until when (epoch ms) new sessions' rows are inserted skipping existing ones. A new session's row is missing
+     * but where another node wrote the session first (its next request served there, under non-sticky load: that
+     * node's usual write inserts the row when its change finds none) or a flush is written twice (its commit reached
+     * the database but its answer did not reach this node). An insert that meets such a row is undone and made
+     * again skipping it, and the flushes of the next {@link #SKIP_EXISTING_MILLIS} skip existing rows at once, as
+     * under non-sticky load they would meet one in most flushes.
+     */
+    private volatile long skipExistingUntil;
+
     /** A record's expiry time, as the session row holds it. */
     private final ToLongFunction<SessionRecord> expiresAt;
 
     JdbcAdvance(ToLongFunction<SessionRecord> expiresAt) {
         this.expiresAt = expiresAt;
+    }
+
+    /** New sessions' rows are inserted skipping existing ones now (see {@link #skipExistingUntil}). */
+    boolean skippingExisting() {
+        return System.currentTimeMillis() < skipExistingUntil;
     }
 
     /** Whether the fast path is on: the driver reports each statement's row count in a batch. */
@@ -63,12 +84,18 @@ final class JdbcAdvance {
             long[] out)
             throws java.sql.SQLException {
         if (isPostgres(c)) {
-            // One statement per chunk skips the ended ids itself and names the rows it inserted; an existing row
-            // is skipped on a second try (PostgresRows.insert). Elsewhere both are asked first (a row that appears
-            // meanwhile fails the batch with a duplicate key, and the usual write follows).
+            // One statement per chunk skips the ended ids itself and names the rows it inserted; existing rows are
+            // skipped by the statement too while skipExistingUntil says they may be met. Elsewhere both are asked
+            // first (a row that appears meanwhile fails the batch with a duplicate key, and the usual write follows).
             List<SessionRecord> tried = new ArrayList<>(which.size());
             for (int i : which) tried.add(records.get(deltas.get(i).id()));
-            Set<String> inserted = PostgresRows.insert(c, tried, expiresAt);
+            Set<String> inserted = null;
+            long now = System.currentTimeMillis();
+            if (now >= skipExistingUntil) {
+                inserted = PostgresRows.insertNew(c, tried, expiresAt);
+                if (inserted == null) skipExistingUntil = now + SKIP_EXISTING_MILLIS;
+            }
+            if (inserted == null) inserted = PostgresRows.insertMissing(c, tried, expiresAt);
             List<SessionRecord> created = new ArrayList<>(inserted.size());
             for (int k = 0; k < tried.size(); k++) {
                 SessionRecord r = tried.get(k);

@@ -283,6 +283,11 @@ public final class JpaStore implements SessionStore, PrincipalIndex, SessionBrow
         });
     }
 
+    /** The flush inserts new sessions' rows skipping existing ones now (PostgreSQL; see {@link JdbcAdvance}). */
+    boolean insertsSkipExisting() {
+        return jdbc.skippingExisting();
+    }
+
     /**
      * Writes a whole record, replacing whatever the database holds for its id (used to copy a session from
      * another tier).

@@ -23,7 +23,7 @@ import java.util.function.ToLongFunction;
  * most.
  *
  * <p>A chunk of new sessions is one statement: the rows whose ids have not ended are inserted, their attributes
- * with them (where a row exists already, the chunks are inserted again skipping it: see {@link #insert}). A chunk of changed sessions is one statement too: each row moves from the version its
+ * with them ({@link #insertNew}, or {@link #insertMissing} skipping rows that exist already). A chunk of changed sessions is one statement too: each row moves from the version its
  * delta was computed against to its record's, and only the moved rows' changed attributes are written (an upsert)
  * and their removed ones deleted. The attribute rows written and the ones deleted are disjoint (a name is removed
  * only when the record no longer holds it), as PostgreSQL requires of the parts of one statement.
@@ -72,17 +72,14 @@ final class PostgresRows {
     private PostgresRows() {}
 
     /**
-     * Inserts the records whose ids have not ended and whose rows do not exist, with their attributes.
+     * Inserts the records whose ids have not ended, with their attributes, as rows that do not exist yet: each row's
+     * key is checked once, in its index insert (an ON CONFLICT clause would look every row up before inserting it
+     * as well: a fifth of what the database spent on a new session).
      *
-     * @return the ids inserted
+     * @return the ids inserted; null when a row existed, and then none is (the inserts are undone to a savepoint)
      */
-    static Set<String> insert(Connection c, List<SessionRecord> records, ToLongFunction<SessionRecord> expiresAt)
+    static Set<String> insertNew(Connection c, List<SessionRecord> records, ToLongFunction<SessionRecord> expiresAt)
             throws SQLException {
-        // The rows of new sessions do not exist but in rare cases (a flush whose commit was acknowledged to the
-        // database but not to this node, written again): inserted plainly first, each row's key is checked once, in
-        // its index insert. An ON CONFLICT clause would look every row up before inserting it as well, a fifth of
-        // what the database spends on a new session. A duplicate key undoes the plain inserts (to the savepoint)
-        // and the chunks are inserted again skipping the existing rows.
         Savepoint before = c.setSavepoint();
         try {
             Set<String> inserted = insert(c, records, expiresAt, INSERT);
@@ -91,8 +88,19 @@ final class PostgresRows {
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) throw e;
             c.rollback(before);
-            return insert(c, records, expiresAt, INSERT_MISSING);
+            c.releaseSavepoint(before);
+            return null;
         }
+    }
+
+    /**
+     * Inserts the records whose ids have not ended and whose rows do not exist, with their attributes.
+     *
+     * @return the ids inserted
+     */
+    static Set<String> insertMissing(Connection c, List<SessionRecord> records, ToLongFunction<SessionRecord> expiresAt)
+            throws SQLException {
+        return insert(c, records, expiresAt, INSERT_MISSING);
     }
 
     private static Set<String> insert(

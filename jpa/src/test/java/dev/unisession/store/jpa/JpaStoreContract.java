@@ -235,6 +235,60 @@ abstract class JpaStoreContract extends SessionStoreContract {
     }
 
     /**
+     * A new session's row that exists already (another node's usual write inserted it when the session's next
+     * request was served there: non-sticky load) is left for the usual write wherever it is in the batch: every
+     * other new session is inserted with its attributes and the batch's changes are applied in the same
+     * transaction. On PostgreSQL, where rows are inserted as missing and an existing one undoes the inserts, flushes
+     * then skip existing rows at once for a while.
+     */
+    @Test
+    void advanceInsertsAroundARowAnotherNodeWroteFirst() {
+        JpaStore jpa = (JpaStore) store;
+        String existing = id();
+        jpa.save(create(existing, null, 600, Map.of("x", b("theirs"))));
+        String changed = id();
+        jpa.save(create(changed, null, 600, Map.of("x", b("1"))));
+        int n = PostgresRows.CHUNK + PostgresRows.CHUNK / 2;
+        int at = PostgresRows.CHUNK + 20; // in the second chunk: the first one's inserts are undone too
+        List<String> ids = new java.util.ArrayList<>();
+        List<dev.unisession.store.SessionDelta> batch = new java.util.ArrayList<>();
+        Map<String, SessionRecord> records = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String id = i == at ? existing : id();
+            Map<String, byte[]> attrs = Map.of("a", b("v" + i));
+            ids.add(id);
+            batch.add(create(id, null, 600, attrs));
+            records.put(id, new SessionRecord(id, null, null, now[0], now[0], 600, 1, null, attrs));
+        }
+        batch.add(new dev.unisession.store.SessionDelta(
+                changed, false, 1, now[0], now[0], 600, null, null, null, false, Map.of("x", b("2")), Set.of()));
+        records.put(changed, new SessionRecord(changed, null, null, now[0], now[0], 600, 2, null, Map.of("x", b("2"))));
+        assertTrue(!jpa.insertsSkipExisting(), "a new store takes new sessions' rows for missing");
+        long[] versions = jpa.advanceAll(batch, records);
+        assertTrue(versions != null, "the driver reports row counts");
+        for (int i = 0; i < n; i++) {
+            assertEquals(i == at ? 0 : 1, versions[i], "new session " + i);
+            String expected = i == at ? null : "v" + i;
+            SessionRecord r = store.load(ids.get(i));
+            assertEquals(expected, i == at ? null : new String(r.attributes().get("a")));
+        }
+        assertEquals("theirs", new String(store.load(existing).attributes().get("x")));
+        assertEquals(2, versions[n], "the change after the inserts");
+        assertEquals("2", new String(store.load(changed).attributes().get("x")));
+        assertEquals(jdbcUrl().startsWith("jdbc:postgresql"), jpa.insertsSkipExisting());
+        String later = id();
+        Map<String, byte[]> attrs = Map.of("a", b("later"));
+        assertEquals(
+                1,
+                jpa.advanceAll(
+                                List.of(create(later, null, 600, attrs)),
+                                Map.of(
+                                        later,
+                                        new SessionRecord(later, null, null, now[0], now[0], 600, 1, null, attrs)))[0]);
+        assertEquals("later", new String(store.load(later).attributes().get("a")));
+    }
+
+    /**
      * The fast path for created sessions: a missing row gets the record (all attributes, its version); an existing
      * row is left for the usual write (0, unchanged); an ended id is not created again (0, no row).
      */
