@@ -23,10 +23,11 @@ import java.util.function.ToLongFunction;
  * most.
  *
  * <p>A chunk of new sessions is one statement: the rows whose ids have not ended are inserted, their attributes
- * with them ({@link #insertNew}, or {@link #insertMissing} skipping rows that exist already). A chunk of changed sessions is one statement too: each row moves from the version its
- * delta was computed against to its record's, and only the moved rows' changed attributes are written (an upsert)
- * and their removed ones deleted. The attribute rows written and the ones deleted are disjoint (a name is removed
- * only when the record no longer holds it), as PostgreSQL requires of the parts of one statement.
+ * with them ({@link #insertNew}, or {@link #insertMissing} skipping rows that exist already). A chunk of changed
+ * sessions is one statement too: each row moves from the version its delta was computed against to its record's,
+ * and only the moved rows' changed attributes are written (an upsert) and their removed ones deleted. The attribute
+ * rows written and the ones deleted are disjoint (a name is removed only when the record no longer holds it), as
+ * PostgreSQL requires of the parts of one statement.
  */
 final class PostgresRows {
 
