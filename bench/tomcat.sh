@@ -237,6 +237,9 @@ stop_tomcat() { # stop_tomcat PID: the JVM, then forget it
   pids=("${keep[@]+"${keep[@]}"}")
 }
 
+# spring_opts: the -Dbench.spring.* of the Spring Session setup (Redis and key namespace: its keys under the run's prefix)
+spring_opts() { echo "-Dbench.spring.redis=127.0.0.1:6379 -Dbench.spring.namespace=${prefix}spring"; }
+
 settings() { # settings STORE REDIS_URL: the -Dunisession.* of a setup
   local s="-Dunisession.store=$1 -Dunisession.token.keys=$keys -Dunisession.audit.sink=none -Dunisession.cookie.secure=false -Dunisession.health.enabled=true -Dunisession.health.allow-loopback=true"
   case "$1" in
@@ -265,7 +268,7 @@ thread_ticks() {
   done
 }
 # thread_note NAME BEFORE AFTER COUNT UNIT [WHAT]: a notes line with the groups' CPU between two thread_ticks (or
-# pg_ticks) readings, in µs per COUNT (largest first; groups under 1 % left out); WHAT names them (server CPU by thread).
+# pg_roles) readings, in µs per COUNT (largest first; groups under 1 % left out); WHAT names them (server CPU by thread).
 thread_note() {
   awk -v n="$1" -v cnt="$4" -v u="$5" -v w="${6:-server CPU by thread}" -v hz="$(getconf CLK_TCK)" '
     NR == FNR { b[$1] += $2; next } { a[$1] += $2 }
@@ -276,27 +279,22 @@ thread_note() {
                              k = k sprintf("%s`%s` %.1f", (k ? ", " : ""), m, d[m] / hz * 1e6 / cnt); delete d[m] }
           printf "- %s: %s, µs per %s: %s (named alike summed, numbers as N)\n", n, w, u, k }' "$2" "$3"
 }
-# service_ticks: "pid ticks kind" (utime+stime; kind postgres or redis) of every PostgreSQL process and the shared
-# redis-server, one per line.
+# service_ticks: "pid ticks kind role" (utime+stime; kind postgres or redis; role: a PostgreSQL client connection is
+# "backend", another PostgreSQL process its title's role, e.g. checkpointer, walwriter, autovacuum_worker) of every
+# PostgreSQL process and the shared redis-server, one per line.
 service_ticks() {
-  local p
-  for p in $(pgrep -x postgres); do
-    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "postgres"}' "/proc/$p/stat" 2>/dev/null || true
-  done
-  for p in $(pgrep -f 'redis-server 127.0.0.1:6379'); do
-    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "redis"}' "/proc/$p/stat" 2>/dev/null || true
-  done
-}
-# pg_ticks: "role ticks" of every PostgreSQL process (role: a client connection is "backend", else its title's role,
-# e.g. checkpointer, walwriter, autovacuum_worker), one per line, for thread_note.
-pg_ticks() {
   local p t
   for p in $(pgrep -x postgres); do
-    t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-    case "$t" in *"("*) t=backend ;; *": "*) t=$(echo "${t##*: }" | xargs | tr ' ' _) ;; *) t=postmaster ;; esac
-    awk -v c="$t" '{sub(/^.*\) /, ""); print c, $12 + $13}' "/proc/$p/stat" 2>/dev/null || true
+    t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || t=
+    case "$t" in "") t=unknown ;; *"("*) t=backend ;; *": "*) t=$(echo "${t##*: }" | xargs | tr ' ' _) ;; *) t=postmaster ;; esac
+    awk -v p="$p" -v r="$t" '{sub(/^.*\) /, ""); print p, $12 + $13, "postgres", r}' "/proc/$p/stat" 2>/dev/null || true
+  done
+  for p in $(pgrep -f 'redis-server 127.0.0.1:6379'); do
+    awk -v p="$p" '{sub(/^.*\) /, ""); print p, $12 + $13, "redis", "redis-server"}' "/proc/$p/stat" 2>/dev/null || true
   done
 }
+# pg_roles READING: "role ticks" of a service_ticks reading's PostgreSQL processes, one per line, for thread_note.
+pg_roles() { awk '$3 == "postgres" {print $4, $2}' "$1"; }
 # service_delta BEFORE AFTER [KIND]: ticks the services (of that kind only) used between two service_ticks readings
 # (a process started between them counts whole; one that ended between them is missed).
 service_delta() {
@@ -366,7 +364,7 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
   port=18400
   for setup in $setups; do
     port=$(free_port "$port"); war=$work/unisession.war; opts=$(settings "$setup" redis://127.0.0.1:6379)
-    [ "$setup" = spring ] && { war=$work/spring.war; opts="-Dbench.spring.redis=127.0.0.1:6379 -Dbench.spring.namespace=${prefix}spring"; }
+    [ "$setup" = spring ] && { war=$work/spring.war; opts=$(spring_opts); }
     echo "[tomcat] create $setup: Tomcat $tomcat_version on 127.0.0.1:$port, ${warmup} s of warm-up"
     start_tomcat "$setup" "$port" "$war" $opts
     setup_pid[$setup]=$tomcat_pid; setup_port[$setup]=$port
@@ -391,14 +389,14 @@ if [ "$mode" = create ] && [ -n "$rounds" ]; then
       setup=${order[$(( (k + round - 1) % n ))]}; pid=${setup_pid[$setup]}; port=${setup_port[$setup]}
       load=$(cut -d' ' -f1 /proc/loadavg)
       run_bounded $((rewarm + 30)) wrk -t2 -c64 -d"${rewarm}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >/dev/null
-      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"; pg_ticks >"$work/pg0"
+      c0=$(cpu_ticks "$pid"); service_ticks >"$work/svc0"; thread_ticks "$pid" >"$work/thr0"
       run_bounded $((duration + 30)) wrk -t2 -c64 -d"${duration}s" -s bench/wrk-create.lua "http://127.0.0.1:$port" >"$work/wrk.out"
-      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; thread_ticks "$pid" >"$work/thr1"; pg_ticks >"$work/pg1"
+      c1=$(cpu_ticks "$pid"); service_ticks >"$work/svc1"; thread_ticks "$pid" >"$work/thr1"
       sc=$(service_delta "$work/svc0" "$work/svc1"); pg=$(service_delta "$work/svc0" "$work/svc1" postgres)
       line=$(wrk_line "$work/wrk.out"); read -r _ reqs status_err sock_err _ _ secs <<<"$line"
       thread_note "$setup, round $round" "$work/thr0" "$work/thr1" "$((reqs - status_err))" session >>"$work/threads.notes"
-      [ "$setup" = tiered ] && thread_note "$setup, round $round" "$work/pg0" "$work/pg1" "$((reqs - status_err))" session \
-        "PostgreSQL CPU by process" >>"$work/threads.notes"
+      [ "$setup" = tiered ] && thread_note "$setup, round $round" <(pg_roles "$work/svc0") <(pg_roles "$work/svc1") \
+        "$((reqs - status_err))" session "PostgreSQL CPU by process" >>"$work/threads.notes"
       [ "$setup" = tiered ] && drained "$port"
       awk -v s="$setup" -v r="$round" -v l="$load" -v ok="$((reqs - status_err))" -v t="$secs" -v cpu="$((c1 - c0))" \
           -v sc="$sc" -v pg="$pg" -v hz="$(getconf CLK_TCK)" -v e="$status_err" -v x="$sock_err" \
@@ -486,7 +484,7 @@ if [ "$mode" = create ]; then
     case "$setup" in
       native) war=$work/plain.war; opts=; cookie=JSESSIONID ;;
       spring) war=$work/spring.war; cookie=SESSION; keypat="${prefix}spring:sessions:*"
-              opts="-Dbench.spring.redis=127.0.0.1:6379 -Dbench.spring.namespace=${prefix}spring" ;;
+              opts=$(spring_opts) ;;
       redis|tiered) keypat="${prefix}{*}" ;;
     esac
     echo "[tomcat] create $name: load average $load at start; Tomcat $tomcat_version on 127.0.0.1:$port"
